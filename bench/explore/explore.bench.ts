@@ -1,0 +1,108 @@
+/**
+ * Exploration round 1 beside DuckDB's SUMMARIZE of the same table, in the same run:
+ *   node --import tsx bench/explore/explore.bench.ts [--quick]
+ * 1. flights-3m.parquet from vega-datasets (3 million rows, 5 columns);
+ * 2. a generated 20-million-row table (peak RSS of this process is reported: DuckDB runs in it);
+ * 3. a generated 2,000-column table.
+ * SUMMARIZE computes min/max/approx distinct/avg/std/quartiles/null share; round 1 computes all of
+ * that plus histograms, top values, string formats, alerts, keys, duplicates, correlations and PII.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { profileTable } from '../../src/explore/profile.js';
+
+const quick = process.argv.includes('--quick');
+const flights = join(import.meta.dirname, '../../node_modules/vega-datasets/data/flights-3m.parquet');
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+async function time<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { ms: performance.now() - started, value };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function compare(conn: DuckDBConnection, label: string, path: string, rounds: number): Promise<void> {
+  const summarize: number[] = [];
+  const ours: number[] = [];
+  let phases = '';
+  for (let r = 0; r < rounds; r++) {
+    // alternate the order so that neither side always gets the warm cache
+    const runSummarize = async () => summarize.push((await time(() => conn.runAndReadAll('SUMMARIZE SELECT * FROM read_parquet($p)', { p: path }))).ms);
+    const runOurs = async () => {
+      const { ms, value } = await time(() => profileTable(conn, { name: label, parquetPath: path }));
+      ours.push(ms);
+      phases = Object.entries(value.timings.phases).map(([k, v]) => `${k} ${v}`).join(', ');
+    };
+    if (r % 2 === 0) {
+      await runSummarize();
+      await runOurs();
+    } else {
+      await runOurs();
+      await runSummarize();
+    }
+  }
+  const s = median(summarize);
+  const o = median(ours);
+  console.log(`${label.padEnd(16)} SUMMARIZE ${s.toFixed(0).padStart(6)} ms   round 1 ${o.toFixed(0).padStart(6)} ms   ratio ${(o / s).toFixed(2)}×   (median of ${rounds})`);
+  console.log(`${''.padEnd(16)} round-1 phases (ms): ${phases}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'autolab-explore-bench-'));
+try {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const threads = (await conn.runAndReadAll(`SELECT current_setting('threads')`)).getRowsJson()[0]?.[0];
+  console.log(`DuckDB ${(await conn.runAndReadAll('SELECT version()')).getRowsJson()[0]?.[0]}, ${threads} threads${quick ? ', quick mode' : ''}`);
+
+  await compare(conn, 'flights-3m', flights, quick ? 1 : 3);
+
+  const bigRows = quick ? 2_000_000 : 20_000_000;
+  const big = join(dir, 'big.parquet');
+  await conn.run(
+    `COPY (SELECT i AS id,
+                  (i * 7919) % 100003 AS customer_id,
+                  ((i * 2654435761) % 1000000) / 100.0 AS amount,
+                  ['north', 'south', 'east', 'west', 'central'][1 + (i % 5)] AS region,
+                  TIMESTAMP '2020-01-01' + to_seconds(i % 100000000) AS created_at,
+                  CASE WHEN i % 17 = 0 THEN NULL ELSE (i % 1000) * 1.5 END AS score,
+                  'SKU-' || lpad(CAST(i % 5000 AS VARCHAR), 5, '0') AS sku,
+                  i % 2 = 0 AS flag
+           FROM range(${bigRows}) t(i)) TO '${big}' (FORMAT parquet)`,
+  );
+  peakRss = process.memoryUsage().rss;
+  const rssBefore = peakRss;
+  await compare(conn, `generated-${bigRows / 1e6}M`, big, 1);
+  console.log(`${''.padEnd(16)} peak RSS of the process ${(peakRss / 2 ** 30).toFixed(2)} GiB (before: ${(rssBefore / 2 ** 30).toFixed(2)} GiB)`);
+
+  const wideColumns = quick ? 500 : 2000;
+  const wide = join(dir, 'wide.parquet');
+  const exprs = Array.from({ length: wideColumns }, (_, k) => {
+    switch (k % 4) {
+      case 0:
+        return `(i * ${k + 1}) % 1000 AS n${k}`;
+      case 1:
+        return `((i * ${k + 3}) % 997) / 7.0 AS f${k}`;
+      case 2:
+        return `'c' || ((i + ${k}) % 23) AS s${k}`;
+      default:
+        return `CASE WHEN (i + ${k}) % 9 = 0 THEN NULL ELSE DATE '2021-01-01' + INTERVAL ((i * ${k}) % 700) DAY END AS d${k}`;
+    }
+  });
+  await conn.run(`COPY (SELECT i AS id, ${exprs.join(', ')} FROM range(10000) t(i)) TO '${wide}' (FORMAT parquet)`);
+  await compare(conn, `wide-${wideColumns}col`, wide, 1);
+  conn.closeSync();
+} finally {
+  clearInterval(sampler);
+  rmSync(dir, { recursive: true, force: true });
+}

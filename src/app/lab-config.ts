@@ -1,0 +1,84 @@
+import { isAbsolute, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { LabError, describeError, registerSecret } from '../common/index.js';
+import type { LabConfig } from './lab-types.js';
+
+export const CONFIG_FILE = 'autolab.yaml';
+export const LAB_DIR = '.autolab';
+export const DEFAULT_CATALOG = `sqlite:${LAB_DIR}/catalog.sqlite`;
+export const DEFAULT_STORE = `file:${LAB_DIR}/store`;
+export const DEFAULT_TIME_LIMIT_SECONDS = 60;
+
+const configSchema = z.object({
+  catalog: z.string().min(1),
+  store: z.string().min(1),
+  defaults: z
+    .object({
+      timeLimitSeconds: z.number().positive().default(DEFAULT_TIME_LIMIT_SECONDS),
+      autoAcceptTags: z.boolean().default(false),
+    })
+    .default({ timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false }),
+});
+
+export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
+  return {
+    catalog: overrides.catalog ?? DEFAULT_CATALOG,
+    store: overrides.store ?? DEFAULT_STORE,
+    defaults: { timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false },
+  };
+}
+
+export function configToYaml(config: LabConfig): string {
+  return (
+    '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults })
+  );
+}
+
+export function parseConfig(text: string, file: string): LabConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new LabError(`${file} is not valid YAML (${describeError(error).split('\n')[0]})`, 'fix the file by hand or restore it', {
+      cause: error,
+    });
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'the top level';
+    throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, 'it needs catalog: and store: URLs');
+  }
+  return parsed.data;
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `${env:NAME}` with the variable's value and registers it as a secret. A reference
+ * that is part of a URL (a password) is URL-encoded; one that is the whole value is used as is.
+ */
+export function resolveEnvRefs(value: string, file: string): string {
+  const whole = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
+  return value.replace(ENV_REF, (_match, name: string) => {
+    const resolved = process.env[name];
+    if (resolved === undefined || resolved === '') {
+      throw new LabError(`${file} refers to \${env:${name}} but ${name} is not set`, `export ${name} before running autolab`);
+    }
+    registerSecret(resolved);
+    return whole ? resolved : encodeURIComponent(resolved);
+  });
+}
+
+/** `sqlite:relative/x` and `file:relative/dir` are taken from the lab root; everything else is left alone. */
+export function absolutiseUrl(url: string, root: string): string {
+  for (const scheme of ['sqlite:', 'file:']) {
+    if (!url.startsWith(scheme)) continue;
+    const rest = url.slice(scheme.length);
+    if (rest.startsWith('/')) return url;
+    return `${scheme}${isAbsolute(rest) ? rest : resolve(root, rest)}`;
+  }
+  return url;
+}

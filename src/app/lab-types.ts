@@ -1,0 +1,25 @@
+import type { Catalog } from '../catalog/types.js';
+import type { Store } from '../store/types.js';
+
+/** autolab.yaml */
+export interface LabConfig {
+  /** `sqlite:.autolab/catalog.sqlite` (relative to the lab root) or `postgres://user@host/db` (password via ${env:NAME}) */
+  readonly catalog: string;
+  /** `file:.autolab/store` or `s3://bucket/prefix?endpoint=http://…&region=…` */
+  readonly store: string;
+  readonly defaults: {
+    readonly timeLimitSeconds: number;
+    readonly autoAcceptTags: boolean;
+  };
+}
+
+/** An opened lab: found by walking up from the working folder, like git. */
+export interface Lab {
+  readonly root: string;
+  readonly config: LabConfig;
+  readonly catalog: Catalog;
+  readonly store: Store;
+  /** local folder for DuckDB temp files and the cache of lake files */
+  readonly workDir: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
+import { LabError } from '../common/index.js';
+import { openStore, type Store } from '../store/index.js';
+import {
+  CONFIG_FILE,
+  LAB_DIR,
+  absolutiseUrl,
+  configToYaml,
+  defaultConfig,
+  parseConfig,
+  resolveEnvRefs,
+} from './lab-config.js';
+import type { Lab, LabConfig } from './lab-types.js';
+import { assertProjectName } from './project-name.js';
+
+export interface InitLabOptions {
+  /** catalog URL; default `sqlite:.autolab/catalog.sqlite` */
+  readonly catalog?: string;
+  /** store URL; default `file:.autolab/store` */
+  readonly store?: string;
+  /** first project's name; default: the folder's name, made safe */
+  readonly project?: string;
+}
+
+/** Who appends an action: this host and process. */
+export function workerId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/**
+ * Creates a lab in `dir` (made if missing): `.autolab/` with work/ and a .gitignore, the catalog
+ * and store (checked by opening them), a first project, and `autolab.yaml` written last, so that a
+ * failed init leaves no half-lab that `openLab` would find.
+ */
+export async function initLab(dir: string, options: InitLabOptions = {}): Promise<Lab> {
+  const root = resolve(dir);
+  const configPath = join(root, CONFIG_FILE);
+  const labDir = join(root, LAB_DIR);
+  if (existsSync(configPath) || existsSync(labDir)) {
+    throw new LabError(`${root} is already an autolab lab`, 'use it as it is, or run `autolab init` in another folder');
+  }
+  const config = defaultConfig({ catalog: options.catalog, store: options.store });
+  const projectName = options.project ?? projectNameFromFolder(root);
+  assertProjectName(projectName);
+
+  await mkdir(join(labDir, 'work'), { recursive: true }).catch((error: unknown) => {
+    throw new LabError(`cannot create a lab in ${root} (${errorCode(error)})`, 'check that the folder can be written', { cause: error });
+  });
+  let opened: { catalog: Catalog; store: Store } | undefined;
+  try {
+    await writeFile(join(labDir, '.gitignore'), '# the catalog, store and scratch space are data, not source\n*\n');
+    opened = await openParts(root, config, true);
+    const { catalog } = opened;
+    const started = new Date().toISOString();
+    await catalog.appendAction({
+      ...actionInput('lab.init', null, started),
+      outputs: { catalog: catalog.url, store: opened.store.url },
+      detail: { root },
+    });
+    // a shared PostgreSQL catalog may know the project from another folder already
+    if (!(await catalog.getProject(projectName))) {
+      const project = await catalog.createProject(projectName);
+      await catalog.appendAction({ ...actionInput('project.create', projectName, started), detail: { id: project.id } });
+    }
+    const temp = `${configPath}.tmp`;
+    await writeFile(temp, configToYaml(config));
+    await rename(temp, configPath);
+  } catch (error) {
+    await opened?.catalog.close().catch(() => undefined);
+    await opened?.store.close().catch(() => undefined);
+    await rm(labDir, { recursive: true, force: true });
+    await rm(`${configPath}.tmp`, { force: true });
+    throw error;
+  }
+  return makeLab(root, config, opened.catalog, opened.store);
+}
+
+/**
+ * Finds the lab that holds `cwd` (walking up to the file system root, like git) and opens its
+ * catalog and store.
+ */
+export async function openLab(cwd: string = process.cwd()): Promise<Lab> {
+  const start = resolve(cwd);
+  const root = findLabRoot(start);
+  if (!root) {
+    throw new LabError(`no autolab lab in ${start} or its parents`, 'run `autolab init` there first');
+  }
+  const file = join(root, CONFIG_FILE);
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new LabError(`cannot read ${file} (${errorCode(error)})`, 'check its permissions', { cause: error });
+  });
+  const config = parseConfig(text, file);
+  const { catalog, store } = await openParts(root, config, false);
+  return makeLab(root, config, catalog, store);
+}
+
+/** The nearest folder at or above `start` that holds an autolab.yaml, if any. */
+export function findLabRoot(start: string): string | undefined {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, CONFIG_FILE))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+async function openParts(root: string, config: LabConfig, create: boolean): Promise<{ catalog: Catalog; store: Store }> {
+  const file = join(root, CONFIG_FILE);
+  const catalogUrl = absolutiseUrl(resolveEnvRefs(config.catalog, file), root);
+  const storeUrl = absolutiseUrl(resolveEnvRefs(config.store, file), root);
+  const catalog = await openCatalog(catalogUrl, { create });
+  try {
+    const store = await openStore(storeUrl, { cacheDir: join(root, LAB_DIR, 'work', 'cache') });
+    // init checks that the store can be written; later commands find out when they use it
+    if (create) await store.check();
+    return { catalog, store };
+  } catch (error) {
+    await catalog.close();
+    throw error;
+  }
+}
+
+function makeLab(root: string, config: LabConfig, catalog: Catalog, store: Store): Lab {
+  let closed = false;
+  return {
+    root,
+    config,
+    catalog,
+    store,
+    workDir: join(root, LAB_DIR, 'work'),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([catalog.close(), store.close()]);
+    },
+  };
+}
+
+/** A done action of this process that started at `startedAt` and finishes now; spread and override the rest. */
+export function actionInput(kind: string, project: string | null, startedAt: string): ActionInput {
+  return {
+    kind,
+    project,
+    inputs: {},
+    outputs: {},
+    status: 'done',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    cpuSeconds: 0,
+    bytesWritten: 0,
+    workerId: workerId(),
+    error: null,
+    detail: {},
+  };
+}
+
+/** `My Lab!` → `my-lab`; a folder with no usable character gives `main`. */
+export function projectNameFromFolder(root: string): string {
+  const slug = basename(root)
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 64);
+  return slug || 'main';
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : String(error);
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { ProjectStatus } from '../catalog/index.js';
+import { STAGES, projectView } from './status.js';
+
+function status(partial: Partial<ProjectStatus>, settings: Record<string, unknown> = {}): ProjectStatus {
+  return {
+    project: { id: 1, name: 'churn', createdAt: '2026-01-01T00:00:00.000Z', settings },
+    sources: 0,
+    tablesIngested: 0,
+    snapshots: 0,
+    lastDoneByKind: {},
+    lastActions: [],
+    ...partial,
+  };
+}
+
+describe('projectView', () => {
+  it('lists every stage of the flow in order', () => {
+    expect(projectView(status({})).stages.map((s) => s.stage)).toEqual([
+      'sources', 'ingested', 'explored', 'tagged', 'silver', 'gold', 'trained', 'approved', 'deployed', 'monitored',
+    ]);
+  });
+
+  it('asks a person for sources, then the lab to ingest, and notices sources added after the last ingest', () => {
+    expect(projectView(status({})).next).toEqual({ waitsOn: 'person', stage: 'sources', message: 'add a source: autolab source add NAME URI --project churn' });
+    expect(projectView(status({ sources: 2, lastDoneByKind: { 'source.add': '2026-01-02' } })).next).toMatchObject({
+      waitsOn: 'lab',
+      message: 'run autolab ingest churn',
+    });
+    const later = status({ sources: 2, tablesIngested: 1, lastDoneByKind: { 'source.add': '2026-01-03', 'ingest.table': '2026-01-02' } });
+    expect(projectView(later).next?.message).toBe('new sources are not ingested yet: run autolab ingest churn');
+  });
+
+  it('shows a stage reached by a done action even when its machinery is marked not built', () => {
+    const view = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: { 'gold.build': '2026-01-05T00:00:00.000Z' } }));
+    expect(view.stages.find((s) => s.stage === 'gold')).toEqual({ stage: 'gold', actionKind: 'gold.build', state: 'done', lastDoneAt: '2026-01-05T00:00:00.000Z' });
+    const explored = STAGES.find((s) => s.stage === 'explored');
+    expect(view.next?.waitsOn).toBe(explored?.built ? 'lab' : 'not built yet');
+  });
+
+  it('reports the newest action of a kind that failed, not an older failure since fixed', () => {
+    const base = { inputs: {}, outputs: {}, startedAt: '', cpuSeconds: 0, bytesWritten: 0, workerId: 'w', detail: {}, prevHash: '', hash: '', project: 'churn' };
+    const fixed = projectView(status({ lastActions: [
+      { ...base, seq: 2, kind: 'ingest.table', status: 'done', finishedAt: '2', error: null },
+      { ...base, seq: 1, kind: 'ingest.table', status: 'failed', finishedAt: '1', error: 'boom' },
+    ] }));
+    expect(fixed.lastFailure).toBeNull();
+    const broken = projectView(status({ lastActions: [{ ...base, seq: 3, kind: 'explore.table', status: 'failed', finishedAt: '3', error: 'bad' }] }));
+    expect(broken.lastFailure).toEqual({ kind: 'explore.table', error: 'bad', at: '3' });
+  });
+});

@@ -1,0 +1,136 @@
+import type { ActionRecord, ProjectStatus } from '../catalog/index.js';
+import type { Lab } from './lab-types.js';
+
+/**
+ * `autolab status`, as data: per project, the stages of DESIGN.md as a checklist derived from the
+ * action log, what waits on a person (or the next command to run), and the last actions.
+ */
+
+export interface StageDefinition {
+  /** checklist name, in the order of the flow */
+  readonly stage: string;
+  /** the action kind whose `done` entries mark the stage as reached */
+  readonly actionKind: string;
+  /** false while the lab has no machinery for the stage yet */
+  readonly built: boolean;
+  /** what advances the stage; `{project}` is replaced */
+  readonly next: string;
+  /** a stage that only a person can complete (DESIGN.md's human moments) */
+  readonly humanMoment: boolean;
+}
+
+/**
+ * The flow of DESIGN.md. `built` says which stages have machinery in this version; flip it when a
+ * stage's command lands (a stage with a done action shows as done regardless).
+ */
+export const STAGES: readonly StageDefinition[] = [
+  { stage: 'sources', actionKind: 'source.add', built: true, humanMoment: true, next: 'add a source: autolab source add NAME URI --project {project}' },
+  { stage: 'ingested', actionKind: 'ingest.table', built: true, humanMoment: false, next: 'run autolab ingest {project}' },
+  { stage: 'explored', actionKind: 'explore.table', built: false, humanMoment: false, next: 'run autolab explore {project}' },
+  { stage: 'tagged', actionKind: 'tags.confirm', built: false, humanMoment: true, next: 'confirm the tags: autolab tags {project}' },
+  { stage: 'silver', actionKind: 'silver.build', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'gold', actionKind: 'gold.build', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'trained', actionKind: 'automl.train', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'approved', actionKind: 'model.approve', built: false, humanMoment: true, next: 'approve the model: autolab approve {project}' },
+  { stage: 'deployed', actionKind: 'model.deploy', built: false, humanMoment: false, next: 'run autolab serve {project}' },
+  { stage: 'monitored', actionKind: 'monitor.check', built: false, humanMoment: false, next: 'run autolab run {project}' },
+];
+
+export type StageState = 'done' | 'todo' | 'not built yet';
+
+export interface StageView {
+  readonly stage: string;
+  readonly actionKind: string;
+  readonly state: StageState;
+  /** when the stage was last reached (finish time of its newest done action) */
+  readonly lastDoneAt: string | null;
+}
+
+export interface NextStep {
+  /** 'person': one of the human moments; 'lab': a command would do it; 'not built yet': the stage has no machinery */
+  readonly waitsOn: 'person' | 'lab' | 'not built yet';
+  readonly stage: string;
+  readonly message: string;
+}
+
+export interface ProjectStatusView {
+  readonly project: string;
+  readonly sources: number;
+  readonly tablesIngested: number;
+  readonly snapshots: number;
+  readonly stages: readonly StageView[];
+  /** null when every stage is done */
+  readonly next: NextStep | null;
+  /** newest failure among the last actions, if the newest action of its kind failed */
+  readonly lastFailure: { readonly kind: string; readonly error: string; readonly at: string } | null;
+  /** newest first */
+  readonly lastActions: readonly ActionRecord[];
+}
+
+export interface LabStatusView {
+  readonly root: string;
+  readonly catalog: string;
+  readonly store: string;
+  readonly projects: readonly ProjectStatusView[];
+}
+
+/** One catalog call (two queries), whatever the number of projects and actions. */
+export async function labStatus(lab: Lab): Promise<LabStatusView> {
+  const rows = await lab.catalog.status();
+  return { root: lab.root, catalog: lab.catalog.url, store: lab.store.url, projects: rows.map(projectView) };
+}
+
+export function projectView(status: ProjectStatus): ProjectStatusView {
+  const name = status.project.name;
+  const stages = STAGES.map((def): StageView => {
+    const lastDoneAt = status.lastDoneByKind[def.actionKind] ?? null;
+    // the count is the truth for sources and ingests (a source added by a tool that logs nothing still counts)
+    const reached =
+      lastDoneAt !== null ||
+      (def.stage === 'sources' && status.sources > 0) ||
+      (def.stage === 'ingested' && status.tablesIngested > 0);
+    const state: StageState = reached ? 'done' : def.built ? 'todo' : 'not built yet';
+    return { stage: def.stage, actionKind: def.actionKind, state, lastDoneAt };
+  });
+  return {
+    project: name,
+    sources: status.sources,
+    tablesIngested: status.tablesIngested,
+    snapshots: status.snapshots,
+    stages,
+    next: nextStep(status, stages),
+    lastFailure: lastFailure(status.lastActions),
+    lastActions: status.lastActions,
+  };
+}
+
+function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep | null {
+  const name = status.project.name;
+  const added = status.lastDoneByKind['source.add'];
+  const ingested = status.lastDoneByKind['ingest.table'];
+  // sources added after the last ingest have not been read yet, whatever stage the project is at
+  if (status.sources > 0 && added !== undefined && ingested !== undefined && added > ingested) {
+    return { waitsOn: 'lab', stage: 'ingested', message: `new sources are not ingested yet: run autolab ingest ${name}` };
+  }
+  const autoAcceptTags = status.project.settings['autoAcceptTags'] === true;
+  for (const [i, view] of stages.entries()) {
+    const def = STAGES[i];
+    if (!def || view.state === 'done') continue;
+    if (view.state === 'not built yet') {
+      return { waitsOn: 'not built yet', stage: view.stage, message: `${view.stage}: not built yet in this version of autolab` };
+    }
+    const person = def.humanMoment && !(def.stage === 'tagged' && autoAcceptTags);
+    return { waitsOn: person ? 'person' : 'lab', stage: view.stage, message: def.next.replaceAll('{project}', name) };
+  }
+  return null;
+}
+
+function lastFailure(actions: readonly ActionRecord[]): ProjectStatusView['lastFailure'] {
+  const seen = new Set<string>();
+  for (const action of actions) {
+    if (seen.has(action.kind)) continue;
+    seen.add(action.kind);
+    if (action.status === 'failed') return { kind: action.kind, error: action.error ?? 'failed', at: action.finishedAt };
+  }
+  return null;
+}

@@ -1,0 +1,89 @@
+import { applyPipeline, frameFromRows, type Frame } from '../features/index.js';
+import type { FeatureTable, Predictor, Task } from '../learn/types.js';
+import { blend } from './ensemble-selection.js';
+import { stackFeatures } from './stacking.js';
+import type { BundleManifest, LeaderboardRow } from './bundle-types.js';
+
+export interface FittedMember {
+  readonly weight: number;
+  /** one model per fold; the member predicts their average */
+  readonly models: readonly Predictor[];
+}
+
+/** Predictions for a batch: labels (or values) and, for classifiers, row-major probabilities. */
+export interface BatchPrediction {
+  readonly prediction: readonly (string | number)[];
+  /** n × classes.length, classes in `classes` order; undefined for regression */
+  readonly probabilities?: Float64Array;
+  readonly classes: readonly string[];
+}
+
+/** One row's prediction from the TypeScript API. */
+export interface RowPrediction {
+  readonly prediction: string | number;
+  /** class label → probability, for classifiers */
+  readonly probabilities?: Readonly<Record<string, number>>;
+}
+
+/** A trained model: the fitted preprocessing and a weighted ensemble of bagged models. */
+export class AutoModel {
+  constructor(
+    readonly manifest: BundleManifest,
+    private readonly members: readonly FittedMember[],
+    /** one stacker per fold when the manifest's combiner is a stack */
+    private readonly stackers: readonly Predictor[] = [],
+  ) {}
+
+  get task(): Task {
+    return this.manifest.task;
+  }
+
+  get classes(): readonly string[] {
+    return this.manifest.classes;
+  }
+
+  get leaderboard(): readonly LeaderboardRow[] {
+    return this.manifest.leaderboard;
+  }
+
+  /** Scores a frame; input columns are checked against the training schema. */
+  predictFrame(frame: Frame): BatchPrediction {
+    const table = applyPipeline(this.manifest.pipeline, frame);
+    const average = (models: readonly Predictor[], input: FeatureTable): Float64Array => {
+      const perFold = models.map((model) => model.predict(input));
+      return blend(perFold, perFold.map(() => 1 / perFold.length));
+    };
+    const outputs = this.members.map((member) => average(member.models, table));
+    const blended =
+      this.manifest.combiner.kind === 'stack'
+        ? average(this.stackers, stackFeatures(outputs, this.task, this.classes.length))
+        : blend(outputs, this.members.map((m) => m.weight));
+    if (this.task === 'regression') return { prediction: Array.from(blended), classes: [] };
+    const k = this.classes.length;
+    const prediction: string[] = [];
+    for (let i = 0; i < frame.rows; i++) {
+      let total = 0;
+      for (let j = 0; j < k; j++) total += blended[i * k + j]!;
+      let best = 0;
+      for (let j = 0; j < k; j++) {
+        if (total > 0) blended[i * k + j] = blended[i * k + j]! / total;
+        if (blended[i * k + j]! > blended[i * k + best]!) best = j;
+      }
+      prediction.push(this.classes[best]!);
+    }
+    return { prediction, probabilities: blended, classes: this.classes };
+  }
+
+  /** Scores plain row objects, as the TypeScript API's `model.predict(rows)`. */
+  predict(rows: readonly Record<string, unknown>[]): RowPrediction[] {
+    const names = this.manifest.schema.map((c) => c.name);
+    const batch = this.predictFrame(frameFromRows(rows, names.filter((n) => rows.some((r) => n in r))));
+    const k = batch.classes.length;
+    return batch.prediction.map((prediction, i) => {
+      if (!batch.probabilities) return { prediction };
+      const probabilities: Record<string, number> = {};
+      batch.classes.forEach((c, j) => (probabilities[c] = batch.probabilities![i * k + j]!));
+      return { prediction, probabilities };
+    });
+  }
+}

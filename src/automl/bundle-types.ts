@@ -1,0 +1,70 @@
+import type { FeaturePipelineSpec, InputColumnSchema } from '../features/index.js';
+import type { Task } from '../learn/types.js';
+import type { MetricName } from './metric-types.js';
+import type { ModelConfig } from './model-config.js';
+
+export interface LeaderboardRow {
+  readonly rank: number;
+  readonly id: number;
+  readonly model: string;
+  readonly family: string;
+  /** out-of-fold score with the bundle's metric */
+  readonly score: number;
+  /** share in the final ensemble, 0 when not selected */
+  readonly weight: number;
+}
+
+export interface BundleMember {
+  readonly id: number;
+  /** share in the weighted average; 0 when a stacker combines the members */
+  readonly weight: number;
+  readonly config: ModelConfig;
+  /** files under the bundle folder, one fitted model per fold; predictions are their average */
+  readonly models: readonly string[];
+}
+
+/** How member predictions become the model's: a weighted average, or a stacker over them. */
+export type Combiner =
+  | { readonly kind: 'average' }
+  | {
+      readonly kind: 'stack';
+      readonly config: ModelConfig;
+      /** one stacker per fold, fed the members' predictions (see stackFeatures) */
+      readonly models: readonly string[];
+    };
+
+/** bundle.json: everything predict needs, and what the model is. Deterministic for a seed and data. */
+export interface BundleManifest {
+  readonly kind: 'autolab-model-bundle';
+  readonly version: 1;
+  readonly task: Task;
+  readonly target: string;
+  readonly classes: readonly string[];
+  readonly metric: MetricName;
+  /** out-of-fold score of the ensemble */
+  readonly score: number;
+  readonly seed: number;
+  readonly folds: number;
+  readonly trainingRows: number;
+  /** sha256 of the training data (the file's bytes, or the table's values) */
+  readonly dataHash: string;
+  readonly pipeline: FeaturePipelineSpec;
+  readonly schema: readonly InputColumnSchema[];
+  readonly members: readonly BundleMember[];
+  readonly combiner: Combiner;
+  /** out-of-fold scores of the two ways of combining that were tried */
+  readonly combinerScores: { readonly average: number; readonly stack: number | null };
+  readonly leaderboard: readonly LeaderboardRow[];
+  readonly notes: readonly string[];
+}
+
+/** run.json: facts of the run that vary between identical runs, kept out of the bundle hash. */
+export interface RunRecord {
+  readonly bundleHash: string;
+  readonly createdAt: string;
+  readonly seconds: number;
+  readonly timeLimit: number | null;
+  readonly trials: number | null;
+  readonly candidatesTried: number;
+  readonly candidateSeconds: Readonly<Record<string, number>>;
+}

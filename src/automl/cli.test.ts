@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli/index.js';
+
+let dir: string;
+
+function capture(): { out: () => string; err: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+  return { out: () => out.join(''), err: () => err.join('') };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'autolab-cli-'));
+  const lines = ['size,kind,price'];
+  for (let i = 0; i < 120; i++) lines.push(`${i % 17},${i % 3 === 0 ? 'a' : 'b'},${(i % 17) * 2 + (i % 3 === 0 ? 10 : 0)}`);
+  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'new.csv'), 'kind,size,unused\na,3,x\nb,4,y\n');
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('autolab train / predict / leaderboard', () => {
+  it('trains, prints the leaderboard and scores a file', async () => {
+    const model = join(dir, 'model');
+    let io = capture();
+    expect(await main(['train', join(dir, 'train.csv'), '--target', 'price', '--trials', '2', '--out', model, '--json'])).toBe(0);
+    const summary = JSON.parse(io.out());
+    expect(summary).toMatchObject({ task: 'regression', metric: 'rmse', bundle: model });
+    vi.restoreAllMocks();
+
+    io = capture();
+    expect(await main(['leaderboard', model])).toBe(0);
+    expect(io.out()).toMatch(/^regression model of 'price', rmse/);
+    expect(io.out()).toMatch(/rank\s+rmse\s+weight\s+seconds\s+model/);
+    vi.restoreAllMocks();
+
+    capture();
+    const preds = join(dir, 'preds.csv');
+    expect(await main(['predict', model, join(dir, 'new.csv'), '--out', preds])).toBe(0);
+    const lines = readFileSync(preds, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('prediction');
+    expect(lines).toHaveLength(3);
+  });
+
+  it('prints one-line errors and exits non-zero', async () => {
+    const io = capture();
+    expect(await main(['train', join(dir, 'nope.csv'), '--target', 'price'])).toBe(1);
+    expect(io.err()).toMatch(/^autolab: file not found: .*nope\.csv — check the path\n$/);
+    expect(await main(['train', join(dir, 'train.csv'), '--target', 'price', '--trials', 'x'])).toBe(2);
+    expect(await main(['predict', dir, join(dir, 'new.csv')])).toBe(1);
+    expect(io.err()).toMatch(/is not a model bundle/);
+  });
+});
+
+describe('a table with every kind of column and a rare class', () => {
+  const fixture = (name: string) => join(import.meta.dirname, '../../test/fixtures/automl', name);
+
+  it('drops the id, keeps every class in the output, and maps an unseen region to missing', async () => {
+    const model = join(dir, 'loans');
+    const io = capture();
+    expect(await main(['train', fixture('loans.csv'), '--target', 'grade', '--trials', '3', '--out', model, '--json'])).toBe(0);
+    const summary = JSON.parse(io.out());
+    expect(summary.task).toBe('multiclass');
+    expect(summary.classes).toEqual(['A', 'B', 'C', 'D']);
+    expect(summary.notes).toContain("column 'loan_id' was dropped (id-like)");
+    const manifest = JSON.parse(readFileSync(join(model, 'bundle.json'), 'utf8'));
+    expect(manifest.pipeline.steps.map((s: { kind: string }) => s.kind)).toEqual(['numeric', 'categorical', 'numeric', 'datetime', 'text-hash']);
+    const preds = join(dir, 'loans-preds.csv');
+    expect(await main(['predict', model, fixture('loans-new.csv'), '--out', preds])).toBe(0);
+    const lines = readFileSync(preds, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('prediction,proba_A,proba_B,proba_C,proba_D');
+    expect(lines).toHaveLength(3);
+  });
+});

@@ -1,0 +1,10 @@
+export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult } from './train-model.js';
+export { AutoModel, type BatchPrediction, type RowPrediction } from './auto-model.js';
+export { loadBundle, hashBundle, type LoadedBundle } from './bundle.js';
+export type { BundleManifest, LeaderboardRow, RunRecord, BundleMember } from './bundle-types.js';
+export type { SearchProgress } from './search.js';
+export { detectTask, type TargetInfo } from './task.js';
+export { METRICS, defaultMetric, metricFor } from './metrics.js';
+export type { Metric, MetricName } from './metric-types.js';
+export type { ModelConfig } from './model-config.js';
+export { writePredictionsCsv, writePredictions, predictFile } from './predict-file.js';

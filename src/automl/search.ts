@@ -1,0 +1,150 @@
+import { seededRandom } from '../features/index.js';
+import type { CvData } from './cv-data.js';
+import { selectEnsemble, type EnsembleSelection } from './ensemble-selection.js';
+import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
+import type { Metric } from './metric-types.js';
+import { describeConfig, familyOf, type ModelConfig } from './model-config.js';
+import { suitsLogTarget } from './log-target-model.js';
+import { AVAILABLE_MODEL_KINDS } from './model-factory.js';
+import { neighbourConfig } from './neighbour-config.js';
+import { defaultPortfolio } from './portfolio.js';
+
+export interface SearchProgress {
+  readonly metric: string;
+  readonly elapsedSeconds: number;
+  readonly tried: number;
+  readonly bestScore: number | undefined;
+  readonly bestModel: string | undefined;
+  readonly last: string;
+}
+
+export interface SearchOptions {
+  readonly metric: Metric;
+  readonly seed: number;
+  /** ms since epoch when the search must be over; undefined with `trials` */
+  readonly deadline?: number;
+  /** exactly this many candidates (portfolio first), ignoring time: reproducible runs */
+  readonly trials?: number;
+  readonly startedAt: number;
+  readonly onProgress?: (progress: SearchProgress) => void;
+}
+
+export interface SearchResult {
+  readonly candidates: readonly CandidateResult[];
+  readonly ensemble: EnsembleSelection;
+  readonly notes: readonly string[];
+  /** candidates started but not finished in time, or that failed */
+  readonly skipped: number;
+}
+
+/** What one fold of a configuration will cost, judged from the closest one already run. */
+function estimateFoldSeconds(config: ModelConfig, history: readonly { config: ModelConfig; foldSeconds: number }[]): number | undefined {
+  const same = history.filter((h) => familyOf(h.config) === familyOf(config));
+  const ref = same[same.length - 1];
+  if (!ref) return undefined;
+  if (config.kind === 'gbdt' && ref.config.kind === 'gbdt') {
+    return ref.foldSeconds * (ref.config.learningRate / config.learningRate) * Math.sqrt(config.maxLeaves / ref.config.maxLeaves);
+  }
+  return ref.foldSeconds;
+}
+
+/**
+ * Runs the default portfolio, then a local search around the best configurations, each candidate
+ * k-fold bagged; ends with greedy ensemble selection over the out-of-fold predictions.
+ */
+export function runSearch(data: CvData, options: SearchOptions): SearchResult {
+  const { metric } = options;
+  const features = data.table.columns.length;
+  const logTarget = data.task === 'regression' && suitsLogTarget(data.y);
+  const portfolio = defaultPortfolio(data.task, data.table.rows, Math.max(1, features), { logTarget }).filter((c) => AVAILABLE_MODEL_KINDS.has(c.kind));
+  const candidates: CandidateResult[] = [];
+  const history: { config: ModelConfig; foldSeconds: number }[] = [];
+  const notes: string[] = [];
+  const random = seededRandom(options.seed ^ 0x5eed);
+  const better = (a: number, b: number): boolean => (metric.higherIsBetter ? a > b : a < b);
+  let best: CandidateResult | undefined;
+  let tried = 0;
+  let skipped = 0;
+  let outOfTime = 0;
+  let step = 0.6;
+  let sinceImprovement = 0;
+  const maxCandidates = options.trials ?? 500;
+  const report = (last: string): void =>
+    options.onProgress?.({
+      metric: metric.name,
+      elapsedSeconds: (Date.now() - options.startedAt) / 1000,
+      tried,
+      bestScore: best?.score,
+      bestModel: best ? describeConfig(best.config) : undefined,
+      last,
+    });
+
+  const nextConfig = (): ModelConfig | undefined => {
+    if (tried < portfolio.length) return portfolio[tried];
+    if (!best) return undefined;
+    // mostly walk from the best candidate, sometimes from the best of another learnable family
+    const learnable = candidates.filter((c) => c.config.kind !== 'prior');
+    if (learnable.length === 0) return undefined;
+    const byFamily = new Map<string, CandidateResult>();
+    for (const c of learnable) {
+      const f = familyOf(c.config);
+      const current = byFamily.get(f);
+      if (!current || better(c.score, current.score)) byFamily.set(f, c);
+    }
+    const ranked = [...byFamily.values()].sort((a, b) => (better(a.score, b.score) ? -1 : better(b.score, a.score) ? 1 : 0));
+    const from = random() < 0.7 || ranked.length === 1 ? ranked[0]! : ranked[1 + Math.floor(random() * (ranked.length - 1))]!;
+    return neighbourConfig(from.config, step, random);
+  };
+
+  while (tried < maxCandidates) {
+    const config = nextConfig();
+    if (!config) break;
+    if (options.deadline !== undefined && Date.now() >= options.deadline) break;
+    const id = tried;
+    tried++;
+    const expected = estimateFoldSeconds(config, history);
+    const outcome = evaluateCandidate(id, config, data, metric, {
+      seed: options.seed + 1000 * id,
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      ...(expected !== undefined ? { expectedFoldSeconds: expected } : {}),
+    });
+    if (outcome.status !== 'done') {
+      skipped++;
+      if (outcome.status === 'failed') notes.push(`${describeConfig(config)} failed: ${outcome.message}`);
+      if (outcome.status === 'out-of-time') outOfTime++;
+      report(`${describeConfig(config)}: ${outcome.status}`);
+      // a family too slow for the time left does not stop the loop: a cheaper configuration may still fit
+      continue;
+    }
+    const result = outcome.result;
+    if (!Number.isFinite(result.score)) {
+      skipped++;
+      notes.push(`${describeConfig(config)} gave a non-finite score and was left out`);
+      continue;
+    }
+    history.push({ config, foldSeconds: result.seconds / data.folds.length });
+    candidates.push(result);
+    if (!best || better(result.score, best.score)) {
+      best = result;
+      sinceImprovement = 0;
+    } else if (tried > portfolio.length && ++sinceImprovement >= 6) {
+      step = step > 0.15 ? step / 2 : 0.6;
+      sinceImprovement = 0;
+    }
+    report(describeConfig(config));
+  }
+  if (candidates.length === 0) throw new Error('no candidate finished'); // the prior always finishes; reaching this is a bug
+  const portfolioDone = candidates.filter((c) => c.id < portfolio.length).length;
+  if (options.trials === undefined && outOfTime > 0 && portfolioDone < portfolio.length) {
+    notes.push(
+      `the time limit was too small for the plan: ${portfolioDone} of ${portfolio.length} default configurations finished; the best so far is used — a larger --time-limit gives a better model`,
+    );
+  }
+  const ensemble = selectEnsemble(
+    candidates.map((c) => c.oof),
+    data.y,
+    data.numClasses,
+    metric,
+  );
+  return { candidates, ensemble, notes, skipped };
+}

@@ -1,0 +1,72 @@
+import type { FeatureColumn, FeatureTable, Task } from '../learn/types.js';
+import { buildCvData, type CvData } from './cv-data.js';
+import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
+import type { Metric } from './metric-types.js';
+import type { LinearConfig } from './model-config.js';
+import { AVAILABLE_MODEL_KINDS } from './model-factory.js';
+
+/** At most this many base models feed the stacker: the best, which are what it can improve on. */
+const MAX_STACK_INPUTS = 6;
+
+const EPS = 1e-6;
+
+/**
+ * Level-2 features from base models' predictions: log-odds of each class probability (class 1 only
+ * for binary), or the predicted values for regression.
+ */
+export function stackFeatures(predictions: readonly Float64Array[], task: Task, numClasses: number): FeatureTable {
+  const columns: FeatureColumn[] = [];
+  const rows = task === 'regression' ? (predictions[0]?.length ?? 0) : (predictions[0]?.length ?? 0) / numClasses;
+  predictions.forEach((p, m) => {
+    if (task === 'regression') {
+      columns.push({ name: `m${m}`, type: 'numeric', values: p });
+      return;
+    }
+    for (let k = task === 'binary' ? 1 : 0; k < numClasses; k++) {
+      const values = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const q = Math.min(1 - EPS, Math.max(EPS, p[i * numClasses + k]!));
+        values[i] = Math.log(q / (1 - q));
+      }
+      columns.push({ name: `m${m}c${k}`, type: 'numeric', values });
+    }
+  });
+  return { rows, columns };
+}
+
+export interface StackResult {
+  /** the stacker, k-fold bagged on the base models' out-of-fold predictions */
+  readonly stacker: CandidateResult;
+  /** the base candidates whose predictions it reads, in column order */
+  readonly inputs: readonly CandidateResult[];
+}
+
+/**
+ * A regularised linear model over the best candidates' out-of-fold predictions, evaluated on the
+ * same folds. It can reweight per class and recalibrate, which an average cannot.
+ */
+export function fitStack(
+  candidates: readonly CandidateResult[],
+  data: CvData,
+  metric: Metric,
+  options: { seed: number; deadline?: number },
+): StackResult | undefined {
+  if (!AVAILABLE_MODEL_KINDS.has('linear')) return undefined;
+  const better = (a: CandidateResult, b: CandidateResult): number => (metric.higherIsBetter ? b.score - a.score : a.score - b.score) || a.id - b.id;
+  const inputs = candidates.filter((c) => c.config.kind !== 'prior').sort(better).slice(0, MAX_STACK_INPUTS);
+  if (inputs.length < 2) return undefined;
+  const table = stackFeatures(inputs.map((c) => c.oof), data.task, data.numClasses);
+  const folds = data.folds.map((f) => ({ train: f.trainIndex, valid: f.validIndex }));
+  const level2 = buildCvData(data.task, data.numClasses, table, data.y, folds);
+  let best: CandidateResult | undefined;
+  for (const lambda of [0.3, 3, 30]) {
+    const config: LinearConfig = { kind: 'linear', lambda };
+    const outcome = evaluateCandidate(-1, config, level2, metric, {
+      seed: options.seed,
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    });
+    if (outcome.status !== 'done' || !Number.isFinite(outcome.result.score)) continue;
+    if (!best || better(outcome.result, best) < 0) best = outcome.result;
+  }
+  return best ? { stacker: best, inputs } : undefined;
+}

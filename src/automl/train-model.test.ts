@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../common/index.js';
+import { seededRandom } from '../features/index.js';
+import { fit, loadBundle, predictFile, trainModel } from './index.js';
+
+let dir: string;
+let trainCsv: string;
+let testCsv: string;
+
+/** A small binary problem: the label follows a numeric and a categorical column, with noise. */
+function makeCsv(rows: number, seed: number, withTarget: boolean): string {
+  const random = seededRandom(seed);
+  const lines = [withTarget ? 'x1,x2,colour,note,label' : 'x1,x2,colour,note'];
+  for (let i = 0; i < rows; i++) {
+    const x1 = random() * 4 - 2;
+    const x2 = Math.round(random() * 100);
+    const colour = ['red', 'green', 'blue'][Math.floor(random() * 3)]!;
+    const score = x1 + (colour === 'red' ? 1 : -0.5) + (random() - 0.5);
+    const note = i % 5 === 0 ? '' : `n${i % 4}`;
+    const label = score > 0 ? 'yes' : 'no';
+    lines.push([x1.toFixed(3), x2, colour, note, ...(withTarget ? [label] : [])].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'autolab-automl-'));
+  trainCsv = join(dir, 'train.csv');
+  testCsv = join(dir, 'test.csv');
+  writeFileSync(trainCsv, makeCsv(300, 1, true));
+  writeFileSync(testCsv, makeCsv(40, 2, false));
+});
+
+describe('trainModel', () => {
+  it('gives a bundle with the same hash for the same data, seed and --trials', async () => {
+    const a = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 3, out: join(dir, 'a') });
+    const b = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 3, out: join(dir, 'b') });
+    expect(a.run.bundleHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.run.bundleHash).toBe(a.run.bundleHash);
+    const c = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 4, out: join(dir, 'c') });
+    expect(c.run.bundleHash).not.toBe(a.run.bundleHash);
+    const manifest = JSON.parse(readFileSync(join(dir, 'a', 'bundle.json'), 'utf8'));
+    expect(manifest).toMatchObject({ task: 'binary', target: 'label', classes: ['no', 'yes'], metric: 'auc', seed: 3 });
+    expect(manifest.schema.map((s: { name: string }) => s.name)).toEqual(['x1', 'x2', 'colour', 'note']);
+    expect(manifest.leaderboard.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes predictions with `prediction` and `proba_<class>` per class, labels as in the training file', async () => {
+    await trainModel(trainCsv, { target: 'label', trials: 3, out: join(dir, 'p') });
+    const out = join(dir, 'preds.csv');
+    expect(await predictFile(join(dir, 'p'), testCsv, out)).toBe(40);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('prediction,proba_no,proba_yes');
+    expect(lines).toHaveLength(41);
+    for (const line of lines.slice(1)) {
+      const [label, pNo, pYes] = line.split(',');
+      expect(['no', 'yes']).toContain(label);
+      expect(Number(pNo) + Number(pYes)).toBeCloseTo(1, 9);
+      expect(label).toBe(Number(pYes) > Number(pNo) ? 'yes' : 'no');
+    }
+  });
+
+  it('stays within the time limit', async () => {
+    const started = Date.now();
+    const result = await trainModel(trainCsv, { target: 'label', timeLimit: 3, out: join(dir, 't') });
+    expect((Date.now() - started) / 1000).toBeLessThan(3 * 1.1);
+    expect(result.model.leaderboard.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('checks prediction input against the schema', async () => {
+    const { model } = loadBundle(join(dir, 'a'));
+    const missing = join(dir, 'missing.csv');
+    writeFileSync(missing, 'x1,x2,note\n1,2,n1\n');
+    await expect(predictFile(model, missing, join(dir, 'x.csv'))).rejects.toThrow(/column 'colour' is missing/);
+    const wrong = join(dir, 'wrong.csv');
+    writeFileSync(wrong, 'x1,x2,colour,note,extra\nabc,2,red,n1,1\n');
+    await expect(predictFile(model, wrong, join(dir, 'x.csv'))).rejects.toThrow(InputError);
+    await expect(predictFile(model, wrong, join(dir, 'x.csv'))).rejects.toThrow(/column 'x1' should hold numbers/);
+  });
+
+  it('reports a missing target column', async () => {
+    await expect(trainModel(trainCsv, { target: 'nope', trials: 1 })).rejects.toThrow(/target column 'nope' is not in the data/);
+  });
+});
+
+describe('fit', () => {
+  it('trains from row objects and predicts row objects, unseen categories included', async () => {
+    const random = seededRandom(9);
+    const rows = Array.from({ length: 200 }, () => {
+      const a = random() * 10;
+      const kind = random() < 0.5 ? 'p' : 'q';
+      return { a, kind, y: 3 * a + (kind === 'p' ? 5 : 0) + random() };
+    });
+    const model = await fit(rows, { target: 'y', trials: 3 });
+    expect(model.task).toBe('regression');
+    const predictions = model.predict([{ a: 1, kind: 'p' }, { a: 2, kind: 'never-seen' }]);
+    expect(predictions).toHaveLength(2);
+    for (const p of predictions) expect(typeof p.prediction).toBe('number');
+  });
+});

@@ -1,0 +1,193 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { InputError } from '../common/index.js';
+import { catalogBackends } from './catalog.testutil.js';
+import { openCatalog } from './open-catalog.js';
+import type { ActionInput } from './types.js';
+
+function action(kind: string, project: string | null, extra: Partial<ActionInput> = {}): ActionInput {
+  return {
+    kind,
+    project,
+    inputs: { file: 'sha256-in' },
+    outputs: { table: 'sha256-out' },
+    status: 'done',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.500Z',
+    cpuSeconds: 0.25,
+    bytesWritten: 5_000_000_000,
+    workerId: 'test-worker',
+    error: null,
+    detail: { rows: 3, nested: { b: 1, a: [1, 2] } },
+    ...extra,
+  };
+}
+
+/** a selected row, ready to be written back (PostgreSQL returns BIGINT as text) */
+function insertable<T extends { seq: number | string; bytes_written: number | string }>(row: T) {
+  return { ...row, seq: Number(row.seq), bytes_written: Number(row.bytes_written) };
+}
+
+describe.each(catalogBackends)('catalog on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  describe.skipIf(backend.skip)(`(${backend.skip || 'available'})`, () => {
+    it('keeps projects, sources, credentials and versioned snapshots', async () => {
+      const catalog = await openCatalog(await backend.freshUrl());
+      try {
+        const churn = await catalog.createProject('churn', { autoAcceptTags: false });
+        await catalog.createProject('alpha');
+        await expect(catalog.createProject('churn')).rejects.toBeInstanceOf(InputError);
+        expect((await catalog.listProjects()).map((p) => p.name)).toEqual(['alpha', 'churn']);
+        await catalog.updateProjectSettings('churn', { timeLimit: 30 });
+        expect((await catalog.getProject('churn'))?.settings).toEqual({ autoAcceptTags: false, timeLimit: 30 });
+        expect(await catalog.getProject('nope')).toBeUndefined();
+
+        const source = await catalog.addSource({
+          projectId: churn.id,
+          name: 'crm',
+          kind: 'postgres',
+          uri: 'postgres://analyst@db/crm',
+          options: { tables: ['customers'] },
+          credentialId: 'cred-1',
+        });
+        await expect(catalog.addSource({ ...source })).rejects.toBeInstanceOf(InputError);
+        expect(await catalog.getSource(churn.id, 'crm')).toEqual(source);
+        expect(await catalog.listSources(churn.id)).toEqual([source]);
+
+        await catalog.putCredential('cred-1', 'cipher-a');
+        await catalog.putCredential('cred-1', 'cipher-b');
+        expect(await catalog.getCredential('cred-1')).toBe('cipher-b');
+        expect(await catalog.getCredential('cred-2')).toBeUndefined();
+
+        const base = {
+          projectId: churn.id,
+          sourceId: source.id,
+          tableName: 'customers',
+          contentHash: 'h1',
+          lakeKey: 'lake/bronze/churn/crm/customers/1.parquet',
+          rawHashes: ['r1'],
+          rowCount: 7043,
+          bytes: 6_000_000_000,
+          schema: [{ name: 'id', type: 'BIGINT' }],
+          quality: { delimiter: ',' },
+        };
+        const v1 = await catalog.addSnapshot(base);
+        const v2 = await catalog.addSnapshot({ ...base, contentHash: 'h2' });
+        await catalog.addSnapshot({ ...base, tableName: 'orders' });
+        expect([v1.version, v2.version]).toEqual([1, 2]);
+        expect(v1.bytes).toBe(6_000_000_000);
+        expect(await catalog.latestSnapshot(source.id, 'customers')).toEqual(v2);
+        expect((await catalog.listSnapshots(churn.id)).map((s) => `${s.tableName}@${s.version}`)).toEqual([
+          'customers@1',
+          'customers@2',
+          'orders@1',
+        ]);
+      } finally {
+        await catalog.close();
+      }
+    });
+
+    it('appends a hash chain, lists with filters and reports status in two queries', async () => {
+      const catalog = await openCatalog(await backend.freshUrl());
+      try {
+        const churn = await catalog.createProject('churn');
+        await catalog.createProject('empty');
+        const first = await catalog.appendAction(action('source.add', 'churn'));
+        expect(first.seq).toBe(1);
+        expect(first.prevHash).toBe('0'.repeat(64));
+        const more = await catalog.appendActions([
+          action('ingest.table', 'churn'),
+          action('ingest.table', 'churn', { status: 'failed', error: 'boom', finishedAt: '2026-01-02T00:00:00.000Z' }),
+          action('lab.init', null),
+        ]);
+        expect(more.map((a) => a.seq)).toEqual([2, 3, 4]);
+        expect(more[0]?.prevHash).toBe(first.hash);
+
+        const listed = await catalog.listActions();
+        expect(listed.map((a) => a.seq)).toEqual([1, 2, 3, 4]);
+        expect(listed[0]).toEqual(first);
+        expect((await catalog.listActions({ project: 'churn', limit: 2 })).map((a) => a.seq)).toEqual([2, 3]);
+        expect((await catalog.listActions({ kind: 'ingest.table' })).map((a) => a.seq)).toEqual([2, 3]);
+
+        const source = await catalog.addSource({ projectId: churn.id, name: 's', kind: 'file', uri: '/x.csv', options: {}, credentialId: null });
+        const snap = { projectId: churn.id, sourceId: source.id, contentHash: 'h', lakeKey: 'k', rawHashes: [], rowCount: 1, bytes: 1, schema: [], quality: {} };
+        await catalog.addSnapshot({ ...snap, tableName: 'a' });
+        await catalog.addSnapshot({ ...snap, tableName: 'a' });
+        await catalog.addSnapshot({ ...snap, tableName: 'b' });
+
+        const status = await catalog.status({ lastActions: 2 });
+        expect(status.map((s) => s.project.name)).toEqual(['churn', 'empty']);
+        const [c, e] = status;
+        expect(c).toMatchObject({ sources: 1, tablesIngested: 2, snapshots: 3 });
+        expect(c?.lastDoneByKind).toEqual({ 'source.add': '2026-01-01T00:00:01.500Z', 'ingest.table': '2026-01-01T00:00:01.500Z' });
+        expect(c?.lastActions.map((a) => a.seq)).toEqual([3, 2]);
+        expect(c?.lastActions[0]).toEqual(more[1]);
+        expect(e).toMatchObject({ sources: 0, tablesIngested: 0, snapshots: 0, lastDoneByKind: {}, lastActions: [] });
+
+        // an entry that finished earlier but was appended later does not move the stage back
+        await catalog.appendAction(action('source.add', 'churn', { finishedAt: '2025-12-31T00:00:00.000Z' }));
+        await catalog.appendAction(action('source.add', 'churn', { finishedAt: '2026-03-01T00:00:00.000Z', status: 'failed' }));
+        expect((await catalog.status())[0]?.lastDoneByKind['source.add']).toBe('2026-01-01T00:00:01.500Z');
+        await catalog.appendAction(action('source.add', 'churn', { finishedAt: '2026-02-01T00:00:00.000Z' }));
+        expect((await catalog.status())[0]?.lastDoneByKind['source.add']).toBe('2026-02-01T00:00:00.000Z');
+
+        expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 7, brokenAt: null, reason: null });
+      } finally {
+        await catalog.close();
+      }
+    });
+
+    it('verifyLog names the entry that was edited, deleted or inserted', async () => {
+      const url = await backend.freshUrl();
+      const catalog = await openCatalog(url);
+      try {
+        await catalog.appendActions(Array.from({ length: 6 }, (_, i) => action('ingest.table', 'p', { detail: { i } })));
+        const db = catalog.db;
+
+        await db.updateTable('actions').set({ detail: '{"i":99}' }).where('seq', '=', 3).execute();
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 3 });
+        await db.updateTable('actions').set({ detail: '{"i":2}' }).where('seq', '=', 3).execute();
+        expect((await catalog.verifyLog()).ok).toBe(true);
+
+        const row4 = await db.selectFrom('actions').selectAll().where('seq', '=', 4).executeTakeFirstOrThrow();
+        await db.deleteFrom('actions').where('seq', '=', 4).execute();
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 4 });
+        await db.insertInto('actions').values(insertable(row4)).execute();
+        expect((await catalog.verifyLog()).ok).toBe(true);
+
+        const row6 = await db.selectFrom('actions').selectAll().where('seq', '=', 6).executeTakeFirstOrThrow();
+        await db.deleteFrom('actions').where('seq', '=', 6).execute();
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 6 });
+        await db.insertInto('actions').values(insertable(row6)).execute();
+
+        // an entry slipped in after 2 and the rest renumbered
+        await sql`update actions set seq = seq + 100 where seq > 2`.execute(db);
+        await sql`update actions set seq = seq - 99 where seq > 100`.execute(db);
+        const forged = { ...insertable(row4), seq: 3, detail: '{"forged":true}' };
+        await db.insertInto('actions').values(forged).execute();
+        const result = await catalog.verifyLog();
+        expect(result).toMatchObject({ ok: false, brokenAt: 3 });
+        expect(result.reason).toMatch(/entry 3/);
+      } finally {
+        await catalog.close();
+      }
+    });
+
+    it('serialises appends from concurrent writers into one unbroken chain', async () => {
+      const url = await backend.freshUrl();
+      const catalogs = await Promise.all([openCatalog(url), openCatalog(url), openCatalog(url)]);
+      try {
+        await Promise.all(
+          catalogs.flatMap((catalog, w) =>
+            Array.from({ length: 10 }, (_, i) => catalog.appendAction(action('explore.table', 'p', { workerId: `w${w}`, detail: { i } }))),
+          ),
+        );
+        const verification = await catalogs[0]!.verifyLog();
+        expect(verification).toEqual({ ok: true, entries: 30, brokenAt: null, reason: null });
+      } finally {
+        await Promise.all(catalogs.map((c) => c.close()));
+      }
+    });
+  });
+});

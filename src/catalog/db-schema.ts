@@ -1,0 +1,92 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The catalog's tables as kysely sees them. JSON values are stored as text (canonical JSON) and
+ * times as ISO strings, so that both dialects hand back exactly what was written — the action
+ * log's hashes depend on it. PostgreSQL returns BIGINT as a string, hence `BigIntColumn`.
+ */
+type BigIntColumn = ColumnType<number | string, number, number>;
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: string;
+  settings: string;
+}
+
+export interface SourcesTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  kind: string;
+  uri: string;
+  options: string;
+  credential_id: string | null;
+  created_at: string;
+}
+
+export interface CredentialsTable {
+  id: string;
+  ciphertext: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SnapshotsTable {
+  id: Generated<number>;
+  project_id: number;
+  source_id: number;
+  table_name: string;
+  version: number;
+  content_hash: string;
+  lake_key: string;
+  raw_hashes: string;
+  row_count: BigIntColumn;
+  bytes: BigIntColumn;
+  columns: string;
+  quality: string;
+  created_at: string;
+}
+
+export interface ActionsTable {
+  seq: BigIntColumn;
+  kind: string;
+  project: string | null;
+  inputs: string;
+  outputs: string;
+  status: string;
+  started_at: string;
+  finished_at: string;
+  cpu_seconds: number;
+  bytes_written: BigIntColumn;
+  worker_id: string;
+  error: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id = 1): the last sequence number and hash, so that deleting the newest entries is detected too. */
+export interface LogHeadTable {
+  id: number;
+  seq: BigIntColumn;
+  hash: string;
+}
+
+/** Last done time and count per (project, kind): maintained by appends, read by status. */
+export interface ActionHeadsTable {
+  project: string;
+  kind: string;
+  last_done_at: string;
+  done_count: BigIntColumn;
+}
+
+export interface CatalogDatabase {
+  projects: ProjectsTable;
+  sources: SourcesTable;
+  credentials: CredentialsTable;
+  snapshots: SnapshotsTable;
+  actions: ActionsTable;
+  log_head: LogHeadTable;
+  action_heads: ActionHeadsTable;
+}

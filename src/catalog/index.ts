@@ -1,0 +1,17 @@
+export type {
+  ActionInput,
+  ActionRecord,
+  ActionStatus,
+  Catalog,
+  LogVerification,
+  ProjectRecord,
+  ProjectStatus,
+  SnapshotRecord,
+  SourceRecord,
+} from './types.js';
+export { openCatalog, type OpenCatalogOptions } from './open-catalog.js';
+export { KyselyCatalog, DEFAULT_STATUS_ACTIONS } from './kysely-catalog.js';
+export { catalogMigrations, type CatalogMigration, type CatalogDialect } from './migrations/index.js';
+export type { CatalogDatabase } from './db-schema.js';
+export { canonicalJson } from './canonical-json.js';
+export { actionHash, GENESIS_HASH } from './action-hash.js';

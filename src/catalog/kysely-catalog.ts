@@ -1,0 +1,264 @@
+import type { Kysely } from 'kysely';
+import { InputError } from '../common/index.js';
+import { appendActions, verifyActionLog } from './action-log.js';
+import { canonicalJson } from './canonical-json.js';
+import { isUniqueViolation, translateCatalogError } from './catalog-errors.js';
+import type { CatalogDatabase } from './db-schema.js';
+import type { CatalogDialect } from './migrations/index.js';
+import { toAction, toProject, toSnapshot, toSource } from './rows.js';
+import { queryStatus } from './status-query.js';
+import type {
+  ActionInput,
+  ActionRecord,
+  Catalog,
+  LogVerification,
+  ProjectRecord,
+  ProjectStatus,
+  SnapshotRecord,
+  SourceRecord,
+} from './types.js';
+import { inWriteTransaction } from './write-transaction.js';
+
+/** How many of each project's newest actions `status()` returns unless told otherwise. */
+export const DEFAULT_STATUS_ACTIONS = 5;
+
+/** The one Catalog implementation: the same kysely queries on SQLite and PostgreSQL. */
+export class KyselyCatalog implements Catalog {
+  readonly #db: Kysely<CatalogDatabase>;
+  readonly #close: () => Promise<void>;
+
+  constructor(
+    db: Kysely<CatalogDatabase>,
+    readonly url: string,
+    readonly dialect: CatalogDialect,
+    close: () => Promise<void>,
+  ) {
+    this.#db = db;
+    this.#close = close;
+  }
+
+  /** @internal for tests and migrations of other folders: the underlying query builder */
+  get db(): Kysely<CatalogDatabase> {
+    return this.#db;
+  }
+
+  async createProject(name: string, settings: Record<string, unknown> = {}): Promise<ProjectRecord> {
+    return this.#guard(async () => {
+      try {
+        const row = await this.#db
+          .insertInto('projects')
+          .values({ name, created_at: now(), settings: canonicalJson(settings) })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toProject(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new InputError(`project ${name} already exists`, 'pick another name, or use it with --project', { cause: error });
+        }
+        throw error;
+      }
+    });
+  }
+
+  async getProject(name: string): Promise<ProjectRecord | undefined> {
+    return this.#guard(async () => {
+      const row = await this.#db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && toProject(row);
+    });
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    return this.#guard(async () => {
+      const rows = await this.#db.selectFrom('projects').selectAll().orderBy('name').execute();
+      return rows.map(toProject);
+    });
+  }
+
+  /** Shallow merge into the existing settings: keys not given keep their value. */
+  async updateProjectSettings(name: string, settings: Record<string, unknown>): Promise<void> {
+    return this.#guard(async () => {
+      await inWriteTransaction(this.#db, this.dialect, 'projects', async (trx) => {
+        const row = await trx.selectFrom('projects').select('settings').where('name', '=', name).executeTakeFirst();
+        if (!row) throw new InputError(`no project ${name} in this lab`, 'see `autolab project list`');
+        const merged = { ...(JSON.parse(row.settings) as Record<string, unknown>), ...settings };
+        await trx.updateTable('projects').set({ settings: canonicalJson(merged) }).where('name', '=', name).execute();
+      });
+    });
+  }
+
+  async addSource(source: Omit<SourceRecord, 'id' | 'createdAt'>): Promise<SourceRecord> {
+    return this.#guard(async () => {
+      try {
+        const row = await this.#db
+          .insertInto('sources')
+          .values({
+            project_id: source.projectId,
+            name: source.name,
+            kind: source.kind,
+            uri: source.uri,
+            options: canonicalJson(source.options),
+            credential_id: source.credentialId,
+            created_at: now(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toSource(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new InputError(`source ${source.name} already exists in this project`, 'pick another name', { cause: error });
+        }
+        throw error;
+      }
+    });
+  }
+
+  async getSource(projectId: number, name: string): Promise<SourceRecord | undefined> {
+    return this.#guard(async () => {
+      const row = await this.#db
+        .selectFrom('sources')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row && toSource(row);
+    });
+  }
+
+  async listSources(projectId: number): Promise<SourceRecord[]> {
+    return this.#guard(async () => {
+      const rows = await this.#db.selectFrom('sources').selectAll().where('project_id', '=', projectId).orderBy('name').execute();
+      return rows.map(toSource);
+    });
+  }
+
+  /** Insert or replace (a changed password replaces the old ciphertext). */
+  async putCredential(id: string, ciphertext: string): Promise<void> {
+    return this.#guard(async () => {
+      const time = now();
+      await this.#db
+        .insertInto('credentials')
+        .values({ id, ciphertext, created_at: time, updated_at: time })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ ciphertext, updated_at: time }))
+        .execute();
+    });
+  }
+
+  async getCredential(id: string): Promise<string | undefined> {
+    return this.#guard(async () => {
+      const row = await this.#db.selectFrom('credentials').select('ciphertext').where('id', '=', id).executeTakeFirst();
+      return row?.ciphertext;
+    });
+  }
+
+  /** The next version for (source, table) is taken under the snapshot write lock. */
+  async addSnapshot(snapshot: Omit<SnapshotRecord, 'id' | 'createdAt' | 'version'>): Promise<SnapshotRecord> {
+    return this.#guard(async () => {
+      return inWriteTransaction(this.#db, this.dialect, 'snapshots', async (trx) => {
+        const last = await trx
+          .selectFrom('snapshots')
+          .select((eb) => eb.fn.max('version').as('v'))
+          .where('source_id', '=', snapshot.sourceId)
+          .where('table_name', '=', snapshot.tableName)
+          .executeTakeFirst();
+        const row = await trx
+          .insertInto('snapshots')
+          .values({
+            project_id: snapshot.projectId,
+            source_id: snapshot.sourceId,
+            table_name: snapshot.tableName,
+            version: Number(last?.v ?? 0) + 1,
+            content_hash: snapshot.contentHash,
+            lake_key: snapshot.lakeKey,
+            raw_hashes: canonicalJson(snapshot.rawHashes),
+            row_count: snapshot.rowCount,
+            bytes: snapshot.bytes,
+            columns: canonicalJson(snapshot.schema),
+            quality: canonicalJson(snapshot.quality),
+            created_at: now(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toSnapshot(row);
+      });
+    });
+  }
+
+  async latestSnapshot(sourceId: number, tableName: string): Promise<SnapshotRecord | undefined> {
+    return this.#guard(async () => {
+      const row = await this.#db
+        .selectFrom('snapshots')
+        .selectAll()
+        .where('source_id', '=', sourceId)
+        .where('table_name', '=', tableName)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && toSnapshot(row);
+    });
+  }
+
+  async listSnapshots(projectId: number): Promise<SnapshotRecord[]> {
+    return this.#guard(async () => {
+      const rows = await this.#db
+        .selectFrom('snapshots')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .orderBy('source_id')
+        .orderBy('table_name')
+        .orderBy('version')
+        .execute();
+      return rows.map(toSnapshot);
+    });
+  }
+
+  async appendAction(action: ActionInput): Promise<ActionRecord> {
+    return this.#guard(async () => {
+      const [record] = await appendActions(this.#db, this.dialect, [action]);
+      if (!record) throw new Error('appendActions returned no record for one action');
+      return record;
+    });
+  }
+
+  /** Several entries in one transaction (one fsync): for bulk work and benchmarks. */
+  async appendActions(actions: readonly ActionInput[]): Promise<ActionRecord[]> {
+    return this.#guard(() => appendActions(this.#db, this.dialect, actions));
+  }
+
+  /** The newest `limit` entries that match (all when no limit), oldest first. */
+  async listActions(filter: { project?: string; limit?: number; kind?: string } = {}): Promise<ActionRecord[]> {
+    return this.#guard(async () => {
+      let query = this.#db.selectFrom('actions').selectAll().orderBy('seq', 'desc');
+      if (filter.project !== undefined) query = query.where('project', '=', filter.project);
+      if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+      if (filter.limit !== undefined) query = query.limit(Math.max(0, Math.floor(filter.limit)));
+      const rows = await query.execute();
+      return rows.map(toAction).reverse();
+    });
+  }
+
+  verifyLog(): Promise<LogVerification> {
+    return this.#guard(() => verifyActionLog(this.#db));
+  }
+
+  /** `lastActions` per project are newest first. */
+  status(options: { lastActions?: number } = {}): Promise<ProjectStatus[]> {
+    return this.#guard(() => queryStatus(this.#db, options.lastActions ?? DEFAULT_STATUS_ACTIONS));
+  }
+
+  close(): Promise<void> {
+    return this.#close();
+  }
+
+  /** Driver errors a user can meet (a lock held too long, a full disk, a lost server) become one-line errors. */
+  async #guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translateCatalogError(error, this.url);
+    }
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,126 @@
+/**
+ * The catalog: the metadata database and the append-only, hash-chained action log.
+ * Plain JSON-serialisable records; one implementation over kysely on SQLite and PostgreSQL.
+ */
+export type ActionStatus = 'done' | 'failed' | 'skipped';
+
+export interface ProjectRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly createdAt: string; // ISO time
+  /** project settings, e.g. { autoAcceptTags: true } */
+  readonly settings: Record<string, unknown>;
+}
+
+export interface SourceRecord {
+  readonly id: number;
+  readonly projectId: number;
+  readonly name: string;
+  /** the kind of connector: file | sqlite | postgres | mysql | s3 */
+  readonly kind: string;
+  /** the source URI with any password removed */
+  readonly uri: string;
+  /** connector options (tables, schema, query, delimiter, endpoint, …); never secrets */
+  readonly options: Record<string, unknown>;
+  /** id of the encrypted credential in the vault table, if any */
+  readonly credentialId: string | null;
+  readonly createdAt: string;
+}
+
+export interface SnapshotRecord {
+  readonly id: number;
+  readonly projectId: number;
+  readonly sourceId: number;
+  /** table name within the source (file stem, db table, query name) */
+  readonly tableName: string;
+  /** 1, 2, 3… per (source, table) */
+  readonly version: number;
+  /** sha256 of the table content */
+  readonly contentHash: string;
+  /** store key of the Parquet file in the lake */
+  readonly lakeKey: string;
+  /** content hashes of raw input files kept byte for byte in the store */
+  readonly rawHashes: readonly string[];
+  readonly rowCount: number;
+  readonly bytes: number;
+  /** [{ name, type }] as DuckDB reports them */
+  readonly schema: readonly { readonly name: string; readonly type: string }[];
+  /** notes about the input: renamed columns, sniffed delimiter, encoding, skipped rows … */
+  readonly quality: Record<string, unknown>;
+  readonly createdAt: string;
+}
+
+export interface ActionInput {
+  readonly kind: string; // e.g. 'source.add', 'ingest.table', 'explore.table'
+  readonly project: string | null;
+  /** names → content hashes (or other stable identifiers) */
+  readonly inputs: Record<string, string>;
+  readonly outputs: Record<string, string>;
+  readonly status: ActionStatus;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly cpuSeconds: number;
+  readonly bytesWritten: number;
+  readonly workerId: string;
+  /** one-line error, already free of credentials */
+  readonly error: string | null;
+  /** free-form, JSON, small (e.g. { table: 'customers', rows: 7043 }) */
+  readonly detail: Record<string, unknown>;
+}
+
+export interface ActionRecord extends ActionInput {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface LogVerification {
+  readonly ok: boolean;
+  readonly entries: number;
+  /** first sequence number where the chain breaks (edited, inserted or deleted entry) */
+  readonly brokenAt: number | null;
+  readonly reason: string | null;
+}
+
+export interface ProjectStatus {
+  readonly project: ProjectRecord;
+  readonly sources: number;
+  readonly tablesIngested: number;
+  readonly snapshots: number;
+  /** action kinds that have at least one done entry, with their last time */
+  readonly lastDoneByKind: Record<string, string>;
+  readonly lastActions: readonly ActionRecord[];
+}
+
+export interface Catalog {
+  /** `sqlite:/abs/path.sqlite` or `postgres://…` with any password removed */
+  readonly url: string;
+  readonly dialect: 'sqlite' | 'postgres';
+
+  createProject(name: string, settings?: Record<string, unknown>): Promise<ProjectRecord>;
+  getProject(name: string): Promise<ProjectRecord | undefined>;
+  listProjects(): Promise<ProjectRecord[]>;
+  updateProjectSettings(name: string, settings: Record<string, unknown>): Promise<void>;
+
+  addSource(source: Omit<SourceRecord, 'id' | 'createdAt'>): Promise<SourceRecord>;
+  getSource(projectId: number, name: string): Promise<SourceRecord | undefined>;
+  listSources(projectId: number): Promise<SourceRecord[]>;
+
+  /** encrypted credential blobs (the vault encrypts; the catalog only keeps ciphertext) */
+  putCredential(id: string, ciphertext: string): Promise<void>;
+  getCredential(id: string): Promise<string | undefined>;
+
+  addSnapshot(snapshot: Omit<SnapshotRecord, 'id' | 'createdAt' | 'version'>): Promise<SnapshotRecord>;
+  latestSnapshot(sourceId: number, tableName: string): Promise<SnapshotRecord | undefined>;
+  listSnapshots(projectId: number): Promise<SnapshotRecord[]>;
+
+  /** Append to the hash-chained action log; serialised across processes. */
+  appendAction(action: ActionInput): Promise<ActionRecord>;
+  listActions(filter?: { project?: string; limit?: number; kind?: string }): Promise<ActionRecord[]>;
+  verifyLog(): Promise<LogVerification>;
+
+  /** Everything `autolab status` needs for every project, in one or two queries. */
+  status(): Promise<ProjectStatus[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { loadBundle, type LeaderboardRow } from '../../automl/index.js';
+
+/** The leaderboard as an aligned text table. */
+export function formatLeaderboard(rows: readonly LeaderboardRow[], metric: string, seconds?: Readonly<Record<string, number>>): string {
+  const header = ['rank', metric, 'weight', 'seconds', 'model'];
+  const body = rows.map((r) => [
+    String(r.rank),
+    Number(r.score.toPrecision(6)).toString(),
+    r.weight > 0 ? r.weight.toFixed(3) : '',
+    seconds?.[String(r.id)] !== undefined ? seconds[String(r.id)]!.toFixed(2) : '',
+    r.model,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ');
+  return [line(header), ...body.map(line)].join('\n') + '\n';
+}
+
+export function registerLeaderboardCommand(program: Command): void {
+  program
+    .command('leaderboard')
+    .description('print the candidates a model bundle was chosen from, best first')
+    .argument('<model>', 'the model bundle folder written by `autolab train`')
+    .option('--json', 'print the leaderboard as JSON')
+    .action((modelDir: string, flags: { json?: boolean }) => {
+      const { model, run } = loadBundle(modelDir);
+      const m = model.manifest;
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ metric: m.metric, score: m.score, leaderboard: m.leaderboard, seconds: run?.candidateSeconds ?? {} }, null, 1) + '\n');
+        return;
+      }
+      process.stdout.write(`${m.task} model of '${m.target}', ${m.metric} ${Number(m.score.toPrecision(6))} (ensemble, out of fold), ${m.folds}-fold bagging\n`);
+      process.stdout.write(formatLeaderboard(m.leaderboard, m.metric, run?.candidateSeconds));
+    });
+}

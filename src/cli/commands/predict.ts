@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { loadBundle, predictFile } from '../../automl/index.js';
+
+export function registerPredictCommand(program: Command): void {
+  program
+    .command('predict')
+    .description('score a data file with a model bundle: a CSV with `prediction` and, for classifiers, `proba_<class>` per class')
+    .argument('<model>', 'the model bundle folder written by `autolab train`')
+    .argument('<data>', 'a CSV, TSV, Parquet, JSON or NDJSON file with the model\'s input columns')
+    .option('--out <file>', 'the CSV to write (default: standard output)')
+    .option('--json', 'print a JSON summary (with --out)')
+    .action(async (modelDir: string, data: string, flags: { out?: string; json?: boolean }) => {
+      const started = Date.now();
+      const { model } = loadBundle(modelDir);
+      const rows = await predictFile(model, data, flags.out ?? process.stdout);
+      if (!flags.out) return;
+      const seconds = (Date.now() - started) / 1000;
+      if (flags.json) process.stdout.write(JSON.stringify({ rows, out: flags.out, task: model.task, classes: model.classes, seconds }) + '\n');
+      else process.stdout.write(`wrote ${rows} predictions to ${flags.out} in ${seconds.toFixed(2)} s\n`);
+    });
+}

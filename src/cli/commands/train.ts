@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../common/index.js';
+import { trainModel, type SearchProgress, type TrainOptions } from '../../automl/index.js';
+import { registerPredictCommand } from './predict.js';
+import { formatLeaderboard, registerLeaderboardCommand } from './leaderboard.js';
+
+interface TrainFlags {
+  target: string;
+  timeLimit?: string;
+  trials?: string;
+  seed?: string;
+  task?: string;
+  metric?: string;
+  out: string;
+  json?: boolean;
+}
+
+function parseNumberFlag(name: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${name} '${text}' is not a positive ${integer ? 'whole number' : 'number'}`);
+  }
+  return value;
+}
+
+function formatScore(score: number | undefined): string {
+  return score === undefined ? '—' : Number(score.toPrecision(6)).toString();
+}
+
+/** A live line on a terminal, one plain line per candidate otherwise; always on stderr so stdout stays clean. */
+function progressPrinter(): { update(p: SearchProgress): void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let drawn = false;
+  return {
+    update(p) {
+      const line = `[${p.elapsedSeconds.toFixed(1)}s] ${p.tried} candidates, best ${p.metric} ${formatScore(p.bestScore)} — ${p.last}`;
+      if (tty) {
+        const width = process.stderr.columns ?? 100;
+        process.stderr.write(`\r${line.slice(0, width - 1).padEnd(width - 1)}`);
+        drawn = true;
+      } else {
+        process.stderr.write(line + '\n');
+      }
+    },
+    done() {
+      if (drawn) process.stderr.write('\n');
+    },
+  };
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('search for the best model of one column of a table, within a time limit, and write a model bundle')
+    .argument('<data>', 'a CSV, TSV, Parquet, JSON or NDJSON file')
+    .requiredOption('--target <column>', 'the column to predict')
+    .option('--time-limit <seconds>', 'wall time for the whole training (default 60)')
+    .option('--trials <n>', 'exactly n candidates instead of a time limit: the same data and seed give the same bundle')
+    .option('--seed <n>', 'random seed (default 0)')
+    .option('--task <task>', 'binary, multiclass or regression (default: detected from the target)')
+    .option('--metric <name>', 'auc, logloss, accuracy, balanced_accuracy, f1, rmse, mae or r2 (default: auc, logloss or rmse)')
+    .option('--out <dir>', 'folder for the model bundle', 'model')
+    .option('--json', 'print the result as JSON')
+    .action(async (data: string, flags: TrainFlags) => {
+      const startedAt = Date.now();
+      if (flags.task !== undefined && !['binary', 'multiclass', 'regression'].includes(flags.task)) {
+        throw new UsageError(`--task '${flags.task}' is not a task`, 'use binary, multiclass or regression');
+      }
+      const timeLimit = parseNumberFlag('time-limit', flags.timeLimit, false);
+      const trials = parseNumberFlag('trials', flags.trials, true);
+      const seed = flags.seed === undefined ? 0 : Number(flags.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed '${flags.seed}' is not a whole number ≥ 0`);
+      const progress = progressPrinter();
+      const options: TrainOptions = {
+        target: flags.target,
+        seed,
+        out: flags.out,
+        startedAt,
+        ...(timeLimit !== undefined ? { timeLimit } : {}),
+        ...(trials !== undefined ? { trials } : {}),
+        ...(flags.task !== undefined ? { task: flags.task as TrainOptions['task'] & string } : {}),
+        ...(flags.metric !== undefined ? { metric: flags.metric } : {}),
+        ...(flags.json ? {} : { onProgress: (p: SearchProgress) => progress.update(p) }),
+      };
+      let result;
+      try {
+        result = await trainModel(data, options);
+      } finally {
+        progress.done();
+      }
+      const { model, run, notes } = result;
+      if (flags.json) {
+        process.stdout.write(
+          JSON.stringify(
+            {
+              bundle: flags.out,
+              task: model.task,
+              target: model.manifest.target,
+              classes: model.classes,
+              metric: model.manifest.metric,
+              score: model.manifest.score,
+              seconds: run.seconds,
+              bundleHash: run.bundleHash,
+              candidates: run.candidatesTried,
+              leaderboard: model.leaderboard,
+              notes,
+            },
+            null,
+            1,
+          ) + '\n',
+        );
+        return;
+      }
+      const members = model.leaderboard.filter((r) => r.weight > 0).length;
+      process.stdout.write(
+        `trained a ${model.task} model of '${model.manifest.target}' on ${model.manifest.trainingRows} rows in ${run.seconds.toFixed(1)} s: ` +
+          `${model.manifest.metric} ${formatScore(model.manifest.score)} (out of fold, ensemble of ${members} of ${model.leaderboard.length} candidates) → ${flags.out}\n`,
+      );
+      for (const note of notes) process.stdout.write(`note: ${note}\n`);
+      process.stdout.write(formatLeaderboard(model.leaderboard.slice(0, 10), model.manifest.metric, run.candidateSeconds));
+    });
+}
+
+/** train, predict and leaderboard: the AutoML commands. */
+export function registerAutomlCommands(program: Command): void {
+  registerTrainCommand(program);
+  registerPredictCommand(program);
+  registerLeaderboardCommand(program);
+}

@@ -1,0 +1,2 @@
+export { UserError, InputError, ConnectionError, LabError, UsageError, DataError, isUserError, describeError } from './errors.js';
+export { registerSecret, redactSecrets, redactUrlPasswords } from './secrets.js';

@@ -1,0 +1,22 @@
+export type { Frame, RawColumn, RawColumnKind } from './frame.js';
+export { findColumn, takeRows, frameFromRows } from './frame.js';
+export { readFrame, type ReadFrameOptions } from './read-frame.js';
+export type {
+  FeatureStep,
+  NumericStep,
+  CategoricalStep,
+  TargetEncodingStep,
+  DatetimeStep,
+  TextHashStep,
+  DatetimePart,
+  DroppedColumn,
+  DropReason,
+  FeaturePipelineSpec,
+  ExpectedKind,
+} from './steps.js';
+export { inferColumnRole, categoriesByFrequency, type ColumnRole, type RoleOptions } from './column-roles.js';
+export { fitPipeline, applyPipeline, type FitPipelineOptions, type FittedPipeline } from './pipeline.js';
+export type { TargetValues } from './target-encoding.js';
+export { inputSchemaOf, textColumnsOf, type InputColumnSchema } from './input-schema.js';
+export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';
+export { seededRandom, shuffledIndex } from './seeded-random.js';

@@ -1,0 +1,154 @@
+import { InputError } from '../common/index.js';
+import type { FeatureColumn, FeatureTable } from '../learn/types.js';
+import { findColumn, type Frame, type RawColumn } from './frame.js';
+import {
+  coerceToBooleans,
+  coerceToDatetimes,
+  coerceToNumbers,
+  coerceToTexts,
+  parseNumber,
+  type Coerced,
+} from './coerce.js';
+import { DEFAULT_ROLE_OPTIONS, inferColumnRole, type RoleOptions } from './column-roles.js';
+import { chooseDatetimeParts, datetimePart } from './datetime-parts.js';
+import { hashText, wordCount } from './text-hash.js';
+import { applyTargetEncoding, codesOf, fitTargetEncoding, type TargetValues } from './target-encoding.js';
+import { expectedKindOf, type DroppedColumn, type FeaturePipelineSpec, type FeatureStep } from './steps.js';
+
+export interface FitPipelineOptions extends Partial<RoleOptions> {
+  readonly seed?: number;
+  /** hash buckets for each free-text column */
+  readonly textBuckets?: number;
+}
+
+export interface FittedPipeline {
+  readonly spec: FeaturePipelineSpec;
+  /** the training rows as model features; target-encoded columns hold out-of-fold values */
+  readonly table: FeatureTable;
+}
+
+/** Infers a preprocessing step for every column but the target, fits it, and transforms the training rows. */
+export function fitPipeline(frame: Frame, target: string, y: TargetValues, options: FitPipelineOptions = {}): FittedPipeline {
+  const roleOptions: RoleOptions = { ...DEFAULT_ROLE_OPTIONS, ...options };
+  const seed = options.seed ?? 0;
+  const steps: FeatureStep[] = [];
+  const dropped: DroppedColumn[] = [];
+  const columns: FeatureColumn[] = [];
+  for (const column of frame.columns) {
+    if (column.name === target) continue;
+    const role = inferColumnRole(column, roleOptions);
+    let step: FeatureStep;
+    switch (role.role) {
+      case 'drop':
+        dropped.push({ column: column.name, reason: role.reason });
+        continue;
+      case 'numeric':
+        step = { kind: 'numeric', column: column.name, source: role.source };
+        break;
+      case 'categorical':
+        step = { kind: 'categorical', column: column.name, categories: role.categories };
+        break;
+      case 'datetime': {
+        const values = coerceToDatetimes(column).values;
+        step = { kind: 'datetime', column: column.name, source: role.source, parts: chooseDatetimeParts(values) };
+        break;
+      }
+      case 'text':
+        step = { kind: 'text-hash', column: column.name, buckets: options.textBuckets ?? 64 };
+        break;
+      case 'high-cardinality': {
+        const fitted = fitTargetEncoding(column.name, coerceToTexts(column), role.categories, y, seed);
+        steps.push(fitted.step);
+        columns.push(...fitted.training.map((values, k) => numericColumn(targetEncodingName(column.name, fitted.training.length, k), values)));
+        continue;
+      }
+    }
+    steps.push(step);
+    columns.push(...applyStep(step, column));
+  }
+  const spec: FeaturePipelineSpec = { kind: 'feature-pipeline', version: 1, target, steps, dropped };
+  return { spec, table: { rows: frame.rows, columns } };
+}
+
+function targetEncodingName(column: string, outputs: number, k: number): string {
+  return outputs === 1 ? `${column}__te` : `${column}__te${k}`;
+}
+
+function numericColumn(name: string, values: Float64Array): FeatureColumn {
+  return { name, type: 'numeric', values };
+}
+
+function checked(coerced: Coerced<Float64Array>, column: string, expected: string): Float64Array {
+  if (coerced.badValue !== undefined) {
+    throw new InputError(
+      `column '${column}' should hold ${expected} but row ${coerced.badRow! + 1} has '${coerced.badValue.slice(0, 40)}'`,
+      `fix or blank that value (the model was trained with ${expected} in '${column}')`,
+    );
+  }
+  return coerced.values;
+}
+
+/** The model features one fitted step makes from its raw column. */
+function applyStep(step: FeatureStep, column: RawColumn): FeatureColumn[] {
+  switch (step.kind) {
+    case 'numeric': {
+      if (step.source === 'boolean') return [numericColumn(step.column, checked(coerceToBooleans(column), step.column, 'true/false values'))];
+      if (step.source === 'numeric-text' && column.kind === 'string') {
+        // text that was numeric in training: stray tokens become missing rather than errors, as they did then
+        return [numericColumn(step.column, Float64Array.from(column.values, (v) => parseNumber(v)))];
+      }
+      return [numericColumn(step.column, checked(coerceToNumbers(column), step.column, 'numbers'))];
+    }
+    case 'categorical': {
+      const codes = codesOf(coerceToTexts(column), step.categories);
+      const values = Float64Array.from(codes, (c) => (c < 0 ? NaN : c));
+      return [{ name: step.column, type: 'categorical', values, categories: step.categories }];
+    }
+    case 'target-encoding': {
+      const encoded = applyTargetEncoding(step, coerceToTexts(column));
+      return encoded.map((values, k) => numericColumn(targetEncodingName(step.column, encoded.length, k), values));
+    }
+    case 'datetime': {
+      const ms = checked(coerceToDatetimes(column), step.column, 'dates');
+      return step.parts.map((part) => numericColumn(`${step.column}__${part}`, Float64Array.from(ms, (v) => datetimePart(v, part))));
+    }
+    case 'text-hash': {
+      const texts = coerceToTexts(column);
+      const n = texts.length;
+      const hashed = Array.from({ length: step.buckets }, () => new Float64Array(n));
+      const words = new Float64Array(n);
+      const row = new Float64Array(step.buckets);
+      for (let i = 0; i < n; i++) {
+        const text = texts[i];
+        if (text === null || text === undefined) {
+          words[i] = NaN;
+          for (let b = 0; b < step.buckets; b++) hashed[b]![i] = NaN;
+          continue;
+        }
+        hashText(text, row);
+        words[i] = wordCount(text);
+        for (let b = 0; b < step.buckets; b++) hashed[b]![i] = row[b]!;
+      }
+      return [numericColumn(`${step.column}__words`, words), ...hashed.map((v, b) => numericColumn(`${step.column}__h${b}`, v))];
+    }
+  }
+}
+
+/**
+ * Replays a fitted pipeline on new rows. A missing input column is an error naming it; extra
+ * columns are ignored; categories never seen in training become missing.
+ */
+export function applyPipeline(spec: FeaturePipelineSpec, frame: Frame): FeatureTable {
+  const columns: FeatureColumn[] = [];
+  for (const step of spec.steps) {
+    const column = findColumn(frame, step.column);
+    if (!column) {
+      throw new InputError(
+        `column '${step.column}' is missing from the input`,
+        `the model needs it (${expectedKindOf(step)}); add it, empty if unknown`,
+      );
+    }
+    columns.push(...applyStep(step, column));
+  }
+  return { rows: frame.rows, columns };
+}

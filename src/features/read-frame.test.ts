@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import ExcelJS from 'exceljs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../common/index.js';
+import { readFrame } from './read-frame.js';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'autolab-read-frame-'));
+});
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('readFrame', () => {
+  it('sniffs the delimiter and types of a CSV', async () => {
+    const path = file('semi.csv', 'a;b;c;d\n1;x;true;2021-01-02\n2.5;y;false;2021-02-03\n;z;;\n');
+    const frame = await readFrame(path);
+    expect(frame.rows).toBe(3);
+    expect(frame.columns.map((c) => [c.name, c.kind])).toEqual([
+      ['a', 'number'],
+      ['b', 'string'],
+      ['c', 'boolean'],
+      ['d', 'datetime'],
+    ]);
+    const a = frame.columns[0]!.values as Float64Array;
+    expect(Array.from(a.slice(0, 2))).toEqual([1, 2.5]);
+    expect(Number.isNaN(a[2])).toBe(true);
+    expect((frame.columns[3]!.values as Float64Array)[0]).toBe(Date.UTC(2021, 0, 2));
+  });
+
+  it('keeps forced text columns exactly as written', async () => {
+    const path = file('labels.csv', 'y,x\nyes,1\nno,2\n007,3\n');
+    const frame = await readFrame(path, { textColumns: ['y', 'not-there'] });
+    expect(frame.columns[0]).toEqual({ name: 'y', kind: 'string', values: ['yes', 'no', '007'] });
+  });
+
+  it('reads TSV, NDJSON, JSON and Parquet', async () => {
+    const tsv = await readFrame(file('t.tsv', 'a\tb\n1\tu\n2\tv\n'));
+    expect(tsv.columns.map((c) => c.name)).toEqual(['a', 'b']);
+    const nd = await readFrame(file('t.ndjson', '{"a":1,"b":"u"}\n{"a":2,"b":"v"}\n'));
+    expect(nd.rows).toBe(2);
+    const json = await readFrame(file('t.json', '[{"a":1,"b":"u"},{"a":2,"b":null}]'));
+    expect(json.columns[1]).toEqual({ name: 'b', kind: 'string', values: ['u', null] });
+    const parquet = join(dir, 't.parquet');
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    await db.run(`COPY (SELECT range AS a, 'r' || range AS b FROM range(5)) TO '${parquet.replace(/'/g, "''")}' (FORMAT parquet)`);
+    const pq = await readFrame(parquet);
+    expect(pq.rows).toBe(5);
+    expect(pq.columns[0]!.kind).toBe('number');
+  });
+
+  it('reads the first sheet of an .xlsx workbook', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('data');
+    sheet.addRows([
+      ['a', 'b', 'when'],
+      [1, 'x', new Date(Date.UTC(2020, 1, 3))],
+      [2.5, 'y', null],
+    ]);
+    const path = join(dir, 't.xlsx');
+    await workbook.xlsx.writeFile(path);
+    const frame = await readFrame(path, { textColumns: ['a'] });
+    expect(frame.rows).toBe(2);
+    expect(frame.columns[0]).toEqual({ name: 'a', kind: 'string', values: ['1', '2.5'] });
+    expect(frame.columns[1]).toEqual({ name: 'b', kind: 'string', values: ['x', 'y'] });
+    expect(frame.columns[2]!.kind).toBe('datetime');
+  });
+
+  it('gives one-line input errors for missing, empty and header-only files', async () => {
+    await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(InputError);
+    await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(/file not found/);
+    await expect(readFrame(file('empty.csv', ''))).rejects.toThrow(/is empty/);
+    await expect(readFrame(file('header.csv', 'a,b\n'))).rejects.toThrow(/no rows/);
+    await expect(readFrame(file('x.xyz', 'a\n1\n'))).rejects.toThrow(/unknown file type/);
+  });
+});
