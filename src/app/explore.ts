@@ -1,14 +1,18 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { canonicalJson } from '../catalog/index.js';
 import type { ProjectRecord, SnapshotRecord } from '../catalog/index.js';
 import { exploreCatalog, inputsHash } from '../catalog/explore-store.js';
 import type { ExploreCatalog } from '../catalog/explore-store.js';
 import { describeError, InputError } from '../common/index.js';
 import {
   buildReport,
+  confirmedTagsHash,
   confirmedTarget,
+  renderReportHtml,
   findRelationships,
   mergeSuggestions,
   openTagCount,
@@ -18,6 +22,7 @@ import {
   suggestTarget,
 } from '../explore/index.js';
 import type { Relationship, ReportData, Round2Result, TableProfile, TargetSuggestion } from '../explore/index.js';
+import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { acceptTags, commitTags, currentTags } from './tags.js';
@@ -88,6 +93,12 @@ export async function exploreProject(
   project: ProjectRecord,
   options: { onProgress?: (event: ExploreProgress) => void } = {},
 ): Promise<ExploreOutcome> {
+  if ((await lab.catalog.listSnapshots(project.id)).length === 0) {
+    throw new InputError(
+      `project ${project.name} has no bronze snapshots to explore yet`,
+      `add a source and run \`autolab ingest ${project.name}\` first`,
+    );
+  }
   const engine = await openEngine(lab);
   try {
     const store = exploreCatalog(lab.catalog);
@@ -415,4 +426,105 @@ export async function projectReport(lab: Lab, project: ProjectRecord, options: {
     round2,
     generatedAt: options.generatedAt,
   });
+}
+
+/** Where `autolab explore` and `autolab report` write a project's report unless told otherwise. */
+export function defaultReportPath(lab: Lab, project: string): string {
+  return join(lab.root, LAB_DIR, 'reports', `${project}.html`);
+}
+
+export interface WrittenReport {
+  /** absolute path of the file written */
+  readonly path: string;
+  readonly format: 'html' | 'json';
+  readonly bytes: number;
+  /** sha256 of the file, as recorded in the `explore.report` action */
+  readonly hash: string;
+  readonly data: ReportData;
+  /** true when the file already held the report of these snapshots and tags and was left alone */
+  readonly reused: boolean;
+}
+
+/**
+ * Writes the project's report — one self-contained HTML file, or its content as JSON — and
+ * records an `explore.report` action naming the snapshots and tags it was made from. Unless
+ * `reuse` is false, a file already written from the same snapshots and tags (and unchanged on
+ * disk since) is kept and nothing is recorded, so that `explore` and `run` stay idempotent.
+ */
+export async function writeProjectReport(
+  lab: Lab,
+  project: ProjectRecord,
+  options: { out?: string; format?: 'html' | 'json'; generatedAt?: string; reuse?: boolean } = {},
+): Promise<WrittenReport> {
+  const startedAt = new Date().toISOString();
+  const cpu = process.cpuUsage();
+  const format = options.format ?? 'html';
+  const data = await projectReport(lab, project, { generatedAt: options.generatedAt });
+  const path = resolve(options.out ?? defaultReportPath(lab, project.name));
+  const inputs = {
+    ...Object.fromEntries(data.tables.map((t) => [t.name, t.snapshot?.contentHash ?? 'none'])),
+    tags: data.tags ? confirmedTagsHash(data.tags.tags) : 'none',
+  };
+  if (options.reuse !== false) {
+    const kept = await unchangedReport(lab, project, inputs, path, format);
+    if (kept) return { path, format, bytes: kept.bytes, hash: kept.hash, data, reused: true };
+  }
+  const text = format === 'html' ? renderReportHtml(data) : JSON.stringify(data, null, 2) + '\n';
+  const bytes = Buffer.from(text, 'utf8');
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  } catch (error) {
+    throw new InputError(`cannot write the report to ${path}: ${describeError(error)}`, 'choose another file with --out', { cause: error });
+  }
+  const hash = sha256(bytes);
+  await lab.catalog.appendAction({
+    kind: 'explore.report',
+    project: project.name,
+    inputs,
+    outputs: { report: hash },
+    status: 'done',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    cpuSeconds: cpuSeconds(cpu),
+    bytesWritten: bytes.length,
+    workerId: workerId(),
+    error: null,
+    detail: { path, format, tables: data.tables.length },
+  });
+  return { path, format, bytes: bytes.length, hash, data, reused: false };
+}
+
+/** The last report recorded for the project, if it has the same inputs, path and format and its file is untouched. */
+async function unchangedReport(
+  lab: Lab,
+  project: ProjectRecord,
+  inputs: Record<string, string>,
+  path: string,
+  format: 'html' | 'json',
+): Promise<{ hash: string; bytes: number } | null> {
+  const [last] = await lab.catalog.listActions({ project: project.name, kind: 'explore.report', limit: 1 });
+  if (!last || last.status !== 'done' || last.detail['path'] !== path || last.detail['format'] !== format) return null;
+  if (canonicalJson(last.inputs) !== canonicalJson(inputs)) return null;
+  const recorded = last.outputs['report'];
+  try {
+    const bytes = await readFile(path);
+    return sha256(bytes) === recorded ? { hash: recorded, bytes: bytes.length } : null;
+  } catch {
+    return null;
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Whether round 2 matches the current confirmed tags and snapshots: a person's change to the
+ * tags, or a new snapshot, makes the stored result stale until `autolab explore` runs again.
+ */
+export async function round2Freshness(lab: Lab, project: ProjectRecord, state: ExplorationState): Promise<'no target' | 'current' | 'stale'> {
+  if (!state.tags || !confirmedTarget(state.tags.tags)) return 'no target';
+  const found = await exploreCatalog(lab.catalog).findResult(project.id, 'round2', 'project', round2InputsHash(state.tables, state.tags));
+  return found ? 'current' : 'stale';
 }

@@ -3,3 +3,9 @@ export { initLab, openLab, findLabRoot, workerId, actionInput, projectNameFromFo
 export { CONFIG_FILE, LAB_DIR } from './lab-config.js';
 export { createProject, resolveProject } from './project.js';
 export { assertProjectName } from './project-name.js';
+export { trainProject, trainingColumns, type ProjectTrainOptions, type ProjectTrainOutcome } from './train.js';
+export { addSource, listSources, type AddSourceOptions, type AddedSource } from './sources.js';
+export { ingestProject, READER_VERSION, type IngestOptions, type IngestOutcome, type IngestProgress, type IngestedTable } from './ingest.js';
+export { runProject, type RunEvent, type RunOptions, type RunOutcome } from './run.js';
+export { setUpDemo, confirmDemoTarget, bundledDemoData, DEMO_PROJECT, type DemoLab } from './demo.js';
+export { labStatus, STAGES, type ProjectStatusView } from './status.js';

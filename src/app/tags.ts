@@ -207,3 +207,17 @@ function stripErrors(text: string): string {
 function shellQuote(path: string): string {
   return `'${path.replaceAll("'", "'\\''")}'`;
 }
+
+export interface TagHistoryEntry {
+  readonly version: number;
+  readonly author: string;
+  readonly createdAt: string;
+  readonly change: string;
+  readonly confirmedHash: string;
+}
+
+/** Every version of the project's tags, oldest first: who changed what, and when. */
+export async function tagHistory(catalog: Catalog, project: ProjectRecord): Promise<TagHistoryEntry[]> {
+  const rows = await exploreCatalog(catalog).tagHistory(project.id);
+  return rows.map((r) => ({ version: r.version, author: r.author, createdAt: r.createdAt, change: r.change, confirmedHash: r.confirmedHash }));
+}

@@ -140,11 +140,16 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       `the time limit was too small for the plan: ${portfolioDone} of ${portfolio.length} default configurations finished; the best so far is used — a larger --time-limit gives a better model`,
     );
   }
-  const ensemble = selectEnsemble(
-    candidates.map((c) => c.oof),
+  // The prior is the leaderboard's floor, not an ensemble member: mixing a constant into a blend
+  // leaves a rank metric such as AUC unchanged while it flattens every probability towards the
+  // base rate, so greedy selection on AUC would take it for free.
+  const pool = candidates.some((c) => c.config.kind !== 'prior') ? candidates.filter((c) => c.config.kind !== 'prior') : candidates;
+  const selection = selectEnsemble(
+    pool.map((c) => c.oof),
     data.y,
     data.numClasses,
     metric,
   );
+  const ensemble = { ...selection, members: selection.members.map((m) => ({ ...m, candidate: candidates.indexOf(pool[m.candidate]!) })) };
   return { candidates, ensemble, notes, skipped };
 }

@@ -29,6 +29,7 @@ import { addHistogramAggregates, type HistogramResult } from './column-stats-his
 import { topValues } from './column-stats-top.js';
 import { computeCorrelations, MAX_CATEGORIES, type CorrelationColumn } from './correlation.js';
 import { addMissingAggregates } from './correlation-missing.js';
+import { bitmapCheck, runBitmapChecks } from './exact-distinct-bitmap.js';
 import { keyEligible, pairCandidates, pairDistinctExpr, pairKey, pairsUniqueOnSample, rankKeys, singleKey, type KeyColumnInfo } from './keys.js';
 import { PLACEHOLDER_NUMBERS } from './column-stats-placeholders.js';
 import { detectPiiOnRelation, type PiiColumn } from './pii.js';
@@ -83,7 +84,8 @@ export async function profileTable(conn: DuckDBConnection, input: ProfileInput, 
 
   const sampleTarget = Math.max(1000, Math.min(opts.sampleRows, Math.floor(opts.sampleCellBudget / Math.max(1, schema.length))));
   const sampleTable = quoteIdent(tempName('autolab_sample'));
-  const wholeTable = rows <= sampleTarget;
+  // a sample of nearly every row costs what the whole table does: copy it all, and read no Parquet again
+  const wholeTable = rows <= sampleTarget * 1.25;
   const sampleSql = wholeTable
     ? `CREATE TEMP TABLE ${sampleTable} AS SELECT * FROM ${source.from}`
     : rows > 10 * sampleTarget
@@ -169,21 +171,32 @@ async function profileFromSample(
   const samplePairs = await pairsUniqueOnSample(conn, sample, sampleRows, pairs);
   phase('key_pairs_sample');
 
+  // exact recounts of integers, dates and whole-second timestamps by bitmap, before the second
+  // scan: far cheaper than hashing, and a column found unique spares the whole-row duplicate count
+  const bitmapDistinct = await runBitmapChecks(
+    conn,
+    full,
+    exactChecks.flatMap((p) => bitmapCheck(p, main.columns[p.index]!) ?? []),
+  );
+  phase('exact_bitmaps');
+
   // second scan
   const second = new SelectList();
   const binder = new ParamBinder(full.params);
   const histogramReaders = plans.map((plan, i) => addHistogramAggregates(second, binder, plan, main.columns[i]!, opts.histogramBins));
-  const exactAt = exactChecks.map((p) => ({ name: p.name, at: second.add(`count(DISTINCT ${quoteIdent(p.name)})`) }));
+  const exactAt = exactChecks.filter((p) => !bitmapDistinct.has(p.name)).map((p) => ({ name: p.name, at: second.add(`count(DISTINCT ${quoteIdent(p.name)})`) }));
   const pairAt = full === sample ? [] : samplePairs.map((pair) => ({ pair, at: second.add(pairDistinctExpr(pair[0].name, pair[1].name)) }));
   const sentinelAt = plans.flatMap((plan, i) => sentinelChecks(second, binder, plan, main.columns[i]!));
   // a column that is present and distinct in every row already proves there are no duplicate rows
-  const surelyUnique = main.columns.some((s) => !s.distinctApprox && s.nonMissing === rows && s.distinct === rows);
+  const surelyUnique =
+    main.columns.some((s) => !s.distinctApprox && s.nonMissing === rows && s.distinct === rows) ||
+    plans.some((p, i) => main.columns[i]!.nonMissing === rows && bitmapDistinct.get(p.name) === rows);
   const distinctRowsAt = schema.length > 0 && !surelyUnique ? second.add(DISTINCT_ROWS_EXPR) : -1;
   const missingReader = addMissingAggregates(second, plans.map((p, i) => ({ name: p.name, missing: rows - main.columns[i]!.nonMissing })), rows);
   let secondRow: unknown[] = [];
   if (second.size > 0) secondRow = (await queryRows(conn, `SELECT\n  ${second.toSql()}\nFROM ${full.from} AS ${ROW_ALIAS}`, binder.params))[0] ?? [];
   const histograms: (HistogramResult | null)[] = histogramReaders.map((read) => (read ? read(secondRow) : null));
-  const exactDistinct = new Map(exactAt.map(({ name, at }) => [name, toCount(secondRow[at])]));
+  const exactDistinct = new Map([...bitmapDistinct, ...exactAt.map(({ name, at }) => [name, toCount(secondRow[at])] as const)]);
   const uniquePairs = full === sample ? samplePairs : pairAt.filter(({ at }) => toCount(secondRow[at]) === rows).map(({ pair }) => pair);
   const missingCooccurrence: MissingCooccurrence | null = missingReader ? missingReader(secondRow) : null;
   const sentinels = new Map<string, ValueCount[]>();

@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PLACEHOLDER_STRINGS } from './column-stats-placeholders.js';
-import { ParamBinder, queryRows, quoteIdent, toCount, toNumber, type Relation } from './sql.js';
+import { execute, ParamBinder, queryRows, quoteIdent, tempName, toCount, toNumber, type Relation } from './sql.js';
 
 /** Formats tried on strings, most specific first. 'iso8601' means DuckDB's own timestamp cast. */
 export const DATETIME_FORMATS: readonly string[] = [
@@ -78,6 +78,11 @@ const UUID_SHAPE = '[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{
 /** Digit-led strings only: keeps the date parser off names and free text. */
 const DATE_SHAPE = '^\\s*(\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{1,4}|\\d{1,2}[- ][A-Za-z]{3,9}[- ]\\d{4}|[A-Za-z]{3,9},? \\d{1,2},? \\d{4}|[A-Za-z]{3}, \\d{1,2} [A-Za-z]{3} \\d{4})';
 
+/**
+ * Measured on each column's distinct values with their counts (one UNPIVOT and GROUP BY per chunk
+ * of columns), so that each regular expression and parse runs once per distinct value rather than
+ * once per row: a column of 100,000 rows and 20 categories costs 20 checks, not 100,000.
+ */
 export async function measureStringFormats(
   conn: DuckDBConnection,
   sample: Relation,
@@ -88,80 +93,102 @@ export async function measureStringFormats(
   const chunkSize = 200;
   for (let start = 0; start < columns.length; start += chunkSize) {
     const chunk = columns.slice(start, start + chunkSize);
-    const binder = new ParamBinder(sample.params);
-    const shape = binder.bind(DATE_SHAPE);
-    const boolWords = BOOLEAN_WORDS.map((w) => binder.bind(w)).join(', ');
-    const placeholderWords = PLACEHOLDER_STRINGS.map((w) => binder.bind(w)).join(', ');
-    const uuid = binder.bind(UUID_SHAPE);
-    const code = binder.bind(CODE_SHAPE);
-    const perColumn = 12;
-    const selects = chunk.map((name) => {
-      const c = asText(name);
-      return [
-        `count(${c})`,
-        `count(${numericParseExpr(c)})`,
-        `count_if(regexp_full_match(${c}, '0[0-9]+'))`,
-        `count_if(lower(trim(${c})) IN (${boolWords}))`,
-        `count_if(regexp_matches(${c}, ${shape}))`,
-        `avg(length(${c}))`,
-        `avg(CASE WHEN trim(${c}) <> '' THEN length(trim(${c})) - length(replace(trim(${c}), ' ', '')) + 1 END)`,
-        `count(DISTINCT ${c})`,
-        `count_if(lower(trim(${c})) IN (${placeholderWords}))`,
-        `count_if(regexp_matches(${c}, '[0-9]'))`,
-        `count_if(regexp_full_match(trim(${c}), ${uuid}))`,
-        `count_if(regexp_full_match(trim(${c}), ${code}))`,
-      ].join(', ');
-    });
-    const rows = await queryRows(conn, `SELECT ${selects.join(', ')} FROM ${sample.from}`, binder.params);
-    const row = rows[0] ?? [];
-    const dateLike: string[] = [];
-    chunk.forEach((name, i) => {
-      const at = i * perColumn;
-      const sampled = toCount(row[at]);
-      const shaped = toCount(row[at + 4]);
-      result.set(name, {
-        sampled,
-        numeric: toCount(row[at + 1]),
-        leadingZeroDigits: toCount(row[at + 2]),
-        boolean: toCount(row[at + 3]),
-        datetimeFormat: null,
-        datetime: 0,
-        meanLength: toNumber(row[at + 5]),
-        meanWords: toNumber(row[at + 6]),
-        distinct: toCount(row[at + 7]),
-        placeholders: toCount(row[at + 8]),
-        withDigits: toCount(row[at + 9]),
-        uuidLike: toCount(row[at + 10]),
-        codeLike: toCount(row[at + 11]),
-      });
-      const meaningful = sampled - toCount(row[at + 8]);
-      if (meaningful > 0 && shaped / meaningful >= 0.5) dateLike.push(name);
-    });
-    await measureDatetimeFormats(conn, sample, dateLike, result);
+    const values = quoteIdent(tempName('autolab_fmt_values'));
+    // NULLs drop out in UNPIVOT: every (column, value) row is a present value and its count
+    const unpivot = chunk.map((name, i) => `${asText(name)} AS "${i}"`).join(', ');
+    await execute(
+      conn,
+      `CREATE TEMP TABLE ${values} AS SELECT CAST(k AS INTEGER) AS col, v, count(*) AS n
+       FROM (UNPIVOT (SELECT ${unpivot} FROM ${sample.from}) ON COLUMNS(*) INTO NAME k VALUE v) GROUP BY ALL`,
+      sample.params,
+    );
+    try {
+      await measureChunk(conn, values, chunk, result);
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${values}`);
+    }
   }
   return result;
+}
+
+async function measureChunk(conn: DuckDBConnection, values: string, chunk: readonly string[], result: Map<string, StringFormatStats>): Promise<void> {
+  const binder = new ParamBinder();
+  const shape = binder.bind(DATE_SHAPE);
+  const boolWords = BOOLEAN_WORDS.map((w) => binder.bind(w)).join(', ');
+  const placeholderWords = PLACEHOLDER_STRINGS.map((w) => binder.bind(w)).join(', ');
+  const uuid = binder.bind(UUID_SHAPE);
+  const code = binder.bind(CODE_SHAPE);
+  const where = (condition: string) => `sum(n) FILTER (WHERE ${condition})`;
+  const words = "length(trim(v)) - length(replace(trim(v), ' ', '')) + 1";
+  const rows = await queryRows(
+    conn,
+    `SELECT col,
+       sum(n),
+       ${where(`${numericParseExpr('v')} IS NOT NULL`)},
+       ${where("regexp_full_match(v, '0[0-9]+')")},
+       ${where(`lower(trim(v)) IN (${boolWords})`)},
+       ${where(`regexp_matches(v, ${shape})`)},
+       sum(n * length(v)) / sum(n),
+       sum(n * (${words})) FILTER (WHERE trim(v) <> '') / sum(n) FILTER (WHERE trim(v) <> ''),
+       count(*),
+       ${where(`lower(trim(v)) IN (${placeholderWords})`)},
+       ${where("regexp_matches(v, '[0-9]')")},
+       ${where(`regexp_full_match(trim(v), ${uuid})`)},
+       ${where(`regexp_full_match(trim(v), ${code})`)}
+     FROM ${values} GROUP BY col`,
+    binder.params,
+  );
+  const byColumn = new Map(rows.map((row) => [toCount(row[0]), row]));
+  const dateLike: number[] = [];
+  chunk.forEach((name, i) => {
+    const row = byColumn.get(i) ?? [];
+    const sampled = toCount(row[1]);
+    const placeholders = toCount(row[9]);
+    result.set(name, {
+      sampled,
+      numeric: toCount(row[2]),
+      leadingZeroDigits: toCount(row[3]),
+      boolean: toCount(row[4]),
+      datetimeFormat: null,
+      datetime: 0,
+      meanLength: toNumber(row[6]),
+      meanWords: toNumber(row[7]),
+      distinct: toCount(row[8]),
+      placeholders,
+      withDigits: toCount(row[10]),
+      uuidLike: toCount(row[11]),
+      codeLike: toCount(row[12]),
+    });
+    const meaningful = sampled - placeholders;
+    if (meaningful > 0 && toCount(row[5]) / meaningful >= 0.5) dateLike.push(i);
+  });
+  await measureDatetimeFormats(conn, values, chunk, dateLike, result);
 }
 
 /** For columns whose values look like dates, count how many each format parses; keep the best. */
 async function measureDatetimeFormats(
   conn: DuckDBConnection,
-  sample: Relation,
-  columns: readonly string[],
+  values: string,
+  chunk: readonly string[],
+  dateLike: readonly number[],
   into: Map<string, StringFormatStats>,
 ): Promise<void> {
-  if (columns.length === 0) return;
-  const binder = new ParamBinder(sample.params);
+  if (dateLike.length === 0) return;
+  const binder = new ParamBinder();
   // a parse counts only with a plausible year: "1.9.1" is a version, not the 1st of September of year 1
-  const selects = columns.flatMap((name) =>
-    DATETIME_FORMATS.map((f) => `count_if(year(${datetimeParseExpr(asText(name), f, binder)}) BETWEEN 1800 AND 2200)`),
+  const counts = DATETIME_FORMATS.map((f) => `sum(n) FILTER (WHERE year(${datetimeParseExpr('v', f, binder)}) BETWEEN 1800 AND 2200)`);
+  const rows = await queryRows(
+    conn,
+    `SELECT col, ${counts.join(', ')} FROM ${values} WHERE col IN (${dateLike.map((i) => binder.bind(i)).join(', ')}) GROUP BY col`,
+    binder.params,
   );
-  const rows = await queryRows(conn, `SELECT ${selects.join(', ')} FROM ${sample.from}`, binder.params);
-  const row = rows[0] ?? [];
-  columns.forEach((name, i) => {
+  for (const row of rows) {
+    const name = chunk[toCount(row[0])];
+    if (name === undefined) continue;
     let best: string | null = null;
     let bestCount = 0;
     DATETIME_FORMATS.forEach((format, j) => {
-      const n = toCount(row[i * DATETIME_FORMATS.length + j]);
+      const n = toCount(row[j + 1]);
       if (n > bestCount) {
         best = format;
         bestCount = n;
@@ -169,7 +196,7 @@ async function measureDatetimeFormats(
     });
     const prior = into.get(name);
     if (prior && best !== null) into.set(name, { ...prior, datetimeFormat: best, datetime: bestCount });
-  });
+  }
 }
 
 function asText(name: string): string {

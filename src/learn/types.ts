@@ -25,6 +25,8 @@ export type Task = 'binary' | 'multiclass' | 'regression';
  * A node is a leaf when `left[i] === -1`. Numeric split: x <= threshold goes left.
  * Categorical split: categories whose bit is set in catBits[catOffset[i] .. catOffset[i]+catWords[i]) go left.
  * Missing values (NaN, unseen categories) go left when defaultLeft[i] === 1.
+ * At a categorical node `threshold` holds the number of categories known in training: a code outside
+ * 0..threshold-1 (unseen, or beyond the bin budget) or not an integer counts as missing.
  */
 export interface TreeArrays {
   readonly feature: Int32Array; // -1 at leaves

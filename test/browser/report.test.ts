@@ -1,19 +1,20 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exploreProject, projectReport } from '../../src/app/explore.js';
+import { exploreProject, writeProjectReport } from '../../src/app/explore.js';
 import { CUSTOMERS_SQL, makeExploreLab, ORDERS_SQL, type ExploreLab } from '../../src/app/explore.testutil.js';
 import { setTags } from '../../src/app/tags.js';
-import { renderReportHtml } from '../../src/explore/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (install Debian's chromium)`;
 
 describe.skipIf(skip)(`the HTML report in headless Chromium (${skip || 'available'})`, () => {
   let env: ExploreLab;
-  let browser: Browser;
+  let browser: BrowserContext;
+  let profile: string;
   let file: string;
   let expectedCharts = 0;
 
@@ -26,23 +27,28 @@ describe.skipIf(skip)(`the HTML report in headless Chromium (${skip || 'availabl
     await setTags(env.lab.catalog, env.project, 'orders.customer_id->customers.customer_id', ['confirmed']);
     await env.addSnapshot('customers', CUSTOMERS_SQL(30));
     await exploreProject(env.lab, env.project);
-    const html = renderReportHtml(await projectReport(env.lab, env.project));
-    expectedCharts = (html.match(/data-chart="c\d+"/g) ?? []).length;
-    file = join(env.dir, 'report.html');
-    writeFileSync(file, html);
-    browser = await chromium.launch({
+    // the file `autolab report` writes
+    const written = await writeProjectReport(env.lab, env.project, { out: join(env.dir, 'report.html') });
+    file = written.path;
+    expectedCharts = (readFileSync(file, 'utf8').match(/data-chart="c\d+"/g) ?? []).length;
+    // a fresh profile (--user-data-dir) every run: nothing cached or signed in carries over
+    profile = mkdtempSync(join(tmpdir(), 'autolab-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      headless: true,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
 
   afterAll(async () => {
     await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
     await env?.cleanup();
   });
 
   it('renders every chart with marks, without console errors or network requests', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1400, height: 900 });
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {

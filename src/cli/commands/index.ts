@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
+import { registerExploreCommand } from './explore.js';
+import { registerIngestCommand } from './ingest.js';
 import { registerLabCommands } from './lab-commands.js';
+import { registerSourceCommand } from './source.js';
+import { registerReportCommand } from './report.js';
+import { registerRunCommands } from './run.js';
+import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 
 /**
@@ -8,5 +14,11 @@ import { registerAutomlCommands } from './train.js';
  */
 export function registerCommands(program: Command): void {
   registerLabCommands(program);
+  registerSourceCommand(program);
+  registerIngestCommand(program);
+  registerExploreCommand(program);
+  registerTagsCommand(program);
+  registerReportCommand(program);
   registerAutomlCommands(program);
+  registerRunCommands(program);
 }

@@ -91,7 +91,7 @@ describe('autolab init, project, status, log', () => {
     expect(await run('status', '--json')).toBe(0);
     const status = JSON.parse(out) as { projects: { project: string; stages: { stage: string; state: string }[]; next: { waitsOn: string } }[] };
     expect(status.projects.map((p) => p.project)).toEqual(['churn', 'fraud']);
-    expect(status.projects[0]?.stages.slice(0, 3).map((s) => s.state)).toEqual(['done', 'done', 'not built yet']);
+    expect(status.projects[0]?.stages.slice(0, 3).map((s) => s.state)).toEqual(['done', 'done', 'todo']);
 
     expect(await run('log', '--project', 'churn', '--json')).toBe(0);
     expect((JSON.parse(out) as { kind: string }[]).map((a) => a.kind)).toEqual(['project.create', 'source.add', 'ingest.table']);

@@ -29,7 +29,7 @@ function formatScore(score: number | undefined): string {
 }
 
 /** A live line on a terminal, one plain line per candidate otherwise; always on stderr so stdout stays clean. */
-function progressPrinter(): { update(p: SearchProgress): void; done(): void } {
+export function progressPrinter(): { update(p: SearchProgress): void; done(): void } {
   const tty = process.stderr.isTTY === true;
   let drawn = false;
   return {

@@ -1,0 +1,135 @@
+/**
+ * Ingest throughput and memory (issue 2): `autolab ingest` of flights-3m.parquet (vega-datasets)
+ * and of a generated CSV (1 GB by default), each beside DuckDB's own
+ * `COPY (SELECT * FROM read_csv(…)) TO '….parquet'` (read_parquet for the Parquet file) of the same
+ * file in the same run. Each side runs in its own process so that peak RSS is its own.
+ * Ours does more than the peer: it keeps the raw file byte for byte in the store, hashes it and the
+ * Parquet, checks the header and mixed types, and records the snapshot and action in the catalog.
+ * Run: npm run bench:ingest -- [--size MB]    (target: within 1.3× DuckDB's time, peak RSS < 2 GB)
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { addSource, ingestProject, initLab } from '../../src/app/index.js';
+import { quoteLiteral } from '../../src/lake/index.js';
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = resolve(HERE, '../../..');
+const FLIGHTS = join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
+
+interface Measured {
+  readonly seconds: number;
+  readonly rows: number;
+  readonly peakRssMb: number;
+}
+
+async function runOurs(file: string): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'autolab-bench-ingest-'));
+  try {
+    const lab = await initLab(join(dir, 'lab'), { project: 'bench' });
+    try {
+      const t0 = performance.now();
+      await addSource(lab, 'bench', 'data', file);
+      const outcome = await ingestProject(lab, 'bench');
+      const seconds = (performance.now() - t0) / 1000;
+      if (outcome.firstError) throw outcome.firstError;
+      return { seconds, rows: outcome.tables[0]?.rows ?? 0, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    } finally {
+      await lab.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runDuckdb(file: string): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'autolab-bench-duckdb-'));
+  try {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const reader = file.endsWith('.parquet') ? 'read_parquet' : 'read_csv';
+    const out = join(dir, 'out.parquet');
+    const t0 = performance.now();
+    await conn.run(`COPY (SELECT * FROM ${reader}(${quoteLiteral(file)})) TO ${quoteLiteral(out)}`);
+    const seconds = (performance.now() - t0) / 1000;
+    const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoteLiteral(out)})`)).getRowsJson()[0]?.[0] ?? 0);
+    conn.closeSync();
+    instance.closeSync();
+    return { seconds, rows, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A CSV of about `megabytes` MB: ints, floats, categories, free text, dates, timestamps, some NULLs. */
+async function generateCsv(path: string, megabytes: number): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const select = (n: number) => `
+    SELECT i AS id,
+           (hash(i) % 100000)::BIGINT AS customer_id,
+           round((hash(i * 3) % 1000000) / 100.0, 2) AS amount,
+           ['basic', 'plus', 'pro', 'enterprise'][1 + (i % 4)] AS plan,
+           CASE WHEN i % 17 = 0 THEN NULL ELSE 'note ' || (hash(i * 7) % 99991)::VARCHAR || ', ok' END AS note,
+           DATE '2020-01-01' + (i % 1500)::INTEGER AS day,
+           TIMESTAMP '2024-01-01' + to_seconds((i * 37)::BIGINT) AS at
+    FROM range(${n}) t(i)`;
+  const probe = join(tmpdir(), `autolab-bench-probe-${process.pid}.csv`);
+  await conn.run(`COPY (${select(100_000)}) TO ${quoteLiteral(probe)} (HEADER)`);
+  const bytesPerRow = statSync(probe).size / 100_000;
+  rmSync(probe);
+  const rows = Math.max(1000, Math.round((megabytes * 1e6) / bytesPerRow));
+  await conn.run(`COPY (${select(rows)}) TO ${quoteLiteral(path)} (HEADER)`);
+  conn.closeSync();
+  instance.closeSync();
+}
+
+/** Runs one side in a fresh process; it prints one JSON line. */
+function child(side: 'ours' | 'duckdb', file: string): Measured {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', HERE, '--child', side, file], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = output.trim().split('\n').at(-1) ?? '{}';
+  return JSON.parse(last) as Measured;
+}
+
+function fmt(m: Measured): string[] {
+  return [`${m.seconds.toFixed(2)} s`, `${Math.round(m.rows / m.seconds).toLocaleString('en-US')} rows/s`, `${Math.round(m.peakRssMb)} MB`];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    const file = args[2] ?? '';
+    const measured = args[1] === 'ours' ? await runOurs(file) : await runDuckdb(file);
+    process.stdout.write(JSON.stringify(measured) + '\n');
+    return;
+  }
+  const sizeIndex = args.indexOf('--size');
+  const megabytes = sizeIndex >= 0 ? Number(args[sizeIndex + 1]) : 1000;
+  if (!Number.isFinite(megabytes) || megabytes <= 0) throw new Error('--size takes megabytes, e.g. --size 300');
+  const work = mkdtempSync(join(tmpdir(), 'autolab-bench-csv-'));
+  try {
+    const csv = join(work, 'generated.csv');
+    process.stderr.write(`generating a ${megabytes} MB CSV …\n`);
+    await generateCsv(csv, megabytes);
+    const inputs = [...(existsSync(FLIGHTS) ? [FLIGHTS] : []), csv];
+    const lines = ['| input | size | rows | autolab ingest | rows/s | peak RSS | DuckDB COPY | rows/s | peak RSS | ratio |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+    for (const input of inputs) {
+      process.stderr.write(`ingesting ${input} …\n`);
+      const peer = child('duckdb', input);
+      const ours = child('ours', input);
+      if (ours.rows !== peer.rows) throw new Error(`row counts differ: ours ${ours.rows}, DuckDB ${peer.rows}`);
+      const name = input === FLIGHTS ? 'flights-3m.parquet' : `generated CSV`;
+      lines.push(
+        `| ${name} | ${(statSync(input).size / 1e6).toFixed(0)} MB | ${ours.rows.toLocaleString('en-US')} | ${fmt(ours).join(' | ')} | ${fmt(peer).join(' | ')} | ${(ours.seconds / peer.seconds).toFixed(2)}× |`,
+      );
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

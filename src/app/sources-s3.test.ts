@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionError, InputError } from '../common/index.js';
+import { S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from '../store/s3rver.testutil.js';
+import { addSource, ingestProject, initLab, type Lab } from './index.js';
+
+const FIXTURES = resolve(import.meta.dirname, '../../test/fixtures/ingest');
+
+let dir: string;
+let lab: Lab;
+let s3: LocalS3;
+
+/** Runs `body` with AWS keys in the environment, as a user would export them before `source add`. */
+async function withKeys<T>(keys: { accessKeyId: string; secretAccessKey: string }, body: () => Promise<T>): Promise<T> {
+  const saved = [process.env['AWS_ACCESS_KEY_ID'], process.env['AWS_SECRET_ACCESS_KEY']];
+  process.env['AWS_ACCESS_KEY_ID'] = keys.accessKeyId;
+  process.env['AWS_SECRET_ACCESS_KEY'] = keys.secretAccessKey;
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of [
+      ['AWS_ACCESS_KEY_ID', saved[0]],
+      ['AWS_SECRET_ACCESS_KEY', saved[1]],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'autolab-s3src-'));
+  lab = await initLab(join(dir, 'lab'), { project: 'p' });
+  s3 = await startLocalS3(['data']);
+  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  for (const [key, file] of [
+    ['exports/customers.csv', 'customers.csv'],
+    ['exports/2024/items.parquet', 'items.parquet'],
+    ['exports/README.md', 'customers.csv'],
+  ] as const) {
+    await client.send(new PutObjectCommand({ Bucket: 'data', Key: key, Body: readFileSync(join(FIXTURES, file)) }));
+  }
+  client.destroy();
+});
+afterAll(async () => {
+  await lab.close();
+  await s3.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('S3 sources (s3rver on loopback)', () => {
+  it('ingests the data files under a prefix, with the keys kept in the vault', async () => {
+    const added = await withKeys(S3RVER_CREDENTIALS, () => addSource(lab, 'p', 'bucket', 's3://data/exports/', { endpoint: s3.endpoint }));
+    expect(added.tables.map((t) => [t.name, t.origin])).toEqual([
+      ['items', 's3://data/exports/2024/items.parquet'],
+      ['customers', 's3://data/exports/customers.csv'],
+    ]);
+    expect(added.source.credentialId).not.toBeNull();
+    expect(added.source.options).toEqual({ endpoint: s3.endpoint });
+    // no keys in the environment now: ingest must take them from the vault
+    const outcome = await withKeys({ accessKeyId: '', secretAccessKey: '' }, () => ingestProject(lab, 'p', { source: 'bucket' }));
+    expect(outcome.tables.map((t) => [t.table, t.status, t.rows])).toEqual([
+      ['items', 'new', 50],
+      ['customers', 'new', 5],
+    ]);
+    const snapshots = await lab.catalog.listSnapshots((await lab.catalog.getProject('p'))?.id ?? -1);
+    const customers = snapshots.find((s) => s.tableName === 'customers');
+    const raw = await lab.store.getBytes(customers?.rawHashes[0] ?? '');
+    expect(Buffer.from(raw).equals(readFileSync(join(FIXTURES, 'customers.csv')))).toBe(true);
+    const again = await ingestProject(lab, 'p', { source: 'bucket' });
+    expect(again.tables.map((t) => t.status)).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it('takes the endpoint from the location too', async () => {
+    const added = await withKeys(S3RVER_CREDENTIALS, () => addSource(lab, 'p', 'bucket-url', s3.url('data', 'exports/2024/')));
+    expect(added.tables.map((t) => t.name)).toEqual(['items']);
+  });
+
+  it('says when the keys are refused', async () => {
+    const error = await withKeys({ accessKeyId: 'NOT-A-KEY', secretAccessKey: 'not-the-secret-key' }, () =>
+      addSource(lab, 'p', 'bad-keys', 's3://data/exports/', { endpoint: s3.endpoint }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/^s3:\/\/data\/exports\/ at http:\/\/127\.0\.0\.1:\d+ refused access \(InvalidAccessKeyId\) — check the access keys/);
+    expect((error as Error).message).not.toContain('not-the-secret-key');
+  });
+
+  it('says when the bucket does not exist, or holds no data files under the prefix', async () => {
+    const missing = await withKeys(S3RVER_CREDENTIALS, () => addSource(lab, 'p', 'no-bucket', 's3://nowhere/x/', { endpoint: s3.endpoint })).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ConnectionError);
+    expect((missing as Error).message).toMatch(/^the bucket nowhere at http:\/\/127\.0\.0\.1:\d+ does not exist — check the bucket name$/);
+    const empty = await withKeys(S3RVER_CREDENTIALS, () => addSource(lab, 'p', 'no-data', 's3://data/exports/README', { endpoint: s3.endpoint })).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(InputError);
+    expect((empty as Error).message).toMatch(/^no data files under s3:\/\/data\/exports\/README \(1 other object\(s\)\)/);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Human moment 1: a PostgreSQL password given three ways (a ${env:NAME} reference, written in the
+ * URL, typed at the prompt) must never appear in the catalog file, the store, the action log,
+ * `status --json`, any command's output or any error message.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { addSource, openLab } from '../../app/index.js';
+import { KEY_FILE, Vault } from '../../sources/index.js';
+import { main } from '../main.js';
+
+const PG_URL = process.env['AUTOLAB_TEST_PG'] || undefined;
+const suffix = randomBytes(4).toString('hex');
+const role = `autolab_cred_${suffix}`;
+const schema = `autolab_cred_${suffix}`;
+const PASSWORD = `Pw-${randomBytes(6).toString('hex')}-Sec`;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe.skipIf(!PG_URL)(`credentials never leak${PG_URL ? '' : ' (skipped: AUTOLAB_TEST_PG is not set)'}`, () => {
+  const work = mkdtempSync(join(tmpdir(), 'autolab-cred-'));
+  const startDir = process.cwd();
+  let seen = '';
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`);
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`CREATE TABLE ${schema}.accounts AS SELECT i AS id, 'acct' || i AS name FROM generate_series(1, 20) i`);
+    await admin.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+    await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+    await admin.end();
+  });
+  afterAll(async () => {
+    process.chdir(startDir);
+    delete process.env['AUTOLAB_CRED_PW'];
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.end();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Runs the CLI in this process, keeping everything it printed. */
+  async function run(...argv: string[]): Promise<number> {
+    let printed = '';
+    const capture = (chunk: string | Uint8Array) => {
+      printed += String(chunk);
+      return true;
+    };
+    const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      return await main(argv);
+    } finally {
+      outSpy.mockRestore();
+      errSpy.mockRestore();
+      process.exitCode = undefined;
+      seen += printed + '\n';
+    }
+  }
+
+  it('keeps a known password out of every file, log line, output and error', async () => {
+    const root = join(work, 'lab');
+    const host = new URL(PG_URL ?? '').host;
+    const database = new URL(PG_URL ?? '').pathname.slice(1);
+    expect(await run('init', root, '--project', 'bank')).toBe(0);
+    process.chdir(root);
+
+    process.env['AUTOLAB_CRED_PW'] = PASSWORD;
+    expect(await run('source', 'add', 'by-env', `postgres://${role}:\${env:AUTOLAB_CRED_PW}@${host}/${database}`, '--schema', schema)).toBe(0);
+    expect(await run('source', 'add', 'in-url', `postgres://${role}:${PASSWORD}@${host}/${database}`, '--tables', `${schema}.accounts`)).toBe(0);
+    const lab = await openLab(root);
+    try {
+      const typed = await addSource(lab, 'bank', 'typed', `postgres://${role}@${host}/${database}`, {
+        query: `SELECT * FROM ${schema}.accounts WHERE id > 10`,
+        askPassword: () => Promise.resolve(PASSWORD),
+        password: PASSWORD,
+      });
+      seen += JSON.stringify(typed);
+    } finally {
+      await lab.close();
+    }
+    // failures that carry the password in their input
+    expect(await run('source', 'add', 'down', `postgres://${role}:${PASSWORD}@127.0.0.1:1/${database}`)).toBe(1);
+    expect(await run('source', 'add', 'missing', `postgres://${role}:${PASSWORD}@${host}/${database}`, '--tables', 'nope')).toBe(1);
+    expect(await run('source', 'add', 'bad-query', `postgres://${role}:${PASSWORD}@${host}/${database}`, '--query', `SELECT '${PASSWORD}' FROM nowhere`)).toBe(1);
+
+    expect(await run('ingest', '--json')).toBe(0);
+    expect(seen).toMatch(/"table": "accounts",\s+"status": "new"/);
+    expect(await run('ingest')).toBe(0);
+    expect(await run('status', '--json')).toBe(0);
+    expect(await run('status')).toBe(0);
+    expect(await run('log')).toBe(0);
+    expect(await run('source', 'list', '--json')).toBe(0);
+
+    // the vault does hold it — encrypted — and gives it back with the key
+    const reopened = await openLab(root);
+    try {
+      const project = await reopened.catalog.getProject('bank');
+      const sources = await reopened.catalog.listSources(project?.id ?? -1);
+      expect(sources.map((s) => s.name).sort()).toEqual(['by-env', 'in-url', 'typed']);
+      const vault = await Vault.open(reopened.catalog, join(root, '.autolab'));
+      const inUrl = sources.find((s) => s.name === 'in-url');
+      expect(await vault.get(inUrl?.credentialId ?? '')).toEqual({ password: PASSWORD });
+      const byEnv = sources.find((s) => s.name === 'by-env');
+      expect(await vault.get(byEnv?.credentialId ?? '')).toEqual({ passwordEnv: 'AUTOLAB_CRED_PW' });
+      seen += JSON.stringify(sources) + JSON.stringify(await reopened.catalog.listActions({ limit: 1000 })) + JSON.stringify(await reopened.catalog.status());
+    } finally {
+      await reopened.close();
+    }
+    expect(statSync(join(root, '.autolab', KEY_FILE)).mode & 0o777).toBe(0o600);
+
+    expect(seen).toContain('accounts');
+    expect(seen).not.toContain(PASSWORD);
+    expect(seen).not.toContain(encodeURIComponent(PASSWORD));
+    const files = filesUnder(join(root, '.autolab')).filter((f) => !f.endsWith(KEY_FILE));
+    expect(files.some((f) => f.endsWith('catalog.sqlite'))).toBe(true);
+    for (const file of [...files, join(root, 'autolab.yaml')]) {
+      const bytes = readFileSync(file);
+      expect(bytes.includes(PASSWORD), file).toBe(false);
+      expect(bytes.includes(Buffer.from(PASSWORD, 'utf16le')), file).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { confirmDemoTarget, labStatus, openLab, resolveProject, runProject, setUpDemo, type RunEvent, type RunOutcome } from '../../app/index.js';
+import { UsageError } from '../../common/index.js';
+import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
+import { formatProject } from './status.js';
+import { progressPrinter } from './train.js';
+
+interface RunFlags extends JsonFlag {
+  timeLimit?: string;
+}
+
+function timeLimitOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`--time-limit '${text}' is not a positive number of seconds`);
+  return value;
+}
+
+/** Stage lines on stderr (stdout stays the answer); the training line is live on a terminal. */
+function eventPrinter(quiet: boolean): { onEvent(event: RunEvent): void; done(): void } {
+  const training = progressPrinter();
+  return {
+    onEvent(event) {
+      if (quiet) return;
+      if (event.stage === 'ingest') {
+        const fresh = event.outcome.tables.filter((t) => t.status === 'new').length;
+        process.stderr.write(`ingest: ${event.outcome.tables.length} tables, ${fresh} new or changed\n`);
+      } else if (event.stage === 'explore') {
+        const fresh = event.outcome.tables.filter((t) => t.profiled).length;
+        process.stderr.write(`explore: ${event.outcome.tables.length} tables, ${fresh} profiled; report ${event.report}\n`);
+      } else {
+        training.update(event.progress);
+      }
+    },
+    done: () => training.done(),
+  };
+}
+
+function formatOutcome(outcome: RunOutcome): string[] {
+  const lines: string[] = [];
+  if (outcome.train) {
+    const t = outcome.train;
+    const how = t.result ? 'trained' : 'unchanged since the last training';
+    lines.push(`model of ${t.table}.${t.target} (${how}): ${t.metric} ${t.score.toPrecision(4)} out of fold → ${t.bundleDir}`);
+    if (t.excluded.length) lines.push(`  left out as tagged: ${t.excluded.join(', ')}`);
+  }
+  if (outcome.report) lines.push(`report: ${outcome.report}`);
+  if (outcome.waitsOn) lines.push(`waits on you: ${outcome.waitsOn}`);
+  return lines;
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('advance a project up to the next human moment: ingest, explore, train')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--time-limit <seconds>', 'training time limit (default: the lab default)')
+    .option('--json', 'machine output')
+    .action(async (name: string | undefined, flags: RunFlags) => {
+      const timeLimit = timeLimitOf(flags.timeLimit);
+      const lab = await openLab();
+      const printer = eventPrinter(flags.json === true);
+      try {
+        const project = await resolveProject(lab, name);
+        const outcome = await runProject(lab, project, { ...(timeLimit !== undefined ? { timeLimit } : {}), onEvent: printer.onEvent });
+        printer.done();
+        if (flags.json) printJson(summary(outcome));
+        else printLines(formatOutcome(outcome));
+      } finally {
+        printer.done();
+        await lab.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('the whole flow on a bundled dataset (Telco customer churn): a lab in a folder, ingest, explore, tags, training, status')
+    .argument('[dir]', 'folder of the demo lab (made if missing, reused if it is one)', 'autolab-demo')
+    .option('--time-limit <seconds>', 'training time limit', '30')
+    .option('--json', 'machine output')
+    .action(async (dir: string, flags: RunFlags) => {
+      const timeLimit = timeLimitOf(flags.timeLimit);
+      const quiet = flags.json === true;
+      const { lab, project, created } = await setUpDemo(dir);
+      const printer = eventPrinter(quiet);
+      try {
+        if (!quiet) printLine(`${created ? 'made' : 'reusing'} the demo lab in ${lab.root} (project ${project.name}, source customers = data/customers.csv)`);
+        const options = { ...(timeLimit !== undefined ? { timeLimit } : {}), onEvent: printer.onEvent };
+        let outcome = await runProject(lab, project, options);
+        if (outcome.waitsOn !== null && (await confirmDemoTarget(lab, project))) {
+          if (!quiet) printLine('the demo plays the person: confirmed customers.churn as the target (yourself: autolab tags show, autolab tags set …)');
+          outcome = await runProject(lab, project, options);
+        }
+        printer.done();
+        const status = await labStatus(lab);
+        if (quiet) {
+          printJson({ ...summary(outcome), status });
+          return;
+        }
+        printLines(formatOutcome(outcome));
+        for (const view of status.projects.filter((p) => p.project === project.name)) printLines(['', ...formatProject(view)]);
+        printLines(['', `next: cd ${dir} && autolab status, autolab tags show, autolab report ${project.name}, autolab predict models/${project.name} data/customers.csv`]);
+      } finally {
+        printer.done();
+        await lab.close();
+      }
+    });
+}
+
+function summary(outcome: RunOutcome): Record<string, unknown> {
+  return {
+    project: outcome.project,
+    ingested: outcome.ingest.tables.map((t) => ({ source: t.source, table: t.table, status: t.status, version: t.version, rows: t.rows })),
+    explored: outcome.explore?.tables ?? [],
+    report: outcome.report,
+    model: outcome.train && {
+      table: outcome.train.table,
+      target: outcome.train.target,
+      dir: outcome.train.bundleDir,
+      bundleHash: outcome.train.bundleHash,
+      metric: outcome.train.metric,
+      score: outcome.train.score,
+      reused: outcome.train.result === null,
+      excluded: outcome.train.excluded,
+    },
+    waitsOn: outcome.waitsOn,
+  };
+}

@@ -1,0 +1,214 @@
+import type { Command } from 'commander';
+import { openLab, resolveProject } from '../../app/index.js';
+import { loadExploration, round2Freshness } from '../../app/explore.js';
+import { acceptTags, editTags, requireTags, setTags, tagHistory, type TagUpdate } from '../../app/tags.js';
+import { UsageError } from '../../common/index.js';
+import type { Lab } from '../../app/index.js';
+import type { ProjectRecord } from '../../catalog/index.js';
+import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
+import { projectArgument } from './explore.js';
+import { columnRows, relationshipRows, tagsView, type TagsView } from './tags-view.js';
+
+interface ProjectFlags extends JsonFlag {
+  project?: string;
+}
+
+/**
+ * `autolab tags` — the human metadata step. `show` is the default, so `autolab tags churn` lists
+ * the tags of churn. Relationships are named FROM_TABLE.COLUMN TO_TABLE.COLUMN (`tags rel`), or as
+ * one quoted argument `'orders.customer_id->customers.id'` to `tags set` (unquoted, a shell reads
+ * `>` as a redirection).
+ */
+export function registerTagsCommand(program: Command): void {
+  const tags = program
+    .command('tags')
+    .description('the tags a person confirms after exploration: roles, types, personal data, relationships');
+
+  tags
+    .command('show', { isDefault: true })
+    .description('the tags as a table: each column with its role, type, personal data, policy, confidence and state')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--open', 'only what still waits on a person')
+    .option('--table <name>', 'only the columns of this table')
+    .option('--json', 'machine output')
+    .action(async (name: string | undefined, flags: ProjectFlags & { open?: boolean; table?: string }) => {
+      await withProject(name, flags, async (lab, project) => {
+        const current = await requireTags(lab.catalog, project);
+        const freshness = await round2Freshness(lab, project, await loadExploration(lab, project));
+        const view = tagsView(project.name, current, freshness, { openOnly: flags.open === true, table: flags.table });
+        if (flags.json) printJson(view);
+        else printLines(formatTagsView(view));
+      });
+    });
+
+  tags
+    .command('set')
+    .description('confirm or change the tags of one column (or relationship)')
+    .argument('<ref>', "TABLE.COLUMN, or 'FROM.COLUMN->TO.COLUMN' quoted")
+    .argument('<assignments...>', 'role=… type=… pii=… policy=… description=…  (a relationship: confirmed | rejected | cardinality=…)')
+    .option('--project <name>', 'the project (may be left out while the lab has one)')
+    .option('--json', 'machine output')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  autolab tags set customers.churn role=target',
+        '  autolab tags set customers.email pii=email policy=hash description="login e-mail"',
+        '  autolab tags set customers.notes pii=none',
+        "  autolab tags set 'orders.customer_id->customers.id' confirmed cardinality=one-to-many",
+        '',
+        `roles: target, id, feature, time, group, weight, ignore;  policies: drop, mask, hash, keep`,
+      ].join('\n'),
+    )
+    .action(async (ref: string, assignments: string[], flags: ProjectFlags) => {
+      await withProject(undefined, flags, async (lab, project) => {
+        printUpdate(await setTags(lab.catalog, project, ref, assignments), flags);
+      });
+    });
+
+  tags
+    .command('rel')
+    .alias('relationship')
+    .description('confirm or reject a relationship: FROM_TABLE.COLUMN TO_TABLE.COLUMN confirmed|rejected|suggested')
+    .argument('<from>', 'the referring column, TABLE.COLUMN (e.g. orders.customer_id)')
+    .argument('<to>', 'the key it refers to, TABLE.COLUMN (e.g. customers.id)')
+    .argument('<assignments...>', 'confirmed | rejected | suggested, and optionally cardinality=one-to-one|one-to-many')
+    .option('--project <name>', 'the project (may be left out while the lab has one)')
+    .option('--json', 'machine output')
+    .action(async (from: string, to: string, assignments: string[], flags: ProjectFlags) => {
+      await withProject(undefined, flags, async (lab, project) => {
+        const values = assignments.map((a) => (a === 'suggested' ? 'status=suggested' : a));
+        printUpdate(await setTags(lab.catalog, project, `${from}->${to}`, values), flags);
+      });
+    });
+
+  tags
+    .command('accept')
+    .description('confirm every open suggestion whose confidence reaches --min-confidence')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--min-confidence <share>', 'accept only suggestions at least this sure, 0..1 (default 0: all)')
+    .option('--json', 'machine output')
+    .action(async (name: string | undefined, flags: ProjectFlags & { minConfidence?: string }) => {
+      const min = flags.minConfidence === undefined ? 0 : Number(flags.minConfidence);
+      if (flags.minConfidence !== undefined && (flags.minConfidence.trim() === '' || !Number.isFinite(min) || min < 0 || min > 1)) {
+        throw new UsageError(`--min-confidence ${flags.minConfidence} is not a share between 0 and 1`, 'give e.g. --min-confidence 0.9');
+      }
+      await withProject(name, flags, async (lab, project) => {
+        printUpdate(await acceptTags(lab.catalog, project, min), flags);
+      });
+    });
+
+  tags
+    .command('edit')
+    .description('edit the tags as YAML in $EDITOR; each save is checked, and problems name their line')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--json', 'machine output')
+    .action(async (name: string | undefined, flags: ProjectFlags) => {
+      await withProject(name, flags, async (lab, project) => {
+        const outcome = await editTags(lab.catalog, project, {
+          onProblems: (problems, file) => {
+            for (const p of problems) process.stderr.write(`autolab: ${file} line ${p.line}: ${p.message}\n`);
+            process.stderr.write('autolab: the file opens again with these problems at its end; fix them, or save it empty to give up\n');
+          },
+        });
+        if (flags.json) printJson(outcome);
+        else if (outcome.aborted || !outcome.update) printLine('no change: the file was saved unchanged or empty');
+        else printUpdate(outcome.update, flags);
+      });
+    });
+
+  tags
+    .command('history')
+    .description('every version of the tags: who changed what, and when')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--json', 'machine output')
+    .action(async (name: string | undefined, flags: ProjectFlags) => {
+      await withProject(name, flags, async (lab, project) => {
+        const history = await tagHistory(lab.catalog, project);
+        if (flags.json) {
+          printJson(history);
+          return;
+        }
+        if (history.length === 0) {
+          printLine(`project ${project.name} has no tags yet — run autolab explore ${project.name}`);
+          return;
+        }
+        printLines(
+          formatTable(
+            [{ header: 'version', align: 'right' }, { header: 'when' }, { header: 'who' }, { header: 'change', maxWidth: 90 }],
+            history.map((h) => [String(h.version), shortTime(h.createdAt), h.author, h.change]),
+          ),
+        );
+      });
+    });
+}
+
+async function withProject(name: string | undefined, flags: ProjectFlags, run: (lab: Lab, project: ProjectRecord) => Promise<void>): Promise<void> {
+  const lab = await openLab();
+  try {
+    await run(lab, await resolveProject(lab, projectArgument(name, flags.project)));
+  } finally {
+    await lab.close();
+  }
+}
+
+function printUpdate(update: TagUpdate, flags: JsonFlag): void {
+  if (flags.json) {
+    printJson(update);
+    return;
+  }
+  if (!update.changed) {
+    printLine(`no change: the tags already say so (version ${update.version})`);
+    return;
+  }
+  const shown = update.changes.slice(0, 20).map((c) => `  ${c}`);
+  if (update.changes.length > 20) shown.push(`  … and ${update.changes.length - 20} more`);
+  printLines([`tags version ${update.version}: ${update.changes.length} change${update.changes.length === 1 ? '' : 's'}`, ...shown]);
+}
+
+export function formatTagsView(view: TagsView): string[] {
+  const lines = [
+    `tags of ${view.project}, version ${view.version} (${view.author}, ${shortTime(view.changedAt)}): ` +
+      `${view.openColumns} of ${view.totalColumns} columns and ${view.openRelationships} relationships wait on you`,
+    '',
+  ];
+  if (view.columns.length) lines.push(...formatTable(COLUMN_HEADERS, columnRows(view)));
+  else lines.push(view.openOnly ? 'every column is confirmed' : 'no columns');
+  if (view.relationships.length) lines.push('', ...formatTable(RELATIONSHIP_HEADERS, relationshipRows(view)));
+  lines.push('', `round 2: ${FRESHNESS[view.round2]}`);
+  if (view.openColumns + view.openRelationships > 0) {
+    lines.push(
+      'confirm with: autolab tags accept [--min-confidence 0.9] | tags set TABLE.COLUMN role=… | tags rel FROM.COL TO.COL confirmed | tags edit',
+    );
+  }
+  return lines;
+}
+
+const FRESHNESS = {
+  'no target': 'waits on a confirmed target (tags set TABLE.COLUMN role=target)',
+  current: 'up to date with these tags',
+  stale: 'not run for these tags and snapshots yet — run autolab explore to bring it up to date',
+} as const;
+
+const COLUMN_HEADERS = [
+  { header: 'column' },
+  { header: 'role' },
+  { header: 'type' },
+  { header: 'pii' },
+  { header: 'policy' },
+  { header: 'confidence', align: 'right' as const },
+  { header: 'state' },
+  { header: 'description', maxWidth: 40 },
+];
+
+const RELATIONSHIP_HEADERS = [
+  { header: 'relationship' },
+  { header: 'cardinality' },
+  { header: 'confidence', align: 'right' as const },
+  { header: 'state' },
+];

@@ -1,0 +1,34 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+export interface DuckEngine {
+  readonly conn: DuckDBConnection;
+  close(): void;
+}
+
+export interface EngineOptions {
+  /** DuckDB's memory_limit, e.g. '2GB'; beyond it DuckDB spills to `workDir/duckdb` */
+  readonly memoryLimit?: string;
+  readonly threads?: number;
+}
+
+/**
+ * An in-process DuckDB whose temporary files go to the lab's work folder, so that a large ingest
+ * spills to disk there instead of growing the process.
+ */
+export async function openDuckEngine(workDir: string, options: EngineOptions = {}): Promise<DuckEngine> {
+  const temp = join(workDir, 'duckdb');
+  await mkdir(temp, { recursive: true });
+  const config: Record<string, string> = { temp_directory: temp, memory_limit: options.memoryLimit ?? '2GB' };
+  if (options.threads !== undefined) config['threads'] = String(options.threads);
+  const instance = await DuckDBInstance.create(':memory:', config);
+  const conn = await instance.connect();
+  return {
+    conn,
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * SQL text helpers for the lake. Values are bound as parameters wherever DuckDB allows it; the one
+ * place it does not — the target of `COPY … TO` — gets a quoted literal of a path the lab made itself.
+ */
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { InputError } from '../common/index.js';
+
+export type SqlParams = Record<string, DuckDBValue>;
+
+export function quoteIdent(name: string): string {
+  if (name.includes('\u0000')) throw new InputError(`a column or table name contains a NUL character: ${JSON.stringify(name)}`, 'rename it in the source');
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A string literal; only for text that DuckDB cannot take as a bound parameter. */
+export function quoteLiteral(text: string): string {
+  if (text.includes('\u0000')) throw new InputError(`text contains a NUL character: ${JSON.stringify(text)}`, 'remove it');
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** DuckDB refuses to bind a parameter the statement does not mention: keep only those it does. */
+function usedParams(sql: string, params: SqlParams): SqlParams | undefined {
+  const names = new Set([...sql.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
+  const used = Object.fromEntries(Object.entries(params).filter(([name]) => names.has(name)));
+  return Object.keys(used).length > 0 ? used : undefined;
+}
+
+export async function queryRows(conn: DuckDBConnection, sql: string, params: SqlParams = {}): Promise<unknown[][]> {
+  const used = usedParams(sql, params);
+  const reader = used ? await conn.runAndReadAll(sql, used) : await conn.runAndReadAll(sql);
+  return reader.getRowsJson() as unknown[][];
+}
+
+export async function execute(conn: DuckDBConnection, sql: string, params: SqlParams = {}): Promise<void> {
+  const used = usedParams(sql, params);
+  if (used) await conn.run(sql, used);
+  else await conn.run(sql);
+}
+
+/** The first line of an error's message, for one-line errors and quality notes. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+  // DuckDB prefixes its messages with the error class, which says nothing to a user
+  return line.replace(/^[A-Z][A-Za-z ]* Error: /, '');
+}

@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../cv/rng.js';
+import { trainGbdt } from '../gbdt.js';
+import type { FeatureTable, Predictor, TreeArrays } from '../types.js';
+import { permutationImportance, treeImportance, treeShap } from './index.js';
+import { randomTable, randomTree, type RandomTreeShape } from './test-trees.js';
+import { featureColumns, goesLeft, treeOutput } from './tree-walk.js';
+
+/** E[tree | features in `known` fixed to the row], features outside integrated out by cover. */
+function conditionalExpectation(tree: TreeArrays, columns: readonly Float64Array[], row: number, known: number): number {
+  const walk = (node: number): number => {
+    const left = tree.left[node]!;
+    if (left < 0) return tree.value[node]!;
+    const right = tree.right[node]!;
+    const f = tree.feature[node]!;
+    if ((known >> f) & 1) return walk(goesLeft(tree, node, columns[f]![row]!) ? left : right);
+    return (tree.cover[left]! * walk(left) + tree.cover[right]! * walk(right)) / tree.cover[node]!;
+  };
+  return walk(0);
+}
+
+function factorial(n: number): number {
+  let r = 1;
+  for (let i = 2; i <= n; i++) r *= i;
+  return r;
+}
+
+/** Shapley values by enumerating every coalition. */
+function bruteForceShap(trees: readonly TreeArrays[], featureCount: number, table: FeatureTable, row: number): Float64Array {
+  const columns = featureColumns(table, featureCount);
+  const v = (known: number): number => trees.reduce((sum, tree) => sum + conditionalExpectation(tree, columns, row, known), 0);
+  const phi = new Float64Array(featureCount);
+  const m = featureCount;
+  for (let i = 0; i < m; i++) {
+    for (let set = 0; set < 1 << m; set++) {
+      if ((set >> i) & 1) continue;
+      let size = 0;
+      for (let j = 0; j < m; j++) size += (set >> j) & 1;
+      const weight = (factorial(size) * factorial(m - size - 1)) / factorial(m);
+      phi[i] = phi[i]! + weight * (v(set | (1 << i)) - v(set));
+    }
+  }
+  return phi;
+}
+
+const shape: RandomTreeShape = { featureCount: 5, categories: [0, 0, 3, 0, 40], maxDepth: 6, leafChance: 0.25 };
+
+describe('treeShap', () => {
+  it('equals brute-force Shapley values on small random trees (repeated features, NaN, categories)', () => {
+    for (let seed = 0; seed < 40; seed++) {
+      const rng = createRng(seed);
+      const trees = Array.from({ length: 1 + (seed % 3) }, () => randomTree(rng, shape));
+      const table = randomTable(rng, shape, 12);
+      const { values } = treeShap(trees, shape.featureCount, table);
+      for (let row = 0; row < table.rows; row++) {
+        const expected = bruteForceShap(trees, shape.featureCount, table, row);
+        for (let f = 0; f < shape.featureCount; f++) {
+          const got = values[row * shape.featureCount + f]!;
+          if (Math.abs(got - expected[f]!) > 1e-9) throw new Error(`seed ${seed} row ${row} feature ${f}: ${got} vs brute force ${expected[f]}`);
+        }
+      }
+    }
+  });
+
+  it('is additive: SHAP values plus the expected value give the trees’ output', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 10 }), (seed, treeCount, maxDepth) => {
+        const rng = createRng(seed);
+        const deepShape: RandomTreeShape = { featureCount: 7, categories: [0, 4, 0, 0, 70, 0, 0], maxDepth, leafChance: 0.2 };
+        const trees = Array.from({ length: treeCount }, () => randomTree(rng, deepShape));
+        const table = randomTable(rng, deepShape, 20);
+        const columns = featureColumns(table, 7);
+        const { values, expectedValue } = treeShap(trees, 7, table);
+        for (let row = 0; row < table.rows; row++) {
+          let sum = expectedValue;
+          for (let f = 0; f < 7; f++) sum += values[row * 7 + f]!;
+          const output = trees.reduce((s, tree) => s + treeOutput(tree, columns, row), 0);
+          expect(Math.abs(sum - output)).toBeLessThan(1e-9);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives a single split its whole effect, relative to the cover-weighted mean', () => {
+    // root: x0 <= 0 → left leaf 1 (cover 3), else right leaf 5 (cover 1); expected value 2
+    const tree: TreeArrays = {
+      feature: Int32Array.of(0, -1, -1),
+      threshold: Float64Array.of(0, 0, 0),
+      left: Int32Array.of(1, -1, -1),
+      right: Int32Array.of(2, -1, -1),
+      defaultLeft: Uint8Array.of(0, 0, 0),
+      isCategorical: Uint8Array.of(0, 0, 0),
+      catOffset: new Int32Array(3),
+      catWords: new Int32Array(3),
+      catBits: new Uint32Array(0),
+      value: Float64Array.of(2, 1, 5),
+      cover: Float64Array.of(4, 3, 1),
+      gain: Float64Array.of(7, 0, 0),
+    };
+    const table: FeatureTable = { rows: 3, columns: [{ name: 'a', type: 'numeric', values: Float64Array.of(-1, 1, Number.NaN) }, { name: 'b', type: 'numeric', values: Float64Array.of(0, 0, 0) }] };
+    const { values, expectedValue } = treeShap([tree], 2, table);
+    expect(expectedValue).toBe(2);
+    expect(Array.from(values)).toEqual([-1, 0, 3, 0, 3, 0]);
+    // by name, with the columns in another order
+    const swapped: FeatureTable = { rows: 3, columns: [table.columns[1]!, table.columns[0]!] };
+    expect(Array.from(treeShap([tree], 2, swapped, { featureNames: ['a', 'b'] }).values)).toEqual([-1, 0, 3, 0, 3, 0]);
+    expect(() => treeShap([tree], 2, swapped, { featureNames: ['a', 'c'] })).toThrow(/'c' is missing/);
+    expect(Array.from(treeImportance([tree, tree], 2, 'gain'))).toEqual([14, 0]);
+    expect(Array.from(treeImportance([tree, tree], 2, 'split'))).toEqual([2, 0]);
+  });
+});
+
+describe('treeShap on a fitted gradient-boosted model', () => {
+  it('explains each class margin: SHAP + expected value + base score = predictRaw', () => {
+    const rng = createRng(21);
+    const n = 300;
+    const a = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? Number.NaN : rng.normal()));
+    const b = Float64Array.from({ length: n }, () => rng.normal());
+    const c = Float64Array.from({ length: n }, () => rng.int(5));
+    const y = Float64Array.from({ length: n }, (_, i) => ((Number.isNaN(a[i]!) ? 0 : a[i]!) + (c[i] === 2 ? 1 : 0) > 0.3 ? (b[i]! > 0 ? 2 : 1) : 0));
+    const table: FeatureTable = { rows: n, columns: [{ name: 'c', type: 'categorical', values: c, categories: ['p', 'q', 'r', 's', 't'] }, { name: 'a', type: 'numeric', values: a }, { name: 'b', type: 'numeric', values: b }] };
+    const model = trainGbdt(table, y, { objective: 'multiclass', numRounds: 20, maxLeaves: 8 });
+    const raw = model.predictRaw(table);
+    const f = model.featureNames.length;
+    for (let k = 0; k < 3; k++) {
+      const trees = model.trees.filter((_, t) => t % 3 === k);
+      const { values, expectedValue } = treeShap(trees, f, table, { featureNames: model.featureNames });
+      for (let row = 0; row < n; row++) {
+        let sum = expectedValue + model.baseScore[k]!;
+        for (let j = 0; j < f; j++) sum += values[row * f + j]!;
+        expect(Math.abs(sum - raw[row * 3 + k]!)).toBeLessThan(1e-9);
+      }
+    }
+  });
+});
+
+describe('permutationImportance', () => {
+  it('ranks the feature the model uses above the one it ignores, reproducibly for a seed', () => {
+    const rng = createRng(9);
+    const n = 200;
+    const a = Float64Array.from({ length: n }, () => rng.normal());
+    const b = Float64Array.from({ length: n }, () => rng.normal());
+    const table: FeatureTable = { rows: n, columns: [{ name: 'b', type: 'numeric', values: b }, { name: 'a', type: 'numeric', values: a }] };
+    const model: Predictor = {
+      task: 'regression',
+      numClasses: 1,
+      featureNames: ['a', 'b'],
+      predict: (t) => Float64Array.from(t.columns.find((c) => c.name === 'a')!.values),
+      toJSON: () => ({ kind: 'test' }),
+    };
+    const mse = (y: Float64Array, p: Float64Array): number => y.reduce((s, v, i) => s + (v - p[i]!) ** 2, 0) / y.length;
+    const result = permutationImportance(model, table, a, mse, { repeats: 3, seed: 1, greaterIsBetter: false });
+    expect(result.baseline).toBe(0);
+    expect(result.importances[0]).toBeGreaterThan(1);
+    expect(result.importances[1]).toBe(0);
+    expect(result.std[1]).toBe(0);
+    const again = permutationImportance(model, table, a, mse, { repeats: 3, seed: 1, greaterIsBetter: false });
+    expect(again.importances).toEqual(result.importances);
+  });
+});

@@ -1,0 +1,347 @@
+import { InputError } from '../common/errors.js';
+import type { FeatureTable, Predictor, Task, TreeArrays } from './types.js';
+import { applyBins, binTable, isBinnedDataset, type BinnedDataset } from './trees/binning.js';
+import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
+import { growDataOf, gradientHistogram } from './trees/histogram.js';
+import {
+  checkLabels,
+  computeGradients,
+  initialScores,
+  logSumExpRows,
+  outputsPerRound,
+  validationLoss,
+  weightedMedian,
+  type GbdtObjective,
+} from './trees/objectives.js';
+import { Rng, sampleSorted, sampleSubset } from './trees/rng.js';
+import { nodeOutput } from './trees/split-finder.js';
+import { accumulateTrees, columnsByName, leafOfBinned, toTreeArrays } from './trees/tree-arrays.js';
+import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';
+
+export type { GbdtObjective } from './trees/objectives.js';
+
+export interface GbdtParams {
+  objective: GbdtObjective;
+  /** multiclass only; defaults to the largest label + 1 */
+  numClasses?: number;
+  numRounds: number;
+  learningRate: number;
+  maxLeaves: number;
+  /** 0 = unlimited */
+  maxDepth: number;
+  minDataInLeaf: number;
+  minHessianInLeaf: number;
+  lambdaL1: number;
+  lambdaL2: number;
+  minSplitGain: number;
+  /** share of features drawn for each tree */
+  featureFraction: number;
+  /** share of rows drawn (without replacement) for each round */
+  baggingFraction: number;
+  maxBins: number;
+  /** stop when the validation loss has not improved for this many rounds; 0 = never */
+  earlyStoppingRounds: number;
+  seed: number;
+  threads?: number;
+  huberDelta?: number;
+}
+
+export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'objective'> = {
+  numRounds: 100,
+  learningRate: 0.1,
+  maxLeaves: 31,
+  maxDepth: 0,
+  minDataInLeaf: 20,
+  minHessianInLeaf: 1e-3,
+  lambdaL1: 0,
+  lambdaL2: 0,
+  minSplitGain: 0,
+  featureFraction: 1,
+  baggingFraction: 1,
+  maxBins: 255,
+  earlyStoppingRounds: 20,
+  seed: 0,
+};
+
+export interface GbdtTrainOptions {
+  /** rows for early stopping (not used for fitting) */
+  readonly valid?: { readonly table: FeatureTable | BinnedDataset; readonly y: Float64Array };
+  /** per-row weights (class weights: pass each row its class's weight) */
+  readonly weights?: Float64Array;
+  /** ms since epoch: no round is started after it */
+  readonly deadline?: number;
+}
+
+export interface GbdtModelJSON {
+  readonly kind: 'gbdt';
+  readonly version: 1;
+  readonly objective: GbdtObjective;
+  readonly numClasses: number;
+  readonly featureNames: readonly string[];
+  readonly baseScore: readonly number[];
+  readonly bestIteration: number;
+  readonly trees: readonly TreeJSON[];
+  readonly [key: string]: unknown;
+}
+
+/** A fitted gradient-boosted tree ensemble. Trees are round-major: tree i adds to output i % outputs. */
+export class GbdtModel implements Predictor {
+  readonly task: Task;
+  readonly numClasses: number;
+  /** margins per row: 1, or numClasses for multiclass */
+  readonly outputs: number;
+
+  constructor(
+    readonly objective: GbdtObjective,
+    numClasses: number,
+    readonly featureNames: readonly string[],
+    readonly trees: TreeArrays[],
+    readonly baseScore: number[],
+    /** rounds kept (the best validation round when early stopping ran) */
+    readonly bestIteration: number,
+  ) {
+    this.task = objective === 'binary' ? 'binary' : objective === 'multiclass' ? 'multiclass' : 'regression';
+    this.numClasses = this.task === 'regression' ? 1 : numClasses;
+    this.outputs = outputsPerRound(objective, numClasses);
+  }
+
+  /** Margins before the link function: row-major rows × outputs. */
+  predictRaw(table: FeatureTable): Float64Array {
+    const columns = columnsByName(table, this.featureNames);
+    const k = this.outputs;
+    const out = new Float64Array(table.rows * k);
+    for (let r = 0; r < table.rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = this.baseScore[j]!;
+    accumulateTrees(this.trees, (t) => t % k, k, columns, table.rows, out);
+    return out;
+  }
+
+  predict(table: FeatureTable): Float64Array {
+    const raw = this.predictRaw(table);
+    const n = table.rows;
+    switch (this.objective) {
+      case 'binary': {
+        const out = new Float64Array(n * 2);
+        for (let i = 0; i < n; i++) {
+          const p = 1 / (1 + Math.exp(-raw[i]!));
+          out[2 * i] = 1 - p;
+          out[2 * i + 1] = p;
+        }
+        return out;
+      }
+      case 'multiclass': {
+        const k = this.outputs;
+        for (let i = 0; i < n; i++) {
+          let max = -Infinity;
+          for (let j = 0; j < k; j++) max = Math.max(max, raw[i * k + j]!);
+          let s = 0;
+          for (let j = 0; j < k; j++) s += raw[i * k + j] = Math.exp(raw[i * k + j]! - max);
+          for (let j = 0; j < k; j++) raw[i * k + j]! /= s;
+        }
+        return raw;
+      }
+      case 'poisson':
+        for (let i = 0; i < n; i++) raw[i] = Math.exp(raw[i]!);
+        return raw;
+      default:
+        return raw;
+    }
+  }
+
+  /** Total split gain per feature, in `featureNames` order. */
+  gainImportance(): Float64Array {
+    return importance(this.trees, this.featureNames.length, true);
+  }
+
+  /** Number of splits per feature, in `featureNames` order. */
+  splitImportance(): Float64Array {
+    return importance(this.trees, this.featureNames.length, false);
+  }
+
+  toJSON(): GbdtModelJSON {
+    return {
+      kind: 'gbdt',
+      version: 1,
+      objective: this.objective,
+      numClasses: this.numClasses,
+      featureNames: this.featureNames,
+      baseScore: this.baseScore,
+      bestIteration: this.bestIteration,
+      trees: this.trees.map(treeToJSON),
+    };
+  }
+
+  static fromJSON(json: GbdtModelJSON): GbdtModel {
+    if (json.kind !== 'gbdt' || json.version !== 1) throw new InputError(`model kind '${json.kind}' version ${json.version} is not a gbdt model v1`, 'load a model file written by autolab');
+    return new GbdtModel(json.objective, json.numClasses, [...json.featureNames], json.trees.map(treeFromJSON), [...json.baseScore], json.bestIteration);
+  }
+}
+
+export function importance(trees: readonly TreeArrays[], numFeatures: number, byGain: boolean): Float64Array {
+  const out = new Float64Array(numFeatures);
+  for (const tree of trees) {
+    for (let i = 0; i < tree.feature.length; i++) {
+      const f = tree.feature[i]!;
+      if (f >= 0) out[f]! += byGain ? tree.gain[i]! : 1;
+    }
+  }
+  return out;
+}
+
+function resolveParams(params: Partial<GbdtParams> & { objective: GbdtObjective }): GbdtParams {
+  const p: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...params };
+  const check = (name: keyof GbdtParams, ok: boolean, what: string): void => {
+    if (!ok) throw new InputError(`gbdt parameter ${name} is ${String(p[name])}`, `use ${what}`);
+  };
+  check('objective', ['binary', 'multiclass', 'regression', 'l1', 'huber', 'poisson'].includes(p.objective), 'binary, multiclass, regression, l1, huber or poisson');
+  check('numRounds', Number.isInteger(p.numRounds) && p.numRounds >= 1, 'an integer >= 1');
+  check('learningRate', p.learningRate > 0 && p.learningRate <= 10, 'a number in (0, 10]');
+  check('maxLeaves', Number.isInteger(p.maxLeaves) && p.maxLeaves >= 2, 'an integer >= 2');
+  check('maxDepth', Number.isInteger(p.maxDepth) && p.maxDepth >= 0, 'an integer >= 0 (0 = unlimited)');
+  check('minDataInLeaf', p.minDataInLeaf >= 1, 'a number >= 1');
+  check('minHessianInLeaf', p.minHessianInLeaf >= 0, 'a number >= 0');
+  check('lambdaL1', p.lambdaL1 >= 0, 'a number >= 0');
+  check('lambdaL2', p.lambdaL2 >= 0, 'a number >= 0');
+  check('minSplitGain', p.minSplitGain >= 0, 'a number >= 0');
+  check('featureFraction', p.featureFraction > 0 && p.featureFraction <= 1, 'a number in (0, 1]');
+  check('baggingFraction', p.baggingFraction > 0 && p.baggingFraction <= 1, 'a number in (0, 1]');
+  check('maxBins', Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 255, 'an integer in 2..255');
+  check('earlyStoppingRounds', Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, 'an integer >= 0');
+  return p;
+}
+
+/** Fits gradient-boosted trees. `train` may be binned once with `binTable` and reused. */
+export function trainGbdt(
+  train: FeatureTable | BinnedDataset,
+  y: Float64Array,
+  params: Partial<GbdtParams> & { objective: GbdtObjective },
+  options: GbdtTrainOptions = {},
+): GbdtModel {
+  const p = resolveParams(params);
+  if (!isBinnedDataset(train) && train.rows <= 0) throw new InputError('the training table has no rows', 'pass at least one row');
+  const binned = isBinnedDataset(train) ? train : binTable(train, { maxBins: p.maxBins });
+  const n = binned.rows;
+  const numClasses = checkLabels(p.objective, y, n, p.numClasses);
+  const w = options.weights;
+  if (w !== undefined) {
+    if (w.length !== n) throw new InputError(`the weights have ${w.length} values for ${n} rows`, 'pass one weight per row');
+    for (let i = 0; i < n; i++) {
+      if (!(w[i]! >= 0) || !Number.isFinite(w[i]!)) throw new InputError(`weight ${w[i]} at row ${i} is not a finite number >= 0`, 'use weights >= 0');
+    }
+  }
+  const huberDelta = p.huberDelta ?? 1;
+  const outputs = outputsPerRound(p.objective, numClasses);
+  const mapper = binned.mapper;
+  const data = growDataOf(binned);
+  const gh = new Float64Array(2 * n);
+  const growParams: GrowParams = {
+    maxLeaves: p.maxLeaves,
+    maxDepth: p.maxDepth,
+    minDataInLeaf: p.minDataInLeaf,
+    minHessianInLeaf: p.minHessianInLeaf,
+    lambdaL1: p.lambdaL1,
+    lambdaL2: p.lambdaL2,
+    minSplitGain: p.minSplitGain,
+    maxCatOneHot: 4,
+    maxCatThreshold: 32,
+    catSmooth: 10,
+    catL2: 10,
+    randomThresholds: false,
+    bestFirst: true,
+    featuresPerNode: 0,
+  };
+  const grower = new TreeGrower(data, gradientHistogram(data, gh), growParams);
+  const baseScore = initialScores(p.objective, y, w, numClasses);
+  const scores = new Float64Array(outputs * n);
+  for (let k = 0; k < outputs; k++) scores.fill(baseScore[k]!, k * n, (k + 1) * n);
+  const logSumExp = p.objective === 'multiclass' ? new Float64Array(n) : null;
+
+  let valid: { codes: Uint8Array; y: Float64Array; rows: number; scores: Float64Array } | null = null;
+  if (options.valid !== undefined) {
+    const vb = isBinnedDataset(options.valid.table) ? options.valid.table : applyBins(mapper, options.valid.table);
+    checkValidLabels(p.objective, options.valid.y, vb.rows, numClasses);
+    const vScores = new Float64Array(outputs * vb.rows);
+    for (let k = 0; k < outputs; k++) vScores.fill(baseScore[k]!, k * vb.rows, (k + 1) * vb.rows);
+    valid = { codes: vb.codes, y: options.valid.y, rows: vb.rows, scores: vScores };
+  }
+
+  const rng = new Rng(p.seed);
+  const allRows = new Uint32Array(n);
+  for (let i = 0; i < n; i++) allRows[i] = i;
+  const allFeatures = new Int32Array(data.numFeatures);
+  for (let f = 0; f < data.numFeatures; f++) allFeatures[f] = f;
+  const missingBin = data.numBins;
+  const bagSize = Math.max(1, Math.round(n * p.baggingFraction));
+  const featureCount = Math.max(1, Math.round(data.numFeatures * p.featureFraction));
+  const inBag = new Uint8Array(n);
+  const trees: TreeArrays[] = [];
+  let bestLoss = Infinity;
+  let bestRound = 0;
+  let rounds = 0;
+
+  for (let round = 0; round < p.numRounds; round++) {
+    const sample = bagSize < n ? sampleSorted(rng, n, bagSize) : allRows;
+    if (sample !== allRows) {
+      inBag.fill(0);
+      for (let i = 0; i < sample.length; i++) inBag[sample[i]!] = 1;
+    }
+    if (logSumExp !== null) logSumExpRows(scores, n, numClasses, logSumExp);
+    const roundTrees: TreeArrays[] = [];
+    let anySplit = false;
+    for (let k = 0; k < outputs; k++) {
+      computeGradients(p.objective, y, w, scores, k, numClasses, logSumExp, huberDelta, gh);
+      const features = featureCount < data.numFeatures ? sampleSubset(rng, allFeatures, featureCount) : allFeatures;
+      const grown = grower.grow(sample, features, rng);
+      const leafValue = new Map<number, number>();
+      for (let l = 0; l < grown.leafNode.length; l++) {
+        const node = grown.leafNode[l]!;
+        let v: number;
+        if (p.objective === 'l1') {
+          // L1 leaves move to the median residual (LightGBM's leaf renewal), not the mean sign
+          v = weightedMedian(y, w, grown.rows, grown.leafBegin[l]!, grown.leafEnd[l]!, scores);
+        } else v = -nodeOutput(grown.sums[node]!, grown.hess[node]!, p.lambdaL1, p.lambdaL2);
+        leafValue.set(node, v * p.learningRate);
+      }
+      const tree = toTreeArrays(grown, mapper, (node) => leafValue.get(node) ?? 0);
+      if (grown.numNodes > 1) anySplit = true;
+      roundTrees.push(tree);
+      const off = k * n;
+      for (let l = 0; l < grown.leafNode.length; l++) {
+        const v = tree.value[grown.leafNode[l]!]!;
+        for (let i = grown.leafBegin[l]!; i < grown.leafEnd[l]!; i++) scores[off + grown.rows[i]!]! += v;
+      }
+      if (sample !== allRows) {
+        for (let r = 0; r < n; r++) {
+          if (inBag[r] === 0) scores[off + r]! += tree.value[leafOfBinned(tree, grown.thresholdBin, missingBin, binned.codes, r, data.numFeatures)]!;
+        }
+      }
+      if (valid !== null) {
+        const vo = k * valid.rows;
+        for (let r = 0; r < valid.rows; r++) {
+          valid.scores[vo + r]! += tree.value[leafOfBinned(tree, grown.thresholdBin, missingBin, valid.codes, r, data.numFeatures)]!;
+        }
+      }
+    }
+    if (!anySplit && round > 0) break; // nothing left to learn
+    trees.push(...roundTrees);
+    rounds = round + 1;
+    if (valid !== null) {
+      const loss = validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        bestRound = rounds;
+      } else if (p.earlyStoppingRounds > 0 && rounds - bestRound >= p.earlyStoppingRounds) break;
+    }
+    if (options.deadline !== undefined && Date.now() >= options.deadline) break;
+  }
+  const kept = valid !== null && p.earlyStoppingRounds > 0 ? Math.max(1, bestRound) : rounds;
+  return new GbdtModel(p.objective, numClasses, mapper.features.map((f) => f.name), trees.slice(0, kept * outputs), baseScore, kept);
+}
+
+function checkValidLabels(objective: GbdtObjective, y: Float64Array, rows: number, numClasses: number): void {
+  if (y.length !== rows) throw new InputError(`the validation labels have ${y.length} values for ${rows} rows`, 'pass one label per validation row');
+  if (objective !== 'binary' && objective !== 'multiclass') return;
+  for (let i = 0; i < rows; i++) {
+    const v = y[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= numClasses) throw new InputError(`validation label ${v} at row ${i} is not a class index 0..${numClasses - 1}`, 'encode validation classes like the training classes');
+  }
+}

@@ -1,0 +1,7 @@
+export { argmaxLabels, positiveColumn } from './check.js';
+export { confusionMatrix, accuracy, balancedAccuracy, precision, recall, f1Score } from './classification.js';
+export type { ConfusionMatrix, AverageOptions } from './classification.js';
+export { rocAuc, multiclassAuc, logLoss } from './probabilistic.js';
+export { rmse, mae, r2, mape } from './regression.js';
+export { chooseThreshold } from './threshold.js';
+export type { ThresholdCriterion, ThresholdChoice } from './threshold.js';

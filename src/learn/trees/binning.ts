@@ -1,0 +1,176 @@
+import { InputError } from '../../common/errors.js';
+import type { FeatureTable } from '../types.js';
+
+/**
+ * How one feature maps raw values to bins 0..numBins-1, with bin `numBins` for missing values.
+ *
+ * Numeric: value bin i holds edges[i-1] < x <= edges[i]; the last edge is +Infinity, so +Infinity
+ * falls in the top bin and -Infinity in bin 0 (infinities are values, not missing). NaN is missing.
+ * Because a split "bin <= t" is the same as "x <= edges[t]", trees keep raw thresholds and predict
+ * on raw values without binning.
+ *
+ * Categorical: code c (an integer 0..numBins-1) is bin c. Codes that are not integers, negative, or
+ * at/over numBins (unseen, or beyond the bin budget) are missing.
+ */
+export interface FeatureBins {
+  readonly name: string;
+  readonly type: 'numeric' | 'categorical';
+  /** numeric: increasing upper edges of the value bins, last = +Infinity; categorical: empty */
+  readonly edges: Float64Array;
+  /** number of value bins; the missing bin is `numBins` */
+  readonly numBins: number;
+}
+
+/** Bin edges of every feature, learnt once on training data and reused on new data. */
+export interface BinMapper {
+  readonly maxBins: number;
+  readonly features: readonly FeatureBins[];
+}
+
+/**
+ * A table turned into bin codes. Codes are stored row-major (`codes[row * numFeatures + f]`),
+ * one byte each: a row's features share a cache line, which is what histogram building on a
+ * leaf's scattered rows wants.
+ */
+export interface BinnedDataset {
+  readonly rows: number;
+  readonly numFeatures: number;
+  readonly codes: Uint8Array;
+  readonly mapper: BinMapper;
+}
+
+export function isBinnedDataset(value: unknown): value is BinnedDataset {
+  return typeof value === 'object' && value !== null && 'codes' in value && 'mapper' in value;
+}
+
+/** Values sampled for quantiles: enough for 255 bins to be stable, bounded so binning stays fast. */
+const QUANTILE_SAMPLE = 200_000;
+
+/** Learns bin edges on `table` and bins it. */
+export function binTable(table: FeatureTable, options: { maxBins?: number } = {}): BinnedDataset {
+  const maxBins = options.maxBins ?? 255;
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 255) {
+    throw new InputError(`maxBins is ${maxBins}`, 'use an integer between 2 and 255');
+  }
+  checkTable(table);
+  const features = table.columns.map((column): FeatureBins => {
+    if (column.type === 'categorical') {
+      let cardinality = column.categories?.length ?? 0;
+      if (column.categories === undefined) {
+        for (const v of column.values) if (Number.isInteger(v) && v + 1 > cardinality) cardinality = v + 1;
+      }
+      return { name: column.name, type: 'categorical', edges: new Float64Array(0), numBins: Math.max(1, Math.min(cardinality, maxBins)) };
+    }
+    const edges = quantileEdges(column.values, maxBins);
+    return { name: column.name, type: 'numeric', edges, numBins: edges.length };
+  });
+  const mapper: BinMapper = { maxBins, features };
+  return applyBins(mapper, table);
+}
+
+/** Bins `table` with edges learnt earlier; columns are matched by name. */
+export function applyBins(mapper: BinMapper, table: FeatureTable): BinnedDataset {
+  if (table.rows <= 0) throw new InputError('the table has no rows', 'pass at least one row');
+  const numFeatures = mapper.features.length;
+  const codes = new Uint8Array(table.rows * numFeatures);
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  mapper.features.forEach((feature, f) => {
+    const column = byName.get(feature.name);
+    if (column === undefined) {
+      throw new InputError(`column '${feature.name}' is missing from the input`, 'pass every column the model was trained on');
+    }
+    if (column.values.length < table.rows) {
+      throw new InputError(`column '${feature.name}' has ${column.values.length} values for ${table.rows} rows`, 'give every column one value per row');
+    }
+    binColumn(feature, column.values, table.rows, codes, f, numFeatures);
+  });
+  return { rows: table.rows, numFeatures, codes, mapper };
+}
+
+/** The bin of one raw value. */
+export function binOf(feature: FeatureBins, v: number): number {
+  if (v !== v) return feature.numBins;
+  if (feature.type === 'categorical') {
+    return v >= 0 && v < feature.numBins && Number.isInteger(v) ? v : feature.numBins;
+  }
+  const edges = feature.edges;
+  let lo = 0;
+  let hi = edges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= edges[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function binColumn(feature: FeatureBins, values: Float64Array, rows: number, codes: Uint8Array, f: number, stride: number): void {
+  for (let r = 0, at = f; r < rows; r++, at += stride) codes[at] = binOf(feature, values[r]!);
+}
+
+function checkTable(table: FeatureTable): void {
+  if (table.rows <= 0) throw new InputError('the training table has no rows', 'pass at least one row');
+  if (table.columns.length === 0) throw new InputError('the training table has no feature columns', 'pass at least one feature');
+  const seen = new Set<string>();
+  for (const c of table.columns) {
+    if (seen.has(c.name)) throw new InputError(`feature column '${c.name}' appears twice`, 'give every column a unique name');
+    seen.add(c.name);
+  }
+}
+
+/**
+ * Upper edges of at most `maxBins` bins holding about equal numbers of (sampled) values.
+ * With few distinct values every value gets its own bin; edges sit halfway between neighbours.
+ */
+export function quantileEdges(values: Float64Array, maxBins: number): Float64Array {
+  let present = 0;
+  for (const v of values) if (v === v) present++;
+  const step = Math.max(1, Math.floor(present / QUANTILE_SAMPLE));
+  const sample = new Float64Array(Math.ceil(present / step));
+  let k = 0;
+  let seenPresent = 0;
+  for (const v of values) {
+    if (v !== v) continue;
+    if (seenPresent++ % step === 0 && k < sample.length) sample[k++] = v;
+  }
+  const sorted = sample.subarray(0, k).sort();
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]!++;
+    else {
+      distinct.push(v);
+      counts.push(1);
+    }
+  }
+  const edges: number[] = [];
+  if (distinct.length <= maxBins) {
+    for (let i = 0; i + 1 < distinct.length; i++) edges.push(between(distinct[i]!, distinct[i + 1]!));
+  } else {
+    let remaining = sorted.length;
+    let binsLeft = maxBins;
+    let acc = 0;
+    for (let i = 0; i + 1 < distinct.length && binsLeft > 1; i++) {
+      acc += counts[i]!;
+      const target = remaining / binsLeft;
+      // close the bin when it is full, or when adding the next value would overshoot by more
+      if (acc >= target || acc + counts[i + 1]! - target > target - acc) {
+        edges.push(between(distinct[i]!, distinct[i + 1]!));
+        remaining -= acc;
+        binsLeft--;
+        acc = 0;
+      }
+    }
+  }
+  const out: number[] = [];
+  for (const e of edges) if (out.length === 0 || e > out[out.length - 1]!) out.push(e);
+  if (out.length === 0 || out[out.length - 1] !== Infinity) out.push(Infinity);
+  return Float64Array.from(out);
+}
+
+/** An edge e with a <= e < b, halfway when floating point allows. */
+function between(a: number, b: number): number {
+  const mid = a / 2 + b / 2;
+  return mid >= a && mid < b ? mid : a;
+}

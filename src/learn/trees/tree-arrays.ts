@@ -1,0 +1,143 @@
+import { InputError } from '../../common/errors.js';
+import type { FeatureTable, TreeArrays } from '../types.js';
+import type { BinMapper } from './binning.js';
+import type { GrownTree } from './grow-tree.js';
+
+/**
+ * Turns a tree grown in bin space into `TreeArrays` on raw values. Numeric thresholds become the
+ * bin's upper edge. Categorical nodes keep a bitset over codes and, in `threshold`, the number of
+ * categories known at training: codes at or over it (unseen) count as missing.
+ * Leaves get `leafValue(node)`; internal nodes the cover-weighted mean of their children.
+ */
+export function toTreeArrays(grown: GrownTree, mapper: BinMapper, leafValue: (node: number) => number): TreeArrays {
+  const n = grown.numNodes;
+  const threshold = new Float64Array(n);
+  const catOffset = new Int32Array(n);
+  const catWords = new Int32Array(n);
+  const bits: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = grown.feature[i]!;
+    if (f < 0) continue;
+    const feature = mapper.features[f]!;
+    if (grown.isCategorical[i] === 1) {
+      const left = grown.catLeftBins.get(i)!;
+      const words = Math.ceil(feature.numBins / 32);
+      catOffset[i] = bits.length;
+      catWords[i] = words;
+      for (let w = 0; w < words; w++) {
+        let word = 0;
+        for (let b = 0; b < 32; b++) if (left[w * 32 + b] === 1) word |= 1 << b;
+        bits.push(word >>> 0);
+      }
+      threshold[i] = feature.numBins;
+    } else threshold[i] = feature.edges[grown.thresholdBin[i]!]!;
+  }
+  const value = new Float64Array(n);
+  const cover = Float64Array.from(grown.hess);
+  // children are appended after their parent, so a reverse pass sees children first
+  for (let i = n - 1; i >= 0; i--) {
+    const l = grown.left[i]!;
+    if (l < 0) value[i] = leafValue(i);
+    else {
+      const r = grown.right[i]!;
+      const c = cover[l]! + cover[r]!;
+      value[i] = c > 0 ? (value[l]! * cover[l]! + value[r]! * cover[r]!) / c : (value[l]! + value[r]!) / 2;
+    }
+  }
+  return {
+    feature: grown.feature.slice(),
+    threshold,
+    left: grown.left.slice(),
+    right: grown.right.slice(),
+    defaultLeft: grown.defaultLeft.slice(),
+    isCategorical: grown.isCategorical.slice(),
+    catOffset,
+    catWords,
+    catBits: Uint32Array.from(bits),
+    value,
+    cover,
+    gain: grown.gain.slice(),
+  };
+}
+
+/** Whether raw value `x` goes to the left child at internal node `node`. */
+export function goesLeft(tree: TreeArrays, node: number, x: number): boolean {
+  if (x !== x) return tree.defaultLeft[node] === 1;
+  if (tree.isCategorical[node] === 1) {
+    if (!(x >= 0 && x < tree.threshold[node]!) || !Number.isInteger(x)) return tree.defaultLeft[node] === 1;
+    return ((tree.catBits[tree.catOffset[node]! + (x >>> 5)]! >>> (x & 31)) & 1) === 1;
+  }
+  return x <= tree.threshold[node]!;
+}
+
+/** The leaf reached by row `row` of the row-major block `x` (numFeatures values per row). */
+export function leafOf(tree: TreeArrays, x: Float64Array, row: number, numFeatures: number): number {
+  const feature = tree.feature;
+  const left = tree.left;
+  const right = tree.right;
+  const threshold = tree.threshold;
+  const base = row * numFeatures;
+  let node = 0;
+  while (left[node]! >= 0) {
+    const v = x[base + feature[node]!]!;
+    let goLeft: boolean;
+    if (v !== v) goLeft = tree.defaultLeft[node] === 1;
+    else if (tree.isCategorical[node] === 1) goLeft = goesLeft(tree, node, v);
+    else goLeft = v <= threshold[node]!;
+    node = goLeft ? left[node]! : right[node]!;
+  }
+  return node;
+}
+
+/** The leaf reached by a binned row (bins row-major, as in `BinnedDataset.codes`). */
+export function leafOfBinned(tree: TreeArrays, thresholdBin: Int32Array, missingBin: Int32Array, codes: Uint8Array, row: number, numFeatures: number): number {
+  const feature = tree.feature;
+  const left = tree.left;
+  const base = row * numFeatures;
+  let node = 0;
+  while (left[node]! >= 0) {
+    const f = feature[node]!;
+    const b = codes[base + f]!;
+    let goLeft: boolean;
+    if (b === missingBin[f]) goLeft = tree.defaultLeft[node] === 1;
+    else if (tree.isCategorical[node] === 1) goLeft = ((tree.catBits[tree.catOffset[node]! + (b >>> 5)]! >>> (b & 31)) & 1) === 1;
+    else goLeft = b <= thresholdBin[node]!;
+    node = goLeft ? left[node]! : tree.right[node]!;
+  }
+  return node;
+}
+
+/** The table's columns in the model's feature order; a missing column is a clear error. */
+export function columnsByName(table: FeatureTable, featureNames: readonly string[]): Float64Array[] {
+  const byName = new Map(table.columns.map((c) => [c.name, c.values]));
+  return featureNames.map((name) => {
+    const values = byName.get(name);
+    if (values === undefined) throw new InputError(`column '${name}' is missing from the input`, 'pass every column the model was trained on');
+    if (values.length < table.rows) throw new InputError(`column '${name}' has ${values.length} values for ${table.rows} rows`, 'give every column one value per row');
+    return values;
+  });
+}
+
+const BLOCK_ROWS = 4096;
+
+/**
+ * Sums tree outputs into `out` (row-major rows × outputs): tree t adds to output `outputOf(t)`.
+ * Rows go through in blocks copied row-major so one tree walks many rows while it is in cache.
+ */
+export function accumulateTrees(trees: readonly TreeArrays[], outputOf: (tree: number) => number, outputs: number, columns: readonly Float64Array[], rows: number, out: Float64Array): void {
+  const nf = columns.length;
+  const block = new Float64Array(Math.min(BLOCK_ROWS, rows) * nf);
+  for (let start = 0; start < rows; start += BLOCK_ROWS) {
+    const count = Math.min(BLOCK_ROWS, rows - start);
+    for (let f = 0; f < nf; f++) {
+      const col = columns[f]!;
+      for (let r = 0; r < count; r++) block[r * nf + f] = col[start + r]!;
+    }
+    for (let t = 0; t < trees.length; t++) {
+      const tree = trees[t]!;
+      const k = outputOf(t);
+      const value = tree.value;
+      for (let r = 0; r < count; r++) out[(start + r) * outputs + k]! += value[leafOf(tree, block, r, nf)]!;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { stat } from 'node:fs/promises';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { InputError } from '../common/index.js';
+import { checkDataFile } from './file-checks.js';
+import { fileFormat, fileToParquet, SUPPORTED_EXTENSIONS } from './file-reader.js';
+import { resolveStoredPath } from './location.js';
+import { uniqueTableNames } from './table-names.js';
+import type { Connector, ReadContext, SourceSpec, SourceTable } from './types.js';
+
+/** A local file or a glob of them; every matched data file is one table. */
+export class FileConnector implements Connector {
+  constructor(
+    readonly spec: SourceSpec,
+    private readonly labRoot: string,
+  ) {}
+
+  async listTables(): Promise<SourceTable[]> {
+    const pattern = resolveStoredPath(this.spec.uri, this.labRoot);
+    const paths = isDynamicPattern(pattern) ? await matchGlob(pattern) : [await checkDataFile(pattern)];
+    const names = uniqueTableNames(paths);
+    const tables: SourceTable[] = [];
+    for (const [i, path] of paths.entries()) {
+      const { size } = await stat(path);
+      tables.push(localFileTable(names[i] ?? path, path, path, size));
+    }
+    return tables;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A table read from a local file (also used for S3 objects once downloaded). */
+export function localFileTable(name: string, origin: string, path: string | ((ctx: ReadContext) => Promise<string>), sizeHint?: number): SourceTable {
+  const localPath = typeof path === 'string' ? () => Promise.resolve(path) : path;
+  let fetched: string | undefined;
+  return {
+    name,
+    origin,
+    ...(sizeHint !== undefined ? { sizeHint } : {}),
+    async fetchRaw(ctx) {
+      fetched = await localPath(ctx);
+      await checkDataFile(fetched, origin);
+      return [fetched];
+    },
+    async writeParquet(ctx, outPath) {
+      const file = fetched ?? (await localPath(ctx));
+      return fileToParquet(ctx.conn, file, outPath, origin, ctx.workDir);
+    },
+  };
+}
+
+async function matchGlob(pattern: string): Promise<string[]> {
+  const matched = (await glob(pattern, { absolute: true, onlyFiles: true, dot: false })).sort();
+  if (matched.length === 0) throw new InputError(`no file matches ${pattern}`, 'check the pattern and the folder (quote it so the shell does not expand it)');
+  const data = matched.filter((p) => fileFormat(p) !== undefined);
+  if (data.length === 0) {
+    throw new InputError(`${matched.length} file(s) match ${pattern} but none is a data file`, `use ${SUPPORTED_EXTENSIONS.join(', ')}`);
+  }
+  return data;
+}
