@@ -5,6 +5,8 @@
  *
  *   npm run bench:learn -- [--rows 1000000] [--rounds 500] [--threads 2] [--no-peers] [--only higgs,letter,diamonds]
  *
+ * OpenMP threads of the peers wait passively (OMP_WAIT_POLICY=PASSIVE): on a shared machine spinning
+ * threads made XGBoost many times slower than it is.
  * Data are written once to /tmp/autolab-bench-learn as little-endian float64 rows (features, then
  * the label), which peers.py reads.
  */
@@ -148,7 +150,7 @@ for (const ds of datasets) {
 if (withPeers && specs.length > 0) {
   const specPath = join(dir, 'spec.json');
   writeFileSync(specPath, JSON.stringify({ threads, datasets: specs }));
-  const out = execFileSync('/usr/bin/python3', [join(here, 'peers.py'), specPath], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) }, maxBuffer: 1 << 24 });
+  const out = execFileSync('/usr/bin/python3', [join(here, 'peers.py'), specPath], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' }, maxBuffer: 1 << 24 });
   for (const line of out.trim().split('\n')) {
     const row = JSON.parse(line) as Record<string, unknown>;
     console.log(JSON.stringify(row));

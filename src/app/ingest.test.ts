@@ -55,11 +55,12 @@ async function snapshotOf(result: IngestedTable) {
 describe('ingest of file sources into bronze', () => {
   it('snapshots a CSV: Parquet in the lake, schema, rows, raw bytes kept, one action after the output', async () => {
     const { source, table } = await ingestLocation(fixture('customers.csv'));
-    expect(table).toMatchObject({ table: 'customers', status: 'new', version: 1, rows: 5 });
+    expect(table).toMatchObject({ table: 'customers', status: 'new', version: 1, rows: 5, notes: [] });
     const lake = await readLake(table.lakeKey);
     expect(lake.columns).toEqual(['id', 'name', 'plan', 'monthly_charges', 'signup_date', 'churn']);
-    expect(lake.types).toEqual(['BIGINT', 'VARCHAR', 'VARCHAR', 'DOUBLE', 'DATE', 'BOOLEAN']);
-    expect(lake.rows[1]).toEqual(['2', 'Ben', 'pro', 99, '2023-02-11', true]);
+    // bronze keeps yes/no and true/false text as written; exploration types the column as boolean
+    expect(lake.types).toEqual(['BIGINT', 'VARCHAR', 'VARCHAR', 'DOUBLE', 'DATE', 'VARCHAR']);
+    expect(lake.rows[1]).toEqual(['2', 'Ben', 'pro', 99, '2023-02-11', 'yes']);
     const snapshot = await snapshotOf(table);
     expect(snapshot.lakeKey).toBe(`lake/bronze/p/${source}/customers/1.parquet`);
     expect(snapshot.rowCount).toBe(5);
@@ -97,6 +98,7 @@ describe('ingest of file sources into bronze', () => {
     ['latin1.csv', 3, /not UTF-8: read as Latin-1/, ['id', 'city']],
     ['duplicate-names.csv', 2, /made unique or filled in: "name"→name_1, ""→column3/, ['id', 'name', 'name_1', 'column3', 'score']],
     ['ragged.csv', 4, /ragged rows: .* column3/, ['id', 'a', 'b', 'column3']],
+    ['short-rows.csv', 4, /ragged rows: some have fewer fields than the header, padded with NULL/, ['id', 'a', 'b']],
     ['header-only.csv', 0, /no data rows/, ['id', 'name', 'score']],
     ['mixed-types.csv', 6, /mixed types in amount: 83.3%/, ['id', 'amount']],
     ['orders.xlsx', 3, /1 more sheet\(s\) not read/, ['order_id', 'customer', 'amount', 'ordered_on']],

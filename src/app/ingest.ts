@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ProjectRecord, SnapshotRecord, SourceRecord } from '../catalog/index.js';
 import { UsageError, describeError, redactSecrets } from '../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine, type DuckEngine } from '../lake/index.js';
-import { openConnector, Vault, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../sources/index.js';
+import { openConnector, Vault, type Connector, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../sources/index.js';
 import { LAB_DIR } from './lab-config.js';
 import { actionInput } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -25,6 +25,8 @@ export interface IngestOptions {
 export type IngestProgress =
   | { readonly kind: 'table-start'; readonly source: string; readonly table: string; readonly index: number; readonly total: number; readonly bytes: number | null }
   | { readonly kind: 'rows'; readonly source: string; readonly table: string; readonly rows: number; readonly bytes: number }
+  /** DuckDB's own estimate while it reads a file */
+  | { readonly kind: 'percent'; readonly source: string; readonly table: string; readonly percent: number }
   | { readonly kind: 'table-done'; readonly result: IngestedTable };
 
 export interface IngestedTable {
@@ -90,7 +92,7 @@ async function ingestSource(
 ): Promise<void> {
   const started = new Date().toISOString();
   let tables: SourceTable[];
-  let connector;
+  let connector: Connector | undefined;
   try {
     const credential = await credentialOf(lab, source);
     connector = await openConnector(
@@ -137,18 +139,30 @@ async function ingestTable(
   };
   try {
     const rawFiles = await table.fetchRaw(ctx);
-    const rawPuts = [];
-    for (const file of rawFiles) rawPuts.push(await lab.store.putFile(file));
+    const latest = await lab.catalog.latestSnapshot(source.id, table.name);
+    // a re-ingest first hashes the raw files (a read, no copy): unchanged input stops here, cheaply
+    if (latest && rawFiles.length > 0 && latest.quality['reader'] === READER_VERSION) {
+      const hashes = await Promise.all(rawFiles.map(sha256File));
+      if (sameList(latest.rawHashes, hashes)) {
+        await recordUnchanged(lab, project, source, table, latest, started, cpuSeconds());
+        report(unchangedResult(source.name, latest));
+        return;
+      }
+    }
+    // keeping the raw bytes is disk work and DuckDB's conversion is CPU work: do both at once
+    const rawStored = Promise.all(rawFiles.map((file) => lab.store.putFile(file)));
+    rawStored.catch(() => undefined);
+    const parquet = join(tmp, 'table.parquet');
+    const poll = options.onProgress
+      ? setInterval(() => {
+          const { percentage } = engine.conn.progress;
+          if (percentage >= 0) options.onProgress?.({ kind: 'percent', source: source.name, table: table.name, percent: Math.min(100, percentage) });
+        }, 250)
+      : undefined;
+    const quality = await table.writeParquet(ctx, parquet).finally(() => clearInterval(poll));
+    const rawPuts = await rawStored;
     const rawHashes = rawPuts.map((p) => p.hash);
     const rawBytes = rawPuts.reduce((sum, p) => sum + p.bytes, 0);
-    const latest = await lab.catalog.latestSnapshot(source.id, table.name);
-    if (latest && rawHashes.length > 0 && sameList(latest.rawHashes, rawHashes) && latest.quality['reader'] === READER_VERSION) {
-      await recordUnchanged(lab, project, source, table, latest, started, cpuSeconds());
-      report(unchangedResult(source.name, latest));
-      return;
-    }
-    const parquet = join(tmp, 'table.parquet');
-    const quality = await table.writeParquet(ctx, parquet);
     const facts = await describeParquet(engine.conn, parquet);
     const notes = [...quality.notes];
     if (facts.rows === 0) notes.push('no data rows: only the columns were read');

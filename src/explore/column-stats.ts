@@ -89,6 +89,8 @@ export interface MainScanOptions {
    * `x <> floor(x)` test on decimals costs as much as all other aggregates of the column.
    */
   readonly sampleNonIntegral?: ReadonlyMap<string, number>;
+  /** exact distinct counts already known (from value counts of an in-memory table): not recounted */
+  readonly knownDistinct?: ReadonlyMap<string, number>;
   readonly chunkColumns?: number;
 }
 
@@ -124,7 +126,7 @@ export async function runMainScan(
     const binder = new ParamBinder(relation.params);
     const list = new SelectList();
     const placeholderStrings = PLACEHOLDER_STRINGS.map((s) => binder.bind(s)).join(', ');
-    const readers = part.map((plan) => addColumnAggregates(list, binder, plan, exact, options.withMad, placeholderStrings, options.sampleNonIntegral));
+    const readers = part.map((plan) => addColumnAggregates(list, binder, plan, exact, options.withMad, placeholderStrings, options.sampleNonIntegral, options.knownDistinct));
     const rows = await queryRows(conn, `SELECT\n  ${list.toSql()}\nFROM ${relation.from}`, binder.params);
     const row = rows[0] ?? [];
     for (const read of readers) columns.push(read(row));
@@ -142,11 +144,13 @@ function addColumnAggregates(
   withMad: boolean,
   placeholderStrings: string,
   sampleNonIntegral: ReadonlyMap<string, number> | undefined,
+  knownDistinct: ReadonlyMap<string, number> | undefined,
 ): RowReader {
   const fromSample = plan.kind === 'decimal' ? sampleNonIntegral?.get(plan.name) : undefined;
   const c = quoteIdent(plan.name);
   const nonMissingAt = list.add(`count(${c})`);
-  const distinctAt = plan.kind === 'other' ? -1 : list.add(exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`);
+  const known = plan.kind === 'other' ? undefined : knownDistinct?.get(plan.name);
+  const distinctAt = plan.kind === 'other' || known !== undefined ? -1 : list.add(exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`);
 
   const num = numericExpr(plan);
   const numericAt = num === null ? null : {
@@ -194,7 +198,7 @@ function addColumnAggregates(
     if (stringsAt && stringsAt.placeholders >= 0) placeholders.push(...mapCounts(row[stringsAt.placeholders]));
     return {
       nonMissing,
-      distinct: distinctAt >= 0 ? toCount(row[distinctAt]) : 0,
+      distinct: known ?? (distinctAt >= 0 ? toCount(row[distinctAt]) : 0),
       distinctApprox: !exact && distinctAt >= 0,
       numeric: numericAt === null ? null : {
         parsed: toCount(row[numericAt.parsed]),

@@ -28,8 +28,8 @@ export interface BitmapCheck {
 const SECOND_TIMESTAMPS = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'DATETIME', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ']);
 
 /** How to count `plan` exactly by bitmap, or null when its values do not fit a small range. */
-export function bitmapCheck(plan: ColumnPlan, stats: RawColumnStats): BitmapCheck | null {
-  if (stats.distinct < MIN_DISTINCT) return null;
+export function bitmapCheck(plan: ColumnPlan, stats: RawColumnStats, minDistinct = MIN_DISTINCT): BitmapCheck | null {
+  if (stats.distinct < minDistinct) return null;
   const c = quoteIdent(plan.name);
   const fits = (lower: number, upper: number) =>
     Number.isSafeInteger(lower) && Number.isSafeInteger(upper) && upper >= lower && upper - lower + 1 <= MAX_BITS;

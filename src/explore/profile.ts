@@ -27,6 +27,7 @@ import { columnAlerts, tableAlerts, type ColumnAlertContext } from './alerts.js'
 import { DISTINCT_ROWS_EXPR, QUANTILE_LEVELS, ROW_ALIAS, numericExpr, runMainScan, type ColumnPlan, type RawColumnStats } from './column-stats.js';
 import { addHistogramAggregates, type HistogramResult } from './column-stats-histogram.js';
 import { topValues } from './column-stats-top.js';
+import { valueCounts } from './column-stats-value-counts.js';
 import { computeCorrelations, MAX_CATEGORIES, type CorrelationColumn } from './correlation.js';
 import { addMissingAggregates } from './correlation-missing.js';
 import { bitmapCheck, runBitmapChecks } from './exact-distinct-bitmap.js';
@@ -124,21 +125,33 @@ async function profileFromSample(
   const plans = schema.map((c, i) => planColumn(c.name, i, c.type, formats.get(c.name) ?? null));
   phase('formats');
 
+  // a table held whole in memory: exact distinct counts and top values from one value count
+  const inMemory = full === sample && rows > 0 ? await valueCounts(conn, sample, plans.map((p) => p.name), opts.topK) : null;
+  if (inMemory) phase('value_counts');
+
   const exactScan = rows <= opts.exactDistinctRowLimit;
   const sampleNonIntegral = exactScan ? undefined : await decimalNonIntegral(conn, sample, plans);
-  const main = await runMainScan(conn, full, plans, { rows, exactDistinctRowLimit: opts.exactDistinctRowLimit, withMad: full === sample, sampleNonIntegral });
+  const main = await runMainScan(conn, full, plans, {
+    rows,
+    exactDistinctRowLimit: opts.exactDistinctRowLimit,
+    withMad: full === sample,
+    sampleNonIntegral,
+    knownDistinct: inMemory?.distinct,
+  });
   phase('aggregates');
 
   const fromSample = (s: RawColumnStats) =>
     full !== sample && (s.distinct > opts.topValuesFullDistinctLimit || s.distinct >= 0.5 * s.nonMissing);
-  const tops = await topValues(
-    conn,
-    full,
-    sample,
-    plans.map((p, i) => ({ name: p.name, fromSample: fromSample(main.columns[i]!) })),
-    opts.topK,
-  );
-  phase('top_values');
+  const tops = inMemory
+    ? inMemory.top
+    : await topValues(
+        conn,
+        full,
+        sample,
+        plans.map((p, i) => ({ name: p.name, fromSample: fromSample(main.columns[i]!) })),
+        opts.topK,
+      );
+  if (!inMemory) phase('top_values');
 
   const provisional = plans.map((plan, i) => {
     const stats = main.columns[i]!;

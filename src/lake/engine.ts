@@ -24,6 +24,9 @@ export async function openDuckEngine(workDir: string, options: EngineOptions = {
   if (options.threads !== undefined) config['threads'] = String(options.threads);
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
+  // track each query's progress (read through `conn.progress`) without DuckDB printing a bar itself
+  await conn.run('SET enable_progress_bar = true');
+  await conn.run('SET enable_progress_bar_print = false');
   return {
     conn,
     close() {

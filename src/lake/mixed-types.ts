@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSchema } from './bronze-writer.js';
 import { queryRows, quoteIdent } from './sql.js';
 
-const SAMPLE_ROWS = 100_000;
+const SAMPLE_ROWS = 20_000;
 
 export interface MixedColumn {
   readonly column: string;

@@ -134,7 +134,7 @@ export function trainForest(
   const numClasses = checkLabels(objective, y, n, p.task === 'binary' ? 2 : p.numClasses);
   const w = options.weights;
   if (w !== undefined && w.length !== n) throw new InputError(`the weights have ${w.length} values for ${n} rows`, 'pass one weight per row');
-  const data = growDataOf(binned);
+  const data = growDataOf(binned, { columns: true });
   const F = data.numFeatures;
   const maxFeatures = p.maxFeatures ?? (p.task === 'regression' ? 1 : Math.sqrt(F) / F);
   const channels = p.task === 'multiclass' ? numClasses : 1;

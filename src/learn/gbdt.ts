@@ -2,7 +2,9 @@ import { InputError } from '../common/errors.js';
 import type { FeatureTable, Predictor, Task, TreeArrays } from './types.js';
 import { applyBins, binTable, isBinnedDataset, type BinnedDataset } from './trees/binning.js';
 import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
-import { growDataOf, gradientHistogram } from './trees/histogram.js';
+import { growDataOf, layoutHistogram, type GrowData, type HistogramBuilder } from './trees/histogram.js';
+import { RowLayout } from './trees/row-layout.js';
+import { defaultThreads, ParallelHistogram } from './trees/parallel-histogram.js';
 import {
   checkLabels,
   computeGradients,
@@ -220,7 +222,7 @@ export function trainGbdt(
   if (!isBinnedDataset(train) && train.rows <= 0) throw new InputError('the training table has no rows', 'pass at least one row');
   const binned = isBinnedDataset(train) ? train : binTable(train, { maxBins: p.maxBins });
   const n = binned.rows;
-  const numClasses = checkLabels(p.objective, y, n, p.numClasses);
+  checkLabels(p.objective, y, n, p.numClasses);
   const w = options.weights;
   if (w !== undefined) {
     if (w.length !== n) throw new InputError(`the weights have ${w.length} values for ${n} rows`, 'pass one weight per row');
@@ -228,11 +230,38 @@ export function trainGbdt(
       if (!(w[i]! >= 0) || !Number.isFinite(w[i]!)) throw new InputError(`weight ${w[i]} at row ${i} is not a finite number >= 0`, 'use weights >= 0');
     }
   }
+  const data = growDataOf(binned);
+  const threads = Math.max(1, Math.floor(p.threads ?? defaultThreads()));
+  // workers pay off only on big data: below ~1M cells their start-up costs more than they save
+  const useThreads = threads > 1 && n * data.numFeatures >= PARALLEL_MIN_CELLS;
+  const gh = new Float64Array(2 * n);
+  const layout = new RowLayout(data, gh, useThreads);
+  const parallel = useThreads ? new ParallelHistogram(data, layout, threads, p.maxLeaves + 2) : null;
+  try {
+    return boost(p, binned, data, y, w, options, gh, parallel ?? layoutHistogram(data, layout));
+  } finally {
+    parallel?.close();
+  }
+}
+
+/** Rows × features from which `trainGbdt` builds histograms on several threads. */
+const PARALLEL_MIN_CELLS = 1 << 20;
+
+function boost(
+  p: GbdtParams,
+  binned: BinnedDataset,
+  data: GrowData,
+  y: Float64Array,
+  w: Float64Array | undefined,
+  options: GbdtTrainOptions,
+  gh: Float64Array,
+  builder: HistogramBuilder,
+): GbdtModel {
+  const n = binned.rows;
+  const numClasses = checkLabels(p.objective, y, n, p.numClasses);
   const huberDelta = p.huberDelta ?? 1;
   const outputs = outputsPerRound(p.objective, numClasses);
   const mapper = binned.mapper;
-  const data = growDataOf(binned);
-  const gh = new Float64Array(2 * n);
   const growParams: GrowParams = {
     maxLeaves: p.maxLeaves,
     maxDepth: p.maxDepth,
@@ -249,7 +278,7 @@ export function trainGbdt(
     bestFirst: true,
     featuresPerNode: 0,
   };
-  const grower = new TreeGrower(data, gradientHistogram(data, gh), growParams);
+  const grower = new TreeGrower(data, builder, growParams);
   const baseScore = initialScores(p.objective, y, w, numClasses);
   const scores = new Float64Array(outputs * n);
   for (let k = 0; k < outputs; k++) scores.fill(baseScore[k]!, k * n, (k + 1) * n);

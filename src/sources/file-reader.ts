@@ -153,6 +153,9 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
       if (extra.length) {
         quality['extraColumns'] = extra;
         notes.push(`ragged rows: some have more fields than the header, kept in ${extra.join(', ')}; short rows padded with NULL`);
+      } else if (sniffed.shortRows) {
+        quality['shortRows'] = true;
+        notes.push('ragged rows: some have fewer fields than the header, padded with NULL');
       }
     }
     return { ...quality, format: 'csv', notes } as QualityRecord;
@@ -161,7 +164,9 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
 }
 
 function readCsvCall(a: CsvAttempt, rejects: string, fixed: { delim?: string }): string {
-  const opts = ['null_padding=true'];
+  // no BOOLEAN candidate: DuckDB's sniffer reads Yes/No, Y/N and T/F as booleans, and bronze keeps
+  // the text as written (exploration still sees such a column as boolean)
+  const opts = ['null_padding=true', "auto_type_candidates=['BIGINT','DOUBLE','TIME','DATE','TIMESTAMP','VARCHAR']"];
   if (fixed.delim !== undefined) opts.push(`delim=${quoteLiteral(fixed.delim)}`, `quote='"'`, `escape='"'`, 'header=true');
   if (a.latin1) opts.push("encoding='latin-1'");
   if (a.longLines) opts.push(`max_line_size=${LONG_LINE_BYTES}`, `buffer_size=${2 * LONG_LINE_BYTES}`);
@@ -221,16 +226,27 @@ async function rejectSummary(conn: DuckDBConnection, rejects: string): Promise<{
   return { count: Number(countRow?.[0] ?? 0), lines: lines.map((r) => Number(r[0])), reasons: reasons.map((r) => String(r[0])) };
 }
 
-async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: { delim?: string }): Promise<{ delimiter: string; header: boolean }> {
-  if (fixed.delim !== undefined) return { delimiter: fixed.delim, header: true };
-  const opts = ['null_padding=true'];
+/**
+ * The dialect DuckDB settled on, from a second, cheap look at the first rows. Sniffing them once
+ * more without NULL padding tells whether some rows are short: the strict sniffer then finds another
+ * dialect or width.
+ */
+async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: { delim?: string }): Promise<{ delimiter: string; header: boolean; shortRows: boolean }> {
+  if (fixed.delim !== undefined) return { delimiter: fixed.delim, header: true, shortRows: false };
+  const opts = ['sample_size=2048'];
   if (a.latin1) opts.push("encoding='latin-1'");
   if (a.longLines) opts.push(`max_line_size=${LONG_LINE_BYTES}`, `buffer_size=${2 * LONG_LINE_BYTES}`);
+  const look = async (padded: boolean) => {
+    const [row] = await queryRows(conn, `SELECT Delimiter, HasHeader, len(Columns) FROM sniff_csv($src, ${[...opts, `null_padding=${padded}`].join(', ')})`, { src: path });
+    return { delimiter: String(row?.[0] ?? ','), header: row?.[1] === true, width: Number(row?.[2] ?? 0) };
+  };
   try {
-    const [row] = await queryRows(conn, `SELECT Delimiter, HasHeader FROM sniff_csv($src, ${opts.join(', ')})`, { src: path });
-    return { delimiter: String(row?.[0] ?? ','), header: row?.[1] === true };
+    const padded = await look(true);
+    const strict = await look(false).catch(() => undefined);
+    const shortRows = strict !== undefined && (strict.delimiter !== padded.delimiter || strict.width !== padded.width);
+    return { delimiter: padded.delimiter, header: padded.header, shortRows };
   } catch {
-    return { delimiter: ',', header: true };
+    return { delimiter: ',', header: true, shortRows: false };
   }
 }
 

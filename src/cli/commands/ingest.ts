@@ -73,6 +73,8 @@ async function progressReporter(): Promise<{ onProgress: (event: IngestProgress)
           started = true;
         } else bar.setTotal(grandTotal);
         bar.update(done, { table: `${event.source}/${event.table}`, rows: 0, rate: '' });
+      } else if (event.kind === 'percent') {
+        bar.update(done, { rate: `${Math.round(event.percent)}% of the file read` });
       } else if (event.kind === 'rows') {
         const seconds = Math.max(0.001, (Date.now() - tableStart) / 1000);
         bar.update(done, { rows: event.rows, rate: `${Math.round(event.rows / seconds)} rows/s, ${(event.bytes / 1e6 / seconds).toFixed(1)} MB/s` });

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../cv/rng.js';
+import { trainForest } from '../forest.js';
 import { trainGbdt } from '../gbdt.js';
 import type { FeatureTable, Predictor, TreeArrays } from '../types.js';
-import { permutationImportance, treeImportance, treeShap } from './index.js';
+import { modelShap, permutationImportance, treeImportance, treeShap } from './index.js';
 import { randomTable, randomTree, type RandomTreeShape } from './test-trees.js';
 import { featureColumns, goesLeft, treeOutput } from './tree-walk.js';
 
@@ -133,6 +134,31 @@ describe('treeShap on a fitted gradient-boosted model', () => {
         expect(Math.abs(sum - raw[row * 3 + k]!)).toBeLessThan(1e-9);
       }
     }
+  });
+});
+
+describe('modelShap', () => {
+  const rng = createRng(33);
+  const n = 200;
+  const a = Float64Array.from({ length: n }, () => rng.normal());
+  const b = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? Number.NaN : rng.normal()));
+  const table: FeatureTable = { rows: n, columns: [{ name: 'a', type: 'numeric', values: a }, { name: 'b', type: 'numeric', values: b }] };
+  const y = Float64Array.from({ length: n }, (_, i) => (a[i]! + (Number.isNaN(b[i]!) ? 1 : b[i]!) > 0 ? 1 : 0));
+
+  it('adds up to a forest’s probability of class 1', () => {
+    const forest = trainForest(table, y, { task: 'binary', numTrees: 15, minDataInLeaf: 3 });
+    const { values, expectedValues } = modelShap(forest, table);
+    const p = forest.predict(table);
+    for (let row = 0; row < n; row++) expect(Math.abs(expectedValues[0]! + values[0]![2 * row]! + values[0]![2 * row + 1]! - p[2 * row + 1]!)).toBeLessThan(1e-9);
+  });
+
+  it('adds up to a boosted model’s margin, and refuses models without trees', () => {
+    const gbdt = trainGbdt(table, y, { objective: 'binary', numRounds: 15, maxLeaves: 6 });
+    const { values, expectedValues } = modelShap(gbdt, table);
+    const raw = gbdt.predictRaw(table);
+    for (let row = 0; row < n; row++) expect(Math.abs(expectedValues[0]! + values[0]![2 * row]! + values[0]![2 * row + 1]! - raw[row]!)).toBeLessThan(1e-9);
+    const notTrees: Predictor = { task: 'binary', numClasses: 2, featureNames: [], predict: () => new Float64Array(0), toJSON: () => ({ kind: 'other' }) };
+    expect(() => modelShap(notTrees, table)).toThrow(/not models of kind 'other'/);
   });
 });
 

@@ -94,35 +94,58 @@ class PathStore {
   }
 
   copy(from: number, to: number, count: number): void {
-    this.feature.copyWithin(to, from, from + count);
-    this.zero.copyWithin(to, from, from + count);
-    this.one.copyWithin(to, from, from + count);
-    this.weight.copyWithin(to, from, from + count);
+    // element by element: the segments are short, where copyWithin's call cost dominates
+    for (let i = 0; i < count; i++) {
+      this.feature[to + i] = this.feature[from + i]!;
+      this.zero[to + i] = this.zero[from + i]!;
+      this.one[to + i] = this.one[from + i]!;
+      this.weight[to + i] = this.weight[from + i]!;
+    }
   }
 }
 
-/** Adds one tree's SHAP values for one row to phi (featureCount entries from phiOffset). */
-function shapOfTree(tree: TreeArrays, store: PathStore, columns: readonly Float64Array[], row: number, phi: Float64Array, phiOffset: number): void {
-  const stride = store.stride;
-  const recurse = (node: number, level: number, depth: number, zeroFraction: number, oneFraction: number, feature: number): void => {
+/** Walks one tree for one row at a time, adding its SHAP values to phi. */
+class TreeShapWalker {
+  #columns: readonly Float64Array[] = [];
+  #row = 0;
+  #phi: Float64Array = new Float64Array(0);
+  #phiOffset = 0;
+
+  constructor(
+    private readonly tree: TreeArrays,
+    private readonly store: PathStore,
+  ) {}
+
+  explain(columns: readonly Float64Array[], row: number, phi: Float64Array, phiOffset: number): void {
+    this.#columns = columns;
+    this.#row = row;
+    this.#phi = phi;
+    this.#phiOffset = phiOffset;
+    this.#recurse(0, 0, 0, 1, 1, -1);
+  }
+
+  #recurse(node: number, level: number, depth: number, zeroFraction: number, oneFraction: number, feature: number): void {
     // a branch no row reaches with or without the feature adds nothing
     if (zeroFraction === 0 && oneFraction === 0) return;
+    const { tree, store } = this;
+    const stride = store.stride;
     const base = level * stride;
     if (level > 0) store.copy(base - stride, base, depth);
     store.extend(base, depth, zeroFraction, oneFraction, feature);
     const left = tree.left[node]!;
     if (left < 0) {
       const value = tree.value[node]!;
+      const phi = this.#phi;
       for (let i = 1; i <= depth; i++) {
         const w = store.unwoundSum(base, depth, i);
-        const f = store.feature[base + i]!;
-        phi[phiOffset + f] = phi[phiOffset + f]! + w * (store.one[base + i]! - store.zero[base + i]!) * value;
+        const f = this.#phiOffset + store.feature[base + i]!;
+        phi[f] = phi[f]! + w * (store.one[base + i]! - store.zero[base + i]!) * value;
       }
       return;
     }
     const right = tree.right[node]!;
     const split = tree.feature[node]!;
-    const leftFirst = goesLeft(tree, node, columns[split]![row]!);
+    const leftFirst = goesLeft(tree, node, this.#columns[split]![this.#row]!);
     const hot = leftFirst ? left : right;
     const cold = leftFirst ? right : left;
     const cover = tree.cover[node]!;
@@ -141,10 +164,9 @@ function shapOfTree(tree: TreeArrays, store: PathStore, columns: readonly Float6
         break;
       }
     }
-    recurse(hot, level + 1, d + 1, hotShare * incomingZero, incomingOne, split);
-    recurse(cold, level + 1, d + 1, coldShare * incomingZero, 0, split);
-  };
-  recurse(0, 0, 0, 1, 1, -1);
+    this.#recurse(hot, level + 1, d + 1, hotShare * incomingZero, incomingOne, split);
+    this.#recurse(cold, level + 1, d + 1, coldShare * incomingZero, 0, split);
+  }
 }
 
 /** Cover-weighted mean of the leaf values: the output expected when no feature is known. */
@@ -173,8 +195,8 @@ export function treeShap(trees: readonly TreeArrays[], featureCount: number, tab
   for (const tree of trees) {
     expectedValue += expectedTreeOutput(tree);
     const depth = treeDepth(tree);
-    const store = new PathStore(depth + 2, depth + 1);
-    for (let row = 0; row < table.rows; row++) shapOfTree(tree, store, columns, row, values, row * featureCount);
+    const walker = new TreeShapWalker(tree, new PathStore(depth + 2, depth + 1));
+    for (let row = 0; row < table.rows; row++) walker.explain(columns, row, values, row * featureCount);
   }
   return { values, expectedValue };
 }

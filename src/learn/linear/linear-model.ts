@@ -84,6 +84,12 @@ export class LinearModel implements Predictor {
     params: { lambda: number; l1Ratio: number },
     fit: { iterations: number; converged: boolean },
   ): LinearModel {
+    // JSON cannot carry NaN or ±Infinity, and a model holding one would not predict anything useful
+    const finite = (values: ArrayLike<number>): boolean => Array.prototype.every.call(values, Number.isFinite) as boolean;
+    const columnsFinite = design.columns.every((c) => c.kind === 'categorical' || (Number.isFinite(c.mean) && Number.isFinite(c.scale)));
+    if (!finite(coef) || !finite(intercept) || !columnsFinite) {
+      throw new DataError('the linear model fit produced a non-finite coefficient', 'check the features for extreme values (e.g. above 1e150) or raise lambda');
+    }
     return new LinearModel(task, numClasses, design.columns.map((c) => c.name), design, outputs, coef, intercept, params, fit);
   }
 
@@ -254,6 +260,11 @@ export function trainLinear(train: FeatureTable, y: Float64Array, params: Linear
   } else weights.fill(1);
 
   const spec = fitDesign(train);
+  for (const column of spec.columns) {
+    if (column.kind === 'numeric' && !(Number.isFinite(column.mean) && Number.isFinite(column.scale))) {
+      throw new DataError(`column '${column.name}' holds values too large to standardise`, 'rescale it (e.g. take its logarithm) before training a linear model');
+    }
+  }
   const design = encodeDesign(spec, train);
   const width = spec.width;
   const penalty = { lambda, l1Ratio };

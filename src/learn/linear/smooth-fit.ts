@@ -106,6 +106,92 @@ export function fitSmooth(input: SmoothFitInput): SmoothFitResult {
     return (total + 0.5 * lambda * penalty) * norm;
   };
 
-  const result = minimizeLbfgs(objective, input.start, { maxIter: input.maxIter, tol: input.tol });
-  return { params: result.x, iterations: result.iterations, converged: result.converged };
+  const transform = preconditioner(design, weights, weightTotal, loss === 'squared' ? 1 : 0.25, lambda);
+  const params = new Float64Array(input.start.length);
+  const grad = new Float64Array(input.start.length);
+  const inner = (z: Float64Array, gradZ: Float64Array): number => {
+    transform.toParams(z, params, outputs);
+    const value = objective(params, grad);
+    transform.toGradient(grad, gradZ, outputs);
+    return value;
+  };
+  const result = minimizeLbfgs(inner, transform.fromParams(input.start, outputs), { maxIter: input.maxIter, tol: input.tol });
+  const fitted = new Float64Array(input.start.length);
+  transform.toParams(result.x, fitted, outputs);
+  return { params: fitted, iterations: result.iterations, converged: result.converged };
+}
+
+/**
+ * A linear change of variables that leaves the minimum where it is but makes the problem far better
+ * conditioned for L-BFGS: every slot is centred (its weighted mean moves into the intercept — one-hot
+ * columns otherwise share a direction with the intercept) and scaled by the inverse square root of
+ * its curvature (one-hot columns of rare levels are otherwise tiny next to standardised ones).
+ * With z the optimiser's variables: β_j = s_j·z_j and b = s_b·z_b − Σ_j m_j·β_j.
+ */
+function preconditioner(design: EncodedDesign, weights: Float64Array, weightTotal: number, curvatureFactor: number, lambda: number) {
+  const width = design.width;
+  const n = design.rows;
+  const means = new Float64Array(width);
+  const variances = new Float64Array(width);
+  for (const { slot, values } of design.dense) {
+    let sum = 0;
+    let squares = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      sum += weights[i]! * v;
+      squares += weights[i]! * v * v;
+    }
+    means[slot] = sum / weightTotal;
+    variances[slot] = Math.max(0, squares / weightTotal - means[slot]! ** 2);
+  }
+  for (const { offset, levels, codes } of design.categorical) {
+    const counts = new Float64Array(levels);
+    for (let i = 0; i < n; i++) {
+      const c = codes[i]!;
+      if (c >= 0) counts[c] = counts[c]! + weights[i]!;
+    }
+    for (let l = 0; l < levels; l++) {
+      const share = counts[l]! / weightTotal;
+      means[offset + l] = share;
+      variances[offset + l] = share * (1 - share);
+    }
+  }
+  const scales = Float64Array.from(variances, (v) => {
+    const curvature = curvatureFactor * v + lambda / weightTotal;
+    return curvature > 0 ? 1 / Math.sqrt(curvature) : 1;
+  });
+  const interceptScale = 1 / Math.sqrt(curvatureFactor);
+  return {
+    toParams(z: Float64Array, out: Float64Array, outputs: number): void {
+      for (let k = 0; k < outputs; k++) {
+        let shift = 0;
+        for (let j = 0; j < width; j++) {
+          const b = scales[j]! * z[k * width + j]!;
+          out[k * width + j] = b;
+          shift += means[j]! * b;
+        }
+        out[outputs * width + k] = interceptScale * z[outputs * width + k]! - shift;
+      }
+    },
+    toGradient(grad: Float64Array, out: Float64Array, outputs: number): void {
+      for (let k = 0; k < outputs; k++) {
+        const gb = grad[outputs * width + k]!;
+        for (let j = 0; j < width; j++) out[k * width + j] = scales[j]! * (grad[k * width + j]! - means[j]! * gb);
+        out[outputs * width + k] = interceptScale * gb;
+      }
+    },
+    fromParams(params: Float64Array, outputs: number): Float64Array {
+      const z = new Float64Array(params.length);
+      for (let k = 0; k < outputs; k++) {
+        let shift = 0;
+        for (let j = 0; j < width; j++) {
+          const b = params[k * width + j]!;
+          z[k * width + j] = b / scales[j]!;
+          shift += means[j]! * b;
+        }
+        z[outputs * width + k] = (params[outputs * width + k]! + shift) / interceptScale;
+      }
+      return z;
+    },
+  };
 }

@@ -105,7 +105,28 @@ export function binOf(feature: FeatureBins, v: number): number {
 }
 
 function binColumn(feature: FeatureBins, values: Float64Array, rows: number, codes: Uint8Array, f: number, stride: number): void {
-  for (let r = 0, at = f; r < rows; r++, at += stride) codes[at] = binOf(feature, values[r]!);
+  if (feature.type === 'categorical') {
+    for (let r = 0, at = f; r < rows; r++, at += stride) codes[at] = binOf(feature, values[r]!);
+    return;
+  }
+  const edges = feature.edges;
+  const last = edges.length - 1;
+  const missing = feature.numBins;
+  for (let r = 0, at = f; r < rows; r++, at += stride) {
+    const v = values[r]!;
+    if (v !== v) {
+      codes[at] = missing;
+      continue;
+    }
+    let lo = 0;
+    let hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v <= edges[mid]!) hi = mid;
+      else lo = mid + 1;
+    }
+    codes[at] = lo;
+  }
 }
 
 function checkTable(table: FeatureTable): void {
@@ -134,24 +155,25 @@ export function quantileEdges(values: Float64Array, maxBins: number): Float64Arr
     if (seenPresent++ % step === 0 && k < sample.length) sample[k++] = v;
   }
   const sorted = sample.subarray(0, k).sort();
-  const distinct: number[] = [];
-  const counts: number[] = [];
+  const distinct = new Float64Array(sorted.length);
+  const counts = new Float64Array(sorted.length);
+  let nd = 0;
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i]!;
-    if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]!++;
+    if (nd > 0 && distinct[nd - 1] === v) counts[nd - 1]!++;
     else {
-      distinct.push(v);
-      counts.push(1);
+      distinct[nd] = v;
+      counts[nd++] = 1;
     }
   }
   const edges: number[] = [];
-  if (distinct.length <= maxBins) {
-    for (let i = 0; i + 1 < distinct.length; i++) edges.push(between(distinct[i]!, distinct[i + 1]!));
+  if (nd <= maxBins) {
+    for (let i = 0; i + 1 < nd; i++) edges.push(between(distinct[i]!, distinct[i + 1]!));
   } else {
     let remaining = sorted.length;
     let binsLeft = maxBins;
     let acc = 0;
-    for (let i = 0; i + 1 < distinct.length && binsLeft > 1; i++) {
+    for (let i = 0; i + 1 < nd && binsLeft > 1; i++) {
       acc += counts[i]!;
       const target = remaining / binsLeft;
       // close the bin when it is full, or when adding the next value would overshoot by more

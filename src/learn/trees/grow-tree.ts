@@ -54,7 +54,6 @@ interface Leaf {
  * Grows trees on one binned dataset. Keeps its histogram pool and row buffers between trees, so
  * a boosting run allocates them once.
  */
-export const PROF = { build: 0, buildRows: 0, part: 0, partRows: 0, sub: 0, split: 0 };
 export class TreeGrower {
   readonly #data: GrowData;
   readonly #params: GrowParams;
@@ -79,6 +78,7 @@ export class TreeGrower {
   }
 
   #acquire(): Float64Array {
+    if (this.#builder.acquire !== undefined) return this.#builder.acquire();
     const h = this.#pool.pop();
     if (h !== undefined) {
       h.fill(0);
@@ -88,7 +88,9 @@ export class TreeGrower {
   }
 
   #release(h: Float64Array | null): void {
-    if (h !== null) this.#pool.push(h);
+    if (h === null) return;
+    if (this.#builder.release !== undefined) this.#builder.release(h);
+    else this.#pool.push(h);
   }
 
   /** Grows one tree on `sample` (row indices, ascending) using `features`. */
@@ -98,13 +100,16 @@ export class TreeGrower {
     const s = this.#stride;
     const data = this.#data;
     const order = this.#order.subarray(0, sample.length);
-    order.set(sample);
+    const layout = this.#builder.layout;
+    if (layout !== undefined && layout.keepsOrder(sample.length)) layout.gatherGradients(order, order.length);
+    else {
+      order.set(sample);
+      layout?.load(order, order.length);
+    }
     const nodes = new NodeList(m);
 
-    const t00 = performance.now();
     const rootHist = this.#acquire();
     this.#builder.build(rootHist, order, 0, order.length, features);
-    PROF.build += performance.now() - t00; PROF.buildRows += order.length;
     const rootStats = newStats(m);
     {
       const f = features[0]!;
@@ -138,9 +143,7 @@ export class TreeGrower {
       const leaf = open[pick]!;
       open.splice(pick, 1);
       const split = leaf.split!;
-      let t0 = performance.now();
       const mid = this.#partition(order, leaf.begin, leaf.end, split);
-      PROF.part += performance.now() - t0; PROF.partRows += leaf.end - leaf.begin;
       // counts from the partition are exact (the histogram may only estimate them)
       const leftStats: NodeStats = { sum: split.left.sum, hess: split.left.hess, count: mid - leaf.begin };
       const rightStats = newStats(m);
@@ -162,21 +165,16 @@ export class TreeGrower {
         const smallIsLeft = mid - leaf.begin <= leaf.end - mid;
         const small = smallIsLeft ? leftLeaf : rightLeaf;
         const large = smallIsLeft ? rightLeaf : leftLeaf;
-        t0 = performance.now();
         const smallHist = this.#acquire();
         this.#builder.build(smallHist, order, small.begin, small.end, features);
-        PROF.build += performance.now() - t0; PROF.buildRows += small.end - small.begin; t0 = performance.now();
         const parentHist = leaf.hist!;
         for (let i = 0; i < parentHist.length; i++) parentHist[i]! -= smallHist[i]!;
-        PROF.sub += performance.now() - t0;
         small.hist = smallHist;
         large.hist = parentHist;
       } else this.#release(leaf.hist);
       leaf.hist = null;
-      t0 = performance.now();
       settle(leftLeaf, leftOk);
       settle(rightLeaf, rightOk);
-      PROF.split += performance.now() - t0;
     }
     for (const leaf of open) {
       this.#release(leaf.hist);
@@ -200,6 +198,8 @@ export class TreeGrower {
 
   /** Stable in-place partition of order[begin..end) by the split; returns where the right side starts. */
   #partition(order: Uint32Array, begin: number, end: number, split: SplitCandidate): number {
+    const layout = this.#builder.layout;
+    if (layout !== undefined) return layout.partition(order, this.#scratch, begin, end, split.feature, split.leftBins);
     const column = this.#data.columns[split.feature]!;
     const goesLeft = split.leftBins;
     const scratch = this.#scratch;

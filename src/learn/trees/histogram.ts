@@ -1,4 +1,5 @@
 import type { BinnedDataset } from './binning.js';
+import { layoutHistogramKernel, type RowLayout } from './row-layout.js';
 
 /**
  * The binned training data as the tree grower sees it. A histogram holds, for every bin of every
@@ -17,11 +18,14 @@ export interface GrowData {
   readonly totalBins: number;
   /** binOffset[f] = f << slotShift */
   readonly slotShift: number;
-  /** the codes again, one column per feature: partitioning a node reads one feature of many rows */
+  /**
+   * the codes again, one column per feature, for growers without a `RowLayout` (forests):
+   * partitioning a node reads one feature of many rows; empty unless asked for
+   */
   readonly columns: readonly Uint8Array[];
 }
 
-export function growDataOf(data: BinnedDataset): GrowData {
+export function growDataOf(data: BinnedDataset, options: { columns?: boolean } = {}): GrowData {
   const f = data.numFeatures;
   const numBins = new Int32Array(f);
   const isCategorical = new Uint8Array(f);
@@ -36,9 +40,9 @@ export function growDataOf(data: BinnedDataset): GrowData {
   // bins with a shift instead of a table lookup
   const slotShift = Math.ceil(Math.log2(widest));
   for (let i = 0; i < f; i++) binOffset[i] = i << slotShift;
-  const columns = Array.from({ length: f }, () => new Uint8Array(data.rows));
   const codes = data.codes;
-  for (let r = 0, at = 0; r < data.rows; r++) for (let j = 0; j < f; j++, at++) columns[j]![r] = codes[at]!;
+  const columns = options.columns === true ? Array.from({ length: f }, () => new Uint8Array(data.rows)) : [];
+  if (options.columns === true) for (let r = 0, at = 0; r < data.rows; r++) for (let j = 0; j < f; j++, at++) columns[j]![r] = codes[at]!;
   return { rows: data.rows, numFeatures: f, codes, numBins, isCategorical, binOffset, totalBins: f << slotShift, slotShift, columns };
 }
 
@@ -46,67 +50,23 @@ export function growDataOf(data: BinnedDataset): GrowData {
 export interface HistogramBuilder {
   readonly channels: number;
   readonly hasCount: boolean;
+  /** builders that share memory with threads hand out the histograms and the row buffer */
+  acquire?(): Float64Array;
+  release?(hist: Float64Array): void;
+  /** when set, the grower keeps this layout in node order and `build` reads positions, not `rows` */
+  readonly layout?: RowLayout;
   build(hist: Float64Array, rows: Uint32Array, begin: number, end: number, features: Int32Array): void;
 }
 
-/**
- * Gradient boosting: one gradient channel, then the hessian (stride 2, no count). `gh` holds each
- * row's gradient and hessian side by side (gh[2r], gh[2r+1]): one cache line per row.
- */
-export function gradientHistogram(data: GrowData, gh: Float64Array): HistogramBuilder {
-  const codes = data.codes;
-  const stride = data.numFeatures;
-  const binOffset = data.binOffset;
-  const shift = data.slotShift;
+/** Gradient boosting: (gradient, hessian) per bin, no count, read from the grower's `RowLayout`. */
+export function layoutHistogram(data: GrowData, layout: RowLayout): HistogramBuilder {
   return {
     channels: 1,
     hasCount: false,
-    build(hist, rows, begin, end, features) {
-      const nf = features.length;
-      if (nf === stride) {
-        // every feature: the row's codes are contiguous; unrolled by four for instruction-level parallelism
-        const nf4 = nf & ~3;
-        for (let i = begin; i < end; i++) {
-          const r = rows[i]!;
-          const g = gh[2 * r]!;
-          const h = gh[2 * r + 1]!;
-          const base = r * stride;
-          let j = 0;
-          for (; j < nf4; j += 4) {
-            const a = ((j << shift) + codes[base + j]!) << 1;
-            const b = (((j + 1) << shift) + codes[base + j + 1]!) << 1;
-            const c = (((j + 2) << shift) + codes[base + j + 2]!) << 1;
-            const d = (((j + 3) << shift) + codes[base + j + 3]!) << 1;
-            hist[a]! += g;
-            hist[a + 1]! += h;
-            hist[b]! += g;
-            hist[b + 1]! += h;
-            hist[c]! += g;
-            hist[c + 1]! += h;
-            hist[d]! += g;
-            hist[d + 1]! += h;
-          }
-          for (; j < nf; j++) {
-            const a = ((j << shift) + codes[base + j]!) << 1;
-            hist[a]! += g;
-            hist[a + 1]! += h;
-          }
-        }
-        return;
-      }
-      const offsets = new Int32Array(nf);
-      for (let j = 0; j < nf; j++) offsets[j] = binOffset[features[j]!]!;
-      for (let i = begin; i < end; i++) {
-        const r = rows[i]!;
-        const g = gh[2 * r]!;
-        const h = gh[2 * r + 1]!;
-        const base = r * stride;
-        for (let j = 0; j < nf; j++) {
-          const idx = (offsets[j]! + codes[base + features[j]!]!) << 1;
-          hist[idx]! += g;
-          hist[idx + 1]! += h;
-        }
-      }
+    layout,
+    build(hist, _rows, begin, end, features) {
+      const identity = features.length === data.numFeatures ? 1 : 0;
+      layoutHistogramKernel(layout.codes, layout.stride, data.slotShift, layout.gh, begin, end, features, 0, features.length, identity, hist);
     },
   };
 }

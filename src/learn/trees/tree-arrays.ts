@@ -137,7 +137,25 @@ export function accumulateTrees(trees: readonly TreeArrays[], outputOf: (tree: n
       const tree = trees[t]!;
       const k = outputOf(t);
       const value = tree.value;
-      for (let r = 0; r < count; r++) out[(start + r) * outputs + k]! += value[leafOf(tree, block, r, nf)]!;
+      const feature = tree.feature;
+      const left = tree.left;
+      const right = tree.right;
+      const threshold = tree.threshold;
+      const isCategorical = tree.isCategorical;
+      const defaultLeft = tree.defaultLeft;
+      for (let r = 0; r < count; r++) {
+        const base = r * nf;
+        let node = 0;
+        while (left[node]! >= 0) {
+          const v = block[base + feature[node]!]!;
+          let goLeft: boolean;
+          if (isCategorical[node] === 1) goLeft = goesLeft(tree, node, v);
+          else if (v <= threshold[node]!) goLeft = true;
+          else goLeft = v !== v && defaultLeft[node] === 1;
+          node = goLeft ? left[node]! : right[node]!;
+        }
+        out[(start + r) * outputs + k]! += value[node]!;
+      }
     }
   }
 }

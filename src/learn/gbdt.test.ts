@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../common/errors.js';
+import { binTable } from './trees/binning.js';
+import type { GbdtModel} from './gbdt.js';
+import { trainGbdt, type GbdtObjective } from './gbdt.js';
+import { loadModel } from './load-model.js';
+import { makeFriedman, makeHiggsLike, makeLetterLike } from './synthetic.js';
+import type { FeatureTable } from './types.js';
+import { Rng } from './trees/rng.js';
+import { auc } from './synthetic.js';
+
+function rmse(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s / a.length);
+}
+
+function std(a: Float64Array): number {
+  const mean = a.reduce((s, v) => s + v, 0) / a.length;
+  return Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
+}
+
+describe('trainGbdt', () => {
+  it('learns a nonlinear binary problem far better than a constant', () => {
+    const train = makeHiggsLike(6000, 1);
+    const test = makeHiggsLike(3000, 2);
+    const model = trainGbdt(train.table, train.y, { objective: 'binary', numRounds: 150, maxLeaves: 15, learningRate: 0.1 });
+    const p = model.predict(test.table);
+    expect(p.length).toBe(2 * test.table.rows);
+    expect(p[0]! + p[1]!).toBeCloseTo(1, 12);
+    const score = auc(test.y, (i) => p[2 * i + 1]!);
+    expect(score).toBeGreaterThan(0.8);
+    expect(model.gainImportance().length).toBe(28);
+  });
+
+  it('learns a multiclass problem', () => {
+    const train = makeLetterLike(3000, 3, 6);
+    const test = makeLetterLike(1500, 4, 6);
+    const model = trainGbdt(train.table, train.y, { objective: 'multiclass', numRounds: 60, maxLeaves: 15 });
+    expect(model.numClasses).toBe(6);
+    expect(model.trees.length).toBe(60 * 6);
+    const p = model.predict(test.table);
+    let correct = 0;
+    for (let i = 0; i < test.table.rows; i++) {
+      let best = 0;
+      for (let k = 1; k < 6; k++) if (p[i * 6 + k]! > p[i * 6 + best]!) best = k;
+      if (best === test.y[i]) correct++;
+    }
+    expect(correct / test.table.rows).toBeGreaterThan(0.8);
+  });
+
+  it.each(['regression', 'l1', 'huber'] as const)('fits a smooth regression with the %s objective', (objective) => {
+    const train = makeFriedman(3000, 5);
+    const test = makeFriedman(1000, 6);
+    const model = trainGbdt(train.table, train.y, { objective, numRounds: 200, maxLeaves: 15, huberDelta: 2 });
+    const error = rmse(model.predict(test.table), test.y);
+    expect(error).toBeLessThan(0.35 * std(test.y));
+  });
+
+  it('fits counts with the poisson objective', () => {
+    const rng = new Rng(7);
+    const n = 3000;
+    const x = Float64Array.from({ length: n }, () => rng.next() * 2);
+    const y = Float64Array.from(x, (v) => {
+      // Poisson draw by inversion, mean exp(v)
+      const lambda = Math.exp(v);
+      let k = 0;
+      let p = Math.exp(-lambda);
+      let s = p;
+      const u = rng.next();
+      while (u > s) {
+        k++;
+        p *= lambda / k;
+        s += p;
+      }
+      return k;
+    });
+    const table: FeatureTable = { rows: n, columns: [{ name: 'x', type: 'numeric', values: x }] };
+    const model = trainGbdt(table, y, { objective: 'poisson', numRounds: 100, maxLeaves: 7 });
+    const mean = model.predict({ rows: 3, columns: [{ name: 'x', type: 'numeric', values: Float64Array.of(0.1, 1, 1.9) }] });
+    expect(mean[0]!).toBeGreaterThan(0.7);
+    expect(mean[0]!).toBeLessThan(1.6);
+    expect(mean[2]!).toBeGreaterThan(5);
+    expect(mean[2]!).toBeLessThan(8.5);
+  });
+
+  it('learns a signal carried only by a categorical feature', () => {
+    const rng = new Rng(11);
+    const n = 4000;
+    const cats = Array.from({ length: 12 }, (_, i) => `c${i}`);
+    const positive = new Set([1, 4, 5, 8, 11]);
+    const code = Float64Array.from({ length: n }, () => rng.int(12));
+    const noise = Float64Array.from({ length: n }, () => rng.next());
+    const y = Float64Array.from(code, (c) => (positive.has(c) ? 1 : 0));
+    const table: FeatureTable = { rows: n, columns: [{ name: 'noise', type: 'numeric', values: noise }, { name: 'cat', type: 'categorical', values: code, categories: cats }] };
+    const model = trainGbdt(table, y, { objective: 'binary', numRounds: 30, maxLeaves: 4 });
+    const first = model.trees[0]!;
+    expect(first.feature[0]).toBe(1);
+    expect(first.isCategorical[0]).toBe(1);
+    const probe: FeatureTable = { rows: 12, columns: [{ name: 'noise', type: 'numeric', values: new Float64Array(12).fill(0.5) }, { name: 'cat', type: 'categorical', values: Float64Array.from({ length: 12 }, (_, i) => i) }] };
+    const p = model.predict(probe);
+    for (let c = 0; c < 12; c++) expect(p[2 * c + 1]! > 0.5).toBe(positive.has(c));
+    // an unseen category is missing: same prediction as NaN
+    const unseen = model.predict({ rows: 2, columns: [{ name: 'noise', type: 'numeric', values: Float64Array.of(0.5, 0.5) }, { name: 'cat', type: 'categorical', values: Float64Array.of(40, NaN) }] });
+    expect(unseen[1]).toBe(unseen[3]);
+  });
+
+  it('learns where missing values go', () => {
+    const rng = new Rng(13);
+    const n = 3000;
+    const x = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? NaN : rng.next()));
+    // missing behaves like a large value
+    const y = Float64Array.from(x, (v) => (Number.isNaN(v) || v > 0.7 ? 1 : 0));
+    const model = trainGbdt({ rows: n, columns: [{ name: 'x', type: 'numeric', values: x }] }, y, { objective: 'binary', numRounds: 20, maxLeaves: 4 });
+    const p = model.predict({ rows: 3, columns: [{ name: 'x', type: 'numeric', values: Float64Array.of(NaN, 0.2, 0.9) }] });
+    expect(p[1]).toBeGreaterThan(0.9);
+    expect(p[3]).toBeLessThan(0.1);
+    expect(p[5]).toBeGreaterThan(0.9);
+  });
+
+  it('is deterministic for a seed, with row and feature subsampling', () => {
+    const train = makeHiggsLike(2000, 21, 10);
+    const params = { objective: 'binary' as const, numRounds: 20, baggingFraction: 0.7, featureFraction: 0.6, seed: 5 };
+    const a = trainGbdt(train.table, train.y, params).predict(train.table);
+    const b = trainGbdt(train.table, train.y, params).predict(train.table);
+    const c = trainGbdt(train.table, train.y, { ...params, seed: 6 }).predict(train.table);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('builds histograms on worker threads with the same result as on one thread', () => {
+    const train = makeHiggsLike(40_000, 61, 28);
+    const params = { objective: 'binary' as const, numRounds: 4, maxLeaves: 15, featureFraction: 0.8 };
+    const one = trainGbdt(train.table, train.y, { ...params, threads: 1 });
+    const two = trainGbdt(train.table, train.y, { ...params, threads: 2 });
+    const probe = makeHiggsLike(500, 62, 28).table;
+    expect(Array.from(two.predict(probe))).toEqual(Array.from(one.predict(probe)));
+  });
+
+  it('stops early on a validation set and keeps the best rounds', () => {
+    const train = makeHiggsLike(1500, 31, 10);
+    const valid = makeHiggsLike(1500, 32, 10);
+    const model = trainGbdt(train.table, train.y, { objective: 'binary', numRounds: 400, learningRate: 0.5, maxLeaves: 31, minDataInLeaf: 2, earlyStoppingRounds: 10 }, { valid: { table: valid.table, y: valid.y } });
+    expect(model.bestIteration).toBeLessThan(100);
+    expect(model.trees.length).toBe(model.bestIteration);
+  });
+
+  it('accepts a table binned once, and sample weights', () => {
+    const train = makeHiggsLike(2000, 41, 8);
+    const binned = binTable(train.table, { maxBins: 63 });
+    const plain = trainGbdt(binned, train.y, { objective: 'binary', numRounds: 10 });
+    const w = Float64Array.from(train.y, (v) => (v === 1 ? 5 : 1));
+    const weighted = trainGbdt(binned, train.y, { objective: 'binary', numRounds: 10 }, { weights: w });
+    const mean = (m: GbdtModel): number => {
+      const p = m.predict(train.table);
+      let s = 0;
+      for (let i = 0; i < train.table.rows; i++) s += p[2 * i + 1]!;
+      return s / train.table.rows;
+    };
+    expect(mean(weighted)).toBeGreaterThan(mean(plain) + 0.1);
+  });
+
+  it('stops adding rounds at the deadline', () => {
+    const train = makeHiggsLike(1000, 51, 6);
+    const model = trainGbdt(train.table, train.y, { objective: 'binary', numRounds: 50 }, { deadline: Date.now() - 1 });
+    expect(model.trees.length).toBe(1);
+  });
+
+  it('gives clear errors for bad input', () => {
+    const table: FeatureTable = { rows: 3, columns: [{ name: 'x', type: 'numeric', values: Float64Array.of(1, 2, 3) }] };
+    expect(() => trainGbdt(table, Float64Array.of(1, 1, 1), { objective: 'binary' })).toThrow(/only one class/);
+    expect(() => trainGbdt({ rows: 0, columns: [] }, new Float64Array(0), { objective: 'regression' })).toThrow(InputError);
+    expect(() => trainGbdt(table, Float64Array.of(0, 1, 2), { objective: 'binary' })).toThrow(InputError);
+    expect(() => trainGbdt(table, Float64Array.of(0, 1), { objective: 'regression' })).toThrow(InputError);
+    const model = trainGbdt(table, Float64Array.of(0, 1, 0), { objective: 'binary', minDataInLeaf: 1 });
+    expect(() => model.predict({ rows: 1, columns: [{ name: 'z', type: 'numeric', values: Float64Array.of(1) }] })).toThrow(/column 'x' is missing/);
+  });
+
+  it('handles constant columns', () => {
+    const n = 200;
+    const table: FeatureTable = { rows: n, columns: [{ name: 'k', type: 'numeric', values: new Float64Array(n).fill(3) }] };
+    const y = Float64Array.from({ length: n }, (_, i) => i % 2);
+    const model = trainGbdt(table, y, { objective: 'binary', numRounds: 5 });
+    expect(model.predict(table)[1]).toBeCloseTo(0.5, 10);
+  });
+});
+
+describe('gbdt serialisation', () => {
+  const objectives: GbdtObjective[] = ['binary', 'multiclass', 'regression', 'l1', 'huber', 'poisson'];
+  it('round-trips through JSON text and predicts bit-identically', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 30, max: 120 }), fc.constantFrom(...objectives), fc.integer({ min: 0, max: 1000 }), (n, objective, seed) => {
+        const rng = new Rng(seed);
+        const num = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? NaN : rng.next() * 10 - 5));
+        const cat = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? NaN : rng.int(7)));
+        const y = Float64Array.from({ length: n }, (_, i) => {
+          if (objective === 'binary') return i % 2;
+          if (objective === 'multiclass') return i % 3;
+          return Math.abs(num[i]! || 0) + rng.int(3);
+        });
+        const table: FeatureTable = { rows: n, columns: [{ name: 'a', type: 'numeric', values: num }, { name: 'b', type: 'categorical', values: cat, categories: ['p', 'q', 'r', 's', 't', 'u', 'v'] }] };
+        const model = trainGbdt(table, y, { objective, numRounds: 8, maxLeaves: 6, minDataInLeaf: 3, seed, baggingFraction: 0.8 });
+        const restored = loadModel(JSON.parse(JSON.stringify(model.toJSON())) as { kind: string });
+        const probe: FeatureTable = { rows: n, columns: [{ name: 'b', type: 'categorical', values: cat.map((v) => (v === 3 ? 99 : v)) }, { name: 'a', type: 'numeric', values: num.map((v) => v * 1.01) }] };
+        const before = model.predict(probe);
+        const after = restored.predict(probe);
+        expect(Buffer.from(after.buffer).equals(Buffer.from(before.buffer))).toBe(true);
+        expect(restored.numClasses).toBe(model.numClasses);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

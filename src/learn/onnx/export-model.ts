@@ -1,0 +1,45 @@
+/**
+ * ONNX export of any fitted model of the learning core: linear models as a standard-operator
+ * graph, gradient-boosted trees and forests as ai.onnx.ml tree ensembles (input contract: see
+ * export-trees.ts).
+ */
+import { UsageError } from '../../common/index.js';
+import { ForestModel } from '../forest.js';
+import { GbdtModel } from '../gbdt.js';
+import { LinearModel } from '../linear/index.js';
+import type { Predictor, TreeArrays } from '../types.js';
+import { exportLinearOnnx } from './export-linear.js';
+import { exportTreesOnnx } from './export-trees.js';
+
+/** Trees that add to output t % outputs, grouped per output. */
+function byOutput(trees: readonly TreeArrays[], outputs: number): TreeArrays[][] {
+  const groups = Array.from({ length: outputs }, () => [] as TreeArrays[]);
+  trees.forEach((tree, t) => groups[t % outputs]!.push(tree));
+  return groups;
+}
+
+export function exportModelOnnx(model: Predictor): Uint8Array {
+  if (model instanceof LinearModel) return exportLinearOnnx(model);
+  if (model instanceof GbdtModel) {
+    return exportTreesOnnx({
+      trees: byOutput(model.trees, model.outputs),
+      baseScore: [...model.baseScore],
+      task: model.task,
+      numClasses: model.numClasses,
+      featureNames: model.featureNames,
+      transform: model.objective === 'poisson' ? 'exp' : 'link',
+    });
+  }
+  if (model instanceof ForestModel) {
+    return exportTreesOnnx({
+      trees: byOutput(model.trees, model.outputs),
+      baseScore: new Array<number>(model.outputs).fill(0),
+      task: model.task,
+      numClasses: model.numClasses,
+      featureNames: model.featureNames,
+      leafScale: 1 / Math.max(1, model.numEstimators),
+      transform: 'none',
+    });
+  }
+  throw new UsageError(`models of kind '${model.toJSON().kind}' cannot be exported to ONNX`, 'export a linear, gradient-boosted or forest model');
+}
