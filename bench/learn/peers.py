@@ -2,6 +2,7 @@
 same files and hyperparameters. Usage: peers.py SPEC.json  — prints one JSON object per line."""
 import json
 import os
+import resource
 import sys
 import time
 
@@ -24,6 +25,11 @@ def auc(y, s):
     pos = y == 1
     n1, n0 = pos.sum(), (~pos).sum()
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def score(task, y, pred):
@@ -57,16 +63,18 @@ def main():
         else:
             xp['objective'] = 'reg:squarederror'
         t = time.time()
+        c = cpu()
         dtrain = xgb.DMatrix(xtr, label=ytr, nthread=threads)
         booster = xgb.train(xp, dtrain, num_boost_round=p['numRounds'])
         train_s = time.time() - t
+        train_cpu_s = cpu() - c
         dtest = xgb.DMatrix(xte, nthread=threads)
         t = time.time()
         pred = booster.predict(dtest)
         pred_s = time.time() - t
         if task == 'binary':
             pred = np.stack([1 - pred, pred], axis=1)
-        out = {'dataset': ds['name'], 'peer': 'xgboost', 'train_s': train_s, 'predict_rows_per_s': len(yte) / pred_s}
+        out = {'dataset': ds['name'], 'peer': 'xgboost', 'train_s': train_s, 'train_cpu_s': train_cpu_s, 'predict_rows_per_s': len(yte) / pred_s}
         out.update(score(task, yte, pred))
         if ds.get('latency'):
             row = xte[:1]
@@ -83,12 +91,14 @@ def main():
                   early_stopping=False)
         model = HistGradientBoostingRegressor(**hp) if task == 'regression' else HistGradientBoostingClassifier(**hp)
         t = time.time()
+        c = cpu()
         model.fit(xtr, ytr)
         train_s = time.time() - t
+        train_cpu_s = cpu() - c
         t = time.time()
         pred = model.predict(xte) if task == 'regression' else model.predict_proba(xte)
         pred_s = time.time() - t
-        out = {'dataset': ds['name'], 'peer': 'sklearn-hgb', 'train_s': train_s, 'predict_rows_per_s': len(yte) / pred_s}
+        out = {'dataset': ds['name'], 'peer': 'sklearn-hgb', 'train_s': train_s, 'train_cpu_s': train_cpu_s, 'predict_rows_per_s': len(yte) / pred_s}
         out.update(score(task, yte, pred))
         print(json.dumps(out), flush=True)
 

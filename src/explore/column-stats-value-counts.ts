@@ -18,6 +18,7 @@ export interface ValueCounts {
 export async function valueCounts(conn: DuckDBConnection, relation: Relation, columns: readonly string[], k: number): Promise<ValueCounts> {
   const distinct = new Map<string, number>();
   const top = new Map<string, ValueCount[]>();
+  if (columns.length === 0) return { distinct, top };
   const chunk = 200;
   for (let start = 0; start < columns.length; start += chunk) {
     const part = columns.slice(start, start + chunk);

@@ -67,6 +67,9 @@ export const PROFILE_DEFAULTS: Options = {
  */
 const NEAR_UNIQUE = 0.8;
 
+/** Aggregates per statement of the second scan. */
+const SECOND_SCAN_CHUNK = 300;
+
 export async function profileTable(conn: DuckDBConnection, input: ProfileInput, options: ProfileOptions = {}): Promise<TableProfile> {
   const opts: Options = { ...PROFILE_DEFAULTS, ...definedOnly(options) };
   const started = performance.now();
@@ -206,8 +209,11 @@ async function profileFromSample(
     plans.some((p, i) => main.columns[i]!.nonMissing === rows && bitmapDistinct.get(p.name) === rows);
   const distinctRowsAt = schema.length > 0 && !surelyUnique ? second.add(DISTINCT_ROWS_EXPR) : -1;
   const missingReader = addMissingAggregates(second, plans.map((p, i) => ({ name: p.name, missing: rows - main.columns[i]!.nonMissing })), rows);
-  let secondRow: unknown[] = [];
-  if (second.size > 0) secondRow = (await queryRows(conn, `SELECT\n  ${second.toSql()}\nFROM ${full.from} AS ${ROW_ALIAS}`, binder.params))[0] ?? [];
+  const secondRow: unknown[] = [];
+  // in parts: one statement of thousands of aggregates (a wide table) runs at half the speed
+  for (const part of second.chunks(SECOND_SCAN_CHUNK)) {
+    secondRow.push(...((await queryRows(conn, `SELECT\n  ${part}\nFROM ${full.from} AS ${ROW_ALIAS}`, binder.params))[0] ?? []));
+  }
   const histograms: (HistogramResult | null)[] = histogramReaders.map((read) => (read ? read(secondRow) : null));
   const exactDistinct = new Map([...bitmapDistinct, ...exactAt.map(({ name, at }) => [name, toCount(secondRow[at])] as const)]);
   const uniquePairs = full === sample ? samplePairs : pairAt.filter(({ at }) => toCount(secondRow[at]) === rows).map(({ pair }) => pair);

@@ -17,4 +17,11 @@ export class SelectList {
   toSql(): string {
     return this.#exprs.join(',\n  ');
   }
+
+  /** The list cut into consecutive parts of at most `size` expressions, as SQL. */
+  chunks(size: number): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.#exprs.length; i += size) out.push(this.#exprs.slice(i, i + size).join(',\n  '));
+    return out;
+  }
 }

@@ -6,7 +6,8 @@ import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
 import { growDataOf, targetHistogram } from './trees/histogram.js';
 import { checkLabels } from './trees/objectives.js';
 import { Rng } from './trees/rng.js';
-import { accumulateTrees, columnsByName, toTreeArrays } from './trees/tree-arrays.js';
+import { PackedTrees } from './trees/packed-trees.js';
+import { columnsByName, toTreeArrays } from './trees/tree-arrays.js';
 import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';
 
 export interface ForestParams {
@@ -54,6 +55,7 @@ export interface ForestModelJSON {
  */
 export class ForestModel implements Predictor {
   readonly outputs: number;
+  #packed: PackedTrees | undefined;
 
   constructor(
     readonly task: Task,
@@ -74,7 +76,8 @@ export class ForestModel implements Predictor {
     const k = this.outputs;
     const n = table.rows;
     const sums = new Float64Array(n * k);
-    accumulateTrees(this.trees, (t) => t % k, k, columns, n, sums);
+    this.#packed ??= new PackedTrees(this.trees, (t) => t % k);
+    this.#packed.accumulate(columns, n, k, sums);
     const scale = 1 / Math.max(1, this.numEstimators);
     if (this.task === 'binary') {
       const out = new Float64Array(n * 2);
@@ -111,6 +114,7 @@ export class ForestModel implements Predictor {
 
   static fromJSON(json: ForestModelJSON): ForestModel {
     if (json.kind !== 'forest' || json.version !== 1) throw new InputError(`model kind '${json.kind}' version ${json.version} is not a forest model v1`, 'load a model file written by autolab');
+    if (!Array.isArray(json.trees) || !Array.isArray(json.featureNames)) throw new InputError('the forest model JSON lacks trees or featureNames', 'load a model file written by autolab');
     return new ForestModel(json.task, json.numClasses, json.extraTrees, [...json.featureNames], json.trees.map(treeFromJSON));
   }
 }

@@ -4,7 +4,7 @@ import { applyBins, binTable, isBinnedDataset, type BinnedDataset } from './tree
 import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
 import { growDataOf, layoutHistogram, type GrowData, type HistogramBuilder } from './trees/histogram.js';
 import { RowLayout } from './trees/row-layout.js';
-import { defaultThreads, ParallelHistogram } from './trees/parallel-histogram.js';
+import { ParallelHistogram } from './trees/parallel-histogram.js';
 import {
   checkLabels,
   computeGradients,
@@ -17,7 +17,8 @@ import {
 } from './trees/objectives.js';
 import { Rng, sampleSorted, sampleSubset } from './trees/rng.js';
 import { nodeOutput } from './trees/split-finder.js';
-import { accumulateTrees, columnsByName, leafOfBinned, toTreeArrays } from './trees/tree-arrays.js';
+import { PackedTrees } from './trees/packed-trees.js';
+import { columnsByName, leafOfBinned, toTreeArrays } from './trees/tree-arrays.js';
 import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';
 
 export type { GbdtObjective } from './trees/objectives.js';
@@ -44,6 +45,11 @@ export interface GbdtParams {
   /** stop when the validation loss has not improved for this many rounds; 0 = never */
   earlyStoppingRounds: number;
   seed: number;
+  /**
+   * threads building histograms (default 1). More use worker threads on data of ≥ 1M cells; the
+   * model is bit-identical for any count. On the shared 2-core bench machine 2 threads did not
+   * train faster than 1 (bench/learn), hence the default.
+   */
   threads?: number;
   huberDelta?: number;
 }
@@ -92,6 +98,7 @@ export class GbdtModel implements Predictor {
   readonly numClasses: number;
   /** margins per row: 1, or numClasses for multiclass */
   readonly outputs: number;
+  #packed: PackedTrees | undefined;
 
   constructor(
     readonly objective: GbdtObjective,
@@ -113,7 +120,8 @@ export class GbdtModel implements Predictor {
     const k = this.outputs;
     const out = new Float64Array(table.rows * k);
     for (let r = 0; r < table.rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = this.baseScore[j]!;
-    accumulateTrees(this.trees, (t) => t % k, k, columns, table.rows, out);
+    this.#packed ??= new PackedTrees(this.trees, (t) => t % k);
+    this.#packed.accumulate(columns, table.rows, k, out);
     return out;
   }
 
@@ -174,6 +182,9 @@ export class GbdtModel implements Predictor {
 
   static fromJSON(json: GbdtModelJSON): GbdtModel {
     if (json.kind !== 'gbdt' || json.version !== 1) throw new InputError(`model kind '${json.kind}' version ${json.version} is not a gbdt model v1`, 'load a model file written by autolab');
+    if (!Array.isArray(json.trees) || !Array.isArray(json.featureNames) || !Array.isArray(json.baseScore)) {
+      throw new InputError('the gbdt model JSON lacks trees, featureNames or baseScore', 'load a model file written by autolab');
+    }
     return new GbdtModel(json.objective, json.numClasses, [...json.featureNames], json.trees.map(treeFromJSON), [...json.baseScore], json.bestIteration);
   }
 }
@@ -231,7 +242,7 @@ export function trainGbdt(
     }
   }
   const data = growDataOf(binned);
-  const threads = Math.max(1, Math.floor(p.threads ?? defaultThreads()));
+  const threads = Math.max(1, Math.floor(p.threads ?? 1));
   // workers pay off only on big data: below ~1M cells their start-up costs more than they save
   const useThreads = threads > 1 && n * data.numFeatures >= PARALLEL_MIN_CELLS;
   const gh = new Float64Array(2 * n);

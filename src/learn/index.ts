@@ -1,5 +1,5 @@
 export type { FeatureColumn, FeatureTable, Predictor, Task, TreeArrays } from './types.js';
-export { binTable, applyBins, binOf, isBinnedDataset } from './trees/binning.js';
+export { binTable, applyBins, binOf, isBinnedDataset, selectBinnedRows } from './trees/binning.js';
 export type { BinMapper, BinnedDataset, FeatureBins } from './trees/binning.js';
 export { trainGbdt, GbdtModel, DEFAULT_GBDT_PARAMS } from './gbdt.js';
 export type { GbdtParams, GbdtObjective, GbdtModelJSON, GbdtTrainOptions } from './gbdt.js';

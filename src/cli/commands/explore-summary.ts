@@ -16,6 +16,8 @@ export interface ExploreSummary {
     readonly infos: number;
     /** most frequent first */
     readonly byKind: readonly { readonly kind: string; readonly count: number }[];
+    /** the first warnings, as sentences (the report lists them all) */
+    readonly firstWarnings: readonly string[];
   };
   readonly target: {
     readonly suggested: ExploreOutcome['target'];
@@ -42,6 +44,8 @@ export interface ExploreSummary {
   readonly report: string;
 }
 
+const WARNINGS_SHOWN = 5;
+
 export function exploreSummary(outcome: ExploreOutcome, report: ReportData, reportPath: string): ExploreSummary {
   const byKind = new Map<string, number>();
   for (const a of report.alerts) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
@@ -57,6 +61,10 @@ export function exploreSummary(outcome: ExploreOutcome, report: ReportData, repo
       warnings: report.overview.warnings,
       infos: report.overview.infos,
       byKind: [...byKind].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind)),
+      firstWarnings: report.alerts
+        .filter((a) => a.severity === 'warning')
+        .slice(0, WARNINGS_SHOWN)
+        .map((a) => `${a.table}: ${a.message}`),
     },
     target: { suggested: outcome.target, confirmed: confirmedTarget ? `${confirmedTarget.table}.${confirmedTarget.column}` : null },
     candidateKeys: report.tables.flatMap((t) =>
@@ -98,6 +106,8 @@ export function formatExploreSummary(s: ExploreSummary): string[] {
   lines.push('');
   const kinds = s.alerts.byKind.map((k) => `${k.kind} ${k.count}`).join(', ');
   lines.push(`alerts: ${plural(s.alerts.warnings, 'warning')}, ${s.alerts.infos} info${kinds ? ` — ${kinds}` : ''}`);
+  lines.push(...s.alerts.firstWarnings.map((w) => `  ! ${w}`));
+  if (s.alerts.warnings > s.alerts.firstWarnings.length) lines.push(`  … and ${s.alerts.warnings - s.alerts.firstWarnings.length} more warnings in the report`);
   if (s.target.confirmed) lines.push(`target: ${s.target.confirmed} (confirmed)`);
   else if (s.target.suggested) {
     const t = s.target.suggested;

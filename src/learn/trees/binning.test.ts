@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.js';
 import type { FeatureTable } from '../types.js';
-import { applyBins, binOf, binTable } from './binning.js';
+import { applyBins, binOf, binTable, selectBinnedRows } from './binning.js';
 
 const numericTable = (values: number[]): FeatureTable => ({ rows: values.length, columns: [{ name: 'x', type: 'numeric', values: Float64Array.from(values) }] });
 const value = fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.integer({ min: -5, max: 5 }), fc.constant(Number.NaN), fc.constant(Infinity), fc.constant(-Infinity));
@@ -40,6 +40,17 @@ describe('binTable', () => {
         const binned = binTable(numericTable(values), { maxBins: 16 });
         const again = applyBins(binned.mapper, numericTable(values));
         expect(Array.from(again.codes)).toEqual(Array.from(binned.codes));
+      }),
+    );
+  });
+
+  it('selects rows of a binned table as binning those rows with the same edges would', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 100 }), fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), (values, picks) => {
+        const binned = binTable(numericTable(values), { maxBins: 8 });
+        const rows = picks.map((p) => p % values.length);
+        const subset = selectBinnedRows(binned, rows);
+        expect(Array.from(subset.codes)).toEqual(Array.from(applyBins(binned.mapper, numericTable(rows.map((r) => values[r]!))).codes.subarray(0, rows.length)));
       }),
     );
   });

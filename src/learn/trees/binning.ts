@@ -87,6 +87,21 @@ export function applyBins(mapper: BinMapper, table: FeatureTable): BinnedDataset
   return { rows: table.rows, numFeatures, codes, mapper };
 }
 
+/**
+ * The rows `rows` of a binned dataset (e.g. one cross-validation fold), same bin edges: bin the
+ * whole table once, then train each fold's model on its subset without binning again.
+ */
+export function selectBinnedRows(data: BinnedDataset, rows: Uint32Array | readonly number[]): BinnedDataset {
+  const f = data.numFeatures;
+  const codes = new Uint8Array(rows.length * f);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!(r >= 0 && r < data.rows) || !Number.isInteger(r)) throw new InputError(`row ${r} is not in the binned data (${data.rows} rows)`, 'select rows 0..rows-1');
+    codes.set(data.codes.subarray(r * f, r * f + f), i * f);
+  }
+  return { rows: rows.length, numFeatures: f, codes, mapper: data.mapper };
+}
+
 /** The bin of one raw value. */
 export function binOf(feature: FeatureBins, v: number): number {
   if (v !== v) return feature.numBins;

@@ -199,7 +199,7 @@ export class TreeGrower {
   /** Stable in-place partition of order[begin..end) by the split; returns where the right side starts. */
   #partition(order: Uint32Array, begin: number, end: number, split: SplitCandidate): number {
     const layout = this.#builder.layout;
-    if (layout !== undefined) return layout.partition(order, this.#scratch, begin, end, split.feature, split.leftBins);
+    if (layout !== undefined) return layout.partition(order, begin, end, split.feature, split.leftBins);
     const column = this.#data.columns[split.feature]!;
     const goesLeft = split.leftBins;
     const scratch = this.#scratch;

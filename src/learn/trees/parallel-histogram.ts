@@ -1,10 +1,12 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { GrowData, HistogramBuilder } from './histogram.js';
 import { layoutHistogramKernel, type RowLayout } from './row-layout.js';
 
 /** Below this many row × feature cells a node's histogram is built on the calling thread alone. */
 const MIN_PARALLEL_CELLS = 64 * 1024;
+
+/** A worker silent this long is taken as lost (a bug, or a machine starved of CPU). */
+const WORKER_TIMEOUT_MS = 120_000;
 
 /** Control words shared with each worker. */
 const SEQ = 0;
@@ -37,11 +39,6 @@ for (;;) {
 }
 `;
 
-/** Threads to use when the caller does not say: the machine's cores, at most 2. */
-export function defaultThreads(): number {
-  return Math.max(1, Math.min(2, availableParallelism()));
-}
-
 /**
  * Histogram building for boosting shared with worker threads over SharedArrayBuffers. Each node's
  * features are split between the calling thread and the workers (no reduction needed); hand-off is
@@ -72,6 +69,8 @@ export class ParallelHistogram implements HistogramBuilder {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
+        // plain JavaScript: no loaders (e.g. tsx) in the worker, nothing it could wait on
+        execArgv: [],
         workerData: { codes: layout.codes.buffer, stride: layout.stride, shift: data.slotShift, gh: layout.gh.buffer, features, arena: this.#arena, slotDoubles: this.#slotDoubles, control },
       });
       worker.unref();
@@ -119,7 +118,13 @@ export class ParallelHistogram implements HistogramBuilder {
     });
     layoutHistogramKernel(layout.codes, layout.stride, data.slotShift, layout.gh, begin, end, this.#features, 0, cut(1), identity, hist);
     for (const w of this.#workers) {
-      while (Atomics.load(w.control, DONE) !== w.seq) Atomics.wait(w.control, DONE, Atomics.load(w.control, DONE));
+      const started = Date.now();
+      while (Atomics.load(w.control, DONE) !== w.seq) {
+        Atomics.wait(w.control, DONE, Atomics.load(w.control, DONE), 1000);
+        if (Atomics.load(w.control, DONE) !== w.seq && Date.now() - started > WORKER_TIMEOUT_MS) {
+          throw new Error(`a histogram worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; train with threads: 1`);
+        }
+      }
     }
   }
 

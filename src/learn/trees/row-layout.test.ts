@@ -21,14 +21,13 @@ describe('RowLayout', () => {
           const sourceGh = Float64Array.from({ length: 2 * rows }, () => next());
           const layout = new RowLayout(data, sourceGh, false);
           const order = Uint32Array.from({ length: rows }, (_, i) => i);
-          const scratch = new Uint32Array(rows);
           layout.load(order, rows);
           for (const [a, b, f, t] of splits) {
             const begin = a % rows;
             const end = begin + (b % (rows - begin + 1));
             const goesLeft = Uint8Array.from({ length: 256 }, (_, bin) => (bin <= t ? 1 : 0));
             const feature = f % features;
-            const mid = layout.partition(order, scratch, begin, end, feature, goesLeft);
+            const mid = layout.partition(order, begin, end, feature, goesLeft);
             for (let i = begin; i < end; i++) expect(goesLeft[data.codes[order[i]! * features + feature]!]).toBe(i < mid ? 1 : 0);
           }
           expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: rows }, (_, i) => i));

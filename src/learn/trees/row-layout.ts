@@ -13,8 +13,6 @@ export class RowLayout {
   readonly codes: Uint8Array;
   readonly gh: Float64Array;
   readonly #codes32: Uint32Array;
-  readonly #scratchCodes32: Uint32Array;
-  readonly #scratchGh: Float64Array;
   readonly #data: GrowData;
   readonly #sourceGh: Float64Array;
   /** the source codes padded to `stride`, so rows copy as 32-bit words */
@@ -34,8 +32,6 @@ export class RowLayout {
     this.codes = new Uint8Array(codes);
     this.#codes32 = new Uint32Array(codes);
     this.gh = new Float64Array(make(data.rows * 16));
-    this.#scratchCodes32 = new Uint32Array(data.rows * (stride >> 2));
-    this.#scratchGh = new Float64Array(data.rows * 2);
     const padded = new Uint8Array(data.rows * stride);
     const f = data.numFeatures;
     for (let r = 0; r < data.rows; r++) padded.set(data.codes.subarray(r * f, r * f + f), r * stride);
@@ -78,101 +74,44 @@ export class RowLayout {
   }
 
   /**
-   * Stable partition of positions begin..end by `goesLeft[code of feature f]`, moving the row ids in
-   * `order` (with `scratch` as spare room), codes and gradients together. Returns the first right position.
+   * Partition of positions begin..end by `goesLeft[code of feature f]`, moving the row ids in
+   * `order`, codes and gradients together. Returns the first right position. Hoare-style: only
+   * rows on the wrong side are swapped, so a lopsided split (common deep in a tree) moves few rows.
+   * Row order inside a node changes; any order serves the next histograms.
    */
-  partition(order: Uint32Array, scratch: Uint32Array, begin: number, end: number, feature: number, goesLeft: Uint8Array): number {
+  partition(order: Uint32Array, begin: number, end: number, feature: number, goesLeft: Uint8Array): number {
     const codes = this.codes;
     const codes32 = this.#codes32;
-    const sc32 = this.#scratchCodes32;
     const gh = this.gh;
-    const sgh = this.#scratchGh;
     const stride = this.stride;
     const words = stride >> 2;
-    let w = begin;
-    let k = 0;
-    // branch-free (each row is written to both sides, the cursors decide which copy counts): the
-    // left/right test is a coin flip the CPU would keep mispredicting. w <= i, so copying forward
-    // never overwrites a row not yet read.
-    if (words === 8) {
-      for (let i = begin; i < end; i++) {
-        const r = order[i]!;
-        const src = i << 3;
-        const left = goesLeft[codes[i * stride + feature]!]!;
-        const dl = w << 3;
-        const dr = k << 3;
-        const v0 = codes32[src]!;
-        const v1 = codes32[src + 1]!;
-        const v2 = codes32[src + 2]!;
-        const v3 = codes32[src + 3]!;
-        const v4 = codes32[src + 4]!;
-        const v5 = codes32[src + 5]!;
-        const v6 = codes32[src + 6]!;
-        const v7 = codes32[src + 7]!;
-        codes32[dl] = v0;
-        codes32[dl + 1] = v1;
-        codes32[dl + 2] = v2;
-        codes32[dl + 3] = v3;
-        codes32[dl + 4] = v4;
-        codes32[dl + 5] = v5;
-        codes32[dl + 6] = v6;
-        codes32[dl + 7] = v7;
-        sc32[dr] = v0;
-        sc32[dr + 1] = v1;
-        sc32[dr + 2] = v2;
-        sc32[dr + 3] = v3;
-        sc32[dr + 4] = v4;
-        sc32[dr + 5] = v5;
-        sc32[dr + 6] = v6;
-        sc32[dr + 7] = v7;
-        const g = gh[2 * i]!;
-        const h = gh[2 * i + 1]!;
-        gh[2 * w] = g;
-        gh[2 * w + 1] = h;
-        sgh[2 * k] = g;
-        sgh[2 * k + 1] = h;
-        order[w] = r;
-        scratch[k] = r;
-        w += left;
-        k += 1 - left;
+    let i = begin;
+    let j = end - 1;
+    for (;;) {
+      while (i <= j && goesLeft[codes[i * stride + feature]!] === 1) i++;
+      while (i < j && goesLeft[codes[j * stride + feature]!] === 0) j--;
+      if (i >= j) break;
+      // row i belongs right, row j left: swap them
+      const a = i * words;
+      const b = j * words;
+      for (let w = 0; w < words; w++) {
+        const t = codes32[a + w]!;
+        codes32[a + w] = codes32[b + w]!;
+        codes32[b + w] = t;
       }
-    } else {
-      for (let i = begin; i < end; i++) {
-        const r = order[i]!;
-        const src = i * words;
-        const left = goesLeft[codes[i * stride + feature]!]!;
-        const dl = w * words;
-        const dr = k * words;
-        for (let j = 0; j < words; j += 4) {
-          const v0 = codes32[src + j]!;
-          const v1 = codes32[src + j + 1]!;
-          const v2 = codes32[src + j + 2]!;
-          const v3 = codes32[src + j + 3]!;
-          codes32[dl + j] = v0;
-          codes32[dl + j + 1] = v1;
-          codes32[dl + j + 2] = v2;
-          codes32[dl + j + 3] = v3;
-          sc32[dr + j] = v0;
-          sc32[dr + j + 1] = v1;
-          sc32[dr + j + 2] = v2;
-          sc32[dr + j + 3] = v3;
-        }
-        const g = gh[2 * i]!;
-        const h = gh[2 * i + 1]!;
-        gh[2 * w] = g;
-        gh[2 * w + 1] = h;
-        sgh[2 * k] = g;
-        sgh[2 * k + 1] = h;
-        order[w] = r;
-        scratch[k] = r;
-        w += left;
-        k += 1 - left;
-      }
+      const g = gh[2 * i]!;
+      const h = gh[2 * i + 1]!;
+      gh[2 * i] = gh[2 * j]!;
+      gh[2 * i + 1] = gh[2 * j + 1]!;
+      gh[2 * j] = g;
+      gh[2 * j + 1] = h;
+      const r = order[i]!;
+      order[i] = order[j]!;
+      order[j] = r;
+      i++;
+      j--;
     }
-    codes32.set(sc32.subarray(0, k * words), w * words);
-    gh.set(sgh.subarray(0, 2 * k), 2 * w);
-    order.set(scratch.subarray(0, k), w);
-    return w;
+    return i;
   }
 }
 

@@ -239,6 +239,9 @@ class SplitScan {
       cumH += binH;
       cumC += hasCount ? hist[i + 2]! : binH * cph;
       if (b === nb - 1 && missC <= 0) break;
+      // every later threshold leaves the right side (values only) smaller still
+      if (totalC - cumC < minData) break;
+      if (cumC + missC < minData) continue;
       // missing right
       const rc = totalC - cumC;
       const rh = totalH - cumH;
