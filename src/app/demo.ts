@@ -8,7 +8,7 @@ import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { resolveProject } from './project.js';
 import { addSource } from './sources.js';
-import { currentTags, setTags } from './tags.js';
+import { acceptTags, currentTags, setTags } from './tags.js';
 
 /**
  * `autolab demo`: a lab in a folder, with the bundled Telco customer-churn table (IBM's public
@@ -59,12 +59,14 @@ export async function setUpDemo(dir: string): Promise<DemoLab> {
 }
 
 /**
- * The person's part, played by the demo and said so: confirms `customers.churn` as the target
- * unless a target is confirmed already.
+ * The person's part, played by the demo and said so: accepts the suggestions exploration is at
+ * least 90 % sure of and confirms `customers.churn` as the target — unless a target is confirmed
+ * already.
  */
 export async function confirmDemoTarget(lab: Lab, project: ProjectRecord): Promise<boolean> {
   const tags = await currentTags(lab.catalog, project);
   if (!tags || tags.tags.columns.some((c) => c.confirmed.role === 'target')) return false;
+  await acceptTags(lab.catalog, project, 0.9);
   await setTags(lab.catalog, project, `${DEMO_TARGET.table}.${DEMO_TARGET.column}`, ['role=target']);
   return true;
 }

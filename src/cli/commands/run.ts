@@ -88,7 +88,7 @@ export function registerRunCommands(program: Command): void {
         const options = { ...(timeLimit !== undefined ? { timeLimit } : {}), onEvent: printer.onEvent };
         let outcome = await runProject(lab, project, options);
         if (outcome.waitsOn !== null && (await confirmDemoTarget(lab, project))) {
-          if (!quiet) printLine('the demo plays the person: confirmed customers.churn as the target (yourself: autolab tags show, autolab tags set …)');
+          if (!quiet) printLine('the demo plays the person: accepted the tag suggestions at least 90 % sure and confirmed customers.churn as the target (yourself: autolab tags show, then tags set / accept / edit)');
           outcome = await runProject(lab, project, options);
         }
         printer.done();
