@@ -3,7 +3,8 @@
  * hyperparameters, one run. Data sets: a seeded Higgs-like binary set (default 1M × 28), a
  * letter-like 26-class set, and diamonds (regression, read from ../shared/datasets when present).
  *
- *   npm run bench:learn -- [--rows 1000000] [--rounds 500] [--threads 2] [--no-peers] [--only higgs,letter,diamonds]
+ *   npm run bench:learn -- [--rows 1000000] [--rounds 500] [--threads 2] [--no-peers] [--no-sklearn]
+ *                          [--only higgs,letter,diamonds]
  *
  * OpenMP threads of the peers wait passively (OMP_WAIT_POLICY=PASSIVE): on a shared machine spinning
  * threads made XGBoost many times slower than it is.
@@ -151,7 +152,7 @@ for (const ds of datasets) {
 
 if (withPeers && specs.length > 0) {
   const specPath = join(dir, 'spec.json');
-  writeFileSync(specPath, JSON.stringify({ threads, datasets: specs }));
+  writeFileSync(specPath, JSON.stringify({ threads, sklearn: !args.includes('--no-sklearn'), datasets: specs }));
   const out = execFileSync('/usr/bin/python3', [join(here, 'peers.py'), specPath], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' }, maxBuffer: 1 << 24 });
   for (const line of out.trim().split('\n')) {
     const row = JSON.parse(line) as Record<string, unknown>;

@@ -86,6 +86,8 @@ def main():
             out['single_row_us'] = (time.time() - t) / reps * 1e6
         print(json.dumps(out), flush=True)
         # --- scikit-learn HistGradientBoosting
+        if not spec.get('sklearn', True):
+            continue
         hp = dict(max_iter=p['numRounds'], learning_rate=p['learningRate'], max_leaf_nodes=p['maxLeaves'],
                   max_bins=p['maxBins'], l2_regularization=p['lambdaL2'], min_samples_leaf=p['minDataInLeaf'],
                   early_stopping=False)

@@ -1,5 +1,4 @@
-import { binTable, ForestModel, GbdtModel, trainForest, trainGbdt, type BinnedDataset } from '../learn/index.js';
-import { LinearModel, trainLinear } from '../learn/linear/index.js';
+import { binTable, loadModel, trainForest, trainGbdt, trainLinear, type BinnedDataset } from '../learn/index.js';
 import type { FeatureTable, Predictor, Task } from '../learn/types.js';
 import type { FoldData } from './cv-data.js';
 import { LogTargetModel, type LogTargetModelJSON } from './log-target-model.js';
@@ -91,20 +90,14 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
   }
 }
 
-/** Restores a model saved with `toJSON`. */
+/** Restores a model saved with `toJSON`: autolab's own wrappers here, the learners through `loadModel`. */
 export function restoreModel(json: { kind: string } & Record<string, unknown>): Predictor {
   switch (json.kind) {
     case 'prior':
       return PriorModel.fromJSON(json as unknown as PriorModelJSON);
     case 'log-target':
       return new LogTargetModel(restoreModel((json as unknown as LogTargetModelJSON).inner));
-    case 'gbdt':
-      return GbdtModel.fromJSON(json as never);
-    case 'forest':
-      return ForestModel.fromJSON(json as never);
-    case 'linear':
-      return LinearModel.fromJSON(json as never);
     default:
-      throw new Error(`unknown model kind '${json.kind}'`);
+      return loadModel(json);
   }
 }

@@ -6,4 +6,10 @@ export type { GbdtParams, GbdtObjective, GbdtModelJSON, GbdtTrainOptions } from 
 export { trainForest, ForestModel, DEFAULT_FOREST_PARAMS } from './forest.js';
 export type { ForestParams, ForestModelJSON } from './forest.js';
 export { loadModel } from './load-model.js';
-export { goesLeft, leafOf } from './trees/tree-arrays.js';
+export { leafOf } from './trees/tree-arrays.js';
+// the other parts of the learning core (CONTEXT-linear-explain.md); `goesLeft` comes from explain/
+export * from './linear/index.js';
+export * from './metrics/index.js';
+export * from './cv/index.js';
+export * from './explain/index.js';
+export * from './onnx/index.js';

@@ -1,6 +1,7 @@
 import { InputError } from '../common/errors.js';
 import { ForestModel, type ForestModelJSON } from './forest.js';
 import { GbdtModel, type GbdtModelJSON } from './gbdt.js';
+import { LinearModel, type LinearModelJSON } from './linear/index.js';
 import type { Predictor } from './types.js';
 
 /** Restores a model saved with `toJSON()`; it predicts bit-identically to the saved one. */
@@ -13,7 +14,8 @@ export function loadModel(json: { readonly kind: string } & Record<string, unkno
       return GbdtModel.fromJSON(json as unknown as GbdtModelJSON);
     case 'forest':
       return ForestModel.fromJSON(json as unknown as ForestModelJSON);
-    // ── linear models: the lead adds `case 'linear':` here (src/learn/linear/) ──
+    case 'linear':
+      return LinearModel.fromJSON(json as unknown as LinearModelJSON);
     default:
       throw new InputError(`model kind '${json.kind}' is unknown`, 'load a model file written by this version of autolab');
   }

@@ -87,6 +87,18 @@ export class TreeGrower {
     return new Float64Array(this.#data.totalBins * this.#stride);
   }
 
+  /** A histogram whose slots of `features` are zeroed (only those are built and read). */
+  #acquireFor(features: Int32Array): Float64Array {
+    if (this.#builder.acquire !== undefined) return this.#builder.acquire();
+    const h = this.#pool.pop() ?? new Float64Array(this.#data.totalBins * this.#stride);
+    const slots = 1 << this.#data.slotShift;
+    for (let j = 0; j < features.length; j++) {
+      const off = this.#data.binOffset[features[j]!]! * this.#stride;
+      h.fill(0, off, off + slots * this.#stride);
+    }
+    return h;
+  }
+
   #release(h: Float64Array | null): void {
     if (h === null) return;
     if (this.#builder.release !== undefined) this.#builder.release(h);
@@ -108,8 +120,11 @@ export class TreeGrower {
     }
     const nodes = new NodeList(m);
 
-    const rootHist = this.#acquire();
-    this.#builder.build(rootHist, order, 0, order.length, features);
+    // with features drawn per node (forests), each node builds its own histogram of just those
+    // features: cheaper than subtracting full histograms, which small nodes would pay for in full
+    const subtract = !(p.featuresPerNode > 0 && p.featuresPerNode < features.length);
+    const rootHist = subtract ? this.#acquire() : this.#acquireFor(features.subarray(0, 1));
+    this.#builder.build(rootHist, order, 0, order.length, subtract ? features : features.subarray(0, 1));
     const rootStats = newStats(m);
     {
       const f = features[0]!;
@@ -125,8 +140,18 @@ export class TreeGrower {
     const open: Leaf[] = [];
     const done: Leaf[] = [];
     let numLeaves = 1;
+    if (!subtract) {
+      this.#release(rootHist);
+      root.hist = null;
+    }
     const settle = (leaf: Leaf, canSplit: boolean): void => {
-      if (canSplit && leaf.hist !== null) leaf.split = this.#findSplit(leaf, features, rng);
+      if (canSplit && !subtract) {
+        const candidates = sampleSubset(rng, features, p.featuresPerNode);
+        const hist = this.#acquireFor(candidates);
+        this.#builder.build(hist, order, leaf.begin, leaf.end, candidates);
+        leaf.split = findBestSplit(hist, this.#data, candidates, this.#builder.channels, this.#builder.hasCount, leaf.stats, p, p.randomThresholds ? rng : null);
+        this.#release(hist);
+      } else if (canSplit && leaf.hist !== null) leaf.split = this.#findSplit(leaf, features, rng);
       if (leaf.split === null) {
         this.#release(leaf.hist);
         leaf.hist = null;
@@ -160,7 +185,7 @@ export class TreeGrower {
       const rightLeaf: Leaf = { node: rightNode, begin: mid, end: leaf.end, depth, stats: rightStats, hist: null, split: null };
       const leftOk = !lastSplit && this.#splittable(leftStats.count, depth);
       const rightOk = !lastSplit && this.#splittable(rightStats.count, depth);
-      if (leftOk || rightOk) {
+      if (subtract && (leftOk || rightOk)) {
         // histogram subtraction: build the smaller child, the larger is parent − smaller
         const smallIsLeft = mid - leaf.begin <= leaf.end - mid;
         const small = smallIsLeft ? leftLeaf : rightLeaf;

@@ -4,7 +4,7 @@ import { goesLeft } from './tree-arrays.js';
 const DEFAULT_LEFT = 1 << 30;
 const CATEGORICAL = 1 << 29;
 const FEATURE_MASK = CATEGORICAL - 1;
-const BLOCK_ROWS = 4096;
+const BLOCK_ROWS = 256;
 
 /**
  * An ensemble packed for prediction: every node of every tree in two flat arrays, siblings next to
@@ -78,10 +78,11 @@ export class PackedTrees {
           let m = meta[2 * i]!;
           while (m >= 0) {
             const v = block[base + (m & FEATURE_MASK)]!;
-            let right: number;
+            // a comparison turned into 0/1 rather than a branch: left/right is a coin flip the
+            // CPU would mispredict; NaN and categorical nodes are rare and predictable
+            let right = +(v > value[i]!);
+            if (v !== v) right = (m & DEFAULT_LEFT) !== 0 ? 0 : 1;
             if ((m & CATEGORICAL) !== 0) right = this.#categoricalGoesLeft(i, v) ? 0 : 1;
-            else if (v <= value[i]!) right = 0;
-            else right = v !== v && (m & DEFAULT_LEFT) !== 0 ? 0 : 1;
             i = meta[2 * i + 1]! + right;
             m = meta[2 * i]!;
           }
