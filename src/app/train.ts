@@ -77,15 +77,11 @@ export async function trainProject(lab: Lab, project: ProjectRecord, options: Pr
   const base = actionInput('automl.train', project.name, startedAt);
   const inputs = { snapshot: snapshot.contentHash, tags: tags.confirmedHash };
   const bundleDir = join(lab.root, 'models', project.name);
+  const facts = { project: project.name, table, target, snapshotVersion: snapshot.version, excluded, bundleDir };
   const [last] = await lab.catalog.listActions({ project: project.name, kind: 'automl.train', limit: 1 });
   if (!options.force && last?.status === 'done' && last.inputs['snapshot'] === inputs.snapshot && last.inputs['tags'] === inputs.tags && existsSync(join(bundleDir, 'bundle.json'))) {
     return {
-      project: project.name,
-      table,
-      target,
-      snapshotVersion: snapshot.version,
-      excluded,
-      bundleDir,
+      ...facts,
       bundleHash: last.outputs['bundle'] ?? '',
       metric: String(last.detail['metric']),
       score: Number(last.detail['score']),
@@ -125,12 +121,7 @@ export async function trainProject(lab: Lab, project: ProjectRecord, options: Pr
       detail: { table, target, snapshotVersion: snapshot.version, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
     });
     return {
-      project: project.name,
-      table,
-      target,
-      snapshotVersion: snapshot.version,
-      excluded,
-      bundleDir,
+      ...facts,
       bundleHash: result.run.bundleHash,
       metric: manifest.metric,
       score: manifest.score,

@@ -3,22 +3,16 @@
  * (file paths, thresholds chosen from data, strings) are bound as named parameters, so nothing a
  * user wrote ever lands in the SQL text.
  */
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { InputError } from '../common/index.js';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { quoteIdent, type SqlParams } from '../lake/index.js';
 
-/** Quote an identifier for DuckDB: wrap in double quotes, double any inner quote. */
-export function quoteIdent(name: string): string {
-  if (name.includes('\u0000')) throw new InputError(`column or table name contains a NUL character: ${JSON.stringify(name)}`, 'rename it in the source');
-  return `"${name.replaceAll('"', '""')}"`;
-}
+// identifiers, parameters and statements run the lake's way
+export { execute, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
 
 /** Quote a possibly schema-qualified table name given as parts. */
 export function quoteQualified(parts: readonly string[]): string {
   return parts.map(quoteIdent).join('.');
 }
-
-/** Named parameters bound to a statement. */
-export type SqlParams = Record<string, DuckDBValue>;
 
 /**
  * A relation to read from: a SQL fragment usable after FROM plus the parameters it needs.
@@ -70,26 +64,6 @@ export class ParamBinder {
   get params(): SqlParams {
     return this.#params;
   }
-}
-
-/** Runs a statement and returns its rows as arrays of JSON values (BIGINT as string). */
-export async function queryRows(conn: DuckDBConnection, sql: string, params: SqlParams = {}): Promise<unknown[][]> {
-  const used = usedParams(sql, params);
-  const reader = used ? await conn.runAndReadAll(sql, used) : await conn.runAndReadAll(sql);
-  return reader.getRowsJson() as unknown[][];
-}
-
-export async function execute(conn: DuckDBConnection, sql: string, params: SqlParams = {}): Promise<void> {
-  const used = usedParams(sql, params);
-  if (used) await conn.run(sql, used);
-  else await conn.run(sql);
-}
-
-/** DuckDB refuses to bind a parameter the statement does not mention: keep only those it does. */
-function usedParams(sql: string, params: SqlParams): SqlParams | null {
-  const names = new Set([...sql.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
-  const used = Object.fromEntries(Object.entries(params).filter(([name]) => names.has(name)));
-  return Object.keys(used).length > 0 ? used : null;
 }
 
 /** A JSON value from DuckDB as a finite number, or null. BIGINT/HUGEINT arrive as strings. */
