@@ -1,17 +1,17 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CUSTOMERS_SQL, makeExploreLab, ORDERS_SQL, type ExploreLab } from '../../app/explore.testutil.js';
-import { main } from '../main.js';
+import { captureOutput, err, out, run } from './cli.testutil.js';
+
+captureOutput();
 
 /**
  * explore → tags → report through the command line, on a real lab whose bronze snapshots are
  * Parquet files recorded the way ingest records them (explore.testutil).
  */
 
-let out = '';
-let err = '';
 const startDir = process.cwd();
 let env: ExploreLab;
 
@@ -25,29 +25,13 @@ afterAll(async () => {
   await env.cleanup();
 });
 beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
   process.chdir(env.lab.root);
 });
 afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  process.chdir(startDir);
   delete process.env['EDITOR'];
   delete process.env['VISUAL'];
 });
 
-async function run(...argv: string[]): Promise<number> {
-  out = '';
-  err = '';
-  return main(argv);
-}
 
 const kinds = async () => (await env.lab.catalog.listActions({ project: 'churn' })).map((a) => a.kind);
 

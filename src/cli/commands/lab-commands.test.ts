@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openLab } from '../../app/index.js';
-import { main } from '../main.js';
+import { captureOutput, err, out, run } from './cli.testutil.js';
+
+captureOutput();
 
 const work = mkdtempSync(join(tmpdir(), 'autolab-cli-test-'));
 const startDir = process.cwd();
@@ -16,31 +18,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  process.chdir(startDir);
-});
 
-async function run(...argv: string[]): Promise<number> {
-  out = '';
-  err = '';
-  return main(argv);
-}
 
 function done(kind: string, project: string, detail: Record<string, unknown> = {}) {
   const at = new Date().toISOString();

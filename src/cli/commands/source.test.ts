@@ -1,8 +1,10 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureOutput, err, out, run } from './cli.testutil.js';
+
+captureOutput();
 
 const FIXTURES = resolve(import.meta.dirname, '../../../test/fixtures/ingest');
 const work = mkdtempSync(join(tmpdir(), 'autolab-cli-ingest-'));
@@ -12,29 +14,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  process.chdir(startDir);
-});
 
-async function run(...argv: string[]): Promise<number> {
-  out = '';
-  err = '';
-  return main(argv);
-}
 
 describe('autolab source and ingest', () => {
   it('adds a CSV, lists it, ingests it, and says so in status', async () => {
