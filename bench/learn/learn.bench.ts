@@ -3,7 +3,7 @@
  * hyperparameters, one run. Data sets: a seeded Higgs-like binary set (default 1M × 28), a
  * letter-like 26-class set, and diamonds (regression, read from ../shared/datasets when present).
  *
- *   npm run bench:learn -- [--rows 1000000] [--rounds 500] [--threads 2] [--no-peers] [--no-sklearn]
+ *   npm run bench:learn -- [--rows 1000000] [--rounds 500] [--threads 2 (training and prediction)] [--no-peers] [--no-sklearn]
  *                          [--only higgs,letter,diamonds]
  *
  * OpenMP threads of the peers wait passively (OMP_WAIT_POLICY=PASSIVE): on a shared machine spinning
@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trainGbdt, type FeatureTable, type GbdtParams } from '../../src/learn/index.js';
+import { setPredictionThreads, trainGbdt, type FeatureTable, type GbdtParams } from '../../src/learn/index.js';
 import { auc, makeHiggsLike, makeLetterLike, type SyntheticData } from '../../src/learn/synthetic.js';
 import { Rng } from '../../src/learn/trees/rng.js';
 
@@ -27,6 +27,7 @@ const option = (name: string, fallback: string): string => {
 const rows = Number(option('rows', '1000000'));
 const rounds = Number(option('rounds', '500'));
 const threads = Number(option('threads', '2'));
+setPredictionThreads(threads);
 const only = new Set(option('only', 'higgs,letter,diamonds').split(','));
 const withPeers = !args.includes('--no-peers');
 const here = dirname(fileURLToPath(import.meta.url));

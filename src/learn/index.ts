@@ -7,6 +7,7 @@ export { trainForest, ForestModel, DEFAULT_FOREST_PARAMS } from './forest.js';
 export type { ForestParams, ForestModelJSON } from './forest.js';
 export { loadModel } from './load-model.js';
 export { leafOf } from './trees/tree-arrays.js';
+export { predictionThreads, setPredictionThreads } from './trees/prediction-workers.js';
 // the other parts of the learning core (CONTEXT-linear-explain.md); `goesLeft` comes from explain/
 export * from './linear/index.js';
 export * from './metrics/index.js';

@@ -149,7 +149,9 @@ export class TreeGrower {
         const candidates = sampleSubset(rng, features, p.featuresPerNode);
         const hist = this.#acquireFor(candidates);
         this.#builder.build(hist, order, leaf.begin, leaf.end, candidates);
-        leaf.split = findBestSplit(hist, this.#data, candidates, this.#builder.channels, this.#builder.hasCount, leaf.stats, p, p.randomThresholds ? rng : null);
+        // without a row layout, `order` holds row ids: small nodes scan only the bins their rows fill
+        const node = layout === undefined ? { rows: order, begin: leaf.begin, end: leaf.end } : undefined;
+        leaf.split = findBestSplit(hist, this.#data, candidates, this.#builder.channels, this.#builder.hasCount, leaf.stats, p, p.randomThresholds ? rng : null, node);
         this.#release(hist);
       } else if (canSplit && leaf.hist !== null) leaf.split = this.#findSplit(leaf, features, rng);
       if (leaf.split === null) {

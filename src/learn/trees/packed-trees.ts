@@ -1,37 +1,51 @@
 import type { TreeArrays } from '../types.js';
-import { goesLeft } from './tree-arrays.js';
+import { predictionThreads, runOnPredictionWorkers } from './prediction-workers.js';
 
 const DEFAULT_LEFT = 1 << 30;
 const CATEGORICAL = 1 << 29;
-const FEATURE_MASK = CATEGORICAL - 1;
-const BLOCK_ROWS = 256;
+
+/** Below this many row × tree visits a batch is predicted on the calling thread alone. */
+const MIN_PARALLEL_VISITS = 4_000_000;
 
 /**
- * An ensemble packed for prediction: every node of every tree in two flat arrays, siblings next to
+ * An ensemble packed for prediction: every node of every tree in flat arrays, siblings next to
  * each other (right child = left child + 1) in breadth-first order. A visit touches 16 bytes in two
  * arrays instead of seven, which keeps a 500-tree model's walk in cache.
  * `value[i]` is the threshold of an internal node and the output of a leaf;
- * `meta[2i]` is the feature with flag bits (−1 at a leaf), `meta[2i+1]` the left child.
+ * `meta[2i]` is the feature with flag bits (−1 at a leaf), `meta[2i+1]` the left child;
+ * a categorical node's categories going left are a bitset at `catBits[catOffset[i]..]`, and its
+ * `value` is the number of categories the bitset covers.
+ * The arrays live in shared memory, so worker threads read the model without a copy.
  */
 export class PackedTrees {
   readonly roots: Int32Array;
   readonly outputOf: Int32Array;
   readonly value: Float64Array;
   readonly meta: Int32Array;
-  /** categorical nodes go through their original tree (rare; the bitset lives there) */
-  readonly #categorical = new Map<number, { tree: TreeArrays; node: number }>();
+  readonly catOffset: Int32Array;
+  readonly catBits: Int32Array;
 
   constructor(trees: readonly TreeArrays[], outputOf: (tree: number) => number) {
     let total = 0;
-    for (const t of trees) total += t.feature.length;
-    this.roots = new Int32Array(trees.length);
-    this.outputOf = new Int32Array(trees.length);
-    this.value = new Float64Array(total);
-    this.meta = new Int32Array(2 * total);
+    let bits = 0;
+    for (const t of trees) {
+      total += t.feature.length;
+      bits += t.catBits.length;
+    }
+    const shared = <T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T => make(new SharedArrayBuffer(Math.max(8, bytes)));
+    this.roots = shared((b) => new Int32Array(b, 0, trees.length), trees.length * 4);
+    this.outputOf = shared((b) => new Int32Array(b, 0, trees.length), trees.length * 4);
+    this.value = shared((b) => new Float64Array(b, 0, total), total * 8);
+    this.meta = shared((b) => new Int32Array(b, 0, 2 * total), total * 8);
+    this.catOffset = shared((b) => new Int32Array(b, 0, total), total * 4);
+    this.catBits = shared((b) => new Int32Array(b, 0, bits), bits * 4);
     let next = 0;
+    let bitsAt = 0;
     trees.forEach((tree, t) => {
       this.outputOf[t] = outputOf(t);
       this.roots[t] = next;
+      const treeBits = bitsAt;
+      for (let i = 0; i < tree.catBits.length; i++) this.catBits[bitsAt++] = tree.catBits[i]! | 0;
       const queue: number[] = [0];
       const ids: number[] = [next++];
       for (let q = 0; q < queue.length; q++) {
@@ -47,7 +61,7 @@ export class PackedTrees {
         this.value[id] = tree.threshold[node]!;
         this.meta[2 * id] = tree.feature[node]! | (tree.defaultLeft[node] === 1 ? DEFAULT_LEFT : 0) | (categorical ? CATEGORICAL : 0);
         this.meta[2 * id + 1] = next;
-        if (categorical) this.#categorical.set(id, { tree, node });
+        if (categorical) this.catOffset[id] = treeBits + tree.catOffset[node]!;
         queue.push(l, tree.right[node]!);
         ids.push(next, next + 1);
         next += 2;
@@ -55,45 +69,84 @@ export class PackedTrees {
     });
   }
 
-  /** Adds each tree's output to out[row * outputs + outputOf(tree)]. */
-  accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array): void {
+  /**
+   * Adds each tree's output to out[row * outputs + outputOf(tree)]. Large batches are split by rows
+   * between this thread and the prediction workers; every row still sums its trees in the same
+   * order, so the result is bit-identical for any thread count.
+   */
+  accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads()): void {
     const nf = columns.length;
-    const value = this.value;
-    const meta = this.meta;
-    const roots = this.roots;
-    const outputOf = this.outputOf;
-    const block = new Float64Array(Math.min(BLOCK_ROWS, rows) * nf);
-    for (let start = 0; start < rows; start += BLOCK_ROWS) {
-      const count = Math.min(BLOCK_ROWS, rows - start);
-      for (let f = 0; f < nf; f++) {
-        const col = columns[f]!;
-        for (let r = 0; r < count; r++) block[r * nf + f] = col[start + r]!;
-      }
-      for (let t = 0; t < roots.length; t++) {
-        const root = roots[t]!;
-        const k = outputOf[t]!;
-        for (let r = 0; r < count; r++) {
-          const base = r * nf;
-          let i = root;
-          let m = meta[2 * i]!;
-          while (m >= 0) {
-            const v = block[base + (m & FEATURE_MASK)]!;
-            // a comparison turned into 0/1 rather than a branch: left/right is a coin flip the
-            // CPU would mispredict; NaN and categorical nodes are rare and predictable
-            let right = +(v > value[i]!);
-            if (v !== v) right = (m & DEFAULT_LEFT) !== 0 ? 0 : 1;
-            if ((m & CATEGORICAL) !== 0) right = this.#categoricalGoesLeft(i, v) ? 0 : 1;
-            i = meta[2 * i + 1]! + right;
-            m = meta[2 * i]!;
+    if (threads <= 1 || rows < 2 * threads || rows * this.roots.length < MIN_PARALLEL_VISITS) {
+      const x = new Float64Array(nf * rows);
+      columns.forEach((c, f) => x.set(c.subarray(0, rows), f * rows));
+      accumulatePacked(this.value, this.meta, this.roots, this.outputOf, this.catOffset, this.catBits, x, rows, nf, 0, rows, outputs, out);
+      return;
+    }
+    const x = new Float64Array(new SharedArrayBuffer(Math.max(8, nf * rows * 8)), 0, nf * rows);
+    columns.forEach((c, f) => x.set(c.subarray(0, rows), f * rows));
+    const sharedOut = new Float64Array(new SharedArrayBuffer(Math.max(8, out.length * 8)), 0, out.length);
+    sharedOut.set(out);
+    runOnPredictionWorkers(
+      { value: this.value, meta: this.meta, roots: this.roots, outputOf: this.outputOf, catOffset: this.catOffset, catBits: this.catBits, x, rows, nf, outputs, out: sharedOut },
+      threads,
+      (begin, end) => accumulatePacked(this.value, this.meta, this.roots, this.outputOf, this.catOffset, this.catBits, x, rows, nf, begin, end, outputs, sharedOut),
+    );
+    out.set(sharedOut);
+  }
+}
+
+/**
+ * The prediction loop over rows [begin, end) of `x` (column-major: feature f of row r at
+ * x[f * rows + r]): blocks of rows are laid out row-major, then every tree walks the block.
+ * Self-contained (no outside names, constants inlined): worker threads run its source text.
+ */
+export function accumulatePacked(
+  value: Float64Array,
+  meta: Int32Array,
+  roots: Int32Array,
+  outputOf: Int32Array,
+  catOffset: Int32Array,
+  catBits: Int32Array,
+  x: Float64Array,
+  rows: number,
+  nf: number,
+  begin: number,
+  end: number,
+  outputs: number,
+  out: Float64Array,
+): void {
+  const BLOCK = 256;
+  const block = new Float64Array(BLOCK * nf);
+  for (let start = begin; start < end; start += BLOCK) {
+    const count = Math.min(BLOCK, end - start);
+    for (let f = 0; f < nf; f++) {
+      const at = f * rows + start;
+      for (let r = 0; r < count; r++) block[r * nf + f] = x[at + r]!;
+    }
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t]!;
+      const k = outputOf[t]!;
+      for (let r = 0; r < count; r++) {
+        const base = r * nf;
+        let i = root;
+        let m = meta[2 * i]!;
+        while (m >= 0) {
+          // feature = m & (1 << 29) − 1; default-left flag 1 << 30; categorical flag 1 << 29
+          const v = block[base + (m & 0x1fffffff)]!;
+          // a comparison turned into 0/1 rather than a branch: left/right is a coin flip the
+          // CPU would mispredict; NaN and categorical nodes are rare and predictable
+          let right = +(v > value[i]!);
+          if (v !== v) right = (m & 0x40000000) !== 0 ? 0 : 1;
+          else if ((m & 0x20000000) !== 0) {
+            // categories are whole numbers in [0, value); others (unseen) follow the default side
+            if (v >= 0 && v < value[i]! && v === Math.floor(v)) right = ((catBits[catOffset[i]! + (v >>> 5)]! >>> (v & 31)) & 1) === 1 ? 0 : 1;
+            else right = (m & 0x40000000) !== 0 ? 0 : 1;
           }
-          out[(start + r) * outputs + k]! += value[i]!;
+          i = meta[2 * i + 1]! + right;
+          m = meta[2 * i]!;
         }
+        out[(start + r) * outputs + k]! += value[i]!;
       }
     }
-  }
-
-  #categoricalGoesLeft(id: number, v: number): boolean {
-    const at = this.#categorical.get(id)!;
-    return goesLeft(at.tree, at.node, v);
   }
 }

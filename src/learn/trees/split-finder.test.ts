@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureTable } from '../types.js';
 import { binTable } from './binning.js';
 import { growDataOf, layoutHistogram, targetHistogram } from './histogram.js';
+import { Rng } from './rng.js';
 import { RowLayout } from './row-layout.js';
 import { findBestSplit, nodeScore, type SplitParams } from './split-finder.js';
 
@@ -162,6 +163,36 @@ describe('findBestSplit', () => {
         else expect(found!.gain).toBeCloseTo(expected, 8);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('scans only the bins a small node fills and finds the same split as the full scan (forests, best and random thresholds)', () => {
+    fc.assert(
+      fc.property(problem, fc.constantFrom(1, 3), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (pr, k, random, seed) => {
+        const table = tableOf(pr, true);
+        const data = growDataOf(binTable(table), { columns: true });
+        const n = table.rows;
+        // the node: every other row, as a forest's bootstrap or a partition leaves it
+        const rows = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === seed % 2);
+        const channel = Int32Array.from(pr.target, (t) => (k === 1 ? (t > 0 ? 0 : -1) : Math.abs(t) % k));
+        const weight = new Float64Array(n).fill(1);
+        const builder = targetHistogram(data, channel, weight, weight, k);
+        const hist = new Float64Array(data.totalBins * (k + 2));
+        const features = Int32Array.from({ length: data.numFeatures }, (_, i) => i);
+        builder.build(hist, rows, 0, rows.length, features);
+        const total = { sum: new Float64Array(k), hess: rows.length, count: rows.length };
+        for (const r of rows) if (channel[r]! >= 0) total.sum[channel[r]!]! += 1;
+        const params = { ...baseParams, minDataInLeaf: pr.minData, minHessianInLeaf: 1e-12, randomThresholds: random };
+        const full = findBestSplit(hist, data, features, k, true, total, params, random ? new Rng(seed) : null);
+        const sparse = findBestSplit(hist, data, features, k, true, total, params, random ? new Rng(seed) : null, { rows, begin: 0, end: rows.length });
+        if (full === null) expect(sparse).toBeNull();
+        else {
+          expect(sparse).not.toBeNull();
+          expect([sparse!.feature, sparse!.thresholdBin, sparse!.defaultLeft, sparse!.isCategorical]).toEqual([full.feature, full.thresholdBin, full.defaultLeft, full.isCategorical]);
+          expect(sparse!.gain).toBe(full.gain);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -78,19 +78,67 @@ export function findBestSplit(
   total: NodeStats,
   params: SplitParams,
   rng: Rng | null,
+  node?: NodeRows,
 ): SplitCandidate | null {
   const finder = new SplitScan(channels, hasCount, params, total);
+  // a node of few rows fills few of a feature's 255 bins: scan just those (exact counts needed)
+  const sparse = node !== undefined && hasCount && data.columns.length > 0 && node.end - node.begin <= SPARSE_MAX_ROWS;
   for (let j = 0; j < features.length; j++) {
     const f = features[j]!;
     const nb = data.numBins[f]!;
     const off = data.binOffset[f]!;
-    if (data.isCategorical[f] === 1) finder.categorical(hist, f, off, nb);
-    else if (channels === 1 && rng === null) finder.numeric1(hist, f, off, nb);
-    else finder.numeric(hist, f, off, nb, rng);
+    if (data.isCategorical[f] === 1) {
+      finder.categorical(hist, f, off, nb);
+      continue;
+    }
+    const present = sparse ? presentBins(data.columns[f]!, node.rows, node.begin, node.end, nb) : null;
+    const count = present === null ? nb : presentCount;
+    if (channels === 1 && rng === null) finder.numeric1(hist, f, off, nb, present, count);
+    else finder.numeric(hist, f, off, nb, rng, present, count);
   }
   const best = finder.best;
   if (best !== null && !best.isCategorical) best.leftBins = numericLeftBins(data.numBins[best.feature]!, best.thresholdBin, best.defaultLeft);
   return best;
+}
+
+/** The rows of the node being split: rows[begin..end) */
+export interface NodeRows {
+  readonly rows: Uint32Array;
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Nodes of at most this many rows are scanned over their present bins only. */
+const SPARSE_MAX_ROWS = 96;
+
+const presentWords = new Int32Array(8);
+const presentList = new Int32Array(256);
+let presentCount = 0;
+
+/**
+ * The bins (missing excluded) that rows[begin..end) fall in, and bin 0, ascending, in a shared
+ * buffer whose length is left in `presentCount`: a 256-bit set, then its bits in order.
+ */
+function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: number, nb: number): Int32Array {
+  presentWords.fill(0);
+  // bin 0 always: the full scan evaluates threshold 0 even when empty (missing values alone on one side)
+  presentWords[0] = 1;
+  for (let i = begin; i < end; i++) {
+    const b = column[rows[i]!]!;
+    presentWords[b >>> 5]! |= 1 << (b & 31);
+  }
+  let n = 0;
+  for (let w = 0; w < 8; w++) {
+    let bits = presentWords[w]!;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      const b = (w << 5) + 31 - Math.clz32(low);
+      if (b < nb) presentList[n++] = b;
+      bits ^= low;
+    }
+  }
+  presentCount = n;
+  return presentList;
 }
 
 class SplitScan {
@@ -146,7 +194,11 @@ class SplitScan {
     this.best = { gain, feature, isCategorical, thresholdBin, defaultLeft, leftBins, left: { sum: Float64Array.from(left), hess: leftH, count: leftC }, hadMissing };
   }
 
-  numeric(hist: Float64Array, f: number, off: number, nb: number, rng: Rng | null): void {
+  /**
+   * Any channels, best or (extra-trees) random threshold. `present` lists the only bins with rows
+   * (ascending, `count` of them), or is null to scan every bin.
+   */
+  numeric(hist: Float64Array, f: number, off: number, nb: number, rng: Rng | null, present: Int32Array | null, count: number): void {
     const m = this.#m;
     const s = this.#s;
     const l2 = this.#p.lambdaL2;
@@ -157,23 +209,32 @@ class SplitScan {
     cum.fill(0);
     let cumH = 0;
     let cumC = 0;
-    let tLo = 0;
-    let tHi = nb - 1;
+    let random = -1;
     if (rng !== null) {
       // extra-trees: one uniform threshold between the lowest and highest present bin
       let lo = -1;
       let hi = -1;
-      for (let b = 0; b < nb; b++) {
-        if (this.#count(hist, (off + b) * s) > 0) {
-          if (lo < 0) lo = b;
-          hi = b;
+      if (present !== null) {
+        // the list starts with bin 0 even when no row is there
+        const first = count > 0 && this.#count(hist, off * s) > 0 ? 0 : 1;
+        if (count > first) {
+          lo = present[first]!;
+          hi = present[count - 1]!;
+        }
+      } else {
+        for (let b = 0; b < nb; b++) {
+          if (this.#count(hist, (off + b) * s) > 0) {
+            if (lo < 0) lo = b;
+            hi = b;
+          }
         }
       }
       if (lo < 0) return;
       const t = lo === hi ? hi : lo + rng.int(hi - lo);
-      tLo = t;
-      tHi = t;
-      for (let b = 0; b < t; b++) {
+      random = t;
+      for (let q = 0; q < count; q++) {
+        const b = present === null ? q : present[q]!;
+        if (b >= t) break;
         const i = (off + b) * s;
         for (let k = 0; k < m; k++) cum[k]! += hist[i + k]!;
         cumH += hist[i + m]!;
@@ -183,7 +244,9 @@ class SplitScan {
     const parentScore = this.#parentScore;
     const minData = this.#p.minDataInLeaf;
     const restC = this.#total.count;
-    for (let t = tLo; t <= tHi; t++) {
+    // every present threshold, or just the random one
+    for (let q = 0, steps = random >= 0 ? 1 : count; q < steps; q++) {
+      const t = random >= 0 ? random : present === null ? q : present[q]!;
       const i = (off + t) * s;
       const binC = this.#count(hist, i);
       for (let k = 0; k < m; k++) cum[k]! += hist[i + k]!;
@@ -206,7 +269,7 @@ class SplitScan {
   }
 
   /** `numeric` for one channel and the best threshold, with scalars instead of channel loops */
-  numeric1(hist: Float64Array, f: number, off: number, nb: number): void {
+  numeric1(hist: Float64Array, f: number, off: number, nb: number, present: Int32Array | null, count: number): void {
     const s = this.#s;
     const p = this.#p;
     const l1 = p.lambdaL1;
@@ -231,13 +294,17 @@ class SplitScan {
     let cumH = 0;
     let cumC = 0;
     const parentScore = this.#parentScore;
-    for (let b = 0; b < nb; b++) {
+    for (let q = 0; q < count; q++) {
+      const b = present === null ? q : present[q]!;
       const i = (off + b) * s;
       const binH = hist[i + 1]!;
-      if (binH === 0 && b > 0 && !hasCount) continue; // same partition as the previous threshold
+      const binC = hasCount ? hist[i + 2]! : binH * cph;
+      // an empty bin gives the same partition as the previous threshold (forests' deep nodes
+      // hold a few rows in 255 bins: most of the scan lands here)
+      if (binC === 0 && binH === 0 && b > 0) continue;
       cumG += hist[i]!;
       cumH += binH;
-      cumC += hasCount ? hist[i + 2]! : binH * cph;
+      cumC += binC;
       if (b === nb - 1 && missC <= 0) break;
       // every later threshold leaves the right side (values only) smaller still
       if (totalC - cumC < minData) break;
@@ -298,10 +365,9 @@ class SplitScan {
     this.best = { gain: bestGain, feature: f, isCategorical: false, thresholdBin: bestT, defaultLeft: bestDefaultLeft, leftBins: NO_BINS, left: { sum: Float64Array.of(lg), hess: lh, count: lc }, hadMissing: missC > 0 };
   }
 
-  readonly #withMiss = new Float64Array(64);
   #tmp2(cum: Float64Array, hist: Float64Array, mi: number): Float64Array {
     const m = this.#m;
-    const out = m <= 64 ? this.#withMiss.subarray(0, m) : new Float64Array(m);
+    const out = m <= 64 ? WITH_MISS.subarray(0, m) : new Float64Array(m);
     for (let k = 0; k < m; k++) out[k] = cum[k]! + hist[mi + k]!;
     return out;
   }
@@ -361,6 +427,8 @@ class SplitScan {
 }
 
 const NO_BINS = new Uint8Array(0);
+/** scratch for `#tmp2` (one thread; `#record` copies what it keeps) */
+const WITH_MISS = new Float64Array(64);
 
 function numericLeftBins(nb: number, t: number, defaultLeft: number): Uint8Array {
   const out = new Uint8Array(nb + 1);

@@ -1,0 +1,94 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { accumulatePacked } from './packed-trees.js';
+
+/** A worker silent this long is taken as lost (a bug, or a machine starved of CPU). */
+const WORKER_TIMEOUT_MS = 120_000;
+
+/** What a prediction job shares with the workers: the packed model, the input and the output, all in shared memory. */
+export interface PredictionJob {
+  readonly value: Float64Array;
+  readonly meta: Int32Array;
+  readonly roots: Int32Array;
+  readonly outputOf: Int32Array;
+  readonly catOffset: Int32Array;
+  readonly catBits: Int32Array;
+  /** column-major rows × nf */
+  readonly x: Float64Array;
+  readonly rows: number;
+  readonly nf: number;
+  readonly outputs: number;
+  readonly out: Float64Array;
+}
+
+/** The worker's source, made on first use (the kernel's text comes from packed-trees.ts). */
+const workerSource = (): string => `
+const { parentPort } = require('node:worker_threads');
+const accumulatePacked = ${accumulatePacked.toString()};
+parentPort.on('message', (m) => {
+  const j = m.job;
+  const ctl = new Int32Array(m.control);
+  try {
+    accumulatePacked(j.value, j.meta, j.roots, j.outputOf, j.catOffset, j.catBits, j.x, j.rows, j.nf, m.begin, m.end, j.outputs, j.out);
+    Atomics.store(ctl, 0, 1);
+  } catch (e) {
+    Atomics.store(ctl, 0, 2);
+  }
+  Atomics.notify(ctl, 0);
+});
+`;
+
+let configured: number | undefined;
+const pool: Worker[] = [];
+
+/**
+ * Threads used for batch prediction of tree ensembles: `setPredictionThreads`, else the
+ * AUTOLAB_THREADS environment variable, else every core up to 4.
+ */
+export function predictionThreads(): number {
+  if (configured !== undefined) return configured;
+  const env = Number(process.env['AUTOLAB_THREADS']);
+  return Number.isInteger(env) && env >= 1 ? env : Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Sets the prediction thread count for this process (1 = the calling thread only). */
+export function setPredictionThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`prediction threads must be a whole number ≥ 1, not ${threads}`);
+  configured = threads;
+}
+
+function workers(count: number): Worker[] {
+  while (pool.length < count) {
+    // plain JavaScript: no loaders (e.g. tsx) in the worker, nothing it could wait on
+    const worker = new Worker(workerSource(), { eval: true, execArgv: [] });
+    worker.unref();
+    pool.push(worker);
+  }
+  return pool.slice(0, count);
+}
+
+/**
+ * Runs a prediction job split by rows: the calling thread predicts the first share with `local`,
+ * `threads − 1` pooled workers the others; returns when all are done. The calling thread stays
+ * synchronous (it waits on Atomics), so `predict` keeps its plain signature.
+ */
+export function runOnPredictionWorkers(job: PredictionJob, threads: number, local: (begin: number, end: number) => void): void {
+  const helpers = workers(threads - 1);
+  const cut = (p: number): number => Math.round((job.rows * p) / threads);
+  const controls = helpers.map((worker, i) => {
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    worker.postMessage({ job, control: control.buffer, begin: cut(i + 1), end: cut(i + 2) });
+    return control;
+  });
+  local(0, cut(1));
+  for (const control of controls) {
+    const started = Date.now();
+    while (Atomics.load(control, 0) === 0) {
+      Atomics.wait(control, 0, 0, 1000);
+      if (Atomics.load(control, 0) === 0 && Date.now() - started > WORKER_TIMEOUT_MS) {
+        throw new Error(`a prediction worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; set AUTOLAB_THREADS=1`);
+      }
+    }
+    if (control[0] === 2) throw new Error('a prediction worker thread failed; set AUTOLAB_THREADS=1 to predict on one thread');
+  }
+}
