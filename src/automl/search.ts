@@ -41,11 +41,40 @@ export interface SearchResult {
 function estimateFoldSeconds(config: ModelConfig, history: readonly { config: ModelConfig; foldSeconds: number }[]): number | undefined {
   const same = history.filter((h) => familyOf(h.config) === familyOf(config));
   const ref = same[same.length - 1];
-  if (!ref) return undefined;
+  if (!ref) {
+    // extra-trees grow deeper trees than a random forest on the same rows (no bootstrap, random
+    // cuts): about twice its time, measured on the suite's data
+    if (config.kind !== 'forest' || !config.extraTrees) return undefined;
+    const forest = history.filter((h) => familyOf(h.config) === 'random-forest').at(-1);
+    return forest && forest.config.kind === 'forest' ? forest.foldSeconds * 2 * (config.trees / forest.config.trees) : undefined;
+  }
   if (config.kind === 'gbdt' && ref.config.kind === 'gbdt') {
     return ref.foldSeconds * (ref.config.learningRate / config.learningRate) * Math.sqrt(config.maxLeaves / ref.config.maxLeaves);
   }
   return ref.foldSeconds;
+}
+
+/** Candidates whose models and out-of-fold predictions stay in memory for the ensemble. */
+const ENSEMBLE_POOL = 30;
+
+/**
+ * Keeps memory bounded over a long search: past `ENSEMBLE_POOL` candidates holding models, the
+ * weakest one that is not the best of its family gives up its models and out-of-fold predictions
+ * (it stays on the leaderboard, but leaves the ensemble pool). A greedy ensemble draws from the
+ * strong and the diverse, which the best of each family keeps.
+ */
+function releaseWeakest(candidates: CandidateResult[], better: (a: number, b: number) => boolean): void {
+  const holding = candidates.filter((c) => c.models.length > 0);
+  if (holding.length <= ENSEMBLE_POOL) return;
+  const bestOfFamily = new Map<string, CandidateResult>();
+  for (const c of holding) {
+    const current = bestOfFamily.get(familyOf(c.config));
+    if (!current || better(c.score, current.score)) bestOfFamily.set(familyOf(c.config), c);
+  }
+  const keep = new Set(bestOfFamily.values());
+  let weakest: CandidateResult | undefined;
+  for (const c of holding) if (!keep.has(c) && (!weakest || better(weakest.score, c.score))) weakest = c;
+  if (weakest) candidates[candidates.indexOf(weakest)] = { ...weakest, models: [], oof: new Float64Array(0) };
 }
 
 /**
@@ -66,6 +95,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   let tried = 0;
   let skipped = 0;
   let outOfTime = 0;
+  let consecutiveOutOfTime = 0;
   let step = 0.6;
   let sinceImprovement = 0;
   const maxCandidates = options.trials ?? 500;
@@ -113,9 +143,13 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       if (outcome.status === 'failed') notes.push(`${describeConfig(config)} failed: ${outcome.message}`);
       if (outcome.status === 'out-of-time') outOfTime++;
       report(`${describeConfig(config)}: ${outcome.status}`);
-      // a family too slow for the time left does not stop the loop: a cheaper configuration may still fit
+      // a family too slow for the time left does not stop the loop: a cheaper configuration may
+      // still fit — but a long run of them means nothing does
+      consecutiveOutOfTime = outcome.status === 'out-of-time' ? consecutiveOutOfTime + 1 : 0;
+      if (consecutiveOutOfTime >= 20) break;
       continue;
     }
+    consecutiveOutOfTime = 0;
     const result = outcome.result;
     if (!Number.isFinite(result.score)) {
       skipped++;
@@ -124,6 +158,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     }
     history.push({ config, foldSeconds: result.seconds / data.folds.length });
     candidates.push(result);
+    releaseWeakest(candidates, better);
     if (!best || better(result.score, best.score)) {
       best = result;
       sinceImprovement = 0;
@@ -143,7 +178,8 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   // The prior is the leaderboard's floor, not an ensemble member: mixing a constant into a blend
   // leaves a rank metric such as AUC unchanged while it flattens every probability towards the
   // base rate, so greedy selection on AUC would take it for free.
-  const pool = candidates.some((c) => c.config.kind !== 'prior') ? candidates.filter((c) => c.config.kind !== 'prior') : candidates;
+  const kept = candidates.filter((c) => c.models.length > 0);
+  const pool = kept.some((c) => c.config.kind !== 'prior') ? kept.filter((c) => c.config.kind !== 'prior') : kept;
   const selection = selectEnsemble(
     pool.map((c) => c.oof),
     data.y,

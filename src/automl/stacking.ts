@@ -53,7 +53,7 @@ export function fitStack(
 ): StackResult | undefined {
   if (!AVAILABLE_MODEL_KINDS.has('linear')) return undefined;
   const better = (a: CandidateResult, b: CandidateResult): number => (metric.higherIsBetter ? b.score - a.score : a.score - b.score) || a.id - b.id;
-  const inputs = candidates.filter((c) => c.config.kind !== 'prior').sort(better).slice(0, MAX_STACK_INPUTS);
+  const inputs = candidates.filter((c) => c.config.kind !== 'prior' && c.models.length > 0).sort(better).slice(0, MAX_STACK_INPUTS);
   if (inputs.length < 2) return undefined;
   const table = stackFeatures(inputs.map((c) => c.oof), data.task, data.numClasses);
   const folds = data.folds.map((f) => ({ train: f.trainIndex, valid: f.validIndex }));
