@@ -3,6 +3,8 @@ import type { FeatureTable, Predictor, Task } from '../learn/types.js';
 export type LogTargetModelJSON = {
   readonly kind: 'log-target';
   readonly inner: { readonly kind: string } & Record<string, unknown>;
+  /** the log-scale predictions are held in [lo, hi] (absent in bundles written before it existed) */
+  readonly range?: readonly [number, number];
 };
 
 /**
@@ -13,7 +15,29 @@ export class LogTargetModel implements Predictor {
   readonly task: Task = 'regression';
   readonly numClasses = 1;
 
-  constructor(private readonly inner: Predictor) {}
+  /**
+   * `range`: bounds of the inner model's log-scale output. A linear model extrapolates on the log
+   * scale, and exp turns a modest overshoot into an absurd prediction; `LogTargetModel.rangeOf`
+   * allows up to twice the largest training target.
+   */
+  constructor(
+    private readonly inner: Predictor,
+    private readonly range?: readonly [number, number],
+  ) {}
+
+  static rangeOf(logY: Float64Array): [number, number] {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of logY) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return [lo, hi + Math.LN2];
+  }
+
+  static fromJSON(json: LogTargetModelJSON, restore: (inner: LogTargetModelJSON['inner']) => Predictor): LogTargetModel {
+    return new LogTargetModel(restore(json.inner), json.range);
+  }
 
   get featureNames(): readonly string[] {
     return this.inner.featureNames;
@@ -24,11 +48,13 @@ export class LogTargetModel implements Predictor {
   }
 
   predict(table: FeatureTable): Float64Array {
-    return this.inner.predict(table).map((v) => Math.expm1(v));
+    const range = this.range;
+    if (range === undefined) return this.inner.predict(table).map((v) => Math.expm1(v));
+    return this.inner.predict(table).map((v) => Math.expm1(Math.min(range[1], Math.max(range[0], v))));
   }
 
   toJSON(): LogTargetModelJSON {
-    return { kind: 'log-target', inner: this.inner.toJSON() };
+    return { kind: 'log-target', inner: this.inner.toJSON(), ...(this.range ? { range: this.range } : {}) };
   }
 }
 

@@ -60,7 +60,7 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
         },
         { valid: { table: fold.valid, y: yValid }, ...deadline },
       );
-      return log ? new LogTargetModel(model) : model;
+      return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }
     case 'forest':
       return trainForest(
@@ -80,12 +80,13 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
       );
     case 'linear': {
       const log = config.logTarget === true && context.task === 'regression';
-      const model = trainLinear(fold.train, log ? LogTargetModel.transform(fold.yTrain) : fold.yTrain, {
+      const y = log ? LogTargetModel.transform(fold.yTrain) : fold.yTrain;
+      const model = trainLinear(fold.train, y, {
         task: context.task,
         numClasses: context.numClasses,
         lambda: config.lambda,
       });
-      return log ? new LogTargetModel(model) : model;
+      return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }
   }
 }
@@ -96,7 +97,7 @@ export function restoreModel(json: { kind: string } & Record<string, unknown>): 
     case 'prior':
       return PriorModel.fromJSON(json as unknown as PriorModelJSON);
     case 'log-target':
-      return new LogTargetModel(restoreModel((json as unknown as LogTargetModelJSON).inner));
+      return LogTargetModel.fromJSON(json as unknown as LogTargetModelJSON, restoreModel);
     default:
       return loadModel(json);
   }

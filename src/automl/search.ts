@@ -1,7 +1,7 @@
 import { seededRandom } from '../features/index.js';
 import type { CvData } from './cv-data.js';
 import { selectEnsemble, type EnsembleSelection } from './ensemble-selection.js';
-import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
+import { evaluateCandidate, type CandidateOutcome, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
 import { describeConfig, familyOf, type ModelConfig } from './model-config.js';
 import { suitsLogTarget } from './log-target-model.js';
@@ -133,7 +133,9 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     const id = tried;
     tried++;
     const expected = estimateFoldSeconds(config, history);
-    const outcome = evaluateCandidate(id, config, data, metric, {
+    // a candidate whose folds will not all fit is not started: a half-run candidate is time lost
+    const fits = options.deadline === undefined || expected === undefined || Date.now() + expected * data.folds.length * 1000 <= options.deadline;
+    const outcome: CandidateOutcome = !fits ? { status: 'out-of-time', seconds: 0, foldsDone: 0 } : evaluateCandidate(id, config, data, metric, {
       seed: options.seed + 1000 * id,
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       ...(expected !== undefined ? { expectedFoldSeconds: expected } : {}),

@@ -10,6 +10,9 @@ const MAX_STACK_INPUTS = 6;
 
 const EPS = 1e-6;
 
+/** Inputs of a regression stack scored by a loss are within this factor of the best candidate's loss. */
+const MAX_LOSS_RATIO = 1.5;
+
 /**
  * Level-2 features from base models' predictions: log-odds of each class probability (class 1 only
  * for binary), or the predicted values for regression.
@@ -53,7 +56,12 @@ export function fitStack(
 ): StackResult | undefined {
   if (!AVAILABLE_MODEL_KINDS.has('linear')) return undefined;
   const better = (a: CandidateResult, b: CandidateResult): number => (metric.higherIsBetter ? b.score - a.score : a.score - b.score) || a.id - b.id;
-  const inputs = candidates.filter((c) => c.config.kind !== 'prior' && c.models.length > 0).sort(better).slice(0, MAX_STACK_INPUTS);
+  const ranked = candidates.filter((c) => c.config.kind !== 'prior' && c.models.length > 0).sort(better);
+  // a loss far above the best's marks a model that went astray on some rows (a regression's
+  // predictions unbounded): as a stacker's input it would carry that onto new data
+  const bounded = data.task !== 'regression' || metric.higherIsBetter;
+  const bestLoss = ranked[0]?.score ?? Infinity;
+  const inputs = ranked.filter((c) => bounded || c.score <= MAX_LOSS_RATIO * bestLoss).slice(0, MAX_STACK_INPUTS);
   if (inputs.length < 2) return undefined;
   const table = stackFeatures(inputs.map((c) => c.oof), data.task, data.numClasses);
   const folds = data.folds.map((f) => ({ train: f.trainIndex, valid: f.validIndex }));
