@@ -116,7 +116,7 @@ export function accumulatePacked(
   out: Float64Array,
 ): void {
   const BLOCK = 256;
-  const block = new Float64Array(BLOCK * nf);
+  const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - begin)) * nf);
   for (let start = begin; start < end; start += BLOCK) {
     const count = Math.min(BLOCK, end - start);
     for (let f = 0; f < nf; f++) {
