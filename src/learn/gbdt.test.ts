@@ -146,6 +146,18 @@ describe('trainGbdt', () => {
     expect(model.trees.length).toBe(model.bestIteration);
   });
 
+  it('lets only improvements above a minimum share count towards early stopping, and still ends at the best round', () => {
+    const train = makeHiggsLike(1500, 33, 10);
+    const valid = makeHiggsLike(1500, 34, 10);
+    const params = { objective: 'binary' as const, numRounds: 300, learningRate: 0.05, maxLeaves: 7, earlyStoppingRounds: 5 };
+    const any = trainGbdt(train.table, train.y, params, { valid: { table: valid.table, y: valid.y } });
+    // no round after the first improves the log loss by half, so boosting stops 5 rounds in
+    const strict = trainGbdt(train.table, train.y, { ...params, earlyStoppingMinDelta: 0.5 }, { valid: { table: valid.table, y: valid.y } });
+    expect(any.bestIteration).toBeGreaterThan(50);
+    expect(strict.bestIteration).toBe(6);
+    expect(strict.trees.length).toBe(6);
+  });
+
   it('accepts a table binned once, and sample weights', () => {
     const train = makeHiggsLike(2000, 41, 8);
     const binned = binTable(train.table, { maxBins: 63 });

@@ -44,6 +44,11 @@ export interface GbdtParams {
   maxBins: number;
   /** stop when the validation loss has not improved for this many rounds; 0 = never */
   earlyStoppingRounds: number;
+  /**
+   * an improvement smaller than this share of the best loss does not count towards early stopping
+   * (the model still ends at its best round); default 0: any improvement counts
+   */
+  earlyStoppingMinDelta?: number;
   seed: number;
   /**
    * threads building histograms (default 1). More use worker threads on data of ≥ 1M cells; the
@@ -219,6 +224,7 @@ function resolveParams(params: Partial<GbdtParams> & { objective: GbdtObjective 
   check('baggingFraction', p.baggingFraction > 0 && p.baggingFraction <= 1, 'a number in (0, 1]');
   check('maxBins', Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 255, 'an integer in 2..255');
   check('earlyStoppingRounds', Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, 'an integer >= 0');
+  check('earlyStoppingMinDelta', p.earlyStoppingMinDelta === undefined || (p.earlyStoppingMinDelta >= 0 && p.earlyStoppingMinDelta < 1), 'a share in [0, 1)');
   return p;
 }
 
@@ -316,6 +322,9 @@ function boost(
   const trees: TreeArrays[] = [];
   let bestLoss = Infinity;
   let bestRound = 0;
+  /** the last round that improved on the best by more than the minimum delta */
+  let lastGain = 0;
+  const minDelta = p.earlyStoppingMinDelta ?? 0;
   let rounds = 0;
 
   for (let round = 0; round < p.numRounds; round++) {
@@ -367,9 +376,11 @@ function boost(
     if (valid !== null) {
       const loss = validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
       if (loss < bestLoss) {
+        if (bestLoss === Infinity || loss < bestLoss - minDelta * Math.abs(bestLoss)) lastGain = rounds;
         bestLoss = loss;
         bestRound = rounds;
-      } else if (p.earlyStoppingRounds > 0 && rounds - bestRound >= p.earlyStoppingRounds) break;
+      }
+      if (p.earlyStoppingRounds > 0 && rounds - lastGain >= p.earlyStoppingRounds) break;
     }
     if (options.deadline !== undefined && Date.now() >= options.deadline) break;
   }

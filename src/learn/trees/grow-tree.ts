@@ -61,6 +61,12 @@ export class TreeGrower {
   readonly #pool: Float64Array[] = [];
   readonly #order: Uint32Array;
   readonly #scratch: Uint32Array;
+  /**
+   * [begin, end) of each feature's used slots in a histogram: every feature owns 2^k slots but
+   * most use a few (a 12-category column, a small integer); zeroing and subtracting only these
+   * is what keeps wide tables with short columns fast
+   */
+  readonly #spans: Int32Array;
   #builder: HistogramBuilder;
 
   constructor(data: GrowData, builder: HistogramBuilder, params: GrowParams) {
@@ -70,6 +76,11 @@ export class TreeGrower {
     this.#stride = builder.channels + (builder.hasCount ? 2 : 1);
     this.#order = new Uint32Array(data.rows);
     this.#scratch = new Uint32Array(data.rows);
+    this.#spans = new Int32Array(2 * data.numFeatures);
+    for (let f = 0; f < data.numFeatures; f++) {
+      this.#spans[2 * f] = data.binOffset[f]! * this.#stride;
+      this.#spans[2 * f + 1] = (data.binOffset[f]! + data.numBins[f]! + 1) * this.#stride;
+    }
   }
 
   setBuilder(builder: HistogramBuilder): void {
@@ -81,7 +92,9 @@ export class TreeGrower {
     if (this.#builder.acquire !== undefined) return this.#builder.acquire();
     const h = this.#pool.pop();
     if (h !== undefined) {
-      h.fill(0);
+      // slots beyond a feature's bins are never written, so they are still zero
+      const spans = this.#spans;
+      for (let j = 0; j < spans.length; j += 2) h.fill(0, spans[j]!, spans[j + 1]!);
       return h;
     }
     return new Float64Array(this.#data.totalBins * this.#stride);
@@ -195,7 +208,10 @@ export class TreeGrower {
         const smallHist = this.#acquire();
         this.#builder.build(smallHist, order, small.begin, small.end, features);
         const parentHist = leaf.hist!;
-        for (let i = 0; i < parentHist.length; i++) parentHist[i]! -= smallHist[i]!;
+        const spans = this.#spans;
+        for (let j = 0; j < spans.length; j += 2) {
+          for (let i = spans[j]!, end = spans[j + 1]!; i < end; i++) parentHist[i]! -= smallHist[i]!;
+        }
         small.hist = smallHist;
         large.hist = parentHist;
       } else this.#release(leaf.hist);
