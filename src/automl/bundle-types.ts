@@ -67,4 +67,6 @@ export interface RunRecord {
   readonly trials: number | null;
   readonly candidatesTried: number;
   readonly candidateSeconds: Readonly<Record<string, number>>;
+  /** threads that fitted folds side by side (1 = the calling thread alone) */
+  readonly foldThreads: number;
 }

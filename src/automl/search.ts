@@ -2,6 +2,7 @@ import { seededRandom } from '../features/index.js';
 import type { CvData } from './cv-data.js';
 import { selectEnsemble, type EnsembleSelection } from './ensemble-selection.js';
 import { evaluateCandidate, type CandidateOutcome, type CandidateResult } from './evaluate-candidate.js';
+import type { FoldWorkers } from './fold-workers.js';
 import type { Metric } from './metric-types.js';
 import { describeConfig, familyOf, type ModelConfig } from './model-config.js';
 import { suitsLogTarget } from './log-target-model.js';
@@ -27,6 +28,8 @@ export interface SearchOptions {
   readonly trials?: number;
   readonly startedAt: number;
   readonly onProgress?: (progress: SearchProgress) => void;
+  /** worker threads that fit some of each candidate's folds */
+  readonly workers?: FoldWorkers;
 }
 
 export interface SearchResult {
@@ -87,6 +90,8 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   const logTarget = data.task === 'regression' && suitsLogTarget(data.y);
   const portfolio = defaultPortfolio(data.task, data.table.rows, Math.max(1, features), { logTarget }).filter((c) => AVAILABLE_MODEL_KINDS.has(c.kind));
   const candidates: CandidateResult[] = [];
+  /** folds one after the other on a lane: a candidate costs this many fold times */
+  const rounds = Math.ceil(data.folds.length / (options.workers?.lanes ?? 1));
   const history: { config: ModelConfig; foldSeconds: number }[] = [];
   const notes: string[] = [];
   const random = seededRandom(options.seed ^ 0x5eed);
@@ -134,11 +139,12 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     tried++;
     const expected = estimateFoldSeconds(config, history);
     // a candidate whose folds will not all fit is not started: a half-run candidate is time lost
-    const fits = options.deadline === undefined || expected === undefined || Date.now() + expected * data.folds.length * 1000 <= options.deadline;
+    const fits = options.deadline === undefined || expected === undefined || Date.now() + expected * rounds * 1000 <= options.deadline;
     const outcome: CandidateOutcome = !fits ? { status: 'out-of-time', seconds: 0, foldsDone: 0 } : evaluateCandidate(id, config, data, metric, {
       seed: options.seed + 1000 * id,
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       ...(expected !== undefined ? { expectedFoldSeconds: expected } : {}),
+      ...(options.workers ? { workers: options.workers } : {}),
     });
     if (outcome.status !== 'done') {
       skipped++;
@@ -158,7 +164,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       notes.push(`${describeConfig(config)} gave a non-finite score and was left out`);
       continue;
     }
-    history.push({ config, foldSeconds: result.seconds / data.folds.length });
+    history.push({ config, foldSeconds: result.seconds / rounds });
     candidates.push(result);
     releaseWeakest(candidates, better);
     if (!best || better(result.score, best.score)) {

@@ -36,9 +36,11 @@ beforeAll(() => {
 
 describe('trainModel', () => {
   it('gives a bundle with the same hash for the same data, seed and --trials', async () => {
-    const a = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 3, out: join(dir, 'a') });
-    const b = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 3, out: join(dir, 'b') });
+    const a = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 3, out: join(dir, 'a'), threads: 1 });
+    // the same bundle whether the folds are fitted on one thread or spread over worker threads
+    const b = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 3, out: join(dir, 'b'), threads: 3 });
     expect(a.run.bundleHash).toMatch(/^[0-9a-f]{64}$/);
+    expect([a.run.foldThreads, b.run.foldThreads]).toEqual([1, 3]);
     expect(b.run.bundleHash).toBe(a.run.bundleHash);
     const c = await trainModel(trainCsv, { target: 'label', trials: 4, seed: 4, out: join(dir, 'c') });
     expect(c.run.bundleHash).not.toBe(a.run.bundleHash);

@@ -10,6 +10,7 @@ import {
   takeRows,
   type Frame,
 } from '../features/index.js';
+import { predictionThreads } from '../learn/index.js';
 import type { Task } from '../learn/types.js';
 import { AutoModel } from './auto-model.js';
 import { manifestOf, saveBundle, type BundleContent } from './bundle.js';
@@ -18,7 +19,8 @@ import { buildCvData } from './cv-data.js';
 import { chooseFoldCount, makeFolds } from './folds.js';
 import { metricFor } from './metrics.js';
 import { describeConfig, familyOf } from './model-config.js';
-import { runSearch, type SearchProgress } from './search.js';
+import { FoldWorkers } from './fold-workers.js';
+import { runSearch, type SearchProgress, type SearchResult } from './search.js';
 import { fitStack } from './stacking.js';
 import { detectTask } from './task.js';
 
@@ -39,6 +41,8 @@ export interface TrainOptions {
   /** when the clock started (ms since epoch), if before this call, e.g. the process start */
   readonly startedAt?: number;
   readonly onProgress?: (progress: SearchProgress) => void;
+  /** threads fitting folds side by side (default: AUTOLAB_THREADS, else the cores up to 4); the bundle is the same for any count */
+  readonly threads?: number;
 }
 
 export interface TrainResult {
@@ -99,13 +103,22 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const foldCount = chooseFoldCount(frame.rows, timeLimit);
   const folds = makeFolds(target.values, target.task, foldCount, seed);
   const data = buildCvData(target.task, numClasses, fitted.table, target.values, folds);
-  const search = runSearch(data, {
-    metric,
-    seed,
-    startedAt,
-    ...(options.trials !== undefined ? { trials: options.trials } : { deadline: startedAt + timeLimit! * 1000 * SEARCH_SHARE }),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  // the other cores fit some of each candidate's folds; the models are the same on any count
+  const workers = FoldWorkers.start(data, options.threads ?? predictionThreads());
+  const foldThreads = workers?.lanes ?? 1;
+  let search: SearchResult;
+  try {
+    search = runSearch(data, {
+      metric,
+      seed,
+      startedAt,
+      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: startedAt + timeLimit! * 1000 * SEARCH_SHARE }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(workers ? { workers } : {}),
+    });
+  } finally {
+    workers?.close();
+  }
   notes.push(...search.notes);
 
   const stack = fitStack(search.candidates, data, metric, {
@@ -150,6 +163,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     trials: options.trials ?? null,
     candidatesTried: search.candidates.length + search.skipped,
     candidateSeconds: Object.fromEntries(search.candidates.map((c) => [String(c.id), Number(c.seconds.toFixed(3))])),
+    foldThreads,
   };
   const finish = (): number => Number(((Date.now() - startedAt) / 1000).toFixed(3));
   const run: RunRecord = options.out
