@@ -2,10 +2,10 @@ import type { FeatureColumn, FeatureTable, Task } from '../learn/types.js';
 import { buildCvData, type CvData } from './cv-data.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
-import type { LinearConfig } from './model-config.js';
+import { familyOf, type LinearConfig } from './model-config.js';
 import { AVAILABLE_MODEL_KINDS } from './model-factory.js';
 
-/** At most this many base models feed the stacker: the best, which are what it can improve on. */
+/** At most this many base models feed the stacker: the best of each family, then the best. */
 const MAX_STACK_INPUTS = 6;
 
 const EPS = 1e-6;
@@ -45,8 +45,9 @@ export interface StackResult {
 }
 
 /**
- * A regularised linear model over the best candidates' out-of-fold predictions, evaluated on the
- * same folds. It can reweight per class and recalibrate, which an average cannot.
+ * A regularised linear model over candidates' out-of-fold predictions (the best of each family,
+ * then the best), evaluated on the same folds. It can reweight per class and recalibrate, which an
+ * average cannot.
  */
 export function fitStack(
   candidates: readonly CandidateResult[],
@@ -61,7 +62,14 @@ export function fitStack(
   // predictions unbounded): as a stacker's input it would carry that onto new data
   const bounded = data.task !== 'regression' || metric.higherIsBetter;
   const bestLoss = ranked[0]?.score ?? Infinity;
-  const inputs = ranked.filter((c) => bounded || c.score <= MAX_LOSS_RATIO * bestLoss).slice(0, MAX_STACK_INPUTS);
+  const eligible = ranked.filter((c) => bounded || c.score <= MAX_LOSS_RATIO * bestLoss);
+  // the best of each family first, then the next best: a stacker learns from models that err
+  // differently, and a long search leaves the top of the board to near-copies of one booster
+  const firsts = new Map<string, CandidateResult>();
+  for (const c of eligible) if (!firsts.has(familyOf(c.config))) firsts.set(familyOf(c.config), c);
+  const chosen = new Set([...firsts.values()].slice(0, MAX_STACK_INPUTS));
+  for (const c of eligible) if (chosen.size < MAX_STACK_INPUTS) chosen.add(c);
+  const inputs = eligible.filter((c) => chosen.has(c));
   if (inputs.length < 2) return undefined;
   const table = stackFeatures(inputs.map((c) => c.oof), data.task, data.numClasses);
   const folds = data.folds.map((f) => ({ train: f.trainIndex, valid: f.validIndex }));

@@ -128,7 +128,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const averageScore = search.ensemble.score;
   const relativeGain = (score: number): number => ((metric.higherIsBetter ? 1 : -1) * (score - averageScore)) / Math.max(Math.abs(averageScore), 1e-12);
   const useStack = stack !== undefined && relativeGain(stack.stacker.score) > STACK_MIN_GAIN;
-  if (useStack) notes.push(`a linear stacker over the ${stack.inputs.length} best candidates beat their weighted average (${metric.name} ${stack.stacker.score.toPrecision(6)} vs ${averageScore.toPrecision(6)})`);
+  if (useStack) notes.push(`a linear stacker over ${stack.inputs.length} candidates (the best of each family, then the best) beat their weighted average (${metric.name} ${stack.stacker.score.toPrecision(6)} vs ${averageScore.toPrecision(6)})`);
 
   const weightOf = new Map(useStack ? [] : search.ensemble.members.map((m) => [search.candidates[m.candidate]!.id, m.weight]));
   const better = (a: number, b: number): number => (metric.higherIsBetter ? b - a : a - b);
