@@ -57,6 +57,16 @@ function estimateFoldSeconds(config: ModelConfig, history: readonly { config: Mo
   return ref.foldSeconds;
 }
 
+/** The best candidate of each model family, in the order the families first appear. */
+function bestOfEachFamily(candidates: readonly CandidateResult[], better: (a: number, b: number) => boolean): CandidateResult[] {
+  const best = new Map<string, CandidateResult>();
+  for (const c of candidates) {
+    const current = best.get(familyOf(c.config));
+    if (!current || better(c.score, current.score)) best.set(familyOf(c.config), c);
+  }
+  return [...best.values()];
+}
+
 /** Candidates whose models and out-of-fold predictions stay in memory for the ensemble. */
 const ENSEMBLE_POOL = 30;
 
@@ -69,12 +79,7 @@ const ENSEMBLE_POOL = 30;
 function releaseWeakest(candidates: CandidateResult[], better: (a: number, b: number) => boolean): void {
   const holding = candidates.filter((c) => c.models.length > 0);
   if (holding.length <= ENSEMBLE_POOL) return;
-  const bestOfFamily = new Map<string, CandidateResult>();
-  for (const c of holding) {
-    const current = bestOfFamily.get(familyOf(c.config));
-    if (!current || better(c.score, current.score)) bestOfFamily.set(familyOf(c.config), c);
-  }
-  const keep = new Set(bestOfFamily.values());
+  const keep = new Set(bestOfEachFamily(holding, better));
   let weakest: CandidateResult | undefined;
   for (const c of holding) if (!keep.has(c) && (!weakest || better(weakest.score, c.score))) weakest = c;
   if (weakest) candidates[candidates.indexOf(weakest)] = { ...weakest, models: [], oof: new Float64Array(0) };
@@ -120,13 +125,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     // mostly walk from the best candidate, sometimes from the best of another learnable family
     const learnable = candidates.filter((c) => c.config.kind !== 'prior');
     if (learnable.length === 0) return undefined;
-    const byFamily = new Map<string, CandidateResult>();
-    for (const c of learnable) {
-      const f = familyOf(c.config);
-      const current = byFamily.get(f);
-      if (!current || better(c.score, current.score)) byFamily.set(f, c);
-    }
-    const ranked = [...byFamily.values()].sort((a, b) => (better(a.score, b.score) ? -1 : better(b.score, a.score) ? 1 : 0));
+    const ranked = [...bestOfEachFamily(learnable, better)].sort((a, b) => (better(a.score, b.score) ? -1 : better(b.score, a.score) ? 1 : 0));
     const from = random() < 0.7 || ranked.length === 1 ? ranked[0]! : ranked[1 + Math.floor(random() * (ranked.length - 1))]!;
     return neighbourConfig(from.config, step, random);
   };
