@@ -1,5 +1,5 @@
-import type { Predictor } from '../learn/types.js';
-import { outputWidth, type CvData } from './cv-data.js';
+import type { Predictor, Task } from '../learn/types.js';
+import { outputWidth, type CvData, type FoldData } from './cv-data.js';
 import type { Metric } from './metric-types.js';
 import type { ModelConfig } from './model-config.js';
 import type { FoldWorkers } from './fold-workers.js';
@@ -45,69 +45,79 @@ export function evaluateCandidate(id: number, config: ModelConfig, data: CvData,
       for (let k = 0; k < width; k++) oof[row * width + k] = predictions[r * width + k]!;
     }
   };
-  for (let lane = 1; lane < lanes; lane++) {
-    options.workers!.post(lane, {
-      config,
-      folds: foldsOf(lane),
-      seed: options.seed,
-      expectedFoldSeconds: options.expectedFoldSeconds ?? 0,
-      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    });
-  }
+  const timing = {
+    seed: options.seed,
+    expectedFoldSeconds: options.expectedFoldSeconds ?? 0,
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+  };
+  for (let lane = 1; lane < lanes; lane++) options.workers!.post(lane, { config, folds: foldsOf(lane), ...timing });
   // this thread's folds; the workers' answers are always collected, even when this lane stops early
-  const mine = fitFolds(foldsOf(0), config, data, options, models, place);
-  let foldsDone = mine.foldsDone;
-  let stopped: CandidateOutcome | undefined = mine.stopped;
+  let foldsDone = 0;
+  let stopped = fitFoldsInOrder(foldsOf(0), data.folds, config, { task: data.task, numClasses: data.numClasses, ...timing }, (f, model, predictions) => {
+    models[f] = model;
+    place(f, predictions);
+    foldsDone++;
+  });
   for (let lane = 1; lane < lanes; lane++) {
     for (const outcome of options.workers!.collect(lane)) {
       if (outcome.status === 'done') {
         models[outcome.fold] = restoreModel(outcome.model);
         place(outcome.fold, outcome.predictions);
         foldsDone++;
-      } else if (outcome.status === 'failed') stopped = { status: 'failed', message: outcome.message, seconds: 0 };
-      else stopped ??= { status: 'out-of-time', seconds: 0, foldsDone: 0 };
+      } else if (outcome.status === 'failed' || stopped === undefined) stopped = outcome;
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  if (stopped !== undefined) return stopped.status === 'failed' ? { ...stopped, seconds } : { status: 'out-of-time', seconds, foldsDone };
+  if (stopped?.status === 'failed') return { status: 'failed', message: stopped.message, seconds };
+  if (stopped !== undefined) return { status: 'out-of-time', seconds, foldsDone };
   if (foldsDone < data.folds.length) return { status: 'failed', message: `${data.folds.length - foldsDone} folds came back from the worker threads without an answer`, seconds };
   const score = metric.score(data.y, oof, data.numClasses);
   return { status: 'done', result: { id, config, score, oof, models, seconds } };
 }
 
-/** Fits `folds` on this thread, in order, until one will not fit in time or fails. */
-function fitFolds(
+/** Why a lane stopped before its last fold. */
+export type FoldStop = { readonly status: 'out-of-time' } | { readonly status: 'failed'; readonly message: string };
+
+/** What fitting a fold needs besides the fold: the task, the seed (+ fold index), the clock. */
+export interface FoldFitContext {
+  readonly task: Task;
+  readonly numClasses: number;
+  readonly seed: number;
+  readonly deadline?: number;
+  /** a guess of one fold's seconds before any has run, to decide whether to start */
+  readonly expectedFoldSeconds: number;
+}
+
+/**
+ * Fits `folds` of a candidate in order on this thread — the calling thread's lane and each fold
+ * worker's — handing each model and its validation predictions to `done`; stops at the first fold
+ * that would end past the deadline or fails, and says why.
+ */
+export function fitFoldsInOrder(
   folds: readonly number[],
+  foldData: readonly FoldData[],
   config: ModelConfig,
-  data: CvData,
-  options: EvaluateOptions,
-  models: Predictor[],
-  place: (f: number, predictions: Float64Array) => void,
-): { foldsDone: number; stopped?: CandidateOutcome } {
-  const started = performance.now();
-  let slowestFold = options.expectedFoldSeconds ?? 0;
-  let foldsDone = 0;
+  context: FoldFitContext,
+  done: (fold: number, model: Predictor, predictions: Float64Array) => void,
+): FoldStop | undefined {
+  let slowestFold = context.expectedFoldSeconds;
   for (const f of folds) {
-    const fold = data.folds[f]!;
-    if (options.deadline !== undefined && Date.now() + slowestFold * 1000 > options.deadline) {
-      return { foldsDone, stopped: { status: 'out-of-time', seconds: (performance.now() - started) / 1000, foldsDone } };
-    }
+    const fold = foldData[f]!;
+    if (context.deadline !== undefined && Date.now() + slowestFold * 1000 > context.deadline) return { status: 'out-of-time' };
     const foldStarted = performance.now();
     let model: Predictor;
     try {
       model = fitModel(config, fold, {
-        task: data.task,
-        numClasses: data.numClasses,
-        seed: options.seed + f,
-        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+        task: context.task,
+        numClasses: context.numClasses,
+        seed: context.seed + f,
+        ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
       });
     } catch (error) {
-      return { foldsDone, stopped: { status: 'failed', message: error instanceof Error ? error.message : String(error), seconds: (performance.now() - started) / 1000 } };
+      return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
     }
-    place(f, model.predict(fold.valid));
-    models[f] = model;
-    foldsDone++;
+    done(f, model, model.predict(fold.valid));
     slowestFold = Math.max(slowestFold, (performance.now() - foldStarted) / 1000);
   }
-  return { foldsDone };
+  return undefined;
 }

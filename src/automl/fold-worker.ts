@@ -5,7 +5,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { setPredictionThreads } from '../learn/index.js';
 import type { FoldJob, FoldOutcome, FoldWorkerSetup } from './fold-workers.js';
-import { fitModel } from './model-factory.js';
+import { fitFoldsInOrder } from './evaluate-candidate.js';
 
 const setup = workerData as FoldWorkerSetup;
 const port: MessagePort = setup.port;
@@ -14,30 +14,14 @@ const control = new Int32Array(setup.control);
 setPredictionThreads(1);
 
 function runJob(job: FoldJob): void {
-  let slowest = job.expectedFoldSeconds;
-  for (const f of job.folds) {
-    const fold = setup.folds[f]!;
-    if (job.deadline !== undefined && Date.now() + slowest * 1000 > job.deadline) {
-      port.postMessage({ fold: f, status: 'out-of-time' } satisfies FoldOutcome);
-      return;
-    }
-    const started = performance.now();
-    try {
-      const model = fitModel(job.config, fold, {
-        task: setup.task,
-        numClasses: setup.numClasses,
-        seed: job.seed + f,
-        ...(job.deadline !== undefined ? { deadline: job.deadline } : {}),
-      });
-      const predictions = model.predict(fold.valid);
-      const seconds = (performance.now() - started) / 1000;
-      port.postMessage({ fold: f, status: 'done', model: model.toJSON(), predictions, seconds } satisfies FoldOutcome);
-      slowest = Math.max(slowest, seconds);
-    } catch (error) {
-      port.postMessage({ fold: f, status: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FoldOutcome);
-      return;
-    }
-  }
+  const stop = fitFoldsInOrder(job.folds, setup.folds, job.config, {
+    task: setup.task,
+    numClasses: setup.numClasses,
+    seed: job.seed,
+    expectedFoldSeconds: job.expectedFoldSeconds,
+    ...(job.deadline !== undefined ? { deadline: job.deadline } : {}),
+  }, (fold, model, predictions) => port.postMessage({ fold, status: 'done', model: model.toJSON(), predictions } satisfies FoldOutcome));
+  if (stop) port.postMessage(stop satisfies FoldOutcome);
 }
 
 port.on('message', (job: FoldJob) => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Task } from '../learn/types.js';
 import type { CvData, FoldData } from './cv-data.js';
+import type { FoldStop } from './evaluate-candidate.js';
 import type { ModelConfig } from './model-config.js';
 
 /** Folds are copied to each worker: above this many cells the memory is better spent otherwise. */
@@ -32,10 +33,10 @@ export interface FoldJob {
   readonly expectedFoldSeconds: number;
 }
 
+/** What a worker says of its folds: each one fitted, then why it stopped early, if it did. */
 export type FoldOutcome =
-  | { readonly fold: number; readonly status: 'done'; readonly model: { kind: string } & Record<string, unknown>; readonly predictions: Float64Array; readonly seconds: number }
-  | { readonly fold: number; readonly status: 'out-of-time' }
-  | { readonly fold: number; readonly status: 'failed'; readonly message: string };
+  | { readonly fold: number; readonly status: 'done'; readonly model: { kind: string } & Record<string, unknown>; readonly predictions: Float64Array }
+  | FoldStop;
 
 interface Lane {
   readonly worker: Worker;

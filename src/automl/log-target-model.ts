@@ -48,9 +48,8 @@ export class LogTargetModel implements Predictor {
   }
 
   predict(table: FeatureTable): Float64Array {
-    const range = this.range;
-    if (range === undefined) return this.inner.predict(table).map((v) => Math.expm1(v));
-    return this.inner.predict(table).map((v) => Math.expm1(Math.min(range[1], Math.max(range[0], v))));
+    const [lo, hi] = this.range ?? [-Infinity, Infinity];
+    return this.inner.predict(table).map((v) => Math.expm1(Math.min(hi, Math.max(lo, v))));
   }
 
   toJSON(): LogTargetModelJSON {

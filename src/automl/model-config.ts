@@ -61,3 +61,13 @@ function round(x: number): number {
 export function familyOf(config: ModelConfig): string {
   return config.kind === 'forest' ? (config.extraTrees ? 'extra-trees' : 'random-forest') : config.kind;
 }
+
+/** The best of each model family among `items`, in the order the families first appear. */
+export function bestOfEachFamily<T extends { readonly config: ModelConfig; readonly score: number }>(items: readonly T[], better: (a: number, b: number) => boolean): T[] {
+  const best = new Map<string, T>();
+  for (const item of items) {
+    const current = best.get(familyOf(item.config));
+    if (!current || better(item.score, current.score)) best.set(familyOf(item.config), item);
+  }
+  return [...best.values()];
+}

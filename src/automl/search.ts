@@ -4,7 +4,7 @@ import { selectEnsemble, type EnsembleSelection } from './ensemble-selection.js'
 import { evaluateCandidate, type CandidateOutcome, type CandidateResult } from './evaluate-candidate.js';
 import type { FoldWorkers } from './fold-workers.js';
 import type { Metric } from './metric-types.js';
-import { describeConfig, familyOf, type ModelConfig } from './model-config.js';
+import { bestOfEachFamily, describeConfig, familyOf, type ModelConfig } from './model-config.js';
 import { suitsLogTarget } from './log-target-model.js';
 import { AVAILABLE_MODEL_KINDS } from './model-factory.js';
 import { neighbourConfig } from './neighbour-config.js';
@@ -55,16 +55,6 @@ function estimateFoldSeconds(config: ModelConfig, history: readonly { config: Mo
     return ref.foldSeconds * (ref.config.learningRate / config.learningRate) * Math.sqrt(config.maxLeaves / ref.config.maxLeaves);
   }
   return ref.foldSeconds;
-}
-
-/** The best candidate of each model family, in the order the families first appear. */
-function bestOfEachFamily(candidates: readonly CandidateResult[], better: (a: number, b: number) => boolean): CandidateResult[] {
-  const best = new Map<string, CandidateResult>();
-  for (const c of candidates) {
-    const current = best.get(familyOf(c.config));
-    if (!current || better(c.score, current.score)) best.set(familyOf(c.config), c);
-  }
-  return [...best.values()];
 }
 
 /** Candidates whose models and out-of-fold predictions stay in memory for the ensemble. */

@@ -2,7 +2,7 @@ import type { FeatureColumn, FeatureTable, Task } from '../learn/types.js';
 import { buildCvData, type CvData } from './cv-data.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
-import { familyOf, type LinearConfig } from './model-config.js';
+import { bestOfEachFamily, type LinearConfig } from './model-config.js';
 import { AVAILABLE_MODEL_KINDS } from './model-factory.js';
 
 /** At most this many base models feed the stacker: the best of each family, then the best. */
@@ -65,9 +65,7 @@ export function fitStack(
   const eligible = ranked.filter((c) => bounded || c.score <= MAX_LOSS_RATIO * bestLoss);
   // the best of each family first, then the next best: a stacker learns from models that err
   // differently, and a long search leaves the top of the board to near-copies of one booster
-  const firsts = new Map<string, CandidateResult>();
-  for (const c of eligible) if (!firsts.has(familyOf(c.config))) firsts.set(familyOf(c.config), c);
-  const chosen = new Set([...firsts.values()].slice(0, MAX_STACK_INPUTS));
+  const chosen = new Set(bestOfEachFamily(eligible, (a, b) => (metric.higherIsBetter ? a > b : a < b)).slice(0, MAX_STACK_INPUTS));
   for (const c of eligible) if (chosen.size < MAX_STACK_INPUTS) chosen.add(c);
   const inputs = eligible.filter((c) => chosen.has(c));
   if (inputs.length < 2) return undefined;

@@ -104,11 +104,8 @@ export class TreeGrower {
   #acquireFor(features: Int32Array): Float64Array {
     if (this.#builder.acquire !== undefined) return this.#builder.acquire();
     const h = this.#pool.pop() ?? new Float64Array(this.#data.totalBins * this.#stride);
-    const slots = 1 << this.#data.slotShift;
-    for (let j = 0; j < features.length; j++) {
-      const off = this.#data.binOffset[features[j]!]! * this.#stride;
-      h.fill(0, off, off + slots * this.#stride);
-    }
+    const spans = this.#spans;
+    for (let j = 0; j < features.length; j++) h.fill(0, spans[2 * features[j]!]!, spans[2 * features[j]! + 1]!);
     return h;
   }
 

@@ -1,5 +1,5 @@
 import type { TreeArrays } from '../types.js';
-import { predictionThreads, runOnPredictionWorkers } from './prediction-workers.js';
+import { predictionThreads, runOnPredictionWorkers, type PredictionJob } from './prediction-workers.js';
 
 const DEFAULT_LEFT = 1 << 30;
 const CATEGORICAL = 1 << 29;
@@ -75,53 +75,38 @@ export class PackedTrees {
    * order, so the result is bit-identical for any thread count.
    */
   accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads()): void {
-    const nf = columns.length;
+    const model = { value: this.value, meta: this.meta, roots: this.roots, outputOf: this.outputOf, catOffset: this.catOffset, catBits: this.catBits };
     if (threads <= 1 || rows < 2 * threads || rows * this.roots.length < MIN_PARALLEL_VISITS) {
-      const x = new Float64Array(nf * rows);
-      columns.forEach((c, f) => x.set(c.subarray(0, rows), f * rows));
-      accumulatePacked(this.value, this.meta, this.roots, this.outputOf, this.catOffset, this.catBits, x, rows, nf, 0, rows, outputs, out);
+      accumulatePacked({ ...model, columns, outputs, out }, 0, rows);
       return;
     }
-    const x = new Float64Array(new SharedArrayBuffer(Math.max(8, nf * rows * 8)), 0, nf * rows);
-    columns.forEach((c, f) => x.set(c.subarray(0, rows), f * rows));
-    const sharedOut = new Float64Array(new SharedArrayBuffer(Math.max(8, out.length * 8)), 0, out.length);
-    sharedOut.set(out);
-    runOnPredictionWorkers(
-      { value: this.value, meta: this.meta, roots: this.roots, outputOf: this.outputOf, catOffset: this.catOffset, catBits: this.catBits, x, rows, nf, outputs, out: sharedOut },
-      threads,
-      (begin, end) => accumulatePacked(this.value, this.meta, this.roots, this.outputOf, this.catOffset, this.catBits, x, rows, nf, begin, end, outputs, sharedOut),
-    );
-    out.set(sharedOut);
+    // workers read the input and write the output in shared memory
+    const shared = (values: Float64Array): Float64Array => {
+      const copy = new Float64Array(new SharedArrayBuffer(Math.max(8, values.length * 8)), 0, values.length);
+      copy.set(values);
+      return copy;
+    };
+    const job: PredictionJob = { ...model, columns: columns.map((c) => shared(c.subarray(0, rows))), outputs, out: shared(out) };
+    runOnPredictionWorkers(job, rows, threads);
+    out.set(job.out);
   }
 }
 
 /**
- * The prediction loop over rows [begin, end) of `x` (column-major: feature f of row r at
- * x[f * rows + r]): blocks of rows are laid out row-major, then every tree walks the block.
- * Self-contained (no outside names, constants inlined): worker threads run its source text.
+ * The prediction loop over rows [begin, end) of a job: blocks of rows are laid out row-major, then
+ * every tree walks the block. Self-contained (no outside names, constants inlined): worker threads
+ * run its source text.
  */
-export function accumulatePacked(
-  value: Float64Array,
-  meta: Int32Array,
-  roots: Int32Array,
-  outputOf: Int32Array,
-  catOffset: Int32Array,
-  catBits: Int32Array,
-  x: Float64Array,
-  rows: number,
-  nf: number,
-  begin: number,
-  end: number,
-  outputs: number,
-  out: Float64Array,
-): void {
+export function accumulatePacked(job: PredictionJob, begin: number, end: number): void {
+  const { value, meta, roots, outputOf, catOffset, catBits, columns, outputs, out } = job;
+  const nf = columns.length;
   const BLOCK = 256;
   const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - begin)) * nf);
   for (let start = begin; start < end; start += BLOCK) {
     const count = Math.min(BLOCK, end - start);
     for (let f = 0; f < nf; f++) {
-      const at = f * rows + start;
-      for (let r = 0; r < count; r++) block[r * nf + f] = x[at + r]!;
+      const column = columns[f]!;
+      for (let r = 0; r < count; r++) block[r * nf + f] = column[start + r]!;
     }
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t]!;

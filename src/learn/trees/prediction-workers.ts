@@ -5,7 +5,7 @@ import { accumulatePacked } from './packed-trees.js';
 /** A worker silent this long is taken as lost (a bug, or a machine starved of CPU). */
 const WORKER_TIMEOUT_MS = 120_000;
 
-/** What a prediction job shares with the workers: the packed model, the input and the output, all in shared memory. */
+/** A prediction job: the packed model (shared memory), the input columns and the output. */
 export interface PredictionJob {
   readonly value: Float64Array;
   readonly meta: Int32Array;
@@ -13,11 +13,9 @@ export interface PredictionJob {
   readonly outputOf: Int32Array;
   readonly catOffset: Int32Array;
   readonly catBits: Int32Array;
-  /** column-major rows × nf */
-  readonly x: Float64Array;
-  readonly rows: number;
-  readonly nf: number;
+  readonly columns: readonly Float64Array[];
   readonly outputs: number;
+  /** row-major rows × outputs, added to */
   readonly out: Float64Array;
 }
 
@@ -26,10 +24,9 @@ const workerSource = (): string => `
 const { parentPort } = require('node:worker_threads');
 const accumulatePacked = ${accumulatePacked.toString()};
 parentPort.on('message', (m) => {
-  const j = m.job;
   const ctl = new Int32Array(m.control);
   try {
-    accumulatePacked(j.value, j.meta, j.roots, j.outputOf, j.catOffset, j.catBits, j.x, j.rows, j.nf, m.begin, m.end, j.outputs, j.out);
+    accumulatePacked(m.job, m.begin, m.end);
     Atomics.store(ctl, 0, 1);
   } catch (e) {
     Atomics.store(ctl, 0, 2);
@@ -68,19 +65,20 @@ function workers(count: number): Worker[] {
 }
 
 /**
- * Runs a prediction job split by rows: the calling thread predicts the first share with `local`,
- * `threads − 1` pooled workers the others; returns when all are done. The calling thread stays
- * synchronous (it waits on Atomics), so `predict` keeps its plain signature.
+ * Runs a prediction job over `rows` rows split between the calling thread (the first share) and
+ * `threads − 1` pooled workers; returns when all are done. The job's arrays must be in shared
+ * memory. The calling thread stays synchronous (it waits on Atomics), so `predict` keeps its
+ * plain signature.
  */
-export function runOnPredictionWorkers(job: PredictionJob, threads: number, local: (begin: number, end: number) => void): void {
+export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads: number): void {
   const helpers = workers(threads - 1);
-  const cut = (p: number): number => Math.round((job.rows * p) / threads);
+  const cut = (p: number): number => Math.round((rows * p) / threads);
   const controls = helpers.map((worker, i) => {
     const control = new Int32Array(new SharedArrayBuffer(4));
     worker.postMessage({ job, control: control.buffer, begin: cut(i + 1), end: cut(i + 2) });
     return control;
   });
-  local(0, cut(1));
+  accumulatePacked(job, 0, cut(1));
   for (const control of controls) {
     const started = Date.now();
     while (Atomics.load(control, 0) === 0) {

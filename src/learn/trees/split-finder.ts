@@ -91,8 +91,8 @@ export function findBestSplit(
       finder.categorical(hist, f, off, nb);
       continue;
     }
-    const present = sparse ? presentBins(data.columns[f]!, node.rows, node.begin, node.end, nb) : null;
-    const count = present === null ? nb : presentCount;
+    const count = sparse ? presentBins(data.columns[f]!, node.rows, node.begin, node.end, nb) : nb;
+    const present = sparse ? PRESENT : null;
     if (channels === 1 && rng === null) finder.numeric1(hist, f, off, nb, present, count);
     else finder.numeric(hist, f, off, nb, rng, present, count);
   }
@@ -112,14 +112,14 @@ export interface NodeRows {
 const SPARSE_MAX_ROWS = 96;
 
 const presentWords = new Int32Array(8);
-const presentList = new Int32Array(256);
-let presentCount = 0;
+/** scratch for `presentBins` (one thread; read before the next call) */
+const PRESENT = new Int32Array(256);
 
 /**
- * The bins (missing excluded) that rows[begin..end) fall in, and bin 0, ascending, in a shared
- * buffer whose length is left in `presentCount`: a 256-bit set, then its bits in order.
+ * Writes the bins (missing excluded) that rows[begin..end) fall in, and bin 0, ascending, to
+ * `PRESENT` and returns how many: a 256-bit set, then its bits in order.
  */
-function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: number, nb: number): Int32Array {
+function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: number, nb: number): number {
   presentWords.fill(0);
   // bin 0 always: the full scan evaluates threshold 0 even when empty (missing values alone on one side)
   presentWords[0] = 1;
@@ -133,12 +133,11 @@ function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: 
     while (bits !== 0) {
       const low = bits & -bits;
       const b = (w << 5) + 31 - Math.clz32(low);
-      if (b < nb) presentList[n++] = b;
+      if (b < nb) PRESENT[n++] = b;
       bits ^= low;
     }
   }
-  presentCount = n;
-  return presentList;
+  return n;
 }
 
 class SplitScan {
