@@ -239,7 +239,7 @@ export function trainGbdt(
   if (!isBinnedDataset(train) && train.rows <= 0) throw new InputError('the training table has no rows', 'pass at least one row');
   const binned = isBinnedDataset(train) ? train : binTable(train, { maxBins: p.maxBins });
   const n = binned.rows;
-  checkLabels(p.objective, y, n, p.numClasses);
+  const numClasses = checkLabels(p.objective, y, n, p.numClasses);
   const w = options.weights;
   if (w !== undefined) {
     if (w.length !== n) throw new InputError(`the weights have ${w.length} values for ${n} rows`, 'pass one weight per row');
@@ -251,11 +251,23 @@ export function trainGbdt(
   const threads = Math.max(1, Math.floor(p.threads ?? 1));
   // workers pay off only on big data: below ~1M cells their start-up costs more than they save
   const useThreads = threads > 1 && n * data.numFeatures >= PARALLEL_MIN_CELLS;
-  const gh = new Float64Array(2 * n);
+  const doubles = (count: number): Float64Array => new Float64Array(useThreads ? new SharedArrayBuffer(count * 8) : new ArrayBuffer(count * 8));
+  const gh = doubles(2 * n);
+  const scores = doubles(outputsPerRound(p.objective, numClasses) * n);
+  const logSumExp = p.objective === 'multiclass' ? doubles(n) : null;
   const layout = new RowLayout(data, gh, useThreads);
-  const parallel = useThreads ? new ParallelHistogram(data, layout, threads, p.maxLeaves + 2) : null;
+  let parallel: ParallelHistogram | null = null;
+  if (useThreads) {
+    const shared = (values: Float64Array): Float64Array => {
+      const copy = doubles(values.length);
+      copy.set(values);
+      return copy;
+    };
+    const gradients = { objective: p.objective, y: shared(y), w: w === undefined ? null : shared(w), logSumExp, numClasses, huberDelta: p.huberDelta ?? 1 };
+    parallel = new ParallelHistogram(data, layout, { threads, maxHistograms: p.maxLeaves + 2, maxLeaves: p.maxLeaves, scores, gradients });
+  }
   try {
-    return boost(p, binned, data, y, w, options, gh, parallel ?? layoutHistogram(data, layout));
+    return boost(p, binned, data, y, w, options, { gh, scores, logSumExp }, parallel ?? layoutHistogram(data, layout), parallel);
   } finally {
     parallel?.close();
   }
@@ -271,8 +283,9 @@ function boost(
   y: Float64Array,
   w: Float64Array | undefined,
   options: GbdtTrainOptions,
-  gh: Float64Array,
+  state: { gh: Float64Array; scores: Float64Array; logSumExp: Float64Array | null },
   builder: HistogramBuilder,
+  parallel: ParallelHistogram | null,
 ): GbdtModel {
   const n = binned.rows;
   const numClasses = checkLabels(p.objective, y, n, p.numClasses);
@@ -296,10 +309,9 @@ function boost(
     featuresPerNode: 0,
   };
   const grower = new TreeGrower(data, builder, growParams);
+  const { gh, scores, logSumExp } = state;
   const baseScore = initialScores(p.objective, y, w, numClasses);
-  const scores = new Float64Array(outputs * n);
   for (let k = 0; k < outputs; k++) scores.fill(baseScore[k]!, k * n, (k + 1) * n);
-  const logSumExp = p.objective === 'multiclass' ? new Float64Array(n) : null;
 
   let valid: { codes: Uint8Array; y: Float64Array; rows: number; scores: Float64Array } | null = null;
   if (options.valid !== undefined) {
@@ -337,7 +349,8 @@ function boost(
     const roundTrees: TreeArrays[] = [];
     let anySplit = false;
     for (let k = 0; k < outputs; k++) {
-      computeGradients(p.objective, y, w, scores, k, numClasses, logSumExp, huberDelta, gh);
+      if (parallel !== null) parallel.gradients(k);
+      else computeGradients(p.objective, y, w, scores, k, numClasses, logSumExp, huberDelta, gh);
       const features = featureCount < data.numFeatures ? sampleSubset(rng, allFeatures, featureCount) : allFeatures;
       const grown = grower.grow(sample, features, rng);
       const leafValue = new Map<number, number>();
@@ -354,9 +367,12 @@ function boost(
       if (grown.numNodes > 1) anySplit = true;
       roundTrees.push(tree);
       const off = k * n;
-      for (let l = 0; l < grown.leafNode.length; l++) {
-        const v = tree.value[grown.leafNode[l]!]!;
-        for (let i = grown.leafBegin[l]!; i < grown.leafEnd[l]!; i++) scores[off + grown.rows[i]!]! += v;
+      if (parallel !== null) parallel.addLeafValues(off, grown, Float64Array.from(grown.leafNode, (node) => tree.value[node]!), sample.length);
+      else {
+        for (let l = 0; l < grown.leafNode.length; l++) {
+          const v = tree.value[grown.leafNode[l]!]!;
+          for (let i = grown.leafBegin[l]!; i < grown.leafEnd[l]!; i++) scores[off + grown.rows[i]!]! += v;
+        }
       }
       if (sample !== allRows) {
         for (let r = 0; r < n; r++) {

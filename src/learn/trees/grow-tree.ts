@@ -74,7 +74,8 @@ export class TreeGrower {
     this.#builder = builder;
     this.#params = { ...params, minDataInLeaf: Math.max(1, params.minDataInLeaf) };
     this.#stride = builder.channels + (builder.hasCount ? 2 : 1);
-    this.#order = new Uint32Array(data.rows);
+    // with a row layout, the order lives beside it (in shared memory when threads move rows)
+    this.#order = builder.layout?.order ?? new Uint32Array(data.rows);
     this.#scratch = new Uint32Array(data.rows);
     this.#spans = new Int32Array(2 * data.numFeatures);
     for (let f = 0; f < data.numFeatures; f++) {

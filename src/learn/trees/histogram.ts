@@ -1,5 +1,5 @@
 import type { BinnedDataset } from './binning.js';
-import { layoutHistogramKernel, type RowLayout } from './row-layout.js';
+import { buildLayoutHistogram, type RowLayout } from './row-layout.js';
 
 /**
  * The binned training data as the tree grower sees it. A histogram holds, for every bin of every
@@ -65,8 +65,7 @@ export function layoutHistogram(data: GrowData, layout: RowLayout): HistogramBui
     hasCount: false,
     layout,
     build(hist, _rows, begin, end, features) {
-      const identity = features.length === data.numFeatures ? 1 : 0;
-      layoutHistogramKernel(layout.codes, layout.stride, data.slotShift, layout.gh, begin, end, features, 0, features.length, identity, hist);
+      buildLayoutHistogram(layout, data.slotShift, begin, end, features, hist);
     },
   };
 }

@@ -3,7 +3,7 @@ import { InputError } from '../../common/errors.js';
 export type GbdtObjective = 'binary' | 'multiclass' | 'regression' | 'l1' | 'huber' | 'poisson';
 
 /** LightGBM's safety margin on the Poisson hessian, which keeps early leaf values from exploding. */
-const POISSON_MAX_DELTA = 0.7;
+export const POISSON_MAX_DELTA = 0.7;
 
 export function outputsPerRound(objective: GbdtObjective, numClasses: number): number {
   return objective === 'multiclass' ? numClasses : 1;
@@ -76,11 +76,32 @@ export function computeGradients(
   huberDelta: number,
   gh: Float64Array,
 ): void {
+  gradientKernel(objective, y, w ?? null, scores, k, numClasses, logSumExp, huberDelta, POISSON_MAX_DELTA, gh, 0, y.length);
+}
+
+/**
+ * `computeGradients` for rows begin..end. Self-contained: training worker threads run its source
+ * text.
+ */
+export function gradientKernel(
+  objective: GbdtObjective,
+  y: Float64Array,
+  w: Float64Array | null,
+  scores: Float64Array,
+  k: number,
+  numClasses: number,
+  logSumExp: Float64Array | null,
+  huberDelta: number,
+  poissonMaxDelta: number,
+  gh: Float64Array,
+  begin: number,
+  end: number,
+): void {
   const n = y.length;
   const off = k * n;
   switch (objective) {
     case 'binary':
-      for (let i = 0; i < n; i++) {
+      for (let i = begin; i < end; i++) {
         const p = 1 / (1 + Math.exp(-scores[i]!));
         gh[2 * i] = p - y[i]!;
         gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
@@ -88,7 +109,7 @@ export function computeGradients(
       break;
     case 'multiclass': {
       const factor = numClasses / (numClasses - 1);
-      for (let i = 0; i < n; i++) {
+      for (let i = begin; i < end; i++) {
         const p = Math.exp(scores[off + i]! - logSumExp![i]!);
         gh[2 * i] = p - (y[i] === k ? 1 : 0);
         gh[2 * i + 1] = Math.max(factor * p * (1 - p), 1e-16);
@@ -96,35 +117,35 @@ export function computeGradients(
       break;
     }
     case 'regression':
-      for (let i = 0; i < n; i++) {
+      for (let i = begin; i < end; i++) {
         gh[2 * i] = scores[i]! - y[i]!;
         gh[2 * i + 1] = 1;
       }
       break;
     case 'l1':
-      for (let i = 0; i < n; i++) {
+      for (let i = begin; i < end; i++) {
         const r = scores[i]! - y[i]!;
         gh[2 * i] = r > 0 ? 1 : r < 0 ? -1 : 0;
         gh[2 * i + 1] = 1;
       }
       break;
     case 'huber':
-      for (let i = 0; i < n; i++) {
+      for (let i = begin; i < end; i++) {
         const r = scores[i]! - y[i]!;
         gh[2 * i] = Math.abs(r) <= huberDelta ? r : r > 0 ? huberDelta : -huberDelta;
         gh[2 * i + 1] = 1;
       }
       break;
     case 'poisson':
-      for (let i = 0; i < n; i++) {
+      for (let i = begin; i < end; i++) {
         const s = scores[i]!;
         gh[2 * i] = Math.exp(s) - y[i]!;
-        gh[2 * i + 1] = Math.exp(s + POISSON_MAX_DELTA);
+        gh[2 * i + 1] = Math.exp(s + poissonMaxDelta);
       }
       break;
   }
-  if (w !== undefined) {
-    for (let i = 0; i < n; i++) {
+  if (w !== null) {
+    for (let i = begin; i < end; i++) {
       gh[2 * i]! *= w[i]!;
       gh[2 * i + 1]! *= w[i]!;
     }

@@ -1,81 +1,203 @@
 import { Worker } from 'node:worker_threads';
 import type { GrowData, HistogramBuilder } from './histogram.js';
-import { layoutHistogramKernel, type RowLayout } from './row-layout.js';
+import { gradientKernel, POISSON_MAX_DELTA, type GbdtObjective } from './objectives.js';
+import { addLeafValuesKernel, buildLayoutHistogram, gatherKernel, layoutHistogramKernel, partitionKernel, swapRowsKernel, type ParallelRowWork, type RowLayout } from './row-layout.js';
 
 /** Below this many row × feature cells a node's histogram is built on the calling thread alone. */
 const MIN_PARALLEL_CELLS = 64 * 1024;
 
+/** Below this many rows a node is partitioned (and gradients gathered) on the calling thread alone. */
+const MIN_PARALLEL_ROWS = 16 * 1024;
+
 /** A worker silent this long is taken as lost (a bug, or a machine starved of CPU). */
 const WORKER_TIMEOUT_MS = 120_000;
 
-/** Control words shared with each worker. */
+/**
+ * Microseconds a thread polls before it sleeps: the passes come back to back, and waking a thread
+ * that slept (on a virtual machine, an idle virtual CPU) costs more than a short poll.
+ */
+const SPIN_US = 200;
+
+/** Control words shared with each worker: a sequence number, its echo, the operation, its result and arguments. */
 const SEQ = 0;
 const DONE = 1;
-const SLOT = 2;
-const BEGIN = 3;
-const END = 4;
-const F_BEGIN = 5;
-const F_END = 6;
-const IDENTITY = 7;
-const CONTROL_WORDS = 8;
+const OP = 2;
+const RESULT = 3;
+const ARG = 4;
+const CONTROL_WORDS = 12;
+
+const OP_HISTOGRAM = 0;
+const OP_PARTITION = 1;
+const OP_SWAP = 2;
+const OP_GATHER = 3;
+const OP_LEAF_VALUES = 4;
+const OP_GRADIENTS = 5;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const kernel = ${layoutHistogramKernel.toString()};
-const { codes, stride, shift, gh, features, arena, slotDoubles, control } = workerData;
-const codesView = new Uint8Array(codes);
-const ghView = new Float64Array(gh);
-const featuresView = new Int32Array(features);
-const ctl = new Int32Array(control);
+const histogramKernel = ${layoutHistogramKernel.toString()};
+const partitionKernel = ${partitionKernel.toString()};
+const swapRowsKernel = ${swapRowsKernel.toString()};
+const gatherKernel = ${gatherKernel.toString()};
+const addLeafValuesKernel = ${addLeafValuesKernel.toString()};
+const gradientKernel = ${gradientKernel.toString()};
+const w = workerData;
+const codes = new Uint8Array(w.codes);
+const codes32 = new Uint32Array(w.codes);
+const gh = new Float64Array(w.gh);
+const sourceGh = new Float64Array(w.sourceGh);
+const order = new Uint32Array(w.order);
+const features = new Int32Array(w.features);
+const goesLeft = new Uint8Array(w.goesLeft);
+const scores = new Float64Array(w.scores);
+const leafBegin = new Int32Array(w.leafBegin);
+const leafEnd = new Int32Array(w.leafEnd);
+const leafValue = new Float64Array(w.leafValue);
+const g = w.gradients;
+const y = new Float64Array(g.y);
+const weights = g.w === null ? null : new Float64Array(g.w);
+const logSumExp = g.logSumExp === null ? null : new Float64Array(g.logSumExp);
+const fullKernel = w.fullKernelSource === null ? null : new Function('codes32', 'gh', 'begin', 'end', 'hist', w.fullKernelSource);
+const ctl = new Int32Array(w.control);
+const a = (i) => ctl[${ARG} + i];
 let seen = 0;
 for (;;) {
+  const until = performance.now() + ${SPIN_US / 1000};
+  while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < until) {}
   Atomics.wait(ctl, ${SEQ}, seen);
   seen = Atomics.load(ctl, ${SEQ});
   if (seen < 0) break;
-  const hist = new Float64Array(arena, ctl[${SLOT}] * slotDoubles * 8, slotDoubles);
-  kernel(codesView, stride, shift, ghView, ctl[${BEGIN}], ctl[${END}], featuresView, ctl[${F_BEGIN}], ctl[${F_END}], ctl[${IDENTITY}], hist);
+  const op = ctl[${OP}];
+  if (op === ${OP_HISTOGRAM}) {
+    const hist = new Float64Array(w.arena, a(0) * w.slotDoubles * 8, w.slotDoubles);
+    hist.fill(0);
+    if (a(4) === 1 && fullKernel !== null) fullKernel(codes32, gh, a(1), a(2), hist);
+    else histogramKernel(codes, w.stride, w.shift, gh, a(1), a(2), features, 0, a(3), a(4), hist);
+  } else if (op === ${OP_PARTITION}) {
+    ctl[${RESULT}] = partitionKernel(codes, codes32, w.stride, gh, order, a(0), a(1), a(2), goesLeft);
+  } else if (op === ${OP_SWAP}) {
+    swapRowsKernel(codes32, w.stride >> 2, gh, order, a(0), a(1), a(2));
+  } else if (op === ${OP_GATHER}) {
+    gatherKernel(order, sourceGh, gh, a(0), a(1));
+  } else if (op === ${OP_LEAF_VALUES}) {
+    addLeafValuesKernel(order, scores, a(0), leafBegin, leafEnd, leafValue, a(1), a(2), a(3));
+  } else if (op === ${OP_GRADIENTS}) {
+    gradientKernel(g.objective, y, weights, scores, a(0), g.numClasses, logSumExp, g.huberDelta, g.poissonMaxDelta, sourceGh, a(1), a(2));
+  }
   Atomics.store(ctl, ${DONE}, seen);
   Atomics.notify(ctl, ${DONE});
 }
 `;
 
+/** What gradients are computed from; every array in shared memory. */
+export interface GradientInputs {
+  readonly objective: GbdtObjective;
+  readonly y: Float64Array;
+  readonly w: Float64Array | null;
+  readonly logSumExp: Float64Array | null;
+  readonly numClasses: number;
+  readonly huberDelta: number;
+}
+
+export interface ParallelOptions {
+  readonly threads: number;
+  /** histograms the grower may hold at once */
+  readonly maxHistograms: number;
+  /** most leaves of a tree */
+  readonly maxLeaves: number;
+  /** the scores `addLeafValues` adds to (shared memory) */
+  readonly scores: Float64Array;
+  readonly gradients: GradientInputs;
+}
+
+/** The leaves of a grown tree by position range, with one value each. */
+export interface LeafRanges {
+  readonly leafBegin: Int32Array;
+  readonly leafEnd: Int32Array;
+}
+
 /**
- * Histogram building for boosting shared with worker threads over SharedArrayBuffers. Each node's
- * features are split between the calling thread and the workers (no reduction needed); hand-off is
- * by Atomics on a control array, so the calling thread stays synchronous. The row layout and the
- * histogram arena live in shared memory.
+ * Boosting's passes over the rows shared with worker threads over SharedArrayBuffers: the rows of
+ * every big node are cut into one contiguous part per thread, and each thread builds the histogram
+ * of its part (the workers into their own slots, added in afterwards), partitions its part (the
+ * parts are then joined by swapping the smaller misplaced block), gathers its gradients and adds
+ * the tree's leaf values to its rows' scores. A thread mostly reads rows it just moved, so they are
+ * in its own cache. Hand-off is by Atomics on a control array, so the calling thread stays
+ * synchronous. Results are deterministic for a given thread count; the order of the sums, and so
+ * their last bits, depends on it.
  */
-export class ParallelHistogram implements HistogramBuilder {
+export class ParallelHistogram implements HistogramBuilder, ParallelRowWork {
   readonly channels = 1;
   readonly hasCount = false;
   readonly layout: RowLayout;
   readonly #data: GrowData;
   readonly #features: Int32Array;
+  readonly #goesLeft: Uint8Array;
+  readonly #scores: Float64Array;
+  readonly #gradients: GradientInputs;
+  readonly #leafBegin: Int32Array;
+  readonly #leafEnd: Int32Array;
+  readonly #leafValue: Float64Array;
   readonly #arena: SharedArrayBuffer;
   readonly #slotDoubles: number;
+  /** histogram slots of the pool; the workers' own slots come after them */
+  readonly #poolSlots: number;
   readonly #free: number[] = [];
-  readonly #workers: { worker: Worker; control: Int32Array; seq: number }[] = [];
+  readonly #workers: { worker: Worker; control: Int32Array; seq: number; slot: Float64Array }[] = [];
 
-  /** `layout` must have been made with `shared` = true */
-  constructor(data: GrowData, layout: RowLayout, threads: number, maxHistograms: number) {
+  /** `layout` must have been made with `shared` = true. */
+  constructor(data: GrowData, layout: RowLayout, options: ParallelOptions) {
+    const { threads, maxHistograms, maxLeaves, scores, gradients } = options;
+    this.#gradients = gradients;
     this.#data = data;
     this.layout = layout;
-    const features = new SharedArrayBuffer(data.numFeatures * 4);
+    const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
+    const features = shared(data.numFeatures * 4);
     this.#features = new Int32Array(features);
+    const goesLeft = shared(256);
+    this.#goesLeft = new Uint8Array(goesLeft);
+    this.#scores = scores;
+    const leafBegin = shared(maxLeaves * 4);
+    const leafEnd = shared(maxLeaves * 4);
+    const leafValue = shared(maxLeaves * 8);
+    this.#leafBegin = new Int32Array(leafBegin);
+    this.#leafEnd = new Int32Array(leafEnd);
+    this.#leafValue = new Float64Array(leafValue);
     this.#slotDoubles = data.totalBins * 2;
-    this.#arena = new SharedArrayBuffer(maxHistograms * this.#slotDoubles * 8);
+    this.#poolSlots = maxHistograms;
+    this.#arena = new SharedArrayBuffer((maxHistograms + threads - 1) * this.#slotDoubles * 8);
     for (let s = maxHistograms - 1; s >= 0; s--) this.#free.push(s);
     for (let t = 1; t < threads; t++) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const slot = maxHistograms + t - 1;
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         // plain JavaScript: no loaders (e.g. tsx) in the worker, nothing it could wait on
         execArgv: [],
-        workerData: { codes: layout.codes.buffer, stride: layout.stride, shift: data.slotShift, gh: layout.gh.buffer, features, arena: this.#arena, slotDoubles: this.#slotDoubles, control },
+        workerData: {
+          codes: layout.codes.buffer,
+          stride: layout.stride,
+          fullKernelSource: layout.fullKernelSource,
+          shift: data.slotShift,
+          gh: layout.gh.buffer,
+          sourceGh: layout.sourceGh.buffer,
+          order: layout.order.buffer,
+          features,
+          goesLeft,
+          scores: scores.buffer,
+          gradients: { ...gradients, y: gradients.y.buffer, w: gradients.w?.buffer ?? null, logSumExp: gradients.logSumExp?.buffer ?? null, poissonMaxDelta: POISSON_MAX_DELTA },
+          leafBegin,
+          leafEnd,
+          leafValue,
+          arena: this.#arena,
+          slotDoubles: this.#slotDoubles,
+          control,
+        },
       });
       worker.unref();
-      this.#workers.push({ worker, control: new Int32Array(control), seq: 0 });
+      this.#workers.push({ worker, control: new Int32Array(control), seq: 0, slot: new Float64Array(this.#arena, slot * this.#slotDoubles * 8, this.#slotDoubles) });
     }
+    layout.parallel = this;
   }
 
   /** A zeroed histogram from the shared arena (or plain memory when the arena is used up). */
@@ -88,7 +210,10 @@ export class ParallelHistogram implements HistogramBuilder {
   }
 
   release(hist: Float64Array): void {
-    if (hist.buffer === this.#arena) this.#free.push(hist.byteOffset / (this.#slotDoubles * 8));
+    if (hist.buffer === this.#arena) {
+      const slot = hist.byteOffset / (this.#slotDoubles * 8);
+      if (slot < this.#poolSlots) this.#free.push(slot);
+    }
   }
 
   build(hist: Float64Array, _rows: Uint32Array, begin: number, end: number, features: Int32Array): void {
@@ -97,33 +222,123 @@ export class ParallelHistogram implements HistogramBuilder {
     const nf = features.length;
     const identity = nf === data.numFeatures ? 1 : 0;
     if (hist.buffer !== this.#arena || this.#workers.length === 0 || (end - begin) * nf < MIN_PARALLEL_CELLS) {
-      layoutHistogramKernel(layout.codes, layout.stride, data.slotShift, layout.gh, begin, end, features, 0, nf, identity, hist);
+      buildLayoutHistogram(layout, data.slotShift, begin, end, features, hist);
       return;
     }
     this.#features.set(features);
-    const parts = this.#workers.length + 1;
-    const slot = hist.byteOffset / (this.#slotDoubles * 8);
-    const cut = (p: number): number => Math.round((nf * p) / parts);
-    this.#workers.forEach((w, i) => {
-      const c = w.control;
-      c[SLOT] = slot;
-      c[BEGIN] = begin;
-      c[END] = end;
-      c[F_BEGIN] = cut(i + 1);
-      c[F_END] = cut(i + 2);
-      c[IDENTITY] = identity;
-      w.seq++;
-      Atomics.store(c, SEQ, w.seq);
-      Atomics.notify(c, SEQ);
-    });
-    layoutHistogramKernel(layout.codes, layout.stride, data.slotShift, layout.gh, begin, end, this.#features, 0, cut(1), identity, hist);
+    const cut = this.#cutter(begin, end);
+    this.#workers.forEach((w, i) => this.#start(w, OP_HISTOGRAM, [this.#poolSlots + i, cut(i + 1), cut(i + 2), nf, identity]));
+    buildLayoutHistogram(layout, data.slotShift, begin, cut(1), features, hist);
+    const shift = data.slotShift;
     for (const w of this.#workers) {
-      const started = Date.now();
-      while (Atomics.load(w.control, DONE) !== w.seq) {
-        Atomics.wait(w.control, DONE, Atomics.load(w.control, DONE), 1000);
-        if (Atomics.load(w.control, DONE) !== w.seq && Date.now() - started > WORKER_TIMEOUT_MS) {
-          throw new Error(`a histogram worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; train with threads: 1`);
-        }
+      this.#join(w);
+      const part = w.slot;
+      for (let j = 0; j < nf; j++) {
+        const f = features[j]!;
+        for (let i = (f << shift) * 2, to = ((f << shift) + data.numBins[f]! + 1) * 2; i < to; i++) hist[i]! += part[i]!;
+      }
+    }
+  }
+
+  partition(begin: number, end: number, feature: number, goesLeft: Uint8Array): number | undefined {
+    if (this.#workers.length === 0 || end - begin < MIN_PARALLEL_ROWS) return undefined;
+    const layout = this.layout;
+    this.#goesLeft.set(goesLeft.subarray(0, 256));
+    const parts = this.#workers.length + 1;
+    const cut = this.#cutter(begin, end);
+    this.#workers.forEach((w, i) => this.#start(w, OP_PARTITION, [cut(i + 1), cut(i + 2), feature]));
+    // each part is now [lefts | rights]; the lefts are moved together part by part
+    let mid = partitionKernel(layout.codes, layout.codes32, layout.stride, layout.gh, layout.order, begin, cut(1), feature, this.#goesLeft);
+    for (let p = 1; p < parts; p++) {
+      const w = this.#workers[p - 1]!;
+      this.#join(w);
+      const partBegin = cut(p);
+      const partMid = Atomics.load(w.control, RESULT);
+      // rights [mid, partBegin) before lefts [partBegin, partMid): swap the smaller block's worth
+      const count = Math.min(partBegin - mid, partMid - partBegin);
+      this.#swap(mid, partMid - count, count);
+      mid += partMid - partBegin;
+    }
+    return mid;
+  }
+
+  gather(count: number): boolean {
+    if (this.#workers.length === 0 || count < MIN_PARALLEL_ROWS) return false;
+    const layout = this.layout;
+    const cut = this.#cutter(0, count);
+    this.#workers.forEach((w, i) => this.#start(w, OP_GATHER, [cut(i + 1), cut(i + 2)]));
+    gatherKernel(layout.order, layout.sourceGh, layout.gh, 0, cut(1));
+    for (const w of this.#workers) this.#join(w);
+    return true;
+  }
+
+  /**
+   * scores[offset + row] += value of its leaf for every row of the tree just grown (positions
+   * leafBegin[l]..leafEnd[l] of the layout's order hold leaf l).
+   */
+  addLeafValues(offset: number, leaves: LeafRanges, values: Float64Array, count: number): void {
+    const layout = this.layout;
+    const numLeaves = values.length;
+    this.#leafBegin.set(leaves.leafBegin);
+    this.#leafEnd.set(leaves.leafEnd);
+    this.#leafValue.set(values);
+    const cut = this.#cutter(0, count);
+    const threads = count < MIN_PARALLEL_ROWS ? [] : this.#workers;
+    threads.forEach((w, i) => this.#start(w, OP_LEAF_VALUES, [offset, numLeaves, cut(i + 1), cut(i + 2)]));
+    addLeafValuesKernel(layout.order, this.#scores, offset, this.#leafBegin, this.#leafEnd, this.#leafValue, numLeaves, 0, threads.length === 0 ? count : cut(1));
+    for (const w of threads) this.#join(w);
+  }
+
+  /** The gradients and hessians of output k of every row into the layout's source (`computeGradients`). */
+  gradients(k: number): void {
+    const g = this.#gradients;
+    const n = g.y.length;
+    const cut = this.#cutter(0, n);
+    const threads = n < MIN_PARALLEL_ROWS ? [] : this.#workers;
+    threads.forEach((w, i) => this.#start(w, OP_GRADIENTS, [k, cut(i + 1), cut(i + 2)]));
+    gradientKernel(g.objective, g.y, g.w, this.#scores, k, g.numClasses, g.logSumExp, g.huberDelta, POISSON_MAX_DELTA, this.layout.sourceGh, 0, threads.length === 0 ? n : cut(1));
+    for (const w of threads) this.#join(w);
+  }
+
+  /** Swaps rows a..a+count with b..b+count, half on the first worker. */
+  #swap(a: number, b: number, count: number): void {
+    const layout = this.layout;
+    const words = layout.stride >> 2;
+    if (count < MIN_PARALLEL_ROWS) {
+      swapRowsKernel(layout.codes32, words, layout.gh, layout.order, a, b, count);
+      return;
+    }
+    const half = count >> 1;
+    const w = this.#workers[0]!;
+    this.#start(w, OP_SWAP, [a + half, b + half, count - half]);
+    swapRowsKernel(layout.codes32, words, layout.gh, layout.order, a, b, half);
+    this.#join(w);
+  }
+
+  /** cut(p) = where part p of begin..end starts (part 0 is the calling thread's). */
+  #cutter(begin: number, end: number): (p: number) => number {
+    const parts = this.#workers.length + 1;
+    return (p) => begin + Math.round(((end - begin) * p) / parts);
+  }
+
+  #start(w: { control: Int32Array; seq: number }, op: number, args: readonly number[]): void {
+    const c = w.control;
+    c[OP] = op;
+    for (let i = 0; i < args.length; i++) c[ARG + i] = args[i]!;
+    w.seq++;
+    Atomics.store(c, SEQ, w.seq);
+    Atomics.notify(c, SEQ);
+  }
+
+  #join(w: { control: Int32Array; seq: number }): void {
+    const c = w.control;
+    const until = performance.now() + SPIN_US / 1000;
+    while (Atomics.load(c, DONE) !== w.seq && performance.now() < until);
+    const started = Date.now();
+    while (Atomics.load(c, DONE) !== w.seq) {
+      Atomics.wait(c, DONE, Atomics.load(c, DONE), 1000);
+      if (Atomics.load(c, DONE) !== w.seq && Date.now() - started > WORKER_TIMEOUT_MS) {
+        throw new Error(`a training worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; train with threads: 1`);
       }
     }
   }
@@ -136,5 +351,6 @@ export class ParallelHistogram implements HistogramBuilder {
       void w.worker.terminate();
     }
     this.#workers.length = 0;
+    this.layout.parallel = null;
   }
 }
