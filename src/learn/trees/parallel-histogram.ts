@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { GrowData, HistogramBuilder } from './histogram.js';
 import { gradientKernel, POISSON_MAX_DELTA, type GbdtObjective } from './objectives.js';
-import { addLeafValuesKernel, buildLayoutHistogram, gatherKernel, layoutHistogramKernel, partitionKernel, swapRowsKernel, type ParallelRowWork, type RowLayout } from './row-layout.js';
+import { addLeafValuesKernel, buildLayoutHistogram, buildsAllFeatures, gatherKernel, layoutHistogramKernel, partitionKernel, swapRowsKernel, type ParallelRowWork, type RowLayout } from './row-layout.js';
 
 /** Below this many row × feature cells a node's histogram is built on the calling thread alone. */
 const MIN_PARALLEL_CELLS = 64 * 1024;
@@ -132,6 +132,7 @@ export class ParallelHistogram implements HistogramBuilder, ParallelRowWork {
   readonly layout: RowLayout;
   readonly #data: GrowData;
   readonly #features: Int32Array;
+  readonly #allFeatures: Int32Array;
   readonly #goesLeft: Uint8Array;
   readonly #scores: Float64Array;
   readonly #gradients: GradientInputs;
@@ -154,6 +155,7 @@ export class ParallelHistogram implements HistogramBuilder, ParallelRowWork {
     const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
     const features = shared(data.numFeatures * 4);
     this.#features = new Int32Array(features);
+    this.#allFeatures = Int32Array.from({ length: data.numFeatures }, (_, f) => f);
     const goesLeft = shared(256);
     this.#goesLeft = new Uint8Array(goesLeft);
     this.#scores = scores;
@@ -219,22 +221,23 @@ export class ParallelHistogram implements HistogramBuilder, ParallelRowWork {
   build(hist: Float64Array, _rows: Uint32Array, begin: number, end: number, features: Int32Array): void {
     const data = this.#data;
     const layout = this.layout;
-    const nf = features.length;
-    const identity = nf === data.numFeatures ? 1 : 0;
-    if (hist.buffer !== this.#arena || this.#workers.length === 0 || (end - begin) * nf < MIN_PARALLEL_CELLS) {
+    if (hist.buffer !== this.#arena || this.#workers.length === 0 || (end - begin) * features.length < MIN_PARALLEL_CELLS) {
       buildLayoutHistogram(layout, data.slotShift, begin, end, features, hist);
       return;
     }
-    this.#features.set(features);
+    const all = buildsAllFeatures(layout, features);
+    const built = all ? this.#allFeatures : features;
+    this.#features.set(built);
     const cut = this.#cutter(begin, end);
-    this.#workers.forEach((w, i) => this.#start(w, OP_HISTOGRAM, [this.#poolSlots + i, cut(i + 1), cut(i + 2), nf, identity]));
-    buildLayoutHistogram(layout, data.slotShift, begin, cut(1), features, hist);
+    const identity = built.length === data.numFeatures ? 1 : 0;
+    this.#workers.forEach((w, i) => this.#start(w, OP_HISTOGRAM, [this.#poolSlots + i, cut(i + 1), cut(i + 2), built.length, identity]));
+    buildLayoutHistogram(layout, data.slotShift, begin, cut(1), built, hist);
     const shift = data.slotShift;
     for (const w of this.#workers) {
       this.#join(w);
       const part = w.slot;
-      for (let j = 0; j < nf; j++) {
-        const f = features[j]!;
+      for (let j = 0; j < built.length; j++) {
+        const f = built[j]!;
         for (let i = (f << shift) * 2, to = ((f << shift) + data.numBins[f]! + 1) * 2; i < to; i++) hist[i]! += part[i]!;
       }
     }

@@ -242,11 +242,19 @@ export function makeFullHistogramKernel(numFeatures: number, stride: number, shi
   return source === null ? null : (new Function('codes32', 'gh', 'begin', 'end', 'hist', source) as FullHistogramKernel);
 }
 
-/** Adds positions begin..end of `layout` to `hist` for `features` (sorted), by the fastest kernel. */
+/**
+ * Whether histograms for `features` are better built for every feature with the generated kernel:
+ * at twice the speed per cell it wins whenever at least half the features are asked for (feature
+ * subsampling); the extra slots are simply not read.
+ */
+export function buildsAllFeatures(layout: RowLayout, features: Int32Array): boolean {
+  return layout.fullKernel !== null && 2 * features.length >= layout.numFeatures;
+}
+
+/** Adds positions begin..end of `layout` to `hist` for `features` (sorted; maybe all of them, see `buildsAllFeatures`). */
 export function buildLayoutHistogram(layout: RowLayout, shift: number, begin: number, end: number, features: Int32Array, hist: Float64Array): void {
-  const all = features.length === layout.numFeatures;
-  if (all && layout.fullKernel !== null) layout.fullKernel(layout.codes32, layout.gh, begin, end, hist);
-  else layoutHistogramKernel(layout.codes, layout.stride, shift, layout.gh, begin, end, features, 0, features.length, all ? 1 : 0, hist);
+  if (buildsAllFeatures(layout, features)) layout.fullKernel!(layout.codes32, layout.gh, begin, end, hist);
+  else layoutHistogramKernel(layout.codes, layout.stride, shift, layout.gh, begin, end, features, 0, features.length, features.length === layout.numFeatures ? 1 : 0, hist);
 }
 
 /**
