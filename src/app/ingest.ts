@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectRecord, SnapshotRecord, SourceRecord } from '../catalog/index.js';
 import { UsageError, describeError, redactSecrets } from '../common/index.js';
@@ -169,6 +169,7 @@ async function ingestTable(
     const mixed = await findMixedTypeColumns(engine.conn, parquet, facts.schema);
     for (const m of mixed) notes.push(`mixed types in ${m.column}: ${Math.floor(m.numericShare * 1000) / 10}% of sampled values are numbers, kept as text`);
     const contentHash = await sha256File(parquet);
+    const parquetBytes = (await stat(parquet)).size;
     if (latest && latest.contentHash === contentHash) {
       await recordUnchanged(lab, project, source, table, latest, started, cpuSeconds());
       report(unchangedResult(source.name, latest));
@@ -178,7 +179,8 @@ async function ingestTable(
     let version = (latest?.version ?? 0) + 1;
     while (await lab.store.hasObject(bronzeKey(project.name, source.name, table.name, version))) version++;
     const lakeKey = bronzeKey(project.name, source.name, table.name, version);
-    const put = await lab.store.putObject(lakeKey, parquet);
+    // the Parquet was written for the lake: moved into place (a rename on disk), not copied
+    const put = await lab.store.moveObject(lakeKey, parquet, { hash: contentHash, bytes: parquetBytes });
     const snapshot = await lab.catalog.addSnapshot({
       projectId: project.id,
       sourceId: source.id,

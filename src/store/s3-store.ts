@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
@@ -90,6 +90,12 @@ export class S3Store implements Store {
 
   async putObject(key: string, localPath: string): Promise<PutResult> {
     return this.#upload(this.#full(checkObjectKey(key)), localPath);
+  }
+
+  async moveObject(key: string, localPath: string): Promise<PutResult> {
+    const put = await this.putObject(key, localPath);
+    await rm(localPath, { force: true });
+    return put;
   }
 
   async getObjectToFile(key: string, localPath: string): Promise<void> {

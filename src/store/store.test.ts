@@ -78,6 +78,27 @@ describe.each(backends)('store on $name', (backend) => {
     }
   });
 
+  it('moves a file the caller gives up into a named object', async () => {
+    const store = await backend.open();
+    try {
+      const bytes = randomBytes(120_000);
+      const src = localFile(`m-${backend.name}.parquet`, bytes);
+      const put = await store.moveObject('lake/bronze/p/s/t/1.parquet', src);
+      expect(put).toEqual({ hash: sha256(bytes), bytes: bytes.length });
+      expect(existsSync(src)).toBe(false);
+      expect(sha256(readFileSync(await store.localPathFor('lake/bronze/p/s/t/1.parquet')))).toBe(put.hash);
+      // with the hash already known it is not computed again
+      const again = randomBytes(1000);
+      const known = { hash: sha256(again), bytes: again.length };
+      expect(await store.moveObject('lake/bronze/p/s/t/2.parquet', localFile(`n-${backend.name}.parquet`, again), known)).toEqual(known);
+      expect([...readFileSync(await store.localPathFor('lake/bronze/p/s/t/2.parquet'))]).toEqual([...again]);
+      await expect(store.moveObject('lake/bronze/p/s/t/3.parquet', join(work, 'missing.parquet'))).rejects.toBeInstanceOf(InputError);
+      await expect(store.moveObject('../escape', localFile(`e-${backend.name}.parquet`, again))).rejects.toBeInstanceOf(InputError);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps named objects, lists them by prefix and hands out a local path', async () => {
     const store = await backend.open();
     try {

@@ -20,6 +20,12 @@ export interface Store {
   getToFile(hash: string, localPath: string): Promise<void>;
   /** Named objects, e.g. `lake/bronze/<project>/<source>/<table>/<version>.parquet`. Atomic write. */
   putObject(key: string, localPath: string): Promise<PutResult>;
+  /**
+   * Like `putObject` for a file the caller gives up (it is gone afterwards): on disk it is renamed
+   * into place when it lies on the same file system, with no copy. `known` is its hash and size
+   * when the caller has just computed them.
+   */
+  moveObject(key: string, localPath: string, known?: PutResult): Promise<PutResult>;
   getObjectToFile(key: string, localPath: string): Promise<void>;
   hasObject(key: string): Promise<boolean>;
   listObjects(prefix: string): Promise<string[]>;
