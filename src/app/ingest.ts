@@ -163,13 +163,15 @@ async function ingestTable(
     const rawPuts = await rawStored;
     const rawHashes = rawPuts.map((p) => p.hash);
     const rawBytes = rawPuts.reduce((sum, p) => sum + p.bytes, 0);
+    // hashing the Parquet (one core) and DuckDB's look at it (the others) side by side
+    const digest = Promise.all([sha256File(parquet), stat(parquet)]);
+    digest.catch(() => undefined);
     const facts = await describeParquet(engine.conn, parquet);
     const notes = [...quality.notes];
     if (facts.rows === 0) notes.push('no data rows: only the columns were read');
     const mixed = await findMixedTypeColumns(engine.conn, parquet, facts.schema);
     for (const m of mixed) notes.push(`mixed types in ${m.column}: ${Math.floor(m.numericShare * 1000) / 10}% of sampled values are numbers, kept as text`);
-    const contentHash = await sha256File(parquet);
-    const parquetBytes = (await stat(parquet)).size;
+    const [contentHash, { size: parquetBytes }] = await digest;
     if (latest && latest.contentHash === contentHash) {
       await recordUnchanged(lab, project, source, table, latest, started, cpuSeconds());
       report(unchangedResult(source.name, latest));
@@ -279,6 +281,6 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
