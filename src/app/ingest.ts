@@ -58,15 +58,25 @@ export interface IngestOutcome {
  * stored; a failing table is recorded as a failed action and the others go on.
  */
 export async function ingestProject(lab: Lab, projectName?: string, options: IngestOptions = {}): Promise<IngestOutcome> {
-  const project = await resolveProject(lab, projectName);
-  let sources = await lab.catalog.listSources(project.id);
-  if (options.source !== undefined) {
-    sources = sources.filter((s) => s.name === options.source);
-    if (sources.length === 0) throw new UsageError(`project ${project.name} has no source named ${options.source}`, 'see them with `autolab source list`');
-  } else if (sources.length === 0) {
-    throw new UsageError(`project ${project.name} has no sources yet`, `add one with \`autolab source add NAME FILE-OR-URL --project ${project.name}\``);
+  // DuckDB starts (tens of milliseconds) while the catalog is read
+  const opening = openDuckEngine(lab.workDir, { memoryLimit: options.memoryLimit ?? '1GB' });
+  opening.catch(() => undefined);
+  let sources: SourceRecord[];
+  let project: ProjectRecord;
+  try {
+    project = await resolveProject(lab, projectName);
+    sources = await lab.catalog.listSources(project.id);
+    if (options.source !== undefined) {
+      sources = sources.filter((s) => s.name === options.source);
+      if (sources.length === 0) throw new UsageError(`project ${project.name} has no source named ${options.source}`, 'see them with `autolab source list`');
+    } else if (sources.length === 0) {
+      throw new UsageError(`project ${project.name} has no sources yet`, `add one with \`autolab source add NAME FILE-OR-URL --project ${project.name}\``);
+    }
+  } catch (error) {
+    await opening.then((engine) => engine.close()).catch(() => undefined);
+    throw error;
   }
-  const engine = await openDuckEngine(lab.workDir, { memoryLimit: options.memoryLimit ?? '1GB' });
+  const engine = await opening;
   const results: IngestedTable[] = [];
   let firstError: unknown;
   const report = (result: IngestedTable, error?: unknown) => {
