@@ -91,6 +91,9 @@ async function generateCsv(path: string, megabytes: number): Promise<void> {
 
 /** Runs one side in a fresh process; it prints one JSON line. */
 function child(side: 'ours' | 'duckdb', file: string): Measured {
+  // each side starts with nothing waiting to be written: the peer leaves its output for the
+  // kernel to write later, which would otherwise slow whichever run comes next
+  execFileSync('sync');
   const output = execFileSync(process.execPath, ['--import', 'tsx', HERE, '--child', side, file], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const last = output.trim().split('\n').at(-1) ?? '{}';
   return JSON.parse(last) as Measured;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectRecord, SnapshotRecord, SourceRecord } from '../catalog/index.js';
 import { UsageError, describeError, redactSecrets } from '../common/index.js';
@@ -169,12 +169,17 @@ async function ingestTable(
           if (percentage >= 0) options.onProgress?.({ kind: 'percent', source: source.name, table: table.name, percent: Math.min(100, percentage) });
         }, 250)
       : undefined;
-    const quality = await table.writeParquet(ctx, parquet).finally(() => clearInterval(poll));
+    const writing = table.writeParquet(ctx, parquet).finally(() => clearInterval(poll));
+    // the Parquet must be on disk before it is recorded: flushing it while DuckDB writes spreads
+    // that disk work over the conversion instead of waiting for all of it at the end
+    const flushing = flushWhileWritten(parquet, writing);
+    const quality = await writing;
+    await flushing;
     const rawPuts = await rawStored;
     const rawHashes = rawPuts.map((p) => p.hash);
     const rawBytes = rawPuts.reduce((sum, p) => sum + p.bytes, 0);
-    // hashing the Parquet (one core) and DuckDB's look at it (the others) side by side
-    const digest = Promise.all([sha256File(parquet), stat(parquet)]);
+    // hashing the Parquet (one core), flushing it to disk and DuckDB's look at it (the others) side by side
+    const digest = Promise.all([sha256File(parquet), stat(parquet), syncFile(parquet)]);
     digest.catch(() => undefined);
     const facts = await describeParquet(engine.conn, parquet);
     const notes = [...quality.notes];
@@ -287,6 +292,29 @@ function unchangedResult(source: string, latest: SnapshotRecord): IngestedTable 
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Flushes `path` to disk every quarter second until `writing` settles (a missing file is skipped). */
+async function flushWhileWritten(path: string, writing: Promise<unknown>): Promise<void> {
+  let done = false;
+  const settled = writing.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 250))]);
+    if (done) break;
+    await syncFile(path).catch(() => undefined);
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function sha256File(path: string): Promise<string> {
