@@ -127,6 +127,21 @@ describe('ingest of file sources into bronze', () => {
     ]);
   });
 
+  it('reads decimal commas as numbers in a file delimited by semicolons, unless another column has decimal points', async () => {
+    const { table } = await ingestLocation(fixture('semicolon.csv'));
+    expect(table.notes.join('\n')).toMatch(/decimal commas read as numbers in amount/);
+    const semicolon = await readLake(table.lakeKey);
+    expect(semicolon.types).toEqual(['BIGINT', 'VARCHAR', 'DOUBLE']);
+    expect(semicolon.rows.map((r) => r[2])).toEqual([3.5, 4.25, 1]);
+    expect((await snapshotOf(table)).quality['decimalSeparator']).toBe(',');
+    // a column written with points keeps its numbers; the comma column stays text as written
+    const both = join(dir, 'both.csv');
+    writeFileSync(both, 'id;price;weight\n1;1.5;2,5\n2;2.25;3,0\n');
+    const mixed = await ingestLocation(both);
+    expect(mixed.table.notes.join('\n')).not.toMatch(/decimal commas/);
+    expect((await readLake(mixed.table.lakeKey)).types).toEqual(['BIGINT', 'DOUBLE', 'VARCHAR']);
+  });
+
   it('reads Parquet, JSON, NDJSON and xlsx with their types', async () => {
     expect((await readLake((await ingestLocation(fixture('items.parquet'))).table.lakeKey)).rows).toHaveLength(50);
     expect((await readLake((await ingestLocation(fixture('people.json'))).table.lakeKey)).types).toEqual(['BIGINT', 'VARCHAR[]', 'DOUBLE']);

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
-import { copyToParquet, execute, firstLine, queryRows, quoteLiteral } from '../lake/index.js';
+import { copyToParquet, execute, firstLine, queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
 import { readCsvHeader } from './csv-header.js';
 import type { QualityRecord } from './types.js';
 import { xlsxToCsv } from './xlsx-reader.js';
@@ -74,6 +74,7 @@ interface CsvAttempt {
   fullSample: boolean;
   allText: boolean;
   skipBadRows: boolean;
+  decimalComma: boolean;
 }
 
 const LONG_LINE_BYTES = 256 * 1024 * 1024;
@@ -118,7 +119,7 @@ let rejectCounter = 0;
 async function csvToParquet(conn: DuckDBConnection, path: string, outPath: string, label: string, fixed: { delim?: string } = {}): Promise<QualityRecord> {
   // DuckDB takes seconds to fail on a long line (it quotes it in the error), so look for one up front
   const longLines = await hasLongLine(path);
-  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false };
+  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false };
   const notes: string[] = longLines ? ['lines over 2 MB: read with a larger line limit'] : [];
   for (let round = 0; round < 8; round++) {
     const rejects = `autolab_rejects_${process.pid}_${rejectCounter++}`;
@@ -132,7 +133,19 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
       notes.push(change);
       continue;
     }
+    const sniffed = await sniff(conn, path, attempt, fixed);
+    // "1,5" in a file delimited by ';' (or tabs) is a number written the European way
+    if (!attempt.decimalComma && !attempt.allText && sniffed.delimiter !== ',') {
+      const columns = await decimalCommaColumns(conn, outPath);
+      if (columns.length > 0) {
+        attempt.decimalComma = true;
+        notes.push(`decimal commas read as numbers in ${columns.join(', ')}`);
+        await dropRejects(conn, rejects);
+        continue;
+      }
+    }
     const quality: Record<string, unknown> = { format: 'csv', encoding: attempt.latin1 ? 'latin-1' : 'utf-8' };
+    if (attempt.decimalComma) quality['decimalSeparator'] = ',';
     if (attempt.skipBadRows) {
       const skipped = await rejectSummary(conn, rejects);
       if (skipped.count > 0) {
@@ -140,7 +153,6 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
         notes.push(`${skipped.count} malformed row(s) skipped (lines ${skipped.lines.join(', ')}${skipped.count > skipped.lines.length ? ', …' : ''})`);
       }
     }
-    const sniffed = await sniff(conn, path, attempt, fixed);
     quality['delimiter'] = sniffed.delimiter;
     quality['header'] = sniffed.header;
     if (sniffed.delimiter !== ',') notes.push(`delimiter ${JSON.stringify(sniffed.delimiter)} sniffed`);
@@ -173,6 +185,7 @@ function readCsvCall(a: CsvAttempt, rejects: string, fixed: { delim?: string }):
   if (a.serial) opts.push('parallel=false');
   if (a.fullSample) opts.push('sample_size=-1');
   if (a.allText) opts.push('all_varchar=true');
+  if (a.decimalComma) opts.push("decimal_separator=','");
   if (a.skipBadRows) opts.push('store_rejects=true', `rejects_table=${quoteLiteral(rejects)}`, `rejects_scan=${quoteLiteral(rejects + '_scan')}`);
   return `read_csv($src, ${opts.join(', ')})`;
 }
@@ -221,9 +234,32 @@ async function rejectSummary(conn: DuckDBConnection, rejects: string): Promise<{
   const [countRow] = await queryRows(conn, `SELECT count(*) FROM ${table}`);
   const lines = await queryRows(conn, `SELECT line FROM ${table} ORDER BY line LIMIT 5`);
   const reasons = await queryRows(conn, `SELECT DISTINCT error_type FROM ${table} ORDER BY 1`);
-  await execute(conn, `DROP TABLE IF EXISTS ${table}`);
-  await execute(conn, `DROP TABLE IF EXISTS "${rejects}_scan"`);
+  await dropRejects(conn, rejects);
   return { count: Number(countRow?.[0] ?? 0), lines: lines.map((r) => Number(r[0])), reasons: reasons.map((r) => String(r[0])) };
+}
+
+async function dropRejects(conn: DuckDBConnection, rejects: string): Promise<void> {
+  await execute(conn, `DROP TABLE IF EXISTS "${rejects}"`);
+  await execute(conn, `DROP TABLE IF EXISTS "${rejects}_scan"`);
+}
+
+/** Rows looked at for decimal commas. */
+const DECIMAL_SAMPLE_ROWS = 20_000;
+
+/**
+ * Text columns of a written Parquet file whose sampled values are all numbers with a decimal comma
+ * (or whole numbers), at least one with a comma: "1,5", "-0,75", "22". None when some column was
+ * read as decimals with points: reading with a comma would turn that one into text.
+ */
+async function decimalCommaColumns(conn: DuckDBConnection, parquetPath: string): Promise<string[]> {
+  const leaves = await queryRows(conn, 'SELECT name, type FROM parquet_schema($p) WHERE num_children IS NULL OR num_children = 0', { p: parquetPath });
+  if (leaves.some((r) => r[1] === 'DOUBLE')) return [];
+  const text = leaves.filter((r) => r[1] === 'BYTE_ARRAY').map((r) => String(r[0]));
+  if (text.length === 0) return [];
+  const checks = text.map((_, i) => `count(c${i}) > 0 AND count(c${i}) = count(*) FILTER (WHERE regexp_full_match(c${i}, '[+-]?[0-9]+(,[0-9]+)?')) AND bool_or(contains(c${i}, ','))`);
+  const columns = text.map((name, i) => `${quoteIdent(name)} AS c${i}`);
+  const [row] = await queryRows(conn, `SELECT ${checks.join(', ')} FROM (SELECT ${columns.join(', ')} FROM read_parquet($p) LIMIT ${DECIMAL_SAMPLE_ROWS})`, { p: parquetPath });
+  return text.filter((_, i) => row?.[i] === true);
 }
 
 /**
