@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../common/index.js';
 import { addSource, ingestProject, initLab, type IngestedTable, type Lab } from './index.js';
@@ -101,7 +102,6 @@ describe('ingest of file sources into bronze', () => {
     ['short-rows.csv', 4, /ragged rows: some have fewer fields than the header, padded with NULL/, ['id', 'a', 'b']],
     ['header-only.csv', 0, /no data rows/, ['id', 'name', 'score']],
     ['mixed-types.csv', 6, /mixed types in amount: 83.3%/, ['id', 'amount']],
-    ['orders.xlsx', 3, /1 more sheet\(s\) not read/, ['order_id', 'customer', 'amount', 'ordered_on']],
   ])('reads %s with a note in the quality record', async (name, rows, note, columns) => {
     const { table } = await ingestLocation(fixture(name));
     expect(table.status).toBe('new');
@@ -149,6 +149,29 @@ describe('ingest of file sources into bronze', () => {
     const orders = await readLake((await ingestLocation(fixture('orders.xlsx'))).table.lakeKey);
     expect(orders.types).toEqual(['BIGINT', 'VARCHAR', 'DOUBLE', 'DATE']);
     expect(orders.rows[0]).toEqual(['1', 'Ada', 12.5, '2024-01-03']);
+  });
+
+  it('takes every sheet of a workbook as its own table', async () => {
+    const { all } = await ingestLocation(fixture('orders.xlsx'));
+    expect(all.map((t) => [t.table, t.status, t.rows])).toEqual([
+      ['orders', 'new', 3],
+      ['orders_notes', 'new', 0],
+    ]);
+    expect((await snapshotOf(all[0]!)).quality['sheet']).toBe('orders');
+    expect((await snapshotOf(all[1]!)).quality['sheet']).toBe('notes');
+    expect((await readLake(all[1]!.lakeKey)).columns).toEqual(['just a note']);
+    // names with spaces and XML entities, in tab order, whatever the order of their parts
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Q3 & Q4').addRows([['quarter', 'sales'], ['Q3', 10], ['Q4', 12]]);
+    workbook.addWorksheet('<archive>').addRows([['year', 'sales'], [2023, 40]]);
+    const path = join(dir, 'sales.xlsx');
+    await workbook.xlsx.writeFile(path);
+    const sales = await ingestLocation(path);
+    expect(sales.all.map((t) => [t.table, t.rows])).toEqual([
+      ['sales', 2],
+      ['sales_<archive>', 1],
+    ]);
+    expect((await snapshotOf(sales.all[0]!)).quality['sheet']).toBe('Q3 & Q4');
   });
 
   it('takes every file of a glob as its own table', async () => {

@@ -6,8 +6,13 @@ import { fileFormat, fileToParquet, SUPPORTED_EXTENSIONS } from './file-reader.j
 import { resolveStoredPath } from './location.js';
 import { uniqueTableNames } from './table-names.js';
 import type { Connector, ReadContext, SourceSpec, SourceTable } from './types.js';
+import { listXlsxSheets, type XlsxSheet } from './xlsx-reader.js';
 
-/** A local file or a glob of them; every matched data file is one table. */
+/**
+ * A local file or a glob of them; every matched data file is one table, and every worksheet of a
+ * workbook with several (the first keeps the file's table name, the others add their own:
+ * `orders`, `orders_returns`).
+ */
 export class FileConnector implements Connector {
   constructor(
     readonly spec: SourceSpec,
@@ -21,9 +26,23 @@ export class FileConnector implements Connector {
     const tables: SourceTable[] = [];
     for (const [i, path] of paths.entries()) {
       const { size } = await stat(path);
-      tables.push(localFileTable(names[i] ?? path, path, path, size));
+      const name = names[i] ?? path;
+      const sheets = fileFormat(path) === 'xlsx' ? await listXlsxSheets(path).catch(() => []) : [];
+      if (sheets.length <= 1) tables.push(localFileTable(name, path, path, size));
+      else {
+        sheets.forEach((sheet, k) => {
+          const sheetTable = k === 0 ? name : `${name}_${sheet.name.trim().replace(/\s+/g, '_')}`;
+          tables.push(localFileTable(sheetTable, `${path} (sheet ${sheet.name})`, path, size, sheet));
+        });
+      }
     }
-    return tables;
+    // a sheet's name may repeat another table's: number the later ones
+    const seen = new Map<string, number>();
+    return tables.map((table) => {
+      const k = (seen.get(table.name) ?? 0) + 1;
+      seen.set(table.name, k);
+      return k === 1 ? table : { ...table, name: `${table.name}_${k}` };
+    });
   }
 
   close(): Promise<void> {
@@ -31,8 +50,8 @@ export class FileConnector implements Connector {
   }
 }
 
-/** A table read from a local file (also used for S3 objects once downloaded). */
-export function localFileTable(name: string, origin: string, path: string | ((ctx: ReadContext) => Promise<string>), sizeHint?: number): SourceTable {
+/** A table read from a local file (also used for S3 objects once downloaded), or from one sheet of a workbook. */
+export function localFileTable(name: string, origin: string, path: string | ((ctx: ReadContext) => Promise<string>), sizeHint?: number, sheet?: XlsxSheet): SourceTable {
   const localPath = typeof path === 'string' ? () => Promise.resolve(path) : path;
   let fetched: string | undefined;
   return {
@@ -46,7 +65,7 @@ export function localFileTable(name: string, origin: string, path: string | ((ct
     },
     async writeParquet(ctx, outPath) {
       const file = fetched ?? (await localPath(ctx));
-      return fileToParquet(ctx.conn, file, outPath, origin, ctx.workDir);
+      return fileToParquet(ctx.conn, file, outPath, origin, ctx.workDir, sheet);
     },
   };
 }

@@ -5,7 +5,7 @@ import { InputError } from '../common/index.js';
 import { copyToParquet, execute, firstLine, queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
 import { readCsvHeader } from './csv-header.js';
 import type { QualityRecord } from './types.js';
-import { xlsxToCsv } from './xlsx-reader.js';
+import { xlsxToCsv, type XlsxSheet } from './xlsx-reader.js';
 
 export type FileFormat = 'csv' | 'parquet' | 'json' | 'ndjson' | 'xlsx';
 
@@ -31,8 +31,8 @@ export function fileFormat(path: string): FileFormat | undefined {
 
 export const SUPPORTED_EXTENSIONS = Object.keys(FORMATS);
 
-/** Reads one data file with DuckDB and writes it as Parquet; `label` names it in messages. */
-export async function fileToParquet(conn: DuckDBConnection, path: string, outPath: string, label: string, workDir: string): Promise<QualityRecord> {
+/** Reads one data file (one sheet of a workbook) with DuckDB and writes it as Parquet; `label` names it in messages. */
+export async function fileToParquet(conn: DuckDBConnection, path: string, outPath: string, label: string, workDir: string, sheet?: XlsxSheet): Promise<QualityRecord> {
   const format = fileFormat(path);
   switch (format) {
     case 'csv':
@@ -49,9 +49,9 @@ export async function fileToParquet(conn: DuckDBConnection, path: string, outPat
       );
       return { format, notes: [] };
     case 'xlsx': {
-      const sheet = await xlsxToCsv(path, join(workDir, 'sheet.csv'), label);
-      const quality = await csvToParquet(conn, sheet.csvPath, outPath, label, { delim: ',' });
-      return { ...quality, format: 'xlsx', sheet: sheet.sheetName, notes: [...sheet.notes, ...quality.notes] };
+      const read = await xlsxToCsv(path, join(workDir, 'sheet.csv'), label, sheet);
+      const quality = await csvToParquet(conn, read.csvPath, outPath, label, { delim: ',' });
+      return { ...quality, format: 'xlsx', sheet: read.sheetName, notes: [...read.notes, ...quality.notes] };
     }
     default:
       throw new InputError(`${label}: unknown kind of data file`, `use ${SUPPORTED_EXTENSIONS.join(', ')}`);

@@ -2,6 +2,52 @@ import ExcelJS from 'exceljs';
 import { InputError } from '../common/index.js';
 import { firstLine } from '../lake/index.js';
 import { CsvChunkWriter } from './csv-writer.js';
+import { readZipEntry } from './zip-entry.js';
+
+/** A worksheet of a workbook: its name on the tab and the number of its part (`xl/worksheets/sheetN.xml`). */
+export interface XlsxSheet {
+  readonly name: string;
+  readonly part: string;
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function xmlText(raw: string): string {
+  return raw.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, code: string) => {
+    if (code.startsWith('#x') || code.startsWith('#X')) return String.fromCodePoint(parseInt(code.slice(2), 16));
+    if (code.startsWith('#')) return String.fromCodePoint(parseInt(code.slice(1), 10));
+    return XML_ENTITIES[code.toLowerCase()] ?? whole;
+  });
+}
+
+function xmlAttribute(tag: string, name: string): string | undefined {
+  const match = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(tag);
+  return match === null ? undefined : xmlText(match[1] ?? match[2] ?? '');
+}
+
+/**
+ * The worksheets of an .xlsx workbook in tab order (chart sheets left out), from its
+ * `xl/workbook.xml` and the relationships naming each sheet's part; nothing else is unpacked.
+ */
+export async function listXlsxSheets(path: string): Promise<XlsxSheet[]> {
+  const workbook = await readZipEntry(path, 'xl/workbook.xml');
+  const rels = await readZipEntry(path, 'xl/_rels/workbook.xml.rels');
+  if (workbook === undefined || rels === undefined) throw new Error('no workbook part: not an .xlsx workbook');
+  const targets = new Map<string, string>();
+  for (const [tag] of rels.toString('utf8').matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
+    const id = xmlAttribute(tag, 'Id');
+    const target = xmlAttribute(tag, 'Target');
+    if (id !== undefined && target !== undefined) targets.set(id, target);
+  }
+  const sheets: XlsxSheet[] = [];
+  for (const [tag] of workbook.toString('utf8').matchAll(/<(?:\w+:)?sheet\b[^>]*>/g)) {
+    const name = xmlAttribute(tag, 'name');
+    const rel = xmlAttribute(tag, 'r:id') ?? xmlAttribute(tag, '\\w+:id');
+    const part = /worksheets\/sheet(\d+)\.xml$/.exec(targets.get(rel ?? '') ?? '')?.[1];
+    if (name !== undefined && part !== undefined) sheets.push({ name, part });
+  }
+  return sheets;
+}
 
 /** A cell as text for CSV: formulas give their result, rich text its text, dates ISO. */
 function cellText(value: ExcelJS.CellValue): string | null {
@@ -16,10 +62,11 @@ function cellText(value: ExcelJS.CellValue): string | null {
 }
 
 /**
- * Streams the first worksheet of an .xlsx workbook into a CSV file (header row first), so that
- * DuckDB's CSV reader can sniff its types like any other file; other sheets are noted, not read.
+ * Streams one worksheet of an .xlsx workbook (`sheet`, or else the first, with the others noted
+ * as not read) into a CSV file (header row first), so that DuckDB's CSV reader can sniff its types
+ * like any other file.
  */
-export async function xlsxToCsv(path: string, csvPath: string, label: string): Promise<{ csvPath: string; sheetName: string; notes: string[] }> {
+export async function xlsxToCsv(path: string, csvPath: string, label: string, sheet?: XlsxSheet): Promise<{ csvPath: string; sheetName: string; notes: string[] }> {
   const writer = new CsvChunkWriter(csvPath);
   const notes: string[] = [];
   let sheetName = '';
@@ -27,15 +74,20 @@ export async function xlsxToCsv(path: string, csvPath: string, label: string): P
   let width = 0;
   try {
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore' });
-    for await (const sheet of reader) {
+    let found = false;
+    for await (const worksheet of reader) {
       sheets++;
-      if (sheets > 1) {
+      const name = (worksheet as unknown as { name?: string }).name ?? `Sheet${sheets}`;
+      // the reader names a sheet by its tab when it knows the workbook, else `Sheet<part>`
+      const wanted = sheet === undefined ? !found : name === sheet.name || name === `Sheet${sheet.part}`;
+      if (!wanted) {
         // drain the other sheets: the reader needs them consumed to finish
-        for await (const _row of sheet) void _row;
+        for await (const _row of worksheet) void _row;
         continue;
       }
-      sheetName = (sheet as unknown as { name?: string }).name ?? 'sheet1';
-      for await (const row of sheet) {
+      found = true;
+      sheetName = name;
+      for await (const row of worksheet) {
         const values = (row.values as ExcelJS.CellValue[]).slice(1);
         if (width === 0) width = values.length;
         const cells: (string | null)[] = [];
@@ -48,7 +100,9 @@ export async function xlsxToCsv(path: string, csvPath: string, label: string): P
     writer.destroy();
     throw new InputError(`cannot read ${label}: ${firstLine(error)}`, 'check that it is an .xlsx workbook (old .xls: save it as .xlsx or CSV)', { cause: error });
   }
-  if (writer.rows === 0) throw new InputError(`${label} has an empty first sheet`, 'put a header row and data rows in the first sheet');
-  if (sheets > 1) notes.push(`${sheets - 1} more sheet(s) not read: only the first sheet (${sheetName}) is ingested`);
+  if (sheet !== undefined && sheetName === '') throw new InputError(`${label} has no sheet named ${sheet.name}`, 'add the source again to list its sheets anew');
+  const which = sheet === undefined ? 'first sheet' : `sheet ${sheet.name}`;
+  if (writer.rows === 0) throw new InputError(`${label} has an empty ${which}`, `put a header row and data rows in the ${which}`);
+  if (sheet === undefined && sheets > 1) notes.push(`${sheets - 1} more sheet(s) not read: only the first sheet (${sheetName}) is ingested`);
   return { csvPath, sheetName, notes };
 }
