@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectRecord, SnapshotRecord, SourceRecord } from '../catalog/index.js';
 import { UsageError, describeError, redactSecrets } from '../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine, type DuckEngine } from '../lake/index.js';
 import { openConnector, Vault, type Connector, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../sources/index.js';
+import { followWrittenFile } from './growing-file.js';
 import { LAB_DIR } from './lab-config.js';
 import { actionInput } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -170,23 +171,19 @@ async function ingestTable(
         }, 250)
       : undefined;
     const writing = table.writeParquet(ctx, parquet).finally(() => clearInterval(poll));
-    // the Parquet must be on disk before it is recorded: flushing it while DuckDB writes spreads
-    // that disk work over the conversion instead of waiting for all of it at the end
-    const flushing = flushWhileWritten(parquet, writing);
+    // the Parquet is hashed and flushed to disk while DuckDB writes it, instead of after
+    const following = followWrittenFile(parquet, writing);
+    following.catch(() => undefined);
     const quality = await writing;
-    await flushing;
     const rawPuts = await rawStored;
     const rawHashes = rawPuts.map((p) => p.hash);
     const rawBytes = rawPuts.reduce((sum, p) => sum + p.bytes, 0);
-    // hashing the Parquet (one core), flushing it to disk and DuckDB's look at it (the others) side by side
-    const digest = Promise.all([sha256File(parquet), stat(parquet), syncFile(parquet)]);
-    digest.catch(() => undefined);
     const facts = await describeParquet(engine.conn, parquet);
     const notes = [...quality.notes];
     if (facts.rows === 0) notes.push('no data rows: only the columns were read');
     const mixed = await findMixedTypeColumns(engine.conn, parquet, facts.schema);
     for (const m of mixed) notes.push(`mixed types in ${m.column}: ${Math.floor(m.numericShare * 1000) / 10}% of sampled values are numbers, kept as text`);
-    const [contentHash, { size: parquetBytes }] = await digest;
+    const { hash: contentHash, bytes: parquetBytes } = await following;
     if (latest && latest.contentHash === contentHash) {
       await recordUnchanged(lab, project, source, table, latest, started, cpuSeconds());
       report(unchangedResult(source.name, latest));
@@ -292,29 +289,6 @@ function unchangedResult(source: string, latest: SnapshotRecord): IngestedTable 
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** Flushes `path` to disk every quarter second until `writing` settles (a missing file is skipped). */
-async function flushWhileWritten(path: string, writing: Promise<unknown>): Promise<void> {
-  let done = false;
-  const settled = writing.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  while (!done) {
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 250))]);
-    if (done) break;
-    await syncFile(path).catch(() => undefined);
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function sha256File(path: string): Promise<string> {

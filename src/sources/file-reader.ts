@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
@@ -125,6 +125,8 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
     const rejects = `autolab_rejects_${process.pid}_${rejectCounter++}`;
     const call = readCsvCall(attempt, rejects, fixed);
     try {
+      // every attempt writes a new file (a reader following the output can tell them apart)
+      await rm(outPath, { force: true });
       await copyToParquet(conn, `SELECT * FROM ${call}`, { src: path }, outPath);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
