@@ -235,11 +235,20 @@ export function fullHistogramKernelSource(numFeatures: number, stride: number, s
   return lines.join('\n');
 }
 
-/** Compiles `fullHistogramKernelSource`, or returns null for wide tables. */
+/** Compiled kernels by shape: one function per shape keeps V8's optimised code across trainings. */
+const compiledKernels = new Map<string, FullHistogramKernel>();
+
+/** Compiles `fullHistogramKernelSource` (once per shape), or returns null for wide tables. */
 export function makeFullHistogramKernel(numFeatures: number, stride: number, shift: number): FullHistogramKernel | null {
+  const key = `${numFeatures}/${stride}/${shift}`;
+  const known = compiledKernels.get(key);
+  if (known !== undefined) return known;
   const source = fullHistogramKernelSource(numFeatures, stride, shift);
+  if (source === null) return null;
   // generated code on purpose: constant offsets are what makes the kernel fast
-  return source === null ? null : (new Function('codes32', 'gh', 'begin', 'end', 'hist', source) as FullHistogramKernel);
+  const kernel = new Function('codes32', 'gh', 'begin', 'end', 'hist', source) as FullHistogramKernel;
+  compiledKernels.set(key, kernel);
+  return kernel;
 }
 
 /**
