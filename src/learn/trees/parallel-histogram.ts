@@ -23,7 +23,9 @@ const SEQ = 0;
 const DONE = 1;
 const OP = 2;
 const RESULT = 3;
-const ARG = 4;
+/** 1 when the worker's last operation threw (it answers anyway, and the caller raises an error) */
+const FAILED = 4;
+const ARG = 5;
 const CONTROL_WORDS = 12;
 
 const OP_HISTOGRAM = 0;
@@ -35,6 +37,9 @@ const OP_GRADIENTS = 5;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
+// esbuild's keepNames (tsx) wraps named inner functions in __name(); the kernels avoid them, and
+// this keeps a slip from killing the worker silently
+const __name = (f) => f;
 const histogramKernel = ${layoutHistogramKernel.toString()};
 const partitionKernel = ${partitionKernel.toString()};
 const swapRowsKernel = ${swapRowsKernel.toString()};
@@ -68,6 +73,7 @@ for (;;) {
   seen = Atomics.load(ctl, ${SEQ});
   if (seen < 0) break;
   const op = ctl[${OP}];
+  try {
   if (op === ${OP_HISTOGRAM}) {
     const hist = new Float64Array(w.arena, a(0) * w.slotDoubles * 8, w.slotDoubles);
     hist.fill(0);
@@ -83,6 +89,9 @@ for (;;) {
     addLeafValuesKernel(order, scores, a(0), leafBegin, leafEnd, leafValue, a(1), a(2), a(3));
   } else if (op === ${OP_GRADIENTS}) {
     gradientKernel(g.objective, y, weights, scores, a(0), g.numClasses, logSumExp, g.huberDelta, g.poissonMaxDelta, sourceGh, a(1), a(2));
+  }
+  } catch (error) {
+    ctl[${FAILED}] = 1;
   }
   Atomics.store(ctl, ${DONE}, seen);
   Atomics.notify(ctl, ${DONE});
@@ -344,6 +353,7 @@ export class ParallelHistogram implements HistogramBuilder, ParallelRowWork {
         throw new Error(`a training worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; train with threads: 1`);
       }
     }
+    if (c[FAILED] === 1) throw new Error('a training worker thread failed (an internal error); train with threads: 1');
   }
 
   /** Stops the workers; the builder must not be used afterwards. */
