@@ -4,7 +4,7 @@ import { applyBins, binTable, isBinnedDataset, type BinnedDataset } from './tree
 import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
 import { growDataOf, layoutHistogram, type GrowData, type HistogramBuilder } from './trees/histogram.js';
 import { RowLayout } from './trees/row-layout.js';
-import { ParallelHistogram } from './trees/parallel-histogram.js';
+import { ParallelRows } from './trees/parallel-rows.js';
 import {
   checkLabels,
   computeGradients,
@@ -256,7 +256,7 @@ export function trainGbdt(
   const scores = doubles(outputsPerRound(p.objective, numClasses) * n);
   const logSumExp = p.objective === 'multiclass' ? doubles(n) : null;
   const layout = new RowLayout(data, gh, useThreads);
-  let parallel: ParallelHistogram | null = null;
+  let parallel: ParallelRows | null = null;
   if (useThreads) {
     const shared = (values: Float64Array): Float64Array => {
       const copy = doubles(values.length);
@@ -264,7 +264,7 @@ export function trainGbdt(
       return copy;
     };
     const gradients = { objective: p.objective, y: shared(y), w: w === undefined ? null : shared(w), logSumExp, numClasses, huberDelta: p.huberDelta ?? 1 };
-    parallel = new ParallelHistogram(data, layout, { threads, maxHistograms: p.maxLeaves + 2, maxLeaves: p.maxLeaves, scores, gradients });
+    parallel = new ParallelRows(data, layout, { threads, maxHistograms: p.maxLeaves + 2, maxLeaves: p.maxLeaves, scores, gradients });
   }
   try {
     return boost(p, binned, data, y, w, options, { gh, scores, logSumExp }, parallel ?? layoutHistogram(data, layout), parallel);
@@ -285,7 +285,7 @@ function boost(
   options: GbdtTrainOptions,
   state: { gh: Float64Array; scores: Float64Array; logSumExp: Float64Array | null },
   builder: HistogramBuilder,
-  parallel: ParallelHistogram | null,
+  parallel: ParallelRows | null,
 ): GbdtModel {
   const n = binned.rows;
   const numClasses = checkLabels(p.objective, y, n, p.numClasses);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureTable } from '../types.js';
 import { binTable } from './binning.js';
 import { growDataOf } from './histogram.js';
-import { ParallelHistogram } from './parallel-histogram.js';
+import { ParallelRows } from './parallel-rows.js';
 import { layoutHistogramKernel, makeFullHistogramKernel, RowLayout } from './row-layout.js';
 
 describe('RowLayout', () => {
@@ -78,7 +78,7 @@ describe('RowLayout', () => {
     const layout = new RowLayout(data, sourceGh, true);
     const scores = new Float64Array(new SharedArrayBuffer(8 * rows));
     const y = new Float64Array(new SharedArrayBuffer(8 * rows));
-    const parallel = new ParallelHistogram(data, layout, { threads, maxHistograms: 4, maxLeaves: 4, scores, gradients: { objective: 'regression', y, w: null, logSumExp: null, numClasses: 1, huberDelta: 1 } });
+    const parallel = new ParallelRows(data, layout, { threads, maxHistograms: 4, maxLeaves: 4, scores, gradients: { objective: 'regression', y, w: null, logSumExp: null, numClasses: 1, huberDelta: 1 } });
     let wrong = 0;
     try {
       const order = layout.order;

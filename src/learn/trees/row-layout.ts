@@ -1,6 +1,6 @@
 import type { GrowData } from './histogram.js';
 
-/** Row passes over a layout shared with worker threads (see `ParallelHistogram`). */
+/** Row passes over a layout shared with worker threads (see `ParallelRows`). */
 export interface ParallelRowWork {
   /** `partition` on several threads when the node is big enough, else undefined */
   partition(begin: number, end: number, feature: number, goesLeft: Uint8Array): number | undefined;

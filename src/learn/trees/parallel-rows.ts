@@ -135,7 +135,7 @@ export interface LeafRanges {
  * synchronous. Results are deterministic for a given thread count; the order of the sums, and so
  * their last bits, depends on it.
  */
-export class ParallelHistogram implements HistogramBuilder, ParallelRowWork {
+export class ParallelRows implements HistogramBuilder, ParallelRowWork {
   readonly channels = 1;
   readonly hasCount = false;
   readonly layout: RowLayout;
