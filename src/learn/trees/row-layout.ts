@@ -108,8 +108,8 @@ export class RowLayout {
 
 /**
  * Hoare partition of positions begin..end of a layout by `goesLeft[code of feature]`, moving row
- * ids, codes and gradients together; returns the first right position. Self-contained (worker
- * threads run its source text).
+ * ids, codes and gradients together; returns the first right position. Worker threads run its
+ * source text beside `swapRowsKernel`'s, the one function it calls.
  */
 export function partitionKernel(
   codes: Uint8Array,
@@ -130,22 +130,7 @@ export function partitionKernel(
     while (i < j && goesLeft[codes[j * stride + feature]!] === 0) j--;
     if (i >= j) break;
     // row i belongs right, row j left: swap them
-    const a = i * words;
-    const b = j * words;
-    for (let w = 0; w < words; w++) {
-      const t = codes32[a + w]!;
-      codes32[a + w] = codes32[b + w]!;
-      codes32[b + w] = t;
-    }
-    const g = gh[2 * i]!;
-    const h = gh[2 * i + 1]!;
-    gh[2 * i] = gh[2 * j]!;
-    gh[2 * i + 1] = gh[2 * j + 1]!;
-    gh[2 * j] = g;
-    gh[2 * j + 1] = h;
-    const r = order[i]!;
-    order[i] = order[j]!;
-    order[j] = r;
+    swapRowsKernel(codes32, words, gh, order, i, j, 1);
     i++;
     j--;
   }
