@@ -44,20 +44,57 @@ export function toTreeArrays(grown: GrownTree, mapper: BinMapper, leafValue: (no
       value[i] = c > 0 ? (value[l]! * cover[l]! + value[r]! * cover[r]!) / c : (value[l]! + value[r]!) / 2;
     }
   }
-  return {
-    feature: grown.feature.slice(),
+  return compactTree({
+    feature: grown.feature,
     threshold,
-    left: grown.left.slice(),
-    right: grown.right.slice(),
-    defaultLeft: grown.defaultLeft.slice(),
-    isCategorical: grown.isCategorical.slice(),
+    left: grown.left,
+    right: grown.right,
+    defaultLeft: grown.defaultLeft,
+    isCategorical: grown.isCategorical,
     catOffset,
     catWords,
     catBits: Uint32Array.from(bits),
     value,
     cover,
-    gain: grown.gain.slice(),
+    gain: grown.gain,
+  });
+}
+
+/**
+ * A copy of `tree` whose twelve arrays are views of one buffer. An AutoML search keeps the fold
+ * models of its best candidates — some 100,000 small trees on a tiny table — and one buffer per
+ * array (an object and a separate allocation each) was most of their memory.
+ */
+export function compactTree(tree: TreeArrays): TreeArrays {
+  // 8-byte arrays first, then 4-byte, then bytes: every view is aligned
+  const wide = [tree.threshold, tree.value, tree.cover, tree.gain];
+  const words = [tree.feature, tree.left, tree.right, tree.catOffset, tree.catWords, tree.catBits];
+  const bytes = [tree.defaultLeft, tree.isCategorical];
+  const size = wide.reduce((s, a) => s + a.length * 8, 0) + words.reduce((s, a) => s + a.length * 4, 0) + bytes.reduce((s, a) => s + a.length, 0);
+  const buffer = new ArrayBuffer(size);
+  let at = 0;
+  const place = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(source: T, make: (buffer: ArrayBuffer, offset: number, length: number) => T): T => {
+    const view = make(buffer, at, source.length);
+    view.set(source as never);
+    at += source.byteLength;
+    return view;
   };
+  const f64 = (a: Float64Array): Float64Array => place(a, (b, o, n) => new Float64Array(b, o, n));
+  const i32 = (a: Int32Array): Int32Array => place(a, (b, o, n) => new Int32Array(b, o, n));
+  const u8 = (a: Uint8Array): Uint8Array => place(a, (b, o, n) => new Uint8Array(b, o, n));
+  const threshold = f64(tree.threshold);
+  const value = f64(tree.value);
+  const cover = f64(tree.cover);
+  const gain = f64(tree.gain);
+  const feature = i32(tree.feature);
+  const left = i32(tree.left);
+  const right = i32(tree.right);
+  const catOffset = i32(tree.catOffset);
+  const catWords = i32(tree.catWords);
+  const catBits = place(tree.catBits, (b, o, n) => new Uint32Array(b, o, n));
+  const defaultLeft = u8(tree.defaultLeft);
+  const isCategorical = u8(tree.isCategorical);
+  return { feature, threshold, left, right, defaultLeft, isCategorical, catOffset, catWords, catBits, value, cover, gain };
 }
 
 /** Whether raw value `x` goes to the left child at internal node `node`. */

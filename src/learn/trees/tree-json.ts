@@ -1,3 +1,4 @@
+import { compactTree } from './tree-arrays.js';
 import { InputError } from '../../common/errors.js';
 import type { TreeArrays } from '../types.js';
 
@@ -54,5 +55,5 @@ export function treeFromJSON(json: TreeJSON): TreeArrays {
   for (const key of ['threshold', 'left', 'right', 'defaultLeft', 'isCategorical', 'catOffset', 'catWords', 'value', 'cover', 'gain'] as const) {
     if (tree[key].length !== n) throw new InputError(`tree field '${key}' has ${tree[key].length} entries for ${n} nodes`, 'load a model file written by autolab');
   }
-  return tree;
+  return compactTree(tree);
 }
