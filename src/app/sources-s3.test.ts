@@ -40,6 +40,7 @@ beforeAll(async () => {
     ['exports/customers.csv', 'customers.csv'],
     ['exports/2024/items.parquet', 'items.parquet'],
     ['exports/README.md', 'customers.csv'],
+    ['books/orders.xlsx', 'orders.xlsx'],
   ] as const) {
     await client.send(new PutObjectCommand({ Bucket: 'data', Key: key, Body: readFileSync(join(FIXTURES, file)) }));
   }
@@ -72,6 +73,16 @@ describe('S3 sources (s3rver on loopback)', () => {
     expect(Buffer.from(raw).equals(readFileSync(join(FIXTURES, 'customers.csv')))).toBe(true);
     const again = await ingestProject(lab, 'p', { source: 'bucket' });
     expect(again.tables.map((t) => t.status)).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it('takes every sheet of a workbook in the bucket as its own table, listed by ranged reads', async () => {
+    const added = await withKeys(S3RVER_CREDENTIALS, () => addSource(lab, 'p', 'books', 's3://data/books/', { endpoint: s3.endpoint }));
+    expect(added.tables.map((t) => t.name)).toEqual(['orders', 'orders_notes']);
+    const outcome = await withKeys(S3RVER_CREDENTIALS, () => ingestProject(lab, 'p', { source: 'books' }));
+    expect(outcome.tables.map((t) => [t.table, t.status, t.rows])).toEqual([
+      ['orders', 'new', 3],
+      ['orders_notes', 'new', 0],
+    ]);
   });
 
   it('takes the endpoint from the location too', async () => {

@@ -28,26 +28,36 @@ export class FileConnector implements Connector {
       const { size } = await stat(path);
       const name = names[i] ?? path;
       const sheets = fileFormat(path) === 'xlsx' ? await listXlsxSheets(path).catch(() => []) : [];
-      if (sheets.length <= 1) tables.push(localFileTable(name, path, path, size));
-      else {
-        sheets.forEach((sheet, k) => {
-          const sheetTable = k === 0 ? name : `${name}_${sheet.name.trim().replace(/\s+/g, '_')}`;
-          tables.push(localFileTable(sheetTable, `${path} (sheet ${sheet.name})`, path, size, sheet));
-        });
-      }
+      tables.push(...fileTables(name, path, path, size, sheets));
     }
-    // a sheet's name may repeat another table's: number the later ones
-    const seen = new Map<string, number>();
-    return tables.map((table) => {
-      const k = (seen.get(table.name) ?? 0) + 1;
-      seen.set(table.name, k);
-      return k === 1 ? table : { ...table, name: `${table.name}_${k}` };
-    });
+    return distinctTableNames(tables);
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * The tables of one data file: itself, or each worksheet of a workbook with several (the first
+ * keeps the file's table name, the others add theirs).
+ */
+export function fileTables(name: string, origin: string, path: string | ((ctx: ReadContext) => Promise<string>), size: number, sheets: readonly XlsxSheet[]): SourceTable[] {
+  if (sheets.length <= 1) return [localFileTable(name, origin, path, size)];
+  return sheets.map((sheet, k) => {
+    const table = k === 0 ? name : `${name}_${sheet.name.trim().replace(/\s+/g, '_')}`;
+    return localFileTable(table, `${origin} (sheet ${sheet.name})`, path, size, sheet);
+  });
+}
+
+/** A sheet's name may repeat another table's: the later ones are numbered. */
+export function distinctTableNames(tables: readonly SourceTable[]): SourceTable[] {
+  const seen = new Map<string, number>();
+  return tables.map((table) => {
+    const k = (seen.get(table.name) ?? 0) + 1;
+    seen.set(table.name, k);
+    return k === 1 ? table : { ...table, name: `${table.name}_${k}` };
+  });
 }
 
 /** A table read from a local file (also used for S3 objects once downloaded), or from one sheet of a workbook. */

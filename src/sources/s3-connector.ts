@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ConnectionError, InputError, registerSecret } from '../common/index.js';
-import { localFileTable } from './file-connector.js';
+import { distinctTableNames, fileTables } from './file-connector.js';
+import { listXlsxSheetsIn } from './xlsx-reader.js';
 import { fileFormat, SUPPORTED_EXTENSIONS } from './file-reader.js';
 import type { ConnectorContext } from './open-connector.js';
 import { uniqueTableNames } from './table-names.js';
@@ -62,9 +63,19 @@ export class S3Connector implements Connector {
       );
     }
     const names = uniqueTableNames(data.map((o) => o.key));
-    return data.map((o, i) =>
-      localFileTable(names[i] ?? o.key, `s3://${this.#bucket}/${o.key}`, (ctx) => this.#download(o.key, join(ctx.workDir, basename(o.key))), o.size),
-    );
+    const tables: SourceTable[] = [];
+    for (const [i, o] of data.entries()) {
+      // a workbook's sheets are listed from its directory and workbook part, read by ranges
+      const sheets = fileFormat(o.key) === 'xlsx' ? await listXlsxSheetsIn({ size: o.size, read: (offset, length) => this.#readRange(o.key, offset, length) }).catch(() => []) : [];
+      tables.push(...fileTables(names[i] ?? o.key, `s3://${this.#bucket}/${o.key}`, (ctx) => this.#download(o.key, join(ctx.workDir, basename(o.key))), o.size, sheets));
+    }
+    return distinctTableNames(tables);
+  }
+
+  async #readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    if (length <= 0) return Buffer.alloc(0);
+    const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+    return Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
   }
 
   async #download(key: string, localPath: string): Promise<string> {

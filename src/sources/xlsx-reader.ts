@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { InputError } from '../common/index.js';
 import { firstLine } from '../lake/index.js';
 import { CsvChunkWriter } from './csv-writer.js';
-import { readZipEntry } from './zip-entry.js';
+import { readZipEntry, withZipFile, type ZipSource } from './zip-entry.js';
 
 /** A worksheet of a workbook: its name on the tab and the number of its part (`xl/worksheets/sheetN.xml`). */
 export interface XlsxSheet {
@@ -25,13 +25,19 @@ function xmlAttribute(tag: string, name: string): string | undefined {
   return match === null ? undefined : xmlText(match[1] ?? match[2] ?? '');
 }
 
+/** The worksheets of an .xlsx file (see `listXlsxSheetsIn`). */
+export function listXlsxSheets(path: string): Promise<XlsxSheet[]> {
+  return withZipFile(path, listXlsxSheetsIn);
+}
+
 /**
  * The worksheets of an .xlsx workbook in tab order (chart sheets left out), from its
- * `xl/workbook.xml` and the relationships naming each sheet's part; nothing else is unpacked.
+ * `xl/workbook.xml` and the relationships naming each sheet's part; nothing else is unpacked
+ * (or downloaded, for a workbook in a bucket).
  */
-export async function listXlsxSheets(path: string): Promise<XlsxSheet[]> {
-  const workbook = await readZipEntry(path, 'xl/workbook.xml');
-  const rels = await readZipEntry(path, 'xl/_rels/workbook.xml.rels');
+export async function listXlsxSheetsIn(source: ZipSource): Promise<XlsxSheet[]> {
+  const workbook = await readZipEntry(source, 'xl/workbook.xml');
+  const rels = await readZipEntry(source, 'xl/_rels/workbook.xml.rels');
   if (workbook === undefined || rels === undefined) throw new Error('no workbook part: not an .xlsx workbook');
   const targets = new Map<string, string>();
   for (const [tag] of rels.toString('utf8').matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
