@@ -4,7 +4,10 @@
  * letter-like 26-class set, and diamonds (regression, read from ../shared/datasets when present).
  *
  *   npm run bench:learn -- [--rows 1000000] [--rounds 500] [--threads 2 (training and prediction)] [--no-peers] [--no-sklearn]
- *                          [--only higgs,letter,diamonds]
+ *                          [--only higgs,letter,diamonds] [--runs 1]
+ *
+ * With --runs N the two sides alternate N times (ours on every dataset, then the peers); the table
+ * shows each learner's median run by training time, and the ratio of the medians.
  *
  * OpenMP threads of the peers wait passively (OMP_WAIT_POLICY=PASSIVE): on a shared machine spinning
  * threads made XGBoost many times slower than it is.
@@ -30,6 +33,8 @@ const threads = Number(option('threads', '2'));
 setPredictionThreads(threads);
 const only = new Set(option('only', 'higgs,letter,diamonds').split(','));
 const withPeers = !args.includes('--no-peers');
+const runs = Number(option('runs', '1'));
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number, e.g. --runs 3');
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = '/tmp/autolab-bench-learn';
 mkdirSync(dir, { recursive: true });
@@ -121,16 +126,17 @@ function score(task: BenchTask, y: Float64Array, p: Float64Array, k: number): Re
   return { rmse: Math.sqrt(se / y.length) };
 }
 
-const results: Record<string, unknown>[] = [];
 const specs: unknown[] = [];
 for (const ds of datasets) {
   const trainPath = join(dir, `${ds.name.replace(/\W+/g, '_')}_train.f64`);
   const testPath = join(dir, `${ds.name.replace(/\W+/g, '_')}_test.f64`);
   writeRows(trainPath, ds.train);
   writeRows(testPath, ds.test);
-  const p = params(ds.task, ds.numClasses);
-  specs.push({ name: ds.name, task: ds.task, numClasses: ds.numClasses, features: ds.train.table.columns.length, train: trainPath, test: testPath, params: p, latency: ds.latency });
+  specs.push({ name: ds.name, task: ds.task, numClasses: ds.numClasses, features: ds.train.table.columns.length, train: trainPath, test: testPath, params: params(ds.task, ds.numClasses), latency: ds.latency });
+}
 
+function runOurs(ds: Dataset): Record<string, unknown> {
+  const p = params(ds.task, ds.numClasses);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const model = trainGbdt(ds.train.table, ds.train.y, p);
@@ -148,19 +154,30 @@ for (const ds of datasets) {
     for (let i = 0; i < reps; i++) model.predict(one);
     row.single_row_us = ((performance.now() - t2) / reps) * 1000;
   }
-  console.log(JSON.stringify(row));
-  results.push(row);
+  return row;
 }
 
-if (withPeers && specs.length > 0) {
+function runPeers(): Record<string, unknown>[] {
   const specPath = join(dir, 'spec.json');
   writeFileSync(specPath, JSON.stringify({ threads, sklearn: !args.includes('--no-sklearn'), datasets: specs }));
   const out = execFileSync('/usr/bin/python3', [join(here, 'peers.py'), specPath], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' }, maxBuffer: 1 << 24 });
-  for (const line of out.trim().split('\n')) {
-    const row = JSON.parse(line) as Record<string, unknown>;
-    console.log(JSON.stringify(row));
-    results.push(row);
-  }
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const allRuns: Record<string, unknown>[] = [];
+for (let run = 1; run <= runs; run++) {
+  for (const ds of datasets) allRuns.push({ ...runOurs(ds), run });
+  if (withPeers && specs.length > 0) for (const row of runPeers()) allRuns.push({ ...row, run });
+  for (const row of allRuns.filter((r) => r.run === run)) console.log(JSON.stringify(row));
+}
+/** each (dataset, learner)'s median run by training time */
+const results: Record<string, unknown>[] = [];
+for (const key of new Set(allRuns.map((r) => `${String(r.dataset)}\u0000${String(r.peer)}`))) {
+  const same = allRuns.filter((r) => `${String(r.dataset)}\u0000${String(r.peer)}` === key).sort((a, b) => (a.train_s as number) - (b.train_s as number));
+  results.push(same[Math.floor(same.length / 2)]!);
 }
 
 // wall time is what the targets name; CPU seconds (all threads) are printed too because the
@@ -177,6 +194,14 @@ for (const ds of datasets) {
   const xgb = results.find((r) => r.dataset === ds.name && r.peer === 'xgboost');
   if (ours && xgb) {
     const ratio = (key: string): string => ((ours[key] as number) / (xgb[key] as number)).toFixed(2);
-    console.log(`${ds.name}: autolab / xgboost train time = ${ratio('train_s')}× wall, ${ratio('train_cpu_s')}× CPU`);
+    console.log(`${ds.name}: autolab / xgboost train time = ${ratio('train_s')}× wall, ${ratio('train_cpu_s')}× CPU${runs > 1 ? ` (medians of ${runs} runs)` : ''}`);
+    if (runs > 1) {
+      const perRun = Array.from({ length: runs }, (_, i) => {
+        const a = allRuns.find((r) => r.dataset === ds.name && r.peer === 'autolab' && r.run === i + 1);
+        const b = allRuns.find((r) => r.dataset === ds.name && r.peer === 'xgboost' && r.run === i + 1);
+        return a && b ? `${(a.train_s as number).toFixed(1)} / ${(b.train_s as number).toFixed(1)} s = ${((a.train_s as number) / (b.train_s as number)).toFixed(2)}×` : '—';
+      });
+      console.log(`  runs: ${perRun.join('; ')}`);
+    }
   }
 }
