@@ -22,6 +22,8 @@ export interface PredictionJob {
 /** The worker's source, made on first use (the kernel's text comes from packed-trees.ts). */
 const workerSource = (): string => `
 const { parentPort } = require('node:worker_threads');
+// esbuild's keepNames (tsx) may wrap named inner functions of the kernel in __name()
+const __name = (f) => f;
 const accumulatePacked = ${accumulatePacked.toString()};
 parentPort.on('message', (m) => {
   const ctl = new Int32Array(m.control);
