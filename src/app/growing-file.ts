@@ -34,6 +34,15 @@ export async function followWrittenFile(path: string, writing: Promise<unknown>)
   let handle: FileHandle | undefined;
   let inode = -1;
   let lastFlush = Date.now();
+  /** hashes what the file holds beyond `offset` */
+  const readToEnd = async (from: FileHandle): Promise<void> => {
+    for (;;) {
+      const { bytesRead } = await from.read(buffer, 0, CHUNK_BYTES, offset);
+      if (bytesRead === 0) return;
+      hash.update(buffer.subarray(0, bytesRead));
+      offset += bytesRead;
+    }
+  };
   try {
     for (;;) {
       // read the flag first: everything written before it was set is then read below
@@ -43,12 +52,7 @@ export async function followWrittenFile(path: string, writing: Promise<unknown>)
         if (handle !== undefined) inode = (await handle.stat()).ino;
       }
       if (handle !== undefined) {
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, offset);
-          if (bytesRead === 0) break;
-          hash.update(buffer.subarray(0, bytesRead));
-          offset += bytesRead;
-        }
+        await readToEnd(handle);
         if (!finished && Date.now() - lastFlush >= FLUSH_MS) {
           await handle.datasync();
           lastFlush = Date.now();
@@ -64,12 +68,7 @@ export async function followWrittenFile(path: string, writing: Promise<unknown>)
       handle = await open(path, 'r');
       hash = createHash('sha256');
       offset = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, offset);
-        if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
-        offset += bytesRead;
-      }
+      await readToEnd(handle);
     }
     await handle.sync();
     return { hash: hash.digest('hex'), bytes: offset };

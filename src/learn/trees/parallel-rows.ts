@@ -277,10 +277,7 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
   gather(count: number): boolean {
     if (this.#workers.length === 0 || count < MIN_PARALLEL_ROWS) return false;
     const layout = this.layout;
-    const cut = this.#cutter(0, count);
-    this.#workers.forEach((w, i) => this.#start(w, OP_GATHER, [cut(i + 1), cut(i + 2)]));
-    gatherKernel(layout.order, layout.sourceGh, layout.gh, 0, cut(1));
-    for (const w of this.#workers) this.#join(w);
+    this.#shareRows(count, OP_GATHER, [], (begin, end) => gatherKernel(layout.order, layout.sourceGh, layout.gh, begin, end));
     return true;
   }
 
@@ -289,26 +286,32 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
    * leafBegin[l]..leafEnd[l] of the layout's order hold leaf l).
    */
   addLeafValues(offset: number, leaves: LeafRanges, values: Float64Array, count: number): void {
-    const layout = this.layout;
     const numLeaves = values.length;
     this.#leafBegin.set(leaves.leafBegin);
     this.#leafEnd.set(leaves.leafEnd);
     this.#leafValue.set(values);
-    const cut = this.#cutter(0, count);
-    const threads = count < MIN_PARALLEL_ROWS ? [] : this.#workers;
-    threads.forEach((w, i) => this.#start(w, OP_LEAF_VALUES, [offset, numLeaves, cut(i + 1), cut(i + 2)]));
-    addLeafValuesKernel(layout.order, this.#scores, offset, this.#leafBegin, this.#leafEnd, this.#leafValue, numLeaves, 0, threads.length === 0 ? count : cut(1));
-    for (const w of threads) this.#join(w);
+    this.#shareRows(count, OP_LEAF_VALUES, [offset, numLeaves], (begin, end) =>
+      addLeafValuesKernel(this.layout.order, this.#scores, offset, this.#leafBegin, this.#leafEnd, this.#leafValue, numLeaves, begin, end),
+    );
   }
 
   /** The gradients and hessians of output k of every row into the layout's source (`computeGradients`). */
   gradients(k: number): void {
     const g = this.#gradients;
-    const n = g.y.length;
-    const cut = this.#cutter(0, n);
-    const threads = n < MIN_PARALLEL_ROWS ? [] : this.#workers;
-    threads.forEach((w, i) => this.#start(w, OP_GRADIENTS, [k, cut(i + 1), cut(i + 2)]));
-    gradientKernel(g.objective, g.y, g.w, this.#scores, k, g.numClasses, g.logSumExp, g.huberDelta, POISSON_MAX_DELTA, this.layout.sourceGh, 0, threads.length === 0 ? n : cut(1));
+    this.#shareRows(g.y.length, OP_GRADIENTS, [k], (begin, end) =>
+      gradientKernel(g.objective, g.y, g.w, this.#scores, k, g.numClasses, g.logSumExp, g.huberDelta, POISSON_MAX_DELTA, this.layout.sourceGh, begin, end),
+    );
+  }
+
+  /**
+   * Rows 0..count in one part per thread: worker i runs `op` with `args` then its part's bounds,
+   * the calling thread runs `here` on part 0 (on everything when there are too few rows to share).
+   */
+  #shareRows(count: number, op: number, args: readonly number[], here: (begin: number, end: number) => void): void {
+    const cut = this.#cutter(0, count);
+    const threads = count < MIN_PARALLEL_ROWS ? [] : this.#workers;
+    threads.forEach((w, i) => this.#start(w, op, [...args, cut(i + 1), cut(i + 2)]));
+    here(0, threads.length === 0 ? count : cut(1));
     for (const w of threads) this.#join(w);
   }
 
