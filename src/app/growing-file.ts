@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 
-/** How often a growing file is looked at, and flushed to disk. */
+/** How often a growing file is looked at; it is flushed to disk once this much is new, or this long has passed. */
 const POLL_MS = 50;
+const FLUSH_BYTES = 8 << 20;
 const FLUSH_MS = 250;
 const CHUNK_BYTES = 4 << 20;
 
@@ -14,7 +15,7 @@ export interface FollowedFile {
 
 /**
  * Follows a file that another writer (DuckDB writing Parquet) fills front to back: reads and hashes
- * each new part as it appears and flushes the file to disk every quarter second, so that after the
+ * each new part as it appears and flushes the file to disk every 8 MB or quarter second, so that after the
  * writer is done only the tail is left to hash and sync. Resolves once `writing` has settled (with
  * its rejection, if it failed) and the finished file is hashed and on disk.
  *
@@ -34,6 +35,7 @@ export async function followWrittenFile(path: string, writing: Promise<unknown>)
   let handle: FileHandle | undefined;
   let inode = -1;
   let lastFlush = Date.now();
+  let flushedTo = 0;
   /** hashes what the file holds beyond `offset` */
   const readToEnd = async (from: FileHandle): Promise<void> => {
     for (;;) {
@@ -53,7 +55,8 @@ export async function followWrittenFile(path: string, writing: Promise<unknown>)
       }
       if (handle !== undefined) {
         await readToEnd(handle);
-        if (!finished && Date.now() - lastFlush >= FLUSH_MS) {
+        if (!finished && offset > flushedTo && (offset - flushedTo >= FLUSH_BYTES || Date.now() - lastFlush >= FLUSH_MS)) {
+          flushedTo = offset;
           await handle.datasync();
           lastFlush = Date.now();
         }
