@@ -142,6 +142,35 @@ describe('ingest of file sources into bronze', () => {
     expect((await readLake(mixed.table.lakeKey)).types).toEqual(['BIGINT', 'DOUBLE', 'VARCHAR']);
   });
 
+  it('keeps a Parquet file whose layout serves the lake byte for byte, and rewrites one whose does not', async () => {
+    const { table } = await ingestLocation(fixture('items.parquet'));
+    const snapshot = await snapshotOf(table);
+    expect(snapshot.quality['layout']).toBe('kept as is');
+    expect(snapshot.contentHash).toBe(snapshot.rawHashes[0]);
+    expect(readFileSync(await lab.store.localPathFor(table.lakeKey ?? '')).equals(readFileSync(fixture('items.parquet')))).toBe(true);
+
+    const nested = join(dir, 'nested.parquet');
+    await conn.run(`COPY (SELECT i AS id, {'a': i, 'b': 'x'} AS s FROM range(5) t(i)) TO '${nested}' (FORMAT parquet)`);
+    const rewritten = await ingestLocation(nested);
+    const rewrittenSnapshot = await snapshotOf(rewritten.table);
+    expect(rewrittenSnapshot.quality['layout']).toBe('rewritten: nested columns');
+    expect((await readLake(rewritten.table.lakeKey)).types).toEqual(['BIGINT', 'STRUCT("a" BIGINT, "b" VARCHAR)']);
+  });
+
+  it('records a Parquet file with a damaged page as a failed action, though its footer reads', async () => {
+    const damaged = join(dir, 'damaged.parquet');
+    await conn.run(`COPY (SELECT hash(i) AS h, i AS id FROM range(200000) t(i)) TO '${damaged}' (FORMAT parquet)`);
+    const reader = await conn.runAndReadAll('SELECT data_page_offset FROM parquet_metadata($p) WHERE row_group_id = 1 AND column_id = 0', { p: damaged });
+    const offset = Number(reader.getRowsJson()[0]?.[0]);
+    const bytes = readFileSync(damaged);
+    bytes.fill(0, offset, offset + 64);
+    writeFileSync(damaged, bytes);
+    const { table, firstError } = await ingestLocation(damaged);
+    expect(table.status).toBe('failed');
+    expect(table.error).toMatch(/^cannot read .*damaged\.parquet: .* — check that it is a complete Parquet file/);
+    expect(firstError).toBeInstanceOf(InputError);
+  });
+
   it('reads Parquet, JSON, NDJSON and xlsx with their types', async () => {
     expect((await readLake((await ingestLocation(fixture('items.parquet'))).table.lakeKey)).rows).toHaveLength(50);
     expect((await readLake((await ingestLocation(fixture('people.json'))).table.lakeKey)).types).toEqual(['BIGINT', 'VARCHAR[]', 'DOUBLE']);

@@ -1,8 +1,9 @@
-import { open, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
-import { copyToParquet, execute, firstLine, queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
+import { copyToParquet, execute, firstLine, parquetLayoutProblem, queryRows, quoteIdent, quoteLiteral, readWholeParquet } from '../lake/index.js';
 import { readCsvHeader } from './csv-header.js';
 import type { QualityRecord } from './types.js';
 import { xlsxToCsv, type XlsxSheet } from './xlsx-reader.js';
@@ -38,10 +39,7 @@ export async function fileToParquet(conn: DuckDBConnection, path: string, outPat
     case 'csv':
       return csvToParquet(conn, path, outPath, label);
     case 'parquet':
-      await guarded(label, 'check that it is a complete Parquet file (a truncated download fails this way); export it again', () =>
-        copyToParquet(conn, 'SELECT * FROM read_parquet($src)', { src: path }, outPath),
-      );
-      return { format, notes: [] };
+      return guarded(label, 'check that it is a complete Parquet file (a truncated download fails this way); export it again', () => parquetToBronze(conn, path, outPath));
     case 'json':
     case 'ndjson':
       await guarded(label, format === 'json' ? 'check that it is JSON: an array of objects, or one object per line' : 'check that each line is one JSON object', () =>
@@ -56,6 +54,24 @@ export async function fileToParquet(conn: DuckDBConnection, path: string, outPat
     default:
       throw new InputError(`${label}: unknown kind of data file`, `use ${SUPPORTED_EXTENSIONS.join(', ')}`);
   }
+}
+
+/**
+ * A Parquet file is already what bronze holds: one whose layout serves the lake is kept byte for
+ * byte (copied, then read whole so that a damaged page fails here); any other is rewritten by
+ * DuckDB. The copy is checked rather than the input, so the bytes checked are the bytes kept.
+ */
+async function parquetToBronze(conn: DuckDBConnection, path: string, outPath: string): Promise<QualityRecord> {
+  await copyFile(path, outPath, constants.COPYFILE_FICLONE);
+  const problem = await parquetLayoutProblem(conn, outPath);
+  if (problem === undefined) {
+    await readWholeParquet(conn, outPath);
+    return { format: 'parquet', notes: [], layout: 'kept as is' };
+  }
+  // a new file, not the copy overwritten (a reader following the output can tell them apart)
+  await rm(outPath, { force: true });
+  await copyToParquet(conn, 'SELECT * FROM read_parquet($src)', { src: path }, outPath);
+  return { format: 'parquet', notes: [], layout: `rewritten: ${problem}` };
 }
 
 async function guarded<T>(label: string, hint: string, body: () => Promise<T>): Promise<T> {
