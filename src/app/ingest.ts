@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectRecord, SnapshotRecord, SourceRecord } from '../catalog/index.js';
 import { UsageError, describeError, redactSecrets } from '../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine, type DuckEngine } from '../lake/index.js';
+import { hashFile } from '../store/index.js';
 import { openConnector, Vault, type Connector, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../sources/index.js';
 import { followWrittenFile } from './growing-file.js';
 import { LAB_DIR } from './lab-config.js';
@@ -153,7 +152,7 @@ async function ingestTable(
     const latest = await lab.catalog.latestSnapshot(source.id, table.name);
     // a re-ingest first hashes the raw files (a read, no copy): unchanged input stops here, cheaply
     if (latest && rawFiles.length > 0 && latest.quality['reader'] === READER_VERSION) {
-      const hashes = await Promise.all(rawFiles.map(sha256File));
+      const hashes = (await Promise.all(rawFiles.map(hashFile))).map((h) => h.hash);
       if (sameList(latest.rawHashes, hashes)) {
         await recordUnchanged(lab, project, source, table, latest, started, cpuSeconds());
         report(unchangedResult(source.name, latest));
@@ -289,10 +288,4 @@ function unchangedResult(source: string, latest: SnapshotRecord): IngestedTable 
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
