@@ -31,6 +31,22 @@ describe('projectView', () => {
     expect(projectView(later).next?.message).toBe('new sources are not ingested yet: run autolab ingest churn');
   });
 
+  it('notices snapshots newer than the last exploration and tag suggestions newer than the last confirmation', () => {
+    const done = { 'source.add': '2026-01-01', 'explore.table': '2026-01-03', 'tags.suggest': '2026-01-03', 'tags.confirm': '2026-01-04' };
+    const settled = status({ sources: 1, tablesIngested: 1, lastDoneByKind: { ...done, 'ingest.table': '2026-01-02' } });
+    expect(projectView(settled).next?.stage).toBe('silver');
+    const reingested = status({ sources: 1, tablesIngested: 1, lastDoneByKind: { ...done, 'ingest.table': '2026-01-05' } });
+    expect(projectView(reingested).next).toEqual({ waitsOn: 'lab', stage: 'explored', message: 'new snapshots are not explored yet: run autolab explore churn' });
+    const resuggested = { ...done, 'ingest.table': '2026-01-05', 'explore.table': '2026-01-06', 'tags.suggest': '2026-01-06' };
+    expect(projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: resuggested })).next).toEqual({
+      waitsOn: 'person',
+      stage: 'tagged',
+      message: 'new tag suggestions since the last confirmation: review them with autolab tags churn',
+    });
+    // with tags accepted automatically, the next explore takes care of it
+    expect(projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: resuggested }, { autoAcceptTags: true })).next?.waitsOn).toBe('lab');
+  });
+
   it('shows a stage reached by a done action even when its machinery is marked not built', () => {
     const view = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: { 'gold.build': '2026-01-05T00:00:00.000Z' } }));
     expect(view.stages.find((s) => s.stage === 'gold')).toEqual({ stage: 'gold', actionKind: 'gold.build', state: 'done', lastDoneAt: '2026-01-05T00:00:00.000Z' });

@@ -113,6 +113,20 @@ function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep
     return { waitsOn: 'lab', stage: 'ingested', message: `new sources are not ingested yet: run autolab ingest ${name}` };
   }
   const autoAcceptTags = status.project.settings['autoAcceptTags'] === true;
+  // likewise, snapshots newer than the last exploration, and suggestions newer than the last confirmation
+  const explored = status.lastDoneByKind['explore.table'];
+  if (ingested !== undefined && explored !== undefined && ingested > explored) {
+    return { waitsOn: 'lab', stage: 'explored', message: `new snapshots are not explored yet: run autolab explore ${name}` };
+  }
+  const suggested = status.lastDoneByKind['tags.suggest'];
+  const confirmed = status.lastDoneByKind['tags.confirm'];
+  if (suggested !== undefined && confirmed !== undefined && suggested > confirmed) {
+    return {
+      waitsOn: autoAcceptTags ? 'lab' : 'person',
+      stage: 'tagged',
+      message: `new tag suggestions since the last confirmation: review them with autolab tags ${name}`,
+    };
+  }
   for (const [i, view] of stages.entries()) {
     const def = STAGES[i];
     if (!def || view.state === 'done') continue;
