@@ -140,6 +140,14 @@ describe('ingest of file sources into bronze', () => {
     const mixed = await ingestLocation(both);
     expect(mixed.table.notes.join('\n')).not.toMatch(/decimal commas/);
     expect((await readLake(mixed.table.lakeKey)).types).toEqual(['BIGINT', 'DOUBLE', 'VARCHAR']);
+    // first rows that cannot be read as they are (Latin-1 here) are looked at after the conversion instead
+    const latin1 = join(dir, 'latin1-commas.csv');
+    writeFileSync(latin1, Buffer.from('id;city;amount\n1;Li\xe8ge;1,5\n2;Namur;2,25\n', 'latin1'));
+    const european = await ingestLocation(latin1);
+    expect(european.table.notes.join('\n')).toMatch(/not UTF-8: read as Latin-1[^]*decimal commas read as numbers in amount/);
+    const read = await readLake(european.table.lakeKey);
+    expect(read.types).toEqual(['BIGINT', 'VARCHAR', 'DOUBLE']);
+    expect(read.rows).toEqual([['1', 'Liège', 1.5], ['2', 'Namur', 2.25]]);
   });
 
   it('keeps a Parquet file whose layout serves the lake byte for byte, and rewrites one whose does not', async () => {

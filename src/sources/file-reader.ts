@@ -3,7 +3,7 @@ import { copyFile, open, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
-import { copyToParquet, execute, firstLine, parquetLayoutProblem, queryRows, quoteIdent, quoteLiteral, readWholeParquet } from '../lake/index.js';
+import { copyToParquet, execute, firstLine, parquetLayoutProblem, queryRows, quoteIdent, quoteLiteral, readWholeParquet, type SqlParams } from '../lake/index.js';
 import { readCsvHeader } from './csv-header.js';
 import type { QualityRecord } from './types.js';
 import { xlsxToCsv, type XlsxSheet } from './xlsx-reader.js';
@@ -137,6 +137,28 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
   const longLines = await hasLongLine(path);
   const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false };
   const notes: string[] = longLines ? ['lines over 2 MB: read with a larger line limit'] : [];
+  // the dialect is sniffed again only when a retry changed how the bytes are read
+  let dialect: { key: string; found: Promise<Dialect> } | undefined;
+  const dialectNow = (): Promise<Dialect> => {
+    const key = `${attempt.latin1}/${attempt.longLines}`;
+    if (dialect?.key !== key) dialect = { key, found: sniff(conn, path, attempt, fixed) };
+    return dialect.found;
+  };
+  // "1,5" in a file delimited by ';' (or tabs) is a number written the European way: told from the
+  // first rows before the whole file is converted (so it is converted once), or — when those rows
+  // cannot be read as they are — from the first rows of the converted file
+  const noteDecimalCommas = (columns: readonly string[]) => {
+    attempt.decimalComma = true;
+    notes.push(`decimal commas read as numbers in ${columns.join(', ')}`);
+  };
+  let decimalsChecked = false;
+  if ((await dialectNow()).delimiter !== ',') {
+    const columns = await decimalCommaColumns(conn, readCsvCall(attempt, 'unused', fixed), { src: path }).catch(() => undefined);
+    if (columns !== undefined) {
+      decimalsChecked = true;
+      if (columns.length > 0) noteDecimalCommas(columns);
+    }
+  }
   for (let round = 0; round < 8; round++) {
     const rejects = `autolab_rejects_${process.pid}_${rejectCounter++}`;
     const call = readCsvCall(attempt, rejects, fixed);
@@ -151,13 +173,12 @@ async function csvToParquet(conn: DuckDBConnection, path: string, outPath: strin
       notes.push(change);
       continue;
     }
-    const sniffed = await sniff(conn, path, attempt, fixed);
-    // "1,5" in a file delimited by ';' (or tabs) is a number written the European way
-    if (!attempt.decimalComma && !attempt.allText && sniffed.delimiter !== ',') {
-      const columns = await decimalCommaColumns(conn, outPath);
+    const sniffed = await dialectNow();
+    if (!decimalsChecked && !attempt.decimalComma && !attempt.allText && sniffed.delimiter !== ',') {
+      decimalsChecked = true;
+      const columns = await decimalCommaColumns(conn, 'read_parquet($p)', { p: outPath });
       if (columns.length > 0) {
-        attempt.decimalComma = true;
-        notes.push(`decimal commas read as numbers in ${columns.join(', ')}`);
+        noteDecimalCommas(columns);
         await dropRejects(conn, rejects);
         continue;
       }
@@ -265,18 +286,19 @@ async function dropRejects(conn: DuckDBConnection, rejects: string): Promise<voi
 const DECIMAL_SAMPLE_ROWS = 20_000;
 
 /**
- * Text columns of a written Parquet file whose sampled values are all numbers with a decimal comma
- * (or whole numbers), at least one with a comma: "1,5", "-0,75", "22". None when some column was
- * read as decimals with points: reading with a comma would turn that one into text.
+ * Text columns of a table (`relation`: a read_csv or read_parquet call) whose sampled values are
+ * all numbers with a decimal comma (or whole numbers), at least one with a comma: "1,5", "-0,75",
+ * "22". None when some column was read as decimals with points: reading with a comma would turn
+ * that one into text.
  */
-async function decimalCommaColumns(conn: DuckDBConnection, parquetPath: string): Promise<string[]> {
-  const leaves = await queryRows(conn, 'SELECT name, type FROM parquet_schema($p) WHERE num_children IS NULL OR num_children = 0', { p: parquetPath });
-  if (leaves.some((r) => r[1] === 'DOUBLE')) return [];
-  const text = leaves.filter((r) => r[1] === 'BYTE_ARRAY').map((r) => String(r[0]));
+async function decimalCommaColumns(conn: DuckDBConnection, relation: string, params: SqlParams): Promise<string[]> {
+  const described = await queryRows(conn, `DESCRIBE SELECT * FROM ${relation}`, params);
+  if (described.some((r) => r[1] === 'DOUBLE')) return [];
+  const text = described.filter((r) => r[1] === 'VARCHAR').map((r) => String(r[0]));
   if (text.length === 0) return [];
   const checks = text.map((_, i) => `count(c${i}) > 0 AND count(c${i}) = count(*) FILTER (WHERE regexp_full_match(c${i}, '[+-]?[0-9]+(,[0-9]+)?')) AND bool_or(contains(c${i}, ','))`);
   const columns = text.map((name, i) => `${quoteIdent(name)} AS c${i}`);
-  const [row] = await queryRows(conn, `SELECT ${checks.join(', ')} FROM (SELECT ${columns.join(', ')} FROM read_parquet($p) LIMIT ${DECIMAL_SAMPLE_ROWS})`, { p: parquetPath });
+  const [row] = await queryRows(conn, `SELECT ${checks.join(', ')} FROM (SELECT ${columns.join(', ')} FROM ${relation} LIMIT ${DECIMAL_SAMPLE_ROWS})`, params);
   return text.filter((_, i) => row?.[i] === true);
 }
 
@@ -285,7 +307,13 @@ async function decimalCommaColumns(conn: DuckDBConnection, parquetPath: string):
  * more without NULL padding tells whether some rows are short: the strict sniffer then finds another
  * dialect or width.
  */
-async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: { delim?: string }): Promise<{ delimiter: string; header: boolean; shortRows: boolean }> {
+interface Dialect {
+  readonly delimiter: string;
+  readonly header: boolean;
+  readonly shortRows: boolean;
+}
+
+async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: { delim?: string }): Promise<Dialect> {
   if (fixed.delim !== undefined) return { delimiter: fixed.delim, header: true, shortRows: false };
   const opts = ['sample_size=2048'];
   if (a.latin1) opts.push("encoding='latin-1'");
