@@ -96,7 +96,11 @@ async function copyChunks(input: FileHandle, output: FileHandle): Promise<PutRes
       hash.update(buffer.subarray(0, bytesRead));
       const length = Math.ceil(bytesRead / BLOCK_BYTES) * BLOCK_BYTES;
       buffer.fill(0, bytesRead, length);
-      const write = output.write(buffer, 0, length, offset);
+      const at = offset;
+      const write = output.write(buffer, 0, length, at).then(({ bytesWritten }) => {
+        // a partial direct write leaves a hole the final truncate would not show: never accept one
+        if (bytesWritten !== length) throw new Error(`wrote ${bytesWritten} of ${length} bytes at offset ${at} of a store file`);
+      });
       write.catch(() => undefined);
       writes.push(write);
       offset += bytesRead;
