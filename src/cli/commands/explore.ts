@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { openLab, resolveProject } from '../../app/index.js';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
 import { UsageError } from '../../common/index.js';
-import { exploreProject, writeProjectReport, type ExploreProgress } from '../../app/explore.js';
+import type { ExploreProgress } from '../../app/explore.js';
 import { printJson, printLines, type JsonFlag } from '../output.js';
+import * as load from './load.js';
 import { exploreSummary, formatExploreSummary } from './explore-summary.js';
 
 interface ExploreFlags extends JsonFlag {
@@ -22,6 +24,7 @@ export function registerExploreCommand(program: Command): void {
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { exploreProject, writeProjectReport } = await load.explore();
         const outcome = await exploreProject(lab, project, { onProgress: progressLine });
         const report = await writeProjectReport(lab, project, { out: flags.out });
         const summary = exploreSummary(outcome, report.data, report.path);

@@ -10,7 +10,10 @@ import { registerAutomlCommands } from './train.js';
 
 /**
  * Every command registers itself here, one line each, in the order `autolab --help` lists them.
- * A command file parses its arguments, calls app/ (or another folder's index), and prints.
+ * A command file parses its arguments, calls app/ (or another folder's index), and prints. It
+ * imports only light modules at the top (the lab, projects, status, output); the rest it loads
+ * inside its action through `load.ts`, so that starting the CLI does not load every command's
+ * dependencies.
  */
 export function registerCommands(program: Command): void {
   registerLabCommands(program);

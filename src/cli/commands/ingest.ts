@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { ingestProject, openLab, type IngestProgress, type IngestedTable } from '../../app/index.js';
+import type { IngestProgress, IngestedTable } from '../../app/ingest.js';
+import { openLab } from '../../app/lab.js';
 import { redactSecrets } from '../../common/index.js';
 import { printJson, printLine, printTable, type JsonFlag } from '../output.js';
+import * as load from './load.js';
 
 interface IngestFlags extends JsonFlag {
   source?: string;
@@ -18,6 +20,7 @@ export function registerIngestCommand(program: Command): void {
       const lab = await openLab();
       const progress = flags.json ? undefined : await progressReporter();
       try {
+        const { ingestProject } = await load.ingest();
         const outcome = await ingestProject(lab, projectName, {
           ...(flags.source !== undefined ? { source: flags.source } : {}),
           ...(progress ? { onProgress: progress.onProgress } : {}),

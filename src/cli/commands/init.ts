@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initLab } from '../../app/index.js';
+import { initLab } from '../../app/lab.js';
 import { printJson, printLines, type JsonFlag } from '../output.js';
 
 interface InitFlags extends JsonFlag {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadBundle, type LeaderboardRow } from '../../automl/index.js';
+import type { LeaderboardRow } from '../../automl/index.js';
+import * as load from './load.js';
 
 /** The leaderboard as an aligned text table. */
 export function formatLeaderboard(rows: readonly LeaderboardRow[], metric: string, seconds?: Readonly<Record<string, number>>): string {
@@ -22,7 +23,8 @@ export function registerLeaderboardCommand(program: Command): void {
     .description('print the candidates a model bundle was chosen from, best first')
     .argument('<model>', 'the model bundle folder written by `autolab train`')
     .option('--json', 'print the leaderboard as JSON')
-    .action((modelDir: string, flags: { json?: boolean }) => {
+    .action(async (modelDir: string, flags: { json?: boolean }) => {
+      const { loadBundle } = await load.automl();
       const { model, run } = loadBundle(modelDir);
       const m = model.manifest;
       if (flags.json) {

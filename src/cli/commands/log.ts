@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { openLab, resolveProject } from '../../app/index.js';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
 import { LabError, UsageError } from '../../common/index.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatActions } from './status.js';

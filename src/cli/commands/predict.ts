@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadBundle, predictFile } from '../../automl/index.js';
+import * as load from './load.js';
 
 export function registerPredictCommand(program: Command): void {
   program
@@ -11,6 +11,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--json', 'print a JSON summary (with --out)')
     .action(async (modelDir: string, data: string, flags: { out?: string; json?: boolean }) => {
       const started = Date.now();
+      const { loadBundle, predictFile } = await load.automl();
       const { model } = loadBundle(modelDir);
       const rows = await predictFile(model, data, flags.out ?? process.stdout);
       if (!flags.out) return;

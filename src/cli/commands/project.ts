@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createProject, openLab } from '../../app/index.js';
+import { openLab } from '../../app/lab.js';
+import { createProject } from '../../app/project.js';
 import { printJson, printLine, printTable, shortTime, type JsonFlag } from '../output.js';
 
 export function registerProjectCommand(program: Command): void {

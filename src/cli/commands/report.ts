@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { openLab, resolveProject } from '../../app/index.js';
-import { projectReport, writeProjectReport } from '../../app/explore.js';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
 import { printJson, printLine, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
+import * as load from './load.js';
 
 interface ReportFlags extends JsonFlag {
   project?: string;
@@ -26,6 +27,7 @@ export function registerReportCommand(program: Command): void {
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { projectReport, writeProjectReport } = await load.explore();
         if (flags.json && flags.out === undefined) {
           printJson(await projectReport(lab, project));
           return;

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
-import { confirmDemoTarget, labStatus, openLab, resolveProject, runProject, setUpDemo, type RunEvent, type RunOutcome } from '../../app/index.js';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
+import type { RunEvent, RunOutcome } from '../../app/run.js';
+import { labStatus } from '../../app/status.js';
 import { UsageError } from '../../common/index.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatProject } from './status.js';
+import * as load from './load.js';
 import { progressPrinter } from './train.js';
 
 interface RunFlags extends JsonFlag {
@@ -62,6 +66,7 @@ export function registerRunCommands(program: Command): void {
       const printer = eventPrinter(flags.json === true);
       try {
         const project = await resolveProject(lab, name);
+        const { runProject } = await load.run();
         const outcome = await runProject(lab, project, { ...(timeLimit !== undefined ? { timeLimit } : {}), onEvent: printer.onEvent });
         printer.done();
         if (flags.json) printJson(summary(outcome));
@@ -81,6 +86,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (dir: string, flags: RunFlags) => {
       const timeLimit = timeLimitOf(flags.timeLimit);
       const quiet = flags.json === true;
+      const [{ setUpDemo, confirmDemoTarget }, { runProject }] = await Promise.all([load.demo(), load.run()]);
       const { lab, project, created } = await setUpDemo(dir);
       const printer = eventPrinter(quiet);
       try {

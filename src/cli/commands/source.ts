@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { addSource, listSources, openLab } from '../../app/index.js';
+import { openLab } from '../../app/lab.js';
 import { UsageError } from '../../common/index.js';
 import { printJson, printLines, printTable, shortTime, type JsonFlag } from '../output.js';
+import * as load from './load.js';
 
 interface SourceAddFlags extends JsonFlag {
   project?: string;
@@ -38,6 +39,7 @@ export function registerSourceCommand(program: Command): void {
       if (flags.tables !== undefined && !tables?.length) throw new UsageError('--tables is empty', 'list tables separated by commas, e.g. --tables customers,orders');
       const lab = await openLab();
       try {
+        const { addSource } = await load.sources();
         const added = await addSource(lab, flags.project, name, location, {
           ...(tables ? { tables } : {}),
           ...(flags.schema !== undefined ? { schema: flags.schema } : {}),
@@ -71,6 +73,7 @@ export function registerSourceCommand(program: Command): void {
     .action(async (flags: JsonFlag & { project?: string }) => {
       const lab = await openLab();
       try {
+        const { listSources } = await load.sources();
         const sources = await listSources(lab, flags.project);
         if (flags.json) printJson(sources);
         else if (sources.length === 0) printLines(['no sources yet: autolab source add NAME FILE-OR-URL']);

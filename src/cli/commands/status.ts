@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openLab } from '../../app/index.js';
+import { openLab } from '../../app/lab.js';
 import { labStatus, type ProjectStatusView } from '../../app/status.js';
 import type { ActionRecord } from '../../catalog/index.js';
 import { formatTable, printJson, printLines, shortTime, type JsonFlag } from '../output.js';

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { openLab, resolveProject } from '../../app/index.js';
-import { loadExploration, round2Freshness } from '../../app/explore.js';
-import { acceptTags, editTags, requireTags, setTags, tagHistory, type TagUpdate } from '../../app/tags.js';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
+import type { TagUpdate } from '../../app/tags.js';
 import { UsageError } from '../../common/index.js';
 import type { Lab } from '../../app/index.js';
 import type { ProjectRecord } from '../../catalog/index.js';
 import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
+import * as load from './load.js';
 import { columnRows, relationshipRows, tagsView, type TagsView } from './tags-view.js';
 
 interface ProjectFlags extends JsonFlag {
@@ -34,7 +35,9 @@ export function registerTagsCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags & { open?: boolean; table?: string }) => {
       await withProject(name, flags, async (lab, project) => {
+        const { requireTags } = await load.tags();
         const current = await requireTags(lab.catalog, project);
+        const { loadExploration, round2Freshness } = await load.explore();
         const freshness = await round2Freshness(lab, project, await loadExploration(lab, project));
         const view = tagsView(project.name, current, freshness, { openOnly: flags.open === true, table: flags.table });
         if (flags.json) printJson(view);
@@ -64,6 +67,7 @@ export function registerTagsCommand(program: Command): void {
     )
     .action(async (ref: string, assignments: string[], flags: ProjectFlags) => {
       await withProject(undefined, flags, async (lab, project) => {
+        const { setTags } = await load.tags();
         printUpdate(await setTags(lab.catalog, project, ref, assignments), flags);
       });
     });
@@ -80,6 +84,7 @@ export function registerTagsCommand(program: Command): void {
     .action(async (from: string, to: string, assignments: string[], flags: ProjectFlags) => {
       await withProject(undefined, flags, async (lab, project) => {
         const values = assignments.map((a) => (a === 'suggested' ? 'status=suggested' : a));
+        const { setTags } = await load.tags();
         printUpdate(await setTags(lab.catalog, project, `${from}->${to}`, values), flags);
       });
     });
@@ -97,6 +102,7 @@ export function registerTagsCommand(program: Command): void {
         throw new UsageError(`--min-confidence ${flags.minConfidence} is not a share between 0 and 1`, 'give e.g. --min-confidence 0.9');
       }
       await withProject(name, flags, async (lab, project) => {
+        const { acceptTags } = await load.tags();
         printUpdate(await acceptTags(lab.catalog, project, min), flags);
       });
     });
@@ -109,6 +115,7 @@ export function registerTagsCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags) => {
       await withProject(name, flags, async (lab, project) => {
+        const { editTags } = await load.tags();
         const outcome = await editTags(lab.catalog, project, {
           onProblems: (problems, file) => {
             for (const p of problems) process.stderr.write(`autolab: ${file} line ${p.line}: ${p.message}\n`);
@@ -129,6 +136,7 @@ export function registerTagsCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags) => {
       await withProject(name, flags, async (lab, project) => {
+        const { tagHistory } = await load.tags();
         const history = await tagHistory(lab.catalog, project);
         if (flags.json) {
           printJson(history);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../common/index.js';
-import { trainModel, type SearchProgress, type TrainOptions } from '../../automl/index.js';
+import type { SearchProgress, TrainOptions } from '../../automl/index.js';
 import { registerPredictCommand } from './predict.js';
 import { formatLeaderboard, registerLeaderboardCommand } from './leaderboard.js';
+import * as load from './load.js';
 
 interface TrainFlags {
   target: string;
@@ -85,6 +86,7 @@ export function registerTrainCommand(program: Command): void {
       };
       let result;
       try {
+        const { trainModel } = await load.automl();
         result = await trainModel(data, options);
       } finally {
         progress.done();
