@@ -176,6 +176,7 @@ describe('ingest of file sources into bronze', () => {
     const { table, firstError } = await ingestLocation(damaged);
     expect(table.status).toBe('failed');
     expect(table.error).toMatch(/^cannot read .*damaged\.parquet: .* — check that it is a complete Parquet file/);
+    expect(table.error).not.toContain('.autolab');
     expect(firstError).toBeInstanceOf(InputError);
   });
 
@@ -270,6 +271,8 @@ describe('bad file input: one-line errors, nothing half-written', () => {
     expect(table.status).toBe('failed');
     expect(table.error).toMatch(/^cannot read .*truncated\.parquet: .* — check that it is a complete Parquet file/);
     expect(table.error).not.toContain('\n');
+    // the file named is the user's, not the copy in the lab's work folder
+    expect(table.error).not.toContain('.autolab');
     expect(firstError).toBeInstanceOf(InputError);
     expect((await lab.catalog.listSnapshots(project?.id ?? -1)).length).toBe(before);
     const [action] = await lab.catalog.listActions({ kind: 'ingest.table', limit: 1 });

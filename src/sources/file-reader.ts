@@ -63,15 +63,21 @@ export async function fileToParquet(conn: DuckDBConnection, path: string, outPat
  */
 async function parquetToBronze(conn: DuckDBConnection, path: string, outPath: string): Promise<QualityRecord> {
   await copyFile(path, outPath, constants.COPYFILE_FICLONE);
-  const problem = await parquetLayoutProblem(conn, outPath);
-  if (problem === undefined) {
-    await readWholeParquet(conn, outPath);
-    return { format: 'parquet', notes: [], layout: 'kept as is' };
+  try {
+    const problem = await parquetLayoutProblem(conn, outPath);
+    if (problem === undefined) {
+      await readWholeParquet(conn, outPath);
+      return { format: 'parquet', notes: [], layout: 'kept as is' };
+    }
+    // a new file, not the copy overwritten (a reader following the output can tell them apart)
+    await rm(outPath, { force: true });
+    await copyToParquet(conn, 'SELECT * FROM read_parquet($src)', { src: path }, outPath);
+    return { format: 'parquet', notes: [], layout: `rewritten: ${problem}` };
+  } catch (error) {
+    // DuckDB names the file it read: the copy in the work folder, which means nothing to the user
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(message.replaceAll(outPath, path), { cause: error });
   }
-  // a new file, not the copy overwritten (a reader following the output can tell them apart)
-  await rm(outPath, { force: true });
-  await copyToParquet(conn, 'SELECT * FROM read_parquet($src)', { src: path }, outPath);
-  return { format: 'parquet', notes: [], layout: `rewritten: ${problem}` };
 }
 
 async function guarded<T>(label: string, hint: string, body: () => Promise<T>): Promise<T> {
