@@ -24,12 +24,17 @@ describe('binTable', () => {
   it('bin <= t exactly when x <= edges[t], so trees can keep raw thresholds', () => {
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 300 }), fc.array(value, { maxLength: 50 }), fc.integer({ min: 2, max: 40 }), (train, fresh, maxBins) => {
-        const feature = binTable(numericTable(train), { maxBins }).mapper.features[0]!;
+        const { mapper } = binTable(numericTable(train), { maxBins });
+        const feature = mapper.features[0]!;
         for (const x of [...train, ...fresh]) {
           if (Number.isNaN(x)) continue;
           const b = binOf(feature, x);
           for (let t = 0; t < feature.numBins; t++) expect(b <= t).toBe(x <= feature.edges[t]!);
         }
+        // a whole column (binned without branches) gets the bins one value at a time gets
+        const all = [...train, ...fresh];
+        const codes = applyBins(mapper, numericTable(all)).codes;
+        all.forEach((x, i) => expect(codes[i]).toBe(binOf(feature, x)));
       }),
     );
   });
