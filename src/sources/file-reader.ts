@@ -62,8 +62,8 @@ export async function fileToParquet(conn: DuckDBConnection, path: string, outPat
  * DuckDB. The copy is checked rather than the input, so the bytes checked are the bytes kept.
  */
 async function parquetToBronze(conn: DuckDBConnection, path: string, outPath: string): Promise<QualityRecord> {
-  await copyFile(path, outPath, constants.COPYFILE_FICLONE);
   try {
+    await copyFile(path, outPath, constants.COPYFILE_FICLONE);
     const problem = await parquetLayoutProblem(conn, outPath);
     if (problem === undefined) {
       await readWholeParquet(conn, outPath);
@@ -74,7 +74,7 @@ async function parquetToBronze(conn: DuckDBConnection, path: string, outPath: st
     await copyToParquet(conn, 'SELECT * FROM read_parquet($src)', { src: path }, outPath);
     return { format: 'parquet', notes: [], layout: `rewritten: ${problem}` };
   } catch (error) {
-    // DuckDB names the file it read: the copy in the work folder, which means nothing to the user
+    // errors name the file read: the copy in the work folder, which means nothing to the user
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(message.replaceAll(outPath, path), { cause: error });
   }
