@@ -1,5 +1,6 @@
 import { InputError } from '../../common/errors.js';
 import type { FeatureTable } from '../types.js';
+import { sortFloat64 } from './radix-sort.js';
 
 /**
  * How one feature maps raw values to bins 0..numBins-1, with bin `numBins` for missing values.
@@ -169,7 +170,7 @@ export function quantileEdges(values: Float64Array, maxBins: number): Float64Arr
     if (v !== v) continue;
     if (seenPresent++ % step === 0 && k < sample.length) sample[k++] = v;
   }
-  const sorted = sample.subarray(0, k).sort();
+  const sorted = sortFloat64(sample.subarray(0, k));
   const distinct = new Float64Array(sorted.length);
   const counts = new Float64Array(sorted.length);
   let nd = 0;
