@@ -106,21 +106,18 @@ export function projectView(status: ProjectStatus): ProjectStatusView {
 
 function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep | null {
   const name = status.project.name;
-  const added = status.lastDoneByKind['source.add'];
-  const ingested = status.lastDoneByKind['ingest.table'];
+  const done = status.lastDoneByKind;
+  // a stage once done falls behind when the one before it has run since
+  const since = (later: string, earlier: string) => done[later] !== undefined && done[earlier] !== undefined && done[later] > done[earlier];
   // sources added after the last ingest have not been read yet, whatever stage the project is at
-  if (status.sources > 0 && added !== undefined && ingested !== undefined && added > ingested) {
+  if (status.sources > 0 && since('source.add', 'ingest.table')) {
     return { waitsOn: 'lab', stage: 'ingested', message: `new sources are not ingested yet: run autolab ingest ${name}` };
   }
-  const autoAcceptTags = status.project.settings['autoAcceptTags'] === true;
-  // likewise, snapshots newer than the last exploration, and suggestions newer than the last confirmation
-  const explored = status.lastDoneByKind['explore.table'];
-  if (ingested !== undefined && explored !== undefined && ingested > explored) {
+  if (since('ingest.table', 'explore.table')) {
     return { waitsOn: 'lab', stage: 'explored', message: `new snapshots are not explored yet: run autolab explore ${name}` };
   }
-  const suggested = status.lastDoneByKind['tags.suggest'];
-  const confirmed = status.lastDoneByKind['tags.confirm'];
-  if (suggested !== undefined && confirmed !== undefined && suggested > confirmed) {
+  const autoAcceptTags = status.project.settings['autoAcceptTags'] === true;
+  if (since('tags.suggest', 'tags.confirm')) {
     return {
       waitsOn: autoAcceptTags ? 'lab' : 'person',
       stage: 'tagged',

@@ -51,30 +51,26 @@ export function copyFileDirect(source: string, target: string): Promise<PutResul
 async function copyDirect(source: string, target: string): Promise<PutResult | undefined> {
   const input = await open(source, 'r');
   try {
-    let output: FileHandle;
-    try {
-      output = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, 0o644);
-    } catch (error) {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT;
+    const output = await open(target, flags, 0o644).catch((error: unknown) => {
       if (isUnsupported(error)) return undefined;
       throw error;
-    }
+    });
+    if (output === undefined) return undefined;
+    let copied: PutResult | undefined;
     try {
-      let result: PutResult | undefined;
-      try {
-        result = await copyChunks(input, output);
-        if (result !== undefined) {
-          await output.truncate(result.bytes); // the last block was padded to a whole block
-          await output.sync();
-        }
-      } finally {
-        await output.close();
+      const result = await copyChunks(input, output);
+      if (result !== undefined) {
+        await output.truncate(result.bytes); // the last block was padded to a whole block
+        await output.sync();
+        copied = result;
       }
-      if (result === undefined) await rm(target, { force: true });
-      return result;
-    } catch (error) {
-      await rm(target, { force: true });
-      throw error;
+    } finally {
+      await output.close();
+      // a copy that failed or gave way leaves no file behind
+      if (copied === undefined) await rm(target, { force: true });
     }
+    return copied;
   } finally {
     await input.close();
   }
