@@ -50,6 +50,38 @@ describe('trainGbdt', () => {
     expect(correct / test.table.rows).toBeGreaterThan(0.8);
   });
 
+  it('learns a class of a few rows among a dominant one without wrecking the others (capped leaf steps)', () => {
+    // separable regions, one class of 8 training rows, one of 80 %: the rare class starts at a tiny
+    // probability, so an uncapped Newton step in its leaf is in the hundreds
+    const make = (rows: number, rare: number, seed: number): { table: FeatureTable; y: Float64Array } => {
+      const rng = new Rng(seed);
+      const a = new Float64Array(rows);
+      const b = new Float64Array(rows);
+      const y = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const u = rng.next();
+        const c = i < rare ? 3 : u < 0.8 ? 0 : u < 0.95 ? 1 : 2;
+        y[i] = c;
+        a[i] = c * 10 + rng.next() * 6;
+        b[i] = (c === 3 ? 50 : 0) + rng.next() * 40;
+      }
+      return { table: { rows, columns: [{ name: 'a', type: 'numeric', values: a }, { name: 'b', type: 'numeric', values: b }] }, y };
+    };
+    const train = make(6000, 8, 21);
+    const valid = make(2000, 3, 22);
+    const logLoss = (model: GbdtModel): number => {
+      const p = model.predict(valid.table);
+      let s = 0;
+      for (let i = 0; i < valid.table.rows; i++) s -= Math.log(Math.max(1e-15, p[i * 4 + valid.y[i]!]!));
+      return s / valid.table.rows;
+    };
+    const options = { valid: { table: valid.table, y: valid.y } };
+    const capped = trainGbdt(train.table, train.y, { objective: 'multiclass', numRounds: 300, earlyStoppingRounds: 30 }, options);
+    const uncapped = trainGbdt(train.table, train.y, { objective: 'multiclass', numRounds: 300, earlyStoppingRounds: 30, maxDeltaStep: 0 }, options);
+    expect(logLoss(capped)).toBeLessThan(0.02);
+    expect(logLoss(uncapped)).toBeGreaterThan(5 * logLoss(capped));
+  });
+
   it.each(['regression', 'l1', 'huber'] as const)('fits a smooth regression with the %s objective', (objective) => {
     const train = makeFriedman(3000, 5);
     const test = makeFriedman(1000, 6);

@@ -57,6 +57,15 @@ export interface GbdtParams {
    */
   threads?: number;
   huberDelta?: number;
+  /**
+   * most a leaf's value may move a margin in one tree, before the learning rate (XGBoost's
+   * max_delta_step); 0 = no cap. Default: 8 for binary and multiclass, none for regression. A
+   * class with a few rows starts at a tiny probability, so its rows' hessians p(1 − p) are tiny and
+   * the Newton step −G/H of a leaf holding them runs into the hundreds: one tree then makes the
+   * other rows of that leaf near-certain of the rare class (on a 58,000-row table with a 10-row
+   * class, validation log loss went from 0.43 after one round up, against 0.0003 with the cap).
+   */
+  maxDeltaStep?: number;
 }
 
 export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'objective'> = {
@@ -225,6 +234,7 @@ function resolveParams(params: Partial<GbdtParams> & { objective: GbdtObjective 
   check('maxBins', Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 255, 'an integer in 2..255');
   check('earlyStoppingRounds', Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, 'an integer >= 0');
   check('earlyStoppingMinDelta', p.earlyStoppingMinDelta === undefined || (p.earlyStoppingMinDelta >= 0 && p.earlyStoppingMinDelta < 1), 'a share in [0, 1)');
+  check('maxDeltaStep', p.maxDeltaStep === undefined || p.maxDeltaStep >= 0, 'a number >= 0 (0 = no cap)');
   return p;
 }
 
@@ -273,6 +283,9 @@ export function trainGbdt(
   }
 }
 
+/** `maxDeltaStep` of binary and multiclass boosting unless set: large enough to leave ordinary leaves alone. */
+const DEFAULT_CLASSIFICATION_MAX_DELTA = 8;
+
 /** Rows × features from which `trainGbdt` builds histograms on several threads. */
 const PARALLEL_MIN_CELLS = 1 << 20;
 
@@ -291,6 +304,7 @@ function boost(
   const numClasses = checkLabels(p.objective, y, n, p.numClasses);
   const huberDelta = p.huberDelta ?? 1;
   const outputs = outputsPerRound(p.objective, numClasses);
+  const maxDelta = p.maxDeltaStep ?? (p.objective === 'binary' || p.objective === 'multiclass' ? DEFAULT_CLASSIFICATION_MAX_DELTA : 0);
   const mapper = binned.mapper;
   const growParams: GrowParams = {
     maxLeaves: p.maxLeaves,
@@ -337,6 +351,9 @@ function boost(
   /** the last round that improved on the best by more than the minimum delta */
   let lastGain = 0;
   const minDelta = p.earlyStoppingMinDelta ?? 0;
+  // near-perfect fits (log loss 1e-5) improve by ever smaller absolute steps that each pass a
+  // share of the best loss: the share is also taken of a hundredth of the starting loss
+  const deltaFloor = valid === null ? 0 : 0.01 * validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
   let rounds = 0;
 
   for (let round = 0; round < p.numRounds; round++) {
@@ -361,6 +378,7 @@ function boost(
           // L1 leaves move to the median residual (LightGBM's leaf renewal), not the mean sign
           v = weightedMedian(y, w, grown.rows, grown.leafBegin[l]!, grown.leafEnd[l]!, scores);
         } else v = -nodeOutput(grown.sums[node]!, grown.hess[node]!, p.lambdaL1, p.lambdaL2);
+        if (maxDelta > 0) v = Math.max(-maxDelta, Math.min(maxDelta, v));
         leafValue.set(node, v * p.learningRate);
       }
       const tree = toTreeArrays(grown, mapper, (node) => leafValue.get(node) ?? 0);
@@ -392,7 +410,7 @@ function boost(
     if (valid !== null) {
       const loss = validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
       if (loss < bestLoss) {
-        if (bestLoss === Infinity || loss < bestLoss - minDelta * Math.abs(bestLoss)) lastGain = rounds;
+        if (bestLoss === Infinity || loss < bestLoss - minDelta * Math.max(Math.abs(bestLoss), deltaFloor)) lastGain = rounds;
         bestLoss = loss;
         bestRound = rounds;
       }
