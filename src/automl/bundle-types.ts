@@ -2,6 +2,7 @@ import type { FeaturePipelineSpec, InputColumnSchema } from '../features/index.j
 import type { Task } from '../learn/types.js';
 import type { MetricName } from './metric-types.js';
 import type { ModelConfig } from './model-config.js';
+import type { ValidationPlan } from './validation-plan.js';
 
 export interface LeaderboardRow {
   readonly rank: number;
@@ -12,6 +13,8 @@ export interface LeaderboardRow {
   readonly score: number;
   /** share in the final ensemble, 0 when not selected */
   readonly weight: number;
+  /** rows each of its models was fitted on */
+  readonly trainRows: number;
 }
 
 export interface BundleMember {
@@ -44,7 +47,10 @@ export interface BundleManifest {
   /** out-of-fold score of the ensemble */
   readonly score: number;
   readonly seed: number;
+  /** models per member: the folds bagged under k-fold validation, 1 under a holdout */
   readonly folds: number;
+  /** how candidates were validated and members fitted, and why */
+  readonly validation: ValidationPlan;
   readonly trainingRows: number;
   /** sha256 of the training data (the file's bytes, or the table's values) */
   readonly dataHash: string;
@@ -69,4 +75,7 @@ export interface RunRecord {
   readonly candidateSeconds: Readonly<Record<string, number>>;
   /** threads that fitted folds side by side (1 = the calling thread alone) */
   readonly foldThreads: number;
+  readonly validation: ValidationPlan;
+  /** seconds of each phase: read, prepare, first candidate, search, combine, save */
+  readonly phaseSeconds: Readonly<Record<string, number>>;
 }

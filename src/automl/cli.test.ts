@@ -38,7 +38,7 @@ describe('autolab train / predict / leaderboard', () => {
     io = capture();
     expect(await main(['leaderboard', model])).toBe(0);
     expect(io.out()).toMatch(/^regression model of 'price', rmse/);
-    expect(io.out()).toMatch(/rank\s+rmse\s+weight\s+seconds\s+model/);
+    expect(io.out()).toMatch(/rank\s+rmse\s+weight\s+seconds\s+rows\s+model/);
     vi.restoreAllMocks();
 
     capture();

@@ -13,6 +13,8 @@ export interface CandidateResult {
   readonly oof: Float64Array;
   readonly models: readonly Predictor[];
   readonly seconds: number;
+  /** rows each of its models was fitted on (a fold's training part, or a sample of it) */
+  readonly trainRows: number;
 }
 
 export type CandidateOutcome =
@@ -29,20 +31,22 @@ export interface EvaluateOptions {
   readonly expectedFoldSeconds?: number;
   /** worker threads that take some of the folds (fold f on lane f mod lanes; lane 0 is this thread) */
   readonly workers?: FoldWorkers;
+  /** threads one fit may use (boosting on large data): the cores no fold worker keeps busy */
+  readonly fitThreads?: number;
 }
 
 export function evaluateCandidate(id: number, config: ModelConfig, data: CvData, metric: Metric, options: EvaluateOptions): CandidateOutcome {
   const width = outputWidth(data.task, data.numClasses);
-  const oof = new Float64Array(data.table.rows * width);
+  const oof = new Float64Array(data.scoredRows.length * width);
   const models: Predictor[] = new Array<Predictor>(data.folds.length);
   const started = performance.now();
   const lanes = options.workers?.lanes ?? 1;
   const foldsOf = (lane: number): number[] => data.folds.map((_, f) => f).filter((f) => f % lanes === lane);
   const place = (f: number, predictions: Float64Array): void => {
-    const fold = data.folds[f]!;
-    for (let r = 0; r < fold.validIndex.length; r++) {
-      const row = fold.validIndex[r]!;
-      for (let k = 0; k < width; k++) oof[row * width + k] = predictions[r * width + k]!;
+    const positions = data.folds[f]!.validPosition;
+    for (let r = 0; r < positions.length; r++) {
+      const at = positions[r]! * width;
+      for (let k = 0; k < width; k++) oof[at + k] = predictions[r * width + k]!;
     }
   };
   const timing = {
@@ -53,7 +57,8 @@ export function evaluateCandidate(id: number, config: ModelConfig, data: CvData,
   for (let lane = 1; lane < lanes; lane++) options.workers!.post(lane, { config, folds: foldsOf(lane), ...timing });
   // this thread's folds; the workers' answers are always collected, even when this lane stops early
   let foldsDone = 0;
-  let stopped = fitFoldsInOrder(foldsOf(0), data.folds, config, { task: data.task, numClasses: data.numClasses, ...timing }, (f, model, predictions) => {
+  const context = { task: data.task, numClasses: data.numClasses, ...timing, ...(options.fitThreads !== undefined ? { threads: options.fitThreads } : {}) };
+  let stopped = fitFoldsInOrder(foldsOf(0), data.folds, config, context, (f, model, predictions) => {
     models[f] = model;
     place(f, predictions);
     foldsDone++;
@@ -71,8 +76,8 @@ export function evaluateCandidate(id: number, config: ModelConfig, data: CvData,
   if (stopped?.status === 'failed') return { status: 'failed', message: stopped.message, seconds };
   if (stopped !== undefined) return { status: 'out-of-time', seconds, foldsDone };
   if (foldsDone < data.folds.length) return { status: 'failed', message: `${data.folds.length - foldsDone} folds came back from the worker threads without an answer`, seconds };
-  const score = metric.score(data.y, oof, data.numClasses);
-  return { status: 'done', result: { id, config, score, oof, models, seconds } };
+  const score = metric.score(data.yScored, oof, data.numClasses);
+  return { status: 'done', result: { id, config, score, oof, models, seconds, trainRows: data.folds[0]!.trainIndex.length } };
 }
 
 /** Why a lane stopped before its last fold. */
@@ -86,6 +91,8 @@ export interface FoldFitContext {
   readonly deadline?: number;
   /** a guess of one fold's seconds before any has run, to decide whether to start */
   readonly expectedFoldSeconds: number;
+  /** threads one fit may use */
+  readonly threads?: number;
 }
 
 /**
@@ -112,6 +119,7 @@ export function fitFoldsInOrder(
         numClasses: context.numClasses,
         seed: context.seed + f,
         ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
+        ...(context.threads !== undefined ? { threads: context.threads } : {}),
       });
     } catch (error) {
       return { status: 'failed', message: error instanceof Error ? error.message : String(error) };

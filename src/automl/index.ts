@@ -8,3 +8,4 @@ export { METRICS, defaultMetric, metricFor } from './metrics.js';
 export type { Metric, MetricName } from './metric-types.js';
 export type { ModelConfig } from './model-config.js';
 export { writePredictionsCsv, writePredictions, predictFile } from './predict-file.js';
+export { describePlan, type ValidationPlan } from './validation-plan.js';

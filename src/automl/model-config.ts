@@ -20,6 +20,8 @@ export interface GbdtConfig {
   readonly minSplitGain: number;
   /** regression only: fit log1p of the target */
   readonly logTarget?: boolean;
+  /** classes only: weigh each row by 1/√(its class's rows), scaled to a mean of 1 */
+  readonly classWeight?: 'balanced';
 }
 
 export interface ForestConfig {
@@ -46,7 +48,7 @@ export function describeConfig(config: ModelConfig): string {
     case 'prior':
       return 'prior';
     case 'gbdt':
-      return `gbdt${config.logTarget ? '(log y)' : ''} lr=${round(config.learningRate)} leaves=${config.maxLeaves} depth=${config.maxDepth} minleaf=${config.minDataInLeaf} l2=${round(config.lambdaL2)} ff=${round(config.featureFraction)} bf=${round(config.baggingFraction)}`;
+      return `gbdt${config.logTarget ? '(log y)' : ''}${config.classWeight ? '(class-weighted)' : ''} lr=${round(config.learningRate)} leaves=${config.maxLeaves} depth=${config.maxDepth} minleaf=${config.minDataInLeaf} l2=${round(config.lambdaL2)} ff=${round(config.featureFraction)} bf=${round(config.baggingFraction)}`;
     case 'forest':
       return `${config.extraTrees ? 'extra-trees' : 'random-forest'} trees=${config.trees} maxfeat=${round(config.maxFeatures)} minleaf=${config.minDataInLeaf}`;
     case 'linear':

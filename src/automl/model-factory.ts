@@ -1,5 +1,5 @@
-import { binTable, loadModel, trainForest, trainGbdt, trainLinear, type BinnedDataset } from '../learn/index.js';
-import type { FeatureTable, Predictor, Task } from '../learn/types.js';
+import { loadModel, trainForest, trainGbdt, trainLinear } from '../learn/index.js';
+import type { Predictor, Task } from '../learn/types.js';
 import type { FoldData } from './cv-data.js';
 import { LogTargetModel, type LogTargetModelJSON } from './log-target-model.js';
 import type { ModelConfig } from './model-config.js';
@@ -11,6 +11,8 @@ export interface FitContext {
   readonly seed: number;
   /** ms since epoch; learners that can stop early stop by then */
   readonly deadline?: number;
+  /** threads a learner may use (boosting on large data); default 1 */
+  readonly threads?: number;
 }
 
 /** The model families this build can fit; the portfolio and the search use only these. */
@@ -24,17 +26,6 @@ const EARLY_STOPPING_ROUNDS = 50;
  */
 const EARLY_STOPPING_MIN_DELTA = 1e-4;
 
-/** Each fold's table is binned once and shared by every tree model fitted on it. */
-const binned = new WeakMap<FeatureTable, BinnedDataset>();
-function binnedOf(table: FeatureTable): BinnedDataset {
-  let data = binned.get(table);
-  if (!data) {
-    data = binTable(table, { maxBins: 255 });
-    binned.set(table, data);
-  }
-  return data;
-}
-
 /** Fits one model of `config` on a fold's training rows; boosting stops early on the fold's validation rows. */
 export function fitModel(config: ModelConfig, fold: FoldData, context: FitContext): Predictor {
   const deadline = context.deadline !== undefined ? { deadline: context.deadline } : {};
@@ -46,7 +37,7 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
       const y = log ? LogTargetModel.transform(fold.yTrain) : fold.yTrain;
       const yValid = log ? LogTargetModel.transform(fold.yValid) : fold.yValid;
       const model = trainGbdt(
-        binnedOf(fold.train),
+        fold.binnedTrain,
         y,
         {
           objective: context.task,
@@ -63,14 +54,15 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
           earlyStoppingRounds: EARLY_STOPPING_ROUNDS,
           earlyStoppingMinDelta: EARLY_STOPPING_MIN_DELTA,
           seed: context.seed,
+          threads: context.threads ?? 1,
         },
-        { valid: { table: fold.valid, y: yValid }, ...deadline },
+        { valid: { table: fold.binnedValid, y: yValid }, ...deadline, ...(config.classWeight && context.task !== 'regression' ? { weights: classWeights(fold.yTrain, context.numClasses) } : {}) },
       );
       return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }
     case 'forest':
       return trainForest(
-        binnedOf(fold.train),
+        fold.binnedTrain,
         fold.yTrain,
         {
           task: context.task,
@@ -95,6 +87,20 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
       return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }
   }
+}
+
+/**
+ * Row weights that even out skewed classes: 1/√(class rows), scaled to a mean of 1. The square root
+ * stops a class of ten rows among 50,000 from outweighing the rest a thousand times over.
+ */
+export function classWeights(y: Float64Array, numClasses: number): Float64Array {
+  const counts = new Float64Array(numClasses);
+  for (const c of y) counts[c]!++;
+  const perClass = Array.from(counts, (c) => (c > 0 ? 1 / Math.sqrt(c) : 0));
+  let total = 0;
+  for (const c of y) total += perClass[c]!;
+  const scale = y.length / total;
+  return Float64Array.from(y, (c) => perClass[c]! * scale);
 }
 
 /** Restores a model saved with `toJSON`: autolab's own wrappers here, the learners through `loadModel`. */

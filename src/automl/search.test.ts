@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { binTable } from '../learn/index.js';
 import { makeFriedman } from '../learn/synthetic.js';
 import { buildCvData } from './cv-data.js';
 import { makeFolds } from './folds.js';
@@ -9,7 +10,7 @@ describe('runSearch', () => {
   it('keeps at most 30 candidates in memory on a long search, and blends only those', () => {
     const data = makeFriedman(120, 5);
     const folds = makeFolds(data.y, 'regression', 3, 1);
-    const cv = buildCvData('regression', 1, data.table, data.y, folds);
+    const cv = buildCvData('regression', 1, data.table, data.y, folds, binTable(data.table));
     const result = runSearch(cv, { metric: metricFor('regression', undefined), seed: 1, trials: 36, startedAt: Date.now() });
     expect(result.candidates.length + result.skipped).toBe(36);
     const holding = result.candidates.filter((c) => c.models.length > 0);

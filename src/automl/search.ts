@@ -30,6 +30,10 @@ export interface SearchOptions {
   readonly onProgress?: (progress: SearchProgress) => void;
   /** worker threads that fit some of each candidate's folds */
   readonly workers?: FoldWorkers;
+  /** threads one fit may use: the cores no fold worker keeps busy */
+  readonly fitThreads?: number;
+  /** candidates already evaluated on these folds (the first, fast one); the portfolio skips their configurations */
+  readonly initial?: readonly CandidateResult[];
 }
 
 export interface SearchResult {
@@ -55,6 +59,14 @@ function estimateFoldSeconds(config: ModelConfig, history: readonly { config: Mo
     return ref.foldSeconds * (ref.config.learningRate / config.learningRate) * Math.sqrt(config.maxLeaves / ref.config.maxLeaves);
   }
   return ref.foldSeconds;
+}
+
+/** Rows of each class among the scored rows (undefined for regression): the portfolio looks at the balance. */
+function classCounts(data: CvData): number[] | undefined {
+  if (data.task === 'regression') return undefined;
+  const counts = new Array<number>(data.numClasses).fill(0);
+  for (const c of data.yScored) counts[c]!++;
+  return counts;
 }
 
 /** Candidates whose models and out-of-fold predictions stay in memory for the ensemble. */
@@ -83,8 +95,11 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   const { metric } = options;
   const features = data.table.columns.length;
   const logTarget = data.task === 'regression' && suitsLogTarget(data.y);
-  const portfolio = defaultPortfolio(data.task, data.table.rows, Math.max(1, features), { logTarget }).filter((c) => AVAILABLE_MODEL_KINDS.has(c.kind));
-  const candidates: CandidateResult[] = [];
+  const initial = options.initial ?? [];
+  const done = new Set(initial.map((c) => JSON.stringify(c.config)));
+  const portfolio = defaultPortfolio(data.task, data.table.rows, Math.max(1, features), { logTarget, classCounts: classCounts(data) })
+    .filter((c) => AVAILABLE_MODEL_KINDS.has(c.kind) && !done.has(JSON.stringify(c)));
+  const candidates: CandidateResult[] = [...initial];
   /** folds one after the other on a lane: a candidate costs this many fold times */
   const rounds = Math.ceil(data.folds.length / (options.workers?.lanes ?? 1));
   const history: { config: ModelConfig; foldSeconds: number }[] = [];
@@ -92,13 +107,16 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   const random = seededRandom(options.seed ^ 0x5eed);
   const better = (a: number, b: number): boolean => (metric.higherIsBetter ? a > b : a < b);
   let best: CandidateResult | undefined;
-  let tried = 0;
+  for (const c of initial) if (c.config.kind !== 'prior' && (!best || better(c.score, best.score))) best = c;
+  for (const c of initial) history.push({ config: c.config, foldSeconds: c.seconds / rounds });
+  let tried = initial.length;
+  let fromPortfolio = 0;
   let skipped = 0;
   let outOfTime = 0;
   let consecutiveOutOfTime = 0;
   let step = 0.6;
   let sinceImprovement = 0;
-  const maxCandidates = options.trials ?? 500;
+  const maxCandidates = (options.trials ?? 500) + initial.length;
   const report = (last: string): void =>
     options.onProgress?.({
       metric: metric.name,
@@ -110,7 +128,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     });
 
   const nextConfig = (): ModelConfig | undefined => {
-    if (tried < portfolio.length) return portfolio[tried];
+    if (fromPortfolio < portfolio.length) return portfolio[fromPortfolio++];
     if (!best) return undefined;
     // mostly walk from the best candidate, sometimes from the best of another learnable family
     const learnable = candidates.filter((c) => c.config.kind !== 'prior');
@@ -134,6 +152,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       ...(expected !== undefined ? { expectedFoldSeconds: expected } : {}),
       ...(options.workers ? { workers: options.workers } : {}),
+      ...(options.fitThreads !== undefined ? { fitThreads: options.fitThreads } : {}),
     });
     if (outcome.status !== 'done') {
       skipped++;
@@ -159,30 +178,36 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     if (!best || better(result.score, best.score)) {
       best = result;
       sinceImprovement = 0;
-    } else if (tried > portfolio.length && ++sinceImprovement >= 6) {
+    } else if (fromPortfolio >= portfolio.length && ++sinceImprovement >= 6) {
       step = step > 0.15 ? step / 2 : 0.6;
       sinceImprovement = 0;
     }
     report(describeConfig(config));
   }
   if (candidates.length === 0) throw new Error('no candidate finished'); // the prior always finishes; reaching this is a bug
-  const portfolioDone = candidates.filter((c) => c.id < portfolio.length).length;
+  const portfolioDone = candidates.filter((c) => c.id < portfolio.length + initial.length).length;
   if (options.trials === undefined && outOfTime > 0 && portfolioDone < portfolio.length) {
     notes.push(
       `the time limit was too small for the plan: ${portfolioDone} of ${portfolio.length} default configurations finished; the best so far is used — a larger --time-limit gives a better model`,
     );
   }
-  // The prior is the leaderboard's floor, not an ensemble member: mixing a constant into a blend
-  // leaves a rank metric such as AUC unchanged while it flattens every probability towards the
-  // base rate, so greedy selection on AUC would take it for free.
+  return { candidates, ensemble: ensembleOf(candidates, data, metric), notes, skipped };
+}
+
+/**
+ * Greedy ensemble selection over the candidates still holding models. The prior is the
+ * leaderboard's floor, not an ensemble member: mixing a constant into a blend leaves a rank metric
+ * such as AUC unchanged while it flattens every probability towards the base rate, so greedy
+ * selection on AUC would take it for free.
+ */
+export function ensembleOf(candidates: readonly CandidateResult[], data: CvData, metric: Metric): EnsembleSelection {
   const kept = candidates.filter((c) => c.models.length > 0);
   const pool = kept.some((c) => c.config.kind !== 'prior') ? kept.filter((c) => c.config.kind !== 'prior') : kept;
   const selection = selectEnsemble(
     pool.map((c) => c.oof),
-    data.y,
+    data.yScored,
     data.numClasses,
     metric,
   );
-  const ensemble = { ...selection, members: selection.members.map((m) => ({ ...m, candidate: candidates.indexOf(pool[m.candidate]!) })) };
-  return { candidates, ensemble, notes, skipped };
+  return { ...selection, members: selection.members.map((m) => ({ ...m, candidate: candidates.indexOf(pool[m.candidate]!) })) };
 }

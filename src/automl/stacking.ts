@@ -1,5 +1,7 @@
 import type { FeatureColumn, FeatureTable, Task } from '../learn/types.js';
-import { buildCvData, type CvData } from './cv-data.js';
+import { binTable } from '../learn/index.js';
+import { buildCvData, scoredFolds, type CvData } from './cv-data.js';
+import { makeFolds } from './folds.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
 import { bestOfEachFamily, type LinearConfig } from './model-config.js';
@@ -37,6 +39,15 @@ export function stackFeatures(predictions: readonly Float64Array[], task: Task, 
   return { rows, columns };
 }
 
+/** What one fold of a linear model on `level2` should cost, from the search's linear candidates on `data`. */
+function linearFoldSeconds(candidates: readonly CandidateResult[], data: CvData, level2: CvData): number | undefined {
+  const linear = candidates.filter((c) => c.config.kind === 'linear');
+  if (linear.length === 0) return undefined;
+  const perFold = Math.min(...linear.map((c) => c.seconds)) / data.folds.length;
+  const cells = (d: CvData): number => d.folds[0]!.trainIndex.length * Math.max(1, d.table.columns.length);
+  return (perFold * cells(level2)) / cells(data);
+}
+
 export interface StackResult {
   /** the stacker, k-fold bagged on the base models' out-of-fold predictions */
   readonly stacker: CandidateResult;
@@ -70,16 +81,23 @@ export function fitStack(
   const inputs = eligible.filter((c) => chosen.has(c));
   if (inputs.length < 2) return undefined;
   const table = stackFeatures(inputs.map((c) => c.oof), data.task, data.numClasses);
-  const folds = data.folds.map((f) => ({ train: f.trainIndex, valid: f.validIndex }));
-  const level2 = buildCvData(data.task, data.numClasses, table, data.y, folds);
+  // the scored rows are the stacker's training rows: a holdout is cut into folds of its own
+  const folds = scoredFolds(data, (y) => makeFolds(y, data.task, Math.min(5, Math.max(2, Math.floor(y.length / 20))), options.seed));
+  const level2 = buildCvData(data.task, data.numClasses, table, data.yScored, folds, binTable(table));
   let best: CandidateResult | undefined;
+  // a fold's cost, judged first from the search's linear model (scaled by the cells each reads),
+  // then from the last stacker: one that cannot end by the deadline is not started
+  let foldSeconds = linearFoldSeconds(candidates, data, level2);
   for (const lambda of [0.3, 3, 30]) {
     const config: LinearConfig = { kind: 'linear', lambda };
+    if (options.deadline !== undefined && foldSeconds !== undefined && Date.now() + foldSeconds * level2.folds.length * 1000 > options.deadline) break;
     const outcome = evaluateCandidate(-1, config, level2, metric, {
       seed: options.seed,
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      ...(foldSeconds !== undefined ? { expectedFoldSeconds: foldSeconds } : {}),
     });
     if (outcome.status !== 'done' || !Number.isFinite(outcome.result.score)) continue;
+    foldSeconds = outcome.result.seconds / level2.folds.length;
     if (!best || better(outcome.result, best) < 0) best = outcome.result;
   }
   return best ? { stacker: best, inputs } : undefined;

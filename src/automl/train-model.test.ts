@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../common/index.js';
+import { DataError, InputError } from '../common/index.js';
 import { seededRandom } from '../features/index.js';
 import { fit, loadBundle, predictFile, trainModel } from './index.js';
 
@@ -70,6 +70,25 @@ describe('trainModel', () => {
     const result = await trainModel(trainCsv, { target: 'label', timeLimit: 3, out: join(dir, 't') });
     expect((Date.now() - started) / 1000).toBeLessThan(3 * 1.1);
     expect(result.model.leaderboard.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records how candidates were validated, in the bundle and in run.json', async () => {
+    const result = await trainModel(trainCsv, { target: 'label', trials: 3, out: join(dir, 'v') });
+    expect(result.model.manifest.validation).toMatchObject({ kind: 'kfold', folds: 5 });
+    const run = JSON.parse(readFileSync(join(dir, 'v', 'run.json'), 'utf8'));
+    expect(run.validation).toEqual(result.model.manifest.validation);
+    expect(Object.keys(run.phaseSeconds)).toEqual(['read', 'prepare', 'first candidate', 'search', 'combine']);
+    for (const row of result.model.leaderboard) expect(row.trainRows).toBe(240);
+  });
+
+  it('says so in one line, and saves nothing, when no model beats the mean out of sample', async () => {
+    const random = seededRandom(11);
+    const noise = join(dir, 'noise.csv');
+    writeFileSync(noise, ['a,b,c,y', ...Array.from({ length: 200 }, () => [random(), random(), random(), random()].map((v) => v.toFixed(4)).join(','))].join('\n'));
+    const out = join(dir, 'noise-model');
+    await expect(trainModel(noise, { target: 'y', trials: 4, out })).rejects.toThrow(DataError);
+    await expect(trainModel(noise, { target: 'y', trials: 4, out })).rejects.toThrow(/^no model beat the mean out of sample \(rmse [0-9.]+ against [0-9.]+\); nothing was saved/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('checks prediction input against the schema', async () => {

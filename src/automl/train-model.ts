@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError, UsageError } from '../common/index.js';
+import { DataError, InputError, UsageError } from '../common/index.js';
 import {
   findColumn,
   fitPipeline,
@@ -8,19 +8,25 @@ import {
   inputSchemaOf,
   readFrame,
   takeRows,
+  type DroppedColumn,
   type Frame,
 } from '../features/index.js';
-import { predictionThreads } from '../learn/index.js';
-import type { Task } from '../learn/types.js';
+import { binTable, predictionThreads } from '../learn/index.js';
+import type { FeatureTable, Task } from '../learn/types.js';
 import { AutoModel } from './auto-model.js';
 import { manifestOf, saveBundle, type BundleContent } from './bundle.js';
 import type { LeaderboardRow, RunRecord } from './bundle-types.js';
-import { buildCvData } from './cv-data.js';
+import { buildCvData, type CvData, type Fold } from './cv-data.js';
+import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
+import type { Metric } from './metric-types.js';
+import { PhaseClock } from './phase-clock.js';
+import { firstBooster } from './portfolio.js';
+import { choosePlan, describePlan, sampleRows, type FirstCandidateCost, type ValidationPlan } from './validation-plan.js';
 import { chooseFoldCount, makeFolds } from './folds.js';
 import { metricFor } from './metrics.js';
 import { describeConfig, familyOf } from './model-config.js';
 import { FoldWorkers } from './fold-workers.js';
-import { runSearch, type SearchProgress, type SearchResult } from './search.js';
+import { ensembleOf, runSearch, type SearchProgress, type SearchResult } from './search.js';
 import { fitStack } from './stacking.js';
 import { detectTask } from './task.js';
 
@@ -51,6 +57,9 @@ export interface TrainResult {
   readonly notes: readonly string[];
 }
 
+/** The first candidate is due by this share of the time limit, or this later share of it from when it starts. */
+const FIRST_SHARE = 0.2;
+const FIRST_MIN_SHARE = 0.05;
 /** Share of the time limit the search may use; the rest covers the last fit, stacking and saving. */
 const SEARCH_SHARE = 0.85;
 /** Stacking must end by this share of the time limit. */
@@ -76,13 +85,15 @@ async function loadInput(input: TrainingInput, target: string): Promise<{ frame:
 /** Trains a model on a table: task detection, preprocessing, budgeted search, ensemble, and the bundle if `out` is set. */
 export async function trainModel(input: TrainingInput, options: TrainOptions): Promise<TrainResult> {
   const startedAt = options.startedAt ?? Date.now();
-  if (options.timeLimit !== undefined && !(options.timeLimit > 0)) throw new UsageError('--time-limit must be a positive number of seconds');
+  if (options.timeLimit !== undefined && !(options.timeLimit > 0)) throw new UsageError('timeLimit must be a positive number of seconds');
   if (options.trials !== undefined && !(Number.isInteger(options.trials) && options.trials > 0)) {
-    throw new UsageError('--trials must be a positive whole number');
+    throw new UsageError('trials must be a positive whole number');
   }
   const timeLimit = options.trials === undefined ? (options.timeLimit ?? 60) : options.timeLimit;
   const seed = options.seed ?? 0;
+  const phases = new PhaseClock(startedAt);
   const { frame: raw, dataHash } = await loadInput(input, options.target);
+  phases.end('read');
   const targetColumn = findColumn(raw, options.target);
   if (!targetColumn) {
     const names = raw.columns.map((c) => c.name);
@@ -99,12 +110,47 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const metric = metricFor(target.task, options.metric);
   const numClasses = target.task === 'regression' ? 1 : target.classes.length;
   const fitted = fitPipeline(frame, options.target, { task: target.task, values: target.values, numClasses }, { seed });
-  for (const d of fitted.spec.dropped) notes.push(`column '${d.column}' was dropped (${d.reason})`);
+  notes.push(...droppedNotes(fitted.spec.dropped));
   const foldCount = chooseFoldCount(frame.rows, timeLimit);
-  const folds = makeFolds(target.values, target.task, foldCount, seed);
-  const data = buildCvData(target.task, numClasses, fitted.table, target.values, folds);
-  // the other cores fit some of each candidate's folds; the models are the same on any count
-  const workers = FoldWorkers.start(data, options.threads ?? predictionThreads());
+  const split = makeFolds(target.values, target.task, foldCount, seed);
+  const binned = binTable(fitted.table, { maxBins: 255 });
+  const threads = Math.max(1, options.threads ?? predictionThreads());
+  const searchDeadline = options.trials !== undefined ? undefined : startedAt + timeLimit! * 1000 * SEARCH_SHARE;
+  const cv = (folds: readonly Fold[]): CvData => buildCvData(target.task, numClasses, fitted.table, target.values, folds, binned);
+  phases.end('prepare');
+
+  // the first candidate: a default booster on fold 0 (on a sample of it when the table is large),
+  // due within a fifth of the limit; what it cost decides how every later candidate is validated
+  let first: FirstCandidate | undefined;
+  let plan: ValidationPlan;
+  if (searchDeadline === undefined) {
+    plan = { kind: 'kfold', folds: foldCount, reason: 'a fixed number of trials: every candidate on every fold' };
+  } else {
+    first = fitFirstCandidate(cv, split[0]!, target.values, target.task, fitted.table, metric, {
+      seed,
+      threads,
+      deadline: Math.min(searchDeadline, Math.max(startedAt + timeLimit! * 1000 * FIRST_SHARE, Date.now() + timeLimit! * 1000 * FIRST_MIN_SHARE)),
+    });
+    plan = first.candidate
+      ? choosePlan({
+          folds: foldCount,
+          lanes: Math.min(threads, foldCount),
+          foldTrainRows: split[0]!.train.length,
+          holdoutRows: split[0]!.valid.length,
+          first: first.cost,
+          remainingSeconds: Math.max(0, (searchDeadline - Date.now()) / 1000),
+        })
+      : { kind: 'kfold', folds: foldCount, reason: 'the first candidate did not finish' };
+  }
+  phases.end('first candidate');
+
+  const holdoutTrain = plan.kind === 'holdout' ? sampleRows(split[0]!.train, target.values, target.task, plan.trainRows, seed) : undefined;
+  const data = holdoutTrain ? cv([{ train: holdoutTrain, valid: split[0]!.valid }]) : cv(split);
+  // the first candidate counts as one of the search's when it was validated on the same rows
+  const initial = holdoutTrain && first?.candidate && first.candidate.trainRows === holdoutTrain.length ? [first.candidate] : [];
+  // the other cores fit some of each candidate's folds; the models are the same on any count.
+  // With one fold (a holdout) there is nothing to share: the learner gets the threads instead
+  const workers = FoldWorkers.start(data, threads);
   const foldThreads = workers?.lanes ?? 1;
   let search: SearchResult;
   try {
@@ -112,30 +158,40 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
       metric,
       seed,
       startedAt,
-      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: startedAt + timeLimit! * 1000 * SEARCH_SHARE }),
+      initial,
+      fitThreads: workers ? 1 : threads,
+      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: searchDeadline! }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(workers ? { workers } : {}),
     });
   } finally {
     workers?.close();
   }
-  notes.push(...search.notes);
+  let outcome = { data, search, plan };
+  // nothing learnable finished under the plan: the first candidate, on its own holdout, is the model
+  if (!search.candidates.some(isLearnable) && first?.candidate) {
+    outcome = {
+      data: first.data,
+      search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric), notes: search.notes, skipped: search.skipped },
+      plan: { kind: 'holdout', holdoutRows: split[0]!.valid.length, trainRows: first.candidate.trainRows, reason: `no candidate finished under the plan (${describePlan(plan)})` },
+    };
+    notes.push(`no candidate finished under ${describePlan(plan)} in time; the model is the first, fast candidate — a larger time limit gives a better model`);
+  }
+  notes.push(...outcome.search.notes);
+  phases.end('search');
 
-  const stack = fitStack(search.candidates, data, metric, {
-    seed,
-    ...(options.trials !== undefined ? {} : { deadline: startedAt + timeLimit! * 1000 * STACK_SHARE }),
-  });
-  const averageScore = search.ensemble.score;
-  const relativeGain = (score: number): number => ((metric.higherIsBetter ? 1 : -1) * (score - averageScore)) / Math.max(Math.abs(averageScore), 1e-12);
-  const useStack = stack !== undefined && relativeGain(stack.stacker.score) > STACK_MIN_GAIN;
-  if (useStack) notes.push(`a linear stacker over ${stack.inputs.length} candidates (the best of each family, then the best) beat their weighted average (${metric.name} ${stack.stacker.score.toPrecision(6)} vs ${averageScore.toPrecision(6)})`);
+  const combined = combine(outcome.search, outcome.data, metric, seed, options.trials === undefined ? startedAt + timeLimit! * 1000 * STACK_SHARE : undefined);
+  if (combined.useStack) notes.push(combined.note);
+  checkBeatsPrior(outcome.search.candidates, combined.score, metric, target.task);
+  phases.end('combine');
 
-  const weightOf = new Map(useStack ? [] : search.ensemble.members.map((m) => [search.candidates[m.candidate]!.id, m.weight]));
+  const { search: result } = outcome;
+  const weightOf = new Map(combined.useStack ? [] : result.ensemble.members.map((m) => [result.candidates[m.candidate]!.id, m.weight]));
   const better = (a: number, b: number): number => (metric.higherIsBetter ? b - a : a - b);
-  const leaderboard: LeaderboardRow[] = [...search.candidates]
+  const leaderboard: LeaderboardRow[] = [...result.candidates]
     .sort((a, b) => better(a.score, b.score) || a.id - b.id)
-    .map((c, i) => ({ rank: i + 1, id: c.id, model: describeConfig(c.config), family: familyOf(c.config), score: c.score, weight: weightOf.get(c.id) ?? 0 }));
-  const chosen = useStack ? stack.inputs : search.ensemble.members.map((m) => search.candidates[m.candidate]!);
+    .map((c, i) => ({ rank: i + 1, id: c.id, model: describeConfig(c.config), family: familyOf(c.config), score: c.score, weight: weightOf.get(c.id) ?? 0, trainRows: c.trainRows }));
+  const chosen = combined.useStack ? combined.stack.inputs : result.ensemble.members.map((m) => result.candidates[m.candidate]!);
   const content: BundleContent = {
     kind: 'autolab-model-bundle',
     version: 1,
@@ -143,10 +199,11 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     target: options.target,
     classes: target.classes,
     metric: metric.name,
-    score: useStack ? stack.stacker.score : averageScore,
-    combinerScores: { average: averageScore, stack: stack?.stacker.score ?? null },
+    score: combined.score,
+    combinerScores: { average: result.ensemble.score, stack: combined.stack?.stacker.score ?? null },
     seed,
-    folds: foldCount,
+    folds: outcome.plan.kind === 'kfold' ? outcome.plan.folds : 1,
+    validation: outcome.plan,
     trainingRows: frame.rows,
     dataHash,
     pipeline: fitted.spec,
@@ -154,16 +211,18 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     leaderboard,
     notes,
     members: chosen.map((c) => ({ id: c.id, weight: weightOf.get(c.id) ?? 0, config: c.config, fitted: c.models })),
-    ...(useStack ? { stack: { config: stack.stacker.config, fitted: stack.stacker.models } } : {}),
+    ...(combined.useStack ? { stack: { config: combined.stack.stacker.config, fitted: combined.stack.stacker.models } } : {}),
   };
   const runFacts = {
     createdAt: new Date().toISOString(),
     seconds: 0,
     timeLimit: timeLimit ?? null,
     trials: options.trials ?? null,
-    candidatesTried: search.candidates.length + search.skipped,
-    candidateSeconds: Object.fromEntries(search.candidates.map((c) => [String(c.id), Number(c.seconds.toFixed(3))])),
+    candidatesTried: result.candidates.length + result.skipped,
+    candidateSeconds: Object.fromEntries(result.candidates.map((c) => [String(c.id), Number(c.seconds.toFixed(3))])),
     foldThreads,
+    validation: outcome.plan,
+    phaseSeconds: phases.record(),
   };
   const finish = (): number => Number(((Date.now() - startedAt) / 1000).toFixed(3));
   const run: RunRecord = options.out
@@ -176,6 +235,84 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   );
   return { model, run, notes };
 }
+
+/** One note per reason a column was dropped, naming the first few columns: a wide table drops hundreds. */
+function droppedNotes(dropped: readonly DroppedColumn[]): string[] {
+  const byReason = new Map<string, DroppedColumn[]>();
+  for (const d of dropped) byReason.set(d.reason, [...(byReason.get(d.reason) ?? []), d]);
+  return [...byReason].map(([reason, columns]) => {
+    const named = columns.slice(0, 5).map((d) => `'${d.column}'${d.of !== undefined ? ` (= '${d.of}')` : ''}`);
+    const more = columns.length > 5 ? `, and ${columns.length - 5} more` : '';
+    const why = reason === 'duplicate' ? 'a copy of another column' : reason;
+    return columns.length === 1 ? `column ${named[0]} was dropped (${why})` : `${columns.length} columns were dropped (${why}): ${named.join(', ')}${more}`;
+  });
+}
+
+function isLearnable(c: CandidateResult): boolean {
+  return c.config.kind !== 'prior';
+}
+
+/** The first candidate, the prior on the same rows, and what the candidate cost. */
+interface FirstCandidate {
+  readonly data: CvData;
+  readonly candidates: readonly CandidateResult[];
+  readonly candidate: CandidateResult | undefined;
+  readonly cost: FirstCandidateCost;
+}
+
+/** Rows × features × outputs the first candidate fits at most: a second or two of boosting. */
+const FIRST_CANDIDATE_CELLS = 8_000_000;
+const FIRST_CANDIDATE_MIN_ROWS = 2000;
+
+function fitFirstCandidate(
+  cv: (folds: readonly Fold[]) => CvData,
+  fold: Fold,
+  y: Float64Array,
+  task: Task,
+  table: FeatureTable,
+  metric: Metric,
+  options: { seed: number; threads: number; deadline: number },
+): FirstCandidate {
+  const outputs = task === 'multiclass' ? Math.max(1, new Set(y).size) : 1;
+  const rows = Math.max(FIRST_CANDIDATE_MIN_ROWS, Math.floor(FIRST_CANDIDATE_CELLS / (Math.max(1, table.columns.length) * outputs)));
+  const data = cv([{ train: sampleRows(fold.train, y, task, rows, options.seed), valid: fold.valid }]);
+  const prior = evaluateCandidate(1, { kind: 'prior' }, data, metric, { seed: options.seed });
+  const config = firstBooster(table.rows, table.columns.length);
+  const started = Date.now();
+  const outcome = evaluateCandidate(0, config, data, metric, { seed: options.seed, deadline: options.deadline, fitThreads: options.threads });
+  const candidate = outcome.status === 'done' && Number.isFinite(outcome.result.score) ? outcome.result : undefined;
+  const candidates = [...(prior.status === 'done' ? [prior.result] : []), ...(candidate ? [candidate] : [])];
+  // the booster stops at its deadline; ending within a few milliseconds of it means it was cut short
+  const cutShort = Date.now() >= options.deadline - 20;
+  return { data, candidates, candidate, cost: { seconds: (Date.now() - started) / 1000, trainRows: data.folds[0]!.trainIndex.length, cutShort } };
+}
+
+/** The weighted average of the search's ensemble, or a linear stacker over its candidates when that is better out of fold. */
+function combine(search: SearchResult, data: CvData, metric: Metric, seed: number, deadline: number | undefined) {
+  const stack = fitStack(search.candidates, data, metric, { seed, ...(deadline !== undefined ? { deadline } : {}) });
+  const averageScore = search.ensemble.score;
+  const relativeGain = (score: number): number => ((metric.higherIsBetter ? 1 : -1) * (score - averageScore)) / Math.max(Math.abs(averageScore), 1e-12);
+  if (stack !== undefined && relativeGain(stack.stacker.score) > STACK_MIN_GAIN) {
+    const note = `a linear stacker over ${stack.inputs.length} candidates (the best of each family, then the best) beat their weighted average (${metric.name} ${stack.stacker.score.toPrecision(6)} vs ${averageScore.toPrecision(6)})`;
+    return { useStack: true as const, stack, score: stack.stacker.score, note };
+  }
+  return { useStack: false as const, stack, score: averageScore };
+}
+
+/** A model no better than the class frequencies (or the mean) out of sample is not a model: say so instead of saving it. */
+function checkBeatsPrior(candidates: readonly CandidateResult[], score: number, metric: Metric, task: Task): void {
+  const prior = candidates.find((c) => c.config.kind === 'prior');
+  if (!prior) return;
+  const gain = ((metric.higherIsBetter ? 1 : -1) * (score - prior.score)) / Math.max(Math.abs(prior.score), 1e-12);
+  if (gain > PRIOR_MIN_GAIN) return;
+  throw new DataError(
+    `no model beat the ${task === 'regression' ? 'mean' : 'class frequencies'} out of sample (${metric.name} ${score.toPrecision(4)} against ${prior.score.toPrecision(4)}); nothing was saved`,
+    'give a larger time limit, or check that the columns carry information about the target',
+  );
+}
+
+/** How much better than the prior (relative) the final model must be out of sample. */
+const PRIOR_MIN_GAIN = 0.001;
 
 /** The TypeScript API: `const model = await fit('data.csv', { target: 'y', timeLimit: 60 }); model.predict(rows)`. */
 export async function fit(input: TrainingInput, options: TrainOptions): Promise<AutoModel> {

@@ -62,6 +62,18 @@ describe('fitted pipeline', () => {
     expect(fitted.spec.steps.map((s) => s.column)).not.toContain('y');
   });
 
+  it('drops a column that repeats another value for value, once, keeping the first', () => {
+    const rows = sampleRows(300).map((r, i) => ({ ...r, sizeAgain: r.size, colourAgain: r.colour, almost: i === 7 ? 1 : r.size }));
+    const copies = frameFromRows(rows);
+    const spec = fitPipeline(copies, 'y', binaryTarget(copies), { seed: 1 }).spec;
+    expect(spec.dropped.filter((d) => d.reason === 'duplicate')).toEqual([
+      { column: 'sizeAgain', reason: 'duplicate', of: 'size' },
+      { column: 'colourAgain', reason: 'duplicate', of: 'colour' },
+    ]);
+    expect(spec.steps.map((s) => s.column)).toContain('almost');
+    expect(inputSchemaOf(spec).map((c) => c.name)).not.toContain('sizeAgain');
+  });
+
   it('replays exactly after a JSON round trip (target encoding apart, which is out of fold in training)', () => {
     const spec = JSON.parse(JSON.stringify(fitted.spec)) as FeaturePipelineSpec;
     const replayed = applyPipeline(spec, frame);

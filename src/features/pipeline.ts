@@ -34,8 +34,14 @@ export function fitPipeline(frame: Frame, target: string, y: TargetValues, optio
   const steps: FeatureStep[] = [];
   const dropped: DroppedColumn[] = [];
   const columns: FeatureColumn[] = [];
+  const duplicates = duplicateColumns(frame.columns.filter((c) => c.name !== target));
   for (const column of frame.columns) {
     if (column.name === target) continue;
+    const original = duplicates.get(column);
+    if (original !== undefined) {
+      dropped.push({ column: column.name, reason: 'duplicate', of: original.name });
+      continue;
+    }
     const role = inferColumnRole(column, roleOptions);
     let step: FeatureStep;
     switch (role.role) {
@@ -68,6 +74,50 @@ export function fitPipeline(frame: Frame, target: string, y: TargetValues, optio
   }
   const spec: FeaturePipelineSpec = { kind: 'feature-pipeline', version: 1, target, steps, dropped };
   return { spec, table: { rows: frame.rows, columns } };
+}
+
+/**
+ * Columns that repeat an earlier column value for value (and kind), mapped to that earlier one: a
+ * copy adds nothing to learn from and costs every model its share of the time.
+ */
+function duplicateColumns(columns: readonly RawColumn[]): Map<RawColumn, RawColumn> {
+  const byHash = new Map<string, RawColumn[]>();
+  const copies = new Map<RawColumn, RawColumn>();
+  for (const column of columns) {
+    const key = `${column.kind}:${columnHash(column)}`;
+    const same = byHash.get(key);
+    const original = same?.find((c) => sameValues(c, column));
+    if (original) copies.set(column, original);
+    else if (same) same.push(column);
+    else byHash.set(key, [column]);
+  }
+  return copies;
+}
+
+/** FNV-1a over the values' bits (numbers) or their text: equal columns hash alike. */
+function columnHash(column: RawColumn): number {
+  let h = 0x811c9dc5;
+  if (column.kind === 'string') {
+    for (const v of column.values) {
+      const text = v ?? '\u0000null';
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ 0xff, 0x01000193);
+    }
+    return h >>> 0;
+  }
+  const words = new Uint32Array(column.values.buffer, column.values.byteOffset, column.values.length * 2);
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameValues(a: RawColumn, b: RawColumn): boolean {
+  if (a.kind !== b.kind || a.values.length !== b.values.length) return false;
+  for (let i = 0; i < a.values.length; i++) {
+    const x = a.values[i];
+    const y = b.values[i];
+    if (x !== y && !(typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y))) return false;
+  }
+  return true;
 }
 
 function targetEncodingName(column: string, outputs: number, k: number): string {

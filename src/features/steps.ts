@@ -52,11 +52,13 @@ export interface TextHashStep {
 
 export type FeatureStep = NumericStep | CategoricalStep | TargetEncodingStep | DatetimeStep | TextHashStep;
 
-export type DropReason = 'id-like' | 'constant' | 'all-missing' | 'unsupported';
+export type DropReason = 'id-like' | 'constant' | 'all-missing' | 'unsupported' | 'duplicate';
 
 export interface DroppedColumn {
   readonly column: string;
   readonly reason: DropReason;
+  /** for a duplicate: the column it repeats, which is kept */
+  readonly of?: string;
 }
 
 export interface FeaturePipelineSpec {

@@ -105,6 +105,7 @@ export function registerTrainCommand(program: Command): void {
               seconds: run.seconds,
               bundleHash: run.bundleHash,
               candidates: run.candidatesTried,
+              validation: model.manifest.validation,
               leaderboard: model.leaderboard,
               notes,
             },
@@ -117,8 +118,10 @@ export function registerTrainCommand(program: Command): void {
       const members = model.leaderboard.filter((r) => r.weight > 0).length;
       process.stdout.write(
         `trained a ${model.task} model of '${model.manifest.target}' on ${model.manifest.trainingRows} rows in ${run.seconds.toFixed(1)} s: ` +
-          `${model.manifest.metric} ${formatScore(model.manifest.score)} (out of fold, ensemble of ${members} of ${model.leaderboard.length} candidates) → ${flags.out}\n`,
+          `${model.manifest.metric} ${formatScore(model.manifest.score)} (${model.manifest.validation.kind === 'kfold' ? 'out of fold' : 'on the holdout'}, ensemble of ${members} of ${model.leaderboard.length} candidates) → ${flags.out}\n`,
       );
+      const { describePlan } = await load.automl();
+      process.stdout.write(`validation: ${describePlan(model.manifest.validation)} (${model.manifest.validation.reason})\n`);
       for (const note of notes) process.stdout.write(`note: ${note}\n`);
       process.stdout.write(formatLeaderboard(model.leaderboard.slice(0, 10), model.manifest.metric, run.candidateSeconds));
     });

@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { choosePlan, sampleRows } from './validation-plan.js';
+
+describe('choosePlan', () => {
+  const base = { folds: 5, lanes: 2, foldTrainRows: 8000, holdoutRows: 2000, remainingSeconds: 24 };
+
+  it("bags k folds when six candidates of the first one's cost fit in the time left", () => {
+    const plan = choosePlan({ ...base, first: { seconds: 0.4, trainRows: 8000, cutShort: false } });
+    expect(plan).toMatchObject({ kind: 'kfold', folds: 5 });
+  });
+
+  it('falls back to a holdout on every training row when k folds do not fit but a few fits do', () => {
+    // one fit 2 s: 3 rounds of folds × 2 s × 6 = 36 s > 24 s, but 3 × 2 s fit
+    const plan = choosePlan({ ...base, first: { seconds: 2, trainRows: 8000, cutShort: false } });
+    expect(plan).toMatchObject({ kind: 'holdout', holdoutRows: 2000, trainRows: 8000 });
+  });
+
+  it('samples the training rows when even one fit on all of them is too dear, never below what the first candidate used', () => {
+    // the first candidate ran 4 s on 2,000 rows and was cut short: a full fit ≈ 4/2000 × 8000 × 2 = 32 s
+    const plan = choosePlan({ ...base, first: { seconds: 4, trainRows: 2000, cutShort: true } });
+    expect(plan.kind).toBe('holdout');
+    if (plan.kind !== 'holdout') return;
+    expect(plan.trainRows).toBe(2000);
+    const roomier = choosePlan({ ...base, remainingSeconds: 48, first: { seconds: 4, trainRows: 2000, cutShort: true } });
+    expect(roomier).toMatchObject({ kind: 'holdout', trainRows: 4000 });
+  });
+});
+
+describe('sampleRows', () => {
+  it("keeps every row of a rare class and about each class's share of the rest", () => {
+    const y = new Float64Array(10_000);
+    for (let i = 0; i < 10_000; i++) y[i] = i < 8 ? 2 : i % 5 === 0 ? 1 : 0;
+    const rows = Uint32Array.from({ length: 10_000 }, (_, i) => i);
+    const sample = sampleRows(rows, y, 'multiclass', 1000, 3);
+    const count = (c: number): number => sample.filter((r) => y[r] === c).length;
+    expect(count(2)).toBe(8);
+    expect(count(1)).toBeGreaterThan(180);
+    expect(count(1)).toBeLessThan(220);
+    expect(count(0)).toBeGreaterThan(760);
+  });
+
+  it('draws distinct rows of the input, in ascending order, the size asked (regression)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer(), (n, size, seed) => {
+        const rows = Uint32Array.from({ length: n }, (_, i) => 3 * i);
+        const sample = sampleRows(rows, new Float64Array(3 * n), 'regression', size, seed);
+        expect(sample.length).toBe(Math.min(size, n));
+        for (let i = 1; i < sample.length; i++) expect(sample[i]!).toBeGreaterThan(sample[i - 1]!);
+        for (const r of sample) expect(r % 3).toBe(0);
+      }),
+    );
+  });
+});

@@ -1,0 +1,91 @@
+import { shuffledIndex } from '../features/index.js';
+import type { Task } from '../learn/types.js';
+
+/**
+ * How candidates are validated and what the final members are, decided once per training from
+ * what the first candidate cost (as AutoGluon and FLAML choose between bagging and a holdout):
+ * - `kfold`: every candidate is fitted on each of `folds` folds; every row is scored out of fold
+ *   and the members are the fold models, bagged (their predictions averaged);
+ * - `holdout`: every candidate is fitted once, on `trainRows` rows of the training part (all of
+ *   them, or a sample when even that is too dear), and scored on the `holdoutRows` held out; the
+ *   members are those single models.
+ */
+export type ValidationPlan =
+  | { readonly kind: 'kfold'; readonly folds: number; readonly reason: string }
+  | { readonly kind: 'holdout'; readonly holdoutRows: number; readonly trainRows: number; readonly reason: string };
+
+/** What the first candidate measured: a default booster fitted on `trainRows` rows of fold 0. */
+export interface FirstCandidateCost {
+  readonly seconds: number;
+  readonly trainRows: number;
+  /** it ran into its deadline before early stopping ended it: a full fit needs longer */
+  readonly cutShort: boolean;
+}
+
+export interface PlanInputs {
+  readonly folds: number;
+  /** threads fitting folds side by side */
+  readonly lanes: number;
+  /** rows of fold 0's training part, and of its validation part (the holdout) */
+  readonly foldTrainRows: number;
+  readonly holdoutRows: number;
+  readonly first: FirstCandidateCost;
+  /** seconds left for the search */
+  readonly remainingSeconds: number;
+}
+
+/** k-fold validation is chosen when this many candidates of the first one's cost fit in the time left. */
+const KFOLD_CANDIDATES = 6;
+/** a holdout trains on all its rows when this many candidates fit; otherwise on a sample that lets them. */
+const HOLDOUT_CANDIDATES = 3;
+/** a booster cut short by its deadline is assumed to need this many times as long to finish */
+const CUT_SHORT_FACTOR = 2;
+
+export function choosePlan(inputs: PlanInputs): ValidationPlan {
+  const { first, folds, lanes, foldTrainRows, holdoutRows, remainingSeconds } = inputs;
+  // boosting's time grows about linearly with the rows it fits
+  const fullFit = (first.seconds / Math.max(1, first.trainRows)) * foldTrainRows * (first.cutShort ? CUT_SHORT_FACTOR : 1);
+  const kfoldCandidate = Math.ceil(folds / lanes) * fullFit;
+  const seconds = (s: number): string => `${s < 10 ? s.toFixed(1) : s.toFixed(0)} s`;
+  if (kfoldCandidate * KFOLD_CANDIDATES <= remainingSeconds) {
+    return { kind: 'kfold', folds, reason: `a ${folds}-fold candidate costs about ${seconds(kfoldCandidate)} of the ${seconds(remainingSeconds)} left` };
+  }
+  const why = `a ${folds}-fold candidate would cost about ${seconds(kfoldCandidate)} of the ${seconds(remainingSeconds)} left`;
+  if (fullFit * HOLDOUT_CANDIDATES <= remainingSeconds) {
+    return { kind: 'holdout', holdoutRows, trainRows: foldTrainRows, reason: why };
+  }
+  const affordable = Math.round((foldTrainRows * remainingSeconds) / (HOLDOUT_CANDIDATES * fullFit));
+  const trainRows = Math.min(foldTrainRows, Math.max(first.trainRows, affordable));
+  return { kind: 'holdout', holdoutRows, trainRows, reason: `${why}; one on all ${foldTrainRows} training rows about ${seconds(fullFit)}` };
+}
+
+export function describePlan(plan: ValidationPlan): string {
+  if (plan.kind === 'kfold') return `${plan.folds}-fold cross-validation, fold models bagged`;
+  return `a holdout of ${plan.holdoutRows} rows, models fitted once on ${plan.trainRows} rows`;
+}
+
+/** Least rows of each class kept in a sample, when the class has them: a class absent from training cannot be predicted. */
+const MIN_CLASS_ROWS = 30;
+
+/**
+ * A seeded sample of `size` of `rows` (kept in ascending order). For classes each keeps its share,
+ * and at least `MIN_CLASS_ROWS` (or all it has), so that rare classes stay learnable.
+ */
+export function sampleRows(rows: Uint32Array, y: Float64Array, task: Task, size: number, seed: number): Uint32Array {
+  if (size >= rows.length) return rows;
+  const order = shuffledIndex(rows.length, seed);
+  if (task === 'regression') return Uint32Array.from(order.subarray(0, size), (i) => rows[i]!).sort();
+  const byClass = new Map<number, number[]>();
+  for (const i of order) {
+    const c = y[rows[i]!]!;
+    let list = byClass.get(c);
+    if (!list) byClass.set(c, (list = []));
+    list.push(rows[i]!);
+  }
+  const picked: number[] = [];
+  for (const list of byClass.values()) {
+    const quota = Math.min(list.length, Math.max(MIN_CLASS_ROWS, Math.round((size * list.length) / rows.length)));
+    for (let j = 0; j < quota; j++) picked.push(list[j]!);
+  }
+  return Uint32Array.from(picked).sort();
+}
