@@ -36,48 +36,77 @@ export interface EvaluateOptions {
 }
 
 export function evaluateCandidate(id: number, config: ModelConfig, data: CvData, metric: Metric, options: EvaluateOptions): CandidateOutcome {
-  const width = outputWidth(data.task, data.numClasses);
-  const oof = new Float64Array(data.scoredRows.length * width);
-  const models: Predictor[] = new Array<Predictor>(data.folds.length);
-  const started = performance.now();
+  const { seed, expectedFoldSeconds, ...shared } = options;
+  return evaluateCandidates([{ id, config, seed, ...(expectedFoldSeconds !== undefined ? { expectedFoldSeconds } : {}) }], data, metric, shared)[0]!;
+}
+
+/** One candidate to evaluate: its id, recipe, seed and (optionally) a guess of one fold's seconds. */
+export interface CandidateJob {
+  readonly id: number;
+  readonly config: ModelConfig;
+  readonly seed: number;
+  readonly expectedFoldSeconds?: number;
+}
+
+/**
+ * Evaluates candidates on the lanes: one candidate has its folds dealt over the lanes (fold f on
+ * lane f mod lanes); several (at most one per lane, when there are fewer folds than lanes, as
+ * under a holdout) run side by side, each fitting all its folds on its own lane.
+ */
+export function evaluateCandidates(jobs: readonly CandidateJob[], data: CvData, metric: Metric, options: Omit<EvaluateOptions, 'seed' | 'expectedFoldSeconds'>): CandidateOutcome[] {
   const lanes = options.workers?.lanes ?? 1;
-  const foldsOf = (lane: number): number[] => data.folds.map((_, f) => f).filter((f) => f % lanes === lane);
-  const place = (f: number, predictions: Float64Array): void => {
+  if (jobs.length > 1 && jobs.length > lanes) throw new Error(`${jobs.length} candidates side by side on ${lanes} lanes`);
+  const width = outputWidth(data.task, data.numClasses);
+  const allFolds = data.folds.map((_, f) => f);
+  const work = jobs.length === 1 ? Array.from({ length: lanes }, (_, lane) => ({ job: 0, folds: allFolds.filter((f) => f % lanes === lane) })) : jobs.map((_, job) => ({ job, folds: allFolds }));
+  const state = jobs.map(() => ({
+    oof: new Float64Array(data.scoredRows.length * width),
+    models: new Array<Predictor>(data.folds.length),
+    foldsDone: 0,
+    stopped: undefined as FoldStop | undefined,
+    seconds: 0,
+  }));
+  const started = performance.now();
+  const done = (job: number, f: number, model: Predictor, predictions: Float64Array): void => {
+    const s = state[job]!;
+    s.models[f] = model;
+    s.foldsDone++;
     const positions = data.folds[f]!.validPosition;
     for (let r = 0; r < positions.length; r++) {
       const at = positions[r]! * width;
-      for (let k = 0; k < width; k++) oof[at + k] = predictions[r * width + k]!;
+      for (let k = 0; k < width; k++) s.oof[at + k] = predictions[r * width + k]!;
     }
   };
-  const timing = {
-    seed: options.seed,
-    expectedFoldSeconds: options.expectedFoldSeconds ?? 0,
+  const timing = (job: CandidateJob) => ({
+    seed: job.seed,
+    expectedFoldSeconds: job.expectedFoldSeconds ?? 0,
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-  };
-  for (let lane = 1; lane < lanes; lane++) options.workers!.post(lane, { config, folds: foldsOf(lane), ...timing });
-  // this thread's folds; the workers' answers are always collected, even when this lane stops early
-  let foldsDone = 0;
-  const context = { task: data.task, numClasses: data.numClasses, ...timing, ...(options.fitThreads !== undefined ? { threads: options.fitThreads } : {}) };
-  let stopped = fitFoldsInOrder(foldsOf(0), data.folds, config, context, (f, model, predictions) => {
-    models[f] = model;
-    place(f, predictions);
-    foldsDone++;
   });
-  for (let lane = 1; lane < lanes; lane++) {
-    for (const outcome of options.workers!.collect(lane)) {
-      if (outcome.status === 'done') {
-        models[outcome.fold] = restoreModel(outcome.model);
-        place(outcome.fold, outcome.predictions);
-        foldsDone++;
-      } else if (outcome.status === 'failed' || stopped === undefined) stopped = outcome;
-    }
+  for (let lane = 1; lane < work.length; lane++) {
+    const { job, folds } = work[lane]!;
+    options.workers!.post(lane, { config: jobs[job]!.config, folds, ...timing(jobs[job]!) });
   }
-  const seconds = (performance.now() - started) / 1000;
-  if (stopped?.status === 'failed') return { status: 'failed', message: stopped.message, seconds };
-  if (stopped !== undefined) return { status: 'out-of-time', seconds, foldsDone };
-  if (foldsDone < data.folds.length) return { status: 'failed', message: `${data.folds.length - foldsDone} folds came back from the worker threads without an answer`, seconds };
-  const score = metric.score(data.yScored, oof, data.numClasses);
-  return { status: 'done', result: { id, config, score, oof, models, seconds, trainRows: data.folds[0]!.trainIndex.length } };
+  // this thread's folds; the workers' answers are always collected, even when this lane stops early
+  const first = work[0]!;
+  const context = { task: data.task, numClasses: data.numClasses, ...timing(jobs[first.job]!), ...(options.fitThreads !== undefined ? { threads: options.fitThreads } : {}) };
+  state[first.job]!.stopped = fitFoldsInOrder(first.folds, data.folds, jobs[first.job]!.config, context, (f, model, predictions) => done(first.job, f, model, predictions));
+  state[first.job]!.seconds = (performance.now() - started) / 1000;
+  for (let lane = 1; lane < work.length; lane++) {
+    const s = state[work[lane]!.job]!;
+    for (const outcome of options.workers!.collect(lane)) {
+      if (outcome.status === 'done') done(work[lane]!.job, outcome.fold, restoreModel(outcome.model), outcome.predictions);
+      else if (outcome.status === 'failed' || s.stopped === undefined) s.stopped = outcome;
+    }
+    s.seconds = (performance.now() - started) / 1000;
+  }
+  return jobs.map((job, j): CandidateOutcome => {
+    const { oof, models, foldsDone, stopped, seconds } = state[j]!;
+    if (stopped?.status === 'failed') return { status: 'failed', message: stopped.message, seconds };
+    if (stopped !== undefined) return { status: 'out-of-time', seconds, foldsDone };
+    if (foldsDone < data.folds.length) return { status: 'failed', message: `${data.folds.length - foldsDone} folds came back from the worker threads without an answer`, seconds };
+    const score = metric.score(data.yScored, oof, data.numClasses);
+    return { status: 'done', result: { id: job.id, config: job.config, score, oof, models, seconds, trainRows: data.folds[0]!.trainIndex.length } };
+  });
 }
 
 /** Why a lane stopped before its last fold. */

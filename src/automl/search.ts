@@ -1,7 +1,7 @@
 import { seededRandom } from '../features/index.js';
 import type { CvData } from './cv-data.js';
 import { selectEnsemble, type EnsembleSelection } from './ensemble-selection.js';
-import { evaluateCandidate, type CandidateOutcome, type CandidateResult } from './evaluate-candidate.js';
+import { evaluateCandidates, type CandidateJob, type CandidateOutcome, type CandidateResult } from './evaluate-candidate.js';
 import type { FoldWorkers } from './fold-workers.js';
 import type { Metric } from './metric-types.js';
 import { bestOfEachFamily, describeConfig, familyOf, type ModelConfig } from './model-config.js';
@@ -138,22 +138,9 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
     return neighbourConfig(from.config, step, random);
   };
 
-  while (tried < maxCandidates) {
-    const config = nextConfig();
-    if (!config) break;
-    if (options.deadline !== undefined && Date.now() >= options.deadline) break;
-    const id = tried;
-    tried++;
-    const expected = estimateFoldSeconds(config, history);
-    // a candidate whose folds will not all fit is not started: a half-run candidate is time lost
-    const fits = options.deadline === undefined || expected === undefined || Date.now() + expected * rounds * 1000 <= options.deadline;
-    const outcome: CandidateOutcome = !fits ? { status: 'out-of-time', seconds: 0, foldsDone: 0 } : evaluateCandidate(id, config, data, metric, {
-      seed: options.seed + 1000 * id,
-      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      ...(expected !== undefined ? { expectedFoldSeconds: expected } : {}),
-      ...(options.workers ? { workers: options.workers } : {}),
-      ...(options.fitThreads !== undefined ? { fitThreads: options.fitThreads } : {}),
-    });
+  // a holdout has one fold: the lanes then fit different candidates side by side instead
+  const sideBySide = data.folds.length === 1 && options.trials === undefined ? (options.workers?.lanes ?? 1) : 1;
+  const settle = (config: ModelConfig, outcome: CandidateOutcome): boolean => {
     if (outcome.status !== 'done') {
       skipped++;
       if (outcome.status === 'failed') notes.push(`${describeConfig(config)} failed: ${outcome.message}`);
@@ -162,15 +149,14 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       // a family too slow for the time left does not stop the loop: a cheaper configuration may
       // still fit — but a long run of them means nothing does
       consecutiveOutOfTime = outcome.status === 'out-of-time' ? consecutiveOutOfTime + 1 : 0;
-      if (consecutiveOutOfTime >= 20) break;
-      continue;
+      return consecutiveOutOfTime < 20;
     }
     consecutiveOutOfTime = 0;
     const result = outcome.result;
     if (!Number.isFinite(result.score)) {
       skipped++;
       notes.push(`${describeConfig(config)} gave a non-finite score and was left out`);
-      continue;
+      return true;
     }
     history.push({ config, foldSeconds: result.seconds / rounds });
     candidates.push(result);
@@ -183,6 +169,46 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       sinceImprovement = 0;
     }
     report(describeConfig(config));
+    return true;
+  };
+  const shared = {
+    ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.fitThreads !== undefined ? { fitThreads: options.fitThreads } : {}),
+  };
+
+  let going = true;
+  while (going && tried < maxCandidates) {
+    const batch: CandidateJob[] = [];
+    while (batch.length < sideBySide && tried < maxCandidates) {
+      const config = nextConfig();
+      if (!config) {
+        going = false;
+        break;
+      }
+      const id = tried++;
+      // the prior is the floor every model is judged against: it runs, however late, on its own (it costs nothing)
+      if (config.kind === 'prior') {
+        going = settle(config, evaluateCandidates([{ id, config, seed: options.seed + 1000 * id }], data, metric, shared)[0]!);
+        continue;
+      }
+      if (options.deadline !== undefined && Date.now() >= options.deadline) {
+        going = false;
+        break;
+      }
+      const expected = estimateFoldSeconds(config, history);
+      // a candidate whose folds will not all fit is not started: a half-run candidate is time lost
+      if (options.deadline !== undefined && expected !== undefined && Date.now() + expected * rounds * 1000 > options.deadline) {
+        going = settle(config, { status: 'out-of-time', seconds: 0, foldsDone: 0 });
+        if (!going) break;
+        continue;
+      }
+      batch.push({ id, config, seed: options.seed + 1000 * id, ...(expected !== undefined ? { expectedFoldSeconds: expected } : {}) });
+    }
+    if (batch.length === 0) continue;
+    const outcomes = evaluateCandidates(batch, data, metric, { ...shared, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) });
+    outcomes.forEach((outcome, j) => {
+      if (!settle(batch[j]!.config, outcome)) going = false;
+    });
   }
   if (candidates.length === 0) throw new Error('no candidate finished'); // the prior always finishes; reaching this is a bug
   const portfolioDone = candidates.filter((c) => c.id < portfolio.length + initial.length).length;

@@ -151,7 +151,8 @@ function applyStep(step: FeatureStep, column: RawColumn): FeatureColumn[] {
     }
     case 'categorical': {
       const codes = codesOf(coerceToTexts(column), step.categories);
-      const values = Float64Array.from(codes, (c) => (c < 0 ? NaN : c));
+      const values = new Float64Array(codes.length);
+      for (let i = 0; i < codes.length; i++) values[i] = codes[i]! < 0 ? NaN : codes[i]!;
       return [{ name: step.column, type: 'categorical', values, categories: step.categories }];
     }
     case 'target-encoding': {

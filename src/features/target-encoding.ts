@@ -39,7 +39,12 @@ function accumulate(codes: Int32Array, target: TargetValues, rows: ArrayLike<num
 
 export function codesOf(values: readonly (string | null)[], categories: readonly string[]): Int32Array {
   const lookup = new Map(categories.map((c, i) => [c, i]));
-  return Int32Array.from(values, (v) => (v === null ? -1 : (lookup.get(v) ?? -1)));
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    codes[i] = v === null || v === undefined ? -1 : (lookup.get(v) ?? -1);
+  }
+  return codes;
 }
 
 /**
