@@ -5,7 +5,7 @@ import { exploreCatalog } from '../catalog/explore-store.js';
 import { InputError, LabError } from '../common/index.js';
 import { confirmedTagsHash } from '../explore/index.js';
 import type { TagSet } from '../explore/index.js';
-import { fixtureTags } from '../explore/tags.testutil.js';
+import { fixtureTags } from '../explore/tags/tags.testutil.js';
 import { acceptTags, commitTags, currentTags, setTags } from './tags.js';
 
 describe.each(catalogBackends)('tags on the $name catalog', (backend) => {
