@@ -21,12 +21,11 @@ import {
   suggestTags,
   suggestTarget,
 } from '../explore/index.js';
-import type { Relationship, ReportData, Round2Result, TableProfile, TargetSuggestion } from '../explore/index.js';
+import type { Relationship, ReportData, Round2Result, TableProfile, TagVersion, TargetSuggestion } from '../explore/index.js';
 import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { acceptTags, commitTags, currentTags } from './tags.js';
-import type { CurrentTags } from './tags.js';
 
 /**
  * `autolab explore`: round 1 on every latest bronze snapshot not yet explored, relationships
@@ -302,7 +301,7 @@ export async function round2For(
   conn: DuckDBConnection,
   store: ExploreCatalog,
   tables: readonly ExploredTable[],
-  tags: CurrentTags,
+  tags: TagVersion,
 ): Promise<{ result: Round2Result; resultHash: string; reused: boolean } | null> {
   if (!confirmedTarget(tags.tags)) return null;
   const key = round2InputsHash(tables, tags);
@@ -347,7 +346,7 @@ export async function round2For(
   return { result, resultHash: put.hash, reused: false };
 }
 
-function round2InputsHash(tables: readonly ExploredTable[], tags: CurrentTags): string {
+function round2InputsHash(tables: readonly ExploredTable[], tags: TagVersion): string {
   return inputsHash({
     round2: 1,
     tags: tags.confirmedHash,
@@ -364,7 +363,7 @@ export interface ExplorationState {
   readonly tables: readonly ExploredTable[];
   readonly relationships: readonly Relationship[];
   readonly targetSuggestion: TargetSuggestion | null;
-  readonly tags: CurrentTags | undefined;
+  readonly tags: TagVersion | undefined;
 }
 
 export async function loadExploration(lab: Lab, project: ProjectRecord): Promise<ExplorationState> {

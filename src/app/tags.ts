@@ -16,21 +16,13 @@ import {
   setRelationshipTag,
   tagsToYaml,
 } from '../explore/index.js';
-import type { TagChange, TagSet, YamlProblem } from '../explore/index.js';
+import type { TagChange, TagSet, TagVersion, YamlProblem } from '../explore/index.js';
 
 /**
  * The tagging step (human moment 2) as the CLI, the API and `explore` use it: every change
  * becomes a new tag version in the catalog, with who and when, and a `tags.confirm` action whose
  * output is the hash of the confirmed tags, so that later stages key on exactly what was decided.
  */
-
-export interface CurrentTags {
-  readonly version: number;
-  readonly tags: TagSet;
-  readonly confirmedHash: string;
-  readonly author: string;
-  readonly createdAt: string;
-}
 
 export interface TagUpdate {
   /** the new version, or the unchanged current one when nothing changed */
@@ -51,19 +43,12 @@ export function currentUser(): string {
   }
 }
 
-export async function currentTags(catalog: Catalog, project: ProjectRecord): Promise<CurrentTags | undefined> {
-  const stored = await exploreCatalog(catalog).latestTags<TagSet>(project.id);
-  if (!stored) return undefined;
-  return {
-    version: stored.version,
-    tags: stored.tags,
-    confirmedHash: stored.confirmedHash,
-    author: stored.author,
-    createdAt: stored.createdAt,
-  };
+/** The project's newest tag version, if it has tags yet. */
+export async function currentTags(catalog: Catalog, project: ProjectRecord): Promise<TagVersion | undefined> {
+  return exploreCatalog(catalog).latestTags<TagSet>(project.id);
 }
 
-export async function requireTags(catalog: Catalog, project: ProjectRecord): Promise<CurrentTags> {
+export async function requireTags(catalog: Catalog, project: ProjectRecord): Promise<TagVersion> {
   const tags = await currentTags(catalog, project);
   if (!tags) {
     throw new InputError(`project ${project.name} has no tags yet`, `run \`autolab explore ${project.name}\` first`);

@@ -1,6 +1,7 @@
 /**
  * The tags (human moment 2) as pure data: pre-filled suggestions, the changes a person makes
- * (each summarised), the YAML of `tags edit`, and the hash of what was confirmed.
+ * (each summarised), the YAML of `tags edit`, the hash of what was confirmed, and the view a
+ * person reviews (the value in force per field, what is still open).
  */
 export type * from './types.js';
 export { COLUMN_ROLES, PII_POLICIES, TAG_FIELDS } from './types.js';
@@ -19,3 +20,4 @@ export {
   type TagChange,
 } from './edit.js';
 export { tagsToYaml, parseTagsYaml, type TagsYamlResult, type YamlProblem } from './yaml.js';
+export { tagsView, columnView, type TagsView, type TagsColumnView, type TagsRelationshipView } from './view.js';

@@ -1,10 +1,9 @@
-import type { CurrentTags } from '../../app/tags.js';
-import type { ColumnTag, ColumnTagValues, RelationshipTag } from '../../explore/index.js';
+import type { ColumnTag, ColumnTagValues, RelationshipTag, TagVersion } from './types.js';
 
 /**
- * `autolab tags show` as data: every column with the value in force for each field (confirmed,
- * else suggested), which fields are still open, and the lowest confidence among the open
- * suggestions — the figure `tags accept --min-confidence` compares.
+ * The tags as a person reviews them (`autolab tags show` and its `--json`): every column with the
+ * value in force for each field (confirmed, else suggested), which fields are still open, and the
+ * lowest confidence among the open suggestions — the figure `tags accept` compares.
  */
 export interface TagsColumnView {
   readonly table: string;
@@ -49,7 +48,7 @@ export interface TagsView {
 
 export function tagsView(
   project: string,
-  current: CurrentTags,
+  current: TagVersion,
   round2: TagsView['round2'],
   filter: { openOnly: boolean; table?: string },
 ): TagsView {
@@ -115,26 +114,4 @@ function relationshipView(r: RelationshipTag): TagsRelationshipView {
     state: r.status,
     reason: r.reason,
   };
-}
-
-/** Table rows for the column view; a suggested value that is still open is marked with `?`. */
-export function columnRows(view: TagsView): string[][] {
-  return view.columns.map((c) => {
-    const mark = (field: TagsColumnView['open'][number], value: string | null) => `${value ?? '-'}${c.open.includes(field) && value !== null ? '?' : ''}`;
-    const state = c.state === 'partly confirmed' ? `open: ${c.open.join(', ')}` : c.state;
-    return [
-      `${c.table}.${c.column}`,
-      mark('role', c.role),
-      mark('type', c.type),
-      mark('pii', c.pii),
-      mark('policy', c.policy),
-      c.confidence === null ? '-' : c.confidence.toFixed(2),
-      state,
-      c.description ?? '',
-    ];
-  });
-}
-
-export function relationshipRows(view: TagsView): string[][] {
-  return view.relationships.map((r) => [`${r.from} -> ${r.to}`, r.cardinality, r.confidence.toFixed(2), r.state]);
 }
