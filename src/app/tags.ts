@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, type Catalog, type ProjectRecord } from '../catalog/index.js';
-import { exploreCatalog } from '../catalog/explore-store.js';
+import { canonicalJson, type Catalog, type ProjectRecord, type TagVersionRecord } from '../catalog/index.js';
 import { InputError, UsageError } from '../common/index.js';
 import {
   acceptSuggestions,
@@ -45,7 +44,13 @@ export function currentUser(): string {
 
 /** The project's newest tag version, if it has tags yet. */
 export async function currentTags(catalog: Catalog, project: ProjectRecord): Promise<TagVersion | undefined> {
-  return exploreCatalog(catalog).latestTags<TagSet>(project.id);
+  const stored = await catalog.latestTagVersion(project.id);
+  return stored && toTagVersion(stored);
+}
+
+/** The catalog keeps the tag set as opaque JSON; every version in it was written by `commitTags` from a TagSet. */
+function toTagVersion(stored: TagVersionRecord): TagVersion {
+  return { ...stored, tags: stored.tags as TagSet };
 }
 
 export async function requireTags(catalog: Catalog, project: ProjectRecord): Promise<TagVersion> {
@@ -69,8 +74,7 @@ export async function commitTags(
 ): Promise<TagUpdate> {
   const startedAt = new Date().toISOString();
   const cpuStart = process.cpuUsage();
-  const store = exploreCatalog(catalog);
-  const before = await store.latestTags<TagSet>(project.id);
+  const before = await currentTags(catalog, project);
   const next = change(before?.tags);
   const confirmedHash = confirmedTagsHash(next.tags);
   // stored tags come back with sorted keys: compare canonical forms
@@ -80,12 +84,7 @@ export async function commitTags(
   }
   const author = options.author ?? currentUser();
   const summary = next.changes.length > 0 ? summarise(next.changes) : 'suggestions refreshed';
-  const stored = await store.putTags(project.id, next.tags, {
-    confirmedHash,
-    author,
-    change: summary,
-    expectedVersion: before?.version ?? 0,
-  });
+  const stored = await catalog.addTagVersion({ projectId: project.id, tags: next.tags, confirmedHash, author, change: summary }, before?.version ?? 0);
   const cpu = process.cpuUsage(cpuStart);
   await catalog.appendAction({
     kind: options.kind ?? 'tags.confirm',
@@ -203,6 +202,6 @@ export interface TagHistoryEntry {
 
 /** Every version of the project's tags, oldest first: who changed what, and when. */
 export async function tagHistory(catalog: Catalog, project: ProjectRecord): Promise<TagHistoryEntry[]> {
-  const rows = await exploreCatalog(catalog).tagHistory(project.id);
+  const rows = await catalog.listTagVersions(project.id);
   return rows.map((r) => ({ version: r.version, author: r.author, createdAt: r.createdAt, change: r.change, confirmedHash: r.confirmedHash }));
 }

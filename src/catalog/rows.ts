@@ -1,6 +1,15 @@
 import type { Selectable } from 'kysely';
-import type { ActionsTable, ProjectsTable, SnapshotsTable, SourcesTable } from './db-schema.js';
-import type { ActionRecord, ActionStatus, ProjectRecord, SnapshotRecord, SourceRecord } from './types.js';
+import type { ActionsTable, ExploreResultsTable, ProjectsTable, SnapshotsTable, SourcesTable, TagVersionsTable } from './db-schema.js';
+import type {
+  ActionRecord,
+  ActionStatus,
+  ExploreResultKind,
+  ExploreResultRecord,
+  ProjectRecord,
+  SnapshotRecord,
+  SourceRecord,
+  TagVersionRecord,
+} from './types.js';
 
 /** Rows → records: parse the JSON text columns and turn PostgreSQL's BIGINT strings into numbers. */
 
@@ -56,6 +65,35 @@ export function toAction(row: Selectable<ActionsTable>): ActionRecord {
     detail: parseObject(row.detail),
     prevHash: row.prev_hash,
     hash: row.hash,
+  };
+}
+
+export function toExploreResult(row: Selectable<ExploreResultsTable>): ExploreResultRecord {
+  return {
+    id: Number(row.id),
+    projectId: Number(row.project_id),
+    kind: row.kind as ExploreResultKind,
+    subject: row.subject,
+    snapshotId: row.snapshot_id === null ? null : Number(row.snapshot_id),
+    inputsHash: row.inputs_hash,
+    resultHash: row.result_hash,
+    summary: parseObject(row.summary),
+    createdAt: row.created_at,
+  };
+}
+
+export function toTagVersion(row: Selectable<TagVersionsTable>): TagVersionRecord {
+  return { ...toTagVersionSummary(row), tags: JSON.parse(row.tags) as unknown };
+}
+
+export function toTagVersionSummary(row: Omit<Selectable<TagVersionsTable>, 'id' | 'tags'>): Omit<TagVersionRecord, 'tags'> {
+  return {
+    projectId: Number(row.project_id),
+    version: Number(row.version),
+    confirmedHash: row.confirmed_hash,
+    author: row.author,
+    change: row.change,
+    createdAt: row.created_at,
   };
 }
 
