@@ -467,7 +467,9 @@ export async function writeProjectReport(
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, bytes);
   } catch (error) {
-    throw new InputError(`cannot write the report to ${path}: ${describeError(error)}`, 'choose another file with --out', { cause: error });
+    throw new InputError(`cannot write the report to ${path}: ${describeError(error)}`, 'check that its folder is writable, or give the report another path', {
+      cause: error,
+    });
   }
   const hash = sha256(bytes);
   await lab.catalog.appendAction({

@@ -5,7 +5,7 @@ import { InputError } from '../common/index.js';
 import { confirmedTagsHash } from '../explore/index.js';
 import type { TagSet } from '../explore/index.js';
 import { fixtureTags } from '../explore/tags/tags.testutil.js';
-import { acceptTags, commitTags, currentTags, setTags } from './tags.js';
+import { acceptTags, applyEditedTags, commitTags, currentTags, setTags, tagsForEditing } from './tags.js';
 
 describe.each(catalogBackends)('tags on the $name catalog', (backend) => {
   afterAll(() => backend.cleanup());
@@ -56,6 +56,31 @@ describe.each(catalogBackends)('tags on the $name catalog', (backend) => {
         expect(actions.map((a) => a.outputs['tags'])).toEqual(history.map((h) => h.confirmedHash));
         expect(actions[1]?.inputs['tags']).toBe(history[0]?.confirmedHash);
         expect((await catalog.verifyLog()).ok).toBe(true);
+      } finally {
+        await catalog.close();
+      }
+    });
+
+    it('applies an edited YAML: problems with their line write nothing, a valid text is the next version', async () => {
+      const catalog = await openCatalog(await backend.freshUrl());
+      try {
+        const project = await catalog.createProject('churn');
+        await commitTags(catalog, project, () => ({ tags: fixtureTags(), changes: [] }), { author: 'autolab' });
+        const { base, yaml } = await tagsForEditing(catalog, project);
+        expect(base.version).toBe(1);
+
+        const lines = yaml.split('\n');
+        const churnRole = lines.indexOf('    churn:') + 1;
+        const bad = lines.map((l, i) => (i === churnRole ? '      role: bosss' : l)).join('\n');
+        const refused = await applyEditedTags(catalog, project, base, bad);
+        expect(refused.ok).toBe(false);
+        if (!refused.ok) expect(refused.problems.map((p) => p.line)).toEqual([churnRole + 1]);
+        expect((await currentTags(catalog, project))?.version).toBe(1);
+
+        const good = lines.map((l, i) => (i === churnRole ? '      role: group' : l)).join('\n');
+        const applied = await applyEditedTags(catalog, project, base, good);
+        expect(applied.ok && applied.update).toMatchObject({ version: 2, changed: true });
+        expect((await currentTags(catalog, project))?.tags.columns.find((c) => c.column === 'churn')?.confirmed.role).toBe('group');
       } finally {
         await catalog.close();
       }

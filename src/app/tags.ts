@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { canonicalJson, type Catalog, type ProjectRecord, type TagVersionRecord } from '../catalog/index.js';
-import { InputError, UsageError } from '../common/index.js';
+import { InputError } from '../common/index.js';
 import {
   acceptSuggestions,
   confirmedTagsHash,
@@ -115,10 +112,10 @@ export async function setTags(catalog: Catalog, project: ProjectRecord, ref: str
   });
 }
 
-/** `autolab tags accept [--min-confidence X]`. */
+/** `autolab tags accept`: confirms every open suggestion at least `minConfidence` sure. */
 export async function acceptTags(catalog: Catalog, project: ProjectRecord, minConfidence: number): Promise<TagUpdate> {
   if (!(minConfidence >= 0 && minConfidence <= 1)) {
-    throw new InputError(`--min-confidence ${minConfidence} is not between 0 and 1`, 'give a share, e.g. 0.9');
+    throw new InputError(`minConfidence ${minConfidence} is not between 0 and 1`, 'give a share, e.g. 0.9');
   }
   await requireTags(catalog, project);
   return commitTags(catalog, project, (tags) => acceptSuggestions(tags ?? { columns: [], relationships: [] }, minConfidence));
@@ -129,67 +126,26 @@ function summarise(changes: readonly string[]): string {
   return changes.length > 5 ? `${shown} and ${changes.length - 5} more` : shown;
 }
 
-export interface EditOutcome {
-  /** true when the person left without a valid change (unchanged or emptied file, editor failed) */
-  readonly aborted: boolean;
-  readonly update: TagUpdate | null;
-  /** problems shown on each invalid save, in order */
-  readonly rounds: readonly (readonly YamlProblem[])[];
+/** The tags as the YAML a person edits (`autolab tags edit`), and the version it shows. */
+export async function tagsForEditing(catalog: Catalog, project: ProjectRecord): Promise<{ readonly base: TagVersion; readonly yaml: string }> {
+  const base = await requireTags(catalog, project);
+  return { base, yaml: tagsToYaml(base.tags) };
 }
 
-const ERROR_MARK = '# autolab error:';
+export type EditedTagsResult =
+  | { readonly ok: true; readonly update: TagUpdate }
+  | { readonly ok: false; readonly problems: readonly YamlProblem[] };
 
 /**
- * `autolab tags edit`: the tags as YAML in a temp file, opened in `editor` (EDITOR, VISUAL, vi).
- * Each save is validated; problems are printed with their line and appended to the file as
- * comments (at the end, so that line numbers stay true), and the editor opens again — until the
- * file is valid, or the person saves it unchanged or empty to give up.
+ * Applies an edited YAML, read against `base` (the version it was made from): a new tag version,
+ * or the problems with their line, and then nothing is written. Where the text comes from (an
+ * editor, a browser form) is the caller's business.
  */
-export async function editTags(
-  catalog: Catalog,
-  project: ProjectRecord,
-  options: { editor?: string; onProblems?: (problems: readonly YamlProblem[], file: string) => void } = {},
-): Promise<EditOutcome> {
-  const start = await requireTags(catalog, project);
-  const editor = options.editor ?? process.env['VISUAL'] ?? process.env['EDITOR'] ?? 'vi';
-  const dir = await mkdtemp(join(tmpdir(), 'autolab-tags-'));
-  const file = join(dir, `${project.name}-tags.yaml`);
-  const rounds: YamlProblem[][] = [];
-  try {
-    let shown = tagsToYaml(start.tags);
-    await writeFile(file, shown, { mode: 0o600 });
-    for (;;) {
-      const ran = spawnSync(`${editor} ${shellQuote(file)}`, { shell: true, stdio: 'inherit' });
-      if (ran.error || ran.status !== 0) {
-        throw new UsageError(`the editor \`${editor}\` failed${ran.status !== null ? ` (exit ${ran.status})` : ''}`, 'set EDITOR to an editor that waits until the file is closed, e.g. EDITOR="code -w"');
-      }
-      const saved = await readFile(file, 'utf8');
-      const text = stripErrors(saved);
-      if (saved === shown || text.trim() === '') return { aborted: true, update: null, rounds };
-      const parsed = parseTagsYaml(text, start.tags);
-      if (parsed.ok) {
-        const update = await commitTags(catalog, project, () => ({ tags: parsed.tags, changes: parsed.changes }), {});
-        return { aborted: false, update, rounds };
-      }
-      rounds.push([...parsed.problems]);
-      options.onProblems?.(parsed.problems, file);
-      shown = `${text.replace(/\n*$/, '\n')}${parsed.problems.map((p) => `${ERROR_MARK} line ${p.line}: ${p.message}`).join('\n')}\n`;
-      await writeFile(file, shown);
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function stripErrors(text: string): string {
-  return text
-    .split('\n')
-    .filter((line) => !line.startsWith(ERROR_MARK))
-    .join('\n');
-}
-
-function shellQuote(path: string): string {
-  return `'${path.replaceAll("'", "'\\''")}'`;
+export async function applyEditedTags(catalog: Catalog, project: ProjectRecord, base: TagVersion, text: string): Promise<EditedTagsResult> {
+  const parsed = parseTagsYaml(text, base.tags);
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  const update = await commitTags(catalog, project, () => ({ tags: parsed.tags, changes: parsed.changes }), {});
+  return { ok: true, update };
 }
 
 export interface TagHistoryEntry {

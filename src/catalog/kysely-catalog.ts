@@ -58,7 +58,7 @@ export class KyselyCatalog implements Catalog {
         return toProject(row);
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new InputError(`project ${name} already exists`, 'pick another name, or use it with --project', { cause: error });
+          throw new InputError(`project ${name} already exists`, 'pick another name, or work in the existing project', { cause: error });
         }
         throw error;
       }

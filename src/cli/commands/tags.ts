@@ -8,6 +8,7 @@ import type { ProjectRecord } from '../../catalog/index.js';
 import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
+import { editInEditor } from './tags-editor.js';
 import { formatTagsView } from './tags-format.js';
 
 interface ProjectFlags extends JsonFlag {
@@ -112,8 +113,12 @@ export function registerTagsCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags) => {
       await withProject(name, flags, async (lab, project) => {
-        const { editTags } = await load.tags();
-        const outcome = await editTags(lab.catalog, project, {
+        const { tagsForEditing, applyEditedTags } = await load.tags();
+        const { base, yaml } = await tagsForEditing(lab.catalog, project);
+        const outcome = await editInEditor({
+          yaml,
+          fileName: `${project.name}-tags.yaml`,
+          apply: (text) => applyEditedTags(lab.catalog, project, base, text),
           onProblems: (problems, file) => {
             for (const p of problems) process.stderr.write(`autolab: ${file} line ${p.line}: ${p.message}\n`);
             process.stderr.write('autolab: the file opens again with these problems at its end; fix them, or save it empty to give up\n');
