@@ -64,6 +64,8 @@ export interface ActionsTable {
   detail: string;
   prev_hash: string;
   hash: string;
+  unit: ColumnType<string | null, string | null | undefined, string | null>;
+  inputs_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One row (id = 1): the last sequence number and hash, so that deleting the newest entries is detected too. */
@@ -81,6 +83,25 @@ export interface ActionHeadsTable {
   done_count: BigIntColumn;
 }
 
+/** The newest done entry per unit of work and inputs: what `findResult` reads. */
+export interface ActionResultsTable {
+  project: string;
+  kind: string;
+  unit: string;
+  inputs_hash: string;
+  seq: BigIntColumn;
+}
+
+/** Who is doing a unit of work now, until when. */
+export interface ActionClaimsTable {
+  project: string;
+  kind: string;
+  unit: string;
+  worker_id: string;
+  claimed_at: string;
+  expires_at: string;
+}
+
 export interface CatalogDatabase {
   projects: ProjectsTable;
   sources: SourcesTable;
@@ -89,4 +110,6 @@ export interface CatalogDatabase {
   actions: ActionsTable;
   log_head: LogHeadTable;
   action_heads: ActionHeadsTable;
+  action_results: ActionResultsTable;
+  action_claims: ActionClaimsTable;
 }
