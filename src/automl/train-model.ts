@@ -145,6 +145,8 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   phases.end('first candidate');
 
   const holdoutTrain = plan.kind === 'holdout' ? sampleRows(split[0]!.train, target.values, target.task, plan.trainRows, seed) : undefined;
+  // a sample keeps every class's first rows, so it may hold a few more rows than asked
+  if (plan.kind === 'holdout' && holdoutTrain) plan = { ...plan, trainRows: holdoutTrain.length };
   const data = holdoutTrain ? cv([{ train: holdoutTrain, valid: split[0]!.valid }]) : cv(split);
   // the first candidate counts as one of the search's when it was validated on the same rows
   const initial = holdoutTrain && first?.candidate && first.candidate.trainRows === holdoutTrain.length ? [first.candidate] : [];

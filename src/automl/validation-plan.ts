@@ -68,24 +68,35 @@ export function describePlan(plan: ValidationPlan): string {
 const MIN_CLASS_ROWS = 30;
 
 /**
- * A seeded sample of `size` of `rows` (kept in ascending order). For classes each keeps its share,
- * and at least `MIN_CLASS_ROWS` (or all it has), so that rare classes stay learnable.
+ * A seeded sample of `size` of `rows` (ascending). For classes, each first keeps `MIN_CLASS_ROWS`
+ * (or all it has), so that rare classes stay learnable; the rest of the sample is drawn from all
+ * the other rows, so classes keep about their shares. The same rows, seed and size give the same
+ * sample: a plan that samples as many rows as the first candidate did reuses its rows.
  */
 export function sampleRows(rows: Uint32Array, y: Float64Array, task: Task, size: number, seed: number): Uint32Array {
   if (size >= rows.length) return rows;
   const order = shuffledIndex(rows.length, seed);
-  if (task === 'regression') return Uint32Array.from(order.subarray(0, size), (i) => rows[i]!).sort();
-  const byClass = new Map<number, number[]>();
-  for (const i of order) {
-    const c = y[rows[i]!]!;
-    let list = byClass.get(c);
-    if (!list) byClass.set(c, (list = []));
-    list.push(rows[i]!);
+  const picked = new Uint8Array(rows.length);
+  let count = 0;
+  if (task !== 'regression') {
+    const kept = new Map<number, number>();
+    for (const i of order) {
+      const c = y[rows[i]!]!;
+      const k = kept.get(c) ?? 0;
+      if (k < MIN_CLASS_ROWS) {
+        kept.set(c, k + 1);
+        picked[i] = 1;
+        count++;
+      }
+    }
   }
-  const picked: number[] = [];
-  for (const list of byClass.values()) {
-    const quota = Math.min(list.length, Math.max(MIN_CLASS_ROWS, Math.round((size * list.length) / rows.length)));
-    for (let j = 0; j < quota; j++) picked.push(list[j]!);
+  for (let j = 0; j < order.length && count < size; j++) {
+    if (picked[order[j]!] === 0) {
+      picked[order[j]!] = 1;
+      count++;
+    }
   }
-  return Uint32Array.from(picked).sort();
+  const sample = new Uint32Array(count);
+  for (let i = 0, at = 0; i < rows.length; i++) if (picked[i] === 1) sample[at++] = rows[i]!;
+  return sample;
 }

@@ -21,6 +21,9 @@ export function hashedFields(seq: number, action: ActionInput): Record<string, u
     workerId: action.workerId,
     error: action.error,
     detail: action.detail,
+    // entries written before units existed hash as they always did
+    ...(action.unit !== undefined ? { unit: action.unit } : {}),
+    ...(action.inputsHash !== undefined ? { inputsHash: action.inputsHash } : {}),
   };
 }
 

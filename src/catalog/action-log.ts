@@ -42,8 +42,21 @@ export async function appendActions(
     if (head) await trx.updateTable('log_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
     else await trx.insertInto('log_head').values({ id: 1, seq, hash: prevHash }).execute();
     await updateActionHeads(trx, records);
+    await updateActionResults(trx, records);
     return records;
   });
+}
+
+/** Done entries that name their unit and inputs become that key's result (the newest wins). */
+async function updateActionResults(trx: Kysely<CatalogDatabase>, records: readonly ActionRecord[]): Promise<void> {
+  for (const r of records) {
+    if (r.status !== 'done' || r.project === null || r.unit === undefined || r.inputsHash === undefined) continue;
+    await trx
+      .insertInto('action_results')
+      .values({ project: r.project, kind: r.kind, unit: r.unit, inputs_hash: r.inputsHash, seq: r.seq })
+      .onConflict((oc) => oc.columns(['project', 'kind', 'unit', 'inputs_hash']).doUpdateSet({ seq: r.seq }))
+      .execute();
+  }
 }
 
 /** Folds the batch's done entries into action_heads: latest finish time and count per (project, kind). */
@@ -146,6 +159,8 @@ function normalizeAction(action: ActionInput): ActionInput {
     // defence in depth: callers pass errors free of credentials already
     error: action.error == null ? null : redactSecrets(String(action.error)),
     detail: jsonRoundTrip(action.detail ?? {}),
+    ...(action.unit !== undefined ? { unit: String(action.unit) } : {}),
+    ...(action.inputsHash !== undefined ? { inputsHash: String(action.inputsHash) } : {}),
   };
 }
 
@@ -166,5 +181,7 @@ function toRow(record: ActionRecord): Insertable<ActionsTable> {
     detail: canonicalJson(record.detail),
     prev_hash: record.prevHash,
     hash: record.hash,
+    unit: record.unit ?? null,
+    inputs_hash: record.inputsHash ?? null,
   };
 }

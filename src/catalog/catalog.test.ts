@@ -253,6 +253,54 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
       }
     });
 
+    it('finds the newest done result of a unit by its inputs, and keeps old entries hashing as before', async () => {
+      const catalog = await openCatalog(await backend.freshUrl());
+      try {
+        const key = { project: 'p', kind: 'explore.table', unit: 'customers', inputsHash: 'h1' };
+        expect(await catalog.findResult(key)).toBeUndefined();
+        await catalog.appendAction(action('explore.table', 'p', { unit: 'customers', inputsHash: 'h1', status: 'failed', error: 'boom' }));
+        expect(await catalog.findResult(key)).toBeUndefined();
+        const first = await catalog.appendAction(action('explore.table', 'p', { unit: 'customers', inputsHash: 'h1', outputs: { profile: 'a' } }));
+        const second = await catalog.appendAction(action('explore.table', 'p', { unit: 'customers', inputsHash: 'h1', outputs: { profile: 'b' } }));
+        await catalog.appendAction(action('explore.table', 'p', { unit: 'customers', inputsHash: 'h2' }));
+        await catalog.appendAction(action('explore.table', 'p'));
+        expect(first.unit).toBe('customers');
+        expect(await catalog.findResult(key)).toEqual(second);
+        expect(await catalog.findResult({ ...key, unit: 'orders' })).toBeUndefined();
+        expect((await catalog.listActions({ unit: 'customers', status: 'done' })).map((a) => a.inputsHash)).toEqual(['h1', 'h1', 'h2']);
+        const plain = (await catalog.listActions()).at(-1)!;
+        expect('unit' in plain).toBe(false);
+        expect(await catalog.verifyLog()).toMatchObject({ ok: true, entries: 5 });
+      } finally {
+        await catalog.close();
+      }
+    });
+
+    it('lets one worker at a time claim a unit, until it releases it, its lease runs out, or it is known dead', async () => {
+      const url = await backend.freshUrl();
+      const [a, b] = await Promise.all([openCatalog(url), openCatalog(url)]);
+      try {
+        const unit = { project: 'p', kind: 'ingest.table', unit: 'crm/customers' };
+        const claims = await Promise.all([a.claimUnit(unit, 'w1', 60_000), b.claimUnit(unit, 'w2', 60_000)]);
+        expect(claims.filter((c) => c.claimed)).toHaveLength(1);
+        const [winner, loser] = claims[0]!.claimed ? (['w1', 'w2'] as const) : (['w2', 'w1'] as const);
+        const refused = await a.claimUnit(unit, loser, 60_000);
+        expect(refused).toMatchObject({ claimed: false, holder: { workerId: winner } });
+        expect(await a.claimUnit(unit, winner, 60_000)).toEqual({ claimed: true });
+        expect(await a.claimUnit({ ...unit, unit: 'crm/orders' }, loser, 60_000)).toEqual({ claimed: true });
+        await b.releaseUnit(unit, loser);
+        expect((await a.claimUnit(unit, loser, 60_000)).claimed).toBe(false);
+        await b.releaseUnit(unit, winner);
+        expect(await a.claimUnit(unit, loser, 1)).toEqual({ claimed: true });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(await b.claimUnit(unit, 'w3', 60_000)).toEqual({ claimed: true });
+        expect((await a.claimUnit(unit, 'w4', 60_000)).claimed).toBe(false);
+        expect(await a.claimUnit(unit, 'w4', 60_000, 'w3')).toEqual({ claimed: true });
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
     it('serialises appends from concurrent writers into one unbroken chain', async () => {
       const url = await backend.freshUrl();
       const catalogs = await Promise.all([openCatalog(url), openCatalog(url), openCatalog(url)]);

@@ -64,6 +64,8 @@ export interface ActionsTable {
   detail: string;
   prev_hash: string;
   hash: string;
+  unit: ColumnType<string | null, string | null | undefined, string | null>;
+  inputs_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One row (id = 1): the last sequence number and hash, so that deleting the newest entries is detected too. */
@@ -106,6 +108,25 @@ export interface TagVersionsTable {
   created_at: string;
 }
 
+/** The newest done entry per unit of work and inputs: what `findResult` reads. */
+export interface ActionResultsTable {
+  project: string;
+  kind: string;
+  unit: string;
+  inputs_hash: string;
+  seq: BigIntColumn;
+}
+
+/** Who is doing a unit of work now, until when. */
+export interface ActionClaimsTable {
+  project: string;
+  kind: string;
+  unit: string;
+  worker_id: string;
+  claimed_at: string;
+  expires_at: string;
+}
+
 export interface CatalogDatabase {
   projects: ProjectsTable;
   sources: SourcesTable;
@@ -116,4 +137,6 @@ export interface CatalogDatabase {
   action_heads: ActionHeadsTable;
   explore_results: ExploreResultsTable;
   tag_versions: TagVersionsTable;
+  action_results: ActionResultsTable;
+  action_claims: ActionClaimsTable;
 }

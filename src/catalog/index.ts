@@ -1,5 +1,8 @@
 export type {
+  ActionClaim,
+  ActionFilter,
   ActionInput,
+  ActionKey,
   ActionRecord,
   ActionStatus,
   Catalog,

@@ -10,7 +10,10 @@ import { toAction, toProject, toSnapshot, toSource } from './rows.js';
 import { queryStatus } from './status-query.js';
 import { addTagVersion, latestTagVersion, listTagVersions } from './tag-versions.js';
 import type {
+  ActionClaim,
+  ActionFilter,
   ActionInput,
+  ActionKey,
   ActionRecord,
   Catalog,
   ExploreResultKey,
@@ -250,14 +253,77 @@ export class KyselyCatalog implements Catalog {
   }
 
   /** The newest `limit` entries that match (all when no limit), oldest first. */
-  async listActions(filter: { project?: string; limit?: number; kind?: string } = {}): Promise<ActionRecord[]> {
+  async listActions(filter: ActionFilter = {}): Promise<ActionRecord[]> {
     return this.#guard(async () => {
       let query = this.#db.selectFrom('actions').selectAll().orderBy('seq', 'desc');
       if (filter.project !== undefined) query = query.where('project', '=', filter.project);
       if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+      if (filter.unit !== undefined) query = query.where('unit', '=', filter.unit);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.limit !== undefined) query = query.limit(Math.max(0, Math.floor(filter.limit)));
       const rows = await query.execute();
       return rows.map(toAction).reverse();
+    });
+  }
+
+  async findResult(key: ActionKey): Promise<ActionRecord | undefined> {
+    return this.#guard(async () => {
+      const row = await this.#db
+        .selectFrom('action_results')
+        .innerJoin('actions', 'actions.seq', 'action_results.seq')
+        .selectAll('actions')
+        .where('action_results.project', '=', key.project)
+        .where('action_results.kind', '=', key.kind)
+        .where('action_results.unit', '=', key.unit)
+        .where('action_results.inputs_hash', '=', key.inputsHash)
+        .executeTakeFirst();
+      return row && toAction(row);
+    });
+  }
+
+  /** One upsert: it takes the row only where the standing claim has run out, is ours, or is the dead one's. */
+  async claimUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string, leaseMs: number, replacing?: string): Promise<{ claimed: true } | { claimed: false; holder: ActionClaim }> {
+    return this.#guard(async () => {
+      const claimedAt = now();
+      const expiresAt = new Date(Date.now() + leaseMs).toISOString();
+      const where = { project: key.project, kind: key.kind, unit: key.unit };
+      await this.#db
+        .insertInto('action_claims')
+        .values({ ...where, worker_id: workerId, claimed_at: claimedAt, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .columns(['project', 'kind', 'unit'])
+            .doUpdateSet({ worker_id: workerId, claimed_at: claimedAt, expires_at: expiresAt })
+            .where((eb) =>
+              eb.or([
+                eb('action_claims.expires_at', '<', claimedAt),
+                eb('action_claims.worker_id', '=', workerId),
+                ...(replacing !== undefined ? [eb('action_claims.worker_id', '=', replacing)] : []),
+              ]),
+            ),
+        )
+        .execute();
+      const row = await this.#db
+        .selectFrom('action_claims')
+        .selectAll()
+        .where('project', '=', key.project)
+        .where('kind', '=', key.kind)
+        .where('unit', '=', key.unit)
+        .executeTakeFirstOrThrow();
+      if (row.worker_id === workerId && row.claimed_at === claimedAt) return { claimed: true as const };
+      return { claimed: false as const, holder: { workerId: row.worker_id, claimedAt: row.claimed_at, expiresAt: row.expires_at } };
+    });
+  }
+
+  async releaseUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string): Promise<void> {
+    return this.#guard(async () => {
+      await this.#db
+        .deleteFrom('action_claims')
+        .where('project', '=', key.project)
+        .where('kind', '=', key.kind)
+        .where('unit', '=', key.unit)
+        .where('worker_id', '=', workerId)
+        .execute();
     });
   }
 

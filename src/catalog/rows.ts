@@ -65,6 +65,8 @@ export function toAction(row: Selectable<ActionsTable>): ActionRecord {
     detail: parseObject(row.detail),
     prevHash: row.prev_hash,
     hash: row.hash,
+    ...(row.unit !== null && row.unit !== undefined ? { unit: row.unit } : {}),
+    ...(row.inputs_hash !== null && row.inputs_hash !== undefined ? { inputsHash: row.inputs_hash } : {}),
   };
 }
 

@@ -71,13 +71,14 @@ async function logSide(db: Kysely<CatalogDatabase>, names: readonly string[], li
   const branches = names.map(
     (name) => sql`
       select 'action' as row_type, x.seq, x.kind, x.project, x.inputs, x.outputs, x.status, x.started_at,
-             x.finished_at, x.cpu_seconds, x.bytes_written, x.worker_id, x.error, x.detail, x.prev_hash, x.hash
+             x.finished_at, x.cpu_seconds, x.bytes_written, x.worker_id, x.error, x.detail, x.prev_hash, x.hash,
+             x.unit, x.inputs_hash
       from (select * from actions where project = ${name} order by seq desc limit ${limit}) x`,
   );
   if (withHeads) {
     branches.push(sql`
       select 'kind' as row_type, null, h.kind, h.project, null, null, null, null,
-             h.last_done_at, null, null, null, null, null, null, null
+             h.last_done_at, null, null, null, null, null, null, null, null, null
       from action_heads h`);
   }
   if (branches.length === 0) return [];
@@ -102,4 +103,6 @@ interface LogRow {
   detail: string;
   prev_hash: string;
   hash: string;
+  unit: string | null;
+  inputs_hash: string | null;
 }

@@ -66,6 +66,25 @@ export interface ActionInput {
   readonly error: string | null;
   /** free-form, JSON, small (e.g. { table: 'customers', rows: 7043 }) */
   readonly detail: Record<string, unknown>;
+  /** the unit of work within its kind and project (a source table, a table, '' for the project), for actions the runtime keys */
+  readonly unit?: string;
+  /** sha256 of the stage version and the named inputs: with kind, project and unit, what a result is found by */
+  readonly inputsHash?: string;
+}
+
+/** Which result a unit of work has: its project, kind, unit, and the hash of its inputs. */
+export interface ActionKey {
+  readonly project: string;
+  readonly kind: string;
+  readonly unit: string;
+  readonly inputsHash: string;
+}
+
+/** A unit of work someone is doing now. */
+export interface ActionClaim {
+  readonly workerId: string;
+  readonly claimedAt: string;
+  readonly expiresAt: string;
 }
 
 export interface ActionRecord extends ActionInput {
@@ -129,6 +148,14 @@ export interface TagVersionRecord {
   readonly createdAt: string;
 }
 
+export interface ActionFilter {
+  readonly project?: string;
+  readonly limit?: number;
+  readonly kind?: string;
+  readonly unit?: string;
+  readonly status?: ActionStatus;
+}
+
 export interface Catalog {
   /** `sqlite:/abs/path.sqlite` or `postgres://…` with any password removed */
   readonly url: string;
@@ -167,8 +194,19 @@ export interface Catalog {
 
   /** Append to the hash-chained action log; serialised across processes. */
   appendAction(action: ActionInput): Promise<ActionRecord>;
-  listActions(filter?: { project?: string; limit?: number; kind?: string }): Promise<ActionRecord[]>;
+  listActions(filter?: ActionFilter): Promise<ActionRecord[]>;
   verifyLog(): Promise<LogVerification>;
+
+  /** The newest done entry recorded for this unit of work with these inputs. */
+  findResult(key: ActionKey): Promise<ActionRecord | undefined>;
+  /**
+   * Claims a unit of work (project, kind, unit) for `workerId` until `leaseMs` from now. Succeeds
+   * when nobody holds it, when the holder's lease ran out, when the holder is `workerId` itself, or
+   * is `replacing` (a holder known to be dead); otherwise returns the live claim that stands.
+   */
+  claimUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string, leaseMs: number, replacing?: string): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly holder: ActionClaim }>;
+  /** Gives a claim up (only the holder's own). */
+  releaseUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string): Promise<void>;
 
   /** Everything `autolab status` needs for every project, in one or two queries. */
   status(): Promise<ProjectStatus[]>;

@@ -49,11 +49,24 @@ def tall(path, rows=1_000_000, seed=2):
     df["outcome"] = np.where(y == 1, "yes", "no")
     df.to_csv(path, index=False)
 
+def classes100(path, rows=20_000, seed=3):
+    """100 classes over 20 numeric columns: each class a few Gaussian clusters, some classes 20x rarer."""
+    if os.path.exists(path): return
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 1, size=(100, 3, 20))
+    weight = np.where(np.arange(100) % 10 == 0, 0.05, 1.0); weight /= weight.sum()
+    y = rng.choice(100, size=rows, p=weight)
+    x = centres[y, rng.integers(0, 3, rows)] + rng.normal(0, 0.45, size=(rows, 20))
+    df = pd.DataFrame(x.round(4), columns=[f"v{i}" for i in range(20)])
+    df["kind"] = [f"k{c:03d}" for c in y]
+    df.to_csv(path, index=False)
+
 if __name__ == "__main__":
     os.makedirs(DATA, exist_ok=True)
     mlbench()
     wide(os.path.join(DATA, "wide.csv"))
     tall(os.path.join(DATA, "tall.csv"))
+    classes100(os.path.join(DATA, "classes100.csv"))
     for f in sorted(os.listdir(DATA)):
         df = pd.read_csv(os.path.join(DATA, f), nrows=3)
         print(f"{f:24s} {os.path.getsize(os.path.join(DATA, f)) / 1e6:8.1f} MB  {df.shape[1]} columns")
