@@ -3,10 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { canonicalJson } from '../catalog/index.js';
+import { canonicalJson, inputsHash } from '../catalog/index.js';
 import type { ProjectRecord, SnapshotRecord } from '../catalog/index.js';
-import { exploreCatalog, inputsHash } from '../catalog/explore-store.js';
-import type { ExploreCatalog } from '../catalog/explore-store.js';
 import { describeError, InputError } from '../common/index.js';
 import {
   buildReport,
@@ -21,12 +19,11 @@ import {
   suggestTags,
   suggestTarget,
 } from '../explore/index.js';
-import type { Relationship, ReportData, Round2Result, TableProfile, TargetSuggestion } from '../explore/index.js';
+import type { Relationship, ReportData, Round2Result, TableProfile, TagVersion, TargetSuggestion } from '../explore/index.js';
 import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { acceptTags, commitTags, currentTags } from './tags.js';
-import type { CurrentTags } from './tags.js';
 
 /**
  * `autolab explore`: round 1 on every latest bronze snapshot not yet explored, relationships
@@ -101,10 +98,9 @@ export async function exploreProject(
   }
   const engine = await openEngine(lab);
   try {
-    const store = exploreCatalog(lab.catalog);
     const profiled: { name: string; profiled: boolean }[] = [];
-    const tables = await profileLatestSnapshots(lab, project, engine.conn, store, (name, fresh) => profiled.push({ name, profiled: fresh }), options.onProgress);
-    const relationships = await relationshipsFor(lab, project, engine.conn, store, tables);
+    const tables = await profileLatestSnapshots(lab, project, engine.conn, (name, fresh) => profiled.push({ name, profiled: fresh }), options.onProgress);
+    const relationships = await relationshipsFor(lab, project, engine.conn, tables);
     const [target] = suggestTarget(tables.map((t) => t.profile));
     const fresh = suggestTags(
       tables.map((t) => t.profile),
@@ -121,7 +117,7 @@ export async function exploreProject(
       update = await acceptTags(lab.catalog, project, min);
     }
     const tags = await currentTags(lab.catalog, project);
-    const round2 = tags ? await round2For(lab, project, engine.conn, store, tables, tags) : null;
+    const round2 = tags ? await round2For(lab, project, engine.conn, tables, tags) : null;
     const open = tags ? openTagCount(tags.tags) : { columns: 0, relationships: 0 };
     return {
       project: project.name,
@@ -175,14 +171,13 @@ async function profileLatestSnapshots(
   lab: Lab,
   project: ProjectRecord,
   conn: DuckDBConnection,
-  store: ExploreCatalog,
   onTable: (name: string, fresh: boolean) => void,
   onProgress?: (event: ExploreProgress) => void,
 ): Promise<ExploredTable[]> {
   const out: ExploredTable[] = [];
   for (const { name, snapshot, previous } of await latestSnapshots(lab, project)) {
     const key = profileInputsHash(snapshot);
-    const existing = await store.findResult(project.id, 'profile', name, key);
+    const existing = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: name, inputsHash: key });
     if (existing) {
       const profile = await readJson<TableProfile>(lab, existing.resultHash);
       out.push({ name, snapshot, previous, profile, profileHash: existing.resultHash });
@@ -199,7 +194,7 @@ async function profileLatestSnapshots(
       const profile = await profileTable(conn, { name, parquetPath });
       const bytes = Buffer.from(JSON.stringify(profile));
       const put = await lab.store.putBytes(bytes);
-      await store.putResult({
+      await lab.catalog.putExploreResult({
         projectId: project.id,
         kind: 'profile',
         subject: name,
@@ -252,12 +247,11 @@ async function relationshipsFor(
   lab: Lab,
   project: ProjectRecord,
   conn: DuckDBConnection,
-  store: ExploreCatalog,
   tables: readonly ExploredTable[],
 ): Promise<Relationship[]> {
   if (tables.length < 2) return [];
   const key = inputsHash({ relationships: 1, profiles: tables.map((t) => [t.name, t.profileHash]).sort() });
-  const existing = await store.findResult(project.id, 'relationships', 'project', key);
+  const existing = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'relationships', subject: 'project', inputsHash: key });
   if (existing) return readJson<Relationship[]>(lab, existing.resultHash);
   const startedAt = new Date().toISOString();
   const cpu = process.cpuUsage();
@@ -266,7 +260,7 @@ async function relationshipsFor(
   );
   const relationships = await findRelationships(conn, inputs);
   const put = await lab.store.putBytes(Buffer.from(JSON.stringify(relationships)));
-  await store.putResult({
+  await lab.catalog.putExploreResult({
     projectId: project.id,
     kind: 'relationships',
     subject: 'project',
@@ -300,13 +294,12 @@ export async function round2For(
   lab: Lab,
   project: ProjectRecord,
   conn: DuckDBConnection,
-  store: ExploreCatalog,
   tables: readonly ExploredTable[],
-  tags: CurrentTags,
+  tags: TagVersion,
 ): Promise<{ result: Round2Result; resultHash: string; reused: boolean } | null> {
   if (!confirmedTarget(tags.tags)) return null;
   const key = round2InputsHash(tables, tags);
-  const existing = await store.findResult(project.id, 'round2', 'project', key);
+  const existing = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'round2', subject: 'project', inputsHash: key });
   if (existing) return { result: await readJson<Round2Result>(lab, existing.resultHash), resultHash: existing.resultHash, reused: true };
   const startedAt = new Date().toISOString();
   const cpu = process.cpuUsage();
@@ -321,7 +314,7 @@ export async function round2For(
   );
   const result = await runRound2(conn, { tables: inputs, tags: tags.tags });
   const put = await lab.store.putBytes(Buffer.from(JSON.stringify(result)));
-  await store.putResult({
+  await lab.catalog.putExploreResult({
     projectId: project.id,
     kind: 'round2',
     subject: 'project',
@@ -347,7 +340,7 @@ export async function round2For(
   return { result, resultHash: put.hash, reused: false };
 }
 
-function round2InputsHash(tables: readonly ExploredTable[], tags: CurrentTags): string {
+function round2InputsHash(tables: readonly ExploredTable[], tags: TagVersion): string {
   return inputsHash({
     round2: 1,
     tags: tags.confirmedHash,
@@ -364,21 +357,20 @@ export interface ExplorationState {
   readonly tables: readonly ExploredTable[];
   readonly relationships: readonly Relationship[];
   readonly targetSuggestion: TargetSuggestion | null;
-  readonly tags: CurrentTags | undefined;
+  readonly tags: TagVersion | undefined;
 }
 
 export async function loadExploration(lab: Lab, project: ProjectRecord): Promise<ExplorationState> {
-  const store = exploreCatalog(lab.catalog);
   const tables: ExploredTable[] = [];
   for (const { name, snapshot, previous } of await latestSnapshots(lab, project)) {
-    const result = await store.findResult(project.id, 'profile', name, profileInputsHash(snapshot));
+    const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: name, inputsHash: profileInputsHash(snapshot) });
     if (!result) continue;
     tables.push({ name, snapshot, previous, profile: await readJson<TableProfile>(lab, result.resultHash), profileHash: result.resultHash });
   }
   let relationships: Relationship[] = [];
   if (tables.length >= 2) {
     const key = inputsHash({ relationships: 1, profiles: tables.map((t) => [t.name, t.profileHash]).sort() });
-    const result = await store.findResult(project.id, 'relationships', 'project', key);
+    const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'relationships', subject: 'project', inputsHash: key });
     if (result) relationships = await readJson<Relationship[]>(lab, result.resultHash);
   }
   const [target] = suggestTarget(tables.map((t) => t.profile));
@@ -390,7 +382,7 @@ export async function ensureRound2(lab: Lab, project: ProjectRecord, state: Expl
   if (!state.tags || !confirmedTarget(state.tags.tags)) return null;
   const engine = await openEngine(lab);
   try {
-    const out = await round2For(lab, project, engine.conn, exploreCatalog(lab.catalog), state.tables, state.tags);
+    const out = await round2For(lab, project, engine.conn, state.tables, state.tags);
     return out?.result ?? null;
   } finally {
     engine.close();
@@ -475,7 +467,9 @@ export async function writeProjectReport(
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, bytes);
   } catch (error) {
-    throw new InputError(`cannot write the report to ${path}: ${describeError(error)}`, 'choose another file with --out', { cause: error });
+    throw new InputError(`cannot write the report to ${path}: ${describeError(error)}`, 'check that its folder is writable, or give the report another path', {
+      cause: error,
+    });
   }
   const hash = sha256(bytes);
   await lab.catalog.appendAction({
@@ -525,6 +519,11 @@ function sha256(bytes: Uint8Array): string {
  */
 export async function round2Freshness(lab: Lab, project: ProjectRecord, state: ExplorationState): Promise<'no target' | 'current' | 'stale'> {
   if (!state.tags || !confirmedTarget(state.tags.tags)) return 'no target';
-  const found = await exploreCatalog(lab.catalog).findResult(project.id, 'round2', 'project', round2InputsHash(state.tables, state.tags));
+  const found = await lab.catalog.findExploreResult({
+    projectId: project.id,
+    kind: 'round2',
+    subject: 'project',
+    inputsHash: round2InputsHash(state.tables, state.tags),
+  });
   return found ? 'current' : 'stale';
 }

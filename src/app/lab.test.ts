@@ -46,7 +46,7 @@ describe('a lab folder', () => {
       expect(lab.catalog.url).toBe(`sqlite:${join(root, '.autolab', 'catalog.sqlite')}`);
       expect((await resolveProject(lab)).name).toBe('churn');
       await createProject(lab, 'fraud');
-      await expect(resolveProject(lab)).rejects.toThrow(/2 projects; say which with --project — projects: churn, fraud/);
+      await expect(resolveProject(lab)).rejects.toThrow(/2 projects; say which project — projects: churn, fraud/);
       await expect(resolveProject(lab)).rejects.toBeInstanceOf(UsageError);
       expect((await resolveProject(lab, 'fraud')).name).toBe('fraud');
       await expect(resolveProject(lab, 'nope')).rejects.toThrow(/no project nope .* projects: churn, fraud/);

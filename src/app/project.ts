@@ -33,8 +33,12 @@ export async function resolveProject(lab: Lab, name?: string): Promise<ProjectRe
   if (projects.length === 0) {
     throw new UsageError(`the lab ${lab.root} has no project yet`, 'create one with `autolab project create NAME`');
   }
-  throw new UsageError(
-    `the lab has ${projects.length} projects; say which with --project`,
-    `projects: ${projects.map((p) => p.name).join(', ')}`,
-  );
+  throw new ProjectNotChosenError(projects.map((p) => p.name));
+}
+
+/** No project was named and the lab has several: the caller names one (the CLI says with which flag or argument). */
+export class ProjectNotChosenError extends UsageError {
+  constructor(readonly projects: readonly string[]) {
+    super(`the lab has ${projects.length} projects; say which project`, `projects: ${projects.join(', ')}`);
+  }
 }

@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalogBackends } from '../catalog/catalog.testutil.js';
 import { openCatalog } from '../catalog/index.js';
-import { exploreCatalog } from '../catalog/explore-store.js';
-import { InputError, LabError } from '../common/index.js';
+import { InputError } from '../common/index.js';
 import { confirmedTagsHash } from '../explore/index.js';
 import type { TagSet } from '../explore/index.js';
-import { fixtureTags } from '../explore/tags.testutil.js';
-import { acceptTags, commitTags, currentTags, setTags } from './tags.js';
+import { fixtureTags } from '../explore/tags/tags.testutil.js';
+import { acceptTags, applyEditedTags, commitTags, currentTags, setTags, tagsForEditing } from './tags.js';
 
 describe.each(catalogBackends)('tags on the $name catalog', (backend) => {
   afterAll(() => backend.cleanup());
@@ -42,7 +41,7 @@ describe.each(catalogBackends)('tags on the $name catalog', (backend) => {
         expect(tags.columns.find((c) => c.column === 'email')?.confirmed.piiPolicy).toBe('hash');
         expect(current?.confirmedHash).toBe(confirmedTagsHash(tags));
 
-        const history = await exploreCatalog(catalog).tagHistory(project.id);
+        const history = await catalog.listTagVersions(project.id);
         expect(history.map((h) => [h.version, h.author])).toEqual([
           [1, 'autolab'],
           [2, 'ada'],
@@ -62,16 +61,26 @@ describe.each(catalogBackends)('tags on the $name catalog', (backend) => {
       }
     });
 
-    it('refuses a change made on a stale version', async () => {
+    it('applies an edited YAML: problems with their line write nothing, a valid text is the next version', async () => {
       const catalog = await openCatalog(await backend.freshUrl());
       try {
-        const project = await catalog.createProject('p');
-        const store = exploreCatalog(catalog);
-        const tags = fixtureTags();
-        const meta = { confirmedHash: confirmedTagsHash(tags), author: 'x', change: 'first' };
-        await store.putTags(project.id, tags, { ...meta, expectedVersion: 0 });
-        await expect(store.putTags(project.id, tags, { ...meta, expectedVersion: 0 })).rejects.toBeInstanceOf(LabError);
-        expect((await store.putTags(project.id, tags, { ...meta, expectedVersion: 1 })).version).toBe(2);
+        const project = await catalog.createProject('churn');
+        await commitTags(catalog, project, () => ({ tags: fixtureTags(), changes: [] }), { author: 'autolab' });
+        const { base, yaml } = await tagsForEditing(catalog, project);
+        expect(base.version).toBe(1);
+
+        const lines = yaml.split('\n');
+        const churnRole = lines.indexOf('    churn:') + 1;
+        const bad = lines.map((l, i) => (i === churnRole ? '      role: bosss' : l)).join('\n');
+        const refused = await applyEditedTags(catalog, project, base, bad);
+        expect(refused.ok).toBe(false);
+        if (!refused.ok) expect(refused.problems.map((p) => p.line)).toEqual([churnRole + 1]);
+        expect((await currentTags(catalog, project))?.version).toBe(1);
+
+        const good = lines.map((l, i) => (i === churnRole ? '      role: group' : l)).join('\n');
+        const applied = await applyEditedTags(catalog, project, base, good);
+        expect(applied.ok && applied.update).toMatchObject({ version: 2, changed: true });
+        expect((await currentTags(catalog, project))?.tags.columns.find((c) => c.column === 'churn')?.confirmed.role).toBe('group');
       } finally {
         await catalog.close();
       }

@@ -1,10 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import { canonicalJson, type Catalog, type ProjectRecord } from '../catalog/index.js';
-import { exploreCatalog } from '../catalog/explore-store.js';
-import { InputError, UsageError } from '../common/index.js';
+import { userInfo } from 'node:os';
+import { canonicalJson, type Catalog, type ProjectRecord, type TagVersionRecord } from '../catalog/index.js';
+import { InputError } from '../common/index.js';
 import {
   acceptSuggestions,
   confirmedTagsHash,
@@ -16,21 +12,13 @@ import {
   setRelationshipTag,
   tagsToYaml,
 } from '../explore/index.js';
-import type { TagChange, TagSet, YamlProblem } from '../explore/index.js';
+import type { TagChange, TagSet, TagVersion, YamlProblem } from '../explore/index.js';
 
 /**
  * The tagging step (human moment 2) as the CLI, the API and `explore` use it: every change
  * becomes a new tag version in the catalog, with who and when, and a `tags.confirm` action whose
  * output is the hash of the confirmed tags, so that later stages key on exactly what was decided.
  */
-
-export interface CurrentTags {
-  readonly version: number;
-  readonly tags: TagSet;
-  readonly confirmedHash: string;
-  readonly author: string;
-  readonly createdAt: string;
-}
 
 export interface TagUpdate {
   /** the new version, or the unchanged current one when nothing changed */
@@ -51,19 +39,18 @@ export function currentUser(): string {
   }
 }
 
-export async function currentTags(catalog: Catalog, project: ProjectRecord): Promise<CurrentTags | undefined> {
-  const stored = await exploreCatalog(catalog).latestTags<TagSet>(project.id);
-  if (!stored) return undefined;
-  return {
-    version: stored.version,
-    tags: stored.tags,
-    confirmedHash: stored.confirmedHash,
-    author: stored.author,
-    createdAt: stored.createdAt,
-  };
+/** The project's newest tag version, if it has tags yet. */
+export async function currentTags(catalog: Catalog, project: ProjectRecord): Promise<TagVersion | undefined> {
+  const stored = await catalog.latestTagVersion(project.id);
+  return stored && toTagVersion(stored);
 }
 
-export async function requireTags(catalog: Catalog, project: ProjectRecord): Promise<CurrentTags> {
+/** The catalog keeps the tag set as opaque JSON; every version in it was written by `commitTags` from a TagSet. */
+function toTagVersion(stored: TagVersionRecord): TagVersion {
+  return { ...stored, tags: stored.tags as TagSet };
+}
+
+export async function requireTags(catalog: Catalog, project: ProjectRecord): Promise<TagVersion> {
   const tags = await currentTags(catalog, project);
   if (!tags) {
     throw new InputError(`project ${project.name} has no tags yet`, `run \`autolab explore ${project.name}\` first`);
@@ -84,8 +71,7 @@ export async function commitTags(
 ): Promise<TagUpdate> {
   const startedAt = new Date().toISOString();
   const cpuStart = process.cpuUsage();
-  const store = exploreCatalog(catalog);
-  const before = await store.latestTags<TagSet>(project.id);
+  const before = await currentTags(catalog, project);
   const next = change(before?.tags);
   const confirmedHash = confirmedTagsHash(next.tags);
   // stored tags come back with sorted keys: compare canonical forms
@@ -95,12 +81,7 @@ export async function commitTags(
   }
   const author = options.author ?? currentUser();
   const summary = next.changes.length > 0 ? summarise(next.changes) : 'suggestions refreshed';
-  const stored = await store.putTags(project.id, next.tags, {
-    confirmedHash,
-    author,
-    change: summary,
-    expectedVersion: before?.version ?? 0,
-  });
+  const stored = await catalog.addTagVersion({ projectId: project.id, tags: next.tags, confirmedHash, author, change: summary }, before?.version ?? 0);
   const cpu = process.cpuUsage(cpuStart);
   await catalog.appendAction({
     kind: options.kind ?? 'tags.confirm',
@@ -131,10 +112,10 @@ export async function setTags(catalog: Catalog, project: ProjectRecord, ref: str
   });
 }
 
-/** `autolab tags accept [--min-confidence X]`. */
+/** `autolab tags accept`: confirms every open suggestion at least `minConfidence` sure. */
 export async function acceptTags(catalog: Catalog, project: ProjectRecord, minConfidence: number): Promise<TagUpdate> {
   if (!(minConfidence >= 0 && minConfidence <= 1)) {
-    throw new InputError(`--min-confidence ${minConfidence} is not between 0 and 1`, 'give a share, e.g. 0.9');
+    throw new InputError(`minConfidence ${minConfidence} is not between 0 and 1`, 'give a share, e.g. 0.9');
   }
   await requireTags(catalog, project);
   return commitTags(catalog, project, (tags) => acceptSuggestions(tags ?? { columns: [], relationships: [] }, minConfidence));
@@ -145,67 +126,26 @@ function summarise(changes: readonly string[]): string {
   return changes.length > 5 ? `${shown} and ${changes.length - 5} more` : shown;
 }
 
-export interface EditOutcome {
-  /** true when the person left without a valid change (unchanged or emptied file, editor failed) */
-  readonly aborted: boolean;
-  readonly update: TagUpdate | null;
-  /** problems shown on each invalid save, in order */
-  readonly rounds: readonly (readonly YamlProblem[])[];
+/** The tags as the YAML a person edits (`autolab tags edit`), and the version it shows. */
+export async function tagsForEditing(catalog: Catalog, project: ProjectRecord): Promise<{ readonly base: TagVersion; readonly yaml: string }> {
+  const base = await requireTags(catalog, project);
+  return { base, yaml: tagsToYaml(base.tags) };
 }
 
-const ERROR_MARK = '# autolab error:';
+export type EditedTagsResult =
+  | { readonly ok: true; readonly update: TagUpdate }
+  | { readonly ok: false; readonly problems: readonly YamlProblem[] };
 
 /**
- * `autolab tags edit`: the tags as YAML in a temp file, opened in `editor` (EDITOR, VISUAL, vi).
- * Each save is validated; problems are printed with their line and appended to the file as
- * comments (at the end, so that line numbers stay true), and the editor opens again — until the
- * file is valid, or the person saves it unchanged or empty to give up.
+ * Applies an edited YAML, read against `base` (the version it was made from): a new tag version,
+ * or the problems with their line, and then nothing is written. Where the text comes from (an
+ * editor, a browser form) is the caller's business.
  */
-export async function editTags(
-  catalog: Catalog,
-  project: ProjectRecord,
-  options: { editor?: string; onProblems?: (problems: readonly YamlProblem[], file: string) => void } = {},
-): Promise<EditOutcome> {
-  const start = await requireTags(catalog, project);
-  const editor = options.editor ?? process.env['VISUAL'] ?? process.env['EDITOR'] ?? 'vi';
-  const dir = await mkdtemp(join(tmpdir(), 'autolab-tags-'));
-  const file = join(dir, `${project.name}-tags.yaml`);
-  const rounds: YamlProblem[][] = [];
-  try {
-    let shown = tagsToYaml(start.tags);
-    await writeFile(file, shown, { mode: 0o600 });
-    for (;;) {
-      const ran = spawnSync(`${editor} ${shellQuote(file)}`, { shell: true, stdio: 'inherit' });
-      if (ran.error || ran.status !== 0) {
-        throw new UsageError(`the editor \`${editor}\` failed${ran.status !== null ? ` (exit ${ran.status})` : ''}`, 'set EDITOR to an editor that waits until the file is closed, e.g. EDITOR="code -w"');
-      }
-      const saved = await readFile(file, 'utf8');
-      const text = stripErrors(saved);
-      if (saved === shown || text.trim() === '') return { aborted: true, update: null, rounds };
-      const parsed = parseTagsYaml(text, start.tags);
-      if (parsed.ok) {
-        const update = await commitTags(catalog, project, () => ({ tags: parsed.tags, changes: parsed.changes }), {});
-        return { aborted: false, update, rounds };
-      }
-      rounds.push([...parsed.problems]);
-      options.onProblems?.(parsed.problems, file);
-      shown = `${text.replace(/\n*$/, '\n')}${parsed.problems.map((p) => `${ERROR_MARK} line ${p.line}: ${p.message}`).join('\n')}\n`;
-      await writeFile(file, shown);
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function stripErrors(text: string): string {
-  return text
-    .split('\n')
-    .filter((line) => !line.startsWith(ERROR_MARK))
-    .join('\n');
-}
-
-function shellQuote(path: string): string {
-  return `'${path.replaceAll("'", "'\\''")}'`;
+export async function applyEditedTags(catalog: Catalog, project: ProjectRecord, base: TagVersion, text: string): Promise<EditedTagsResult> {
+  const parsed = parseTagsYaml(text, base.tags);
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  const update = await commitTags(catalog, project, () => ({ tags: parsed.tags, changes: parsed.changes }), {});
+  return { ok: true, update };
 }
 
 export interface TagHistoryEntry {
@@ -218,6 +158,6 @@ export interface TagHistoryEntry {
 
 /** Every version of the project's tags, oldest first: who changed what, and when. */
 export async function tagHistory(catalog: Catalog, project: ProjectRecord): Promise<TagHistoryEntry[]> {
-  const rows = await exploreCatalog(catalog).tagHistory(project.id);
+  const rows = await catalog.listTagVersions(project.id);
   return rows.map((r) => ({ version: r.version, author: r.author, createdAt: r.createdAt, change: r.change, confirmedHash: r.confirmedHash }));
 }

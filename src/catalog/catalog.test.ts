@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { InputError } from '../common/index.js';
+import { InputError, LabError } from '../common/index.js';
 import { catalogBackends } from './catalog.testutil.js';
 import { openCatalog } from './open-catalog.js';
 import type { ActionInput } from './types.js';
@@ -171,6 +171,85 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
         expect(result.reason).toMatch(/entry 3/);
       } finally {
         await catalog.close();
+      }
+    });
+
+    it('keeps which exploration result was computed from which inputs, first record standing', async () => {
+      const url = await backend.freshUrl();
+      const catalog = await openCatalog(url);
+      const other = await openCatalog(url);
+      try {
+        const churn = await catalog.createProject('churn');
+        const alpha = await catalog.createProject('alpha');
+        const source = await catalog.addSource({ projectId: churn.id, name: 's', kind: 'file', uri: '/x.csv', options: {}, credentialId: null });
+        const snapshot = await catalog.addSnapshot({
+          projectId: churn.id, sourceId: source.id, tableName: 'customers', contentHash: 'h', lakeKey: 'k', rawHashes: [], rowCount: 1, bytes: 1, schema: [], quality: {},
+        });
+        const key = { projectId: churn.id, kind: 'profile' as const, subject: 'customers', inputsHash: 'in-1' };
+        expect(await catalog.findExploreResult(key)).toBeUndefined();
+
+        const first = await catalog.putExploreResult({ ...key, snapshotId: snapshot.id, resultHash: 'r-1', summary: { rows: 7043, nested: { b: 1, a: [1, 2] } } });
+        expect(first).toMatchObject({ ...key, snapshotId: snapshot.id, resultHash: 'r-1', summary: { rows: 7043, nested: { a: [1, 2], b: 1 } } });
+        expect(Number.isNaN(Date.parse(first.createdAt))).toBe(false);
+        expect(await catalog.findExploreResult(key)).toEqual(first);
+        expect(await other.findExploreResult(key)).toEqual(first);
+
+        // the same key again, even with another result: the first record stands
+        expect(await catalog.putExploreResult({ ...key, snapshotId: snapshot.id, resultHash: 'r-2', summary: {} })).toEqual(first);
+        // two writers recording one new key at once get one record
+        const roundKey = { projectId: churn.id, kind: 'round2' as const, subject: 'project', inputsHash: 'in-2' };
+        const [a, b] = await Promise.all([
+          catalog.putExploreResult({ ...roundKey, snapshotId: null, resultHash: 'r-a', summary: {} }),
+          other.putExploreResult({ ...roundKey, snapshotId: null, resultHash: 'r-b', summary: {} }),
+        ]);
+        expect(a).toEqual(b);
+        expect(a.snapshotId).toBeNull();
+
+        // every part of the key counts
+        for (const miss of [{ inputsHash: 'in-x' }, { subject: 'orders' }, { kind: 'relationships' as const }, { projectId: alpha.id }]) {
+          expect(await catalog.findExploreResult({ ...key, ...miss })).toBeUndefined();
+        }
+      } finally {
+        await Promise.all([catalog.close(), other.close()]);
+      }
+    });
+
+    it('versions tags per project and refuses a change made on a stale version', async () => {
+      const url = await backend.freshUrl();
+      const catalogs = await Promise.all([openCatalog(url), openCatalog(url), openCatalog(url)]);
+      const [catalog] = catalogs;
+      try {
+        const churn = await catalog!.createProject('churn');
+        const alpha = await catalog!.createProject('alpha');
+        expect(await catalog!.latestTagVersion(churn.id)).toBeUndefined();
+        expect(await catalog!.listTagVersions(churn.id)).toEqual([]);
+
+        const tags = { columns: [{ table: 't', column: 'c', confirmed: { role: 'target' } }], relationships: [] };
+        const entry = { projectId: churn.id, tags, confirmedHash: 'c-1', author: 'ada', change: 'first' };
+        const v1 = await catalog!.addTagVersion(entry, 0);
+        expect(v1).toMatchObject({ projectId: churn.id, version: 1, tags, confirmedHash: 'c-1', author: 'ada', change: 'first' });
+        await expect(catalog!.addTagVersion(entry, 0)).rejects.toBeInstanceOf(LabError);
+        const v2 = await catalog!.addTagVersion({ ...entry, confirmedHash: 'c-2', change: 'second' }, 1);
+        expect(v2.version).toBe(2);
+        expect(await catalog!.latestTagVersion(churn.id)).toEqual(v2);
+
+        // another project counts its own versions
+        expect((await catalog!.addTagVersion({ ...entry, projectId: alpha.id }, 0)).version).toBe(1);
+
+        // three writers that all started from version 2: one wins, two are told to start again
+        const raced = await Promise.allSettled(catalogs.map((c, i) => c.addTagVersion({ ...entry, change: `writer ${i}` }, 2)));
+        expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(raced.filter((r) => r.status === 'rejected').every((r) => r.reason instanceof LabError)).toBe(true);
+
+        const history = await catalog!.listTagVersions(churn.id);
+        expect(history.map((h) => [h.version, h.confirmedHash])).toEqual([
+          [1, 'c-1'],
+          [2, 'c-2'],
+          [3, 'c-1'],
+        ]);
+        expect(history[0]).toEqual({ projectId: churn.id, version: 1, confirmedHash: 'c-1', author: 'ada', change: 'first', createdAt: v1.createdAt });
+      } finally {
+        await Promise.all(catalogs.map((c) => c.close()));
       }
     });
 

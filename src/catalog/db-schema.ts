@@ -83,6 +83,31 @@ export interface ActionHeadsTable {
   done_count: BigIntColumn;
 }
 
+/** Which stored result of exploration (kind: profile | relationships | round2) was computed from which inputs. */
+export interface ExploreResultsTable {
+  id: Generated<number>;
+  project_id: number;
+  kind: string;
+  subject: string;
+  snapshot_id: number | null;
+  inputs_hash: string;
+  result_hash: string;
+  summary: string;
+  created_at: string;
+}
+
+/** Every version of a project's tags, whole (the tag set is canonical JSON text). */
+export interface TagVersionsTable {
+  id: Generated<number>;
+  project_id: number;
+  version: number;
+  tags: string;
+  confirmed_hash: string;
+  author: string;
+  change: string;
+  created_at: string;
+}
+
 /** The newest done entry per unit of work and inputs: what `findResult` reads. */
 export interface ActionResultsTable {
   project: string;
@@ -110,6 +135,8 @@ export interface CatalogDatabase {
   actions: ActionsTable;
   log_head: LogHeadTable;
   action_heads: ActionHeadsTable;
+  explore_results: ExploreResultsTable;
+  tag_versions: TagVersionsTable;
   action_results: ActionResultsTable;
   action_claims: ActionClaimsTable;
 }

@@ -6,15 +6,20 @@ export type {
   ActionRecord,
   ActionStatus,
   Catalog,
+  ExploreResultKey,
+  ExploreResultKind,
+  ExploreResultRecord,
   LogVerification,
   ProjectRecord,
   ProjectStatus,
   SnapshotRecord,
   SourceRecord,
+  TagVersionRecord,
 } from './types.js';
 export { openCatalog, type OpenCatalogOptions } from './open-catalog.js';
 export { KyselyCatalog, DEFAULT_STATUS_ACTIONS } from './kysely-catalog.js';
 export { catalogMigrations, type CatalogMigration, type CatalogDialect } from './migrations/index.js';
 export type { CatalogDatabase } from './db-schema.js';
 export { canonicalJson } from './canonical-json.js';
+export { inputsHash } from './inputs-hash.js';
 export { actionHash, GENESIS_HASH } from './action-hash.js';

@@ -4,9 +4,11 @@ import { appendActions, verifyActionLog } from './action-log.js';
 import { canonicalJson } from './canonical-json.js';
 import { isUniqueViolation, translateCatalogError } from './catalog-errors.js';
 import type { CatalogDatabase } from './db-schema.js';
+import { findExploreResult, putExploreResult } from './explore-results.js';
 import type { CatalogDialect } from './migrations/index.js';
 import { toAction, toProject, toSnapshot, toSource } from './rows.js';
 import { queryStatus } from './status-query.js';
+import { addTagVersion, latestTagVersion, listTagVersions } from './tag-versions.js';
 import type {
   ActionClaim,
   ActionFilter,
@@ -14,11 +16,14 @@ import type {
   ActionKey,
   ActionRecord,
   Catalog,
+  ExploreResultKey,
+  ExploreResultRecord,
   LogVerification,
   ProjectRecord,
   ProjectStatus,
   SnapshotRecord,
   SourceRecord,
+  TagVersionRecord,
 } from './types.js';
 import { inWriteTransaction } from './write-transaction.js';
 
@@ -40,7 +45,7 @@ export class KyselyCatalog implements Catalog {
     this.#close = close;
   }
 
-  /** @internal for tests and migrations of other folders: the underlying query builder */
+  /** @internal for the catalog's own tests (tampering with the log): the underlying query builder */
   get db(): Kysely<CatalogDatabase> {
     return this.#db;
   }
@@ -56,7 +61,7 @@ export class KyselyCatalog implements Catalog {
         return toProject(row);
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new InputError(`project ${name} already exists`, 'pick another name, or use it with --project', { cause: error });
+          throw new InputError(`project ${name} already exists`, 'pick another name, or work in the existing project', { cause: error });
         }
         throw error;
       }
@@ -212,6 +217,26 @@ export class KyselyCatalog implements Catalog {
         .execute();
       return rows.map(toSnapshot);
     });
+  }
+
+  putExploreResult(result: Omit<ExploreResultRecord, 'id' | 'createdAt'>): Promise<ExploreResultRecord> {
+    return this.#guard(() => putExploreResult(this.#db, result));
+  }
+
+  findExploreResult(key: ExploreResultKey): Promise<ExploreResultRecord | undefined> {
+    return this.#guard(() => findExploreResult(this.#db, key));
+  }
+
+  addTagVersion(entry: Omit<TagVersionRecord, 'version' | 'createdAt'>, expectedVersion: number): Promise<TagVersionRecord> {
+    return this.#guard(() => addTagVersion(this.#db, this.dialect, entry, expectedVersion));
+  }
+
+  latestTagVersion(projectId: number): Promise<TagVersionRecord | undefined> {
+    return this.#guard(() => latestTagVersion(this.#db, projectId));
+  }
+
+  listTagVersions(projectId: number): Promise<Omit<TagVersionRecord, 'tags'>[]> {
+    return this.#guard(() => listTagVersions(this.#db, projectId));
   }
 
   async appendAction(action: ActionInput): Promise<ActionRecord> {

@@ -1,6 +1,15 @@
 import type { Selectable } from 'kysely';
-import type { ActionsTable, ProjectsTable, SnapshotsTable, SourcesTable } from './db-schema.js';
-import type { ActionRecord, ActionStatus, ProjectRecord, SnapshotRecord, SourceRecord } from './types.js';
+import type { ActionsTable, ExploreResultsTable, ProjectsTable, SnapshotsTable, SourcesTable, TagVersionsTable } from './db-schema.js';
+import type {
+  ActionRecord,
+  ActionStatus,
+  ExploreResultKind,
+  ExploreResultRecord,
+  ProjectRecord,
+  SnapshotRecord,
+  SourceRecord,
+  TagVersionRecord,
+} from './types.js';
 
 /** Rows → records: parse the JSON text columns and turn PostgreSQL's BIGINT strings into numbers. */
 
@@ -58,6 +67,35 @@ export function toAction(row: Selectable<ActionsTable>): ActionRecord {
     hash: row.hash,
     ...(row.unit !== null && row.unit !== undefined ? { unit: row.unit } : {}),
     ...(row.inputs_hash !== null && row.inputs_hash !== undefined ? { inputsHash: row.inputs_hash } : {}),
+  };
+}
+
+export function toExploreResult(row: Selectable<ExploreResultsTable>): ExploreResultRecord {
+  return {
+    id: Number(row.id),
+    projectId: Number(row.project_id),
+    kind: row.kind as ExploreResultKind,
+    subject: row.subject,
+    snapshotId: row.snapshot_id === null ? null : Number(row.snapshot_id),
+    inputsHash: row.inputs_hash,
+    resultHash: row.result_hash,
+    summary: parseObject(row.summary),
+    createdAt: row.created_at,
+  };
+}
+
+export function toTagVersion(row: Selectable<TagVersionsTable>): TagVersionRecord {
+  return { ...toTagVersionSummary(row), tags: JSON.parse(row.tags) as unknown };
+}
+
+export function toTagVersionSummary(row: Omit<Selectable<TagVersionsTable>, 'id' | 'tags'>): Omit<TagVersionRecord, 'tags'> {
+  return {
+    projectId: Number(row.project_id),
+    version: Number(row.version),
+    confirmedHash: row.confirmed_hash,
+    author: row.author,
+    change: row.change,
+    createdAt: row.created_at,
   };
 }
 

@@ -111,6 +111,43 @@ export interface ProjectStatus {
   readonly lastActions: readonly ActionRecord[];
 }
 
+export type ExploreResultKind = 'profile' | 'relationships' | 'round2';
+
+/** What an exploration result is looked up by: the same key means the same result. */
+export interface ExploreResultKey {
+  readonly projectId: number;
+  readonly kind: ExploreResultKind;
+  /** the table name for a profile; `project` for project-wide results */
+  readonly subject: string;
+  /** a hash of everything the result was computed from (snapshot hash, tag hash, …) */
+  readonly inputsHash: string;
+}
+
+/** A result of exploration kept in the store, indexed here by what it was computed from. */
+export interface ExploreResultRecord extends ExploreResultKey {
+  readonly id: number;
+  readonly snapshotId: number | null;
+  /** the store hash of the JSON result */
+  readonly resultHash: string;
+  /** small JSON, e.g. { rows, columns, alerts } */
+  readonly summary: Record<string, unknown>;
+  readonly createdAt: string;
+}
+
+/** One version of a project's tags. The tag set is opaque JSON here: its type lives in explore/. */
+export interface TagVersionRecord {
+  readonly projectId: number;
+  /** 1, 2, 3… per project; the highest is the project's current tags */
+  readonly version: number;
+  readonly tags: unknown;
+  /** the hash of the confirmed tags only: what later stages key on */
+  readonly confirmedHash: string;
+  readonly author: string;
+  /** a short, readable summary of the change */
+  readonly change: string;
+  readonly createdAt: string;
+}
+
 export interface ActionFilter {
   readonly project?: string;
   readonly limit?: number;
@@ -140,6 +177,20 @@ export interface Catalog {
   addSnapshot(snapshot: Omit<SnapshotRecord, 'id' | 'createdAt' | 'version'>): Promise<SnapshotRecord>;
   latestSnapshot(sourceId: number, tableName: string): Promise<SnapshotRecord | undefined>;
   listSnapshots(projectId: number): Promise<SnapshotRecord[]>;
+
+  /** Records a result of exploration; recording the same key again returns the first record. */
+  putExploreResult(result: Omit<ExploreResultRecord, 'id' | 'createdAt'>): Promise<ExploreResultRecord>;
+  findExploreResult(key: ExploreResultKey): Promise<ExploreResultRecord | undefined>;
+
+  /**
+   * Writes the next version of a project's tags. `expectedVersion` is the version the change was
+   * made on (0 for none): if another writer got in between, this throws a LabError and the
+   * caller re-reads and re-applies, so no change is lost.
+   */
+  addTagVersion(entry: Omit<TagVersionRecord, 'version' | 'createdAt'>, expectedVersion: number): Promise<TagVersionRecord>;
+  latestTagVersion(projectId: number): Promise<TagVersionRecord | undefined>;
+  /** every version without its tag set, oldest first */
+  listTagVersions(projectId: number): Promise<Omit<TagVersionRecord, 'tags'>[]>;
 
   /** Append to the hash-chained action log; serialised across processes. */
   appendAction(action: ActionInput): Promise<ActionRecord>;

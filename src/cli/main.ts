@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isUserError, describeError } from '../common/index.js';
 import { redactSecrets } from '../common/secrets.js';
 import { registerCommands } from './commands/index.js';
+import { inCommandTerms } from './in-command-terms.js';
 
 /** Runs the command line; returns the process exit code. Errors are printed as one line. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -12,11 +13,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   program.configureOutput({ outputError: (message, write) => write(redactSecrets(message)) });
   registerCommands(program);
+  let running: Command | undefined;
+  program.hook('preAction', (_program, command) => {
+    running = command;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    return reportError(error);
+    return reportError(inCommandTerms(error, running));
   }
 }
 

@@ -3,7 +3,7 @@
  * strings, padded strings). Pure functions of a finished column profile: no data access.
  */
 import type { ColumnProfile, CorrelationMatrix, ProfileAlert, ValueCount } from './profile-types.js';
-import { PLACEHOLDER_NUMBERS } from './column-stats-placeholders.js';
+import { PLACEHOLDER_NUMBERS } from './types/index.js';
 
 export const ALERT_THRESHOLDS = {
   /** categorical columns with more distinct values than this */

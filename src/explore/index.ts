@@ -8,27 +8,6 @@ export { profileTable } from './profile.js';
 export { findRelationships, type RelationshipOptions } from './relationships.js';
 export { suggestTarget } from './target-suggest.js';
 
-export type * from './tag-types.js';
-export { COLUMN_ROLES, PII_POLICIES, TAG_FIELDS } from './tag-types.js';
-export { suggestTags, mergeSuggestions, DEFAULT_PII_POLICY } from './tags-suggest.js';
-export {
-  acceptSuggestions,
-  confirmedTagsHash,
-  confirmedTarget,
-  openTagCount,
-  parseColumnAssignments,
-  parseRelationshipAssignments,
-  parseRelationshipRef,
-  resolveColumn,
-  setColumnTags,
-  setRelationshipTag,
-  type TagChange,
-} from './tags-edit.js';
-export { tagsToYaml, parseTagsYaml, type TagsYamlResult, type YamlProblem } from './tags-yaml.js';
-
-export type * from './round2-types.js';
-export { runRound2, type Round2Table } from './round2.js';
-
-export type * from './report-types.js';
-export { buildReport, type ReportInput } from './report-model.js';
-export { renderReportHtml } from './report-html.js';
+export * from './tags/index.js';
+export * from './round2/index.js';
+export * from './report/index.js';

@@ -5,8 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CandidateKey, SemanticType } from './profile-types.js';
-import type { PhysicalKind } from './column-stats-physical.js';
-import { hasIdName } from './types-infer-names.js';
+import { hasIdName, type PhysicalKind } from './types/index.js';
 import { SelectList } from './sql-select-list.js';
 import { queryRows, quoteIdent, toCount, type Relation } from './sql.js';
 

@@ -24,20 +24,37 @@ import type {
   ValueCount,
 } from './profile-types.js';
 import { columnAlerts, tableAlerts, type ColumnAlertContext } from './alerts.js';
-import { DISTINCT_ROWS_EXPR, QUANTILE_LEVELS, ROW_ALIAS, numericExpr, runMainScan, type ColumnPlan, type RawColumnStats } from './column-stats.js';
-import { addHistogramAggregates, type HistogramResult } from './column-stats-histogram.js';
-import { topValues } from './column-stats-top.js';
-import { valueCounts } from './column-stats-value-counts.js';
-import { computeCorrelations, MAX_CATEGORIES, type CorrelationColumn } from './correlation.js';
-import { addMissingAggregates } from './correlation-missing.js';
-import { bitmapCheck, runBitmapChecks } from './exact-distinct-bitmap.js';
+import {
+  addHistogramAggregates,
+  addMissingAggregates,
+  bitmapCheck,
+  computeCorrelations,
+  DISTINCT_ROWS_EXPR,
+  MAX_CATEGORIES,
+  numericExpr,
+  QUANTILE_LEVELS,
+  ROW_ALIAS,
+  runBitmapChecks,
+  runMainScan,
+  topValues,
+  valueCounts,
+  type ColumnPlan,
+  type CorrelationColumn,
+  type HistogramResult,
+  type RawColumnStats,
+} from './stats/index.js';
 import { keyEligible, pairCandidates, pairDistinctExpr, pairKey, pairsUniqueOnSample, rankKeys, singleKey, type KeyColumnInfo } from './keys.js';
-import { PLACEHOLDER_NUMBERS } from './column-stats-placeholders.js';
-import { detectPiiOnRelation, type PiiColumn } from './pii.js';
+import {
+  formatShare,
+  inferSemanticType,
+  measureStringFormats,
+  PLACEHOLDER_NUMBERS,
+  planColumn,
+  type TypeInference,
+} from './types/index.js';
+import { detectPiiOnRelation, type PiiColumn } from './pii/index.js';
 import { execute, ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, tempName, toCount, type Relation } from './sql.js';
 import { SelectList } from './sql-select-list.js';
-import { inferSemanticType, planColumn, type TypeInference } from './types-infer.js';
-import { formatShare, measureStringFormats } from './types-infer-formats.js';
 
 type Options = Required<ProfileOptions> & {
   /** cells (rows × columns) the sample may hold; wide tables get fewer sample rows */

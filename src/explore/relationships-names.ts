@@ -3,7 +3,7 @@
  * orders and "id" in customers are alike (the key's table names it); "product_id" and
  * customers.id are not.
  */
-import { nameTokens, singular } from './types-infer-names.js';
+import { nameTokens, singular } from './types/index.js';
 
 const KEY_WORDS = new Set(['id', 'ids', 'key', 'code', 'no', 'nr', 'num', 'number', 'fk', 'pk', 'ref', 'uuid', 'guid', 'oid', 'uid']);
 

@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnProfile, Relationship, RelationshipInput, TableProfile } from './profile-types.js';
-import { physicalKind, type PhysicalKind } from './column-stats-physical.js';
+import { physicalKind, type PhysicalKind } from './types/index.js';
 import { coreTokens, nameSimilarity, tableMatchesColumn } from './relationships-names.js';
 import { ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, toCount, type Relation } from './sql.js';
 

@@ -4,7 +4,7 @@
  * Identifiers, free text, dates and personal data are never suggested.
  */
 import type { ColumnProfile, TableProfile, TargetSuggestion, TargetTask } from './profile-types.js';
-import { nameTokens } from './types-infer-names.js';
+import { nameTokens } from './types/index.js';
 
 const LABEL_WORDS = new Set([
   'target', 'label', 'labels', 'class', 'outcome', 'y', 'churn', 'churned', 'survived', 'survival', 'default', 'defaulted',

@@ -1,7 +1,6 @@
 import type { ExploreOutcome } from '../../app/explore.js';
-import type { ReportData } from '../../explore/index.js';
+import { columnView, type ReportData } from '../../explore/index.js';
 import { formatTable } from '../output.js';
-import { columnView } from './tags-view.js';
 
 /**
  * What `autolab explore` tells a person after a run, as data (`--json`) and as lines: the tables,

@@ -5,7 +5,6 @@ import { UsageError } from '../../common/index.js';
 import type { ExploreProgress } from '../../app/explore.js';
 import { printJson, printLines, type JsonFlag } from '../output.js';
 import * as load from './load.js';
-import { exploreSummary, formatExploreSummary } from './explore-summary.js';
 
 interface ExploreFlags extends JsonFlag {
   project?: string;
@@ -24,7 +23,7 @@ export function registerExploreCommand(program: Command): void {
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
-        const { exploreProject, writeProjectReport } = await load.explore();
+        const [{ exploreProject, writeProjectReport }, { exploreSummary, formatExploreSummary }] = await Promise.all([load.explore(), load.exploreSummary()]);
         const outcome = await exploreProject(lab, project, { onProgress: progressLine });
         const report = await writeProjectReport(lab, project, { out: flags.out });
         const summary = exploreSummary(outcome, report.data, report.path);

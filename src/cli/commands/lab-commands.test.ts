@@ -78,6 +78,12 @@ describe('autolab init, project, status, log', () => {
     expect(out).toContain('no file /data/x.csv');
     expect(await run('log', '--project', 'nope')).toBe(2);
     expect(err).toContain('no project nope');
+
+    // with two projects, each command says how it takes one: its flag, else its argument
+    expect(await run('tags')).toBe(2);
+    expect(err).toBe('autolab: the lab has 2 projects; say which with --project — projects: churn, fraud\n');
+    expect(await run('ingest')).toBe(2);
+    expect(err).toBe('autolab: the lab has 2 projects; say which as in `autolab ingest PROJECT` — projects: churn, fraud\n');
     expect(await run('log', '--limit', 'x')).toBe(2);
 
     expect(await run('log', '--verify')).toBe(0);

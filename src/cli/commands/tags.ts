@@ -8,7 +8,8 @@ import type { ProjectRecord } from '../../catalog/index.js';
 import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
-import { columnRows, relationshipRows, tagsView, type TagsView } from './tags-view.js';
+import { editInEditor } from './tags-editor.js';
+import { formatTagsView } from './tags-format.js';
 
 interface ProjectFlags extends JsonFlag {
   project?: string;
@@ -35,11 +36,8 @@ export function registerTagsCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags & { open?: boolean; table?: string }) => {
       await withProject(name, flags, async (lab, project) => {
-        const { requireTags } = await load.tags();
-        const current = await requireTags(lab.catalog, project);
-        const { loadExploration, round2Freshness } = await load.explore();
-        const freshness = await round2Freshness(lab, project, await loadExploration(lab, project));
-        const view = tagsView(project.name, current, freshness, { openOnly: flags.open === true, table: flags.table });
+        const { tagsOverview } = await load.tagsOverview();
+        const view = await tagsOverview(lab, project, { openOnly: flags.open === true, table: flags.table });
         if (flags.json) printJson(view);
         else printLines(formatTagsView(view));
       });
@@ -115,8 +113,12 @@ export function registerTagsCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags) => {
       await withProject(name, flags, async (lab, project) => {
-        const { editTags } = await load.tags();
-        const outcome = await editTags(lab.catalog, project, {
+        const { tagsForEditing, applyEditedTags } = await load.tags();
+        const { base, yaml } = await tagsForEditing(lab.catalog, project);
+        const outcome = await editInEditor({
+          yaml,
+          fileName: `${project.name}-tags.yaml`,
+          apply: (text) => applyEditedTags(lab.catalog, project, base, text),
           onProblems: (problems, file) => {
             for (const p of problems) process.stderr.write(`autolab: ${file} line ${p.line}: ${p.message}\n`);
             process.stderr.write('autolab: the file opens again with these problems at its end; fix them, or save it empty to give up\n');
@@ -178,45 +180,3 @@ function printUpdate(update: TagUpdate, flags: JsonFlag): void {
   if (update.changes.length > 20) shown.push(`  … and ${update.changes.length - 20} more`);
   printLines([`tags version ${update.version}: ${update.changes.length} change${update.changes.length === 1 ? '' : 's'}`, ...shown]);
 }
-
-export function formatTagsView(view: TagsView): string[] {
-  const lines = [
-    `tags of ${view.project}, version ${view.version} (${view.author}, ${shortTime(view.changedAt)}): ` +
-      `${view.openColumns} of ${view.totalColumns} columns and ${view.openRelationships} relationships wait on you`,
-    '',
-  ];
-  if (view.columns.length) lines.push(...formatTable(COLUMN_HEADERS, columnRows(view)));
-  else lines.push(view.openOnly ? 'every column is confirmed' : 'no columns');
-  if (view.relationships.length) lines.push('', ...formatTable(RELATIONSHIP_HEADERS, relationshipRows(view)));
-  lines.push('', `round 2: ${FRESHNESS[view.round2]}`);
-  if (view.openColumns + view.openRelationships > 0) {
-    lines.push(
-      'confirm with: autolab tags accept [--min-confidence 0.9] | tags set TABLE.COLUMN role=… | tags rel FROM.COL TO.COL confirmed | tags edit',
-    );
-  }
-  return lines;
-}
-
-const FRESHNESS = {
-  'no target': 'waits on a confirmed target (tags set TABLE.COLUMN role=target)',
-  current: 'up to date with these tags',
-  stale: 'not run for these tags and snapshots yet — run autolab explore to bring it up to date',
-} as const;
-
-const COLUMN_HEADERS = [
-  { header: 'column' },
-  { header: 'role' },
-  { header: 'type' },
-  { header: 'pii' },
-  { header: 'policy' },
-  { header: 'confidence', align: 'right' as const },
-  { header: 'state' },
-  { header: 'description', maxWidth: 40 },
-];
-
-const RELATIONSHIP_HEADERS = [
-  { header: 'relationship' },
-  { header: 'cardinality' },
-  { header: 'confidence', align: 'right' as const },
-  { header: 'state' },
-];

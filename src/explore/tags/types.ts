@@ -1,0 +1,86 @@
+/**
+ * The metadata tags a person confirms after exploration round 1 (human moment 2). Plain JSON:
+ * a tag set is stored whole, as one version, in the catalog; every change is a new version.
+ */
+import type { ColumnRef, PiiKind, RelationshipCardinality, SemanticType } from '../profile-types.js';
+
+export type ColumnRole = 'target' | 'id' | 'feature' | 'time' | 'group' | 'weight' | 'ignore';
+export const COLUMN_ROLES: readonly ColumnRole[] = ['target', 'id', 'feature', 'time', 'group', 'weight', 'ignore'];
+
+export type PiiPolicy = 'drop' | 'mask' | 'hash' | 'keep';
+export const PII_POLICIES: readonly PiiPolicy[] = ['drop', 'mask', 'hash', 'keep'];
+
+/** The tag fields of one column. `null` means "none" (e.g. not PII), absent means "not decided". */
+export interface ColumnTagValues {
+  readonly role?: ColumnRole;
+  readonly semanticType?: SemanticType;
+  readonly piiKind?: PiiKind | null;
+  readonly piiPolicy?: PiiPolicy | null;
+  readonly description?: string | null;
+}
+
+export type TagField = 'role' | 'semanticType' | 'piiKind' | 'piiPolicy' | 'description';
+export const TAG_FIELDS: readonly TagField[] = ['role', 'semanticType', 'piiKind', 'piiPolicy', 'description'];
+
+/** What exploration suggests for one field, with how sure it is and why. */
+export interface FieldSuggestion<T> {
+  readonly value: T;
+  /** 0..1 */
+  readonly confidence: number;
+  readonly reason: string;
+}
+
+export interface ColumnSuggestion {
+  readonly role: FieldSuggestion<ColumnRole>;
+  readonly semanticType: FieldSuggestion<SemanticType>;
+  /** null kind: no PII suspected */
+  readonly piiKind: FieldSuggestion<PiiKind | null>;
+  readonly piiPolicy: FieldSuggestion<PiiPolicy | null>;
+}
+
+export interface ColumnTag {
+  readonly table: string;
+  readonly column: string;
+  readonly suggestion: ColumnSuggestion;
+  /** what a person (or auto-accept) confirmed; fields absent are still open */
+  readonly confirmed: ColumnTagValues;
+}
+
+export type RelationshipStatus = 'suggested' | 'confirmed' | 'rejected';
+
+export interface RelationshipTag {
+  readonly from: ColumnRef;
+  readonly to: ColumnRef;
+  readonly suggestedCardinality: RelationshipCardinality;
+  /** 0..1, the relationship finder's score */
+  readonly confidence: number;
+  readonly reason: string;
+  readonly status: RelationshipStatus;
+  /** the confirmed cardinality (defaults to the suggestion when confirmed) */
+  readonly cardinality: RelationshipCardinality | null;
+}
+
+export interface TagSet {
+  readonly columns: readonly ColumnTag[];
+  readonly relationships: readonly RelationshipTag[];
+}
+
+/** One stored version of a project's tags. */
+export interface TagVersion {
+  readonly projectId: number;
+  readonly version: number;
+  readonly tags: TagSet;
+  /** sha256 of the confirmed tags only: what downstream stages key on */
+  readonly confirmedHash: string;
+  readonly author: string;
+  readonly createdAt: string;
+  /** a short, readable summary of the change */
+  readonly change: string;
+}
+
+/** The confirmed, effective tags as later stages read them. */
+export interface EffectiveColumnTags {
+  readonly table: string;
+  readonly column: string;
+  readonly values: ColumnTagValues;
+}
