@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { cpuUsage } from 'node:process';
-import { canonicalJson, type ActionKey, type ActionRecord, type Catalog, type ProjectRecord } from '../catalog/index.js';
+import { inputsHash, type ActionKey, type ActionRecord, type Catalog, type ProjectRecord } from '../catalog/index.js';
 import { describeError, redactSecrets } from '../common/index.js';
 import type { Stage, Unit } from './stage.js';
 
@@ -28,7 +28,7 @@ export interface RunActionOptions {
 
 /** The identity of a unit's inputs: its stage's version and the named hashes, as canonical JSON. */
 export function inputsHashOf(version: number, inputs: Readonly<Record<string, string>>): string {
-  return createHash('sha256').update(canonicalJson({ version, inputs })).digest('hex');
+  return inputsHash({ version, inputs });
 }
 
 export function actionKeyOf(stage: { kind: string; version: number }, project: string, unit: Unit): ActionKey {
