@@ -4,7 +4,10 @@ export function keySegment(name: string): string {
   return safe === '' ? '_' : safe.slice(0, 120);
 }
 
-/** `lake/bronze/<project>/<source>/<table>/<version>.parquet` */
-export function bronzeKey(project: string, source: string, table: string, version: number): string {
-  return `lake/bronze/${keySegment(project)}/${keySegment(source)}/${keySegment(table)}/${version}.parquet`;
+/**
+ * `lake/bronze/<project>/<source>/<table>/<id>.parquet`, the id being the snapshot's content hash
+ * (labs written before that used its version number)
+ */
+export function bronzeKey(project: string, source: string, table: string, id: string): string {
+  return `lake/bronze/${keySegment(project)}/${keySegment(source)}/${keySegment(table)}/${id}.parquet`;
 }

@@ -12,7 +12,7 @@ export interface StaleUnit {
 }
 
 export type ReconcileEvent =
-  | { readonly kind: 'planned'; readonly stage: string; readonly stale: readonly StaleUnit[]; readonly fresh: number }
+  | { readonly kind: 'planned'; readonly stage: string; readonly units: readonly Unit[]; readonly stale: readonly StaleUnit[] }
   | { readonly kind: 'action'; readonly stage: string; readonly unit: Unit; readonly outcome: ActionOutcome };
 
 export interface ReconcileOptions {
@@ -71,7 +71,7 @@ export async function reconcile<Context>(
       if (reason !== null) stale.push({ stage: stage.kind, unit, reason });
     }
     allStale.push(...stale);
-    options.onEvent?.({ kind: 'planned', stage: stage.kind, stale, fresh: plan.units.length - stale.length });
+    options.onEvent?.({ kind: 'planned', stage: stage.kind, units: plan.units, stale });
     if (stale.length === 0) continue;
     if (options.dryRun) return result({ blockedAt: stage.kind });
     const jobs: ActionJob[] = stale.map((s) => ({ kind: stage.kind, project, unit: s.unit }));
