@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { canonicalJson, inputsHash } from '../catalog/index.js';
+import { inputsHash } from '../catalog/index.js';
 import type { ProjectRecord, SnapshotRecord } from '../catalog/index.js';
 import { describeError, InputError } from '../common/index.js';
 import {
@@ -12,18 +12,19 @@ import {
   confirmedTarget,
   renderReportHtml,
   findRelationships,
-  mergeSuggestions,
   openTagCount,
   profileTable,
   runRound2,
-  suggestTags,
   suggestTarget,
 } from '../explore/index.js';
 import type { Relationship, ReportData, Round2Result, TableProfile, TagVersion, TargetSuggestion } from '../explore/index.js';
 import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
-import { acceptTags, commitTags, currentTags } from './tags.js';
+import { currentTags } from './tags.js';
+import { LocalExecutor, reconcile, runAction, type Unit } from '../runtime/index.js';
+import { closeStageContext, stageContext } from './stages/stage-context.js';
+import { EXPLORE_STAGES, reportStage, round2Stage } from './stages/explore-stages.js';
 
 /**
  * `autolab explore`: round 1 on every latest bronze snapshot not yet explored, relationships
@@ -96,47 +97,47 @@ export async function exploreProject(
       `add a source and run \`autolab ingest ${project.name}\` first`,
     );
   }
-  const engine = await openEngine(lab);
+  const context = stageContext(lab, options.onProgress ? { onExplore: options.onProgress } : {});
+  const runtime = { catalog: lab.catalog, workerId: workerId() };
+  const profiled = new Set<string>();
+  let round2Ran = false;
+  let autoAccepted = false;
   try {
-    const profiled: { name: string; profiled: boolean }[] = [];
-    const tables = await profileLatestSnapshots(lab, project, engine.conn, (name, fresh) => profiled.push({ name, profiled: fresh }), options.onProgress);
-    const relationships = await relationshipsFor(lab, project, engine.conn, tables);
-    const [target] = suggestTarget(tables.map((t) => t.profile));
-    const fresh = suggestTags(
-      tables.map((t) => t.profile),
-      relationships,
-      target ?? null,
-    );
-    let update = await commitTags(lab.catalog, project, (previous) => ({ tags: mergeSuggestions(previous, fresh), changes: [] }), {
-      author: 'autolab',
-      kind: 'tags.suggest',
+    const result = await reconcile(runtime, context, project, EXPLORE_STAGES, new LocalExecutor(runtime, context, EXPLORE_STAGES, { concurrency: 1 }), {
+      onEvent: (event) => {
+        if (event.kind !== 'action' || event.outcome.status === 'failed') return;
+        if (event.stage === 'explore.table' && event.outcome.status === 'done') profiled.add(event.unit.unit);
+        if (event.stage === 'explore.target' && event.outcome.status === 'done') round2Ran = true;
+        if (event.stage === 'explore.suggest' && event.outcome.record.detail['autoAccepted'] === true) autoAccepted = true;
+      },
     });
-    const autoAccept = (project.settings['autoAcceptTags'] ?? lab.config.defaults.autoAcceptTags) === true;
-    if (autoAccept) {
-      const min = typeof project.settings['autoAcceptMinConfidence'] === 'number' ? project.settings['autoAcceptMinConfidence'] : 0;
-      update = await acceptTags(lab.catalog, project, min);
-    }
-    const tags = await currentTags(lab.catalog, project);
-    const round2 = tags ? await round2For(lab, project, engine.conn, tables, tags) : null;
-    const open = tags ? openTagCount(tags.tags) : { columns: 0, relationships: 0 };
-    return {
-      project: project.name,
-      tables: tables.map((t) => ({
-        name: t.name,
-        version: t.snapshot.version,
-        rows: t.profile.rows,
-        columns: t.profile.columnCount,
-        alerts: t.profile.alerts.length,
-        profiled: profiled.find((p) => p.name === t.name)?.profiled ?? false,
-      })),
-      relationships: relationships.length,
-      target: target ?? null,
-      tags: { version: update.version, autoAccepted: autoAccept, openColumns: open.columns, openRelationships: open.relationships },
-      round2: round2 && { resultHash: round2.resultHash, leakage: round2.result.target?.leakage.length ?? 0, reused: round2.reused },
-    };
+    if (result.failed) throw result.failed.error;
   } finally {
-    engine.close();
+    await closeStageContext(context);
   }
+  const state = await loadExploration(lab, project);
+  const round2 = await currentRound2(lab, project, state);
+  const open = state.tags ? openTagCount(state.tags.tags) : { columns: 0, relationships: 0 };
+  return {
+    project: project.name,
+    tables: state.tables.map((t) => ({
+      name: t.name,
+      version: t.snapshot.version,
+      rows: t.profile.rows,
+      columns: t.profile.columnCount,
+      alerts: t.profile.alerts.length,
+      profiled: profiled.has(t.name),
+    })),
+    relationships: state.relationships.length,
+    target: state.targetSuggestion,
+    tags: { version: state.tags?.version ?? 0, autoAccepted: autoAccepted || autoAcceptsTags(lab, project), openColumns: open.columns, openRelationships: open.relationships },
+    round2: round2 && { resultHash: round2.resultHash, leakage: round2.result.target?.leakage.length ?? 0, reused: !round2Ran },
+  };
+}
+
+/** Whether the project accepts exploration's tag suggestions itself (setting, else the lab's default). */
+export function autoAcceptsTags(lab: Lab, project: ProjectRecord): boolean {
+  return (project.settings['autoAcceptTags'] ?? lab.config.defaults.autoAcceptTags) === true;
 }
 
 /** The latest snapshot of each (source, table), named by table (prefixed by source on a clash). */
@@ -167,180 +168,94 @@ export async function latestSnapshots(lab: Lab, project: ProjectRecord): Promise
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function profileLatestSnapshots(
-  lab: Lab,
-  project: ProjectRecord,
-  conn: DuckDBConnection,
-  onTable: (name: string, fresh: boolean) => void,
-  onProgress?: (event: ExploreProgress) => void,
-): Promise<ExploredTable[]> {
-  const out: ExploredTable[] = [];
-  for (const { name, snapshot, previous } of await latestSnapshots(lab, project)) {
-    const key = profileInputsHash(snapshot);
-    const existing = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: name, inputsHash: key });
-    if (existing) {
-      const profile = await readJson<TableProfile>(lab, existing.resultHash);
-      out.push({ name, snapshot, previous, profile, profileHash: existing.resultHash });
-      onTable(name, false);
-      onProgress?.({ table: name, phase: 'cached' });
-      continue;
-    }
-    onProgress?.({ table: name, phase: 'profiling' });
-    const startedAt = new Date().toISOString();
-    const cpu = process.cpuUsage();
-    const t0 = performance.now();
-    try {
-      const parquetPath = await lab.store.localPathFor(snapshot.lakeKey);
-      const profile = await profileTable(conn, { name, parquetPath });
-      const bytes = Buffer.from(JSON.stringify(profile));
-      const put = await lab.store.putBytes(bytes);
-      await lab.catalog.putExploreResult({
-        projectId: project.id,
-        kind: 'profile',
-        subject: name,
-        snapshotId: snapshot.id,
-        inputsHash: key,
-        resultHash: put.hash,
-        summary: { rows: profile.rows, columns: profile.columnCount, alerts: profile.alerts.length, pii: profile.pii.length },
-      });
-      await lab.catalog.appendAction({
-        kind: 'explore.table',
-        project: project.name,
-        inputs: { snapshot: snapshot.contentHash },
-        outputs: { profile: put.hash },
-        status: 'done',
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        cpuSeconds: cpuSeconds(cpu),
-        bytesWritten: put.bytes,
-        workerId: workerId(),
-        error: null,
-        detail: { table: name, version: snapshot.version, rows: profile.rows, columns: profile.columnCount, ms: Math.round(performance.now() - t0) },
-      });
-      out.push({ name, snapshot, previous, profile, profileHash: put.hash });
-      onTable(name, true);
-      onProgress?.({ table: name, phase: 'profiled', ms: performance.now() - t0 });
-    } catch (error) {
-      await lab.catalog
-        .appendAction({
-          kind: 'explore.table',
-          project: project.name,
-          inputs: { snapshot: snapshot.contentHash },
-          outputs: {},
-          status: 'failed',
-          startedAt,
-          finishedAt: new Date().toISOString(),
-          cpuSeconds: cpuSeconds(cpu),
-          bytesWritten: 0,
-          workerId: workerId(),
-          error: describeError(error).split('\n')[0] ?? 'failed',
-          detail: { table: name, version: snapshot.version },
-        })
-        .catch(() => undefined);
-      throw error;
-    }
+/** Round 1 of one snapshot: the profile into the store, then exploration's index in the catalog. */
+export async function profileSnapshot(lab: Lab, project: ProjectRecord, name: string, snapshot: SnapshotRecord): Promise<{ hash: string; bytes: number; profile: TableProfile }> {
+  const engine = await openEngine(lab);
+  try {
+    const parquetPath = await lab.store.localPathFor(snapshot.lakeKey);
+    const profile = await profileTable(engine.conn, { name, parquetPath });
+    const put = await lab.store.putBytes(Buffer.from(JSON.stringify(profile)));
+    await lab.catalog.putExploreResult({
+      projectId: project.id,
+      kind: 'profile',
+      subject: name,
+      snapshotId: snapshot.id,
+      inputsHash: profileInputsHash(snapshot),
+      resultHash: put.hash,
+      summary: { rows: profile.rows, columns: profile.columnCount, alerts: profile.alerts.length, pii: profile.pii.length },
+    });
+    return { hash: put.hash, bytes: put.bytes, profile };
+  } finally {
+    engine.close();
   }
-  return out;
 }
 
-async function relationshipsFor(
-  lab: Lab,
-  project: ProjectRecord,
-  conn: DuckDBConnection,
-  tables: readonly ExploredTable[],
-): Promise<Relationship[]> {
-  if (tables.length < 2) return [];
-  const key = inputsHash({ relationships: 1, profiles: tables.map((t) => [t.name, t.profileHash]).sort() });
-  const existing = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'relationships', subject: 'project', inputsHash: key });
-  if (existing) return readJson<Relationship[]>(lab, existing.resultHash);
-  const startedAt = new Date().toISOString();
-  const cpu = process.cpuUsage();
-  const inputs = await Promise.all(
-    tables.map(async (t) => ({ name: t.name, parquetPath: await lab.store.localPathFor(t.snapshot.lakeKey), profile: t.profile })),
-  );
-  const relationships = await findRelationships(conn, inputs);
-  const put = await lab.store.putBytes(Buffer.from(JSON.stringify(relationships)));
-  await lab.catalog.putExploreResult({
-    projectId: project.id,
-    kind: 'relationships',
-    subject: 'project',
-    snapshotId: null,
-    inputsHash: key,
-    resultHash: put.hash,
-    summary: { relationships: relationships.length, tables: tables.length },
-  });
-  await lab.catalog.appendAction({
-    kind: 'explore.relationships',
-    project: project.name,
-    inputs: Object.fromEntries(tables.map((t) => [t.name, t.profileHash])),
-    outputs: { relationships: put.hash },
-    status: 'done',
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    cpuSeconds: cpuSeconds(cpu),
-    bytesWritten: put.bytes,
-    workerId: workerId(),
-    error: null,
-    detail: { relationships: relationships.length },
-  });
-  return relationships;
+/** Candidate relationships across the explored tables, into the store and exploration's index. */
+export async function relationshipsOf(lab: Lab, project: ProjectRecord, tables: readonly ExploredTable[]): Promise<{ hash: string; bytes: number; relationships: Relationship[] }> {
+  const engine = await openEngine(lab);
+  try {
+    const inputs = await Promise.all(
+      tables.map(async (t) => ({ name: t.name, parquetPath: await lab.store.localPathFor(t.snapshot.lakeKey), profile: t.profile })),
+    );
+    const relationships = await findRelationships(engine.conn, inputs);
+    const put = await lab.store.putBytes(Buffer.from(JSON.stringify(relationships)));
+    await lab.catalog.putExploreResult({
+      projectId: project.id,
+      kind: 'relationships',
+      subject: 'project',
+      snapshotId: null,
+      inputsHash: relationshipsInputsHash(tables),
+      resultHash: put.hash,
+      summary: { relationships: relationships.length, tables: tables.length },
+    });
+    return { hash: put.hash, bytes: put.bytes, relationships };
+  } finally {
+    engine.close();
+  }
 }
 
-/**
- * Round 2 for the current tags, reused when nothing it depends on changed (profiles, the
- * confirmed tags, the snapshots compared for drift). Runs only once a target is confirmed.
- */
-export async function round2For(
-  lab: Lab,
-  project: ProjectRecord,
-  conn: DuckDBConnection,
-  tables: readonly ExploredTable[],
-  tags: TagVersion,
-): Promise<{ result: Round2Result; resultHash: string; reused: boolean } | null> {
-  if (!confirmedTarget(tags.tags)) return null;
-  const key = round2InputsHash(tables, tags);
-  const existing = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'round2', subject: 'project', inputsHash: key });
-  if (existing) return { result: await readJson<Round2Result>(lab, existing.resultHash), resultHash: existing.resultHash, reused: true };
-  const startedAt = new Date().toISOString();
-  const cpu = process.cpuUsage();
-  const inputs = await Promise.all(
-    tables.map(async (t) => ({
-      name: t.name,
-      version: t.snapshot.version,
-      parquetPath: await lab.store.localPathFor(t.snapshot.lakeKey),
-      profile: t.profile,
-      previous: t.previous ? { version: t.previous.version, parquetPath: await lab.store.localPathFor(t.previous.lakeKey) } : undefined,
-    })),
-  );
-  const result = await runRound2(conn, { tables: inputs, tags: tags.tags });
-  const put = await lab.store.putBytes(Buffer.from(JSON.stringify(result)));
-  await lab.catalog.putExploreResult({
-    projectId: project.id,
-    kind: 'round2',
-    subject: 'project',
-    snapshotId: null,
-    inputsHash: key,
-    resultHash: put.hash,
-    summary: { leakage: result.target?.leakage.length ?? 0, drift: result.drift.length, joins: result.joins.length },
-  });
-  await lab.catalog.appendAction({
-    kind: 'explore.target',
-    project: project.name,
-    inputs: { tags: tags.confirmedHash, ...Object.fromEntries(tables.map((t) => [t.name, t.profileHash])) },
-    outputs: { round2: put.hash },
-    status: 'done',
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    cpuSeconds: cpuSeconds(cpu),
-    bytesWritten: put.bytes,
-    workerId: workerId(),
-    error: null,
-    detail: { target: result.target ? `${result.target.target.table}.${result.target.target.column}` : null, ms: result.timings.totalMs },
-  });
-  return { result, resultHash: put.hash, reused: false };
+/** Round 2 for the confirmed tags, into the store and exploration's index. */
+export async function round2Of(lab: Lab, project: ProjectRecord, tables: readonly ExploredTable[], tags: TagVersion): Promise<{ hash: string; bytes: number; result: Round2Result }> {
+  const engine = await openEngine(lab);
+  try {
+    const inputs = await Promise.all(
+      tables.map(async (t) => ({
+        name: t.name,
+        version: t.snapshot.version,
+        parquetPath: await lab.store.localPathFor(t.snapshot.lakeKey),
+        profile: t.profile,
+        previous: t.previous ? { version: t.previous.version, parquetPath: await lab.store.localPathFor(t.previous.lakeKey) } : undefined,
+      })),
+    );
+    const result = await runRound2(engine.conn, { tables: inputs, tags: tags.tags });
+    const put = await lab.store.putBytes(Buffer.from(JSON.stringify(result)));
+    await lab.catalog.putExploreResult({
+      projectId: project.id,
+      kind: 'round2',
+      subject: 'project',
+      snapshotId: null,
+      inputsHash: round2InputsHash(tables, tags),
+      resultHash: put.hash,
+      summary: { leakage: result.target?.leakage.length ?? 0, drift: result.drift.length, joins: result.joins.length },
+    });
+    return { hash: put.hash, bytes: put.bytes, result };
+  } finally {
+    engine.close();
+  }
 }
 
-function round2InputsHash(tables: readonly ExploredTable[], tags: TagVersion): string {
+/** The stored round 2 of the current tables and tags, if there is one. */
+async function currentRound2(lab: Lab, project: ProjectRecord, state: ExplorationState): Promise<{ result: Round2Result; resultHash: string } | null> {
+  if (!state.tags || !confirmedTarget(state.tags.tags)) return null;
+  const found = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'round2', subject: 'project', inputsHash: round2InputsHash(state.tables, state.tags) });
+  return found ? { result: await readJson<Round2Result>(lab, found.resultHash), resultHash: found.resultHash } : null;
+}
+
+export function relationshipsInputsHash(tables: readonly ExploredTable[]): string {
+  return inputsHash({ relationships: 1, profiles: tables.map((t) => [t.name, t.profileHash]).sort() });
+}
+
+export function round2InputsHash(tables: readonly ExploredTable[], tags: TagVersion): string {
   return inputsHash({
     round2: 1,
     tags: tags.confirmedHash,
@@ -348,7 +263,7 @@ function round2InputsHash(tables: readonly ExploredTable[], tags: TagVersion): s
   });
 }
 
-function profileInputsHash(snapshot: SnapshotRecord): string {
+export function profileInputsHash(snapshot: SnapshotRecord): string {
   return inputsHash({ profileVersion: 1, snapshot: snapshot.contentHash });
 }
 
@@ -369,33 +284,29 @@ export async function loadExploration(lab: Lab, project: ProjectRecord): Promise
   }
   let relationships: Relationship[] = [];
   if (tables.length >= 2) {
-    const key = inputsHash({ relationships: 1, profiles: tables.map((t) => [t.name, t.profileHash]).sort() });
-    const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'relationships', subject: 'project', inputsHash: key });
+    const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'relationships', subject: 'project', inputsHash: relationshipsInputsHash(tables) });
     if (result) relationships = await readJson<Relationship[]>(lab, result.resultHash);
   }
   const [target] = suggestTarget(tables.map((t) => t.profile));
   return { tables, relationships, targetSuggestion: target ?? null, tags: await currentTags(lab.catalog, project) };
 }
 
-/** Round 2 for the current state: the stored result, or computed now when the tags changed since. */
+/** Round 2 for the current state: the stored result, or made now (as the round-2 stage) when the tags changed since. */
 export async function ensureRound2(lab: Lab, project: ProjectRecord, state: ExplorationState): Promise<Round2Result | null> {
   if (!state.tags || !confirmedTarget(state.tags.tags)) return null;
-  const engine = await openEngine(lab);
-  try {
-    const out = await round2For(lab, project, engine.conn, state.tables, state.tags);
-    return out?.result ?? null;
-  } finally {
-    engine.close();
-  }
+  const stored = await currentRound2(lab, project, state);
+  if (stored) return stored.result;
+  const context = stageContext(lab);
+  const plan = await round2Stage.plan(context, project);
+  const unit = 'units' in plan ? plan.units[0] : undefined;
+  if (!unit) return null;
+  const outcome = await runAction({ catalog: lab.catalog, workerId: workerId() }, round2Stage, context, project, unit);
+  if (outcome.status === 'failed') throw outcome.error;
+  return (await currentRound2(lab, project, state))?.result ?? null;
 }
 
 async function readJson<T>(lab: Lab, hash: string): Promise<T> {
   return JSON.parse(Buffer.from(await lab.store.getBytes(hash)).toString('utf8')) as T;
-}
-
-function cpuSeconds(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1e6;
 }
 
 /** The report's content for a project: stored results, with round 2 brought up to date. */
@@ -438,29 +349,42 @@ export interface WrittenReport {
 }
 
 /**
- * Writes the project's report — one self-contained HTML file, or its content as JSON — and
- * records an `explore.report` action naming the snapshots and tags it was made from. Unless
- * `reuse` is false, a file already written from the same snapshots and tags (and unchanged on
- * disk since) is kept and nothing is recorded, so that `explore` and `run` stay idempotent.
+ * Writes the project's report — one self-contained HTML file, or its content as JSON — as the
+ * report stage's action for that file (`explore.report`), keyed by the snapshots and tags it is
+ * made from. Unless `reuse` is false, a file already written from the same snapshots and tags (and
+ * unchanged on disk since) is kept and nothing is recorded, so that `explore` and `run` stay idempotent.
  */
 export async function writeProjectReport(
   lab: Lab,
   project: ProjectRecord,
   options: { out?: string; format?: 'html' | 'json'; generatedAt?: string; reuse?: boolean } = {},
 ): Promise<WrittenReport> {
-  const startedAt = new Date().toISOString();
-  const cpu = process.cpuUsage();
   const format = options.format ?? 'html';
-  const data = await projectReport(lab, project, { generatedAt: options.generatedAt });
   const path = resolve(options.out ?? defaultReportPath(lab, project.name));
-  const inputs = {
-    ...Object.fromEntries(data.tables.map((t) => [t.name, t.snapshot?.contentHash ?? 'none'])),
-    tags: data.tags ? confirmedTagsHash(data.tags.tags) : 'none',
+  const data = await projectReport(lab, project, { generatedAt: options.generatedAt });
+  const unit = reportUnit(data, path, format, options.reuse === false ? new Date().toISOString() : undefined);
+  const context = stageContext(lab, options.generatedAt !== undefined ? { reportGeneratedAt: options.generatedAt } : {});
+  const outcome = await runAction({ catalog: lab.catalog, workerId: workerId() }, reportStage, context, project, unit);
+  if (outcome.status === 'failed') throw outcome.error;
+  const hash = outcome.record.outputs['report'] ?? '';
+  return { path, format, bytes: Number(outcome.record.detail['bytes'] ?? 0), hash, data, reused: outcome.status === 'reused' };
+}
+
+/** The report of these snapshots and tags, as a unit of the report stage; `writtenAt` forces a new file. */
+export function reportUnit(data: ReportData, path: string, format: 'html' | 'json', writtenAt?: string): Unit {
+  return {
+    unit: `${format}:${path}`,
+    inputs: {
+      ...Object.fromEntries(data.tables.map((t) => [t.name, t.snapshot?.contentHash ?? 'none'])),
+      tags: data.tags ? confirmedTagsHash(data.tags.tags) : 'none',
+      ...(writtenAt !== undefined ? { written: writtenAt } : {}),
+    },
+    params: { path, format },
   };
-  if (options.reuse !== false) {
-    const kept = await unchangedReport(lab, project, inputs, path, format);
-    if (kept) return { path, format, bytes: kept.bytes, hash: kept.hash, data, reused: true };
-  }
+}
+
+/** Renders the report and writes it to `path`; its sha256 and size. */
+export async function renderReportFile(data: ReportData, path: string, format: 'html' | 'json'): Promise<{ hash: string; bytes: number }> {
   const text = format === 'html' ? renderReportHtml(data) : JSON.stringify(data, null, 2) + '\n';
   const bytes = Buffer.from(text, 'utf8');
   try {
@@ -471,41 +395,15 @@ export async function writeProjectReport(
       cause: error,
     });
   }
-  const hash = sha256(bytes);
-  await lab.catalog.appendAction({
-    kind: 'explore.report',
-    project: project.name,
-    inputs,
-    outputs: { report: hash },
-    status: 'done',
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    cpuSeconds: cpuSeconds(cpu),
-    bytesWritten: bytes.length,
-    workerId: workerId(),
-    error: null,
-    detail: { path, format, tables: data.tables.length },
-  });
-  return { path, format, bytes: bytes.length, hash, data, reused: false };
+  return { hash: sha256(bytes), bytes: bytes.length };
 }
 
-/** The last report recorded for the project, if it has the same inputs, path and format and its file is untouched. */
-async function unchangedReport(
-  lab: Lab,
-  project: ProjectRecord,
-  inputs: Record<string, string>,
-  path: string,
-  format: 'html' | 'json',
-): Promise<{ hash: string; bytes: number } | null> {
-  const [last] = await lab.catalog.listActions({ project: project.name, kind: 'explore.report', limit: 1 });
-  if (!last || last.status !== 'done' || last.detail['path'] !== path || last.detail['format'] !== format) return null;
-  if (canonicalJson(last.inputs) !== canonicalJson(inputs)) return null;
-  const recorded = last.outputs['report'];
+/** Whether the file at `path` still holds the report recorded as `hash`. */
+export async function reportFileHolds(path: string, hash: string): Promise<boolean> {
   try {
-    const bytes = await readFile(path);
-    return sha256(bytes) === recorded ? { hash: recorded, bytes: bytes.length } : null;
+    return sha256(await readFile(path)) === hash;
   } catch {
-    return null;
+    return false;
   }
 }
 

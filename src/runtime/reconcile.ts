@@ -93,7 +93,7 @@ async function whyStale<Context>(runtime: RuntimeContext, stage: Stage<Context>,
   const key = actionKeyOf(stage, project.name, unit);
   const found = await runtime.catalog.findResult(key);
   if (found) {
-    if (stage.usable === undefined || (await stage.usable(context, found.outputs))) return null;
+    if (stage.usable === undefined || (await stage.usable(context, found.outputs, unit))) return null;
     return 'its outputs are gone';
   }
   const [last] = await runtime.catalog.listActions({ project: project.name, kind: stage.kind, unit: unit.unit, limit: 1 });

@@ -63,7 +63,7 @@ export async function runAction<Context>(
   let replacing: string | undefined;
   for (;;) {
     const found = await runtime.catalog.findResult(key);
-    if (found && (stage.usable === undefined || (await stage.usable(context, found.outputs)))) return { status: 'reused', record: found };
+    if (found && (stage.usable === undefined || (await stage.usable(context, found.outputs, unit)))) return { status: 'reused', record: found };
     const claim = await runtime.catalog.claimUnit(where, holder, leaseMs, replacing);
     if (claim.claimed) break;
     // a holder on this host whose process is gone will never finish: take its claim over now

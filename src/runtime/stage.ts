@@ -37,5 +37,5 @@ export interface Stage<Context> {
    * Whether a recorded result can still be used: its outputs are where they should be. A result
    * whose artifacts are gone is made again rather than trusted.
    */
-  usable?(context: Context, outputs: Readonly<Record<string, string>>): Promise<boolean>;
+  usable?(context: Context, outputs: Readonly<Record<string, string>>, unit: Unit): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import type { SearchProgress } from '../../automl/index.js';
 import type { Connector, SourceTable } from '../../sources/index.js';
+import type { ExploreProgress } from '../explore.js';
 import type { Lab } from '../lab-types.js';
 
 /** What ingest reports while it reads a table. */
@@ -16,6 +17,9 @@ export interface StageOptions {
   /** DuckDB's memory limit while ingesting (it spills beyond); default 1GB */
   readonly memoryLimit?: string;
   readonly onIngest?: (event: IngestProgress) => void;
+  readonly onExplore?: (event: ExploreProgress) => void;
+  /** the report's generation time, when a caller fixes it (tests) */
+  readonly reportGeneratedAt?: string;
   /** training: a time limit, or exactly this many candidates (reproducible); a seed */
   readonly timeLimit?: number;
   readonly trials?: number;
