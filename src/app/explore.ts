@@ -22,7 +22,7 @@ import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { currentTags } from './tags.js';
-import { LocalExecutor, reconcile, runAction, type Unit } from '../runtime/index.js';
+import { LocalExecutor, reconcile, runAction, type ReconcileEvent, type Unit } from '../runtime/index.js';
 import { closeStageContext, stageContext } from './stages/stage-context.js';
 import { EXPLORE_STAGES, reportStage, round2Stage } from './stages/explore-stages.js';
 
@@ -99,40 +99,51 @@ export async function exploreProject(
   }
   const context = stageContext(lab, options.onProgress ? { onExplore: options.onProgress } : {});
   const runtime = { catalog: lab.catalog, workerId: workerId() };
-  const profiled = new Set<string>();
-  let round2Ran = false;
-  let autoAccepted = false;
+  const collector = new ExploreCollector();
   try {
     const result = await reconcile(runtime, context, project, EXPLORE_STAGES, new LocalExecutor(runtime, context, EXPLORE_STAGES, { concurrency: 1 }), {
-      onEvent: (event) => {
-        if (event.kind !== 'action' || event.outcome.status === 'failed') return;
-        if (event.stage === 'explore.table' && event.outcome.status === 'done') profiled.add(event.unit.unit);
-        if (event.stage === 'explore.target' && event.outcome.status === 'done') round2Ran = true;
-        if (event.stage === 'explore.suggest' && event.outcome.record.detail['autoAccepted'] === true) autoAccepted = true;
-      },
+      onEvent: (event) => collector.onEvent(event),
     });
     if (result.failed) throw result.failed.error;
   } finally {
     await closeStageContext(context);
   }
-  const state = await loadExploration(lab, project);
-  const round2 = await currentRound2(lab, project, state);
-  const open = state.tags ? openTagCount(state.tags.tags) : { columns: 0, relationships: 0 };
-  return {
-    project: project.name,
-    tables: state.tables.map((t) => ({
-      name: t.name,
-      version: t.snapshot.version,
-      rows: t.profile.rows,
-      columns: t.profile.columnCount,
-      alerts: t.profile.alerts.length,
-      profiled: profiled.has(t.name),
-    })),
-    relationships: state.relationships.length,
-    target: state.targetSuggestion,
-    tags: { version: state.tags?.version ?? 0, autoAccepted: autoAccepted || autoAcceptsTags(lab, project), openColumns: open.columns, openRelationships: open.relationships },
-    round2: round2 && { resultHash: round2.resultHash, leakage: round2.result.target?.leakage.length ?? 0, reused: !round2Ran },
-  };
+  return collector.outcome(lab, project);
+}
+
+/** Gathers what the exploration stages did during a reconcile, for `ExploreOutcome`. */
+export class ExploreCollector {
+  readonly #profiled = new Set<string>();
+  #round2Ran = false;
+  #autoAccepted = false;
+
+  onEvent(event: ReconcileEvent): void {
+    if (event.kind !== 'action' || event.outcome.status !== 'done') return;
+    if (event.stage === 'explore.table') this.#profiled.add(event.unit.unit);
+    if (event.stage === 'explore.target') this.#round2Ran = true;
+    if (event.stage === 'explore.suggest' && event.outcome.record.detail['autoAccepted'] === true) this.#autoAccepted = true;
+  }
+
+  async outcome(lab: Lab, project: ProjectRecord): Promise<ExploreOutcome> {
+    const state = await loadExploration(lab, project);
+    const round2 = await currentRound2(lab, project, state);
+    const open = state.tags ? openTagCount(state.tags.tags) : { columns: 0, relationships: 0 };
+    return {
+      project: project.name,
+      tables: state.tables.map((t) => ({
+        name: t.name,
+        version: t.snapshot.version,
+        rows: t.profile.rows,
+        columns: t.profile.columnCount,
+        alerts: t.profile.alerts.length,
+        profiled: this.#profiled.has(t.name),
+      })),
+      relationships: state.relationships.length,
+      target: state.targetSuggestion,
+      tags: { version: state.tags?.version ?? 0, autoAccepted: this.#autoAccepted || autoAcceptsTags(lab, project), openColumns: open.columns, openRelationships: open.relationships },
+      round2: round2 && { resultHash: round2.resultHash, leakage: round2.result.target?.leakage.length ?? 0, reused: !this.#round2Ran },
+    };
+  }
 }
 
 /** Whether the project accepts exploration's tag suggestions itself (setting, else the lab's default). */

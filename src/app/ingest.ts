@@ -1,6 +1,6 @@
 import type { ProjectRecord } from '../catalog/index.js';
 import { UsageError } from '../common/index.js';
-import { LocalExecutor, reconcile, type ActionOutcome, type Unit } from '../runtime/index.js';
+import { LocalExecutor, reconcile, type ActionOutcome, type ReconcileEvent, type Unit } from '../runtime/index.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { resolveProject } from './project.js';
@@ -54,38 +54,58 @@ export async function ingestProject(lab: Lab, projectName?: string, options: Ing
   if (options.source === undefined && (await lab.catalog.listSources(project.id)).length === 0) {
     throw new UsageError(`project ${project.name} has no sources yet`, `add one with \`autolab source add NAME FILE-OR-URL --project ${project.name}\``);
   }
-  let started = 0;
-  let total = 0;
+  const collector = new IngestCollector(options.onProgress);
   const context = stageContext(lab, {
     ...(options.source !== undefined ? { source: options.source } : {}),
     ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
-    onIngest: (event) => options.onProgress?.(event.kind === 'table-start' ? { ...event, index: started++, total } : event),
+    onIngest: (event) => collector.progress(event),
   });
   const runtime = { catalog: lab.catalog, workerId: workerId() };
-  let planned: readonly Unit[] = [];
-  const stale = new Set<string>();
-  const tables: IngestedTable[] = [];
   try {
     const result = await reconcile(runtime, context, project, [ingestStage], new LocalExecutor(runtime, context, [ingestStage], { concurrency: 1 }), {
-      onEvent: (event) => {
-        if (event.kind === 'planned') {
-          total = event.stale.length;
-          planned = event.units;
-          for (const s of event.stale) stale.add(s.unit.unit);
-        } else {
-          const table = fromOutcome(event.unit, event.outcome);
-          tables.push(table);
-          options.onProgress?.({ kind: 'table-done', result: table });
-        }
-      },
+      onEvent: (event) => collector.onEvent(event),
     });
-    // units that were up to date: their latest snapshot, unchanged
-    tables.push(...(await upToDate(lab, project, planned.filter((u) => !stale.has(u.unit)))));
-    const order = new Map(planned.map((u, i) => [u.unit, i]));
-    tables.sort((a, b) => (order.get(`${a.source}/${a.table ?? ''}`) ?? 0) - (order.get(`${b.source}/${b.table ?? ''}`) ?? 0));
-    return { project: project.name, tables, firstError: result.failed ? result.failed.error : undefined };
+    return await collector.outcome(lab, project, result.failed?.error);
   } finally {
     await closeStageContext(context);
+  }
+}
+
+/** Gathers what the ingest stage did during a reconcile, for `IngestOutcome` and progress. */
+export class IngestCollector {
+  readonly #onProgress: ((event: IngestProgress) => void) | undefined;
+  #planned: readonly Unit[] = [];
+  readonly #stale = new Set<string>();
+  readonly #tables: IngestedTable[] = [];
+  #started = 0;
+
+  constructor(onProgress?: (event: IngestProgress) => void) {
+    this.#onProgress = onProgress;
+  }
+
+  /** the stage's own progress, numbered among the tables that run */
+  progress(event: StageIngestProgress): void {
+    this.#onProgress?.(event.kind === 'table-start' ? { ...event, index: this.#started++, total: this.#stale.size } : event);
+  }
+
+  onEvent(event: ReconcileEvent): void {
+    if (event.stage !== ingestStage.kind) return;
+    if (event.kind === 'planned') {
+      this.#planned = event.units;
+      for (const s of event.stale) this.#stale.add(s.unit.unit);
+      return;
+    }
+    const table = fromOutcome(event.unit, event.outcome);
+    this.#tables.push(table);
+    this.#onProgress?.({ kind: 'table-done', result: table });
+  }
+
+  /** Every planned table: those that ran, and those up to date (their latest snapshot), in plan order. */
+  async outcome(lab: Lab, project: ProjectRecord, firstError: unknown): Promise<IngestOutcome> {
+    const tables = [...this.#tables, ...(await upToDate(lab, project, this.#planned.filter((u) => !this.#stale.has(u.unit))))];
+    const order = new Map(this.#planned.map((u, i) => [u.unit, i]));
+    tables.sort((a, b) => (order.get(`${a.source}/${a.table ?? ''}`) ?? 0) - (order.get(`${b.source}/${b.table ?? ''}`) ?? 0));
+    return { project: project.name, tables, firstError };
   }
 }
 

@@ -1,21 +1,36 @@
 import type { ProjectRecord } from '../catalog/index.js';
 import type { SearchProgress } from '../automl/index.js';
-import { exploreProject, writeProjectReport, type ExploreOutcome } from './explore.js';
-import { ingestProject, type IngestOutcome } from './ingest.js';
+import { LocalExecutor, reconcile, type Stage, type StaleUnit } from '../runtime/index.js';
+import { defaultReportPath, ExploreCollector, type ExploreOutcome } from './explore.js';
+import { IngestCollector, type IngestOutcome, type IngestProgress } from './ingest.js';
+import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
+import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
+import { ingestStage } from './stages/ingest-stage.js';
+import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
+import { STAGES } from './status.js';
+import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
 import { currentTags } from './tags.js';
-import { trainProject, type ProjectTrainOutcome } from './train.js';
 
 /**
- * `autolab run PROJECT`: advances a project through every stage that needs no person — ingest
- * the sources, explore what changed (and write the report), train once a target is confirmed —
- * and stops at the first human moment. Each stage skips work whose inputs did not change
- * (unchanged sources give no snapshot, profiles are keyed by snapshot, training by snapshot and tags).
+ * `autolab run PROJECT`: the reconciler over the flow of `STAGES` — every unit of work whose inputs
+ * changed runs (sources and tables side by side), up to the first human moment; nothing else does.
+ * Two runs at once on one lab do each unit once (the catalog's claims). With `dryRun` it only says
+ * what would run first, and why.
  */
 
+/** The runtime stages behind each checklist stage of `STAGES` (those with machinery). */
+const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
+  ingested: [ingestStage],
+  explored: [...EXPLORE_STAGES, reportStage],
+  trained: [trainStage],
+};
+
+export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);
+
 export type RunEvent =
-  | { readonly stage: 'ingest'; readonly outcome: IngestOutcome }
-  | { readonly stage: 'explore'; readonly outcome: ExploreOutcome; readonly report: string }
+  | { readonly stage: 'ingest'; readonly progress: IngestProgress }
+  | { readonly stage: 'plan'; readonly kind: string; readonly stale: readonly StaleUnit[] }
   | { readonly stage: 'train'; readonly progress: SearchProgress };
 
 export interface RunOutcome {
@@ -26,38 +41,84 @@ export interface RunOutcome {
   readonly train: ProjectTrainOutcome | null;
   /** why the run stopped before training, or null when it trained */
   readonly waitsOn: string | null;
+  /** the units found out of date, each with why (with dryRun: what would run first) */
+  readonly stale: readonly StaleUnit[];
+  /** how many actions ran (0: the project was up to date) */
+  readonly ran: number;
 }
 
 export interface RunOptions {
   readonly timeLimit?: number;
   readonly trials?: number;
   readonly seed?: number;
+  readonly dryRun?: boolean;
+  /** units run side by side (sources, tables); default 2 */
+  readonly concurrency?: number;
   readonly onEvent?: (event: RunEvent) => void;
 }
 
 export async function runProject(lab: Lab, project: ProjectRecord, options: RunOptions = {}): Promise<RunOutcome> {
-  const ingest = await ingestProject(lab, project.name);
-  options.onEvent?.({ stage: 'ingest', outcome: ingest });
-  if (ingest.firstError !== undefined) throw ingest.firstError;
-  const none = { project: project.name, ingest, explore: null, report: null, train: null };
-  if (ingest.tables.length === 0) return { ...none, waitsOn: `add a source: autolab source add NAME LOCATION --project ${project.name}` };
-
-  const explore = await exploreProject(lab, project);
-  const report = await writeProjectReport(lab, project);
-  options.onEvent?.({ stage: 'explore', outcome: explore, report: report.path });
-  const explored = { ...none, explore, report: report.path };
-
-  const tags = await currentTags(lab.catalog, project);
-  const hasTarget = tags?.tags.columns.some((c) => c.confirmed.role === 'target') === true;
-  if (!hasTarget) {
-    const hint = explore.target ? ` (suggested: ${explore.target.table}.${explore.target.column})` : '';
-    return { ...explored, waitsOn: `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept` };
-  }
-  const train = await trainProject(lab, project, {
+  const ingest = new IngestCollector((progress) => options.onEvent?.({ stage: 'ingest', progress }));
+  const explore = new ExploreCollector();
+  const context = stageContext(lab, {
     ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}),
     ...(options.trials !== undefined ? { trials: options.trials } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    onProgress: (progress) => options.onEvent?.({ stage: 'train', progress }),
+    onIngest: (event) => ingest.progress(event),
+    onTrain: (progress) => options.onEvent?.({ stage: 'train', progress }),
   });
-  return { ...explored, train, waitsOn: null };
+  const runtime = { catalog: lab.catalog, workerId: workerId() };
+  const sources = await lab.catalog.listSources(project.id);
+  if (sources.length === 0) {
+    return {
+      project: project.name,
+      ingest: { project: project.name, tables: [], firstError: undefined },
+      explore: null,
+      report: null,
+      train: null,
+      waitsOn: `add a source: autolab source add NAME LOCATION --project ${project.name}`,
+      stale: [],
+      ran: 0,
+    };
+  }
+  let trained: ProjectTrainOutcome | null = null;
+  try {
+    const executor = new LocalExecutor(runtime, context, RUN_STAGES, { concurrency: options.concurrency ?? 2 });
+    const result = await reconcile(runtime, context, project, RUN_STAGES, executor, {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      onEvent: (event) => {
+        ingest.onEvent(event);
+        explore.onEvent(event);
+        if (event.kind === 'planned' && event.stale.length > 0) options.onEvent?.({ stage: 'plan', kind: event.stage, stale: event.stale });
+      },
+    });
+    const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);
+    if (result.failed) throw result.failed.error;
+    const explored = (await lab.catalog.listSnapshots(project.id)).length > 0 && !options.dryRun ? await explore.outcome(lab, project) : null;
+    if (!result.waitsOn && !options.dryRun) trained = await lastTraining(lab, project, context);
+    return {
+      project: project.name,
+      ingest: ingested,
+      explore: explored,
+      report: explored ? defaultReportPath(lab, project.name) : null,
+      train: trained,
+      waitsOn: result.waitsOn,
+      stale: result.stale,
+      ran: result.outcomes.length,
+    };
+  } finally {
+    await closeStageContext(context);
+  }
+}
+
+/** The training in force after the run: its action's result (just made, or reused), as `trainProject` gives it. */
+async function lastTraining(lab: Lab, project: ProjectRecord, context: StageContext): Promise<ProjectTrainOutcome | null> {
+  const plan = await trainStage.plan(context, project);
+  const unit = 'units' in plan ? plan.units[0] : undefined;
+  if (!unit) return null;
+  const [record] = await lab.catalog.listActions({ project: project.name, kind: trainStage.kind, unit: '', status: 'done', limit: 1 });
+  const tags = await currentTags(lab.catalog, project);
+  if (!record || !tags) return null;
+  const ranNow = record.startedAt >= context.runToken;
+  return trainOutcome(lab, project, trainingColumns(tags.tags.columns, project.name), { status: ranNow ? 'done' : 'reused', record });
 }

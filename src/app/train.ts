@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { cpuUsage } from 'node:process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ProjectRecord } from '../catalog/index.js';
-import { InputError, redactSecrets } from '../common/index.js';
-import { trainModel, type SearchProgress, type TrainResult } from '../automl/index.js';
+import { InputError } from '../common/index.js';
+import { loadBundle, trainModel, type SearchProgress, type TrainResult } from '../automl/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import type { ColumnTag } from '../explore/index.js';
+import { runAction, type ActionOutcome, type Stage, type StagePlan } from '../runtime/index.js';
 import { latestSnapshots } from './explore.js';
-import { actionInput } from './lab.js';
+import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
-import { requireTags } from './tags.js';
+import { stageContext, type StageContext } from './stages/stage-context.js';
+import { currentTags, requireTags } from './tags.js';
 
 /**
  * The `trained` stage of a project: AutoML on the latest bronze snapshot of the table that holds
@@ -66,79 +67,131 @@ export function trainingColumns(columns: readonly ColumnTag[], project: string):
   return { table: target.table, target: target.column, excluded };
 }
 
+/**
+ * `automl.train` as a stage: one unit per project once a target is confirmed, keyed by the
+ * snapshot of the target's table and the confirmed tags. Every bundle file goes into the store before the action is recorded; a
+ * readable copy lands in `<lab>/models/<project>/`.
+ */
+export const trainStage: Stage<StageContext> = {
+  kind: 'automl.train',
+  version: 1,
+  async plan(context, project): Promise<StagePlan> {
+    const { lab, options } = context;
+    const tags = await currentTags(lab.catalog, project);
+    const targets = tags?.tags.columns.filter((c) => c.confirmed.role === 'target') ?? [];
+    if (!tags || targets.length === 0) {
+      const suggested = tags?.tags.columns.find((c) => c.suggestion.role.value === 'target');
+      const hint = suggested ? ` (suggested: ${suggested.table}.${suggested.column})` : '';
+      return { waitsOn: `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept` };
+    }
+    const { table } = trainingColumns(tags.tags.columns, project.name);
+    const snapshot = (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot;
+    if (!snapshot) return { units: [] };
+    // the budget and seed say how hard to look, not what to learn from: a model trained on the same
+    // snapshot and tags is reused whatever they were (`train --force` trains again)
+    return {
+      units: [
+        {
+          unit: '',
+          inputs: { snapshot: snapshot.contentHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) },
+          params: { table, version: snapshot.version },
+        },
+      ],
+    };
+  },
+  async run(context, project, unit) {
+    const { lab, options } = context;
+    const tags = await requireTags(lab.catalog, project);
+    const { table, target, excluded } = trainingColumns(tags.tags.columns, project.name);
+    const snapshot = (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot;
+    if (!snapshot || snapshot.contentHash !== unit.inputs['snapshot']) throw new Error(`the snapshot of ${table} planned for training is no longer the latest`);
+    const bundleDir = join(lab.root, 'models', project.name);
+    const staging = join(lab.workDir, `train-${process.pid}-${Date.now()}`);
+    try {
+      const frame = dropColumns(await readFrame(await lab.store.localPathFor(snapshot.lakeKey), { textColumns: [target] }), excluded);
+      const result = await trainModel(frame, {
+        target,
+        ...(options.trials !== undefined ? { trials: options.trials } : { timeLimit: options.timeLimit ?? lab.config.defaults.timeLimitSeconds }),
+        seed: options.seed ?? 0,
+        out: staging,
+        ...(options.onTrain ? { onProgress: options.onTrain } : {}),
+      });
+      // durable first: every bundle file into the content-addressed store, then the readable copy
+      const files: Record<string, string> = {};
+      let bytes = 0;
+      for (const file of await listFiles(staging)) {
+        const put = await lab.store.putFile(join(staging, file));
+        files[file] = put.hash;
+        bytes += put.bytes;
+      }
+      await rm(bundleDir, { recursive: true, force: true });
+      await mkdir(join(lab.root, 'models'), { recursive: true });
+      await rename(staging, bundleDir);
+      const manifest = result.model.manifest;
+      return {
+        outputs: { bundle: result.run.bundleHash, ...Object.fromEntries(Object.entries(files).map(([f, h]) => [`file:${f}`, h])) },
+        bytesWritten: bytes,
+        detail: { table, target, snapshotVersion: snapshot.version, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
+      };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  },
+  async usable(context, outputs) {
+    const files = Object.entries(outputs).filter(([name]) => name.startsWith('file:'));
+    for (const [, hash] of files) if (!(await context.lab.store.has(hash))) return false;
+    return files.length > 0;
+  },
+};
+
 export async function trainProject(lab: Lab, project: ProjectRecord, options: ProjectTrainOptions = {}): Promise<ProjectTrainOutcome> {
-  const startedAt = new Date().toISOString();
-  const cpuStart = cpuUsage();
   const tags = await requireTags(lab.catalog, project);
   const { table, target, excluded } = trainingColumns(tags.tags.columns, project.name);
-  const snapshot = (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot;
-  if (!snapshot) throw new InputError(`table ${table} of project ${project.name} has no bronze snapshot`, `run \`autolab ingest ${project.name}\``);
+  const context = stageContext(lab, {
+    ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}),
+    ...(options.trials !== undefined ? { trials: options.trials } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.onProgress ? { onTrain: options.onProgress } : {}),
+    ...(options.force ? { force: true } : {}),
+  });
+  const plan = await trainStage.plan(context, project);
+  const unit = 'units' in plan ? plan.units[0] : undefined;
+  if (!unit) throw new InputError(`table ${table} of project ${project.name} has no bronze snapshot`, `run \`autolab ingest ${project.name}\``);
+  const outcome = await runAction({ catalog: lab.catalog, workerId: workerId() }, trainStage, context, project, unit);
+  if (outcome.status === 'failed') throw outcome.error;
+  return trainOutcome(lab, project, { table, target, excluded }, outcome);
+}
 
-  const base = actionInput('automl.train', project.name, startedAt);
-  const inputs = { snapshot: snapshot.contentHash, tags: tags.confirmedHash };
+/** What a training (run or reused) gives the caller. */
+export async function trainOutcome(lab: Lab, project: ProjectRecord, columns: { table: string; target: string; excluded: string[] }, outcome: ActionOutcome): Promise<ProjectTrainOutcome> {
   const bundleDir = join(lab.root, 'models', project.name);
-  const facts = { project: project.name, table, target, snapshotVersion: snapshot.version, excluded, bundleDir };
-  const [last] = await lab.catalog.listActions({ project: project.name, kind: 'automl.train', limit: 1 });
-  if (!options.force && last?.status === 'done' && last.inputs['snapshot'] === inputs.snapshot && last.inputs['tags'] === inputs.tags && existsSync(join(bundleDir, 'bundle.json'))) {
-    return {
-      ...facts,
-      bundleHash: last.outputs['bundle'] ?? '',
-      metric: String(last.detail['metric']),
-      score: Number(last.detail['score']),
-      result: null,
-    };
-  }
-  const staging = join(lab.workDir, `train-${process.pid}-${Date.now()}`);
-  try {
-    const frame = dropColumns(await readFrame(await lab.store.localPathFor(snapshot.lakeKey), { textColumns: [target] }), excluded);
-    const result = await trainModel(frame, {
-      target,
-      ...(options.trials !== undefined ? { trials: options.trials } : { timeLimit: options.timeLimit ?? lab.config.defaults.timeLimitSeconds }),
-      seed: options.seed ?? 0,
-      out: staging,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    // durable first: every bundle file into the content-addressed store, then the readable copy
-    const files: Record<string, string> = {};
-    let bytes = 0;
-    for (const file of await listFiles(staging)) {
-      const put = await lab.store.putFile(join(staging, file));
-      files[file] = put.hash;
-      bytes += put.bytes;
-    }
-    await rm(bundleDir, { recursive: true, force: true });
-    await mkdir(join(lab.root, 'models'), { recursive: true });
-    await rename(staging, bundleDir);
-    const manifest = result.model.manifest;
-    const cpu = cpuUsage(cpuStart);
-    await lab.catalog.appendAction({
-      ...base,
-      finishedAt: new Date().toISOString(),
-      inputs,
-      outputs: { bundle: result.run.bundleHash, ...Object.fromEntries(Object.entries(files).map(([f, h]) => [`file:${f}`, h])) },
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      bytesWritten: bytes,
-      detail: { table, target, snapshotVersion: snapshot.version, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
-    });
-    return {
-      ...facts,
-      bundleHash: result.run.bundleHash,
-      metric: manifest.metric,
-      score: manifest.score,
-      result,
-    };
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    const cpu = cpuUsage(cpuStart);
-    await lab.catalog.appendAction({
-      ...base,
-      finishedAt: new Date().toISOString(),
-      inputs,
-      status: 'failed',
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      error: redactSecrets(error instanceof Error ? error.message : String(error)),
-    });
-    throw error;
+  const d = outcome.record.detail;
+  // a reused result whose readable copy was deleted gets it back from the store
+  if (!existsSync(join(bundleDir, 'bundle.json'))) await restoreBundle(lab, outcome.record.outputs, bundleDir);
+  return {
+    project: project.name,
+    ...columns,
+    snapshotVersion: Number(d['snapshotVersion']),
+    bundleDir,
+    bundleHash: outcome.record.outputs['bundle'] ?? '',
+    metric: String(d['metric']),
+    score: Number(d['score']),
+    result: outcome.status === 'done' ? loadBundleResult(bundleDir) : null,
+  };
+}
+
+function loadBundleResult(dir: string): TrainResult {
+  const { model, run } = loadBundle(dir);
+  if (!run) throw new Error(`the bundle in ${dir} has no run.json`);
+  return { model, run, notes: model.manifest.notes };
+}
+
+async function restoreBundle(lab: Lab, outputs: Readonly<Record<string, string>>, dir: string): Promise<void> {
+  for (const [name, hash] of Object.entries(outputs)) {
+    if (!name.startsWith('file:')) continue;
+    const path = join(dir, name.slice('file:'.length));
+    await mkdir(dirname(path), { recursive: true });
+    await lab.store.getToFile(hash, path);
   }
 }
 

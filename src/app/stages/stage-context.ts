@@ -25,6 +25,8 @@ export interface StageOptions {
   readonly trials?: number;
   readonly seed?: number;
   readonly onTrain?: (progress: SearchProgress) => void;
+  /** train even when the snapshot, tags and budget are those of the last training */
+  readonly force?: boolean;
 }
 
 /**

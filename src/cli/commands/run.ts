@@ -3,7 +3,7 @@ import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import type { RunEvent, RunOutcome } from '../../app/run.js';
 import { labStatus } from '../../app/status.js';
-import { UsageError } from '../../common/index.js';
+import { redactSecrets, UsageError } from '../../common/index.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatProject } from './status.js';
 import * as load from './load.js';
@@ -11,6 +11,8 @@ import { progressPrinter } from './train.js';
 
 interface RunFlags extends JsonFlag {
   timeLimit?: string;
+  trials?: string;
+  dryRun?: boolean;
 }
 
 function timeLimitOf(text: string | undefined): number | undefined {
@@ -20,18 +22,26 @@ function timeLimitOf(text: string | undefined): number | undefined {
   return value;
 }
 
+function trialsOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(Number.isInteger(value) && value > 0)) throw new UsageError(`--trials '${text}' is not a positive whole number`);
+  return value;
+}
+
 /** Stage lines on stderr (stdout stays the answer); the training line is live on a terminal. */
 function eventPrinter(quiet: boolean): { onEvent(event: RunEvent): void; done(): void } {
   const training = progressPrinter();
   return {
     onEvent(event) {
       if (quiet) return;
-      if (event.stage === 'ingest') {
-        const fresh = event.outcome.tables.filter((t) => t.status === 'new').length;
-        process.stderr.write(`ingest: ${event.outcome.tables.length} tables, ${fresh} new or changed\n`);
-      } else if (event.stage === 'explore') {
-        const fresh = event.outcome.tables.filter((t) => t.profiled).length;
-        process.stderr.write(`explore: ${event.outcome.tables.length} tables, ${fresh} profiled; report ${event.report}\n`);
+      if (event.stage === 'plan') {
+        for (const s of event.stale) process.stderr.write(redactSecrets(`${event.kind}${s.unit.unit ? ` ${s.unit.unit}` : ''}: ${s.reason}\n`));
+      } else if (event.stage === 'ingest') {
+        if (event.progress.kind === 'table-done') {
+          const t = event.progress.result;
+          process.stderr.write(redactSecrets(`  ${t.source}/${t.table ?? '-'}: ${t.status}${t.version !== null ? ` (version ${t.version})` : ''}${t.error ? `: ${t.error}` : ''}\n`));
+        }
       } else {
         training.update(event.progress);
       }
@@ -40,8 +50,15 @@ function eventPrinter(quiet: boolean): { onEvent(event: RunEvent): void; done():
   };
 }
 
-function formatOutcome(outcome: RunOutcome): string[] {
+function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
   const lines: string[] = [];
+  if (dryRun) {
+    if (outcome.stale.length === 0) return [outcome.waitsOn ? `nothing to run; waits on you: ${outcome.waitsOn}` : 'nothing to run: the project is up to date'];
+    lines.push('would run (later stages are planned once these have run):');
+    for (const s of outcome.stale) lines.push(`  ${s.stage}${s.unit.unit ? ` ${s.unit.unit}` : ''}: ${s.reason}`);
+    return lines;
+  }
+  if (outcome.ran === 0 && outcome.waitsOn === null) lines.push('nothing to do: every action is up to date');
   if (outcome.train) {
     const t = outcome.train;
     const how = t.result ? 'trained' : 'unchanged since the last training';
@@ -59,18 +76,26 @@ export function registerRunCommands(program: Command): void {
     .description('advance a project up to the next human moment: ingest, explore, train')
     .argument('[project]', 'the project (may be left out while the lab has one)')
     .option('--time-limit <seconds>', 'training time limit (default: the lab default)')
+    .option('--trials <n>', 'train exactly n candidates instead of for a time: the same data give the same model')
+    .option('--dry-run', 'say what would run and why (which input changed), and run nothing')
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: RunFlags) => {
       const timeLimit = timeLimitOf(flags.timeLimit);
+      const trials = trialsOf(flags.trials);
       const lab = await openLab();
-      const printer = eventPrinter(flags.json === true);
+      const printer = eventPrinter(flags.json === true || flags.dryRun === true);
       try {
         const project = await resolveProject(lab, name);
         const { runProject } = await load.run();
-        const outcome = await runProject(lab, project, { ...(timeLimit !== undefined ? { timeLimit } : {}), onEvent: printer.onEvent });
+        const outcome = await runProject(lab, project, {
+          ...(timeLimit !== undefined ? { timeLimit } : {}),
+          ...(trials !== undefined ? { trials } : {}),
+          ...(flags.dryRun ? { dryRun: true } : {}),
+          onEvent: printer.onEvent,
+        });
         printer.done();
         if (flags.json) printJson(summary(outcome));
-        else printLines(formatOutcome(outcome));
+        else printLines(formatOutcome(outcome, flags.dryRun === true));
       } finally {
         printer.done();
         await lab.close();
@@ -130,5 +155,7 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
       excluded: outcome.train.excluded,
     },
     waitsOn: outcome.waitsOn,
+    ran: outcome.ran,
+    stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),
   };
 }
