@@ -33,14 +33,14 @@ export interface DemoLab {
   readonly created: boolean;
 }
 
-/** Opens the demo lab in `dir`, making it (lab, project, data copy, source) when absent. */
-export async function setUpDemo(dir: string): Promise<DemoLab> {
+/** Opens the demo lab in `dir`, making it (lab, project, data copy, source) when absent, with `init`'s catalog and store. */
+export async function setUpDemo(dir: string, init: { catalog?: string; store?: string } = {}): Promise<DemoLab> {
   const root = resolve(dir);
   const created = !existsSync(join(root, 'autolab.yaml'));
   if (!created && !existsSync(join(root, '.autolab'))) {
     throw new LabError(`${root} has an autolab.yaml but no .autolab folder`, 'pick another folder for the demo');
   }
-  const lab = created ? await initLab(root, { project: DEMO_PROJECT }) : await openLab(root);
+  const lab = created ? await initLab(root, { ...init, project: DEMO_PROJECT }) : await openLab(root);
   try {
     const project = await resolveProject(lab, DEMO_PROJECT);
     const data = join(root, 'data', 'customers.csv');

@@ -40,9 +40,10 @@ export interface ExploreLab {
   cleanup(): Promise<void>;
 }
 
-export async function makeExploreLab(options: { autoAcceptTags?: boolean } = {}): Promise<ExploreLab> {
+/** A lab with project `churn` and a source `crm`; `init` picks its catalog and store (default: SQLite and the disk). */
+export async function makeExploreLab(options: { autoAcceptTags?: boolean; init?: { catalog?: string; store?: string } } = {}): Promise<ExploreLab> {
   const dir = mkdtempSync(join(tmpdir(), 'autolab-explore-'));
-  const lab = await initLab(join(dir, 'lab'), { project: 'churn' });
+  const lab = await initLab(join(dir, 'lab'), { ...options.init, project: 'churn' });
   if (options.autoAcceptTags !== undefined) await lab.catalog.updateProjectSettings('churn', { autoAcceptTags: options.autoAcceptTags });
   const project = await lab.catalog.getProject('churn');
   if (!project) throw new Error('initLab made no project');

@@ -11,7 +11,7 @@ export interface LabBackend {
   readonly name: 'sqlite+disk' | 'postgres+s3';
   /** a skip reason when the backend is not available here */
   readonly skip: string | false;
-  /** starts what the backend needs (the S3 server) */
+  /** starts what the backend needs (the S3 server) and sets `env` in this process until `stop` */
   start(): Promise<void>;
   /** `autolab init` options of a fresh, empty lab */
   fresh(): Promise<{ catalog?: string; store?: string }>;
@@ -26,19 +26,23 @@ export function sqliteDiskBackend(): LabBackend {
 
 export function postgresS3Backend(): LabBackend {
   const catalogs = postgresBackend();
+  const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey };
   let s3: LocalS3 | undefined;
+  let restore: (() => void) | undefined;
   return {
     name: 'postgres+s3',
     skip: testPgUrl ? false : 'AUTOLAB_TEST_PG is not set',
     async start() {
       s3 = await startLocalS3(['labs']);
+      restore = setEnv(env);
     },
     async fresh() {
       if (!s3) throw new Error('postgresS3Backend: start() first');
       return { catalog: await catalogs.freshUrl(), store: s3.url('labs', `lab-${randomBytes(4).toString('hex')}`) };
     },
-    env: { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey },
+    env,
     async stop() {
+      restore?.();
       await catalogs.cleanup();
       await s3?.stop();
     },
@@ -47,16 +51,14 @@ export function postgresS3Backend(): LabBackend {
 
 export const labBackends: readonly LabBackend[] = [sqliteDiskBackend(), postgresS3Backend()];
 
-/** Sets `env` in this process for the duration of `body` (a lab opened in-process needs the S3 keys). */
-export async function withEnv<T>(env: Readonly<Record<string, string>>, body: () => Promise<T>): Promise<T> {
+/** Sets `env` in this process; gives what puts the previous values back. */
+function setEnv(env: Readonly<Record<string, string>>): () => void {
   const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
-  try {
-    return await body();
-  } finally {
+  return () => {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-  }
+  };
 }

@@ -16,7 +16,7 @@ import { openLab } from './lab.js';
 import { RUN_STAGES } from './run.js';
 import { reportStage } from './stages/explore-stages.js';
 import { stageContext } from './stages/stage-context.js';
-import { labBackends, withEnv, type LabBackend } from './lab-backends.testutil.js';
+import { labBackends, type LabBackend } from './lab-backends.testutil.js';
 
 const binary = fileURLToPath(new URL('../../bin/autolab.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../dist/cli/commands/run.js', import.meta.url)));
@@ -82,33 +82,31 @@ async function newLab(backend: LabBackend, name: string): Promise<string> {
   return dir;
 }
 
-/** What a run leaves that must not depend on being killed: per unit of work, its latest result. */
-async function finalState(dir: string, env: Readonly<Record<string, string>>): Promise<{ results: Record<string, unknown>; missing: string[]; verified: boolean }> {
-  return withEnv(env, async () => {
-    const lab = await openLab(dir);
-    try {
-      const project = (await lab.catalog.getProject('p'))!;
-      const results: Record<string, unknown> = {};
-      const missing: string[] = [];
-      results['snapshots'] = (await lab.catalog.listSnapshots(project.id)).map((s) => `${s.tableName} v${s.version} ${s.contentHash}`).sort();
-      const context = stageContext(lab);
-      for (const action of await lab.catalog.listActions({ project: 'p', status: 'done' })) {
-        const stage = RUN_STAGES.find((s) => s.kind === action.kind);
-        // the report's file is judged by its path, which the next run checks; it holds its generation time
-        if (action.unit === undefined || action.unit === null || !stage || stage === reportStage) continue;
-        if (stage.usable && !(await stage.usable(context, action.outputs, { unit: action.unit, inputs: {}, params: {} }))) {
-          missing.push(`${action.kind} ${action.unit}: ${JSON.stringify(action.outputs)}`);
-        }
-        const blob = { 'explore.table': 'profile', 'explore.relationships': 'relationships', 'explore.target': 'round2' }[action.kind];
-        // run.json holds the training's timings; the bundle's hash covers everything else
-        const { 'file:run.json': _timings, ...outputs } = action.outputs;
-        results[`${action.kind} ${action.unit}`] = blob ? comparable(await lab.store.getBytes(action.outputs[blob]!)) : outputs;
+/** What a run leaves that must not depend on being killed: per unit of work, its latest result (the backend's env is set). */
+async function finalState(dir: string): Promise<{ results: Record<string, unknown>; missing: string[]; verified: boolean }> {
+  const lab = await openLab(dir);
+  try {
+    const project = (await lab.catalog.getProject('p'))!;
+    const results: Record<string, unknown> = {};
+    const missing: string[] = [];
+    results['snapshots'] = (await lab.catalog.listSnapshots(project.id)).map((s) => `${s.tableName} v${s.version} ${s.contentHash}`).sort();
+    const context = stageContext(lab);
+    for (const action of await lab.catalog.listActions({ project: 'p', status: 'done' })) {
+      const stage = RUN_STAGES.find((s) => s.kind === action.kind);
+      // the report's file is judged by its path, which the next run checks; it holds its generation time
+      if (action.unit === undefined || action.unit === null || !stage || stage === reportStage) continue;
+      if (stage.usable && !(await stage.usable(context, action.outputs, { unit: action.unit, inputs: {}, params: {} }))) {
+        missing.push(`${action.kind} ${action.unit}: ${JSON.stringify(action.outputs)}`);
       }
-      return { results, missing, verified: (await lab.catalog.verifyLog()).ok };
-    } finally {
-      await lab.close();
+      const blob = { 'explore.table': 'profile', 'explore.relationships': 'relationships', 'explore.target': 'round2' }[action.kind];
+      // run.json holds the training's timings; the bundle's hash covers everything else
+      const { 'file:run.json': _timings, ...outputs } = action.outputs;
+      results[`${action.kind} ${action.unit}`] = blob ? comparable(await lab.store.getBytes(action.outputs[blob]!)) : outputs;
     }
-  });
+    return { results, missing, verified: (await lab.catalog.verifyLog()).ok };
+  } finally {
+    await lab.close();
+  }
 }
 
 /** An exploration result without what differs between two labs doing the same work: timings, local paths. */
@@ -128,7 +126,7 @@ for (const backend of labBackends) {
       const explored = await ok(reference, RUN, backend.env);
       await ok(reference, ['tags', 'set', 'customers.churn', 'role=target', '--project', 'p'], backend.env);
       const trained = await ok(reference, RUN, backend.env);
-      const expected = await finalState(reference, backend.env);
+      const expected = await finalState(reference);
       expect(expected.results['automl.train ']).toBeDefined();
 
       const killed = await newLab(backend, 'killed');
@@ -149,7 +147,7 @@ for (const backend of labBackends) {
       const again = await ok(killed, RUN, backend.env);
       expect(again.stderr + again.stdout).toMatch(/nothing to do/);
 
-      const actual = await finalState(killed, backend.env);
+      const actual = await finalState(killed);
       expect(actual.missing, `kills at ${moments.join(', ')} ms`).toEqual([]);
       expect(actual.verified).toBe(true);
       expect(actual.results, `kills at ${moments.join(', ')} ms`).toEqual(expected.results);
