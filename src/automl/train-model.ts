@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { DataError, InputError, UsageError } from '../common/index.js';
 import {
   findColumn,
@@ -13,6 +12,7 @@ import {
 } from '../features/index.js';
 import { binTable, predictionThreads } from '../learn/index.js';
 import type { FeatureTable, Task } from '../learn/types.js';
+import { hashFile } from '../store/index.js';
 import { AutoModel } from './auto-model.js';
 import { manifestOf, saveBundle, type BundleContent } from './bundle.js';
 import type { LeaderboardRow, RunRecord } from './bundle-types.js';
@@ -69,8 +69,9 @@ const STACK_MIN_GAIN = 0.001;
 
 async function loadInput(input: TrainingInput, target: string): Promise<{ frame: Frame; dataHash: string }> {
   if (typeof input === 'string') {
-    const frame = await readFrame(input, { textColumns: [target] });
-    return { frame, dataHash: createHash('sha256').update(readFileSync(input)).digest('hex') };
+    // the file's hash streams beside the read: a large input is never held whole as bytes
+    const [frame, digest] = await Promise.all([readFrame(input, { textColumns: [target] }), hashFile(input)]);
+    return { frame, dataHash: digest.hash };
   }
   const frame = Array.isArray(input) ? frameFromRows(input as readonly Record<string, unknown>[]) : (input as Frame);
   const hash = createHash('sha256');
