@@ -79,11 +79,16 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
     case 'linear': {
       const log = config.logTarget === true && context.task === 'regression';
       const y = log ? LogTargetModel.transform(fold.yTrain) : fold.yTrain;
-      const model = trainLinear(fold.train, y, {
-        task: context.task,
-        numClasses: context.numClasses,
-        lambda: config.lambda,
-      });
+      const model = trainLinear(
+        fold.train,
+        y,
+        {
+          task: context.task,
+          numClasses: context.numClasses,
+          lambda: config.lambda,
+        },
+        deadline,
+      );
       return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }
   }

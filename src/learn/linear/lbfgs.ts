@@ -16,6 +16,8 @@ export interface LbfgsOptions {
   readonly memory?: number;
   /** stop when the relative decrease of f in one iteration is below this (default tol · 1e-4) */
   readonly ftol?: number;
+  /** epoch ms: stop (not converged) once it has passed */
+  readonly deadline?: number;
 }
 
 export interface LbfgsResult {
@@ -67,6 +69,7 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
   if (maxAbs(grad) <= tol * Math.max(1, Math.abs(f))) return { x, value: f, iterations: 0, converged: true };
 
   for (let iter = 1; iter <= maxIter; iter++) {
+    if (options.deadline !== undefined && Date.now() >= options.deadline) return { x, value: f, iterations: iter - 1, converged: false };
     // two-loop recursion: direction = -H·grad
     for (let i = 0; i < dim; i++) direction[i] = -grad[i]!;
     const m = sList.length;

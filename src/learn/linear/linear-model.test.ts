@@ -78,6 +78,18 @@ describe('minimizeLbfgs', () => {
     expect(result.converged).toBe(true);
     expectClose(result.x, [1, 1], 1e-6);
   });
+
+  it('stops at its deadline with where it got to, not converged', () => {
+    const rosenbrock = (p: Float64Array, g: Float64Array): number => {
+      const [a, b] = [p[0]!, p[1]!];
+      g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+      g[1] = 200 * (b - a * a);
+      return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+    };
+    const result = minimizeLbfgs(rosenbrock, Float64Array.of(-1.2, 1), { maxIter: 1000, tol: 1e-10, deadline: Date.now() - 1 });
+    expect(result).toMatchObject({ iterations: 0, converged: false });
+    expect(Array.from(result.x)).toEqual([-1.2, 1]);
+  });
 });
 
 describe('bestCommonShift', () => {

@@ -33,6 +33,8 @@ export interface LinearParams {
 export interface LinearTrainOptions {
   /** per-row weights ≥ 0 */
   readonly weights?: Float64Array;
+  /** epoch ms: the solver stops there with what it has (`fit.converged` false) */
+  readonly deadline?: number;
 }
 
 export type LinearModelJSON = {
@@ -295,7 +297,8 @@ export function trainLinear(train: FeatureTable, y: Float64Array, params: Linear
       intercept0 = result.intercept;
       fit = { iterations: result.sweeps, converged: result.converged };
     } else {
-      const result = fitSmooth({ design, loss: 'squared', outputs: 1, y: yStd, weights, lambda, start: new Float64Array(width + 1), maxIter, tol });
+      const deadline = options.deadline !== undefined ? { deadline: options.deadline } : {};
+      const result = fitSmooth({ design, loss: 'squared', outputs: 1, y: yStd, weights, lambda, start: new Float64Array(width + 1), maxIter, tol, ...deadline });
       coef.set(result.params.subarray(0, width));
       intercept0 = result.params[width]!;
       fit = { iterations: result.iterations, converged: result.converged };
@@ -314,7 +317,8 @@ export function trainLinear(train: FeatureTable, y: Float64Array, params: Linear
   else for (let k = 0; k < numClasses; k++) start[outputs * width + k] = Math.log(counts[k]! / (n + 0.5 * numClasses));
 
   if (l1Ratio === 0) {
-    const result = fitSmooth({ design, loss: task === 'binary' ? 'logistic' : 'softmax', outputs, y, weights, lambda, start, maxIter, tol });
+    const deadline = options.deadline !== undefined ? { deadline: options.deadline } : {};
+    const result = fitSmooth({ design, loss: task === 'binary' ? 'logistic' : 'softmax', outputs, y, weights, lambda, start, maxIter, tol, ...deadline });
     const coef = result.params.slice(0, outputs * width);
     const intercept = result.params.slice(outputs * width);
     return LinearModel.create(task, numClasses, spec, outputs, coef, intercept, penalty, { iterations: result.iterations, converged: result.converged });

@@ -22,6 +22,8 @@ export interface SmoothFitInput {
   readonly start: Float64Array;
   readonly maxIter: number;
   readonly tol: number;
+  /** epoch ms: stop (not converged) once it has passed */
+  readonly deadline?: number;
 }
 
 export interface SmoothFitResult {
@@ -115,7 +117,7 @@ export function fitSmooth(input: SmoothFitInput): SmoothFitResult {
     transform.toGradient(grad, gradZ, outputs);
     return value;
   };
-  const result = minimizeLbfgs(inner, transform.fromParams(input.start, outputs), { maxIter: input.maxIter, tol: input.tol });
+  const result = minimizeLbfgs(inner, transform.fromParams(input.start, outputs), { maxIter: input.maxIter, tol: input.tol, ...(input.deadline !== undefined ? { deadline: input.deadline } : {}) });
   const fitted = new Float64Array(input.start.length);
   transform.toParams(result.x, fitted, outputs);
   return { params: fitted, iterations: result.iterations, converged: result.converged };
