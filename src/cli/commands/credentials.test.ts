@@ -19,6 +19,7 @@ const MYSQL_URL = process.env['AUTOLAB_TEST_MYSQL'] || undefined;
 const suffix = randomBytes(4).toString('hex');
 const role = `autolab_cred_${suffix}`;
 const schema = `autolab_cred_${suffix}`;
+const catalogSchema = `autolab_credcat_${suffix}`;
 const TAIL = randomBytes(6).toString('hex');
 /** unencoded `/` and `@`: the URL parser cuts it, and the part after must not leak either */
 const PASSWORD = `Pw-${randomBytes(6).toString('hex')}/${TAIL}@Sec`;
@@ -58,7 +59,7 @@ function printingCli(): { run: (...argv: string[]) => Promise<number>; seen: str
 /** No file under the lab (but the vault key) holds `secret`, in UTF-8 or UTF-16. */
 function expectNowhereInLab(root: string, secrets: readonly string[]): void {
   const files = filesUnder(join(root, '.autolab')).filter((f) => !f.endsWith(KEY_FILE));
-  expect(files.some((f) => f.endsWith('catalog.sqlite'))).toBe(true);
+  expect(files.length).toBeGreaterThan(0);
   for (const file of [...files, join(root, 'autolab.yaml')]) {
     const bytes = readFileSync(file);
     for (const secret of secrets) {
@@ -82,6 +83,7 @@ describe.skipIf(!PG_URL)(`credentials never leak${PG_URL ? '' : ' (skipped: AUTO
     await admin.query(`CREATE TABLE ${schema}.accounts AS SELECT i AS id, 'acct' || i AS name FROM generate_series(1, 20) i`);
     await admin.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
     await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+    await admin.query(`GRANT CREATE ON DATABASE ${new URL(PG_URL ?? '').pathname.slice(1)} TO ${role}`);
     await admin.end();
   });
   afterAll(async () => {
@@ -90,6 +92,8 @@ describe.skipIf(!PG_URL)(`credentials never leak${PG_URL ? '' : ' (skipped: AUTO
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.query(`DROP SCHEMA IF EXISTS ${catalogSchema} CASCADE`);
+    await admin.query(`REVOKE ALL ON DATABASE ${new URL(PG_URL ?? '').pathname.slice(1)} FROM ${role}`);
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.end();
     rmSync(work, { recursive: true, force: true });
@@ -160,6 +164,41 @@ describe.skipIf(!PG_URL)(`credentials never leak${PG_URL ? '' : ' (skipped: AUTO
     expect(cli.seen).not.toContain(PASSWORD);
     expect(cli.seen).not.toContain(encodeURIComponent(PASSWORD));
     expect(cli.seen).not.toContain(TAIL);
+    expectNowhereInLab(root, [PASSWORD, TAIL]);
+  });
+
+  it('init keeps the catalog password out of autolab.yaml, the catalog and every output', async () => {
+    const root = join(work, 'pg-lab');
+    const { host, pathname } = new URL(PG_URL ?? '');
+    const catalog = `postgres://${role}:${PASSWORD}@${host}${pathname}?schema=${catalogSchema}`;
+    expect(await run('init', root, '--catalog', catalog, '--project', 'shared')).toBe(0);
+    expect(cli.seen).toContain('kept encrypted in .autolab/lab-secrets, not in autolab.yaml');
+    const yaml = join(root, 'autolab.yaml');
+    expect(readFileSync(yaml, 'utf8')).toContain(`catalog: postgres://${role}@${host}${pathname}?schema=${catalogSchema}\n`);
+    expect(statSync(yaml).mode & 0o077).toBe(0);
+    expect(statSync(join(root, '.autolab', 'lab-secrets')).mode & 0o777).toBe(0o600);
+    process.chdir(root);
+    expect(await run('status', '--json')).toBe(0);
+    expect(cli.seen).toContain('"project": "shared"');
+    expect(await run('log', '--json')).toBe(0);
+    expect(await run('source', 'add', 'down', 'postgres://nobody@127.0.0.1:1/x')).toBe(1);
+
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    let catalogRows = '';
+    try {
+      const tables = await admin.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [catalogSchema]);
+      expect(tables.rows.length).toBeGreaterThan(3);
+      for (const { name } of tables.rows) catalogRows += JSON.stringify((await admin.query(`SELECT * FROM ${catalogSchema}."${name}"`)).rows);
+    } finally {
+      await admin.end();
+    }
+    expect(catalogRows).toContain('project.create');
+    for (const text of [cli.seen, catalogRows]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(encodeURIComponent(PASSWORD));
+      expect(text).not.toContain(TAIL);
+    }
     expectNowhereInLab(root, [PASSWORD, TAIL]);
   });
 });
