@@ -84,6 +84,20 @@ describe('a lab folder', () => {
     await expect(openLab(root)).rejects.toThrow(/catalog .* is missing/);
   });
 
+  it('refuses a 0-byte catalog or one that is not SQLite, and leaves the file as it is', async () => {
+    const root = join(work, 'emptied');
+    await (await initLab(root)).close();
+    const file = join(root, '.autolab', 'catalog.sqlite');
+    for (const f of readdirSync(join(root, '.autolab')).filter((f) => f.startsWith('catalog.sqlite'))) rmSync(join(root, '.autolab', f));
+    writeFileSync(file, '');
+    const empty = await openLab(root).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(LabError);
+    expect((empty as Error).message).toBe(`the catalog ${file} is empty (0 bytes) — restore it from a backup; autolab does not start a new catalog over it`);
+    expect(readFileSync(file).length).toBe(0);
+    writeFileSync(file, 'not a database');
+    await expect(openLab(root)).rejects.toThrow(/^the catalog .* is damaged \(not a SQLite database\) — restore it from a backup/);
+  });
+
   it('a failed init leaves no half-lab behind', async () => {
     const root = join(work, 'failed');
     await expect(initLab(root, { catalog: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toThrow(/cannot reach the catalog/);

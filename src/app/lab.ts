@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
@@ -141,6 +141,7 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   if (kept === undefined) throw new LabError(`${join(root, LAB_DIR, LAB_SECRETS_FILE)} is damaged`, 'restore it from a backup, or give the passwords as ${env:NAME} in autolab.yaml');
   const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, file, kept.catalog), root);
   const storeUrl = absolutiseUrl(connectionUrl(config.store, file, kept.store), root);
+  if (!create) await checkSqliteCatalog(catalogUrl);
   const catalog = await openCatalog(catalogUrl, { create });
   try {
     const store = await openStore(storeUrl, { cacheDir: join(root, LAB_DIR, 'work', 'cache') });
@@ -150,6 +151,29 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   } catch (error) {
     await catalog.close();
     throw error;
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * SQLite opens an empty file as an empty database, and the migrations would make a new catalog of
+ * it: a lab whose catalog was truncated would start afresh and say "no projects yet". An existing
+ * lab's catalog file must be a database; a missing one is the catalog's own error.
+ */
+async function checkSqliteCatalog(url: string): Promise<void> {
+  if (!url.startsWith('sqlite:')) return;
+  const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const hint = 'restore it from a backup; autolab does not start a new catalog over it';
+    if (bytesRead === 0) throw new LabError(`the catalog ${path} is empty (0 bytes)`, hint);
+    if (bytesRead < head.length || !head.equals(SQLITE_HEADER)) throw new LabError(`the catalog ${path} is damaged (not a SQLite database)`, hint);
+  } finally {
+    await handle.close();
   }
 }
 
