@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
 import { z } from 'zod';
-import { LabError, registerSecret, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
+import { LabError, registerSecret, removeStaleTemps, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
 import { LAB_SECRETS_FILE, readLabSecrets, writeLabSecrets } from '../sources/index.js';
 import { openStore, type Store } from '../store/index.js';
 import {
@@ -27,6 +27,10 @@ export interface InitLabOptions {
   /** first project's name; default: the folder's name, made safe */
   readonly project?: string;
 }
+
+/** The scratch folders of `.autolab/work/` named by `tempPrefix`, and how long one of another machine lives. */
+const SCRATCH_KINDS = ['ingest', 'plan'];
+const STALE_SCRATCH_MS = 24 * 3600 * 1000;
 
 /** Who appends an action: this host and process. */
 export function workerId(): string {
@@ -123,6 +127,8 @@ export async function openLab(cwd: string = process.cwd()): Promise<Lab> {
   });
   const config = parseConfig(text, file);
   const { catalog, store } = await openParts(root, config, false);
+  // scratch folders of a process killed mid-ingest; never one of a live process
+  await removeStaleTemps(join(root, LAB_DIR, 'work'), SCRATCH_KINDS, STALE_SCRATCH_MS);
   return makeLab(root, config, catalog, store);
 }
 
