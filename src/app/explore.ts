@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inputsHash } from '../catalog/index.js';
 import type { ProjectRecord, SnapshotRecord } from '../catalog/index.js';
 import { describeError, InputError } from '../common/index.js';
+import { writeStreamAtomic } from '../store/index.js';
 import {
   buildReport,
   confirmedTagsHash,
@@ -399,8 +401,8 @@ export async function renderReportFile(data: ReportData, path: string, format: '
   const text = format === 'html' ? renderReportHtml(data) : JSON.stringify(data, null, 2) + '\n';
   const bytes = Buffer.from(text, 'utf8');
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
+    // atomic: a report open in a browser is replaced whole, never seen half written
+    await writeStreamAtomic(() => Readable.from([bytes]), path);
   } catch (error) {
     throw new InputError(`cannot write the report to ${path}: ${describeError(error)}`, 'check that its folder is writable, or give the report another path', {
       cause: error,

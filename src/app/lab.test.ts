@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBackend } from '../catalog/catalog.testutil.js';
-import { LabError, UsageError, redactSecrets } from '../common/index.js';
+import { LabError, UsageError, redactSecrets, tempPrefix } from '../common/index.js';
 import { startLocalS3 } from '../store/s3rver.testutil.js';
 import { initLab, openLab } from './lab.js';
 import { createProject, resolveProject } from './project.js';
@@ -82,6 +84,41 @@ describe('a lab folder', () => {
     await expect(openLab(root)).rejects.toThrow(/catalog .* is damaged .* restore it from a backup/);
     rmSync(join(root, '.autolab', 'catalog.sqlite'));
     await expect(openLab(root)).rejects.toThrow(/catalog .* is missing/);
+  });
+
+  it('removes the temporaries of a process killed with -9 when the lab opens, never those of a live one', async () => {
+    const root = join(work, 'killed');
+    await (await initLab(root)).close();
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await once(child, 'spawn');
+    const live = (kind: string) => tempPrefix(kind);
+    const dead = (kind: string) => tempPrefix(kind).replace(`-${process.pid}-`, `-${child.pid ?? 0}-`);
+    const workDir = join(root, '.autolab', 'work');
+    const storeTemp = join(root, '.autolab', 'store', '.tmp');
+    for (const name of [`${dead('ingest')}a1`, `${dead('plan')}b2`, `${live('ingest')}c3`, 'cache']) {
+      mkdirSync(join(workDir, name), { recursive: true });
+      writeFileSync(join(workDir, name, 'table.parquet'), 'x'.repeat(1000));
+    }
+    for (const name of [`${dead('put')}d4`, `${live('put')}e5`]) writeFileSync(join(storeTemp, name), 'y'.repeat(1000));
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    await (await openLab(root)).close();
+    expect(readdirSync(workDir).sort()).toEqual(['cache', `${live('ingest')}c3`].sort());
+    expect(readdirSync(storeTemp)).toEqual([`${live('put')}e5`]);
+  });
+
+  it('refuses a 0-byte catalog or one that is not SQLite, and leaves the file as it is', async () => {
+    const root = join(work, 'emptied');
+    await (await initLab(root)).close();
+    const file = join(root, '.autolab', 'catalog.sqlite');
+    for (const f of readdirSync(join(root, '.autolab')).filter((f) => f.startsWith('catalog.sqlite'))) rmSync(join(root, '.autolab', f));
+    writeFileSync(file, '');
+    const empty = await openLab(root).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(LabError);
+    expect((empty as Error).message).toBe(`the catalog ${file} is empty (0 bytes) — restore it from a backup; autolab does not start a new catalog over it`);
+    expect(readFileSync(file).length).toBe(0);
+    writeFileSync(file, 'not a database');
+    await expect(openLab(root)).rejects.toThrow(/^the catalog .* is damaged \(not a SQLite database\) — restore it from a backup/);
   });
 
   it('a failed init leaves no half-lab behind', async () => {

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
-import { LabError } from '../common/index.js';
+import { z } from 'zod';
+import { LabError, registerSecret, removeStaleTemps, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
+import { LAB_SECRETS_FILE, readLabSecrets, writeLabSecrets } from '../sources/index.js';
 import { openStore, type Store } from '../store/index.js';
 import {
   CONFIG_FILE,
@@ -25,6 +27,10 @@ export interface InitLabOptions {
   /** first project's name; default: the folder's name, made safe */
   readonly project?: string;
 }
+
+/** The scratch folders of `.autolab/work/` named by `tempPrefix`, and how long one of another machine lives. */
+const SCRATCH_KINDS = ['ingest', 'plan'];
+const STALE_SCRATCH_MS = 24 * 3600 * 1000;
 
 /** Who appends an action: this host and process. */
 export function workerId(): string {
@@ -50,10 +56,16 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
   await mkdir(join(labDir, 'work'), { recursive: true }).catch((error: unknown) => {
     throw new LabError(`cannot create a lab in ${root} (${errorCode(error)})`, 'check that the folder can be written', { cause: error });
   });
+  // a literal password in a URL goes to .autolab/lab-secrets (encrypted, 0600), never to autolab.yaml
+  const catalogUrl = takeUrlSecrets(config.catalog, { keepEnvReferences: true });
+  const storeUrl = takeUrlSecrets(config.store, { keepEnvReferences: true });
+  const secrets = { ...secretsOf('catalog', catalogUrl), ...secretsOf('store', storeUrl) };
+  const written = { ...config, catalog: catalogUrl.url, store: storeUrl.url };
   let opened: { catalog: Catalog; store: Store } | undefined;
   try {
     await writeFile(join(labDir, '.gitignore'), '# the catalog, store and scratch space are data, not source\n*\n');
-    opened = await openParts(root, config, true);
+    if (Object.keys(secrets).length > 0) await writeLabSecrets(labDir, secrets);
+    opened = await openParts(root, written, true);
     const { catalog } = opened;
     const started = new Date().toISOString();
     await catalog.appendAction({
@@ -67,7 +79,9 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
       await catalog.appendAction({ ...actionInput('project.create', projectName, started), detail: { id: project.id } });
     }
     const temp = `${configPath}.tmp`;
-    await writeFile(temp, configToYaml(config));
+    // a URL naming a user or an ${env:…} reference says more than a stranger should read
+    const sensitive = /@|\$\{env:/.test(`${written.catalog} ${written.store}`);
+    await writeFile(temp, configToYaml(written), { mode: sensitive ? 0o600 : 0o644 });
     await rename(temp, configPath);
   } catch (error) {
     await opened?.catalog.close().catch(() => undefined);
@@ -76,7 +90,25 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
     await rm(`${configPath}.tmp`, { force: true });
     throw error;
   }
-  return makeLab(root, config, opened.catalog, opened.store);
+  return makeLab(root, written, opened.catalog, opened.store);
+}
+
+const urlSecretsShape = z.object({ password: z.string().optional(), params: z.record(z.string(), z.string()) });
+const labSecretsShape = z.object({ catalog: urlSecretsShape.optional(), store: urlSecretsShape.optional() });
+type KeptUrlSecrets = z.infer<typeof urlSecretsShape>;
+
+function secretsOf(part: 'catalog' | 'store', taken: UrlSecrets): Record<string, KeptUrlSecrets> {
+  if (taken.password === undefined && Object.keys(taken.params).length === 0) return {};
+  return { [part]: { ...(taken.password !== undefined ? { password: taken.password } : {}), params: { ...taken.params } } };
+}
+
+/** A URL of autolab.yaml made ready for its driver: references resolved, kept secrets put back, all encoded. */
+function connectionUrl(url: string, file: string, kept: KeptUrlSecrets | undefined): string {
+  const taken = takeUrlSecrets(resolveEnvRefs(url, file));
+  const password = kept?.password ?? taken.password;
+  const params = { ...taken.params, ...kept?.params };
+  for (const secret of [password, ...Object.values(params)]) registerSecret(secret);
+  return withUrlSecrets(taken.url, { ...(password !== undefined ? { password } : {}), params });
 }
 
 /**
@@ -95,6 +127,8 @@ export async function openLab(cwd: string = process.cwd()): Promise<Lab> {
   });
   const config = parseConfig(text, file);
   const { catalog, store } = await openParts(root, config, false);
+  // scratch folders of a process killed mid-ingest; never one of a live process
+  await removeStaleTemps(join(root, LAB_DIR, 'work'), SCRATCH_KINDS, STALE_SCRATCH_MS);
   return makeLab(root, config, catalog, store);
 }
 
@@ -108,8 +142,12 @@ export function findLabRoot(start: string): string | undefined {
 
 async function openParts(root: string, config: LabConfig, create: boolean): Promise<{ catalog: Catalog; store: Store }> {
   const file = join(root, CONFIG_FILE);
-  const catalogUrl = absolutiseUrl(resolveEnvRefs(config.catalog, file), root);
-  const storeUrl = absolutiseUrl(resolveEnvRefs(config.store, file), root);
+  const keptFile = await readLabSecrets(join(root, LAB_DIR));
+  const kept = keptFile === undefined ? {} : labSecretsShape.safeParse(keptFile).data;
+  if (kept === undefined) throw new LabError(`${join(root, LAB_DIR, LAB_SECRETS_FILE)} is damaged`, 'restore it from a backup, or give the passwords as ${env:NAME} in autolab.yaml');
+  const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, file, kept.catalog), root);
+  const storeUrl = absolutiseUrl(connectionUrl(config.store, file, kept.store), root);
+  if (!create) await checkSqliteCatalog(catalogUrl);
   const catalog = await openCatalog(catalogUrl, { create });
   try {
     const store = await openStore(storeUrl, { cacheDir: join(root, LAB_DIR, 'work', 'cache') });
@@ -119,6 +157,29 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   } catch (error) {
     await catalog.close();
     throw error;
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * SQLite opens an empty file as an empty database, and the migrations would make a new catalog of
+ * it: a lab whose catalog was truncated would start afresh and say "no projects yet". An existing
+ * lab's catalog file must be a database; a missing one is the catalog's own error.
+ */
+async function checkSqliteCatalog(url: string): Promise<void> {
+  if (!url.startsWith('sqlite:')) return;
+  const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const hint = 'restore it from a backup; autolab does not start a new catalog over it';
+    if (bytesRead === 0) throw new LabError(`the catalog ${path} is empty (0 bytes)`, hint);
+    if (bytesRead < head.length || !head.equals(SQLITE_HEADER)) throw new LabError(`the catalog ${path} is damaged (not a SQLite database)`, hint);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -90,6 +90,27 @@ describe('S3 sources (s3rver on loopback)', () => {
     expect(added.tables.map((t) => t.name)).toEqual(['items']);
   });
 
+  it('takes keys written in the location into the vault, and keeps them out of the URI and the log', async () => {
+    const noKeys = { accessKeyId: '', secretAccessKey: '' };
+    const location = `${s3.url('data', 'exports/2024/')}&accessKeyId=${S3RVER_CREDENTIALS.accessKeyId}&secretAccessKey=${S3RVER_CREDENTIALS.secretAccessKey}`;
+    const added = await withKeys(noKeys, () => addSource(lab, 'p', 'keys-in-url', location));
+    expect(added.source.uri).toBe('s3://data/exports/2024/');
+    expect(added.tables.map((t) => t.name)).toEqual(['items']);
+    const outcome = await withKeys(noKeys, () => ingestProject(lab, 'p', { source: 'keys-in-url' }));
+    expect(outcome.tables.map((t) => t.status)).toEqual(['new']);
+
+    const canary = 'Canary-Secret/Key@0042';
+    const refused = await withKeys(noKeys, () => addSource(lab, 'p', 'bad-url-keys', `s3://data/exports/?endpoint=${s3.endpoint}&accessKeyId=NOT-A-KEY&secretAccessKey=${canary}`)).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(ConnectionError);
+    const log = JSON.stringify(await lab.catalog.listActions({ limit: 1000 })) + JSON.stringify(await lab.catalog.listSources((await lab.catalog.getProject('p'))?.id ?? -1));
+    for (const text of [(refused as Error).message, log]) {
+      expect(text).not.toContain(canary);
+      expect(text).not.toContain(encodeURIComponent(canary));
+    }
+  });
+
   it('says when the keys are refused', async () => {
     const error = await withKeys({ accessKeyId: 'NOT-A-KEY', secretAccessKey: 'not-the-secret-key' }, () =>
       addSource(lab, 'p', 'bad-keys', 's3://data/exports/', { endpoint: s3.endpoint }),

@@ -64,7 +64,7 @@ export async function addSource(lab: Lab, projectName: string | undefined, name:
       if (!canAsk || !options.askPassword) throw explainAuth(error, parsed, credential, options);
       const password = await options.askPassword(`password for ${parsed.user} at ${parsed.spec.uri}`);
       registerSecret(password);
-      credential = { password };
+      credential = { password, ...(parsed.params ? { params: parsed.params } : {}) };
       tables = await testConnection(lab, name, parsed.spec, credential);
     }
     const credentialId = credential ? await (await Vault.open(lab.catalog, join(lab.root, LAB_DIR))).put(credential) : null;
@@ -102,9 +102,12 @@ export async function listSources(lab: Lab, projectName?: string): Promise<Sourc
 }
 
 function initialCredential(parsed: ParsedLocation, options: AddSourceOptions): Credential | undefined {
-  if (parsed.passwordEnv !== undefined) return { passwordEnv: parsed.passwordEnv };
-  if (parsed.password !== undefined) return { password: parsed.password };
-  if (options.password !== undefined) return { password: options.password };
+  const params = parsed.params ? { params: parsed.params } : {};
+  if (parsed.passwordEnv !== undefined) return { passwordEnv: parsed.passwordEnv, ...params };
+  if (parsed.password !== undefined) return { password: parsed.password, ...params };
+  if (options.password !== undefined) return { password: options.password, ...params };
+  if (parsed.params) return params;
+  if (parsed.s3Keys) return parsed.s3Keys;
   if (parsed.spec.kind === 's3') {
     const accessKeyId = process.env['AWS_ACCESS_KEY_ID'];
     const secretAccessKey = process.env['AWS_SECRET_ACCESS_KEY'];

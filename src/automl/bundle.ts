@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError, UsageError } from '../common/index.js';
+import { InputError, UsageError, resolveInside } from '../common/index.js';
 import type { Predictor } from '../learn/types.js';
 import { AutoModel, type FittedMember } from './auto-model.js';
 import type { BundleManifest, BundleMember, RunRecord } from './bundle-types.js';
@@ -89,9 +89,16 @@ const manifestShape = z.object({
 }).passthrough();
 
 function readModel(dir: string, file: string): Predictor {
-  const path = join(dir, file);
+  const path = resolveInside(dir, file, join(dir, MANIFEST));
   if (!existsSync(path)) throw new InputError(`model file ${path} is missing from the bundle`, 'copy the whole bundle folder or train again');
-  return restoreModel(JSON.parse(readFileSync(path, 'utf8')) as { kind: string } & Record<string, unknown>);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    // the parser's message quotes the file's start: not for a terminal
+    throw new InputError(`model file ${path} of the bundle is damaged (not JSON)`, 'copy the whole bundle folder again or train again');
+  }
+  return restoreModel(json as { kind: string } & Record<string, unknown>);
 }
 
 export interface LoadedBundle {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -47,6 +47,55 @@ describe('autolab train / predict / leaderboard', () => {
     const lines = readFileSync(preds, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('prediction');
     expect(lines).toHaveLength(3);
+  });
+
+  it('reads no file a bundle names outside its folder, and never writes predictions over their input', async () => {
+    const model = join(dir, 'model-guarded');
+    capture();
+    expect(await main(['train', join(dir, 'train.csv'), '--target', 'price', '--trials', '2', '--out', model])).toBe(0);
+    vi.restoreAllMocks();
+    const manifestPath = join(model, 'bundle.json');
+    const manifest = readFileSync(manifestPath, 'utf8');
+    const first = (JSON.parse(manifest) as { members: { models: string[] }[] }).members[0]?.models[0] ?? '';
+    for (const named of ['../../../../../../../../etc/passwd', '/etc/passwd', 'models/../../model/bundle.json']) {
+      writeFileSync(manifestPath, manifest.replace(JSON.stringify(first), JSON.stringify(named)));
+      const io = capture();
+      expect(await main(['predict', model, join(dir, 'new.csv')])).toBe(1);
+      expect(io.err()).toBe(`autolab: ${manifestPath} names ${JSON.stringify(named)}, which is outside ${model} — it may only name files inside its folder: restore it or make it again\n`);
+      expect(io.out()).toBe('');
+      vi.restoreAllMocks();
+    }
+    // a symbolic link inside the bundle that leads out of it
+    writeFileSync(manifestPath, manifest);
+    rmSync(join(model, first));
+    symlinkSync('/etc/passwd', join(model, first));
+    let io = capture();
+    expect(await main(['predict', model, join(dir, 'new.csv')])).toBe(1);
+    expect(io.err()).toMatch(/^autolab: .*bundle\.json names "models\/[^"]+", which is outside /);
+    expect(io.err()).not.toContain('root:');
+    vi.restoreAllMocks();
+    // a damaged member file: named, without its content
+    rmSync(join(model, first));
+    writeFileSync(join(model, first), 'root:x:0:0:root:/root:/bin/bash\n');
+    io = capture();
+    expect(await main(['predict', model, join(dir, 'new.csv')])).toBe(1);
+    expect(io.err()).toBe(`autolab: model file ${join(model, first)} of the bundle is damaged (not JSON) — copy the whole bundle folder again or train again\n`);
+    vi.restoreAllMocks();
+
+    const good = join(dir, 'model');
+    const input = join(dir, 'score-me.csv');
+    writeFileSync(input, 'kind,size\na,3\n');
+    io = capture();
+    expect(await main(['predict', good, input, '--out', input])).toBe(2);
+    expect(io.err()).toMatch(/^autolab: the output .*score-me\.csv is the input data file — write the predictions to another file[^\n]*\n$/);
+    expect(await main(['predict', good, input, '--out', join(dir, '.', 'score-me.csv')])).toBe(2);
+    expect(readFileSync(input, 'utf8')).toBe('kind,size\na,3\n');
+    // an existing output is replaced whole, through a temporary file that does not stay
+    const out = join(dir, 'scored.csv');
+    writeFileSync(out, 'old content that is longer than the new one\n'.repeat(100));
+    expect(await main(['predict', good, input, '--out', out])).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('prints one-line errors and exits non-zero', async () => {

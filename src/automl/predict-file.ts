@@ -1,5 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { UsageError } from '../common/index.js';
+import { writeStreamAtomic } from '../store/index.js';
 import { readFrame, textColumnsOf } from '../features/index.js';
 import type { AutoModel, BatchPrediction } from './auto-model.js';
 import { loadBundle } from './bundle.js';
@@ -8,18 +12,22 @@ function csvField(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Writes `prediction` and, for classifiers, `proba_<class>` per class: the contract batch scoring keeps. */
+/**
+ * Writes `prediction` and, for classifiers, `proba_<class>` per class: the contract batch scoring
+ * keeps. Atomically (temp file, rename): an existing file is replaced whole or not at all.
+ */
 export async function writePredictionsCsv(path: string, batch: BatchPrediction): Promise<void> {
-  const out = createWriteStream(path);
-  await writePredictions(out, batch);
-  out.end();
-  await once(out, 'finish');
+  await writeStreamAtomic(() => Readable.from(predictionChunks(batch)), path);
 }
 
 /** The predictions CSV onto any stream (a file, stdout); does not end the stream. */
 export async function writePredictions(out: NodeJS.WritableStream, batch: BatchPrediction): Promise<void> {
+  for (const chunk of predictionChunks(batch)) if (!out.write(chunk)) await once(out, 'drain');
+}
+
+function* predictionChunks(batch: BatchPrediction): Generator<string> {
   const header = ['prediction', ...batch.classes.map((c) => `proba_${c}`)];
-  out.write(header.map(csvField).join(',') + '\n');
+  yield header.map(csvField).join(',') + '\n';
   const k = batch.classes.length;
   let chunk = '';
   for (let i = 0; i < batch.prediction.length; i++) {
@@ -28,15 +36,33 @@ export async function writePredictions(out: NodeJS.WritableStream, batch: BatchP
     for (let j = 0; j < k; j++) line += ',' + String(batch.probabilities![i * k + j]);
     chunk += line + '\n';
     if (chunk.length > 1 << 16) {
-      if (!out.write(chunk)) await once(out, 'drain');
+      yield chunk;
       chunk = '';
     }
   }
-  if (chunk && !out.write(chunk)) await once(out, 'drain');
+  if (chunk) yield chunk;
 }
 
-/** Scores a data file with a bundle and writes the predictions CSV; returns the number of rows. */
+/** The same file, through symbolic links and relative paths. */
+function sameFile(a: string, b: string): boolean {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/**
+ * Scores a data file with a bundle and writes the predictions CSV; returns the number of rows.
+ * `outPath` may not be `dataPath`: the predictions would replace the rows they came from.
+ */
 export async function predictFile(modelDir: string | AutoModel, dataPath: string, outPath: string | NodeJS.WritableStream): Promise<number> {
+  if (typeof outPath === 'string' && sameFile(dataPath, outPath)) {
+    throw new UsageError(`the output ${outPath} is the input data file`, 'write the predictions to another file: it would replace the rows they came from');
+  }
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
   const frame = await readFrame(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
   const batch = model.predictFrame(frame);

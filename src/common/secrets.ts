@@ -1,3 +1,5 @@
+import { redactUrl } from './url-secrets.js';
+
 /**
  * Defence in depth for credentials: every secret the process learns (a typed password, a resolved
  * ${env:NAME} reference, a decrypted vault entry) is registered here, and every line the process
@@ -22,7 +24,7 @@ export function redactSecrets(text: string): string {
   return redactUrlPasswords(out);
 }
 
-/** `scheme://user:password@host` → `scheme://user:***@host` */
+/** `scheme://user:password@host/db?password=…` → `scheme://user:***@host/db?password=***`, in any text */
 export function redactUrlPasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):([^\s@/]+)@/gi, '$1:***@');
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => redactUrl(url));
 }

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { InputError, UsageError, registerSecret } from '../common/index.js';
+import { ENV_REFERENCE, InputError, UsageError, registerSecret, takeUrlSecrets, type UrlSecrets } from '../common/index.js';
 import type { SourceKind, SourceOptions, SourceSpec } from './types.js';
 
 export interface ParsedLocation {
@@ -10,9 +10,12 @@ export interface ParsedLocation {
   readonly password?: string;
   /** `${env:NAME}` given as the password */
   readonly passwordEnv?: string;
+  /** other secret query parameters (`sslpassword`, …), removed from `spec.uri`, given back to the driver */
+  readonly params?: Readonly<Record<string, string>>;
+  /** S3 keys written in the location (`?accessKeyId=…&secretAccessKey=…`) */
+  readonly s3Keys?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
-const ENV_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}@/i;
 const SQLITE_EXTENSIONS = /\.(sqlite|sqlite3|db)$/i;
 
 /**
@@ -57,48 +60,79 @@ function parseDatabaseUrl(kind: SourceKind, text: string, options: SourceOptions
   const chosen = [options.tables?.length ? '--tables' : '', options.schema ? '--schema' : '', options.query ? '--query' : ''].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined`, 'choose tables, a schema, or a query');
   if (options.endpoint) throw new UsageError('--endpoint is for s3:// sources', 'leave it out for a database');
-  let passwordEnv: string | undefined;
-  const envMatch = ENV_PASSWORD.exec(text);
-  let urlText = text;
-  if (envMatch) {
-    passwordEnv = envMatch[2];
-    urlText = text.replace(ENV_PASSWORD, '$1@');
-  }
+  const taken = takeSecrets(text);
   let url: URL;
   try {
-    url = new URL(urlText);
+    url = new URL(taken.url);
   } catch {
     throw new InputError(`${kind} URL cannot be parsed`, `write it as ${kind}://user@host:port/database`);
   }
   if (!url.hostname) throw new InputError(`the ${kind} URL has no host`, `write it as ${kind}://user@host:port/database`);
-  const password = url.password ? decodeURIComponent(url.password) : undefined;
-  registerSecret(password);
-  url.password = '';
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new InputError(`the ${kind} URL names no database`, `write it as ${kind}://user@host:port/database`);
+  const queryUser = url.searchParams.get('user');
+  if (kind === 'mysql' && !url.username && queryUser) {
+    // mysql2 reads the user from the URL's user-info only
+    url.username = encodeURIComponent(queryUser);
+    url.searchParams.delete('user');
+  }
+  const { password: passwordParam, ...params } = Object.fromEntries(Object.entries(taken.params).map(([name, value]) => [name.toLowerCase() === 'password' ? 'password' : name, value]));
+  const password = taken.password ?? passwordParam;
+  const passwordEnv = password === undefined ? undefined : ENV_REFERENCE.exec(password)?.[1];
+  const user = url.username ? decodeURIComponent(url.username) : (queryUser ?? undefined);
   return {
     spec: { kind, uri: `${kind}:${url.toString().slice(url.protocol.length)}`, options },
-    ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
-    ...(password !== undefined ? { password } : {}),
-    ...(passwordEnv !== undefined ? { passwordEnv } : {}),
+    ...(user ? { user } : {}),
+    ...(passwordEnv !== undefined ? { passwordEnv } : password !== undefined ? { password } : {}),
+    ...(Object.keys(params).length > 0 ? { params } : {}),
   };
+}
+
+/** The URL's secrets taken out and registered, so that no message can show them from here on. */
+function takeSecrets(text: string): UrlSecrets {
+  const taken = takeUrlSecrets(text);
+  registerSecret(taken.password);
+  for (const value of Object.values(taken.params)) registerSecret(value);
+  return taken;
 }
 
 function parseS3(text: string, options: SourceOptions): ParsedLocation {
   checkNoDatabaseOptions(options, 's3');
-  const url = new URL(text);
+  const taken = takeSecrets(text);
+  let url: URL;
+  try {
+    url = new URL(taken.url);
+  } catch {
+    throw new InputError('the s3:// location cannot be parsed', 'write it as s3://bucket/prefix');
+  }
   if (!url.hostname) throw new InputError('the s3:// location has no bucket', 'write it as s3://bucket/prefix');
   const endpoint = options.endpoint ?? url.searchParams.get('endpoint') ?? undefined;
   const region = options.region ?? url.searchParams.get('region') ?? undefined;
   if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new UsageError(`--endpoint ${endpoint} is not an http(s) URL`, 'e.g. --endpoint http://127.0.0.1:9000');
   const prefix = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const s3Keys = s3KeysOf(taken, url);
   return {
     spec: {
       kind: 's3',
       uri: `s3://${url.hostname}/${prefix}`,
       options: { ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) },
     },
+    ...(s3Keys ? { s3Keys } : {}),
   };
+}
+
+/** Keys written in an s3:// location: `?accessKeyId=…&secretAccessKey=…` (or the `aws_…` names), or `KEY:SECRET@bucket`. */
+function s3KeysOf(taken: UrlSecrets, url: URL): ParsedLocation['s3Keys'] {
+  const secretNames = new Set(['secretaccesskey', 'secret_access_key', 'aws_secret_access_key']);
+  let secretAccessKey = taken.password;
+  for (const [name, value] of Object.entries(taken.params)) {
+    if (!secretNames.has(name.toLowerCase())) throw new UsageError(`an s3:// location does not take the parameter ${name}`, 'give keys as ?accessKeyId=…&secretAccessKey=… or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    secretAccessKey = value;
+  }
+  const accessKeyId = taken.user ?? url.searchParams.get('accessKeyId') ?? url.searchParams.get('aws_access_key_id') ?? undefined;
+  if (secretAccessKey === undefined) return undefined;
+  if (!accessKeyId) throw new UsageError('the s3:// location gives a secret key but no access key id', 'add ?accessKeyId=… beside it');
+  return { accessKeyId, secretAccessKey };
 }
 
 function checkNoDatabaseOptions(options: SourceOptions, kind: string): void {

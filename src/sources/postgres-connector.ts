@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { InputError } from '../common/index.js';
+import { InputError, withUrlSecrets } from '../common/index.js';
 import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { exportRows, type DbColumn, type TextRows } from './db-export.js';
@@ -30,7 +30,8 @@ export class PostgresConnector implements Connector {
     const password = resolvePassword(this.ctx.credential, this.spec.uri);
     const url = new URL(this.spec.uri);
     const client = new pg.Client({
-      connectionString: this.spec.uri,
+      // secret parameters (sslpassword …) were kept in the vault, not in the URI
+      connectionString: withUrlSecrets(this.spec.uri, { params: this.ctx.credential?.params ?? {} }),
       ...(password !== undefined ? { password } : {}),
       types: TEXT_TYPES,
       connectionTimeoutMillis: 10_000,

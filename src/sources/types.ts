@@ -31,6 +31,8 @@ export interface SourceSpec {
 export interface Credential {
   readonly password?: string;
   readonly passwordEnv?: string;
+  /** secret query parameters of a database URL other than the password (`sslpassword`, …) */
+  readonly params?: Readonly<Record<string, string>>;
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
 }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/index.js';
 import { LabError, registerSecret } from '../common/index.js';
@@ -44,28 +44,67 @@ export class Vault {
   }
 
   encrypt(credential: Credential): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify(credential), 'utf8'), cipher.final()]);
-    return `${FORMAT}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+    return seal(this.#key, JSON.stringify(credential));
   }
 
   decrypt(blob: string): Credential {
-    const [format, data] = blob.split(':', 2);
-    const bytes = Buffer.from(data ?? '', 'base64');
-    if (format !== FORMAT || bytes.length < 28) throw new LabError('a stored credential is damaged', 'add the source again with `autolab source add`');
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, bytes.subarray(0, 12));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      const text = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
-      return JSON.parse(text) as Credential;
-    } catch (error) {
-      throw new LabError(
-        'a stored credential cannot be decrypted with this secret key',
-        'set AUTOLAB_SECRET_KEY (or restore .autolab/secret.key) to the key used when the source was added, or add the source again',
-        { cause: error },
-      );
-    }
+    const text = unseal(this.#key, blob, {
+      damaged: () => new LabError('a stored credential is damaged', 'add the source again with `autolab source add`'),
+      wrongKey: (cause) =>
+        new LabError(
+          'a stored credential cannot be decrypted with this secret key',
+          'set AUTOLAB_SECRET_KEY (or restore .autolab/secret.key) to the key used when the source was added, or add the source again',
+          { cause },
+        ),
+    });
+    return JSON.parse(text) as Credential;
+  }
+}
+
+/** The file in `.autolab/` that keeps the lab's own secrets (the catalog's password cannot live in the catalog). */
+export const LAB_SECRETS_FILE = 'lab-secrets';
+
+/**
+ * Keeps `secrets` (plain JSON) encrypted with the vault's key in `.autolab/lab-secrets` (0600),
+ * written atomically.
+ */
+export async function writeLabSecrets(labDir: string, secrets: unknown): Promise<void> {
+  const file = join(labDir, LAB_SECRETS_FILE);
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, seal(await loadKey(labDir), JSON.stringify(secrets)) + '\n', { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/** What `writeLabSecrets` kept, or undefined when the lab keeps none. */
+export async function readLabSecrets(labDir: string): Promise<unknown> {
+  const file = join(labDir, LAB_SECRETS_FILE);
+  if (!existsSync(file)) return undefined;
+  const blob = (await readFile(file, 'utf8')).trim();
+  const text = unseal(await loadKey(labDir), blob, {
+    damaged: () => new LabError(`${file} is damaged`, 'restore it from a backup, or give the catalog password as ${env:NAME} in autolab.yaml'),
+    wrongKey: (cause) => new LabError(`${file} cannot be decrypted with this secret key`, 'set AUTOLAB_SECRET_KEY (or restore .autolab/secret.key) to the key used at `autolab init`', { cause }),
+  });
+  return JSON.parse(text) as unknown;
+}
+
+/** AES-256-GCM: `v1:` + base64(iv ‖ tag ‖ ciphertext). */
+function seal(key: Buffer, text: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return `${FORMAT}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+}
+
+function unseal(key: Buffer, blob: string, errors: { damaged: () => Error; wrongKey: (cause: unknown) => Error }): string {
+  const [format, data] = blob.split(':', 2);
+  const bytes = Buffer.from(data ?? '', 'base64');
+  if (format !== FORMAT || bytes.length < 28) throw errors.damaged();
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+  } catch (error) {
+    throw errors.wrongKey(error);
   }
 }
 

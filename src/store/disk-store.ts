@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { access, constants, copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LabError } from '../common/index.js';
+import { LabError, removeStaleTemps, tempPrefix } from '../common/index.js';
 import { DIRECT_COPY_MIN_BYTES, copyFileDirect } from './direct-copy.js';
 import { fsyncPath, hashFile, isFile, localReadError, localWriteError, readLocal, writeStreamAtomic } from './file-io.js';
 import { RESERVED_PREFIXES, blobKey, checkListPrefix, checkObjectKey } from './object-keys.js';
@@ -58,19 +58,13 @@ export class DiskStore implements Store {
     await this.#removeStaleTemps();
   }
 
-  /** Temp files older than a day are left by a crash mid-write; nothing will ever rename them. */
+  /** Temp files of a process that died mid-write (or older than a day); nothing will ever rename them. */
   async #removeStaleTemps(): Promise<void> {
-    const cutoff = Date.now() - STALE_TEMP_MS;
-    const names = await readdir(this.#temp).catch(() => [] as string[]);
-    for (const name of names) {
-      const path = join(this.#temp, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info?.isFile() && info.mtimeMs < cutoff) await rm(path, { force: true });
-    }
+    await removeStaleTemps(this.#temp, ['put'], STALE_TEMP_MS);
   }
 
   async putFile(localPath: string): Promise<PutResult> {
-    const temp = join(this.#temp, `put-${randomBytes(8).toString('hex')}`);
+    const temp = join(this.#temp, `${tempPrefix('put')}${randomBytes(8).toString('hex')}`);
     try {
       await mkdir(this.#temp, { recursive: true });
       return await this.#adoptBlob(temp, await copyIn(localPath, temp));
@@ -82,7 +76,7 @@ export class DiskStore implements Store {
   }
 
   async putBytes(bytes: Uint8Array): Promise<PutResult> {
-    const temp = join(this.#temp, `put-${randomBytes(8).toString('hex')}`);
+    const temp = join(this.#temp, `${tempPrefix('put')}${randomBytes(8).toString('hex')}`);
     try {
       await mkdir(this.#temp, { recursive: true });
       await writeFile(temp, bytes);

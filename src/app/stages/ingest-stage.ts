@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectRecord, SourceRecord } from '../../catalog/index.js';
-import { UsageError, redactSecrets } from '../../common/index.js';
+import { UsageError, redactSecrets, tempPrefix } from '../../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine } from '../../lake/index.js';
 import type { Stage, StagePlan, Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
@@ -36,7 +36,7 @@ export const ingestStage: Stage<StageContext> = {
       if (sources.length === 0) throw new UsageError(`project ${project.name} has no source named ${context.options.source}`, 'see them with `autolab source list`');
     }
     const units: Unit[] = [];
-    const workDir = await mkdtemp(join(lab.workDir, 'plan-'));
+    const workDir = await mkdtemp(join(lab.workDir, tempPrefix('plan')));
     context.cleanups.push(() => rm(workDir, { recursive: true, force: true }));
     // fetching a table's raw files may download them (S3) into the plan's folder, kept for the run
     const engine = await openDuckEngine(lab.workDir, { memoryLimit: '256MB' });
@@ -112,7 +112,7 @@ async function ingestTable(context: StageContext, project: ProjectRecord, source
   const { lab, options } = context;
   options.onIngest?.({ kind: 'table-start', source: source.name, table: table.name, bytes: table.sizeHint ?? null });
   const engine = await openDuckEngine(lab.workDir, { memoryLimit: options.memoryLimit ?? '1GB' });
-  const tmp = await mkdtemp(join(lab.workDir, 'ingest-'));
+  const tmp = await mkdtemp(join(lab.workDir, tempPrefix('ingest')));
   const ctx = {
     conn: engine.conn,
     workDir: tmp,

@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { initLab } from '../../app/lab.js';
+import { LAB_DIR } from '../../app/lab-config.js';
+import { LAB_SECRETS_FILE } from '../../sources/index.js';
 import { printJson, printLines, type JsonFlag } from '../output.js';
 
 interface InitFlags extends JsonFlag {
@@ -25,7 +29,9 @@ export function registerInitCommand(program: Command): void {
       });
       try {
         const [project] = await lab.catalog.listProjects();
-        const result = { root: lab.root, catalog: lab.catalog.url, store: lab.store.url, project: project?.name ?? null };
+        const secretsFile = join(LAB_DIR, LAB_SECRETS_FILE);
+        const secretsKept = existsSync(join(lab.root, secretsFile));
+        const result = { root: lab.root, catalog: lab.catalog.url, store: lab.store.url, project: project?.name ?? null, secretsKeptIn: secretsKept ? secretsFile : null };
         if (flags.json) {
           printJson(result);
         } else {
@@ -34,6 +40,9 @@ export function registerInitCommand(program: Command): void {
             `  catalog  ${lab.catalog.url}`,
             `  store    ${lab.store.url}`,
             `  project  ${result.project ?? '(none)'}`,
+            ...(secretsKept
+              ? [`  secrets  the password in the URL is kept encrypted in ${secretsFile}, not in autolab.yaml (or write it as \${env:NAME})`]
+              : []),
             'next: autolab source add NAME FILE-OR-URL',
           ]);
         }
