@@ -260,7 +260,8 @@ export class KyselyCatalog implements Catalog {
       if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
       if (filter.unit !== undefined) query = query.where('unit', '=', filter.unit);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-      if (filter.limit !== undefined) query = query.limit(Math.max(0, Math.floor(filter.limit)));
+      // a limit past what the databases' integers hold means no limit, not a driver error
+      if (filter.limit !== undefined && filter.limit < Number.MAX_SAFE_INTEGER) query = query.limit(Math.max(0, Math.floor(filter.limit)));
       const rows = await query.execute();
       return rows.map(toAction).reverse();
     });

@@ -85,6 +85,17 @@ describe('autolab init, project, status, log', () => {
     expect(await run('ingest')).toBe(2);
     expect(err).toBe('autolab: the lab has 2 projects; say which as in `autolab ingest PROJECT` — projects: churn, fraud\n');
     expect(await run('log', '--limit', 'x')).toBe(2);
+    // numeric flags are checked before they reach SQL: no internal error on any of these
+    for (const [limit, message] of [
+      ['99999999999999999999', "--limit '99999999999999999999' is too large — give at most 9007199254740991"],
+      ['-3', "--limit '-3' is not a positive whole number"],
+      ['2.5', "--limit '2.5' is not a positive whole number"],
+      ['1e400', "--limit '1e400' is not a positive whole number"],
+      ['', "--limit '' is not a positive whole number"],
+    ] as const) {
+      expect(await run('log', '--limit', limit)).toBe(2);
+      expect(err).toBe(`autolab: ${message}\n`);
+    }
 
     expect(await run('log', '--verify')).toBe(0);
     expect(out).toBe('the action log is intact: 6 entries, hash chain verified\n');

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
-import { LabError, UsageError } from '../../common/index.js';
+import { LabError } from '../../common/index.js';
+import { parseNumberFlag, POSITIVE_COUNT } from '../number-flag.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatActions } from './status.js';
 
@@ -22,8 +23,7 @@ export function registerLogCommand(program: Command): void {
     .option('--verify', 'check that no entry was edited, deleted or inserted')
     .option('--json', 'machine output')
     .action(async (flags: LogFlags) => {
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit '${flags.limit}' is not a positive whole number`);
+      const limit = parseNumberFlag('limit', flags.limit, POSITIVE_COUNT) ?? 20;
       const lab = await openLab();
       try {
         if (flags.verify) {
