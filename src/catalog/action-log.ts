@@ -4,7 +4,7 @@ import { GENESIS_HASH, actionHash } from './action-hash.js';
 import { canonicalJson, jsonRoundTrip } from './canonical-json.js';
 import type { ActionsTable, CatalogDatabase } from './db-schema.js';
 import type { CatalogDialect } from './migrations/index.js';
-import { toAction } from './rows.js';
+import { CatalogDamageError, toAction } from './rows.js';
 import type { ActionInput, ActionRecord, ActionStatus, LogVerification } from './types.js';
 import { inWriteTransaction } from './write-transaction.js';
 
@@ -111,7 +111,13 @@ export async function verifyActionLog(db: Kysely<CatalogDatabase>): Promise<LogV
       .limit(VERIFY_PAGE)
       .execute();
     for (const row of rows) {
-      const action = toAction(row);
+      let action: ActionRecord;
+      try {
+        action = toAction(row);
+      } catch (error) {
+        if (error instanceof CatalogDamageError) return broken(Number(row.seq), `entry ${Number(row.seq)} is damaged: its ${error.column} is not valid JSON`);
+        throw error;
+      }
       if (action.seq !== expectedSeq) {
         return broken(expectedSeq, `entry ${expectedSeq} is missing (deleted)`);
       }

@@ -174,6 +174,35 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
       }
     });
 
+    it('says which row is damaged when a JSON column no longer parses, and verifyLog names the entry', async () => {
+      const url = await backend.freshUrl();
+      const catalog = await openCatalog(url);
+      try {
+        const project = await catalog.createProject('p');
+        const source = await catalog.addSource({ projectId: project.id, name: 's', kind: 'file', uri: '/x.csv', options: {}, credentialId: null });
+        const snapshot = await catalog.addSnapshot({ projectId: project.id, sourceId: source.id, tableName: 't', contentHash: 'h', lakeKey: 'k', rawHashes: [], rowCount: 1, bytes: 1, schema: [{ name: 'a', type: 'BIGINT' }], quality: {} });
+        await catalog.appendActions(Array.from({ length: 4 }, (_, i) => action('ingest.table', 'p', { detail: { i } })));
+        const db = catalog.db;
+
+        for (const damaged of ['[{"name":"a","ty', '{"name":"a"}', '[{"name":1,"type":"X"}]']) {
+          await db.updateTable('snapshots').set({ columns: damaged }).where('id', '=', snapshot.id).execute();
+          const error = await catalog.listSnapshots(project.id).then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(LabError);
+          expect((error as LabError).message).toBe(
+            `the catalog is damaged: snapshots row ${snapshot.id} has a columns value that is not valid JSON of its kind — restore the catalog from a backup; \`autolab log --verify\` checks the action log`,
+          );
+        }
+
+        await db.updateTable('actions').set({ detail: '{"i":' }).where('seq', '=', 3).execute();
+        const listed = await catalog.listActions().then(() => undefined, (e: unknown) => e);
+        expect(listed).toBeInstanceOf(LabError);
+        expect((listed as LabError).what).toBe("the catalog is damaged: the action log's entry 3 has a detail value that is not valid JSON of its kind");
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 3, reason: 'entry 3 is damaged: its detail is not valid JSON' });
+      } finally {
+        await catalog.close();
+      }
+    });
+
     it('keeps which exploration result was computed from which inputs, first record standing', async () => {
       const url = await backend.freshUrl();
       const catalog = await openCatalog(url);

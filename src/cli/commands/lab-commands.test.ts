@@ -108,6 +108,20 @@ describe('autolab init, project, status, log', () => {
     expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 was edited after it was written — /);
     expect(await run('log', '--verify', '--json')).toBe(1);
     expect(JSON.parse(out)).toMatchObject({ ok: false, brokenAt: 5 });
+
+    // a row that is not even JSON any more: one line each, never an internal error
+    const db2 = new Database(join(root, '.autolab', 'catalog.sqlite'));
+    db2.prepare("update actions set detail = '{\"rows\":' where seq = 5").run();
+    db2.prepare("update snapshots set columns = '[{\"name\"' where id = 1").run();
+    db2.close();
+    expect(await run('log', '--verify')).toBe(1);
+    expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 is damaged: its detail is not valid JSON — [^\n]*\n$/);
+    expect(await run('log')).toBe(1);
+    expect(err).toMatch(/^autolab: the catalog is damaged: the action log's entry 5 has a detail value that is not valid JSON of its kind — restore the catalog from a backup[^\n]*\n$/);
+    expect(await run('status')).toBe(1);
+    expect(err).toMatch(/^autolab: the catalog is damaged: [^\n]*\n$/);
+    expect(await run('explore', 'churn')).toBe(1);
+    expect(err).toMatch(/^autolab: the catalog is damaged: snapshots row 1 has a columns value that is not valid JSON of its kind — [^\n]*\n$/);
   });
 
   it('outside a lab, says so in one line', async () => {
