@@ -132,7 +132,7 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
         await catalog.appendAction(action('source.add', 'churn', { finishedAt: '2026-02-01T00:00:00.000Z' }));
         expect((await catalog.status())[0]?.lastDoneByKind['source.add']).toBe('2026-02-01T00:00:00.000Z');
 
-        expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 7, brokenAt: null, reason: null });
+        expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 7, brokenAt: null, cutAfter: null, reason: null, keyedFrom: null });
       } finally {
         await catalog.close();
       }
@@ -158,7 +158,7 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
 
         const row6 = await db.selectFrom('actions').selectAll().where('seq', '=', 6).executeTakeFirstOrThrow();
         await db.deleteFrom('actions').where('seq', '=', 6).execute();
-        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 6 });
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: null, cutAfter: 5 });
         await db.insertInto('actions').values(insertable(row6)).execute();
 
         // an entry slipped in after 2 and the rest renumbered
@@ -340,7 +340,7 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
           ),
         );
         const verification = await catalogs[0]!.verifyLog();
-        expect(verification).toEqual({ ok: true, entries: 30, brokenAt: null, reason: null });
+        expect(verification).toEqual({ ok: true, entries: 30, brokenAt: null, cutAfter: null, reason: null, keyedFrom: null });
       } finally {
         await Promise.all(catalogs.map((c) => c.close()));
       }
