@@ -98,14 +98,14 @@ describe('autolab init, project, status, log', () => {
     }
 
     expect(await run('log', '--verify')).toBe(0);
-    expect(out).toBe('the action log is intact: 6 entries, hash chain verified\n');
+    expect(out).toBe("the action log is intact: 6 entries, hash chain verified, sealed with the lab's key\n");
 
     // someone edits the catalog by hand
     const db = new Database(join(root, '.autolab', 'catalog.sqlite'));
     db.prepare("update actions set detail = '{\"rows\":1}' where seq = 5").run();
     db.close();
     expect(await run('log', '--verify')).toBe(1);
-    expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 was edited after it was written — /);
+    expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 was edited after it was written \(its seal does not match the lab's key\) — /);
     expect(await run('log', '--verify', '--json')).toBe(1);
     expect(JSON.parse(out)).toMatchObject({ ok: false, brokenAt: 5 });
 
