@@ -74,7 +74,7 @@ describe.each(catalogBackends)('the keyed action log on $name', (backend) => {
       }
     });
 
-    it('finds a deleted, a reordered and a damaged entry', async () => {
+    it('finds a deleted and a reordered entry', async () => {
       const logKey = randomBytes(32);
       for (const tamper of ['delete', 'reorder'] as const) {
         const catalog = await openCatalog(await backend.freshUrl(), { logKey });
