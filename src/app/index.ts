@@ -1,6 +1,7 @@
 export type { Lab, LabConfig } from './lab-types.js';
 export { initLab, openLab, findLabRoot, workerId, actionInput, projectNameFromFolder, type InitLabOptions } from './lab.js';
 export { CONFIG_FILE, LAB_DIR } from './lab-config.js';
+export { verifyLabLog, LOG_ANCHOR_KEY } from './log-anchor.js';
 export { createProject, resolveProject, ProjectNotChosenError } from './project.js';
 export { assertProjectName } from './project-name.js';
 export { trainProject, trainingColumns, type ProjectTrainOptions, type ProjectTrainOutcome } from './train.js';

@@ -5,8 +5,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
 import { z } from 'zod';
 import { LabError, registerSecret, removeStaleTemps, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
-import { LAB_SECRETS_FILE, readLabSecrets, writeLabSecrets } from '../sources/index.js';
 import { openStore, type Store } from '../store/index.js';
+// not the face of sources/: that loads the connectors (and DuckDB), and every command opens a lab
+import { deriveLabKey, LAB_SECRETS_FILE, readLabSecrets, writeLabSecrets } from '../sources/vault.js';
 import {
   CONFIG_FILE,
   LAB_DIR,
@@ -17,6 +18,7 @@ import {
   resolveEnvRefs,
 } from './lab-config.js';
 import type { Lab, LabConfig } from './lab-types.js';
+import { keepLogAnchor } from './log-anchor.js';
 import { assertProjectName } from './project-name.js';
 
 export interface InitLabOptions {
@@ -148,7 +150,9 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, file, kept.catalog), root);
   const storeUrl = absolutiseUrl(connectionUrl(config.store, file, kept.store), root);
   if (!create) await checkSqliteCatalog(catalogUrl);
-  const catalog = await openCatalog(catalogUrl, { create });
+  // the log's key comes from the lab's secret key, kept outside the catalog (see README: a shared catalog)
+  const logKey = await deriveLabKey(join(root, LAB_DIR), 'action-log');
+  const catalog = await openCatalog(catalogUrl, { create, logKey });
   try {
     const store = await openStore(storeUrl, { cacheDir: join(root, LAB_DIR, 'work', 'cache') });
     // init checks that the store can be written; later commands find out when they use it
@@ -194,7 +198,14 @@ function makeLab(root: string, config: LabConfig, catalog: Catalog, store: Store
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([catalog.close(), store.close()]);
+      try {
+        await keepLogAnchor({ catalog, store, workDir: join(root, LAB_DIR, 'work') });
+      } catch {
+        // a checkpoint, best effort: a store that cannot be written now is met by the next command
+        // that needs it; the anchor then lags behind the log, which verification accepts
+      } finally {
+        await Promise.all([catalog.close(), store.close()]);
+      }
     },
   };
 }

@@ -35,7 +35,7 @@ describe('a SQLite catalog shared by processes', () => {
         });
       }
       await Promise.all(more);
-      expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 120, brokenAt: null, reason: null });
+      expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 120, brokenAt: null, cutAfter: null, reason: null, keyedFrom: null });
       const workers = new Set((await catalog.listActions()).map((a) => a.workerId));
       expect([...workers].sort()).toEqual(['a', 'b', 'c', 'parent']);
     } finally {

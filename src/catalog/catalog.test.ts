@@ -132,7 +132,7 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
         await catalog.appendAction(action('source.add', 'churn', { finishedAt: '2026-02-01T00:00:00.000Z' }));
         expect((await catalog.status())[0]?.lastDoneByKind['source.add']).toBe('2026-02-01T00:00:00.000Z');
 
-        expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 7, brokenAt: null, reason: null });
+        expect(await catalog.verifyLog()).toEqual({ ok: true, entries: 7, brokenAt: null, cutAfter: null, reason: null, keyedFrom: null });
       } finally {
         await catalog.close();
       }
@@ -158,7 +158,7 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
 
         const row6 = await db.selectFrom('actions').selectAll().where('seq', '=', 6).executeTakeFirstOrThrow();
         await db.deleteFrom('actions').where('seq', '=', 6).execute();
-        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 6 });
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: null, cutAfter: 5 });
         await db.insertInto('actions').values(insertable(row6)).execute();
 
         // an entry slipped in after 2 and the rest renumbered
@@ -169,6 +169,35 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
         const result = await catalog.verifyLog();
         expect(result).toMatchObject({ ok: false, brokenAt: 3 });
         expect(result.reason).toMatch(/entry 3/);
+      } finally {
+        await catalog.close();
+      }
+    });
+
+    it('says which row is damaged when a JSON column no longer parses, and verifyLog names the entry', async () => {
+      const url = await backend.freshUrl();
+      const catalog = await openCatalog(url);
+      try {
+        const project = await catalog.createProject('p');
+        const source = await catalog.addSource({ projectId: project.id, name: 's', kind: 'file', uri: '/x.csv', options: {}, credentialId: null });
+        const snapshot = await catalog.addSnapshot({ projectId: project.id, sourceId: source.id, tableName: 't', contentHash: 'h', lakeKey: 'k', rawHashes: [], rowCount: 1, bytes: 1, schema: [{ name: 'a', type: 'BIGINT' }], quality: {} });
+        await catalog.appendActions(Array.from({ length: 4 }, (_, i) => action('ingest.table', 'p', { detail: { i } })));
+        const db = catalog.db;
+
+        for (const damaged of ['[{"name":"a","ty', '{"name":"a"}', '[{"name":1,"type":"X"}]']) {
+          await db.updateTable('snapshots').set({ columns: damaged }).where('id', '=', snapshot.id).execute();
+          const error = await catalog.listSnapshots(project.id).then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(LabError);
+          expect((error as LabError).message).toBe(
+            `the catalog is damaged: snapshots row ${snapshot.id} has a columns value that is not valid JSON of its kind — restore the catalog from a backup; \`autolab log --verify\` checks the action log`,
+          );
+        }
+
+        await db.updateTable('actions').set({ detail: '{"i":' }).where('seq', '=', 3).execute();
+        const listed = await catalog.listActions().then(() => undefined, (e: unknown) => e);
+        expect(listed).toBeInstanceOf(LabError);
+        expect((listed as LabError).what).toBe("the catalog is damaged: the action log's entry 3 has a detail value that is not valid JSON of its kind");
+        expect(await catalog.verifyLog()).toMatchObject({ ok: false, brokenAt: 3, reason: 'entry 3 is damaged: its detail is not valid JSON' });
       } finally {
         await catalog.close();
       }
@@ -311,7 +340,7 @@ describe.each(catalogBackends)('catalog on $name', (backend) => {
           ),
         );
         const verification = await catalogs[0]!.verifyLog();
-        expect(verification).toEqual({ ok: true, entries: 30, brokenAt: null, reason: null });
+        expect(verification).toEqual({ ok: true, entries: 30, brokenAt: null, cutAfter: null, reason: null, keyedFrom: null });
       } finally {
         await Promise.all(catalogs.map((c) => c.close()));
       }

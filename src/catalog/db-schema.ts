@@ -73,6 +73,10 @@ export interface LogHeadTable {
   id: number;
   seq: BigIntColumn;
   hash: string;
+  /** the first entry sealed with the lab's log key (HMAC); null while the log is plain SHA-256 */
+  keyed_from: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** HMAC of a constant under the log key: tells a machine holding another key before it appends */
+  key_check: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Last done time and count per (project, kind): maintained by appends, read by status. */

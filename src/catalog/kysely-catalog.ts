@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { InputError } from '../common/index.js';
-import { appendActions, verifyActionLog } from './action-log.js';
+import { appendActions, logAnchor, verifyActionLog } from './action-log.js';
 import { canonicalJson } from './canonical-json.js';
 import { isUniqueViolation, translateCatalogError } from './catalog-errors.js';
 import type { CatalogDatabase } from './db-schema.js';
@@ -18,12 +18,14 @@ import type {
   Catalog,
   ExploreResultKey,
   ExploreResultRecord,
+  LogAnchor,
   LogVerification,
   ProjectRecord,
   ProjectStatus,
   SnapshotRecord,
   SourceRecord,
   TagVersionRecord,
+  VerifyLogOptions,
 } from './types.js';
 import { inWriteTransaction } from './write-transaction.js';
 
@@ -34,15 +36,19 @@ export const DEFAULT_STATUS_ACTIONS = 5;
 export class KyselyCatalog implements Catalog {
   readonly #db: Kysely<CatalogDatabase>;
   readonly #close: () => Promise<void>;
+  readonly #logKey: Uint8Array | undefined;
 
+  /** `logKey`: the key the action log is sealed with (HMAC); without it the log stays plain SHA-256, and a keyed log is refused. */
   constructor(
     db: Kysely<CatalogDatabase>,
     readonly url: string,
     readonly dialect: CatalogDialect,
     close: () => Promise<void>,
+    logKey?: Uint8Array,
   ) {
     this.#db = db;
     this.#close = close;
+    this.#logKey = logKey;
   }
 
   /** @internal for the catalog's own tests (tampering with the log): the underlying query builder */
@@ -241,7 +247,7 @@ export class KyselyCatalog implements Catalog {
 
   async appendAction(action: ActionInput): Promise<ActionRecord> {
     return this.#guard(async () => {
-      const [record] = await appendActions(this.#db, this.dialect, [action]);
+      const [record] = await appendActions(this.#db, this.dialect, [action], this.#logKey);
       if (!record) throw new Error('appendActions returned no record for one action');
       return record;
     });
@@ -249,7 +255,7 @@ export class KyselyCatalog implements Catalog {
 
   /** Several entries in one transaction (one fsync): for bulk work and benchmarks. */
   async appendActions(actions: readonly ActionInput[]): Promise<ActionRecord[]> {
-    return this.#guard(() => appendActions(this.#db, this.dialect, actions));
+    return this.#guard(() => appendActions(this.#db, this.dialect, actions, this.#logKey));
   }
 
   /** The newest `limit` entries that match (all when no limit), oldest first. */
@@ -260,7 +266,8 @@ export class KyselyCatalog implements Catalog {
       if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
       if (filter.unit !== undefined) query = query.where('unit', '=', filter.unit);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-      if (filter.limit !== undefined) query = query.limit(Math.max(0, Math.floor(filter.limit)));
+      // a limit past what the databases' integers hold means no limit, not a driver error
+      if (filter.limit !== undefined && filter.limit < Number.MAX_SAFE_INTEGER) query = query.limit(Math.max(0, Math.floor(filter.limit)));
       const rows = await query.execute();
       return rows.map(toAction).reverse();
     });
@@ -327,8 +334,12 @@ export class KyselyCatalog implements Catalog {
     });
   }
 
-  verifyLog(): Promise<LogVerification> {
-    return this.#guard(() => verifyActionLog(this.#db));
+  verifyLog(options: VerifyLogOptions = {}): Promise<LogVerification> {
+    return this.#guard(() => verifyActionLog(this.#db, this.#logKey, options));
+  }
+
+  logAnchor(): Promise<LogAnchor | null> {
+    return this.#guard(() => logAnchor(this.#db, this.#logKey));
   }
 
   /** `lastActions` per project are newest first. */

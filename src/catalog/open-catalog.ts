@@ -13,6 +13,12 @@ export interface OpenCatalogOptions {
   readonly create?: boolean;
   /** SQLite: how long to wait for another process's write lock (default 15 s; the first open of a file in a process sets it) */
   readonly busyTimeoutMs?: number;
+  /**
+   * The key the action log is sealed with (HMAC-SHA256). `openLab` derives it from the lab's
+   * secret key, which lives outside the catalog; without it the log is plain SHA-256 as it was
+   * before logs were keyed, and appending to or verifying a keyed log is refused.
+   */
+  readonly logKey?: Uint8Array;
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -25,7 +31,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  */
 export async function openCatalog(url: string, options: OpenCatalogOptions = {}): Promise<KyselyCatalog> {
   if (url.startsWith('sqlite:')) return openSqlite(url, options);
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
   throw new LabError(
     `unsupported catalog URL ${redactUrlPasswords(url)}`,
     'use sqlite:/absolute/path.sqlite or postgres://user@host:5432/db in autolab.yaml',
@@ -42,7 +48,7 @@ async function openSqlite(url: string, options: OpenCatalogOptions): Promise<Kys
     const { db, release } = await acquireSqlite(path, create, options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS, (db) =>
       migrate(db, 'sqlite', path, undefined, (run) => withSqliteMigrationLock(path, run)),
     );
-    return new KyselyCatalog(db, `sqlite:${path}`, 'sqlite', release);
+    return new KyselyCatalog(db, `sqlite:${path}`, 'sqlite', release, options.logKey);
   } catch (error) {
     throw translateOpenError(error, path);
   }
@@ -57,7 +63,7 @@ function sqlitePath(url: string): string {
   return path;
 }
 
-async function openPostgres(url: string): Promise<KyselyCatalog> {
+async function openPostgres(url: string, options: OpenCatalogOptions): Promise<KyselyCatalog> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -92,7 +98,7 @@ async function openPostgres(url: string): Promise<KyselyCatalog> {
     const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
     const inSchema = current.rows[0]?.schema ?? 'public';
     await migrate(db, 'postgres', shown, inSchema, (run) => withPgSessionLock(db, `autolab:migrate:${inSchema}`, run));
-    return new KyselyCatalog(db, shown, 'postgres', () => db.destroy());
+    return new KyselyCatalog(db, shown, 'postgres', () => db.destroy(), options.logKey);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw translateOpenError(error, shown);

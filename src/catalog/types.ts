@@ -96,9 +96,30 @@ export interface ActionRecord extends ActionInput {
 export interface LogVerification {
   readonly ok: boolean;
   readonly entries: number;
-  /** first sequence number where the chain breaks (edited, inserted or deleted entry) */
+  /** first sequence number where the chain breaks (edited, inserted, reordered or damaged entry) */
   readonly brokenAt: number | null;
+  /** the newest entries were removed: the last one left (0: none left) */
+  readonly cutAfter: number | null;
   readonly reason: string | null;
+  /** the first entry sealed with the lab's key; null while the whole log is plain SHA-256 (written before logs were keyed) */
+  readonly keyedFrom: number | null;
+}
+
+/**
+ * The log's head as seen at one moment, sealed with the log key: kept outside the catalog (in the
+ * store), so that cutting the newest entries and moving `log_head` to match is still found.
+ */
+export interface LogAnchor {
+  readonly seq: number;
+  readonly hash: string;
+  readonly keyedFrom: number | null;
+  /** HMAC of the fields above under the log key */
+  readonly mac: string;
+}
+
+export interface VerifyLogOptions {
+  /** check the log against this anchor; `null`: an anchor was looked for and none found */
+  readonly anchor?: LogAnchor | null;
 }
 
 export interface ProjectStatus {
@@ -195,7 +216,10 @@ export interface Catalog {
   /** Append to the hash-chained action log; serialised across processes. */
   appendAction(action: ActionInput): Promise<ActionRecord>;
   listActions(filter?: ActionFilter): Promise<ActionRecord[]>;
-  verifyLog(): Promise<LogVerification>;
+  /** Walks the whole chain (and checks it against an anchor kept outside the catalog, when given). */
+  verifyLog(options?: VerifyLogOptions): Promise<LogVerification>;
+  /** The log's head sealed with the log key, to be kept outside the catalog; null for an empty log or without a key. */
+  logAnchor(): Promise<LogAnchor | null>;
 
   /** The newest done entry recorded for this unit of work with these inputs. */
   findResult(key: ActionKey): Promise<ActionRecord | undefined>;

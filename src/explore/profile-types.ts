@@ -46,7 +46,8 @@ export type AlertKind =
   | 'outliers'
   | 'empty'
   | 'blank_strings'
-  | 'leading_trailing_space';
+  | 'leading_trailing_space'
+  | 'wide_integer';
 
 export type AlertSeverity = 'info' | 'warning';
 

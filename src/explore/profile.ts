@@ -51,6 +51,7 @@ import {
   PLACEHOLDER_NUMBERS,
   planColumn,
   type TypeInference,
+  narrowWideIntegers,
 } from './types/index.js';
 import { detectPiiOnRelation, type PiiColumn } from './pii/index.js';
 import { execute, ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, tempName, toCount, type Relation } from './sql.js';
@@ -98,8 +99,11 @@ export async function profileTable(conn: DuckDBConnection, input: ProfileInput, 
     mark = now;
   };
 
-  const source = input.parquetPath !== undefined ? parquetRelation(input.parquetPath) : tableRelation(input.tableName ?? input.name);
-  const schema = await readSchema(conn, source, input.name);
+  const stored = input.parquetPath !== undefined ? parquetRelation(input.parquetPath) : tableRelation(input.tableName ?? input.name);
+  const storedSchema = await readSchema(conn, stored, input.name);
+  const wide = await narrowWideIntegers(conn, stored, storedSchema);
+  const source = wide.source;
+  const schema = source === stored ? storedSchema : await readSchema(conn, source, input.name);
   const rows = toCount((await queryRows(conn, `SELECT count(*) FROM ${source.from}`, source.params))[0]?.[0]);
   phase('schema');
 
@@ -120,7 +124,8 @@ export async function profileTable(conn: DuckDBConnection, input: ProfileInput, 
     const full = wholeTable ? sample : source;
     const sampleRows = toCount((await queryRows(conn, `SELECT count(*) FROM ${sampleTable}`))[0]?.[0]);
     phase('sample');
-    return await profileFromSample(conn, input, source, full, sample, schema, rows, sampleRows, opts, phases, phase, started);
+    const profile = await profileFromSample(conn, input, source, full, sample, schema, rows, sampleRows, opts, phases, phase, started);
+    return wide.alerts.length === 0 ? profile : { ...profile, alerts: [...wide.alerts, ...profile.alerts] };
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${sampleTable}`);
   }

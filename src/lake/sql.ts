@@ -2,7 +2,7 @@
  * SQL text helpers for the lake. Values are bound as parameters wherever DuckDB allows it; the one
  * place it does not — the target of `COPY … TO` — gets a quoted literal of a path the lab made itself.
  */
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 
 export type SqlParams = Record<string, DuckDBValue>;
@@ -25,15 +25,26 @@ function usedParams(sql: string, params: SqlParams): SqlParams | undefined {
   return Object.keys(used).length > 0 ? used : undefined;
 }
 
+const INT64_LIMIT = 2 ** 63;
+
+/**
+ * The driver binds a whole JS number as BIGINT, and refuses one beyond 64 bits (a histogram edge
+ * of a column of huge integers, 1.8e19): such numbers are bound as DOUBLE, which they already are.
+ */
+function typesOf(params: SqlParams): Record<string, DuckDBType> | undefined {
+  const wide = Object.entries(params).filter(([, v]) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= INT64_LIMIT);
+  return wide.length > 0 ? Object.fromEntries(wide.map(([name]) => [name, DOUBLE])) : undefined;
+}
+
 export async function queryRows(conn: DuckDBConnection, sql: string, params: SqlParams = {}): Promise<unknown[][]> {
   const used = usedParams(sql, params);
-  const reader = used ? await conn.runAndReadAll(sql, used) : await conn.runAndReadAll(sql);
+  const reader = used ? await conn.runAndReadAll(sql, used, typesOf(used)) : await conn.runAndReadAll(sql);
   return reader.getRowsJson() as unknown[][];
 }
 
 export async function execute(conn: DuckDBConnection, sql: string, params: SqlParams = {}): Promise<void> {
   const used = usedParams(sql, params);
-  if (used) await conn.run(sql, used);
+  if (used) await conn.run(sql, used, typesOf(used));
   else await conn.run(sql);
 }
 

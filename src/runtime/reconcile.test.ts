@@ -154,6 +154,37 @@ describe.each(catalogBackends)('runtime on $name', (backend) => {
       }
     });
 
+    it('does a unit once when the other worker finishes between this one looking for a result and claiming it', async () => {
+      const url = await backend.freshUrl();
+      const [one, two] = await Promise.all([openCatalog(url), openCatalog(url)]);
+      try {
+        const w = world({ a: 'v1' });
+        // the real catalog, only slower to claim: its first look finds nothing, its claim comes after the other's release
+        const late: Catalog = new Proxy(two, {
+          get(target, name, receiver) {
+            const value: unknown = Reflect.get(target, name, receiver);
+            if (name === 'claimUnit') {
+              return async (...args: Parameters<Catalog['claimUnit']>) => {
+                await new Promise((resolve) => setTimeout(resolve, 400));
+                return target.claimUnit(...args);
+              };
+            }
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+        const unit: Unit = { unit: 'a', inputs: { content: 'v1' }, params: { table: 'a' } };
+        const [first, second] = await Promise.all([
+          runAction({ catalog: one, workerId: 'host-a:1' }, readStage, w, project, unit),
+          runAction({ catalog: late, workerId: 'host-b:2' }, readStage, w, project, unit),
+        ]);
+        expect(w.work).toEqual(['read a']);
+        expect([first.status, second.status]).toEqual(['done', 'reused']);
+        expect(await one.listActions({ project: 'p' })).toHaveLength(1);
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+      }
+    });
+
     it('takes over at once a unit claimed by a process of this host that is gone, and waits for a live one', async () => {
       const catalog = await openCatalog(await backend.freshUrl());
       try {

@@ -42,10 +42,10 @@ const RENEW_EVERY = 1 / 3;
 
 /**
  * Does one unit of a stage once: reuses the newest done result with the same inputs (when its
- * outputs are still usable), else claims the unit — waiting while another live worker holds it —,
- * runs it, and records the outcome. The stage writes its outputs durably before it returns, so a
- * `done` entry is never without its artifacts; a crash before the entry leaves artifacts that the
- * next run finds by content and reuses. A failure is recorded with its one-line error.
+ * outputs are still usable), else claims the unit — waiting while another live worker holds it,
+ * and looking for a result once more when it holds it —, runs it, and records the outcome. The
+ * stage writes its outputs durably before it returns, so a `done` entry is never without its
+ * artifacts; a crash before the entry leaves artifacts that the next run finds by content and reuses. A failure is recorded with its one-line error.
  */
 export async function runAction<Context>(
   runtime: RuntimeContext,
@@ -60,12 +60,25 @@ export async function runAction<Context>(
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   // one holder per call: two calls of one process never share a claim
   const holder = `${runtime.workerId}#${randomBytes(4).toString('hex')}`;
+  const reusable = async (): Promise<ActionRecord | undefined> => {
+    const found = await runtime.catalog.findResult(key);
+    return found && (stage.usable === undefined || (await stage.usable(context, found.outputs, unit))) ? found : undefined;
+  };
   let replacing: string | undefined;
   for (;;) {
-    const found = await runtime.catalog.findResult(key);
-    if (found && (stage.usable === undefined || (await stage.usable(context, found.outputs, unit)))) return { status: 'reused', record: found };
+    const found = await reusable();
+    if (found) return { status: 'reused', record: found };
     const claim = await runtime.catalog.claimUnit(where, holder, leaseMs, replacing);
-    if (claim.claimed) break;
+    if (claim.claimed) {
+      // another worker may have finished and let go between our look and our claim: look again, holding it
+      const meanwhile = await reusable().catch(async (error: unknown) => {
+        await runtime.catalog.releaseUnit(where, holder).catch(() => undefined);
+        throw error;
+      });
+      if (!meanwhile) break;
+      await runtime.catalog.releaseUnit(where, holder);
+      return { status: 'reused', record: meanwhile };
+    }
     // a holder on this host whose process is gone will never finish: take its claim over now
     if (isDeadLocalWorker(claim.holder.workerId)) {
       replacing = claim.holder.workerId;

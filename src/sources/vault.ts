@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -131,4 +131,13 @@ async function loadKey(labDir: string): Promise<Buffer> {
   const text = (await readFile(file, 'utf8')).trim();
   if (!/^[0-9a-f]{64}$/.test(text)) throw new LabError(`the vault key ${file} is damaged`, 'restore it from a backup, or set AUTOLAB_SECRET_KEY');
   return Buffer.from(text, 'hex');
+}
+
+/**
+ * A key for another purpose than credentials (e.g. sealing the action log), derived from the
+ * lab's secret key — the same AUTOLAB_SECRET_KEY or `.autolab/secret.key` —, so that it too lives
+ * outside the catalog and machines sharing a catalog share it by sharing AUTOLAB_SECRET_KEY.
+ */
+export async function deriveLabKey(labDir: string, purpose: string): Promise<Buffer> {
+  return createHmac('sha256', await loadKey(labDir)).update(`autolab:${purpose}`).digest();
 }

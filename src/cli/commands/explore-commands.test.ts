@@ -105,7 +105,7 @@ describe('autolab explore, tags and report', () => {
       expect(out).toContain('round 2: not run for these tags and snapshots yet');
 
       expect(await run('tags', 'accept', '--min-confidence', '1.5')).toBe(2);
-      expect(err).toContain('--min-confidence 1.5 is not a share between 0 and 1');
+      expect(err).toContain("--min-confidence '1.5' is too large");
       expect(await run('tags', 'accept', '--min-confidence', '0.9')).toBe(0);
       expect(out).toMatch(/^tags version 6: \d+ changes/);
     } finally {

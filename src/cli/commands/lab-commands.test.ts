@@ -85,18 +85,43 @@ describe('autolab init, project, status, log', () => {
     expect(await run('ingest')).toBe(2);
     expect(err).toBe('autolab: the lab has 2 projects; say which as in `autolab ingest PROJECT` — projects: churn, fraud\n');
     expect(await run('log', '--limit', 'x')).toBe(2);
+    // numeric flags are checked before they reach SQL: no internal error on any of these
+    for (const [limit, message] of [
+      ['99999999999999999999', "--limit '99999999999999999999' is too large — give at most 9007199254740991"],
+      ['-3', "--limit '-3' is not a positive whole number"],
+      ['2.5', "--limit '2.5' is not a positive whole number"],
+      ['1e400', "--limit '1e400' is not a positive whole number"],
+      ['', "--limit '' is not a positive whole number"],
+    ] as const) {
+      expect(await run('log', '--limit', limit)).toBe(2);
+      expect(err).toBe(`autolab: ${message}\n`);
+    }
 
     expect(await run('log', '--verify')).toBe(0);
-    expect(out).toBe('the action log is intact: 6 entries, hash chain verified\n');
+    expect(out).toBe("the action log is intact: 6 entries, hash chain verified, sealed with the lab's key\n");
 
     // someone edits the catalog by hand
     const db = new Database(join(root, '.autolab', 'catalog.sqlite'));
     db.prepare("update actions set detail = '{\"rows\":1}' where seq = 5").run();
     db.close();
     expect(await run('log', '--verify')).toBe(1);
-    expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 was edited after it was written — /);
+    expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 was edited after it was written \(its seal does not match the lab's key\) — /);
     expect(await run('log', '--verify', '--json')).toBe(1);
     expect(JSON.parse(out)).toMatchObject({ ok: false, brokenAt: 5 });
+
+    // a row that is not even JSON any more: one line each, never an internal error
+    const db2 = new Database(join(root, '.autolab', 'catalog.sqlite'));
+    db2.prepare("update actions set detail = '{\"rows\":' where seq = 5").run();
+    db2.prepare("update snapshots set columns = '[{\"name\"' where id = 1").run();
+    db2.close();
+    expect(await run('log', '--verify')).toBe(1);
+    expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 is damaged: its detail is not valid JSON — [^\n]*\n$/);
+    expect(await run('log')).toBe(1);
+    expect(err).toMatch(/^autolab: the catalog is damaged: the action log's entry 5 has a detail value that is not valid JSON of its kind — restore the catalog from a backup[^\n]*\n$/);
+    expect(await run('status')).toBe(1);
+    expect(err).toMatch(/^autolab: the catalog is damaged: [^\n]*\n$/);
+    expect(await run('explore', 'churn')).toBe(1);
+    expect(err).toMatch(/^autolab: the catalog is damaged: snapshots row 1 has a columns value that is not valid JSON of its kind — [^\n]*\n$/);
   });
 
   it('outside a lab, says so in one line', async () => {

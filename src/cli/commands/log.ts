@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
-import { LabError, UsageError } from '../../common/index.js';
+import { verifyLabLog } from '../../app/log-anchor.js';
+import { LabError } from '../../common/index.js';
+import { parseNumberFlag, POSITIVE_COUNT } from '../number-flag.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatActions } from './status.js';
 
@@ -22,19 +24,16 @@ export function registerLogCommand(program: Command): void {
     .option('--verify', 'check that no entry was edited, deleted or inserted')
     .option('--json', 'machine output')
     .action(async (flags: LogFlags) => {
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit '${flags.limit}' is not a positive whole number`);
+      const limit = parseNumberFlag('limit', flags.limit, POSITIVE_COUNT) ?? 20;
       const lab = await openLab();
       try {
         if (flags.verify) {
-          const result = await lab.catalog.verifyLog();
+          const result = await verifyLabLog(lab);
           if (flags.json) printJson(result);
-          else if (result.ok) printLine(`the action log is intact: ${result.entries} entries, hash chain verified`);
+          else if (result.ok) printLine(`the action log is intact: ${result.entries} entries, ${chainWords(result.keyedFrom, result.entries)}`);
           if (!result.ok) {
-            throw new LabError(
-              `the action log is broken at entry ${result.brokenAt}: ${result.reason}`,
-              'the catalog was changed outside autolab; restore it from a backup or keep it as evidence',
-            );
+            const where = result.cutAfter !== null ? `was cut after entry ${result.cutAfter}` : result.brokenAt !== null ? `is broken at entry ${result.brokenAt}` : 'cannot be trusted';
+            throw new LabError(`the action log ${where}: ${result.reason}`, 'the catalog was changed outside autolab; restore it from a backup or keep it as evidence');
           }
           return;
         }
@@ -52,4 +51,12 @@ export function registerLogCommand(program: Command): void {
         await lab.close();
       }
     });
+}
+
+/** How far the chain is sealed with the lab's key: entries of labs made before keyed logs keep their plain SHA-256 hashes. */
+function chainWords(keyedFrom: number | null, entries: number): string {
+  if (entries === 0) return 'nothing to verify';
+  if (keyedFrom === 1) return "hash chain verified, sealed with the lab's key";
+  if (keyedFrom === null) return 'hash chain verified (plain SHA-256: written before logs were sealed; the next entry seals it)';
+  return `hash chain verified: entries 1…${keyedFrom - 1} plain SHA-256 (written before logs were sealed), ${keyedFrom}… sealed with the lab's key`;
 }

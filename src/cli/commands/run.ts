@@ -3,7 +3,8 @@ import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import type { RunEvent, RunOutcome } from '../../app/run.js';
 import { labStatus } from '../../app/status.js';
-import { redactSecrets, UsageError } from '../../common/index.js';
+import { redactSecrets } from '../../common/index.js';
+import { parseNumberFlag, POSITIVE_COUNT, POSITIVE_SECONDS } from '../number-flag.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatProject } from './status.js';
 import * as load from './load.js';
@@ -16,17 +17,11 @@ interface RunFlags extends JsonFlag {
 }
 
 function timeLimitOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`--time-limit '${text}' is not a positive number of seconds`);
-  return value;
+  return parseNumberFlag('time-limit', text, POSITIVE_SECONDS);
 }
 
 function trialsOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!(Number.isInteger(value) && value > 0)) throw new UsageError(`--trials '${text}' is not a positive whole number`);
-  return value;
+  return parseNumberFlag('trials', text, POSITIVE_COUNT);
 }
 
 /** Stage lines on stderr (stdout stays the answer); the training line is live on a terminal. */

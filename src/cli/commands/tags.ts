@@ -2,14 +2,16 @@ import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import type { TagUpdate } from '../../app/tags.js';
-import { UsageError } from '../../common/index.js';
 import type { Lab } from '../../app/index.js';
 import type { ProjectRecord } from '../../catalog/index.js';
+import { parseNumberFlag, type NumberFlagRule } from '../number-flag.js';
 import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
 import { editInEditor } from './tags-editor.js';
 import { formatTagsView } from './tags-format.js';
+
+const SHARE: NumberFlagRule = { integer: false, min: 0, max: 1, what: 'a share between 0 and 1' };
 
 interface ProjectFlags extends JsonFlag {
   project?: string;
@@ -95,10 +97,7 @@ export function registerTagsCommand(program: Command): void {
     .option('--min-confidence <share>', 'accept only suggestions at least this sure, 0..1 (default 0: all)')
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ProjectFlags & { minConfidence?: string }) => {
-      const min = flags.minConfidence === undefined ? 0 : Number(flags.minConfidence);
-      if (flags.minConfidence !== undefined && (flags.minConfidence.trim() === '' || !Number.isFinite(min) || min < 0 || min > 1)) {
-        throw new UsageError(`--min-confidence ${flags.minConfidence} is not a share between 0 and 1`, 'give e.g. --min-confidence 0.9');
-      }
+      const min = parseNumberFlag('min-confidence', flags.minConfidence, SHARE) ?? 0;
       await withProject(name, flags, async (lab, project) => {
         const { acceptTags } = await load.tags();
         printUpdate(await acceptTags(lab.catalog, project, min), flags);

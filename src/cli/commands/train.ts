@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../common/index.js';
+import { parseNumberFlag, POSITIVE_COUNT, POSITIVE_SECONDS, type NumberFlagRule } from '../number-flag.js';
 import type { SearchProgress, TrainOptions } from '../../automl/index.js';
 import { registerPredictCommand } from './predict.js';
 import { formatLeaderboard, registerLeaderboardCommand } from './leaderboard.js';
@@ -16,14 +17,8 @@ interface TrainFlags {
   json?: boolean;
 }
 
-function parseNumberFlag(name: string, text: string | undefined, integer: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} '${text}' is not a positive ${integer ? 'whole number' : 'number'}`);
-  }
-  return value;
-}
+/** seeds feed 32-bit generators */
+const SEED: NumberFlagRule = { integer: true, min: 0, max: 2 ** 32 - 1, what: 'a whole number ≥ 0' };
 
 function formatScore(score: number | undefined): string {
   return score === undefined ? '—' : Number(score.toPrecision(6)).toString();
@@ -69,10 +64,9 @@ export function registerTrainCommand(program: Command): void {
       if (flags.task !== undefined && !['binary', 'multiclass', 'regression'].includes(flags.task)) {
         throw new UsageError(`--task '${flags.task}' is not a task`, 'use binary, multiclass or regression');
       }
-      const timeLimit = parseNumberFlag('time-limit', flags.timeLimit, false);
-      const trials = parseNumberFlag('trials', flags.trials, true);
-      const seed = flags.seed === undefined ? 0 : Number(flags.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed '${flags.seed}' is not a whole number ≥ 0`);
+      const timeLimit = parseNumberFlag('time-limit', flags.timeLimit, POSITIVE_SECONDS);
+      const trials = parseNumberFlag('trials', flags.trials, POSITIVE_COUNT);
+      const seed = parseNumberFlag('seed', flags.seed, SEED) ?? 0;
       const progress = progressPrinter();
       const options: TrainOptions = {
         target: flags.target,

@@ -7,3 +7,4 @@ export { PLACEHOLDER_STRINGS, PLACEHOLDER_NUMBERS } from './placeholders.js';
 export { nameTokens, hasIdName, hasCodeName, singular } from './names.js';
 export { formatShare, measureStringFormats, datetimeParseExpr, numericParseExpr, type StringFormatStats } from './formats.js';
 export { inferSemanticType, planColumn, type TypeInference } from './infer.js';
+export { narrowWideIntegers, type NarrowedRelation } from './wide-integers.js';
