@@ -98,7 +98,15 @@ function readModel(dir: string, file: string): Predictor {
     // the parser's message quotes the file's start: not for a terminal
     throw new InputError(`model file ${path} of the bundle is damaged (not JSON)`, 'copy the whole bundle folder again or train again');
   }
-  return restoreModel(json as { kind: string } & Record<string, unknown>);
+  if (typeof json !== 'object' || json === null || typeof (json as { kind?: unknown }).kind !== 'string') {
+    throw new InputError(`model file ${path} of the bundle is damaged (not a model)`, 'copy the whole bundle folder again or train again');
+  }
+  try {
+    return restoreModel(json as { kind: string } & Record<string, unknown>);
+  } catch (error) {
+    // valid JSON of the wrong shape: the restorer's own message names fields, not the file
+    throw new InputError(`model file ${path} of the bundle is damaged (not a model this version reads)`, 'copy the whole bundle folder again or train again', { cause: error });
+  }
 }
 
 export interface LoadedBundle {
@@ -126,6 +134,12 @@ export function loadBundle(dir: string): LoadedBundle {
   }));
   const stackers = manifest.combiner.kind === 'stack' ? manifest.combiner.models.map((file) => readModel(dir, file)) : [];
   const runPath = join(dir, RUN);
-  const run = existsSync(runPath) ? (JSON.parse(readFileSync(runPath, 'utf8')) as RunRecord) : undefined;
+  let run: RunRecord | undefined;
+  try {
+    run = existsSync(runPath) ? (JSON.parse(readFileSync(runPath, 'utf8')) as RunRecord) : undefined;
+  } catch {
+    // the run's record says how the model was made; predicting does not need it
+    run = undefined;
+  }
   return { model: new AutoModel(manifest, members, stackers), run };
 }

@@ -81,6 +81,14 @@ describe('autolab train / predict / leaderboard', () => {
     expect(await main(['predict', model, join(dir, 'new.csv')])).toBe(1);
     expect(io.err()).toBe(`autolab: model file ${join(model, first)} of the bundle is damaged (not JSON) — copy the whole bundle folder again or train again\n`);
     vi.restoreAllMocks();
+    // valid JSON, but not a model (or a model of the wrong shape)
+    for (const content of ['[1, 2]', '{"kind": "gbdt", "trees": "none"}', '{"kind": "no-such-model"}']) {
+      writeFileSync(join(model, first), content);
+      io = capture();
+      expect(await main(['predict', model, join(dir, 'new.csv')])).toBe(1);
+      expect(io.err()).toMatch(new RegExp(`^autolab: model file .* of the bundle is (damaged|not)[^\n]*\n$`));
+      vi.restoreAllMocks();
+    }
 
     const good = join(dir, 'model');
     const input = join(dir, 'score-me.csv');
