@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setPredictionThreads, trainGbdt, type FeatureTable, type GbdtParams } from '../../src/learn/index.js';
 import { auc, makeHiggsLike, makeLetterLike, type SyntheticData } from '../../src/learn/synthetic.js';
-import { Rng } from '../../src/learn/trees/rng.js';
+import { Rng } from '../../src/learn/random.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {

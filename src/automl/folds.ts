@@ -1,4 +1,4 @@
-import { shuffledIndex } from '../features/index.js';
+import { Rng, shuffledIndex } from '../learn/index.js';
 import type { Task } from '../learn/types.js';
 import type { Fold } from './cv-data.js';
 
@@ -8,7 +8,7 @@ import type { Fold } from './cv-data.js';
  */
 export function makeFolds(y: Float64Array, task: Task, k: number, seed: number): Fold[] {
   const n = y.length;
-  const order = shuffledIndex(n, seed);
+  const order = shuffledIndex(n, Rng.unmixed(seed));
   const foldOf = new Int32Array(n);
   if (task === 'regression') {
     for (let r = 0; r < n; r++) foldOf[order[r]!] = r % k;

@@ -7,7 +7,7 @@ import { trainGbdt, type GbdtObjective } from './gbdt.js';
 import { loadModel } from './load-model.js';
 import { makeFriedman, makeHiggsLike, makeLetterLike } from './synthetic.js';
 import type { FeatureTable } from './types.js';
-import { Rng } from './trees/rng.js';
+import { Rng } from './random.js';
 import { auc } from './synthetic.js';
 
 function rmse(a: Float64Array, b: Float64Array): number {

@@ -1,5 +1,5 @@
 import type { FeatureColumn, FeatureTable } from './types.js';
-import { Rng } from './trees/rng.js';
+import { Rng } from './random.js';
 
 /** Seeded generated problems for tests and benchmarks (no files needed). */
 export interface SyntheticData {

@@ -5,7 +5,7 @@
  * the same folds everywhere.
  */
 import { DataError, UsageError } from '../../common/index.js';
-import { createRng, shuffleInPlace } from './rng.js';
+import { Rng, shuffleInPlace } from '../random.js';
 
 export interface Fold {
   readonly train: Uint32Array;
@@ -43,7 +43,7 @@ function foldsFromAssignment(assignment: Int32Array, k: number): Fold[] {
 /** Shuffled k-fold: fold sizes differ by at most one. */
 export function kFold(rows: number, k: number, options: SplitOptions = {}): Fold[] {
   checkK(k, rows, 'rows');
-  const order = shuffleInPlace(Uint32Array.from({ length: rows }, (_, i) => i), createRng(options.seed ?? 0));
+  const order = shuffleInPlace(Uint32Array.from({ length: rows }, (_, i) => i), new Rng(options.seed ?? 0));
   const assignment = new Int32Array(rows);
   order.forEach((row, position) => {
     assignment[row] = position % k;
@@ -57,7 +57,7 @@ export function kFold(rows: number, k: number, options: SplitOptions = {}): Fold
  */
 export function stratifiedKFold(y: ArrayLike<number>, k: number, options: SplitOptions = {}): Fold[] {
   checkK(k, y.length, 'rows');
-  const rng = createRng(options.seed ?? 0);
+  const rng = new Rng(options.seed ?? 0);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < y.length; i++) {
     const label = y[i]!;
@@ -90,7 +90,7 @@ export function groupKFold(groups: ArrayLike<number | string>, k: number, option
   }
   checkK(k, rowsOf.size, 'groups');
   const keys = [...rowsOf.keys()];
-  const order = shuffleInPlace(Uint32Array.from({ length: keys.length }, (_, i) => i), createRng(options.seed ?? 0));
+  const order = shuffleInPlace(Uint32Array.from({ length: keys.length }, (_, i) => i), new Rng(options.seed ?? 0));
   // stable sort by size keeps the shuffled order among equal sizes
   const sorted = Array.from(order).sort((a, b) => rowsOf.get(keys[b]!)!.length - rowsOf.get(keys[a]!)!.length);
   const sizes = new Float64Array(k);
