@@ -12,11 +12,11 @@ import {
   type Frame,
 } from '../features/index.js';
 import { binTable, predictionThreads } from '../learn/index.js';
-import type { FeatureTable, Task } from '../learn/types.js';
+import type { FeatureTable, Fold, Task } from '../learn/index.js';
 import { AutoModel } from './auto-model.js';
 import { manifestOf, saveBundle, type BundleContent } from './bundle.js';
 import type { LeaderboardRow, RunRecord } from './bundle-types.js';
-import { buildCvData, type CvData, type Fold } from './cv-data.js';
+import { buildCvData, type CvData } from './cv-data.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
 import { PhaseClock } from './phase-clock.js';
