@@ -23,7 +23,7 @@ import { PhaseClock } from './phase-clock.js';
 import { firstBooster } from './portfolio.js';
 import { choosePlan, describePlan, sampleRows, type FirstCandidateCost, type ValidationPlan } from './validation-plan.js';
 import { chooseFoldCount, makeFolds } from './folds.js';
-import { metricFor } from './metrics.js';
+import { checkScorable, metricFor } from './metrics.js';
 import { describeConfig, familyOf } from './model-config.js';
 import { FoldWorkers } from './fold-workers.js';
 import { ensembleOf, runSearch, type SearchProgress, type SearchResult } from './search.js';
@@ -116,7 +116,11 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const binned = binTable(fitted.table, { maxBins: 255 });
   const threads = Math.max(1, options.threads ?? predictionThreads());
   const searchDeadline = options.trials !== undefined ? undefined : startedAt + timeLimit! * 1000 * SEARCH_SHARE;
-  const cv = (folds: readonly Fold[]): CvData => buildCvData(target.task, numClasses, fitted.table, target.values, folds, binned);
+  const cv = (folds: readonly Fold[]): CvData => {
+    const data = buildCvData(target.task, numClasses, fitted.table, target.values, folds, binned);
+    checkScorable(metric, data.yScored);
+    return data;
+  };
   phases.end('prepare');
 
   // the first candidate: a default booster on fold 0 (on a sample of it when the table is large),
