@@ -18,9 +18,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setPredictionThreads, trainGbdt, type FeatureTable, type GbdtParams } from '../../src/learn/index.js';
-import { auc, makeHiggsLike, makeLetterLike, type SyntheticData } from '../../src/learn/synthetic.js';
-import { Rng } from '../../src/learn/trees/rng.js';
+import { accuracy, argmaxLabels, positiveColumn, rmse, rocAuc, setPredictionThreads, trainGbdt, type FeatureTable, type GbdtParams } from '../../src/learn/index.js';
+import { makeHiggsLike, makeLetterLike, type SyntheticData } from '../../src/learn/synthetic.js';
+import { Rng } from '../../src/learn/random.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -111,19 +111,9 @@ const params = (task: BenchTask, numClasses: number): Partial<GbdtParams> & { ob
 });
 
 function score(task: BenchTask, y: Float64Array, p: Float64Array, k: number): Record<string, number> {
-  if (task === 'binary') return { auc: auc(y, (i) => p[2 * i + 1]!) };
-  if (task === 'multiclass') {
-    let correct = 0;
-    for (let i = 0; i < y.length; i++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
-      if (best === y[i]) correct++;
-    }
-    return { accuracy: correct / y.length };
-  }
-  let se = 0;
-  for (let i = 0; i < y.length; i++) se += (p[i]! - y[i]!) ** 2;
-  return { rmse: Math.sqrt(se / y.length) };
+  if (task === 'binary') return { auc: rocAuc(y, positiveColumn(p)) };
+  if (task === 'multiclass') return { accuracy: accuracy(y, argmaxLabels(p, k)) };
+  return { rmse: rmse(y, p) };
 }
 
 const specs: unknown[] = [];

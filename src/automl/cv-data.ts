@@ -1,11 +1,4 @@
-import { selectBinnedRows, type BinnedDataset } from '../learn/index.js';
-import type { FeatureTable, Task } from '../learn/types.js';
-import { tableRows, valuesAt } from './table-rows.js';
-
-export interface Fold {
-  readonly train: Uint32Array;
-  readonly valid: Uint32Array;
-}
+import { selectBinnedRows, selectRows, selectValues, type BinnedDataset, type FeatureTable, type Fold, type Task } from '../learn/index.js';
 
 /** One fold's rows, materialised once and shared by every candidate. */
 export interface FoldData {
@@ -54,14 +47,14 @@ export function buildCvData(task: Task, numClasses: number, table: FeatureTable,
     trainIndex: fold.train,
     validIndex: fold.valid,
     validPosition: Uint32Array.from(fold.valid, (row) => positionOf[row]!),
-    train: tableRows(table, fold.train),
-    valid: tableRows(table, fold.valid),
+    train: selectRows(table, fold.train),
+    valid: selectRows(table, fold.valid),
     binnedTrain: selectBinnedRows(binned, fold.train),
     binnedValid: selectBinnedRows(binned, fold.valid),
-    yTrain: valuesAt(y, fold.train),
-    yValid: valuesAt(y, fold.valid),
+    yTrain: selectValues(y, fold.train),
+    yValid: selectValues(y, fold.valid),
   }));
-  return { task, numClasses, table, y, folds: data, scoredRows, yScored: valuesAt(y, scoredRows) };
+  return { task, numClasses, table, y, folds: data, scoredRows, yScored: selectValues(y, scoredRows) };
 }
 
 /**

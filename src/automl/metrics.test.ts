@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../common/index.js';
-import { METRICS, metricFor } from './metrics.js';
+import { DataError, UsageError } from '../common/index.js';
+import { METRICS, checkScorable, metricFor } from './metrics.js';
 
 const y = Float64Array.from([0, 0, 1, 1]);
 const twoCol = (p1: number[]) => Float64Array.from(p1.flatMap((p) => [1 - p, p]));
@@ -10,6 +10,14 @@ describe('metrics', () => {
     expect(METRICS.auc.score(y, twoCol([0.1, 0.4, 0.35, 0.8]), 2)).toBeCloseTo(0.75, 12);
     expect(METRICS.auc.score(y, twoCol([0.5, 0.5, 0.5, 0.5]), 2)).toBeCloseTo(0.5, 12);
     expect(METRICS.auc.score(y, twoCol([0.1, 0.2, 0.3, 0.4]), 2)).toBe(1);
+  });
+
+  it('leaves AUC undefined (NaN) on one class, and refuses such rows before a search', () => {
+    const one = Float64Array.from([1, 1, 1]);
+    expect(METRICS.auc.score(one, twoCol([0.2, 0.5, 0.9]), 2)).toBeNaN();
+    expect(() => checkScorable(METRICS.auc, one)).toThrow(DataError);
+    expect(() => checkScorable(METRICS.auc, y)).not.toThrow();
+    expect(() => checkScorable(METRICS.logloss, one)).not.toThrow();
   });
 
   it('computes log loss, accuracy and F1', () => {

@@ -1,4 +1,4 @@
-import { seededRandom } from '../features/index.js';
+import { Rng } from '../learn/index.js';
 import type { CvData } from './cv-data.js';
 import { selectEnsemble, type EnsembleSelection } from './ensemble-selection.js';
 import { evaluateCandidates, type CandidateJob, type CandidateOutcome, type CandidateResult } from './evaluate-candidate.js';
@@ -104,7 +104,8 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   const rounds = Math.ceil(data.folds.length / (options.workers?.lanes ?? 1));
   const history: { config: ModelConfig; foldSeconds: number }[] = [];
   const notes: string[] = [];
-  const random = seededRandom(options.seed ^ 0x5eed);
+  const rng = Rng.unmixed(options.seed ^ 0x5eed);
+  const random = (): number => rng.next();
   const better = (a: number, b: number): boolean => (metric.higherIsBetter ? a > b : a < b);
   let best: CandidateResult | undefined;
   for (const c of initial) if (c.config.kind !== 'prior' && (!best || better(c.score, best.score))) best = c;

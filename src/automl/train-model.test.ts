@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError, InputError } from '../common/index.js';
-import { seededRandom } from '../features/index.js';
+import { Rng } from '../learn/index.js';
 import { fit, loadBundle, predictFile, trainModel } from './index.js';
 
 let dir: string;
@@ -12,7 +12,8 @@ let testCsv: string;
 
 /** A small binary problem: the label follows a numeric and a categorical column, with noise. */
 function makeCsv(rows: number, seed: number, withTarget: boolean): string {
-  const random = seededRandom(seed);
+  const rng = Rng.unmixed(seed);
+  const random = (): number => rng.next();
   const lines = [withTarget ? 'x1,x2,colour,note,label' : 'x1,x2,colour,note'];
   for (let i = 0; i < rows; i++) {
     const x1 = random() * 4 - 2;
@@ -82,7 +83,8 @@ describe('trainModel', () => {
   });
 
   it('says so in one line, and saves nothing, when no model beats the mean out of sample', async () => {
-    const random = seededRandom(11);
+    const rng = Rng.unmixed(11);
+    const random = (): number => rng.next();
     const noise = join(dir, 'noise.csv');
     writeFileSync(noise, ['a,b,c,y', ...Array.from({ length: 200 }, () => [random(), random(), random(), random()].map((v) => v.toFixed(4)).join(','))].join('\n'));
     const out = join(dir, 'noise-model');
@@ -109,7 +111,8 @@ describe('trainModel', () => {
 
 describe('fit', () => {
   it('trains from row objects and predicts row objects, unseen categories included', async () => {
-    const random = seededRandom(9);
+    const rng = Rng.unmixed(9);
+    const random = (): number => rng.next();
     const rows = Array.from({ length: 200 }, () => {
       const a = random() * 10;
       const kind = random() < 0.5 ? 'p' : 'q';

@@ -11,19 +11,19 @@ import {
   type Frame,
 } from '../features/index.js';
 import { binTable, predictionThreads } from '../learn/index.js';
-import type { FeatureTable, Task } from '../learn/types.js';
+import type { FeatureTable, Fold, Task } from '../learn/index.js';
 import { hashFile } from '../store/index.js';
 import { AutoModel } from './auto-model.js';
 import { manifestOf, saveBundle, type BundleContent } from './bundle.js';
 import type { LeaderboardRow, RunRecord } from './bundle-types.js';
-import { buildCvData, type CvData, type Fold } from './cv-data.js';
+import { buildCvData, type CvData } from './cv-data.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
 import { PhaseClock } from './phase-clock.js';
 import { firstBooster } from './portfolio.js';
 import { choosePlan, describePlan, sampleRows, type FirstCandidateCost, type ValidationPlan } from './validation-plan.js';
 import { chooseFoldCount, makeFolds } from './folds.js';
-import { metricFor } from './metrics.js';
+import { checkScorable, metricFor } from './metrics.js';
 import { describeConfig, familyOf } from './model-config.js';
 import { FoldWorkers } from './fold-workers.js';
 import { ensembleOf, runSearch, type SearchProgress, type SearchResult } from './search.js';
@@ -117,7 +117,11 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const binned = binTable(fitted.table, { maxBins: 255 });
   const threads = Math.max(1, options.threads ?? predictionThreads());
   const searchDeadline = options.trials !== undefined ? undefined : startedAt + timeLimit! * 1000 * SEARCH_SHARE;
-  const cv = (folds: readonly Fold[]): CvData => buildCvData(target.task, numClasses, fitted.table, target.values, folds, binned);
+  const cv = (folds: readonly Fold[]): CvData => {
+    const data = buildCvData(target.task, numClasses, fitted.table, target.values, folds, binned);
+    checkScorable(metric, data.yScored);
+    return data;
+  };
   phases.end('prepare');
 
   // the first candidate: a default booster on fold 0 (on a sample of it when the table is large),

@@ -1,4 +1,4 @@
-import { shuffledIndex } from '../features/index.js';
+import { Rng, shuffledIndex } from '../learn/index.js';
 import type { Task } from '../learn/types.js';
 
 /**
@@ -75,7 +75,7 @@ const MIN_CLASS_ROWS = 30;
  */
 export function sampleRows(rows: Uint32Array, y: Float64Array, task: Task, size: number, seed: number): Uint32Array {
   if (size >= rows.length) return rows;
-  const order = shuffledIndex(rows.length, seed);
+  const order = shuffledIndex(rows.length, Rng.unmixed(seed));
   const picked = new Uint8Array(rows.length);
   let count = 0;
   if (task !== 'regression') {

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { CatalogDatabase } from './db-schema.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ActionsTable, CatalogDatabase } from './db-schema.js';
 import { toAction, toProject } from './rows.js';
 import type { ActionRecord, ProjectStatus } from './types.js';
 
@@ -86,23 +86,5 @@ async function logSide(db: Kysely<CatalogDatabase>, names: readonly string[], li
   return result.rows;
 }
 
-interface LogRow {
-  row_type: 'action' | 'kind';
-  seq: number | string;
-  kind: string;
-  project: string | null;
-  inputs: string;
-  outputs: string;
-  status: string;
-  started_at: string;
-  finished_at: string;
-  cpu_seconds: number;
-  bytes_written: number | string;
-  worker_id: string;
-  error: string | null;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-  unit: string | null;
-  inputs_hash: string | null;
-}
+/** An action row of the log side, or (row_type 'kind') an action_heads row in the same columns. */
+type LogRow = Selectable<ActionsTable> & { row_type: 'action' | 'kind' };

@@ -4,6 +4,7 @@
  */
 import type { ColumnProfile, CorrelationMatrix, ProfileAlert, ValueCount } from './profile-types.js';
 import { PLACEHOLDER_NUMBERS } from './types/index.js';
+import { percent } from './percent.js';
 
 export const ALERT_THRESHOLDS = {
   /** categorical columns with more distinct values than this */
@@ -52,7 +53,7 @@ export function columnAlerts(column: ColumnProfile, context: ColumnAlertContext)
   }
   if (column.semanticType === 'constant') add('constant', 'warning', `${name} has one value only (${column.topValues[0]?.value ?? '?'})`, 1);
   if (column.missingShare > ALERT_THRESHOLDS.missing) {
-    add('many_missing', column.missingShare > 0.5 ? 'warning' : 'info', `${name} has ${pct(column.missingShare)} missing values`, column.missingShare);
+    add('many_missing', column.missingShare > 0.5 ? 'warning' : 'info', `${name} has ${percent(column.missingShare)} missing values`, column.missingShare);
   }
   if (column.unique && nonMissing > 1 && column.semanticType !== 'constant') add('unique', 'info', `${name} has unique values`, 1);
   if (column.semanticType === 'categorical' && column.distinct > ALERT_THRESHOLDS.highCardinality) {
@@ -66,11 +67,11 @@ export function columnAlerts(column: ColumnProfile, context: ColumnAlertContext)
       add('skewed', 'info', `${name} is highly skewed (γ1 = ${numeric.skewness.toFixed(1)})`, numeric.skewness);
     }
     const zeroShare = numeric.zeros / nonMissing;
-    if (isMeasure && zeroShare > ALERT_THRESHOLDS.zeros) add('zeros', 'info', `${name} has ${pct(zeroShare)} zeros`, zeroShare);
+    if (isMeasure && zeroShare > ALERT_THRESHOLDS.zeros) add('zeros', 'info', `${name} has ${percent(zeroShare)} zeros`, zeroShare);
     if (numeric.infinite > 0) add('infinite', 'warning', `${name} has ${numeric.infinite} infinite values`, numeric.infinite);
     const outlierShare = numeric.outliers / nonMissing;
     if (isMeasure && outlierShare > ALERT_THRESHOLDS.outliers) {
-      add('outliers', 'info', `${name} has ${pct(outlierShare)} values beyond 1.5 IQR of the quartiles`, outlierShare);
+      add('outliers', 'info', `${name} has ${percent(outlierShare)} values beyond 1.5 IQR of the quartiles`, outlierShare);
     }
     if (isMeasure && numeric.histogram.length >= 5 && uniformPValue(numeric.histogram.map((b) => b.count)) > ALERT_THRESHOLDS.uniformP) {
       add('uniform', 'info', `${name} is uniformly distributed`, null);
@@ -83,7 +84,7 @@ export function columnAlerts(column: ColumnProfile, context: ColumnAlertContext)
       const balance = normalisedEntropy(counts);
       const topShare = (counts[0] ?? 0) / nonMissing;
       if (1 - balance > ALERT_THRESHOLDS.imbalance || topShare > ALERT_THRESHOLDS.imbalanceTopShare) {
-        add('imbalanced', 'info', `${name} is imbalanced: "${column.topValues[0]?.value}" is ${pct(topShare)} of values`, topShare);
+        add('imbalanced', 'info', `${name} is imbalanced: "${column.topValues[0]?.value}" is ${percent(topShare)} of values`, topShare);
       }
       if (column.topValues.length >= 3 && uniformPValue(counts) > ALERT_THRESHOLDS.uniformP) {
         add('uniform', 'info', `${name} has equally frequent categories`, null);
@@ -108,7 +109,7 @@ export function columnAlerts(column: ColumnProfile, context: ColumnAlertContext)
   const mixed = [context.numberShare, context.dateShare].find(
     (s) => s !== null && s > ALERT_THRESHOLDS.mixedLow && s < ALERT_THRESHOLDS.mixedHigh,
   );
-  if (mixed !== undefined && mixed !== null) add('mixed_types', 'warning', `${name} mixes numbers or dates (${pct(mixed)}) with other text`, mixed);
+  if (mixed !== undefined && mixed !== null) add('mixed_types', 'warning', `${name} mixes numbers or dates (${percent(mixed)}) with other text`, mixed);
   return alerts;
 }
 
@@ -132,7 +133,7 @@ export function tableAlerts(
   const alerts: ProfileAlert[] = [];
   if (duplicateRows !== null && duplicateRows > 0 && rows > 0) {
     const share = duplicateRows / rows;
-    alerts.push({ kind: 'duplicate_rows', column: null, severity: 'warning', message: `${duplicateRows} duplicate rows (${pct(share)})`, value: share });
+    alerts.push({ kind: 'duplicate_rows', column: null, severity: 'warning', message: `${duplicateRows} duplicate rows (${percent(share)})`, value: share });
   }
   const auto = correlations.find((m) => m.method === 'auto');
   if (auto) {
@@ -222,6 +223,3 @@ function logGamma(z: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
-function pct(share: number): string {
-  return `${Math.round(share * 1000) / 10}%`;
-}

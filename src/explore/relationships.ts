@@ -10,6 +10,7 @@ import type { ColumnProfile, Relationship, RelationshipInput, TableProfile } fro
 import { physicalKind, type PhysicalKind } from './types/index.js';
 import { coreTokens, nameSimilarity, tableMatchesColumn } from './relationships-names.js';
 import { ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, toCount, type Relation } from './sql.js';
+import { percent } from './percent.js';
 
 export interface RelationshipOptions {
   /** columns with more distinct values than this are compared on a hashed sketch. Default 200,000 */
@@ -172,7 +173,7 @@ function score(c: Candidate, inclusion: number): Relationship | null {
   const specificity = c.from.family === 'string' ? Math.min(1, Math.log10(d + 1) / 1.5) : Math.min(1, Math.log10(d + 1) / 3);
   const home = tableMatchesColumn(c.to.tableName, c.to.column.name) ? 0.05 : 0;
   const value = inclusionTerm * (0.4 + 0.4 * similar + 0.2 * specificity + home);
-  const reasons = [`${pct(inclusion)} of ${c.from.column.name}'s values found in ${c.to.tableName}.${c.to.column.name}${c.sketched ? ' (hashed sketch)' : ''}`];
+  const reasons = [`${percent(inclusion)} of ${c.from.column.name}'s values found in ${c.to.tableName}.${c.to.column.name}${c.sketched ? ' (hashed sketch)' : ''}`];
   reasons.push(`${c.to.column.name} is unique in ${c.to.tableName}`);
   if (similar >= 0.5) reasons.push(`names match (${similar.toFixed(2)})`);
   const oneToOne = c.from.column.unique && c.from.column.missing === 0;
@@ -207,6 +208,3 @@ function bestPerForeignKey(relationships: readonly Relationship[]): Relationship
     .sort((a, b) => b.score - a.score);
 }
 
-function pct(share: number): string {
-  return `${Math.round(share * 1000) / 10}%`;
-}

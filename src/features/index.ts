@@ -19,4 +19,3 @@ export { fitPipeline, applyPipeline, type FitPipelineOptions, type FittedPipelin
 export type { TargetValues } from './target-encoding.js';
 export { inputSchemaOf, textColumnsOf, type InputColumnSchema } from './input-schema.js';
 export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';
-export { seededRandom, shuffledIndex } from './seeded-random.js';

@@ -1,5 +1,5 @@
 import type { TargetEncodingStep } from './steps.js';
-import { shuffledIndex } from './seeded-random.js';
+import { Rng, shuffledIndex } from '../learn/index.js';
 
 /** The encoded target the pipeline may learn from: class indices, or numbers for regression. */
 export interface TargetValues {
@@ -66,7 +66,7 @@ export function fitTargetEncoding(
   const full = accumulate(codes, target, all, categories.length);
   const outputs = outputsOf(target);
   const training = Array.from({ length: outputs }, () => new Float64Array(n));
-  const order = shuffledIndex(n, seed);
+  const order = shuffledIndex(n, Rng.unmixed(seed));
   for (let f = 0; f < folds; f++) {
     const inFold: number[] = [];
     const outFold: number[] = [];

@@ -5,12 +5,10 @@
 import { DOUBLE, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 
-export type SqlParams = Record<string, DuckDBValue>;
+// the one identifier quoter (common/sql-identifiers.ts), here too so the lake's SQL helpers are in one place
+export { quoteIdent } from '../common/index.js';
 
-export function quoteIdent(name: string): string {
-  if (name.includes('\u0000')) throw new InputError(`a column or table name contains a NUL character: ${JSON.stringify(name)}`, 'rename it in the source');
-  return `"${name.replaceAll('"', '""')}"`;
-}
+export type SqlParams = Record<string, DuckDBValue>;
 
 /** A string literal; only for text that DuckDB cannot take as a bound parameter. */
 export function quoteLiteral(text: string): string {

@@ -5,7 +5,7 @@ import { importance } from './gbdt.js';
 import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
 import { growDataOf, targetHistogram } from './trees/histogram.js';
 import { checkLabels } from './trees/objectives.js';
-import { Rng } from './trees/rng.js';
+import { Rng } from './random.js';
 import { PackedTrees } from './trees/packed-trees.js';
 import { columnsByName, toTreeArrays } from './trees/tree-arrays.js';
 import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';

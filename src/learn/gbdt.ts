@@ -15,7 +15,7 @@ import {
   weightedMedian,
   type GbdtObjective,
 } from './trees/objectives.js';
-import { Rng, sampleSorted, sampleSubset } from './trees/rng.js';
+import { Rng, sampleSorted, sampleSubset } from './random.js';
 import { nodeOutput } from './trees/split-finder.js';
 import { PackedTrees } from './trees/packed-trees.js';
 import { columnsByName, leafOfBinned, toTreeArrays } from './trees/tree-arrays.js';

@@ -1,5 +1,5 @@
 import type { FeatureColumn, FeatureTable } from './types.js';
-import { Rng } from './trees/rng.js';
+import { Rng } from './random.js';
 
 /** Seeded generated problems for tests and benchmarks (no files needed). */
 export interface SyntheticData {
@@ -74,22 +74,4 @@ export function makeFriedman(rows: number, seed: number, noise = 0.5): Synthetic
     y[i] = 10 * Math.sin(Math.PI * x(0) * x(1)) + 20 * (x(2) - 0.5) ** 2 + 10 * x(3) + 5 * x(4) + noise * normal(rng);
   }
   return { table: numericTable(cols), y };
-}
-
-/** Area under the ROC curve of `score` for 0/1 labels (ties get the mean rank); for tests and benches. */
-export function auc(y: Float64Array, score: (i: number) => number): number {
-  const idx = Array.from(y, (_, i) => i).sort((a, b) => score(a) - score(b));
-  let pos = 0;
-  let rankSum = 0;
-  for (let i = 0; i < idx.length; ) {
-    let j = i;
-    while (j < idx.length && score(idx[j]!) === score(idx[i]!)) j++;
-    for (let k = i; k < j; k++) if (y[idx[k]!] === 1) {
-      pos++;
-      rankSum += (i + j + 1) / 2;
-    }
-    i = j;
-  }
-  const neg = y.length - pos;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import mysql from 'mysql2';
-import { InputError } from '../common/index.js';
+import { InputError, quoteMysqlIdent } from '../common/index.js';
 import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { exportRows, type DbColumn, type TextRows } from './db-export.js';
@@ -87,13 +87,13 @@ export class MysqlConnector implements Connector {
         if (!there.includes(table)) {
           throw new InputError(`no table ${name} in ${this.spec.uri}`, there.length ? `tables there: ${there.slice(0, 20).join(', ')}` : 'that database has no tables');
         }
-        out.push(this.#table(name, `SELECT * FROM ${parts.map(quoteMy).join('.')}`, name));
+        out.push(this.#table(name, `SELECT * FROM ${parts.map(quoteMysqlIdent).join('.')}`, name));
       }
       return out;
     }
     const names = await this.#tablesOf(conn, schema ?? null);
     if (names.length === 0) throw new InputError(`database ${schema ?? 'of ' + this.spec.uri} has no tables (or does not exist)`, 'check the name, or choose tables with --tables');
-    return names.map((t) => this.#table(t, `SELECT * FROM ${schema ? quoteMy(schema) + '.' : ''}${quoteMy(t)}`, schema ? `${schema}.${t}` : t));
+    return names.map((t) => this.#table(t, `SELECT * FROM ${schema ? quoteMysqlIdent(schema) + '.' : ''}${quoteMysqlIdent(t)}`, schema ? `${schema}.${t}` : t));
   }
 
   async #tablesOf(conn: mysql.Connection, database: string | null): Promise<string[]> {
@@ -138,10 +138,6 @@ export class MysqlConnector implements Connector {
     this.#conn = undefined;
     if (conn) await conn.promise().end().catch(() => conn.destroy());
   }
-}
-
-function quoteMy(name: string): string {
-  return '`' + name.replaceAll('`', '``') + '`';
 }
 
 const UNSIGNED_FLAG = 32;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { InputError, withUrlSecrets } from '../common/index.js';
+import { InputError, quoteIdent, withUrlSecrets } from '../common/index.js';
 import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { exportRows, type DbColumn, type TextRows } from './db-export.js';
@@ -62,7 +62,7 @@ export class PostgresConnector implements Connector {
       const out: SourceTable[] = [];
       for (const name of tables) {
         const parts = name.split('.');
-        const qualified = parts.map(quotePg).join('.');
+        const qualified = parts.map(quoteIdent).join('.');
         const found = await client.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [qualified]).catch(() => ({ rows: [{ r: null }] }));
         if (!found.rows[0]?.r) {
           const there = await this.#tablesOf(client, parts.length > 1 ? (parts[0] ?? '') : null);
@@ -75,7 +75,7 @@ export class PostgresConnector implements Connector {
     const names = await this.#tablesOf(client, schema ?? null);
     const schemaName = schema ?? (await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public';
     if (names.length === 0) throw new InputError(`schema ${schemaName} of ${this.spec.uri} has no tables (or does not exist)`, 'check the schema name, or choose tables with --tables');
-    return names.map((t) => this.#table(t, `SELECT * FROM ${quotePg(schemaName)}.${quotePg(t)}`, `${schemaName}.${t}`));
+    return names.map((t) => this.#table(t, `SELECT * FROM ${quoteIdent(schemaName)}.${quoteIdent(t)}`, `${schemaName}.${t}`));
   }
 
   async #tablesOf(client: pg.Client, schema: string | null): Promise<string[]> {
@@ -132,10 +132,6 @@ export class PostgresConnector implements Connector {
     this.#client = undefined;
     await client?.end().catch(() => undefined);
   }
-}
-
-function quotePg(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The DuckDB type that PostgreSQL's text form of a type parses into. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { InputError, UsageError } from '../common/index.js';
+import { InputError, quoteIdent, UsageError } from '../common/index.js';
 import { exportRows, type DbColumn } from './db-export.js';
 import { checkFileExists } from './file-checks.js';
 import type { ConnectorContext } from './open-connector.js';
@@ -44,7 +44,7 @@ export class SqliteConnector implements Connector {
       throw new InputError(`no table ${missing.join(', ')} in ${path}`, existing.length ? `tables there: ${existing.slice(0, 20).join(', ')}` : 'the database has no tables');
     }
     if (chosen.length === 0) throw new InputError(`${path} has no tables`, 'check that it is the right database');
-    return chosen.map((t) => this.#table(t, `SELECT * FROM "${t.replaceAll('"', '""')}"`, t));
+    return chosen.map((t) => this.#table(t, `SELECT * FROM ${quoteIdent(t)}`, t));
   }
 
   #table(name: string, sql: string, origin: string): SourceTable {

@@ -9,6 +9,7 @@ import { hasCodeName, nameTokens, physicalKind, PLACEHOLDER_STRINGS, singular, t
 import { KNOWN_NAME_WORDS } from './known-names.js';
 import { checkAddress, checkCard, checkEmail, checkIban, checkIp, checkPersonName, checkPhone, checkSsn, type Match } from './validators.js';
 import { ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, toCount, toDisplay, type Relation } from '../sql.js';
+import { percent } from '../percent.js';
 
 export interface PiiColumn {
   readonly name: string;
@@ -142,10 +143,10 @@ function toFinding(table: string | null, column: string, verdict: Verdict, sampl
   let confidence = 0;
   if (validatedShare >= MIN_VALID_SHARE[verdict.kind]) {
     confidence = 0.55 + 0.4 * validatedShare + (hinted ? 0.05 : 0);
-    reasons.push(`${pct(validatedShare)} of sampled values are valid ${label(verdict.kind)}`);
+    reasons.push(`${percent(validatedShare)} of sampled values are valid ${label(verdict.kind)}`);
   } else if (hinted && (validatedShare >= 0.3 || matchedShare >= 0.6)) {
     confidence = 0.45 + 0.3 * validatedShare + 0.2 * matchedShare;
-    reasons.push(`${pct(matchedShare)} of sampled values look like ${label(verdict.kind)}, ${pct(validatedShare)} validate`);
+    reasons.push(`${percent(matchedShare)} of sampled values look like ${label(verdict.kind)}, ${percent(validatedShare)} validate`);
   }
   if (hinted && confidence > 0) reasons.push('the column name suggests it');
   if (confidence < 0.5) return null;
@@ -316,9 +317,6 @@ function label(kind: PiiKind): string {
   return kind.replaceAll('_', ' ') + (kind.endsWith('s') ? 'es' : 's');
 }
 
-function pct(share: number): string {
-  return `${Math.round(share * 1000) / 10}%`;
-}
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -66,25 +66,6 @@ export function psiLevel(psi: number): 'stable' | 'moderate' | 'large' {
   return psi < 0.1 ? 'stable' : psi < 0.25 ? 'moderate' : 'large';
 }
 
-/** η from per-group count, sum and sum of squares of the numeric variable. */
-export function correlationRatio(groups: readonly { n: number; sum: number; sumSq: number }[]): number | null {
-  let n = 0;
-  let sum = 0;
-  let sumSq = 0;
-  for (const g of groups) {
-    n += g.n;
-    sum += g.sum;
-    sumSq += g.sumSq;
-  }
-  if (n < 2) return null;
-  const mean = sum / n;
-  const total = sumSq - n * mean * mean;
-  if (!(total > 1e-12 * Math.max(1, Math.abs(sumSq)))) return null;
-  let between = 0;
-  for (const g of groups) if (g.n > 0) between += g.n * (g.sum / g.n - mean) ** 2;
-  return Math.sqrt(Math.min(1, Math.max(0, between / total)));
-}
-
 /** AUC from the sum of the (tie-averaged) ranks of the positives. */
 export function aucFromRanks(rankSumPositives: number, positives: number, negatives: number): number | null {
   if (positives === 0 || negatives === 0) return null;

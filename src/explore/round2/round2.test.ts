@@ -9,7 +9,8 @@ import type { ColumnProfile, SemanticType } from '../profile-types.js';
 import { parquetSource } from './bins.js';
 import { joinCoverage } from './coverage.js';
 import { tableDrift } from './drift.js';
-import { aucFromRanks, correlationRatio, mutualInformation, populationStabilityIndex } from './math.js';
+import { correlationRatio } from '../correlation-ratio.js';
+import { aucFromRanks, mutualInformation, populationStabilityIndex } from './math.js';
 import { analyseTarget } from './target.js';
 import { fixtureColumn, fixtureTable } from '../tags/tags.testutil.js';
 

@@ -8,10 +8,12 @@ import { DataError } from '../../common/index.js';
 import type { ColumnProfile, TableProfile, TargetTask } from '../profile-types.js';
 import { binCount, binnedCounts, isOrdered, planBins, valueSql } from './bins.js';
 import type { BinCell, BinPlan, ColumnSpec, Source } from './bins.js';
-import { aucFromRanks, correlationRatio, mutualInformation } from './math.js';
+import { correlationRatio } from '../correlation-ratio.js';
+import { aucFromRanks, mutualInformation } from './math.js';
 import type { ClassCount, FeatureAssociation, LeakageSuspect, PartialFeature, TargetAnalysis, TargetSummary } from './types.js';
 import { ParamBinder, queryRows, quoteIdent, toNumber } from '../sql.js';
 import type { ColumnRole } from '../tags/index.js';
+import { percent } from '../percent.js';
 
 export interface TargetAnalysisInput {
   readonly source: Source;
@@ -311,7 +313,7 @@ function presenceReveals(column: string, byClass: readonly { value: string; pres
   return {
     column,
     kind: 'presence_reveals_target',
-    reason: `${column} is present in ${pct(most.presentShare)} of rows where the target is ${most.value} but ${pct(least.presentShare)} where it is ${least.value}: probably recorded with the outcome`,
+    reason: `${column} is present in ${percent(most.presentShare, 0)} of rows where the target is ${most.value} but ${percent(least.presentShare, 0)} where it is ${least.value}: probably recorded with the outcome`,
     value: round(gap),
   };
 }
@@ -327,7 +329,7 @@ function nearCopyReason(column: string, nmi: number, auc: number | null, pearson
     return { column, kind: 'near_copy', reason: `the target almost determines ${column} (η = ${eta.toFixed(3)})`, value: round(eta) };
   }
   if (nmi >= NEAR_COPY.normalizedMI) {
-    return { column, kind: 'near_copy', reason: `${column} carries ${pct(nmi)} of the target's information`, value: round(nmi) };
+    return { column, kind: 'near_copy', reason: `${column} carries ${percent(nmi, 0)} of the target's information`, value: round(nmi) };
   }
   return null;
 }
@@ -358,7 +360,7 @@ async function afterOutcome(conn: DuckDBConnection, input: TargetAnalysisInput, 
       out.push({
         column: f.name,
         kind: 'after_outcome',
-        reason: `${f.name} is later than the observation time ${timeColumn.name} in ${pct(share)} of rows: not known when predicting`,
+        reason: `${f.name} is later than the observation time ${timeColumn.name} in ${percent(share, 0)} of rows: not known when predicting`,
         value: round(share),
       });
     }
@@ -381,6 +383,3 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(0)}%`;
-}

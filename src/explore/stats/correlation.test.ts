@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { correlationRatio, cramersVFromTable } from './correlation.js';
+import { correlationRatio } from '../correlation-ratio.js';
+import { cramersVFromTable } from './correlation.js';
 import { chiSquareSurvival, normalisedEntropy, uniformPValue } from '../alerts.js';
 
 const table = (rows: number[][]) => new Map(rows.map((r, a) => [a, new Map(r.map((n, b) => [b, n]))]));
@@ -19,10 +20,12 @@ describe('association measures', () => {
 
   it('the correlation ratio is 1 when groups explain everything and 0 when means are equal', () => {
     // groups {1,1} and {5,5}: all variance is between groups
-    expect(correlationRatio([{ n: 2, s: 2, q: 2 }, { n: 2, s: 10, q: 50 }])).toBeCloseTo(1, 9);
+    expect(correlationRatio([{ n: 2, sum: 2, sumSq: 2 }, { n: 2, sum: 10, sumSq: 50 }])).toBeCloseTo(1, 9);
     // groups {0,2} and {0,2}: equal means
-    expect(correlationRatio([{ n: 2, s: 2, q: 4 }, { n: 2, s: 2, q: 4 }])).toBeCloseTo(0, 9);
-    expect(correlationRatio([{ n: 3, s: 3, q: 3 }])).toBeNull();
+    expect(correlationRatio([{ n: 2, sum: 2, sumSq: 4 }, { n: 2, sum: 2, sumSq: 4 }])).toBeCloseTo(0, 9);
+    // undefined: a constant variable, or one group ({1,3}: variance but nothing to compare)
+    expect(correlationRatio([{ n: 3, sum: 3, sumSq: 3 }])).toBeNull();
+    expect(correlationRatio([{ n: 2, sum: 4, sumSq: 10 }, { n: 0, sum: 0, sumSq: 0 }])).toBeNull();
   });
 });
 

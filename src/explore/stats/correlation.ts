@@ -7,6 +7,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CorrelationMatrix } from '../profile-types.js';
 import { execute, ParamBinder, queryRows, quoteIdent, toCount, toNumber, type Relation } from '../sql.js';
+import { correlationRatio } from '../correlation-ratio.js';
 import { SelectList } from '../sql-select-list.js';
 
 export interface CorrelationColumn {
@@ -256,33 +257,11 @@ async function correlationRatios(
   for (let i = 0; i < k; i++) {
     const g = groups.get(i) ?? [];
     for (let j = 0; j < m; j++) {
-      const parts = g.map((row) => ({ n: toCount(row[2 + 3 * j]), s: toNumber(row[3 + 3 * j]) ?? 0, q: toNumber(row[4 + 3 * j]) ?? 0 }));
+      const parts = g.map((row) => ({ n: toCount(row[2 + 3 * j]), sum: toNumber(row[3 + 3 * j]) ?? 0, sumSq: toNumber(row[4 + 3 * j]) ?? 0 }));
       result[i]![j] = correlationRatio(parts);
     }
   }
   return result;
-}
-
-/** η from per-category count, sum and sum of squares. */
-export function correlationRatio(groups: readonly { n: number; s: number; q: number }[]): number | null {
-  let n = 0;
-  let s = 0;
-  let q = 0;
-  let between = 0;
-  let used = 0;
-  for (const g of groups) {
-    if (g.n === 0) continue;
-    n += g.n;
-    s += g.s;
-    q += g.q;
-    between += (g.s * g.s) / g.n;
-    used++;
-  }
-  if (n < 2 || used < 2) return null;
-  const total = q - (s * s) / n;
-  if (!(total > 1e-12 * Math.max(1, q))) return null;
-  const ratio = (between - (s * s) / n) / total;
-  return Math.sqrt(Math.min(1, Math.max(0, ratio)));
 }
 
 function square(n: number): (number | null)[][] {

@@ -4,6 +4,7 @@
  */
 import type { ColumnProfile, PiiFinding, PiiKind, Relationship, TableProfile, TargetSuggestion } from '../profile-types.js';
 import type { ColumnRole, ColumnSuggestion, ColumnTag, FieldSuggestion, PiiPolicy, RelationshipTag, TagSet } from './types.js';
+import { percent } from '../percent.js';
 
 /**
  * Default policy per PII kind: values that can still link records (e-mail, phone, IP) are hashed,
@@ -70,7 +71,7 @@ function suggestColumn(
       reason: column.typeReasons.join('; ') || `stored as ${column.physicalType}`,
     },
     piiKind: pii
-      ? { value: pii.kind, confidence: round3(pii.confidence), reason: pii.reasons.join('; ') || `${pct(pii.validatedShare)} of values validate` }
+      ? { value: pii.kind, confidence: round3(pii.confidence), reason: pii.reasons.join('; ') || `${percent(pii.validatedShare, 0)} of values validate` }
       : { value: null, confidence: 0.9, reason: 'no personal-data pattern found' },
     piiPolicy: pii
       ? { value: DEFAULT_PII_POLICY[pii.kind], confidence: round3(pii.confidence), reason: `default policy for ${pii.kind}` }
@@ -148,6 +149,3 @@ function round3(x: number): number {
   return Math.round(Math.max(0, Math.min(1, x)) * 1000) / 1000;
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(0)}%`;
-}

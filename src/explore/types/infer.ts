@@ -9,6 +9,7 @@ import type { ColumnPlan, RawColumnStats } from '../stats/index.js';
 import { isNumericKind, physicalKind } from './physical-kind.js';
 import { BOOLEAN_WORDS, formatShare, type StringFormatStats } from './formats.js';
 import { hasCategoryName, hasCodeName, hasIdName, hasTimeName } from './names.js';
+import { percent } from '../percent.js';
 
 /** Share of meaningful sampled strings that must parse for the column to be read as numbers/dates. */
 export const PARSE_SHARE = 0.9;
@@ -67,7 +68,7 @@ export function inferSemanticType(evidence: TypeEvidence): TypeInference {
     return {
       semanticType: 'datetime',
       confidence: round(Math.min(0.98, 0.5 + share / 2)),
-      reasons: [`${pct(share)} of the strings parse as dates (${plan.temporalSource})`],
+      reasons: [`${percent(share)} of the strings parse as dates (${plan.temporalSource})`],
     };
   }
   if (plan.kind === 'string' && looksBoolean(stats, evidence.topValues)) {
@@ -144,7 +145,7 @@ function inferString(evidence: TypeEvidence): TypeInference {
   if (meanWords >= 1.5) {
     return { semanticType: 'text', confidence: 0.6, reasons: ['many distinct multi-word values'] };
   }
-  return { semanticType: 'categorical', confidence: 0.55, reasons: [`many distinct short values (${pct(distinctShare)} distinct)`] };
+  return { semanticType: 'categorical', confidence: 0.55, reasons: [`many distinct short values (${percent(distinctShare)} distinct)`] };
 }
 
 function looksBoolean(stats: RawColumnStats, top: readonly ValueCount[]): boolean {
@@ -156,9 +157,6 @@ function looksBoolean(stats: RawColumnStats, top: readonly ValueCount[]): boolea
   return pairs.some(([a, b]) => values.every((v) => v === a || v === b));
 }
 
-function pct(share: number): string {
-  return `${Math.round(share * 1000) / 10}%`;
-}
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;

@@ -2,10 +2,11 @@
  * Cross-validation splits as row indices (sorted `Uint32Array`s): k-fold, stratified k-fold (class
  * shares kept in every fold), grouped k-fold (a group never straddles train and validation) and
  * time-ordered expanding windows (validation always after training). Seeded: the same seed gives
- * the same folds everywhere.
+ * the same folds everywhere. The rows are shuffled by `Rng.unmixed(seed)`, as AutoML's folds always
+ * were, so a seed keeps giving AutoML the same folds.
  */
 import { DataError, UsageError } from '../../common/index.js';
-import { createRng, shuffleInPlace } from './rng.js';
+import { Rng, shuffledIndex } from '../random.js';
 
 export interface Fold {
   readonly train: Uint32Array;
@@ -40,10 +41,12 @@ function foldsFromAssignment(assignment: Int32Array, k: number): Fold[] {
   return folds;
 }
 
+const shuffledRows = (rows: number, options: SplitOptions): Uint32Array => shuffledIndex(rows, Rng.unmixed(options.seed ?? 0));
+
 /** Shuffled k-fold: fold sizes differ by at most one. */
 export function kFold(rows: number, k: number, options: SplitOptions = {}): Fold[] {
   checkK(k, rows, 'rows');
-  const order = shuffleInPlace(Uint32Array.from({ length: rows }, (_, i) => i), createRng(options.seed ?? 0));
+  const order = shuffledRows(rows, options);
   const assignment = new Int32Array(rows);
   order.forEach((row, position) => {
     assignment[row] = position % k;
@@ -52,26 +55,24 @@ export function kFold(rows: number, k: number, options: SplitOptions = {}): Fold
 }
 
 /**
- * Stratified k-fold on class labels: each class's rows are shuffled and dealt to the folds in turn,
- * so every fold holds each class's share to within one row.
+ * Stratified k-fold on class labels: the rows are shuffled, then each class's rows are dealt to the
+ * folds in turn, every class continuing where the one before stopped (so small classes do not all
+ * land in fold 0): every fold holds each class's share to within one row.
  */
 export function stratifiedKFold(y: ArrayLike<number>, k: number, options: SplitOptions = {}): Fold[] {
   checkK(k, y.length, 'rows');
-  const rng = createRng(options.seed ?? 0);
   const byClass = new Map<number, number[]>();
-  for (let i = 0; i < y.length; i++) {
-    const label = y[i]!;
+  for (const row of shuffledRows(y.length, options)) {
+    const label = y[row]!;
     let rows = byClass.get(label);
     if (!rows) byClass.set(label, (rows = []));
-    rows.push(i);
+    rows.push(row);
   }
   const assignment = new Int32Array(y.length);
   let position = 0;
   // classes in label order so the folds do not depend on the order rows arrive in
   for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
-    const rows = Uint32Array.from(byClass.get(label)!);
-    shuffleInPlace(rows, rng);
-    for (const row of rows) assignment[row] = position++ % k;
+    for (const row of byClass.get(label)!) assignment[row] = position++ % k;
   }
   return foldsFromAssignment(assignment, k);
 }
@@ -90,7 +91,7 @@ export function groupKFold(groups: ArrayLike<number | string>, k: number, option
   }
   checkK(k, rowsOf.size, 'groups');
   const keys = [...rowsOf.keys()];
-  const order = shuffleInPlace(Uint32Array.from({ length: keys.length }, (_, i) => i), createRng(options.seed ?? 0));
+  const order = shuffledRows(keys.length, options);
   // stable sort by size keeps the shuffled order among equal sizes
   const sorted = Array.from(order).sort((a, b) => rowsOf.get(keys[b]!)!.length - rowsOf.get(keys[a]!)!.length);
   const sizes = new Float64Array(k);

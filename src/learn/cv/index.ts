@@ -1,5 +1,4 @@
 export { kFold, stratifiedKFold, groupKFold, timeSeriesSplit } from './folds.js';
 export type { Fold, SplitOptions, TimeSplitOptions } from './folds.js';
-export { outOfFold, selectRows } from './out-of-fold.js';
-export { createRng, shuffleInPlace } from './rng.js';
-export type { Rng } from './rng.js';
+export { outOfFold } from './out-of-fold.js';
+export { selectRows, selectValues } from './select-rows.js';

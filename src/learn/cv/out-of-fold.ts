@@ -6,18 +6,7 @@
 import { InputError } from '../../common/index.js';
 import type { FeatureTable } from '../types.js';
 import type { Fold } from './folds.js';
-
-/** The rows of `table` at `rows`, as a new table (columns copied). */
-export function selectRows(table: FeatureTable, rows: Uint32Array): FeatureTable {
-  return {
-    rows: rows.length,
-    columns: table.columns.map((column) => {
-      const values = new Float64Array(rows.length);
-      for (let i = 0; i < rows.length; i++) values[i] = column.values[rows[i]!]!;
-      return { ...column, values };
-    }),
-  };
-}
+import { selectRows, selectValues } from './select-rows.js';
 
 /**
  * Fits and predicts once per fold. `fitPredict` returns row-major predictions for the validation
@@ -34,9 +23,7 @@ export function outOfFold(
   let width = 0;
   let out = new Float64Array(0);
   folds.forEach((fold, index) => {
-    const yTrain = new Float64Array(fold.train.length);
-    for (let i = 0; i < fold.train.length; i++) yTrain[i] = y[fold.train[i]!]!;
-    const predictions = fitPredict(selectRows(table, fold.train), yTrain, selectRows(table, fold.valid), index);
+    const predictions = fitPredict(selectRows(table, fold.train), selectValues(y, fold.train), selectRows(table, fold.valid), index);
     const rowWidth = fold.valid.length > 0 ? predictions.length / fold.valid.length : width;
     if (index === 0 || width === 0) {
       width = rowWidth;

@@ -4,7 +4,7 @@
  * values are shuffled, breaking its link to the target).
  */
 import { InputError } from '../../common/index.js';
-import { createRng, shuffleInPlace } from '../cv/rng.js';
+import { Rng, shuffleInPlace } from '../random.js';
 import type { FeatureColumn, FeatureTable, Predictor, TreeArrays } from '../types.js';
 
 export type TreeImportanceKind = 'gain' | 'split';
@@ -55,7 +55,7 @@ export function permutationImportance(
   const sign = (options.greaterIsBetter ?? true) ? 1 : -1;
   if (!(repeats >= 1)) throw new InputError(`permutation importance needs at least one repeat, got ${repeats}`, 'use repeats ≥ 1');
   if (y.length !== table.rows) throw new InputError(`the target has ${y.length} values for ${table.rows} rows`, 'give one target value per row');
-  const rng = createRng(options.seed ?? 0);
+  const rng = new Rng(options.seed ?? 0);
   const baseline = metric(y, model.predict(table));
   const featureCount = model.featureNames.length;
   const importances = new Float64Array(featureCount);

@@ -2,7 +2,7 @@
  * Small random trees and tables built by hand, for the tests of TreeSHAP and the ONNX export (they
  * must not depend on the tree learners). Not part of the public API.
  */
-import type { Rng } from '../cv/rng.js';
+import type { Rng } from '../random.js';
 import type { FeatureColumn, FeatureTable, TreeArrays } from '../types.js';
 
 export interface RandomTreeShape {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../cv/rng.js';
+import { Rng } from '../random.js';
 import { trainForest } from '../forest.js';
 import { trainGbdt } from '../gbdt.js';
 import type { FeatureTable, Predictor, TreeArrays } from '../types.js';
@@ -50,7 +50,7 @@ const shape: RandomTreeShape = { featureCount: 5, categories: [0, 0, 3, 0, 40], 
 describe('treeShap', () => {
   it('equals brute-force Shapley values on small random trees (repeated features, NaN, categories)', () => {
     for (let seed = 0; seed < 40; seed++) {
-      const rng = createRng(seed);
+      const rng = new Rng(seed);
       const trees = Array.from({ length: 1 + (seed % 3) }, () => randomTree(rng, shape));
       const table = randomTable(rng, shape, 12);
       const { values } = treeShap(trees, shape.featureCount, table);
@@ -67,7 +67,7 @@ describe('treeShap', () => {
   it('is additive: SHAP values plus the expected value give the trees’ output', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 10 }), (seed, treeCount, maxDepth) => {
-        const rng = createRng(seed);
+        const rng = new Rng(seed);
         const deepShape: RandomTreeShape = { featureCount: 7, categories: [0, 4, 0, 0, 70, 0, 0], maxDepth, leafChance: 0.2 };
         const trees = Array.from({ length: treeCount }, () => randomTree(rng, deepShape));
         const table = randomTable(rng, deepShape, 20);
@@ -115,7 +115,7 @@ describe('treeShap', () => {
 
 describe('treeShap on a fitted gradient-boosted model', () => {
   it('explains each class margin: SHAP + expected value + base score = predictRaw', () => {
-    const rng = createRng(21);
+    const rng = new Rng(21);
     const n = 300;
     const a = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? Number.NaN : rng.normal()));
     const b = Float64Array.from({ length: n }, () => rng.normal());
@@ -138,7 +138,7 @@ describe('treeShap on a fitted gradient-boosted model', () => {
 });
 
 describe('modelShap', () => {
-  const rng = createRng(33);
+  const rng = new Rng(33);
   const n = 200;
   const a = Float64Array.from({ length: n }, () => rng.normal());
   const b = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? Number.NaN : rng.normal()));
@@ -164,7 +164,7 @@ describe('modelShap', () => {
 
 describe('permutationImportance', () => {
   it('ranks the feature the model uses above the one it ignores, reproducibly for a seed', () => {
-    const rng = createRng(9);
+    const rng = new Rng(9);
     const n = 200;
     const a = Float64Array.from({ length: n }, () => rng.normal());
     const b = Float64Array.from({ length: n }, () => rng.normal());

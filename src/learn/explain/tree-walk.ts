@@ -1,22 +1,12 @@
 /**
- * Which way a raw value goes at a node of a TreeArrays tree, and the table's columns in the trees'
- * feature order. The routing follows the learners' rule (learn/trees/tree-arrays.ts): at a
- * categorical node `threshold` holds the number of categories known in training, and a code outside
- * 0..threshold−1 (an unseen category) or NaN takes the default direction.
+ * Walking a TreeArrays tree for explanations, and the table's columns in the trees' feature order.
+ * The routing is the learners' own (`goesLeft`, learn/trees/tree-arrays.ts).
  */
 import { InputError } from '../../common/index.js';
+import { goesLeft } from '../trees/tree-arrays.js';
 import type { FeatureTable, TreeArrays } from '../types.js';
 
-export function goesLeft(tree: TreeArrays, node: number, x: number): boolean {
-  if (x !== x) return tree.defaultLeft[node] === 1;
-  if (tree.isCategorical[node] === 1) {
-    if (!(x >= 0 && x < tree.threshold[node]!) || !Number.isInteger(x)) return tree.defaultLeft[node] === 1;
-    const word = x >>> 5;
-    if (word >= tree.catWords[node]!) return false;
-    return ((tree.catBits[tree.catOffset[node]! + word]! >>> (x & 31)) & 1) === 1;
-  }
-  return x <= tree.threshold[node]!;
-}
+export { goesLeft };
 
 /** How a feature index of the trees finds its column in a table. */
 export interface FeatureLookup {

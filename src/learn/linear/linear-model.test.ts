@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataError, InputError } from '../../common/index.js';
-import { createRng } from '../cv/rng.js';
+import { Rng } from '../random.js';
 import type { FeatureColumn, FeatureTable } from '../types.js';
 import { bestCommonShift } from './coordinate-descent.js';
 import { encodeDesign, fitDesign } from './design.js';
@@ -36,7 +36,7 @@ const yClasses = Float64Array.of(0, 0, 1, 2, 1, 2, 2, 1, 0, 1);
 
 /** A random table with numeric (some missing) and categorical columns, and a linear signal. */
 function randomProblem(seed: number, n: number): { table: FeatureTable; signal: Float64Array } {
-  const rng = createRng(seed);
+  const rng = new Rng(seed);
   const x1 = new Float64Array(n);
   const x2 = new Float64Array(n);
   const c = new Float64Array(n);
@@ -149,7 +149,7 @@ describe('trainLinear against scikit-learn', () => {
 describe('trainLinear optimality', () => {
   it('binary logistic with missing values and categories: the penalised gradient vanishes', () => {
     const { table, signal } = randomProblem(1, 300);
-    const rng = createRng(2);
+    const rng = new Rng(2);
     const y = Float64Array.from(signal, (s) => (rng.next() < 1 / (1 + Math.exp(-s)) ? 1 : 0));
     const lambda = 0.7;
     const model = trainLinear(table, y, { task: 'binary', lambda, tol: 1e-10 });
@@ -172,7 +172,7 @@ describe('trainLinear optimality', () => {
 
   it('logistic lasso (IRLS + coordinate descent) meets the subgradient conditions', () => {
     const { table, signal } = randomProblem(3, 400);
-    const rng = createRng(4);
+    const rng = new Rng(4);
     const y = Float64Array.from(signal, (s) => (rng.next() < 1 / (1 + Math.exp(-2 * s)) ? 1 : 0));
     const lambda = 8;
     const l1Ratio = 0.9;

@@ -75,7 +75,10 @@ export function balancedAccuracy(y: ArrayLike<number>, predicted: ArrayLike<numb
   return present > 0 ? sum / present : Number.NaN;
 }
 
-/** 'binary' scores the positive class only; 'macro' averages over the k classes. */
+/**
+ * 'binary' scores the positive class only; 'macro' averages over the classes that are present in y
+ * or predicted (scikit-learn's labels): a class neither present nor predicted has nothing to score.
+ */
 export interface AverageOptions {
   readonly average?: 'binary' | 'macro';
   /** the positive class for 'binary' (default 1) */
@@ -90,10 +93,14 @@ function averaged(y: ArrayLike<number>, predicted: ArrayLike<number>, options: A
     const c = options.positive ?? 1;
     return score(counts.truePositive[c] ?? 0, counts.predictedCount[c] ?? 0, counts.actualCount[c] ?? 0);
   }
-  const k = counts.truePositive.length;
   let sum = 0;
-  for (let c = 0; c < k; c++) sum += score(counts.truePositive[c]!, counts.predictedCount[c]!, counts.actualCount[c]!);
-  return k > 0 ? sum / k : Number.NaN;
+  let scored = 0;
+  for (let c = 0; c < counts.truePositive.length; c++) {
+    if (counts.predictedCount[c]! === 0 && counts.actualCount[c]! === 0) continue;
+    sum += score(counts.truePositive[c]!, counts.predictedCount[c]!, counts.actualCount[c]!);
+    scored++;
+  }
+  return scored > 0 ? sum / scored : Number.NaN;
 }
 
 export function precision(y: ArrayLike<number>, predicted: ArrayLike<number>, options: AverageOptions = {}): number {

@@ -90,6 +90,9 @@ describe('values computed with scikit-learn 1.2.1 (/usr/bin/python3)', () => {
     expect(f1Score(yb, pb)).toBeCloseTo(0.5, 15);
     expect(precision(yb, pb)).toBeCloseTo(0.6666666666666666, 15);
     expect(recall(yb, pb)).toBeCloseTo(0.4, 15);
+    // macro: a class neither present nor predicted is left out (scikit-learn's labels), one predicted but absent scores 0
+    expect(f1Score(f64([0, 1, 0, 1]), f64([0, 1, 0, 1]), { average: 'macro', numClasses: 3 })).toBe(1);
+    expect(f1Score(f64([0, 0, 0, 0]), f64([0, 1, 0, 0]), { average: 'macro', numClasses: 3 })).toBeCloseTo((6 / 7 + 0) / 2, 15);
   });
 
   it('regression metrics', () => {

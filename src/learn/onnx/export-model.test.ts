@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../cv/rng.js';
+import { Rng } from '../random.js';
 import { trainForest } from '../forest.js';
 import { trainGbdt } from '../gbdt.js';
 import { trainLinear } from '../linear/index.js';
@@ -9,7 +9,7 @@ import { exportModelOnnx } from './index.js';
 
 /** Numeric columns (float32 values, some NaN) and a categorical one, with a nonlinear signal. */
 function problem(seed: number, n: number): { table: FeatureTable; signal: Float64Array } {
-  const rng = createRng(seed);
+  const rng = new Rng(seed);
   const a = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? Number.NaN : Math.fround(rng.normal())));
   const b = Float64Array.from({ length: n }, () => Math.fround(rng.next() * 4));
   const c = Float64Array.from({ length: n }, () => (rng.next() < 0.05 ? Number.NaN : rng.int(6)));

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../cv/rng.js';
+import { Rng } from '../random.js';
 import { randomTable, randomTree, type RandomTreeShape } from '../explain/test-trees.js';
 import { featureColumns, treeOutput } from '../explain/tree-walk.js';
 import { trainLinear } from '../linear/index.js';
@@ -62,7 +62,7 @@ describe('exportTreesOnnx', () => {
   for (const task of ['regression', 'binary', 'multiclass'] as const) {
     it(`agrees with TypeScript prediction within 1e-5 for ${task} (NaN, unseen categories, values on thresholds)`, async () => {
       for (let seed = 0; seed < 4; seed++) {
-        const rng = createRng(100 + seed);
+        const rng = new Rng(100 + seed);
         const outputs = task === 'multiclass' ? 4 : 1;
         const trees = Array.from({ length: outputs }, () => Array.from({ length: 12 }, () => randomTree(rng, shape)));
         const baseScore = Array.from({ length: outputs }, () => rng.normal() * 0.5);
@@ -90,7 +90,7 @@ describe('exportTreesOnnx', () => {
   }
 
   it('rejects an ensemble that does not match its task', () => {
-    const tree = randomTree(createRng(1), shape);
+    const tree = randomTree(new Rng(1), shape);
     expect(() => exportTreesOnnx({ trees: [[tree]], baseScore: [0], task: 'multiclass', numClasses: 3, featureNames: names })).toThrow(/3 tree list/);
     expect(() => exportTreesOnnx({ trees: [[tree]], baseScore: [0], task: 'regression', numClasses: 1, featureNames: ['a'] })).toThrow(/feature names/);
   });
@@ -111,7 +111,7 @@ describe('exportTreesOnnx', () => {
 
 describe('exportLinearOnnx', () => {
   function linearProblem(seed: number, n: number): { table: FeatureTable; signal: Float64Array } {
-    const rng = createRng(seed);
+    const rng = new Rng(seed);
     const x1 = Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? Number.NaN : Math.fround(rng.normal() * 5 + 20)));
     const x2 = Float64Array.from({ length: n }, () => Math.fround(rng.normal()));
     const c = Float64Array.from({ length: n }, () => (rng.next() < 0.05 ? Number.NaN : rng.int(5)));

@@ -1,6 +1,6 @@
 import type { HistogramBuilder, GrowData } from './histogram.js';
-import type { Rng } from './rng.js';
-import { sampleSubset } from './rng.js';
+import type { Rng } from '../random.js';
+import { sampleSubset } from '../random.js';
 import { findBestSplit, newStats, type NodeStats, type SplitCandidate, type SplitParams } from './split-finder.js';
 
 export interface GrowParams extends SplitParams {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trainGbdt } from '../gbdt.js';
 import type { FeatureTable } from '../types.js';
 import { PackedTrees } from './packed-trees.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random.js';
 import { leafOf } from './tree-arrays.js';
 
 /** Numeric features with missing values, a categorical one of 40 categories, and unseen codes at prediction. */

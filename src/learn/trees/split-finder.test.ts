@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureTable } from '../types.js';
 import { binTable } from './binning.js';
 import { growDataOf, layoutHistogram, targetHistogram } from './histogram.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random.js';
 import { RowLayout } from './row-layout.js';
 import { findBestSplit, nodeScore, type SplitParams } from './split-finder.js';
 

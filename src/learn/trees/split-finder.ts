@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '../random.js';
 import type { GrowData } from './histogram.js';
 
 export interface SplitParams {

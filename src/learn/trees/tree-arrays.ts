@@ -97,12 +97,19 @@ export function compactTree(tree: TreeArrays): TreeArrays {
   return { feature, threshold, left, right, defaultLeft, isCategorical, catOffset, catWords, catBits, value, cover, gain };
 }
 
-/** Whether raw value `x` goes to the left child at internal node `node`. */
+/**
+ * Whether raw value `x` goes to the left child at internal node `node`: at a categorical node
+ * `threshold` holds the number of categories known in training, and a code outside
+ * 0..threshold−1 (an unseen category) or NaN takes the default direction; a code past the node's
+ * `catWords` (a tree built by hand) has no bit set.
+ */
 export function goesLeft(tree: TreeArrays, node: number, x: number): boolean {
   if (x !== x) return tree.defaultLeft[node] === 1;
   if (tree.isCategorical[node] === 1) {
     if (!(x >= 0 && x < tree.threshold[node]!) || !Number.isInteger(x)) return tree.defaultLeft[node] === 1;
-    return ((tree.catBits[tree.catOffset[node]! + (x >>> 5)]! >>> (x & 31)) & 1) === 1;
+    const word = x >>> 5;
+    if (word >= tree.catWords[node]!) return false;
+    return ((tree.catBits[tree.catOffset[node]! + word]! >>> (x & 31)) & 1) === 1;
   }
   return x <= tree.threshold[node]!;
 }
