@@ -44,10 +44,20 @@ export interface ExploredTable {
   readonly profileHash: string;
 }
 
-export interface ExploreProgress {
-  readonly table: string;
-  readonly phase: 'profiling' | 'profiled' | 'cached';
-  readonly ms?: number;
+/**
+ * What exploration reports as it goes: a stage with work to do (`stage`: how many units — tables
+ * for `explore.table`), then per table its start, each profiling step as it ends, and its end.
+ */
+export type ExploreProgress =
+  | { readonly phase: 'stage'; readonly stage: string; readonly units: number }
+  | { readonly phase: 'profiling'; readonly table: string }
+  | { readonly phase: 'step'; readonly table: string; readonly step: string; readonly ms: number }
+  | { readonly phase: 'profiled'; readonly table: string; readonly ms: number };
+
+/** The `stage` progress of a reconcile event: a stage of exploration that has units to run. */
+export function exploreStageProgress(event: ReconcileEvent): ExploreProgress | undefined {
+  if (event.kind !== 'planned' || !event.stage.startsWith('explore.') || event.stale.length === 0) return undefined;
+  return { phase: 'stage', stage: event.stage, units: event.stale.length };
 }
 
 export interface ExploreOutcome {
@@ -104,7 +114,11 @@ export async function exploreProject(
   const collector = new ExploreCollector();
   try {
     const result = await reconcile(runtime, context, project, EXPLORE_STAGES, new LocalExecutor(runtime, context, EXPLORE_STAGES, { concurrency: 1 }), {
-      onEvent: (event) => collector.onEvent(event),
+      onEvent: (event) => {
+        const stage = exploreStageProgress(event);
+        if (stage) options.onProgress?.(stage);
+        collector.onEvent(event);
+      },
     });
     if (result.failed) throw result.failed.error;
   } finally {
@@ -182,11 +196,17 @@ export async function latestSnapshots(lab: Lab, project: ProjectRecord): Promise
 }
 
 /** Round 1 of one snapshot: the profile into the store, then exploration's index in the catalog. */
-export async function profileSnapshot(lab: Lab, project: ProjectRecord, name: string, snapshot: SnapshotRecord): Promise<{ hash: string; bytes: number; profile: TableProfile }> {
+export async function profileSnapshot(
+  lab: Lab,
+  project: ProjectRecord,
+  name: string,
+  snapshot: SnapshotRecord,
+  onPhase?: (phase: string, ms: number) => void,
+): Promise<{ hash: string; bytes: number; profile: TableProfile }> {
   const engine = await openEngine(lab);
   try {
     const parquetPath = await lab.store.localPathFor(snapshot.lakeKey);
-    const profile = await profileTable(engine.conn, { name, parquetPath });
+    const profile = await profileTable(engine.conn, { name, parquetPath }, onPhase ? { onPhase } : {});
     const put = await lab.store.putBytes(Buffer.from(JSON.stringify(profile)));
     await lab.catalog.putExploreResult({
       projectId: project.id,

@@ -1,7 +1,7 @@
 import type { ProjectRecord } from '../catalog/index.js';
 import type { SearchProgress } from '../automl/index.js';
 import { LocalExecutor, reconcile, type Stage, type StaleUnit } from '../runtime/index.js';
-import { defaultReportPath, ExploreCollector, type ExploreOutcome } from './explore.js';
+import { defaultReportPath, ExploreCollector, exploreStageProgress, type ExploreOutcome, type ExploreProgress } from './explore.js';
 import { IngestCollector, type IngestOutcome, type IngestProgress } from './ingest.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -31,6 +31,7 @@ export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => 
 export type RunEvent =
   | { readonly stage: 'ingest'; readonly progress: IngestProgress }
   | { readonly stage: 'plan'; readonly kind: string; readonly stale: readonly StaleUnit[] }
+  | { readonly stage: 'explore'; readonly progress: ExploreProgress }
   | { readonly stage: 'train'; readonly progress: SearchProgress };
 
 export interface RunOutcome {
@@ -65,6 +66,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
     ...(options.trials !== undefined ? { trials: options.trials } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     onIngest: (event) => ingest.progress(event),
+    onExplore: (progress) => options.onEvent?.({ stage: 'explore', progress }),
     onTrain: (progress) => options.onEvent?.({ stage: 'train', progress }),
   });
   const runtime = { catalog: lab.catalog, workerId: workerId() };
@@ -90,6 +92,8 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
         ingest.onEvent(event);
         explore.onEvent(event);
         if (event.kind === 'planned' && event.stale.length > 0) options.onEvent?.({ stage: 'plan', kind: event.stage, stale: event.stale });
+        const exploring = options.dryRun ? undefined : exploreStageProgress(event);
+        if (exploring) options.onEvent?.({ stage: 'explore', progress: exploring });
       },
     });
     const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);

@@ -53,14 +53,22 @@ export function manifestOf(content: BundleContent): BundleManifest {
   };
 }
 
-export function saveBundle(dir: string, content: BundleContent, run: Omit<RunRecord, 'bundleHash'>): RunRecord {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file`, 'pass a folder path for the model bundle');
-    const entries = readdirSync(dir);
-    if (entries.length > 0 && !entries.includes(MANIFEST)) {
-      throw new UsageError(`--out ${dir} is a non-empty folder that holds no model bundle`, 'pass a new or empty folder');
-    }
+/**
+ * Whether a bundle may be written to `dir`: a new or empty folder, or one holding a bundle (which
+ * it replaces). Training checks this before it starts, so that an hour is not spent on a model that
+ * cannot be saved; saving checks again.
+ */
+export function checkBundleFolder(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UsageError(`the bundle folder ${dir} is a file`, 'give a folder path for the model bundle');
+  const entries = readdirSync(dir);
+  if (entries.length > 0 && !entries.includes(MANIFEST)) {
+    throw new UsageError(`the bundle folder ${dir} is not empty and holds no model bundle (nothing was saved)`, 'give a new or empty folder, or one with a bundle to replace');
   }
+}
+
+export function saveBundle(dir: string, content: BundleContent, run: Omit<RunRecord, 'bundleHash'>): RunRecord {
+  checkBundleFolder(dir);
   const staging = `${dir.replace(/[/\\]+$/, '')}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, MODELS), { recursive: true });

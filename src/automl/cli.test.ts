@@ -98,10 +98,15 @@ describe('autolab train / predict / leaderboard', () => {
     expect(io.err()).toMatch(/^autolab: the output .*score-me\.csv is the input data file — write the predictions to another file[^\n]*\n$/);
     expect(await main(['predict', good, input, '--out', join(dir, '.', 'score-me.csv')])).toBe(2);
     expect(readFileSync(input, 'utf8')).toBe('kind,size\na,3\n');
-    // an existing output is replaced whole, through a temporary file that does not stay
+    // an existing output is kept unless --force says to replace it
     const out = join(dir, 'scored.csv');
-    writeFileSync(out, 'old content that is longer than the new one\n'.repeat(100));
-    expect(await main(['predict', good, input, '--out', out])).toBe(0);
+    const old = 'old content that is longer than the new one\n'.repeat(100);
+    writeFileSync(out, old);
+    expect(await main(['predict', good, input, '--out', out])).toBe(2);
+    expect(io.err()).toMatch(new RegExp(`autolab: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists already — add --force to replace it, or choose another --out\n$`));
+    expect(readFileSync(out, 'utf8')).toBe(old);
+    // with --force it is replaced whole, through a temporary file that does not stay
+    expect(await main(['predict', good, input, '--out', out, '--force'])).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

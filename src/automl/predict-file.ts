@@ -1,8 +1,8 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { UsageError } from '../common/index.js';
+import { OutputExistsError, UsageError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 import { readFrame, textColumnsOf } from '../features/index.js';
 import type { AutoModel, BatchPrediction } from './auto-model.js';
@@ -57,12 +57,19 @@ function sameFile(a: string, b: string): boolean {
 
 /**
  * Scores a data file with a bundle and writes the predictions CSV; returns the number of rows.
- * `outPath` may not be `dataPath`: the predictions would replace the rows they came from.
+ * `outPath` may not be `dataPath`: the predictions would replace the rows they came from. Another
+ * existing file is replaced only with `replace` (an `OutputExistsError` otherwise).
  */
-export async function predictFile(modelDir: string | AutoModel, dataPath: string, outPath: string | NodeJS.WritableStream): Promise<number> {
+export async function predictFile(
+  modelDir: string | AutoModel,
+  dataPath: string,
+  outPath: string | NodeJS.WritableStream,
+  options: { readonly replace?: boolean } = {},
+): Promise<number> {
   if (typeof outPath === 'string' && sameFile(dataPath, outPath)) {
     throw new UsageError(`the output ${outPath} is the input data file`, 'write the predictions to another file: it would replace the rows they came from');
   }
+  if (typeof outPath === 'string' && options.replace !== true && existsSync(outPath)) throw new OutputExistsError(outPath);
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
   const frame = await readFrame(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
   const batch = model.predictFrame(frame);

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DataError, InputError } from '../common/index.js';
+import { DataError, InputError, UsageError } from '../common/index.js';
 import { Rng } from '../learn/index.js';
 import { fit, loadBundle, predictFile, trainModel } from './index.js';
 
@@ -91,6 +91,42 @@ describe('trainModel', () => {
     await expect(trainModel(noise, { target: 'y', trials: 4, out })).rejects.toThrow(DataError);
     await expect(trainModel(noise, { target: 'y', trials: 4, out })).rejects.toThrow(/^no model beat the mean out of sample \(rmse [0-9.]+ against [0-9.]+\); nothing was saved/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a table with nothing to learn from (only the target, or every other column left out) before any search', async () => {
+    const rng = Rng.unmixed(5);
+    const labels = Array.from({ length: 200 }, () => (rng.next() < 0.5 ? 'a' : 'b'));
+    const only = join(dir, 'only-target.csv');
+    writeFileSync(only, ['y', ...labels].join('\n') + '\n');
+    const out = join(dir, 'only-model');
+    let searched = false;
+    const error = await trainModel(only, { target: 'y', timeLimit: 5, out, onProgress: () => (searched = true) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toBe(`${only} has no column to learn 'y' from (it holds no column besides the target); nothing was trained or saved — add columns that carry information about the target`);
+    expect(searched).toBe(false);
+    expect(existsSync(out)).toBe(false);
+
+    // an id, a constant and one date in every row: nothing varies that could carry information
+    const flat = join(dir, 'flat.csv');
+    writeFileSync(flat, ['id,shop,day,y', ...labels.map((y, i) => `${i + 1},north,2024-03-01,${y}`)].join('\n') + '\n');
+    await expect(trainModel(flat, { target: 'y', timeLimit: 5, out })).rejects.toThrow(
+      `${flat} has no column to learn 'y' from (every other column was left out: 'id' (id-like), 'shop' (constant), 'day' (constant)); nothing was trained or saved`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('checks the bundle folder before training, not after', async () => {
+    const taken = join(dir, 'taken');
+    mkdirSync(taken);
+    writeFileSync(join(taken, 'notes.txt'), 'mine\n');
+    let searched = false;
+    const started = Date.now();
+    const error = await trainModel(trainCsv, { target: 'label', timeLimit: 600, out: taken, onProgress: () => (searched = true) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(`the bundle folder ${taken} is not empty and holds no model bundle (nothing was saved) — give a new or empty folder, or one with a bundle to replace`);
+    expect(searched).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(readdirSync(taken)).toEqual(['notes.txt']);
   });
 
   it('checks prediction input against the schema', async () => {

@@ -14,7 +14,7 @@ import { binTable, predictionThreads } from '../learn/index.js';
 import type { FeatureTable, Fold, Task } from '../learn/index.js';
 import { hashFile } from '../store/index.js';
 import { AutoModel } from './auto-model.js';
-import { manifestOf, saveBundle, type BundleContent } from './bundle.js';
+import { checkBundleFolder, manifestOf, saveBundle, type BundleContent } from './bundle.js';
 import type { LeaderboardRow, RunRecord } from './bundle-types.js';
 import { buildCvData, type CvData } from './cv-data.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
@@ -92,6 +92,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   }
   const timeLimit = options.trials === undefined ? (options.timeLimit ?? 60) : options.timeLimit;
   const seed = options.seed ?? 0;
+  if (options.out !== undefined) checkBundleFolder(options.out);
   const phases = new PhaseClock(startedAt);
   const { frame: raw, dataHash } = await loadInput(input, options.target);
   phases.end('read');
@@ -111,6 +112,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const metric = metricFor(target.task, options.metric);
   const numClasses = target.task === 'regression' ? 1 : target.classes.length;
   const fitted = fitPipeline(frame, options.target, { task: target.task, values: target.values, numClasses }, { seed });
+  checkLearnable(fitted.table, fitted.spec.dropped, typeof input === 'string' ? input : 'the training table', options.target);
   notes.push(...droppedNotes(fitted.spec.dropped));
   const foldCount = chooseFoldCount(frame.rows, timeLimit);
   const split = makeFolds(target.values, target.task, foldCount, seed);
@@ -253,6 +255,33 @@ function droppedNotes(dropped: readonly DroppedColumn[]): string[] {
     const why = reason === 'duplicate' ? 'a copy of another column' : reason;
     return columns.length === 1 ? `column ${named[0]} was dropped (${why})` : `${columns.length} columns were dropped (${why}): ${named.join(', ')}${more}`;
   });
+}
+
+/**
+ * A table with no feature whose values vary (only the target, or every other column dropped as
+ * constant or id-like) leaves nothing to learn: every model would be the class frequencies or the
+ * mean, and chance could make one look a little better. Say so before any search.
+ */
+function checkLearnable(table: FeatureTable, dropped: readonly DroppedColumn[], where: string, target: string): void {
+  if (table.columns.some(varies)) return;
+  const flat = [...new Set(table.columns.map((c) => c.name.replace(/__.*$/, '')))].map((name) => `'${name}' (the same value in every row)`);
+  const other = [...dropped.map((d) => `'${d.column}' (${d.reason === 'duplicate' ? `a copy of '${d.of ?? '?'}'` : d.reason})`), ...flat];
+  const why = other.length === 0 ? 'it holds no column besides the target' : `every other column was left out: ${other.slice(0, 5).join(', ')}${other.length > 5 ? `, and ${other.length - 5} more` : ''}`;
+  throw new DataError(
+    `${where} has no column to learn '${target}' from (${why}); nothing was trained or saved`,
+    'add columns that carry information about the target',
+  );
+}
+
+/** Whether a feature takes more than one value (missing counts as a value: its pattern may inform). */
+function varies(column: { readonly values: Float64Array }): boolean {
+  const { values } = column;
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== first && !(Number.isNaN(v) && Number.isNaN(first))) return true;
+  }
+  return false;
 }
 
 function isLearnable(c: CandidateResult): boolean {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ProjectNotChosenError } from '../app/project.js';
-import { UsageError } from '../common/index.js';
+import { OutputExistsError, UsageError } from '../common/index.js';
 
 /**
  * Library errors speak in their parameters; here the ones that name a parameter are told in the
@@ -10,6 +10,9 @@ export function inCommandTerms(error: unknown, command: Command | undefined): un
   if (error instanceof ProjectNotChosenError && command) {
     const how = howToGive(command, 'project');
     if (how) return new UsageError(`the lab has ${error.projects.length} projects; say which ${how}`, `projects: ${error.projects.join(', ')}`);
+  }
+  if (error instanceof OutputExistsError && command?.options.some((o) => o.long === '--force')) {
+    return new UsageError(`${error.path} exists already`, 'add --force to replace it, or choose another --out');
   }
   return error;
 }

@@ -3,6 +3,7 @@ import { isUserError, describeError } from '../common/index.js';
 import { redactSecrets } from '../common/secrets.js';
 import { registerCommands } from './commands/index.js';
 import { inCommandTerms } from './in-command-terms.js';
+import { printJsonFailure } from './output.js';
 
 /** Runs the command line; returns the process exit code. Errors are printed as one line. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -11,7 +12,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.configureOutput({ outputError: (message, write) => write(redactSecrets(message)) });
+  const jsonAsked = asksForJson(argv);
+  // with --json a usage error is printed as JSON by `reportError`, not as commander's text
+  program.configureOutput({ outputError: (message, write) => (jsonAsked ? undefined : write(redactSecrets(message))) });
   registerCommands(program);
   let running: Command | undefined;
   program.hook('preAction', (_program, command) => {
@@ -21,21 +24,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    return reportError(inCommandTerms(error, running));
+    const json = running ? running.opts()['json'] === true : jsonAsked;
+    return reportError(inCommandTerms(error, running), json);
   }
 }
 
-function reportError(error: unknown): number {
+/** `--json` among the options (not after `--`, where it would be an argument). */
+function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+const BUG_HINT = 'this is a bug; set AUTOLAB_DEBUG=1 to see details';
+
+/** One line: `autolab: what — hint` on stderr, or with --json one JSON object on stdout (`JsonFailure`). */
+function reportError(error: unknown, json: boolean): number {
   if (error instanceof CommanderError) {
-    // commander already printed its message (help, version, or a usage error)
-    return error.exitCode === 0 ? 0 : 2;
+    if (error.exitCode === 0) return 0; // help or version, already printed
+    // commander printed its message unless --json asked for this line instead
+    const what = error.code === 'commander.help' ? 'a subcommand is needed' : error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+    if (json) printJsonFailure({ error: what, hint: 'see `autolab --help`', exit: 2, kind: 'UsageError' }, error);
+    return 2;
   }
   if (isUserError(error)) {
-    process.stderr.write(`autolab: ${redactSecrets(error.message)}\n`);
+    if (json) printJsonFailure({ error: error.what, hint: error.hint ?? null, exit: error.exitCode, kind: error.name }, error);
+    else process.stderr.write(`autolab: ${redactSecrets(error.message)}\n`);
     return error.exitCode;
   }
   const message = redactSecrets(describeError(error));
-  process.stderr.write(`autolab: internal error: ${message} — this is a bug; set AUTOLAB_DEBUG=1 to see details\n`);
+  if (json) printJsonFailure({ error: `internal error: ${message}`, hint: BUG_HINT, exit: 70, kind: 'internal' }, error);
+  else process.stderr.write(`autolab: internal error: ${message} — ${BUG_HINT}\n`);
   if (process.env['AUTOLAB_DEBUG'] && error instanceof Error && error.stack) {
     process.stderr.write(redactSecrets(error.stack) + '\n');
   }

@@ -33,6 +33,13 @@ export class UsageError extends UserError {
   override readonly exitCode = 2;
 }
 
+/** An output file exists and the caller did not say to replace it. */
+export class OutputExistsError extends UsageError {
+  constructor(readonly path: string) {
+    super(`the output ${path} exists already`, 'choose another file, or say to replace it');
+  }
+}
+
 /** A model or data does not fit what the operation needs (e.g. one class in the labels). */
 export class DataError extends UserError {}
 

@@ -1,4 +1,4 @@
-import { redactUrl } from './url-secrets.js';
+import { ENV_REFERENCE, redactUrl } from './url-secrets.js';
 
 /**
  * Defence in depth for credentials: every secret the process learns (a typed password, a resolved
@@ -11,7 +11,9 @@ const known = new Set<string>();
 const MIN_SECRET_LENGTH = 4;
 
 export function registerSecret(secret: string | undefined | null): void {
-  if (secret && secret.length >= MIN_SECRET_LENGTH) known.add(secret);
+  // a `${env:NAME}` reference points at a secret without being one: masking it would hide the
+  // very name a user must export when the variable is unset
+  if (secret && secret.length >= MIN_SECRET_LENGTH && !ENV_REFERENCE.test(secret)) known.add(secret);
 }
 
 export function redactSecrets(text: string): string {

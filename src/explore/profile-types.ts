@@ -345,6 +345,8 @@ export interface ProfileOptions {
   readonly maxKeyPairColumns?: number;
   /** skip PII detection */
   readonly skipPii?: boolean;
+  /** told as each step of the profile ends (schema, sample, aggregates, histograms, …), with its milliseconds: progress on a long table */
+  readonly onPhase?: (phase: string, ms: number) => void;
 }
 
 /** One table as findRelationships needs it. */

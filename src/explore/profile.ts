@@ -57,7 +57,7 @@ import { detectPiiOnRelation, type PiiColumn } from './pii/index.js';
 import { execute, ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, tempName, toCount, type Relation } from './sql.js';
 import { SelectList } from './sql-select-list.js';
 
-type Options = Required<ProfileOptions> & {
+type Options = Required<Omit<ProfileOptions, 'onPhase'>> & {
   /** cells (rows × columns) the sample may hold; wide tables get fewer sample rows */
   readonly sampleCellBudget: number;
   /** columns with more distinct values than this have their top values counted on the sample */
@@ -89,7 +89,8 @@ const NEAR_UNIQUE = 0.8;
 const SECOND_SCAN_CHUNK = 300;
 
 export async function profileTable(conn: DuckDBConnection, input: ProfileInput, options: ProfileOptions = {}): Promise<TableProfile> {
-  const opts: Options = { ...PROFILE_DEFAULTS, ...definedOnly(options) };
+  const { onPhase, ...settings } = options;
+  const opts: Options = { ...PROFILE_DEFAULTS, ...definedOnly(settings) };
   const started = performance.now();
   const phases: Record<string, number> = {};
   let mark = started;
@@ -97,6 +98,7 @@ export async function profileTable(conn: DuckDBConnection, input: ProfileInput, 
     const now = performance.now();
     phases[name] = Math.round(now - mark);
     mark = now;
+    onPhase?.(name, phases[name]);
   };
 
   const stored = input.parquetPath !== undefined ? parquetRelation(input.parquetPath) : tableRelation(input.tableName ?? input.name);

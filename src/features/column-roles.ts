@@ -99,8 +99,11 @@ export function inferColumnRole(column: RawColumn, options: RoleOptions = DEFAUL
     case 'boolean':
       return numericRole(column);
     case 'datetime': {
-      const present = column.values.some((v) => Number.isFinite(v));
-      return present ? { role: 'datetime', source: 'datetime' } : { role: 'drop', reason: 'all-missing' };
+      const present = column.values.filter((v) => Number.isFinite(v));
+      if (present.length === 0) return { role: 'drop', reason: 'all-missing' };
+      // one instant in every row makes every date part constant: as much to learn as a constant number
+      if (present.every((v) => v === present[0])) return { role: 'drop', reason: 'constant' };
+      return { role: 'datetime', source: 'datetime' };
     }
     case 'string':
       return textRole(column.name, column.values, options);

@@ -5,6 +5,7 @@ import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { exportRows, type DbColumn, type TextRows } from './db-export.js';
 import type { ConnectorContext } from './open-connector.js';
+import { queryProbeSql } from './query-probe.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';
 
 type TypeCastField = Parameters<Extract<NonNullable<mysql.QueryOptions['typeCast']>, (...args: never[]) => unknown>>[0];
@@ -71,7 +72,7 @@ export class MysqlConnector implements Connector {
     if (query) {
       await conn
         .promise()
-        .query(`SELECT * FROM (${query}) AS autolab_q LIMIT 0`)
+        .query(queryProbeSql(query))
         .catch((error: unknown) => {
           throw queryError(error, 'the query of this source');
         });

@@ -4,6 +4,7 @@ import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { exportRows, type DbColumn, type TextRows } from './db-export.js';
 import type { ConnectorContext } from './open-connector.js';
+import { queryProbeSql } from './query-probe.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';
 
 /** Rows fetched per round trip from the server-side cursor. */
@@ -53,7 +54,7 @@ export class PostgresConnector implements Connector {
     const client = await this.#connect();
     const { tables, schema, query } = this.spec.options;
     if (query) {
-      await client.query(`SELECT * FROM (${query}) AS autolab_q LIMIT 0`).catch((error: unknown) => {
+      await client.query(queryProbeSql(query)).catch((error: unknown) => {
         throw queryError(error, 'the query of this source');
       });
       return [this.#table(this.ctx.sourceName, query, 'query')];

@@ -36,10 +36,12 @@ export const exploreTableStage: Stage<StageContext> = {
   async run(context, project, unit) {
     const entry = (await latestSnapshots(context.lab, project)).find((t) => t.name === unit.unit && t.snapshot.contentHash === unit.inputs['snapshot']);
     if (!entry) throw new Error(`the snapshot of ${unit.unit} planned for exploration is no longer the latest`);
-    context.options.onExplore?.({ table: unit.unit, phase: 'profiling' });
+    const report = context.options.onExplore;
+    report?.({ table: unit.unit, phase: 'profiling' });
     const started = performance.now();
-    const made = await profileSnapshot(context.lab, project, entry.name, entry.snapshot);
-    context.options.onExplore?.({ table: unit.unit, phase: 'profiled', ms: performance.now() - started });
+    const onPhase = report && ((step: string, ms: number) => report({ table: unit.unit, phase: 'step', step, ms }));
+    const made = await profileSnapshot(context.lab, project, entry.name, entry.snapshot, onPhase);
+    report?.({ table: unit.unit, phase: 'profiled', ms: performance.now() - started });
     return {
       outputs: { profile: made.hash },
       bytesWritten: made.bytes,

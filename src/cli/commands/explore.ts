@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import { UsageError } from '../../common/index.js';
-import type { ExploreProgress } from '../../app/explore.js';
 import { printJson, printLines, type JsonFlag } from '../output.js';
+import { exploreProgressPrinter } from './explore-progress.js';
 import * as load from './load.js';
 
 interface ExploreFlags extends JsonFlag {
@@ -21,24 +21,21 @@ export function registerExploreCommand(program: Command): void {
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: ExploreFlags) => {
       const lab = await openLab();
+      const progress = flags.json ? undefined : exploreProgressPrinter();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
         const [{ exploreProject, writeProjectReport }, { exploreSummary, formatExploreSummary }] = await Promise.all([load.explore(), load.exploreSummary()]);
-        const outcome = await exploreProject(lab, project, { onProgress: progressLine });
+        const outcome = await exploreProject(lab, project, progress ? { onProgress: (event) => progress.update(event) } : {});
         const report = await writeProjectReport(lab, project, { out: flags.out });
+        progress?.done();
         const summary = exploreSummary(outcome, report.data, report.path);
         if (flags.json) printJson(summary);
         else printLines(formatExploreSummary(summary));
       } finally {
+        progress?.done();
         await lab.close();
       }
     });
-}
-
-/** Progress goes to stderr, so that stdout stays the answer (and valid JSON with --json). */
-function progressLine(event: ExploreProgress): void {
-  if (event.phase === 'profiling') process.stderr.write(`profiling ${event.table}…\n`);
-  else if (event.phase === 'profiled') process.stderr.write(`profiled ${event.table} in ${((event.ms ?? 0) / 1000).toFixed(1)} s\n`);
 }
 
 /** A project named as an argument or with --project (both: they must agree). */

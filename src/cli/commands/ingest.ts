@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { IngestProgress, IngestedTable } from '../../app/ingest.js';
 import { openLab } from '../../app/lab.js';
 import { redactSecrets } from '../../common/index.js';
-import { printJson, printLine, printTable, type JsonFlag } from '../output.js';
+import { failWithResult, printJson, printLine, printTable, type JsonFlag } from '../output.js';
 import * as load from './load.js';
 
 interface IngestFlags extends JsonFlag {
@@ -26,8 +26,11 @@ export function registerIngestCommand(program: Command): void {
           ...(progress ? { onProgress: progress.onProgress } : {}),
         });
         progress?.stop();
+        const answer = { project: outcome.project, tables: outcome.tables };
+        // with --json a failure's line carries the tables: stdout stays one document
+        if (flags.json && outcome.firstError !== undefined) failWithResult(outcome.firstError, answer);
         if (flags.json) {
-          printJson({ project: outcome.project, tables: outcome.tables });
+          printJson(answer);
         } else {
           printTable(
             [{ header: 'source' }, { header: 'table' }, { header: 'status' }, { header: 'version', align: 'right' }, { header: 'rows', align: 'right' }, { header: 'notes', maxWidth: 80 }],

@@ -107,7 +107,9 @@ describe('autolab init, project, status, log', () => {
     expect(await run('log', '--verify')).toBe(1);
     expect(err).toMatch(/^autolab: the action log is broken at entry 5: entry 5 was edited after it was written \(its seal does not match the lab's key\) — /);
     expect(await run('log', '--verify', '--json')).toBe(1);
-    expect(JSON.parse(out)).toMatchObject({ ok: false, brokenAt: 5 });
+    expect(out.split('\n')).toHaveLength(2);
+    expect(JSON.parse(out)).toMatchObject({ error: 'the action log is broken at entry 5: entry 5 was edited after it was written (its seal does not match the lab\'s key)', exit: 1, kind: 'LabError', result: { ok: false, brokenAt: 5 } });
+    expect(err).toBe('');
 
     // a row that is not even JSON any more: one line each, never an internal error
     const db2 = new Database(join(root, '.autolab', 'catalog.sqlite'));

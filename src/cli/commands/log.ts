@@ -4,7 +4,7 @@ import { resolveProject } from '../../app/project.js';
 import { verifyLabLog } from '../../app/log-anchor.js';
 import { LabError } from '../../common/index.js';
 import { parseNumberFlag, POSITIVE_COUNT } from '../number-flag.js';
-import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
+import { failWithResult, printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatActions } from './status.js';
 
 interface LogFlags extends JsonFlag {
@@ -29,12 +29,13 @@ export function registerLogCommand(program: Command): void {
       try {
         if (flags.verify) {
           const result = await verifyLabLog(lab);
-          if (flags.json) printJson(result);
-          else if (result.ok) printLine(`the action log is intact: ${result.entries} entries, ${chainWords(result.keyedFrom, result.entries)}`);
           if (!result.ok) {
             const where = result.cutAfter !== null ? `was cut after entry ${result.cutAfter}` : result.brokenAt !== null ? `is broken at entry ${result.brokenAt}` : 'cannot be trusted';
-            throw new LabError(`the action log ${where}: ${result.reason}`, 'the catalog was changed outside autolab; restore it from a backup or keep it as evidence');
+            // with --json the failure's line carries the findings: stdout stays one document
+            failWithResult(new LabError(`the action log ${where}: ${result.reason}`, 'the catalog was changed outside autolab; restore it from a backup or keep it as evidence'), result);
           }
+          if (flags.json) printJson(result);
+          else printLine(`the action log is intact: ${result.entries} entries, ${chainWords(result.keyedFrom, result.entries)}`);
           return;
         }
         // a misspelt project would otherwise look like an empty log

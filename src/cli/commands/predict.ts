@@ -8,12 +8,13 @@ export function registerPredictCommand(program: Command): void {
     .argument('<model>', 'the model bundle folder written by `autolab train`')
     .argument('<data>', 'a CSV, TSV, Parquet, JSON or NDJSON file with the model\'s input columns')
     .option('--out <file>', 'the CSV to write (default: standard output)')
+    .option('--force', 'replace the --out file when it exists')
     .option('--json', 'print a JSON summary (with --out)')
-    .action(async (modelDir: string, data: string, flags: { out?: string; json?: boolean }) => {
+    .action(async (modelDir: string, data: string, flags: { out?: string; force?: boolean; json?: boolean }) => {
       const started = Date.now();
       const { loadBundle, predictFile } = await load.automl();
       const { model } = loadBundle(modelDir);
-      const rows = await predictFile(model, data, flags.out ?? process.stdout);
+      const rows = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true });
       if (!flags.out) return;
       const seconds = (Date.now() - started) / 1000;
       if (flags.json) process.stdout.write(JSON.stringify({ rows, out: flags.out, task: model.task, classes: model.classes, seconds }) + '\n');

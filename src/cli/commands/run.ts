@@ -8,6 +8,7 @@ import { parseNumberFlag, POSITIVE_COUNT, POSITIVE_SECONDS } from '../number-fla
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatProject } from './status.js';
 import * as load from './load.js';
+import { exploreProgressPrinter } from './explore-progress.js';
 import { progressPrinter } from './train.js';
 
 interface RunFlags extends JsonFlag {
@@ -24,13 +25,17 @@ function trialsOf(text: string | undefined): number | undefined {
   return parseNumberFlag('trials', text, POSITIVE_COUNT);
 }
 
-/** Stage lines on stderr (stdout stays the answer); the training line is live on a terminal. */
+/** Stage lines on stderr (stdout stays the answer); exploration's and training's lines are live on a terminal. */
 function eventPrinter(quiet: boolean): { onEvent(event: RunEvent): void; done(): void } {
   const training = progressPrinter();
+  const exploring = exploreProgressPrinter();
   return {
     onEvent(event) {
       if (quiet) return;
-      if (event.stage === 'plan') {
+      if (event.stage === 'explore') {
+        exploring.update(event.progress);
+      } else if (event.stage === 'plan') {
+        exploring.done();
         for (const s of event.stale) process.stderr.write(redactSecrets(`${event.kind}${s.unit.unit ? ` ${s.unit.unit}` : ''}: ${s.reason}\n`));
       } else if (event.stage === 'ingest') {
         if (event.progress.kind === 'table-done') {
@@ -38,10 +43,14 @@ function eventPrinter(quiet: boolean): { onEvent(event: RunEvent): void; done():
           process.stderr.write(redactSecrets(`  ${t.source}/${t.table ?? '-'}: ${t.status}${t.version !== null ? ` (version ${t.version})` : ''}${t.error ? `: ${t.error}` : ''}\n`));
         }
       } else {
+        exploring.done();
         training.update(event.progress);
       }
     },
-    done: () => training.done(),
+    done: () => {
+      exploring.done();
+      training.done();
+    },
   };
 }
 

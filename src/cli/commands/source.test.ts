@@ -62,6 +62,17 @@ describe('autolab source and ingest', () => {
     expect(err).not.toMatch(/\n\s+at /);
   });
 
+  it('names an unset ${env:NAME} password, so the user knows what to export', async () => {
+    const root = join(work, 'unset-env');
+    expect(await run('init', root)).toBe(0);
+    process.chdir(root);
+    delete process.env['AUTOLAB_UNSET_PASSWORD'];
+    for (const location of ['postgres://analyst:${env:AUTOLAB_UNSET_PASSWORD}@127.0.0.1:1/crm', 'mysql://analyst@127.0.0.1:1/crm?password=${env:AUTOLAB_UNSET_PASSWORD}']) {
+      expect(await run('source', 'add', 'crm', location)).toBe(1);
+      expect(err).toMatch(/^autolab: the password of \S+ is \$\{env:AUTOLAB_UNSET_PASSWORD\} but AUTOLAB_UNSET_PASSWORD is not set — export AUTOLAB_UNSET_PASSWORD before running autolab\n$/);
+    }
+  });
+
   it('says when the folder is not a lab, or its catalog is damaged', async () => {
     const plain = join(work, 'plain');
     expect(await run('init', plain)).toBe(0);

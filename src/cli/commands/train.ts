@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../common/index.js';
+import { liveLine } from '../live-line.js';
 import { parseNumberFlag, POSITIVE_COUNT, POSITIVE_SECONDS, type NumberFlagRule } from '../number-flag.js';
 import type { SearchProgress, TrainOptions } from '../../automl/index.js';
 import { registerPredictCommand } from './predict.js';
@@ -26,21 +27,15 @@ function formatScore(score: number | undefined): string {
 
 /** A live line on a terminal, one plain line per candidate otherwise; always on stderr so stdout stays clean. */
 export function progressPrinter(): { update(p: SearchProgress): void; done(): void } {
-  const tty = process.stderr.isTTY === true;
-  let drawn = false;
+  const live = process.stderr.isTTY === true ? liveLine() : undefined;
   return {
     update(p) {
       const line = `[${p.elapsedSeconds.toFixed(1)}s] ${p.tried} candidates, best ${p.metric} ${formatScore(p.bestScore)} — ${p.last}`;
-      if (tty) {
-        const width = process.stderr.columns ?? 100;
-        process.stderr.write(`\r${line.slice(0, width - 1).padEnd(width - 1)}`);
-        drawn = true;
-      } else {
-        process.stderr.write(line + '\n');
-      }
+      if (live) live.draw(line);
+      else process.stderr.write(line + '\n');
     },
     done() {
-      if (drawn) process.stderr.write('\n');
+      live?.end();
     },
   };
 }
