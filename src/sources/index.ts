@@ -2,5 +2,8 @@ export type { Connector, Credential, QualityRecord, ReadContext, SourceKind, Sou
 export { parseLocation, resolveStoredPath, type ParsedLocation } from './location.js';
 export { openConnector, type ConnectorContext } from './open-connector.js';
 export { Vault, KEY_FILE } from './vault.js';
-export { fileFormat, SUPPORTED_EXTENSIONS, type FileFormat } from './file-reader.js';
+export { fileFormat, SUPPORTED_EXTENSIONS, type FileFormat } from './file-format.js';
+export { readDataFile, type FileRead, type ReadFileOptions } from './file-reader.js';
+export type { ReadTarget, Relation } from './read-target.js';
+export { checkDataFile } from './file-checks.js';
 export { resolvePassword, isAuthFailure } from './credentials.js';
