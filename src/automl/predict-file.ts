@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { readFrame, textColumnsOf } from '../features/index.js';
+import { readFrameWithNotes, textColumnsOf } from '../features/index.js';
 import type { AutoModel, BatchPrediction } from './auto-model.js';
 import { loadBundle } from './bundle.js';
 
@@ -35,12 +35,12 @@ export async function writePredictions(out: NodeJS.WritableStream, batch: BatchP
   if (chunk && !out.write(chunk)) await once(out, 'drain');
 }
 
-/** Scores a data file with a bundle and writes the predictions CSV; returns the number of rows. */
-export async function predictFile(modelDir: string | AutoModel, dataPath: string, outPath: string | NodeJS.WritableStream): Promise<number> {
+/** Scores a data file with a bundle and writes the predictions CSV; returns the number of rows and the notes on how the file was read. */
+export async function predictFile(modelDir: string | AutoModel, dataPath: string, outPath: string | NodeJS.WritableStream): Promise<{ rows: number; notes: readonly string[] }> {
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
-  const frame = await readFrame(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
+  const { frame, notes } = await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
   const batch = model.predictFrame(frame);
   if (typeof outPath === 'string') await writePredictionsCsv(outPath, batch);
   else await writePredictions(outPath, batch);
-  return frame.rows;
+  return { rows: frame.rows, notes };
 }

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../common/index.js';
-import { readFrame } from './read-frame.js';
+import { execute, openDuckEngine, quoteLiteral } from '../lake/index.js';
+import { readFrame, readFrameWithNotes } from './read-frame.js';
 
 let dir: string;
 
@@ -20,14 +20,15 @@ function file(name: string, text: string): string {
 }
 
 describe('readFrame', () => {
-  it('sniffs the delimiter and types of a CSV', async () => {
+  it('sniffs the delimiter and types of a CSV as ingest does (true/false kept as text, as bronze keeps it)', async () => {
     const path = file('semi.csv', 'a;b;c;d\n1;x;true;2021-01-02\n2.5;y;false;2021-02-03\n;z;;\n');
-    const frame = await readFrame(path);
+    const { frame, notes } = await readFrameWithNotes(path);
+    expect(notes).toContain('delimiter ";" sniffed');
     expect(frame.rows).toBe(3);
     expect(frame.columns.map((c) => [c.name, c.kind])).toEqual([
       ['a', 'number'],
       ['b', 'string'],
-      ['c', 'boolean'],
+      ['c', 'string'],
       ['d', 'datetime'],
     ]);
     const a = frame.columns[0]!.values as Float64Array;
@@ -50,8 +51,12 @@ describe('readFrame', () => {
     const json = await readFrame(file('t.json', '[{"a":1,"b":"u"},{"a":2,"b":null}]'));
     expect(json.columns[1]).toEqual({ name: 'b', kind: 'string', values: ['u', null] });
     const parquet = join(dir, 't.parquet');
-    const db = await (await DuckDBInstance.create(':memory:')).connect();
-    await db.run(`COPY (SELECT range AS a, 'r' || range AS b FROM range(5)) TO '${parquet.replace(/'/g, "''")}' (FORMAT parquet)`);
+    const engine = await openDuckEngine(dir);
+    try {
+      await execute(engine.conn, `COPY (SELECT range AS a, 'r' || range AS b FROM range(5)) TO ${quoteLiteral(parquet)} (FORMAT parquet)`);
+    } finally {
+      engine.close();
+    }
     const pq = await readFrame(parquet);
     expect(pq.rows).toBe(5);
     expect(pq.columns[0]!.kind).toBe('number');
@@ -79,6 +84,6 @@ describe('readFrame', () => {
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(/file not found/);
     await expect(readFrame(file('empty.csv', ''))).rejects.toThrow(/is empty/);
     await expect(readFrame(file('header.csv', 'a,b\n'))).rejects.toThrow(/no rows/);
-    await expect(readFrame(file('x.xyz', 'a\n1\n'))).rejects.toThrow(/unknown file type/);
+    await expect(readFrame(file('x.xyz', 'a\n1\n'))).rejects.toThrow(/unknown kind of data file/);
   });
 });

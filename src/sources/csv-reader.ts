@@ -4,10 +4,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 import { queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
 import { scanUtf8, writeUtf8Repaired } from './csv-encoding.js';
-import { readCsvHeader } from './csv-header.js';
+import { readCsvHeader, readFirstRecords } from './csv-header.js';
 import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
 import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
-import { targetRelation, writeToTarget, type ReadTarget, type Relation } from './read-target.js';
+import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
 import type { QualityRecord } from './types.js';
 
 /** Settings a caller fixes instead of the sniffer (a CSV the lab wrote itself), and columns kept as text. */
@@ -26,8 +26,6 @@ interface CsvAttempt {
   allText: boolean;
   skipBadRows: boolean;
   decimalComma: boolean;
-  /** columns forced to VARCHAR (those of `CsvSettings.textColumns` the header names) */
-  textColumns: readonly string[];
 }
 
 const LONG_LINE_BYTES = 256 * 1024 * 1024;
@@ -76,13 +74,13 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   let source = path;
   // DuckDB takes seconds to fail on a long line (it quotes it in the error), so look for one up front
   const longLines = await hasLongLine(path);
-  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false, textColumns: [] };
+  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false };
   const notes: string[] = longLines ? ['lines over 2 MB: read with a larger line limit'] : [];
   const quality: Record<string, unknown> = {};
   // the dialect is sniffed again only when a retry changed how the bytes are read
   let dialect: { key: string; found: Promise<Dialect> } | undefined;
   const dialectNow = (): Promise<Dialect> => {
-    const key = `${source}/${attempt.latin1}/${attempt.longLines}`;
+    const key = JSON.stringify([source, attempt.latin1, attempt.longLines, attempt.fullSample, attempt.allText, attempt.decimalComma]);
     if (dialect?.key !== key) dialect = { key, found: sniff(conn, source, attempt, fixed) };
     return dialect.found;
   };
@@ -96,7 +94,6 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
       notes.push(`a quote that never closes: ${skipped.count} row(s) skipped (${linesText(skipped)}); the other rows read with "-quoted fields`);
     }
   }
-  attempt.textColumns = await presentColumns(source, await dialectNow(), fixed.textColumns ?? []);
   // "1,5" in a file delimited by ';' (or tabs) is a number written the European way: told from the
   // first rows before the whole file is converted (so it is converted once), or — when those rows
   // cannot be read as they are — from the first rows of what was written
@@ -106,7 +103,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   };
   let decimalsChecked = false;
   if ((await dialectNow()).delimiter !== ',') {
-    const columns = await decimalCommaColumns(conn, { sql: readCsvCall(attempt, 'unused', fixed), params: { src: source } }).catch(() => undefined);
+    const columns = await decimalCommaColumns(conn, { sql: readCsvCall(attempt, await dialectNow(), 'unused'), params: { src: source } }).catch(() => undefined);
     if (columns !== undefined) {
       decimalsChecked = true;
       if (columns.length > 0) noteDecimalCommas(columns);
@@ -115,9 +112,9 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   let utf8Checked = false;
   for (let round = 0; round < 9; round++) {
     const rejects = rejectsTableName();
-    const call = readCsvCall(attempt, rejects, fixed);
+    const read: Relation = { sql: readCsvCall(attempt, await dialectNow(), rejects), params: { src: source } };
     try {
-      await writeToTarget(conn, target, `SELECT * FROM ${call}`, { src: source });
+      await writeToTarget(conn, target, read);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!utf8Checked && !attempt.latin1 && INVALID_UTF8.test(message)) {
@@ -145,7 +142,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     const sniffed = await dialectNow();
     if (!decimalsChecked && !attempt.decimalComma && !attempt.allText && sniffed.delimiter !== ',') {
       decimalsChecked = true;
-      const columns = await decimalCommaColumns(conn, targetRelation(target));
+      const columns = await decimalCommaColumns(conn, writtenRows(target, read));
       if (columns.length > 0) {
         noteDecimalCommas(columns);
         await dropRejects(conn, rejects);
@@ -165,7 +162,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     quality['header'] = sniffed.header;
     if (sniffed.delimiter !== ',') notes.push(`delimiter ${JSON.stringify(sniffed.delimiter)} sniffed`);
     if (sniffed.header) {
-      const { renamed, extra } = await renamedColumns(conn, source, targetRelation(target), sniffed.delimiter, attempt.latin1);
+      const { renamed, extra } = await renamedColumns(conn, source, writtenRows(target, read), sniffed.delimiter, attempt.latin1);
       if (renamed.length) {
         quality['renamedColumns'] = renamed;
         notes.push(`column names made unique or filled in: ${renamed.map((r) => `${JSON.stringify(r.from)}→${r.to}`).join(', ')}`);
@@ -193,17 +190,26 @@ function lineOptions(a: CsvAttempt): string[] {
   return a.longLines ? [`max_line_size=${LONG_LINE_BYTES}`, `buffer_size=${2 * LONG_LINE_BYTES}`] : [];
 }
 
-function readCsvCall(a: CsvAttempt, rejects: string, fixed: CsvSettings): string {
-  // no BOOLEAN candidate: DuckDB's sniffer reads Yes/No, Y/N and T/F as booleans, and bronze keeps
-  // the text as written (exploration still sees such a column as boolean)
+/**
+ * The options that decide how the bytes are read and typed, for the sniffer and for a read that
+ * sniffs for itself. No BOOLEAN candidate: DuckDB's sniffer reads Yes/No, Y/N and T/F as
+ * booleans, and bronze keeps the text as written (exploration still sees such a column as boolean).
+ */
+function sniffOptions(a: CsvAttempt, fixed: CsvSettings, textColumns: readonly string[]): string[] {
   const opts = ['null_padding=true', "auto_type_candidates=['BIGINT','DOUBLE','TIME','DATE','TIMESTAMP','VARCHAR']"];
   if (fixed.delim !== undefined) opts.push(`delim=${quoteLiteral(fixed.delim)}`, `quote='"'`, `escape='"'`, 'header=true');
   opts.push(...encodingOptions(a), ...lineOptions(a));
-  if (a.serial) opts.push('parallel=false');
   if (a.fullSample) opts.push('sample_size=-1');
   if (a.allText) opts.push('all_varchar=true');
   if (a.decimalComma) opts.push("decimal_separator=','");
-  if (a.textColumns.length > 0) opts.push(`types={${a.textColumns.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ')}}`);
+  if (textColumns.length > 0) opts.push(`types={${textColumns.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ')}}`);
+  return opts;
+}
+
+/** The read of one attempt: with the dialect and columns the sniffer settled on (it is not sniffed again), or sniffing for itself when the sniffer failed. */
+function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string): string {
+  const opts = [dialect.read];
+  if (a.serial) opts.push('parallel=false');
   if (a.skipBadRows) opts.push(...rejectOptions(rejects));
   return `read_csv($src, ${opts.join(', ')})`;
 }
@@ -247,13 +253,6 @@ function csvProblem(message: string): string {
   return `${where ? `line ${where}: ` : ''}${(what ?? lines[0] ?? message).replace(/^(Invalid Input Error|Conversion Error|Parameter Not Allowed Error|IO Error): /, '')}`;
 }
 
-/** The text columns asked for that the header names (read_csv refuses a `types` entry for a column it lacks). */
-async function presentColumns(path: string, dialect: Dialect, wanted: readonly string[]): Promise<string[]> {
-  if (wanted.length === 0 || !dialect.header) return [];
-  const written = new Set(await readCsvHeader(path, dialect.delimiter, 'utf8'));
-  return wanted.filter((c) => written.has(c));
-}
-
 /** Rows looked at for decimal commas. */
 const DECIMAL_SAMPLE_ROWS = 20_000;
 
@@ -275,33 +274,48 @@ async function decimalCommaColumns(conn: DuckDBConnection, relation: Relation): 
 }
 
 /**
- * The dialect DuckDB settled on, from a second, cheap look at the first rows. Sniffing them once
- * more without NULL padding tells whether some rows are short: the strict sniffer then finds another
- * dialect or width. `quote` is empty when the sniffer turned quoting off.
+ * The dialect and columns DuckDB settled on, sniffed once per way of reading the bytes: the read
+ * then takes them as they are (`read`), since sniffing again costs as much as reading a wide
+ * file. `quote` is empty when the sniffer turned quoting off; `shortRows` tells whether some of
+ * the first records have fewer fields than the header.
  */
 interface Dialect {
   readonly delimiter: string;
   readonly quote: string;
   readonly header: boolean;
   readonly shortRows: boolean;
+  /** read_csv's options after the file: `auto_detect=false, delim=…, columns={…}, …` */
+  readonly read: string;
 }
 
 async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: CsvSettings): Promise<Dialect> {
-  if (fixed.delim !== undefined) return { delimiter: fixed.delim, quote: '"', header: true, shortRows: false };
-  const opts = ['sample_size=2048', ...encodingOptions(a), ...lineOptions(a)];
-  const look = async (padded: boolean) => {
-    const [row] = await queryRows(conn, `SELECT Delimiter, Quote, HasHeader, len(Columns) FROM sniff_csv($src, ${[...opts, `null_padding=${padded}`].join(', ')})`, { src: path });
-    const quote = String(row?.[1] ?? '"');
-    return { delimiter: String(row?.[0] ?? ','), quote: quote === '(empty)' ? '' : quote, header: row?.[2] === true, width: Number(row?.[3] ?? 0) };
+  const wanted = fixed.textColumns ?? [];
+  const look = async (textColumns: readonly string[]) => {
+    const [row] = await queryRows(conn, `SELECT Delimiter, Quote, HasHeader, Prompt, Columns FROM sniff_csv($src, ${sniffOptions(a, fixed, textColumns).join(', ')})`, { src: path });
+    return row ?? [];
   };
+  let row: unknown[];
+  let used = wanted;
   try {
-    const padded = await look(true);
-    const strict = await look(false).catch(() => undefined);
-    const shortRows = strict !== undefined && (strict.delimiter !== padded.delimiter || strict.width !== padded.width);
-    return { delimiter: padded.delimiter, quote: padded.quote, header: padded.header, shortRows };
+    row = await look(wanted).catch(async (error: unknown) => {
+      if (wanted.length === 0) throw error;
+      // read_csv refuses a `types` entry for a column the file lacks: keep those it has
+      const names = new Set(((await look([]))[4] as { name: string }[]).map((c) => c.name));
+      used = wanted.filter((c) => names.has(c));
+      return look(used);
+    });
   } catch {
-    return { delimiter: ',', quote: '"', header: true, shortRows: false };
+    // a file the sniffer fails on is read by read_csv sniffing for itself, whose error says more
+    return { delimiter: ',', quote: '"', header: true, shortRows: false, read: sniffOptions(a, fixed, []).join(', ') };
   }
+  const delimiter = String(row[0] ?? ',');
+  const quote = String(row[1] ?? '"');
+  const prompt = String(row[3] ?? '');
+  const prefix = `FROM read_csv(${quoteLiteral(path)}, `;
+  const read = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : sniffOptions(a, fixed, used).join(', ');
+  const records = await readFirstRecords(path, delimiter, a.latin1 ? 'latin1' : 'utf8');
+  const width = records[0]?.length ?? 0;
+  return { delimiter, quote: quote === '(empty)' ? '' : quote, header: row[2] === true, shortRows: records.some((r) => r.length < width), read };
 }
 
 /** Columns DuckDB named differently from the header as written, and columns beyond the header (ragged rows). */

@@ -7,7 +7,7 @@ import { copyToParquet, firstLine, parquetLayoutProblem, readWholeParquet } from
 import { readCsv } from './csv-reader.js';
 import { checkJsonComplete } from './file-checks.js';
 import { fileFormat, SUPPORTED_EXTENSIONS } from './file-format.js';
-import { targetRelation, writeToTarget, type ReadTarget, type Relation } from './read-target.js';
+import { writeToTarget, type ReadTarget } from './read-target.js';
 import type { QualityRecord } from './types.js';
 import type { XlsxSheet } from './xlsx-reader.js';
 
@@ -23,45 +23,37 @@ export interface ReadFileOptions {
   readonly textColumns?: readonly string[];
 }
 
-/** How a file was read, and where its rows can be read back. */
-export interface FileRead {
-  readonly quality: QualityRecord;
-  readonly rows: Relation;
-}
-
 /**
  * Reads one data file (one sheet of a workbook) with DuckDB into a target: ingest's bronze Parquet,
- * or a temporary table for a Frame. The one reader of data files: every dialect decision and repair
+ * or the rows of a Frame. The one reader of data files: every dialect decision and repair
  * (encoding, delimiter, decimal commas, quoting, header, ragged and malformed rows) is made here.
- * A Parquet file read into a table is not copied: its rows are read from the file.
  */
-export async function readDataFile(conn: DuckDBConnection, path: string, target: ReadTarget, options: ReadFileOptions): Promise<FileRead> {
+export async function readDataFile(conn: DuckDBConnection, path: string, target: ReadTarget, options: ReadFileOptions): Promise<QualityRecord> {
   const { label, workDir } = options;
   const format = fileFormat(path);
   const csvSettings = options.textColumns ? { textColumns: options.textColumns } : {};
   switch (format) {
-    case 'csv': {
-      const quality = await readCsv(conn, path, target, label, workDir, csvSettings);
-      return { quality, rows: targetRelation(target) };
-    }
-    case 'parquet': {
-      if (target.kind === 'table') return { quality: { format, notes: [] }, rows: { sql: 'read_parquet($src)', params: { src: path } } };
-      const quality = await guarded(label, 'check that it is a complete Parquet file (a truncated download fails this way); export it again', () => parquetToBronze(conn, path, target.path));
-      return { quality, rows: targetRelation(target) };
-    }
+    case 'csv':
+      return readCsv(conn, path, target, label, workDir, csvSettings);
+    case 'parquet':
+      return guarded(label, 'check that it is a complete Parquet file (a truncated download fails this way); export it again', async () => {
+        if (target.kind === 'parquet') return parquetToBronze(conn, path, target.path);
+        await writeToTarget(conn, target, { sql: 'read_parquet($src)', params: { src: path } });
+        return { format, notes: [] };
+      });
     case 'json':
     case 'ndjson':
       await checkJsonComplete(path, label);
       await guarded(label, format === 'json' ? 'check that it is JSON: an array of objects, or one object per line' : 'check that each line is one JSON object', () =>
-        writeToTarget(conn, target, `SELECT * FROM read_json_auto($src${format === 'ndjson' ? ", format='newline_delimited'" : ''})`, { src: path }),
+        writeToTarget(conn, target, { sql: `read_json_auto($src${format === 'ndjson' ? ", format='newline_delimited'" : ''})`, params: { src: path } }),
       );
-      return { quality: { format, notes: [] }, rows: targetRelation(target) };
+      return { format, notes: [] };
     case 'xlsx': {
       // exceljs is large: loaded only for workbooks, so that every other command starts fast
       const { xlsxToCsv } = await import('./xlsx-reader.js');
       const read = await xlsxToCsv(path, join(workDir, 'sheet.csv'), label, options.sheet);
       const quality = await readCsv(conn, read.csvPath, target, label, workDir, { ...csvSettings, delim: ',' });
-      return { quality: { ...quality, format: 'xlsx', sheet: read.sheetName, notes: [...read.notes, ...quality.notes] }, rows: targetRelation(target) };
+      return { ...quality, format: 'xlsx', sheet: read.sheetName, notes: [...read.notes, ...quality.notes] };
     }
     default:
       throw new InputError(`${label}: unknown kind of data file`, `use ${SUPPORTED_EXTENSIONS.join(', ')}`);
@@ -70,8 +62,7 @@ export async function readDataFile(conn: DuckDBConnection, path: string, target:
 
 /** Reads one data file (one sheet of a workbook) and writes it as Parquet for bronze (see `readDataFile`). */
 export async function fileToParquet(conn: DuckDBConnection, path: string, outPath: string, label: string, workDir: string, sheet?: XlsxSheet): Promise<QualityRecord> {
-  const read = await readDataFile(conn, path, { kind: 'parquet', path: outPath }, { label, workDir, ...(sheet ? { sheet } : {}) });
-  return read.quality;
+  return readDataFile(conn, path, { kind: 'parquet', path: outPath }, { label, workDir, ...(sheet ? { sheet } : {}) });
 }
 
 /**
