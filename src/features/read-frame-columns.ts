@@ -38,26 +38,26 @@ function doublesOf(vector: DuckDBVector): Float64Array | undefined {
   return items instanceof Float64Array ? items : undefined;
 }
 
-function copyDoubles(vector: DuckDBVector, out: Float64Array, offset: number, rows: number): void {
+function copyDoubles(vector: DuckDBVector, out: Float64Array, rows: number): void {
   const items = doublesOf(vector);
   if (items !== undefined && items.length >= rows) {
-    out.set(items.length === rows ? items : items.subarray(0, rows), offset);
+    out.set(items.length === rows ? items : items.subarray(0, rows));
     return;
   }
   for (let i = 0; i < rows; i++) {
     const v = vector.getItem(i);
-    out[offset + i] = typeof v === 'number' ? v : NaN;
+    out[i] = typeof v === 'number' ? v : NaN;
   }
 }
 
-function copyTexts(vector: DuckDBVector, out: (string | null)[], offset: number, rows: number): void {
+function copyTexts(vector: DuckDBVector, out: (string | null)[], rows: number): void {
   if (vector instanceof DuckDBVarCharVector) {
-    for (let i = 0; i < rows; i++) out[offset + i] = vector.getItem(i);
+    for (let i = 0; i < rows; i++) out[i] = vector.getItem(i);
     return;
   }
   for (let i = 0; i < rows; i++) {
     const v = vector.getItem(i);
-    out[offset + i] = v === null ? null : String(v);
+    out[i] = v === null ? null : String(v);
   }
 }
 
@@ -101,11 +101,11 @@ export class FrameCollector implements RowConsumer {
           const column = columns[c]!;
           if (column.typed) {
             const out = new Float64Array(n);
-            copyDoubles(chunk.getColumnVector(c), out, 0, n);
+            copyDoubles(chunk.getColumnVector(c), out, n);
             column.parts.push(out);
           } else {
             const out = new Array<string | null>(n);
-            copyTexts(chunk.getColumnVector(c), out, 0, n);
+            copyTexts(chunk.getColumnVector(c), out, n);
             column.parts.push(out);
           }
         }

@@ -45,7 +45,6 @@ export function splitRecords(text: string, delimiter: string): string[][] {
   while (i < n) {
     // one field from i: quoted (to its closing quote) or up to the next delimiter or line end
     let start = i;
-    let end: number;
     while (start < n && text.charCodeAt(start) === 32) start++;
     if (text.charCodeAt(start) === 34) {
       let j = start + 1;
@@ -65,9 +64,8 @@ export function splitRecords(text: string, delimiter: string): string[][] {
       i = j + 1;
       // anything between the closing quote and the delimiter is dropped, as a sniffer would
       while (i < n && text.charCodeAt(i) !== 10 && !(delimiterCode >= 0 ? text.charCodeAt(i) === delimiterCode : text.startsWith(delimiter, i))) i++;
-      end = i;
     } else {
-      end = start;
+      let end = start;
       while (end < n) {
         const c = text.charCodeAt(end);
         if (c === 10 || (delimiterCode >= 0 ? c === delimiterCode : delimiter !== '' && text.startsWith(delimiter, end))) break;
