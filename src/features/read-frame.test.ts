@@ -79,6 +79,16 @@ describe('readFrame', () => {
     expect(frame.columns[2]!.kind).toBe('datetime');
   });
 
+  it('reads through the sources reader: its repairs and notes come with the frame', async () => {
+    const path = join(dir, 'stray.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from('id,city\n1,Zürich\n2,Zürich\n'), Buffer.from('3,Z\xfcrich\n', 'latin1')]));
+    const { frame, notes } = await readFrameWithNotes(path);
+    expect(frame.columns[1]).toEqual({ name: 'city', kind: 'string', values: ['Zürich', 'Zürich', 'Zürich'] });
+    expect(notes.join('\n')).toMatch(/not all UTF-8: 1 byte\(s\) outside UTF-8 \(line 4\)/);
+    const cut = file('cut.json', '[{"a":1},{"a":2},');
+    await expect(readFrame(cut)).rejects.toThrow(/cut\.json is cut off/);
+  });
+
   it('gives one-line input errors for missing, empty and header-only files', async () => {
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(InputError);
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(/file not found/);

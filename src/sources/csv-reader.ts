@@ -127,7 +127,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
           await writeUtf8Repaired(source, repaired);
           source = repaired;
           quality['invalidUtf8'] = { bytes: scan.invalidBytes, lines: scan.lines };
-          notes.push(`not all UTF-8: ${scan.invalidBytes} byte(s) that are not${where} read as Latin-1, the rest as UTF-8`);
+          notes.push(`not all UTF-8: ${scan.invalidBytes} byte(s) outside UTF-8${where} decoded as Latin-1, the rest read as UTF-8`);
         } else {
           attempt.latin1 = true;
           notes.push(`not UTF-8: read as Latin-1${where}`);
