@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 
 /** How much of a file the header and the first records are read from. */
 const FIRST_RECORDS_BYTES = 1 << 20;
@@ -18,6 +18,31 @@ export async function readFirstRecords(path: string, delimiter: string, encoding
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const records = splitRecords(text, delimiter);
     return bytesRead === buffer.length && records.length > 1 ? records.slice(0, -1) : records;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The file itself when it is at most `bytes` long, else its head written to `outPath`: whole
+ * lines up to about `bytes`, cut where the quotes so far are closed (a quoted newline is not cut).
+ */
+export async function headOfFile(path: string, outPath: string, bytes: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead <= bytes) return path;
+    let quotes = 0;
+    let cut = -1;
+    for (let i = 0; i < bytes; i++) {
+      const b = buffer[i];
+      if (b === 34) quotes++;
+      else if (b === 10 && quotes % 2 === 0) cut = i + 1;
+    }
+    if (cut <= 0) return path;
+    await writeFile(outPath, buffer.subarray(0, cut));
+    return outPath;
   } finally {
     await handle.close();
   }
