@@ -9,28 +9,17 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFrame } from '../../src/features/index.js';
+import { readFrame, seededRandom } from '../../src/features/index.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so that every run reads the same bytes. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function writeCsv(path: string, header: readonly string[], rows: number, row: (random: () => number) => string): Promise<void> {
   const out = createWriteStream(path);
-  const random = generator(42);
+  // seeded: every run reads the same bytes
+  const random = seededRandom(42);
   let chunk = header.join(',') + '\n';
   for (let r = 0; r < rows; r++) {
     chunk += row(random) + '\n';

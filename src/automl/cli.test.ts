@@ -52,7 +52,7 @@ describe('autolab train / predict / leaderboard', () => {
   it('prints one-line errors and exits non-zero', async () => {
     const io = capture();
     expect(await main(['train', join(dir, 'nope.csv'), '--target', 'price'])).toBe(1);
-    expect(io.err()).toMatch(/^autolab: file not found: .*nope\.csv — check the path\n$/);
+    expect(io.err()).toMatch(/^autolab: file not found: .*nope\.csv — check the path[^\n]*\n$/);
     expect(await main(['train', join(dir, 'train.csv'), '--target', 'price', '--trials', 'x'])).toBe(2);
     expect(await main(['predict', dir, join(dir, 'new.csv')])).toBe(1);
     expect(io.err()).toMatch(/is not a model bundle/);
