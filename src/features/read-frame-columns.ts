@@ -66,9 +66,8 @@ type ColumnParts = { readonly typed: true; parts: Float64Array[] } | { readonly 
 
 /**
  * Takes a file's rows from the sources' reader into a frame: typed columns a vector at a time
- * (one copy of DuckDB's doubles per chunk, no value objects), text value by value, true/false
- * text as booleans. Columns named in `textColumns` are text whatever they hold. A new `consume`
- * starts over.
+ * (one copy of DuckDB's doubles per chunk, no value objects), text value by value. Columns
+ * named in `textColumns` are text whatever they hold. A new `consume` starts over.
  */
 export class FrameCollector implements RowConsumer {
   readonly #label: string;
@@ -117,37 +116,11 @@ export class FrameCollector implements RowConsumer {
       rows,
       columns: names.map((name, i): RawColumn => {
         const column = columns[i]!;
-        if (!column.typed) {
-          const texts = column.parts.length === 1 ? column.parts[0]! : column.parts.flat();
-          const flags = this.#textColumns.has(name) ? undefined : trueFalse(texts);
-          return flags ? { name, kind: 'boolean', values: flags } : { name, kind: 'string', values: texts };
-        }
+        if (!column.typed) return { name, kind: 'string', values: column.parts.length === 1 ? column.parts[0]! : column.parts.flat() };
         return { name, kind: kinds[i] as 'number' | 'boolean' | 'datetime', values: joined(column.parts, rows) };
       }),
     };
   }
-}
-
-/**
- * A text column of only "true" and "false" (any case; missing aside) as 1/0: bronze keeps such
- * text as written, and a frame reads it as the booleans it is, whichever file or snapshot it came from.
- */
-function trueFalse(texts: readonly (string | null)[]): Float64Array | undefined {
-  const out = new Float64Array(texts.length);
-  let present = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (text === null || text === undefined || text === '') {
-      out[i] = NaN;
-      continue;
-    }
-    const t = text.trim().toLowerCase();
-    if (t === 'true') out[i] = 1;
-    else if (t === 'false') out[i] = 0;
-    else return undefined;
-    present++;
-  }
-  return present > 0 ? out : undefined;
 }
 
 function joined(parts: readonly Float64Array[], rows: number): Float64Array {
