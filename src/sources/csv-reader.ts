@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { mkdtemp, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
@@ -67,10 +67,12 @@ async function hasLongLine(path: string): Promise<boolean> {
  * fit the type sniffed from a sample (whole-file sniff, then text), and at last malformed rows
  * (skipped, counted, their line numbers kept). A quote that never closes in the sniffer's sample
  * does not turn quoting off for the whole file: its row is skipped and named instead.
- * `workDir` holds repaired copies of the file.
+ * A folder of its own in `workDir` holds the file's head and repaired copies (a file named like
+ * one of them, downloaded into `workDir`, is not overwritten).
  */
 export async function readCsv(conn: DuckDBConnection, path: string, target: ReadTarget, label: string, workDir: string, fixed: CsvSettings = {}): Promise<QualityRecord> {
-  // the file DuckDB reads: the input, or a repaired copy of it in the work folder
+  const scratch = await mkdtemp(join(workDir, 'csv-'));
+  // the file DuckDB reads: the input, or a repaired copy of it in the scratch folder
   let source = path;
   // DuckDB takes seconds to fail on a long line (it quotes it in the error), so look for one up front
   const longLines = await hasLongLine(path);
@@ -81,12 +83,12 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   let dialect: { key: string; found: Promise<Dialect> } | undefined;
   const dialectNow = (): Promise<Dialect> => {
     const key = JSON.stringify([source, attempt.latin1, attempt.longLines, attempt.fullSample, attempt.allText, attempt.decimalComma]);
-    if (dialect?.key !== key) dialect = { key, found: sniff(conn, source, attempt, fixed, workDir) };
+    if (dialect?.key !== key) dialect = { key, found: sniff(conn, source, attempt, fixed, scratch) };
     return dialect.found;
   };
   const first = await dialectNow();
   if (first.quote === '' && fixed.delim === undefined && (await quotesFields(source, first.delimiter))) {
-    const cleaned = join(workDir, 'quoted.csv');
+    const cleaned = join(scratch, 'quoted.csv');
     const skipped = await keepWellQuotedRows(conn, source, cleaned, first, encodingOptions(attempt));
     if (skipped !== undefined) {
       source = cleaned;
@@ -123,7 +125,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
         const scan = await scanUtf8(source);
         const where = scan.lines.length > 0 ? ` (line${scan.lines.length > 1 ? 's' : ''} ${scan.lines.join(', ')}${scan.invalidBytes > scan.lines.length ? ', …' : ''})` : '';
         if (scan.invalidBytes > 0 && scan.multibyte >= scan.invalidBytes) {
-          const repaired = join(workDir, 'utf8.csv');
+          const repaired = join(scratch, 'utf8.csv');
           await writeUtf8Repaired(source, repaired);
           source = repaired;
           quality['invalidUtf8'] = { bytes: scan.invalidBytes, lines: scan.lines };

@@ -4,6 +4,6 @@ export { openConnector, type ConnectorContext } from './open-connector.js';
 export { Vault, KEY_FILE } from './vault.js';
 export { fileFormat, SUPPORTED_EXTENSIONS, type FileFormat } from './file-format.js';
 export { readDataFile, type ReadFileOptions } from './file-reader.js';
-export type { ReadTarget, Relation, RowConsumer } from './read-target.js';
+export type { ReadTarget, RowConsumer } from './read-target.js';
 export { checkDataFile } from './file-checks.js';
 export { resolvePassword, isAuthFailure } from './credentials.js';
