@@ -1,7 +1,48 @@
+import { createReadStream } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 
 /** How much of a file the header and the first records are read from. */
 const FIRST_RECORDS_BYTES = 1 << 20;
+
+/** Whether DuckDB reads the file through gzip (as it does by the name). */
+export function isGzipped(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
+
+/**
+ * The first bytes of a file's text, at most `bytes` (and one more, to tell whether there are more):
+ * a gzipped file's decompressed, as DuckDB reads it.
+ */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  if (!isGzipped(path)) {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(bytes + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+  const source = createReadStream(path);
+  const text = source.pipe(createGunzip());
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of text) {
+      chunks.push(chunk as Buffer);
+      total += (chunk as Buffer).length;
+      if (total > bytes) break;
+    }
+  } catch {
+    // a damaged or cut gzip: what came out before (DuckDB's read says what is wrong)
+  } finally {
+    text.destroy();
+    source.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, bytes + 1);
+}
 
 /**
  * The first records of a delimited file as written (at most those in its first 1 MB; a record cut
@@ -10,42 +51,36 @@ const FIRST_RECORDS_BYTES = 1 << 20;
  * whether some are short. Quote-aware, with `"` as quote; blank lines skipped as DuckDB does.
  */
 export async function readFirstRecords(path: string, delimiter: string, encoding: 'utf8' | 'latin1'): Promise<string[][]> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(FIRST_RECORDS_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    let text = buffer.subarray(0, bytesRead).toString(encoding);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const records = splitRecords(text, delimiter);
-    return bytesRead === buffer.length && records.length > 1 ? records.slice(0, -1) : records;
-  } finally {
-    await handle.close();
-  }
+  const head = await readHead(path, FIRST_RECORDS_BYTES);
+  const more = head.length > FIRST_RECORDS_BYTES;
+  let text = head.subarray(0, FIRST_RECORDS_BYTES).toString(encoding);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const records = splitRecords(text, delimiter);
+  return more && records.length > 1 ? records.slice(0, -1) : records;
 }
 
 /**
- * The file itself when it is at most `bytes` long, else its head written to `outPath`: whole
- * lines up to about `bytes`, cut where the quotes so far are closed (a quoted newline is not cut).
+ * The file itself when it is at most `bytes` long and not gzipped, else its head written to
+ * `outPath` as text: whole lines up to about `bytes`, cut where the quotes so far are closed (a
+ * quoted newline is not cut).
  */
 export async function headOfFile(path: string, outPath: string, bytes: number): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead <= bytes) return path;
-    let quotes = 0;
-    let cut = -1;
-    for (let i = 0; i < bytes; i++) {
-      const b = buffer[i];
-      if (b === 34) quotes++;
-      else if (b === 10 && quotes % 2 === 0) cut = i + 1;
-    }
-    if (cut <= 0) return path;
-    await writeFile(outPath, buffer.subarray(0, cut));
+  const head = await readHead(path, bytes);
+  if (head.length <= bytes) {
+    if (!isGzipped(path)) return path;
+    await writeFile(outPath, head);
     return outPath;
-  } finally {
-    await handle.close();
   }
+  let quotes = 0;
+  let cut = -1;
+  for (let i = 0; i < bytes; i++) {
+    const b = head[i];
+    if (b === 34) quotes++;
+    else if (b === 10 && quotes % 2 === 0) cut = i + 1;
+  }
+  if (cut <= 0) return path;
+  await writeFile(outPath, head.subarray(0, cut));
+  return outPath;
 }
 
 /** The header as written (see `readFirstRecords`). */

@@ -1,7 +1,6 @@
-import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteLiteral } from '../lake/index.js';
-import { readCsvHeader } from './csv-header.js';
+import { readCsvHeader, readHead } from './csv-header.js';
 import { dropRejects, rejectOptions, rejectSummary, rejectsTableName, type SkippedRows } from './csv-rejects.js';
 
 /** How much of a file `quotesFields` looks at. */
@@ -13,16 +12,9 @@ const QUOTE_PROBE_BYTES = 64 * 1024;
  * the middle of a field), which splits every quoted "Doe, John" in two.
  */
 export async function quotesFields(path: string, delimiter: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(QUOTE_PROBE_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, bytesRead).toString('latin1');
-    const lines = text.split('\n').slice(0, -1);
-    return lines.some((line) => line.startsWith('"') || line.includes(`${delimiter}"`));
-  } finally {
-    await handle.close();
-  }
+  const text = (await readHead(path, QUOTE_PROBE_BYTES)).toString('latin1');
+  const lines = text.split('\n').slice(0, -1);
+  return lines.some((line) => line.startsWith('"') || line.includes(`${delimiter}"`));
 }
 
 /** A row left out for every this many read: more means the file is not quoted after all. */
@@ -64,7 +56,7 @@ export async function keepWellQuotedRows(
     ...rejectOptions(rejects),
   ];
   try {
-    const rows = await writeQuotedCsv(conn, `SELECT * FROM read_csv($src, ${options.join(', ')})`, path, outPath, dialect.header);
+    const rows = await writeQuotedCsv(conn, `SELECT * FROM read_csv($src, ${options.join(', ')})`, path, outPath, dialect);
     const skipped = await rejectSummary(conn, rejects);
     if (skipped.count === 0 || skipped.count > Math.max(1, rows * MAX_SKIPPED_SHARE)) return undefined;
     return skipped;
@@ -74,8 +66,8 @@ export async function keepWellQuotedRows(
   }
 }
 
-/** Writes the rows as a CSV with every value quoted (NULL as an empty field) and returns how many. */
-async function writeQuotedCsv(conn: DuckDBConnection, selectSql: string, path: string, outPath: string, header: boolean): Promise<number> {
-  const reader = await conn.runAndReadAll(`COPY (${selectSql}) TO ${quoteLiteral(outPath)} (FORMAT csv, HEADER ${header}, FORCE_QUOTE *)`, { src: path });
+/** Writes the rows as a CSV in the file's dialect with every value quoted (NULL as an empty field) and returns how many. */
+async function writeQuotedCsv(conn: DuckDBConnection, selectSql: string, path: string, outPath: string, dialect: { readonly delimiter: string; readonly header: boolean }): Promise<number> {
+  const reader = await conn.runAndReadAll(`COPY (${selectSql}) TO ${quoteLiteral(outPath)} (FORMAT csv, DELIMITER ${quoteLiteral(dialect.delimiter)}, HEADER ${dialect.header}, FORCE_QUOTE *)`, { src: path });
   return Number(reader.getRowsJson()[0]?.[0] ?? 0);
 }

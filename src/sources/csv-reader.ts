@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 import { queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
 import { scanUtf8, writeUtf8Repaired } from './csv-encoding.js';
-import { headOfFile, readCsvHeader, readFirstRecords } from './csv-header.js';
+import { headOfFile, isGzipped, readCsvHeader, readFirstRecords } from './csv-header.js';
 import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
 import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
 import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
@@ -119,7 +119,8 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
       await writeToTarget(conn, target, read);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!utf8Checked && !attempt.latin1 && INVALID_UTF8.test(message)) {
+      // (a gzipped file's bytes cannot be looked at one by one here: it is read as Latin-1, as before)
+      if (!utf8Checked && !attempt.latin1 && !isGzipped(source) && INVALID_UTF8.test(message)) {
         // one stray byte must not make every "Zürich" of a UTF-8 file "ZÃ¼rich": look at every byte first
         utf8Checked = true;
         const scan = await scanUtf8(source);

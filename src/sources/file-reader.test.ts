@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,16 @@ describe('readDataFile: no silent corruption (issue 12)', () => {
       expect(rows.every((r) => r.length === 3), target).toBe(true);
       expect(rows[41]?.map(String), target).toEqual(['42', 'Doe, J42', '42']);
       expect(notes.join('\n'), target).toMatch(/a quote that never closes: 1 row\(s\) skipped \(line 102\)/);
+    }
+  });
+
+  it('looks at a gzipped CSV through gzip: its dialect, header and broken quote as in the plain file', async () => {
+    const lines = ['id;name;n', ...Array.from({ length: 100 }, (_, i) => `${i + 1};"Doe; J${i + 1}";${i + 1}`), '101;"Doe; Ja'];
+    const path = file('open-quote.csv.gz', gzipSync(lines.join('\n') + '\n'));
+    for (const { target, rows, notes } of await readBoth(path)) {
+      expect(rows.length, target).toBe(100);
+      expect(rows[0]?.map(String), target).toEqual(['1', 'Doe; J1', '1']);
+      expect(notes, target).toEqual(['a quote that never closes: 1 row(s) skipped (line 102); the other rows read with "-quoted fields', 'delimiter ";" sniffed']);
     }
   });
 
