@@ -26,17 +26,20 @@ export interface FrameRead {
 export async function readFrameWithNotes(path: string, options: ReadFrameOptions = {}): Promise<FrameRead> {
   await checkDataFile(path);
   const workDir = await mkdtemp(join(tmpdir(), 'autolab-read-'));
-  const engine = await openDuckEngine(workDir);
   try {
-    const textColumns = options.textColumns ?? [];
-    const collector = new FrameCollector(path, textColumns);
-    const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer: collector }, { label: path, workDir, textColumns });
-    const frame = collector.frame;
-    if (frame.columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
-    if (frame.rows === 0) throw new InputError(`${path} has a header but no rows`, 'pass a file with at least one data row');
-    return { frame, notes: quality.notes };
+    const engine = await openDuckEngine(workDir);
+    try {
+      const textColumns = options.textColumns ?? [];
+      const collector = new FrameCollector(path, textColumns);
+      const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer: collector }, { label: path, workDir, textColumns });
+      const frame = collector.frame;
+      if (frame.columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
+      if (frame.rows === 0) throw new InputError(`${path} has a header but no rows`, 'pass a file with at least one data row');
+      return { frame, notes: quality.notes };
+    } finally {
+      engine.close();
+    }
   } finally {
-    engine.close();
     await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -18,7 +18,10 @@ beforeAll(async () => {
   engine = await openDuckEngine(dir);
 });
 
-afterAll(() => engine.close());
+afterAll(() => {
+  engine.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function file(name: string, bytes: string | Buffer): string {
   const path = join(dir, name);
