@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { openDuckEngine } from '../lake/index.js';
 import { inputsHash } from '../catalog/index.js';
 import type { ProjectRecord, SnapshotRecord } from '../catalog/index.js';
 import { describeError, InputError } from '../common/index.js';
@@ -81,21 +80,6 @@ export interface ExploreOutcome {
   };
   /** null when no target is confirmed (round 2 waits on the tags) */
   readonly round2: { readonly resultHash: string; readonly leakage: number; readonly reused: boolean } | null;
-}
-
-/** A DuckDB connection whose temp files go to the lab's work folder. */
-export async function openEngine(lab: Lab): Promise<{ conn: DuckDBConnection; close(): void }> {
-  const temp = join(lab.workDir, 'duckdb');
-  await mkdir(temp, { recursive: true });
-  const instance = await DuckDBInstance.create(':memory:', { temp_directory: temp });
-  const conn = await instance.connect();
-  return {
-    conn,
-    close() {
-      conn.closeSync();
-      instance.closeSync();
-    },
-  };
 }
 
 export async function exploreProject(
@@ -203,7 +187,7 @@ export async function profileSnapshot(
   snapshot: SnapshotRecord,
   onPhase?: (phase: string, ms: number) => void,
 ): Promise<{ hash: string; bytes: number; profile: TableProfile }> {
-  const engine = await openEngine(lab);
+  const engine = await openDuckEngine(lab.workDir);
   try {
     const parquetPath = await lab.store.localPathFor(snapshot.lakeKey);
     const profile = await profileTable(engine.conn, { name, parquetPath }, onPhase ? { onPhase } : {});
@@ -225,7 +209,7 @@ export async function profileSnapshot(
 
 /** Candidate relationships across the explored tables, into the store and exploration's index. */
 export async function relationshipsOf(lab: Lab, project: ProjectRecord, tables: readonly ExploredTable[]): Promise<{ hash: string; bytes: number; relationships: Relationship[] }> {
-  const engine = await openEngine(lab);
+  const engine = await openDuckEngine(lab.workDir);
   try {
     const inputs = await Promise.all(
       tables.map(async (t) => ({ name: t.name, parquetPath: await lab.store.localPathFor(t.snapshot.lakeKey), profile: t.profile })),
@@ -249,7 +233,7 @@ export async function relationshipsOf(lab: Lab, project: ProjectRecord, tables: 
 
 /** Round 2 for the confirmed tags, into the store and exploration's index. */
 export async function round2Of(lab: Lab, project: ProjectRecord, tables: readonly ExploredTable[], tags: TagVersion): Promise<{ hash: string; bytes: number; result: Round2Result }> {
-  const engine = await openEngine(lab);
+  const engine = await openDuckEngine(lab.workDir);
   try {
     const inputs = await Promise.all(
       tables.map(async (t) => ({

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { OutputExistsError, UsageError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
-import { readFrame, textColumnsOf } from '../features/index.js';
+import { readFrameWithNotes, textColumnsOf } from '../features/index.js';
 import type { AutoModel, BatchPrediction } from './auto-model.js';
 import { loadBundle } from './bundle.js';
 
@@ -56,7 +56,8 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /**
- * Scores a data file with a bundle and writes the predictions CSV; returns the number of rows.
+ * Scores a data file with a bundle and writes the predictions CSV; returns the number of rows and
+ * the notes on how the file was read.
  * `outPath` may not be `dataPath`: the predictions would replace the rows they came from. Another
  * existing file is replaced only with `replace` (an `OutputExistsError` otherwise).
  */
@@ -65,15 +66,15 @@ export async function predictFile(
   dataPath: string,
   outPath: string | NodeJS.WritableStream,
   options: { readonly replace?: boolean } = {},
-): Promise<number> {
+): Promise<{ rows: number; notes: readonly string[] }> {
   if (typeof outPath === 'string' && sameFile(dataPath, outPath)) {
     throw new UsageError(`the output ${outPath} is the input data file`, 'write the predictions to another file: it would replace the rows they came from');
   }
   if (typeof outPath === 'string' && options.replace !== true && existsSync(outPath)) throw new OutputExistsError(outPath);
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
-  const frame = await readFrame(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
+  const { frame, notes } = await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
   const batch = model.predictFrame(frame);
   if (typeof outPath === 'string') await writePredictionsCsv(outPath, batch);
   else await writePredictions(outPath, batch);
-  return frame.rows;
+  return { rows: frame.rows, notes };
 }

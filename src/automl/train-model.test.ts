@@ -54,7 +54,7 @@ describe('trainModel', () => {
   it('writes predictions with `prediction` and `proba_<class>` per class, labels as in the training file', async () => {
     await trainModel(trainCsv, { target: 'label', trials: 3, out: join(dir, 'p') });
     const out = join(dir, 'preds.csv');
-    expect(await predictFile(join(dir, 'p'), testCsv, out)).toBe(40);
+    expect((await predictFile(join(dir, 'p'), testCsv, out)).rows).toBe(40);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('prediction,proba_no,proba_yes');
     expect(lines).toHaveLength(41);

@@ -5,7 +5,7 @@ import {
   fitPipeline,
   frameFromRows,
   inputSchemaOf,
-  readFrame,
+  readFrameWithNotes,
   takeRows,
   type DroppedColumn,
   type Frame,
@@ -67,11 +67,11 @@ const STACK_SHARE = 0.92;
 /** A stacker replaces the weighted average only when it is better by this relative margin out of fold. */
 const STACK_MIN_GAIN = 0.001;
 
-async function loadInput(input: TrainingInput, target: string): Promise<{ frame: Frame; dataHash: string }> {
+async function loadInput(input: TrainingInput, target: string): Promise<{ frame: Frame; dataHash: string; notes: readonly string[] }> {
   if (typeof input === 'string') {
     // the file's hash streams beside the read: a large input is never held whole as bytes
-    const [frame, digest] = await Promise.all([readFrame(input, { textColumns: [target] }), hashFile(input)]);
-    return { frame, dataHash: digest.hash };
+    const [{ frame, notes }, digest] = await Promise.all([readFrameWithNotes(input, { textColumns: [target] }), hashFile(input)]);
+    return { frame, notes, dataHash: digest.hash };
   }
   const frame = Array.isArray(input) ? frameFromRows(input as readonly Record<string, unknown>[]) : (input as Frame);
   const hash = createHash('sha256');
@@ -80,7 +80,7 @@ async function loadInput(input: TrainingInput, target: string): Promise<{ frame:
     if (column.kind === 'string') hash.update(JSON.stringify(column.values));
     else hash.update(new Uint8Array(column.values.buffer, column.values.byteOffset, column.values.byteLength));
   }
-  return { frame, dataHash: hash.digest('hex') };
+  return { frame, notes: [], dataHash: hash.digest('hex') };
 }
 
 /** Trains a model on a table: task detection, preprocessing, budgeted search, ensemble, and the bundle if `out` is set. */
@@ -94,7 +94,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const seed = options.seed ?? 0;
   if (options.out !== undefined) checkBundleFolder(options.out);
   const phases = new PhaseClock(startedAt);
-  const { frame: raw, dataHash } = await loadInput(input, options.target);
+  const { frame: raw, dataHash, notes: readNotes } = await loadInput(input, options.target);
   phases.end('read');
   const targetColumn = findColumn(raw, options.target);
   if (!targetColumn) {
@@ -106,7 +106,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   }
   const target = detectTask(targetColumn, options.task);
   const frame = target.rows.length === raw.rows ? raw : takeRows(raw, target.rows);
-  const notes: string[] = [];
+  const notes: string[] = [...readNotes];
   if (target.rows.length < raw.rows) notes.push(`${raw.rows - target.rows.length} rows without a target value were left out`);
   if (frame.rows < 10) throw new InputError(`only ${frame.rows} rows have a target value`, 'train on at least 10 rows');
   const metric = metricFor(target.task, options.metric);

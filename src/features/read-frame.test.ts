@@ -1,17 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../common/index.js';
-import { readFrame } from './read-frame.js';
+import { execute, openDuckEngine, quoteLiteral } from '../lake/index.js';
+import { readFrame, readFrameWithNotes } from './read-frame.js';
 
 let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'autolab-read-frame-'));
 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -20,20 +22,22 @@ function file(name: string, text: string): string {
 }
 
 describe('readFrame', () => {
-  it('sniffs the delimiter and types of a CSV', async () => {
+  it('sniffs the delimiter and types of a CSV as ingest does (true/false stays text, as bronze keeps it)', async () => {
     const path = file('semi.csv', 'a;b;c;d\n1;x;true;2021-01-02\n2.5;y;false;2021-02-03\n;z;;\n');
-    const frame = await readFrame(path);
+    const { frame, notes } = await readFrameWithNotes(path);
+    expect(notes).toContain('delimiter ";" sniffed');
     expect(frame.rows).toBe(3);
     expect(frame.columns.map((c) => [c.name, c.kind])).toEqual([
       ['a', 'number'],
       ['b', 'string'],
-      ['c', 'boolean'],
+      ['c', 'string'],
       ['d', 'datetime'],
     ]);
     const a = frame.columns[0]!.values as Float64Array;
     expect(Array.from(a.slice(0, 2))).toEqual([1, 2.5]);
     expect(Number.isNaN(a[2])).toBe(true);
     expect((frame.columns[3]!.values as Float64Array)[0]).toBe(Date.UTC(2021, 0, 2));
+    expect(frame.columns[2]!.values).toEqual(['true', 'false', null]);
   });
 
   it('keeps forced text columns exactly as written', async () => {
@@ -50,8 +54,12 @@ describe('readFrame', () => {
     const json = await readFrame(file('t.json', '[{"a":1,"b":"u"},{"a":2,"b":null}]'));
     expect(json.columns[1]).toEqual({ name: 'b', kind: 'string', values: ['u', null] });
     const parquet = join(dir, 't.parquet');
-    const db = await (await DuckDBInstance.create(':memory:')).connect();
-    await db.run(`COPY (SELECT range AS a, 'r' || range AS b FROM range(5)) TO '${parquet.replace(/'/g, "''")}' (FORMAT parquet)`);
+    const engine = await openDuckEngine(dir);
+    try {
+      await execute(engine.conn, `COPY (SELECT range AS a, 'r' || range AS b FROM range(5)) TO ${quoteLiteral(parquet)} (FORMAT parquet)`);
+    } finally {
+      engine.close();
+    }
     const pq = await readFrame(parquet);
     expect(pq.rows).toBe(5);
     expect(pq.columns[0]!.kind).toBe('number');
@@ -74,11 +82,21 @@ describe('readFrame', () => {
     expect(frame.columns[2]!.kind).toBe('datetime');
   });
 
+  it('reads through the sources reader: its repairs and notes come with the frame', async () => {
+    const path = join(dir, 'stray.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from('id,city\n1,Zürich\n2,Zürich\n'), Buffer.from('3,Z\xfcrich\n', 'latin1')]));
+    const { frame, notes } = await readFrameWithNotes(path);
+    expect(frame.columns[1]).toEqual({ name: 'city', kind: 'string', values: ['Zürich', 'Zürich', 'Zürich'] });
+    expect(notes.join('\n')).toMatch(/not all UTF-8: 1 byte\(s\) outside UTF-8 \(line 4\)/);
+    const cut = file('cut.json', '[{"a":1},{"a":2},');
+    await expect(readFrame(cut)).rejects.toThrow(/cut\.json is cut off/);
+  });
+
   it('gives one-line input errors for missing, empty and header-only files', async () => {
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(InputError);
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(/file not found/);
     await expect(readFrame(file('empty.csv', ''))).rejects.toThrow(/is empty/);
     await expect(readFrame(file('header.csv', 'a,b\n'))).rejects.toThrow(/no rows/);
-    await expect(readFrame(file('x.xyz', 'a\n1\n'))).rejects.toThrow(/unknown file type/);
+    await expect(readFrame(file('x.xyz', 'a\n1\n'))).rejects.toThrow(/unknown kind of data file/);
   });
 });

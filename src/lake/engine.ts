@@ -8,19 +8,21 @@ export interface DuckEngine {
 }
 
 export interface EngineOptions {
-  /** DuckDB's memory_limit, e.g. '2GB'; beyond it DuckDB spills to `workDir/duckdb` */
+  /** DuckDB's memory_limit, e.g. '2GB' (default: DuckDB's own, 80 % of the machine's memory); beyond it DuckDB spills to `workDir/duckdb` */
   readonly memoryLimit?: string;
   readonly threads?: number;
 }
 
 /**
  * An in-process DuckDB whose temporary files go to the lab's work folder, so that a large ingest
- * spills to disk there instead of growing the process.
+ * spills to disk there instead of growing the process. The one place the lab opens DuckDB: every
+ * caller closes what it opened (`close()`, in a finally).
  */
 export async function openDuckEngine(workDir: string, options: EngineOptions = {}): Promise<DuckEngine> {
   const temp = join(workDir, 'duckdb');
   await mkdir(temp, { recursive: true });
-  const config: Record<string, string> = { temp_directory: temp, memory_limit: options.memoryLimit ?? '2GB' };
+  const config: Record<string, string> = { temp_directory: temp };
+  if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
   if (options.threads !== undefined) config['threads'] = String(options.threads);
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../common/index.js';
-import { fileFormat, SUPPORTED_EXTENSIONS } from './file-reader.js';
+import { fileFormat, SUPPORTED_EXTENSIONS } from './file-format.js';
 
 /** The file exists, is not a folder, can be read and is not empty. */
 export async function checkFileExists(path: string, label = path): Promise<void> {
@@ -24,4 +24,36 @@ export async function checkDataFile(path: string, label = path): Promise<string>
   }
   await checkFileExists(path, label);
   return path;
+}
+
+/** How much of each end of a JSON file `checkJsonComplete` looks at. */
+const JSON_END_BYTES = 4096;
+
+/**
+ * A JSON file cut off (an interrupted download or export) ends inside its array or object:
+ * `[{"a":1},{"a":2},`. DuckDB reads the complete objects before the cut and says nothing, so the
+ * ends are checked first: a file that opens with `[` must close with `]`, and every other JSON
+ * file (one object, or one per line) must end with `}` or `]`.
+ */
+export async function checkJsonComplete(path: string, label = path): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, JSON_END_BYTES));
+    await handle.read(head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(size, JSON_END_BYTES));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    const opening = head.toString('utf8').replace(/^\uFEFF/, '').trimStart()[0];
+    const ending = tail.toString('utf8').trimEnd();
+    const last = ending.at(-1);
+    const complete = opening === '[' ? last === ']' : last === '}' || last === ']';
+    if (opening === undefined || complete) return;
+    const lastLine = ending.split('\n').at(-1) ?? '';
+    throw new InputError(
+      `${label} is cut off: it ends with ${JSON.stringify(lastLine.slice(-20))} at byte ${size}, inside ${opening === '[' ? 'the JSON array it opens' : 'a JSON object'}`,
+      'the file looks truncated (an interrupted download or export does this): get or export it again',
+    );
+  } finally {
+    await handle.close();
+  }
 }

@@ -2,11 +2,12 @@ import { stat } from 'node:fs/promises';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { InputError } from '../common/index.js';
 import { checkDataFile } from './file-checks.js';
-import { fileFormat, fileToParquet, SUPPORTED_EXTENSIONS } from './file-reader.js';
+import { fileFormat, SUPPORTED_EXTENSIONS } from './file-format.js';
+import { fileToParquet } from './file-reader.js';
 import { resolveStoredPath } from './location.js';
 import { uniqueTableNames } from './table-names.js';
 import type { Connector, ReadContext, SourceSpec, SourceTable } from './types.js';
-import { listXlsxSheets, type XlsxSheet } from './xlsx-reader.js';
+import type { XlsxSheet } from './xlsx-reader.js';
 
 /**
  * A local file or a glob of them; every matched data file is one table, and every worksheet of a
@@ -27,7 +28,7 @@ export class FileConnector implements Connector {
     for (const [i, path] of paths.entries()) {
       const { size } = await stat(path);
       const name = names[i] ?? path;
-      const sheets = fileFormat(path) === 'xlsx' ? await listXlsxSheets(path).catch(() => []) : [];
+      const sheets = fileFormat(path) === 'xlsx' ? await listSheets(path) : [];
       tables.push(...fileTables(name, path, path, size, sheets));
     }
     return distinctTableNames(tables);
@@ -78,6 +79,12 @@ export function localFileTable(name: string, origin: string, path: string | ((ct
       return fileToParquet(ctx.conn, file, outPath, origin, ctx.workDir, sheet);
     },
   };
+}
+
+/** A workbook's sheets; exceljs and the zip reader load only when a workbook is listed. */
+async function listSheets(path: string): Promise<XlsxSheet[]> {
+  const { listXlsxSheets } = await import('./xlsx-reader.js');
+  return listXlsxSheets(path).catch(() => []);
 }
 
 async function matchGlob(pattern: string): Promise<string[]> {

@@ -6,7 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { ConnectionError, InputError, registerSecret } from '../common/index.js';
 import { distinctTableNames, fileTables } from './file-connector.js';
 import { listXlsxSheetsIn } from './xlsx-reader.js';
-import { fileFormat, SUPPORTED_EXTENSIONS } from './file-reader.js';
+import { fileFormat, SUPPORTED_EXTENSIONS } from './file-format.js';
 import type { ConnectorContext } from './open-connector.js';
 import { uniqueTableNames } from './table-names.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';

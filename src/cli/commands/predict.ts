@@ -14,10 +14,12 @@ export function registerPredictCommand(program: Command): void {
       const started = Date.now();
       const { loadBundle, predictFile } = await load.automl();
       const { model } = loadBundle(modelDir);
-      const rows = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true });
+      const { rows, notes } = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true });
+      // how the file was read (a repaired byte, a skipped row) is never silent; standard output may be the predictions
+      if (!(flags.out && flags.json)) for (const note of notes) process.stderr.write(`note: ${note}\n`);
       if (!flags.out) return;
       const seconds = (Date.now() - started) / 1000;
-      if (flags.json) process.stdout.write(JSON.stringify({ rows, out: flags.out, task: model.task, classes: model.classes, seconds }) + '\n');
+      if (flags.json) process.stdout.write(JSON.stringify({ rows, out: flags.out, task: model.task, classes: model.classes, seconds, notes }) + '\n');
       else process.stdout.write(`wrote ${rows} predictions to ${flags.out} in ${seconds.toFixed(2)} s\n`);
     });
 }

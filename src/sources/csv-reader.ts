@@ -1,0 +1,390 @@
+import { mkdtemp, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { InputError } from '../common/index.js';
+import { queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
+import { scanUtf8, writeUtf8Repaired } from './csv-encoding.js';
+import { headOfFile, isGzipped, readCsvHeader, readFirstRecords } from './csv-header.js';
+import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
+import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
+import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
+import type { QualityRecord } from './types.js';
+
+/** Settings a caller fixes instead of the sniffer (a CSV the lab wrote itself), and columns kept as text. */
+export interface CsvSettings {
+  readonly delim?: string;
+  /** columns read as exact text whatever they look like ("007" stays "007"); names the file lacks are ignored */
+  readonly textColumns?: readonly string[];
+}
+
+/** How one attempt at reading a CSV is configured; each retry widens one setting after a specific failure. */
+interface CsvAttempt {
+  latin1: boolean;
+  longLines: boolean;
+  serial: boolean;
+  fullSample: boolean;
+  allText: boolean;
+  skipBadRows: boolean;
+  decimalComma: boolean;
+}
+
+const LONG_LINE_BYTES = 256 * 1024 * 1024;
+/** DuckDB's default max_line_size */
+const DEFAULT_LINE_BYTES = 2 * 1024 * 1024;
+/** how much of a file `hasLongLine` looks at */
+const LONG_LINE_PROBE_BYTES = 32 * 1024 * 1024;
+
+/** Whether the first 32 MB hold a line longer than DuckDB's default limit (a line it would fail on). */
+async function hasLongLine(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let run = 0;
+    for (let offset = 0; offset < LONG_LINE_PROBE_BYTES; ) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
+      if (bytesRead === 0) return false;
+      let start = 0;
+      for (let nl = chunk.indexOf(10, 0); nl !== -1 && nl < bytesRead; nl = chunk.indexOf(10, nl + 1)) {
+        if (run + (nl - start) > DEFAULT_LINE_BYTES) return true;
+        run = 0;
+        start = nl + 1;
+      }
+      run += bytesRead - start;
+      if (run > DEFAULT_LINE_BYTES) return true;
+      offset += bytesRead;
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * CSV with DuckDB's sniffer (delimiter, quoting, header, types) into a target. Rows shorter than
+ * the header are padded with NULL. A failure that a setting can fix is retried with that setting,
+ * and the quality record says so: text not all UTF-8 (a few stray bytes: repaired per byte; else
+ * Latin-1), lines over 2 MB, quoted newlines with ragged rows (serial reader), values that do not
+ * fit the type sniffed from a sample (whole-file sniff, then text), and at last malformed rows
+ * (skipped, counted, their line numbers kept). A quote that never closes in the sniffer's sample
+ * does not turn quoting off for the whole file: its row is skipped and named instead.
+ * A folder of its own in `workDir` holds the file's head and repaired copies (a file named like
+ * one of them, downloaded into `workDir`, is not overwritten).
+ */
+export async function readCsv(conn: DuckDBConnection, path: string, target: ReadTarget, label: string, workDir: string, fixed: CsvSettings = {}): Promise<QualityRecord> {
+  const scratch = await mkdtemp(join(workDir, 'csv-'));
+  // the file DuckDB reads: the input, or a repaired copy of it in the scratch folder
+  let source = path;
+  // DuckDB takes seconds to fail on a long line (it quotes it in the error), so look for one up front
+  const longLines = await hasLongLine(path);
+  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false };
+  const notes: string[] = longLines ? ['lines over 2 MB: read with a larger line limit'] : [];
+  const quality: Record<string, unknown> = {};
+  // the dialect is sniffed again only when a retry changed how the bytes are read
+  let dialect: { key: string; found: Promise<Dialect> } | undefined;
+  const dialectNow = (): Promise<Dialect> => {
+    const key = JSON.stringify([source, attempt.latin1, attempt.longLines, attempt.fullSample, attempt.allText, attempt.decimalComma]);
+    if (dialect?.key !== key) dialect = { key, found: sniff(conn, source, attempt, fixed, scratch) };
+    return dialect.found;
+  };
+  const first = await dialectNow();
+  if (first.quote === '' && fixed.delim === undefined && (await quotesFields(source, first.delimiter))) {
+    const cleaned = join(scratch, 'quoted.csv');
+    const skipped = await keepWellQuotedRows(conn, source, cleaned, first, encodingOptions(attempt));
+    if (skipped !== undefined) {
+      source = cleaned;
+      quality['skippedRows'] = skipped;
+      notes.push(`a quote that never closes: ${skipped.count} row(s) skipped (${linesText(skipped)}); the other rows read with "-quoted fields`);
+    }
+  }
+  // "1,5" in a file delimited by ';' (or tabs) is a number written the European way: told from the
+  // first rows before the whole file is converted (so it is converted once), or — when those rows
+  // cannot be read as they are — from the first rows of what was written
+  const noteDecimalCommas = (columns: readonly string[]) => {
+    attempt.decimalComma = true;
+    notes.push(`decimal commas read as numbers in ${columns.join(', ')}`);
+  };
+  let decimalsChecked = false;
+  if ((await dialectNow()).delimiter !== ',') {
+    const columns = await decimalCommaColumns(conn, { sql: readCsvCall(attempt, await dialectNow(), 'unused'), params: { src: source } }).catch(() => undefined);
+    if (columns !== undefined) {
+      decimalsChecked = true;
+      if (columns.length > 0) noteDecimalCommas(columns);
+    }
+  }
+  let utf8Checked = false;
+  for (let round = 0; round < 9; round++) {
+    const rejects = rejectsTableName();
+    const read: Relation = { sql: readCsvCall(attempt, await dialectNow(), rejects), params: { src: source } };
+    try {
+      await writeToTarget(conn, target, read);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // (a gzipped file's bytes cannot be looked at one by one here: it is read as Latin-1, as before)
+      if (!utf8Checked && !attempt.latin1 && !isGzipped(source) && INVALID_UTF8.test(message)) {
+        // one stray byte must not make every "Zürich" of a UTF-8 file "ZÃ¼rich": look at every byte first
+        utf8Checked = true;
+        const scan = await scanUtf8(source);
+        const where = scan.lines.length > 0 ? ` (line${scan.lines.length > 1 ? 's' : ''} ${scan.lines.join(', ')}${scan.invalidBytes > scan.lines.length ? ', …' : ''})` : '';
+        if (scan.invalidBytes > 0 && scan.multibyte >= scan.invalidBytes) {
+          const repaired = join(scratch, 'utf8.csv');
+          await writeUtf8Repaired(source, repaired);
+          source = repaired;
+          quality['invalidUtf8'] = { bytes: scan.invalidBytes, lines: scan.lines };
+          notes.push(`not all UTF-8: ${scan.invalidBytes} byte(s) outside UTF-8${where} decoded as Latin-1, the rest read as UTF-8`);
+        } else {
+          attempt.latin1 = true;
+          notes.push(`not UTF-8: read as Latin-1${where}`);
+        }
+        continue;
+      }
+      const change = nextAttempt(attempt, message);
+      if (!change) throw new InputError(`cannot read ${label}: ${csvProblem(message)}`, 'check that it is a delimited text file; fix or remove the line named', { cause: error });
+      notes.push(change);
+      continue;
+    }
+    const sniffed = await dialectNow();
+    if (!decimalsChecked && !attempt.decimalComma && !attempt.allText && sniffed.delimiter !== ',') {
+      decimalsChecked = true;
+      const columns = await decimalCommaColumns(conn, writtenRows(target, read));
+      if (columns.length > 0) {
+        noteDecimalCommas(columns);
+        await dropRejects(conn, rejects);
+        continue;
+      }
+    }
+    quality['encoding'] = attempt.latin1 ? 'latin-1' : 'utf-8';
+    if (attempt.decimalComma) quality['decimalSeparator'] = ',';
+    if (attempt.skipBadRows) {
+      const skipped = await rejectSummary(conn, rejects);
+      if (skipped.count > 0) {
+        quality['skippedRows'] = skipped;
+        notes.push(`${skipped.count} malformed row(s) skipped (${linesText(skipped)})`);
+      }
+    }
+    quality['delimiter'] = sniffed.delimiter;
+    quality['header'] = sniffed.header;
+    if (sniffed.delimiter !== ',') notes.push(`delimiter ${JSON.stringify(sniffed.delimiter)} sniffed`);
+    if (sniffed.header) {
+      const { renamed, extra } = await renamedColumns(conn, source, writtenRows(target, read), sniffed.delimiter, attempt.latin1);
+      if (renamed.length) {
+        quality['renamedColumns'] = renamed;
+        notes.push(`column names made unique or filled in: ${renamed.map((r) => `${JSON.stringify(r.from)}→${r.to}`).join(', ')}`);
+      }
+      if (extra.length) {
+        quality['extraColumns'] = extra;
+        notes.push(`ragged rows: some have more fields than the header, kept in ${extra.join(', ')}; short rows padded with NULL`);
+      } else if (sniffed.shortRows) {
+        quality['shortRows'] = true;
+        notes.push('ragged rows: some have fewer fields than the header, padded with NULL');
+      }
+    }
+    return { ...quality, format: 'csv', notes } as QualityRecord;
+  }
+  throw new InputError(`cannot read ${label}: too many problems at once`, 'check that it is a delimited text file');
+}
+
+const INVALID_UTF8 = /Invalid unicode|not utf-8 encoded/i;
+
+function encodingOptions(a: CsvAttempt): string[] {
+  return a.latin1 ? ["encoding='latin-1'"] : [];
+}
+
+function lineOptions(a: CsvAttempt): string[] {
+  return a.longLines ? [`max_line_size=${LONG_LINE_BYTES}`, `buffer_size=${2 * LONG_LINE_BYTES}`] : [];
+}
+
+/**
+ * The options that decide how the bytes are read and typed, for the sniffer and for a read that
+ * sniffs for itself. No BOOLEAN candidate: DuckDB's sniffer reads Yes/No, Y/N and T/F as
+ * booleans, and bronze keeps the text as written (exploration still sees such a column as boolean).
+ */
+function sniffOptions(a: CsvAttempt, fixed: CsvSettings, textColumns: readonly string[]): string[] {
+  const opts = ['null_padding=true', "auto_type_candidates=['BIGINT','DOUBLE','TIME','DATE','TIMESTAMP','VARCHAR']"];
+  if (fixed.delim !== undefined) opts.push(`delim=${quoteLiteral(fixed.delim)}`, `quote='"'`, `escape='"'`, 'header=true');
+  opts.push(...encodingOptions(a), ...lineOptions(a));
+  if (a.fullSample) opts.push('sample_size=-1');
+  if (a.allText) opts.push('all_varchar=true');
+  if (a.decimalComma) opts.push("decimal_separator=','");
+  if (textColumns.length > 0) opts.push(`types={${textColumns.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ')}}`);
+  return opts;
+}
+
+/** The read of one attempt: with the dialect and columns the sniffer settled on (it is not sniffed again), or sniffing for itself when the sniffer failed. */
+function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string): string {
+  const opts = [dialect.read];
+  if (a.serial) opts.push('parallel=false');
+  if (a.skipBadRows) opts.push(...rejectOptions(rejects));
+  return `read_csv($src, ${opts.join(', ')})`;
+}
+
+/** The setting that fixes this failure (changed in place) and a note saying so; undefined when none does. */
+function nextAttempt(a: CsvAttempt, message: string): string | undefined {
+  if (!a.latin1 && INVALID_UTF8.test(message)) {
+    a.latin1 = true;
+    return 'not UTF-8: read as Latin-1';
+  }
+  if (!a.longLines && /Maximum line size/i.test(message)) {
+    a.longLines = true;
+    return 'lines over 2 MB: read with a larger line limit';
+  }
+  if (!a.serial && /null_padding in conjunction with quoted new lines/i.test(message)) {
+    a.serial = true;
+    return 'quoted newlines with short rows: read serially';
+  }
+  if (/Could not convert|Conversion Error/i.test(message)) {
+    if (!a.fullSample) {
+      a.fullSample = true;
+      return 'a value did not fit the type sniffed from a sample: types sniffed from the whole file';
+    }
+    if (!a.allText) {
+      a.allText = true;
+      return 'values still did not fit their sniffed types: every column read as text';
+    }
+  }
+  if (!a.skipBadRows && /CSV Error on Line/i.test(message)) {
+    a.skipBadRows = true;
+    return 'malformed rows found: read again skipping them';
+  }
+  return undefined;
+}
+
+/** "CSV Error on Line: 3 … Expected Number of Columns: 3 Found: 4" → one short line. */
+function csvProblem(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const where = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  const what = lines.find((l) => !/^(Original Line|Possible Solution|CSV Error|file =|delimiter|quote|escape|new_line|header|skip|comments|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar|\*)/i.test(l) && !l.startsWith('Invalid Input Error: CSV Error'));
+  return `${where ? `line ${where}: ` : ''}${(what ?? lines[0] ?? message).replace(/^(Invalid Input Error|Conversion Error|Parameter Not Allowed Error|IO Error): /, '')}`;
+}
+
+/** Rows looked at for decimal commas. */
+const DECIMAL_SAMPLE_ROWS = 20_000;
+
+/**
+ * Text columns of a relation (a read_csv call, or what was written) whose sampled values are
+ * all numbers with a decimal comma (or whole numbers), at least one with a comma: "1,5", "-0,75",
+ * "22". None when some column was read as decimals with points: reading with a comma would turn
+ * that one into text.
+ */
+async function decimalCommaColumns(conn: DuckDBConnection, relation: Relation): Promise<string[]> {
+  const described = await queryRows(conn, `DESCRIBE SELECT * FROM ${relation.sql}`, relation.params);
+  if (described.some((r) => r[1] === 'DOUBLE')) return [];
+  const text = described.filter((r) => r[1] === 'VARCHAR').map((r) => String(r[0]));
+  if (text.length === 0) return [];
+  const checks = text.map((_, i) => `count(c${i}) > 0 AND count(c${i}) = count(*) FILTER (WHERE regexp_full_match(c${i}, '[+-]?[0-9]+(,[0-9]+)?')) AND bool_or(contains(c${i}, ','))`);
+  const columns = text.map((name, i) => `${quoteIdent(name)} AS c${i}`);
+  const [row] = await queryRows(conn, `SELECT ${checks.join(', ')} FROM (SELECT ${columns.join(', ')} FROM ${relation.sql} LIMIT ${DECIMAL_SAMPLE_ROWS})`, relation.params);
+  return text.filter((_, i) => row?.[i] === true);
+}
+
+/**
+ * The dialect and columns DuckDB settled on, sniffed once per way of reading the bytes: the read
+ * then takes them as they are (`read`), since sniffing again costs as much as reading a wide
+ * file. `quote` is empty when the sniffer turned quoting off; `shortRows` tells whether some of
+ * the first records have fewer fields than the header.
+ */
+interface Dialect {
+  readonly delimiter: string;
+  readonly quote: string;
+  readonly header: boolean;
+  readonly shortRows: boolean;
+  /** read_csv's options after the file: `auto_detect=false, delim=…, columns={…}, …` */
+  readonly read: string;
+}
+
+/** Bytes of a file's head the dialect is sniffed from. */
+const DIALECT_SAMPLE_BYTES = 256 * 1024;
+/** DuckDB's own sample for types, in rows */
+const DEFAULT_SAMPLE_ROWS = 20_480;
+/** values the sniffer types at most, and the rows it looks at in any case */
+const SAMPLE_CELLS = 2_000_000;
+const MIN_SAMPLE_ROWS = 1024;
+
+/** The dialect, also as read_csv's options (with the rows to type the columns from). */
+interface Layout {
+  readonly options: string[];
+  readonly delimiter: string;
+  readonly quote: string;
+  readonly header: boolean;
+}
+
+/**
+ * Delimiter, quote, escape, header and leading rows to skip, sniffed from the file's head (the
+ * first 256 kB): DuckDB's search over dialects takes seconds on a wide file sniffed whole (1,701
+ * columns, 8 MB: 2–4 s), against 0.2 s for its head. Types are then sniffed from DuckDB's 20,480
+ * rows, fewer for a wide file — the sniffer's time grows with the values it looks at (1,701
+ * columns × 6,552 rows: 1 s), and a value that does not fit a type sniffed from fewer rows is
+ * caught by the read and retried with types from the whole file. Undefined when the sniffer fails
+ * (the read then sniffs for itself, and its error says more).
+ */
+async function sniffLayout(conn: DuckDBConnection, path: string, a: CsvAttempt, workDir: string): Promise<Layout | undefined> {
+  // a line over 2 MB does not fit the head: the whole file is sniffed, as DuckDB would
+  const head = a.longLines ? path : await headOfFile(path, join(workDir, 'head.csv'), DIALECT_SAMPLE_BYTES);
+  const opts = ['null_padding=true', ...encodingOptions(a), ...lineOptions(a)];
+  try {
+    const [row] = await queryRows(conn, `SELECT Delimiter, Quote, Escape, HasHeader, SkipRows, len(Columns) FROM sniff_csv($src, ${opts.join(', ')})`, { src: head });
+    const text = (value: unknown) => (value === '(empty)' || value === null || value === undefined ? '' : String(value));
+    const delimiter = text(row?.[0]) || ',';
+    const quote = text(row?.[1]);
+    const header = row?.[3] === true;
+    const options = [`delim=${quoteLiteral(delimiter)}`, `quote=${quoteLiteral(quote)}`, `escape=${quoteLiteral(text(row?.[2]))}`, `header=${header}`];
+    // skip=0 given makes DuckDB's sniffer take the whole line as one column: only a real skip is passed
+    const skip = Number(row?.[4] ?? 0);
+    if (skip > 0) options.push(`skip=${skip}`);
+    const sampleRows = Math.max(MIN_SAMPLE_ROWS, Math.min(DEFAULT_SAMPLE_ROWS, Math.floor(SAMPLE_CELLS / Math.max(1, Number(row?.[5] ?? 1)))));
+    if (sampleRows < DEFAULT_SAMPLE_ROWS && !a.fullSample) options.push(`sample_size=${sampleRows}`);
+    return { options, delimiter, quote, header };
+  } catch {
+    return undefined;
+  }
+}
+
+async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: CsvSettings, workDir: string): Promise<Dialect> {
+  const layout = fixed.delim === undefined ? await sniffLayout(conn, path, a, workDir) : { options: [], delimiter: fixed.delim, quote: '"', header: true };
+  const wanted = fixed.textColumns ?? [];
+  const optionsFor = (textColumns: readonly string[]) => [...sniffOptions(a, fixed, textColumns), ...(layout?.options ?? [])].join(', ');
+  const look = async (textColumns: readonly string[]) => {
+    const [row] = await queryRows(conn, `SELECT Delimiter, Quote, HasHeader, Prompt, Columns FROM sniff_csv($src, ${optionsFor(textColumns)})`, { src: path });
+    return row ?? [];
+  };
+  let row: unknown[];
+  let used = wanted;
+  try {
+    row = await look(wanted).catch(async (error: unknown) => {
+      if (wanted.length === 0) throw error;
+      // read_csv refuses a `types` entry for a column the file lacks: keep those it has
+      const names = new Set(((await look([]))[4] as { name: string }[]).map((c) => c.name));
+      used = wanted.filter((c) => names.has(c));
+      return look(used);
+    });
+  } catch {
+    // types the sniffer fails on are left to read_csv (with the dialect found, if any), whose error says more
+    return { delimiter: layout?.delimiter ?? ',', quote: layout?.quote ?? '"', header: layout?.header ?? true, shortRows: false, read: optionsFor([]) };
+  }
+  const delimiter = String(row[0] ?? ',');
+  const quote = String(row[1] ?? '"');
+  const prompt = String(row[3] ?? '');
+  const prefix = `FROM read_csv(${quoteLiteral(path)}, `;
+  const read = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : optionsFor(used);
+  const records = await readFirstRecords(path, delimiter, a.latin1 ? 'latin1' : 'utf8');
+  const width = records[0]?.length ?? 0;
+  return { delimiter, quote: quote === '(empty)' ? '' : quote, header: row[2] === true, shortRows: records.some((r) => r.length < width), read };
+}
+
+/** Columns DuckDB named differently from the header as written, and columns beyond the header (ragged rows). */
+async function renamedColumns(
+  conn: DuckDBConnection,
+  path: string,
+  written: Relation,
+  delimiter: string,
+  latin1: boolean,
+): Promise<{ renamed: { from: string; to: string }[]; extra: string[] }> {
+  const header = await readCsvHeader(path, delimiter, latin1 ? 'latin1' : 'utf8');
+  const columns = (await queryRows(conn, `DESCRIBE SELECT * FROM ${written.sql}`, written.params)).map((r) => String(r[0]));
+  return {
+    renamed: columns
+      .slice(0, header.length)
+      .map((to, i) => ({ from: header[i] ?? '', to }))
+      .filter((r) => r.from !== r.to),
+    extra: columns.slice(header.length),
+  };
+}
