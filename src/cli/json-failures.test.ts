@@ -77,7 +77,7 @@ describe('--json failures', () => {
     expect(expectJsonFailure(await run('status', '--jsn', '--json'))['error']).toMatch(/unknown option '--jsn'/);
     expect(expectJsonFailure(await run('train', join(work, 'nope.csv'), '--target', 'y', '--json'))).toEqual({
       error: `file not found: ${join(work, 'nope.csv')}`,
-      hint: 'check the path',
+      hint: 'check the path (relative paths are from the current folder)',
       exit: 1,
       kind: 'InputError',
     });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InputError } from '../common/index.js';
 import { copyToParquet, firstLine, quoteLiteral } from '../lake/index.js';
 import { CsvChunkWriter } from './csv-writer.js';
-import type { QualityRecord, ReadContext } from './types.js';
+import type { QualityRecord, ReadContext, SourceTable } from './types.js';
 
 /** the largest row a database table may have (DuckDB sizes its read buffer from it) */
 const MAX_ROW_BYTES = 64 * 1024 * 1024;
@@ -15,6 +15,17 @@ export interface DbColumn {
 
 /** Rows as text (the driver's wire format), NULL as null. */
 export type TextRows = AsyncIterable<readonly (string | null)[]>;
+
+/** A database table or query as a source table: `origin` is `<uri>#<schema.table | query>`; no raw copy is kept. */
+export function dbTable(uri: string, name: string, origin: string, format: string, open: (label: string) => Promise<{ columns: DbColumn[]; rows: TextRows }>): SourceTable {
+  const label = `${uri}#${origin}`;
+  return {
+    name,
+    origin: label,
+    fetchRaw: () => Promise.resolve([]),
+    writeParquet: (ctx, outPath) => exportRows(ctx, label, format, () => open(label), outPath),
+  };
+}
 
 /**
  * Streams a database result into bronze: rows go in batches from the Node driver to a temporary

@@ -3,7 +3,7 @@ import mysql from 'mysql2';
 import { InputError, quoteMysqlIdent } from '../common/index.js';
 import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
-import { exportRows, type DbColumn, type TextRows } from './db-export.js';
+import { dbTable, type DbColumn, type TextRows } from './db-export.js';
 import type { ConnectorContext } from './open-connector.js';
 import { queryProbeSql } from './query-probe.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';
@@ -105,13 +105,7 @@ export class MysqlConnector implements Connector {
   }
 
   #table(name: string, sql: string, origin: string): SourceTable {
-    const label = `${this.spec.uri}#${origin}`;
-    return {
-      name,
-      origin: label,
-      fetchRaw: () => Promise.resolve([]),
-      writeParquet: (ctx, outPath) => exportRows(ctx, label, 'mysql', () => this.#stream(sql, label), outPath),
-    };
+    return dbTable(this.spec.uri, name, origin, 'mysql', (label) => this.#stream(sql, label));
   }
 
   async #stream(sql: string, label: string): Promise<{ columns: DbColumn[]; rows: TextRows }> {

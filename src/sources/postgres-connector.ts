@@ -2,7 +2,7 @@ import pg from 'pg';
 import { InputError, quoteIdent, withUrlSecrets } from '../common/index.js';
 import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
-import { exportRows, type DbColumn, type TextRows } from './db-export.js';
+import { dbTable, type DbColumn, type TextRows } from './db-export.js';
 import type { ConnectorContext } from './open-connector.js';
 import { queryProbeSql } from './query-probe.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';
@@ -88,13 +88,7 @@ export class PostgresConnector implements Connector {
   }
 
   #table(name: string, sql: string, origin: string): SourceTable {
-    const label = `${this.spec.uri}#${origin}`;
-    return {
-      name,
-      origin: label,
-      fetchRaw: () => Promise.resolve([]),
-      writeParquet: (ctx, outPath) => exportRows(ctx, label, 'postgres', () => this.#stream(sql, label), outPath),
-    };
+    return dbTable(this.spec.uri, name, origin, 'postgres', (label) => this.#stream(sql, label));
   }
 
   /** Opens a read-only transaction with a cursor; the first batch gives the column types. */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { InputError, quoteIdent, UsageError } from '../common/index.js';
-import { exportRows, type DbColumn } from './db-export.js';
+import { dbTable, type DbColumn } from './db-export.js';
 import { checkFileExists } from './file-checks.js';
 import type { ConnectorContext } from './open-connector.js';
 import { resolveStoredPath } from './location.js';
@@ -48,29 +48,17 @@ export class SqliteConnector implements Connector {
   }
 
   #table(name: string, sql: string, origin: string): SourceTable {
-    return {
-      name,
-      origin: `${this.spec.uri}#${origin}`,
-      fetchRaw: () => Promise.resolve([]),
-      writeParquet: (ctx, outPath) =>
-        exportRows(
-          ctx,
-          `${this.spec.uri}#${origin}`,
-          'sqlite',
-          () => {
-            const db = this.#db;
-            if (!db) throw new Error('listTables first');
-            const statement = db.prepare(sql).raw(true).safeIntegers(true);
-            const declared = statement.columns();
-            // a column made by an expression (CREATE TABLE … AS, a query) declares no type: take it from the first rows
-            const sample = declared.some((c) => !c.type) ? (db.prepare(sql).raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>) : undefined;
-            const firstRows = sample ? takeRows(sample, 1000) : [];
-            const columns: DbColumn[] = declared.map((c, i) => ({ name: c.name, duckType: c.type ? sqliteType(c.type) : typeOfValues(firstRows.map((r) => r[i])) }));
-            return Promise.resolve({ columns, rows: textRows(statement.iterate() as IterableIterator<unknown[]>) });
-          },
-          outPath,
-        ),
-    };
+    return dbTable(this.spec.uri, name, origin, 'sqlite', () => {
+      const db = this.#db;
+      if (!db) throw new Error('listTables first');
+      const statement = db.prepare(sql).raw(true).safeIntegers(true);
+      const declared = statement.columns();
+      // a column made by an expression (CREATE TABLE … AS, a query) declares no type: take it from the first rows
+      const sample = declared.some((c) => !c.type) ? (db.prepare(sql).raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>) : undefined;
+      const firstRows = sample ? takeRows(sample, 1000) : [];
+      const columns: DbColumn[] = declared.map((c, i) => ({ name: c.name, duckType: c.type ? sqliteType(c.type) : typeOfValues(firstRows.map((r) => r[i])) }));
+      return Promise.resolve({ columns, rows: textRows(statement.iterate() as IterableIterator<unknown[]>) });
+    });
   }
 
   close(): Promise<void> {
