@@ -7,14 +7,19 @@ import { InputError } from '../common/index.js';
 
 export type SqlParams = Record<string, DuckDBValue>;
 
+/** A name or text as an error shows it: quoted, and cut (a header of 2,000 NUL bytes is one "name"). */
+function shownInError(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
+
 export function quoteIdent(name: string): string {
-  if (name.includes('\u0000')) throw new InputError(`a column or table name contains a NUL character: ${JSON.stringify(name)}`, 'rename it in the source');
+  if (name.includes('\u0000')) throw new InputError(`a column or table name contains a NUL character: ${shownInError(name)}`, 'rename it in the source');
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** A string literal; only for text that DuckDB cannot take as a bound parameter. */
 export function quoteLiteral(text: string): string {
-  if (text.includes('\u0000')) throw new InputError(`text contains a NUL character: ${JSON.stringify(text)}`, 'remove it');
+  if (text.includes('\u0000')) throw new InputError(`text contains a NUL character: ${shownInError(text)}`, 'remove it');
   return `'${text.replaceAll("'", "''")}'`;
 }
 
