@@ -64,7 +64,13 @@ async function exits(code: number, running: Promise<Printed>): Promise<void> {
 
 /** Runs the command with and without `--json`, expecting `code` both times. */
 async function both(cwd: string, code: number, ...argv: string[]): Promise<void> {
-  // one after the other: two `tags set` at once are a conflict (the second is refused)
+  const [plain, json] = await Promise.all([cli(cwd, ...argv), cli(cwd, ...argv, '--json')]);
+  expect(plain.code, `${argv.join(' ')}: ${plain.stderr}`).toBe(code);
+  expect(json.code, `${argv.join(' ')} --json: ${json.stderr}`).toBe(code);
+}
+
+/** As `both`, one after the other: two changes at once are a conflict (the second is refused). */
+async function bothInTurn(cwd: string, code: number, ...argv: string[]): Promise<void> {
   const plain = await cli(cwd, ...argv);
   const json = await cli(cwd, ...argv, '--json');
   expect(plain.code, `${argv.join(' ')}: ${plain.stderr}`).toBe(code);
@@ -182,35 +188,39 @@ describe.skipIf(skipReason !== '')(`the canary walk${skipReason}`, () => {
     expect(initFailures.map((f) => f.code)).toEqual([1, 1, 1]);
 
     // the walk
-    await both(lab, 0, 'source', 'list');
-    await both(lab, 0, 'project', 'list');
+    await Promise.all([both(lab, 0, 'source', 'list'), both(lab, 0, 'project', 'list')]);
     await exits(0, cli(lab, 'ingest', '--json'));
     await exits(0, cli(lab, 'ingest'));
     await both(lab, 0, 'status');
     await exits(0, cli(lab, 'explore', '--json'));
     await exits(0, cli(lab, 'explore'));
     await both(lab, 0, 'tags', 'show');
-    await both(lab, 0, 'tags', 'set', 'customers.churn', 'role=target');
+    await bothInTurn(lab, 0, 'tags', 'set', 'customers.churn', 'role=target');
     await both(lab, 0, 'tags', 'history');
     await both(lab, 1, 'tags', 'set', 'customers.nope', 'role=target');
     await both(lab, 0, 'run', '--dry-run');
     await exits(0, cli(lab, 'run', '--trials', '2', '--json'));
     await exits(0, cli(lab, 'run', '--trials', '2'));
-    await both(lab, 0, 'status');
-    await both(lab, 0, 'log');
-    await both(lab, 0, 'log', '--verify');
-    await both(lab, 0, 'log', '--limit', '1000');
-    await both(lab, 2, 'log', '--limit', '-1');
-    await both(lab, 2, 'log', '--project', 'nope');
+    // read-only commands side by side (the machine has 2 cores; the walk is long enough)
+    await Promise.all([
+      both(lab, 0, 'status'),
+      both(lab, 0, 'log'),
+      both(lab, 0, 'log', '--verify'),
+      both(lab, 0, 'log', '--limit', '1000'),
+      both(lab, 2, 'log', '--limit', '-1'),
+      both(lab, 2, 'log', '--project', 'nope'),
+    ]);
     await exits(0, cli(lab, 'report', '--json'));
     await exits(0, cli(lab, 'report'));
     const model = join(work, 'model');
     await exits(0, cli(lab, 'train', join(work, 'customers.csv'), '--target', 'churn', '--trials', '2', '--out', model, '--json'));
-    await both(lab, 0, 'leaderboard', model);
-    await both(lab, 0, 'predict', model, join(work, 'new.csv'));
-    await both(lab, 1, 'train', join(work, 'customers.csv'), '--target', 'nope', '--trials', '1', '--out', join(work, 'model-x'));
-    await both(lab, 2, 'nonsense');
-    await exits(2, cli(lab, 'ingest', '--source', 'nope'));
+    await Promise.all([
+      both(lab, 0, 'leaderboard', model),
+      both(lab, 0, 'predict', model, join(work, 'new.csv')),
+      both(lab, 1, 'train', join(work, 'customers.csv'), '--target', 'nope', '--trials', '1', '--out', join(work, 'model-x')),
+      both(lab, 2, 'nonsense'),
+      exits(2, cli(lab, 'ingest', '--source', 'nope')),
+    ]);
 
     // a second lab: SQLite catalog, S3 store whose secret key is the canary
     const lab2 = join(work, 'lab2');
@@ -219,9 +229,7 @@ describe.skipIf(skipReason !== '')(`the canary walk${skipReason}`, () => {
     await exits(0, cli(lab2, 'source', 'add', 'pg-raw', `postgres://postgres:${raw}@${pgHost}${pgDb}`, '--tables', `${pgSchema}.accounts`));
     await exits(0, cli(lab2, 'source', 'add', 'bucket', `${s3Data}&accessKeyId=${S3RVER_CREDENTIALS.accessKeyId}&secretAccessKey=${raw}`));
     await exits(0, cli(lab2, 'ingest'));
-    await both(lab2, 0, 'status');
-    await both(lab2, 0, 'log', '--verify');
-    await both(lab2, 0, 'source', 'list');
+    await Promise.all([both(lab2, 0, 'status'), both(lab2, 0, 'log', '--verify'), both(lab2, 0, 'source', 'list')]);
 
     const byCode = new Map<number, number>();
     for (const p of printed) byCode.set(p.code, (byCode.get(p.code) ?? 0) + 1);
