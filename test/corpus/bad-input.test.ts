@@ -202,8 +202,9 @@ afterAll(() => {
   process.chdir(startDir);
   rmSync(work, { recursive: true, force: true });
   const byCode = Object.fromEntries([...exits].sort((a, b) => a[0] - b[0]));
-  const cases = [...exits.values()].reduce((a, b) => a + b, 0);
-  console.log(`bad-input corpus: ${cases} cases, exits by code ${JSON.stringify(byCode)}`);
+  const counted = [...exits.values()].reduce((a, b) => a + b, 0);
+  // the two-process case counts both processes' exits
+  console.log(`bad-input corpus: ${counted} exits counted, by code ${JSON.stringify(byCode)}`);
 });
 
 describe('files, encodings and quoting', () => {
@@ -494,10 +495,14 @@ function spawnCli(cwd: string, ...argv: string[]): Promise<Spawned> {
 
 describe.skipIf(!BUILT)(`two processes, and kill -9${BUILT ? '' : ' (skipped: run `npm run build` first)'}`, () => {
   const big = join(work, 'big.csv');
+  /** long enough to convert that a kill 100 ms in lands mid-way, even on a loaded machine */
+  const bigger = join(work, 'bigger.csv');
   beforeAll(() => {
     const lines = ['id,name,amount'];
     for (let i = 0; i < 400_000; i++) lines.push(`${i},name-${i % 1000},${(i * 31) % 997}.5`);
     writeFileSync(big, lines.join('\n') + '\n');
+    const body = lines.slice(1).join('\n') + '\n';
+    writeFileSync(bigger, lines[0] + '\n' + body.repeat(5));
   });
   it('two ingests at once of one unchanged file store one snapshot', async () => {
     const root = join(work, 'twice');
@@ -511,12 +516,12 @@ describe.skipIf(!BUILT)(`two processes, and kill -9${BUILT ? '' : ' (skipped: ru
   it('an ingest killed with -9, then run again: one snapshot, no temporaries left', async () => {
     const root = join(work, 'killed');
     expect((await cli(work, 'init', root, '--project', 'corpus')).code).toBe(0);
-    expect((await cli(root, 'source', 'add', 'big', big)).code).toBe(0);
-    // killed 200 ms into the table's conversion (its progress line says it began)
+    expect((await cli(root, 'source', 'add', 'big', bigger)).code).toBe(0);
+    // killed 100 ms into the table's conversion (its progress line says it began)
     const child = spawn(process.execPath, [CLI, 'ingest'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise((r) => child.once('exit', r));
     await new Promise<void>((started) => child.stderr.on('data', (chunk: Buffer) => String(chunk).includes('ingesting') && started()));
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGKILL');
     await exited;
     expect(child.signalCode).toBe('SIGKILL');
