@@ -169,12 +169,19 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 /**
  * SQLite opens an empty file as an empty database, and the migrations would make a new catalog of
  * it: a lab whose catalog was truncated would start afresh and say "no projects yet". An existing
- * lab's catalog file must be a database; a missing one is the catalog's own error.
+ * lab's catalog file must be a database. A missing one is said here too, before the secret key is
+ * looked for: with the whole .autolab folder gone, "cannot write the vault key" would send the user
+ * after the wrong file.
  */
 async function checkSqliteCatalog(url: string): Promise<void> {
   if (!url.startsWith('sqlite:')) return;
   const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-  const handle = await open(path, 'r').catch(() => undefined);
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new LabError(`the catalog ${path} is missing`, 'restore it from a backup, or run `autolab init` in a new folder');
+    }
+    return undefined;
+  });
   if (!handle) return;
   try {
     const head = Buffer.alloc(SQLITE_HEADER.length);

@@ -64,7 +64,16 @@ function sqlitePath(url: string): string {
 }
 
 async function openPostgres(url: string, options: OpenCatalogOptions): Promise<KyselyCatalog> {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // a port over 65535, a space or a bad escape in the host: WHATWG's URL parser refuses it
+    throw new LabError(
+      `the catalog URL ${redactUrlPasswords(url)} cannot be parsed`,
+      'write it as postgres://user@host:5432/database (a port from 1 to 65535; percent-encode special characters)',
+    );
+  }
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
   if (schema !== null && !SCHEMA_NAME.test(schema)) {

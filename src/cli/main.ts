@@ -7,6 +7,9 @@ import { printJsonFailure } from './output.js';
 
 /** Runs the command line; returns the process exit code. Errors are printed as one line. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The AWS SDK warns on every S3 command, over seven lines of stderr, that its releases of 2027
+  // will want Node 22; autolab supports Node 20, and a one-line error must stay one line.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const program = new Command('autolab')
     .description('An automated data lab: point it at your data; it explores, cleans, learns, serves and monitors.')
     .version('0.1.0')

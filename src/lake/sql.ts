@@ -3,16 +3,17 @@
  * place it does not — the target of `COPY … TO` — gets a quoted literal of a path the lab made itself.
  */
 import { DOUBLE, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { InputError } from '../common/index.js';
+import { InputError, shownInError } from '../common/index.js';
 
 // the one identifier quoter (common/sql-identifiers.ts), here too so the lake's SQL helpers are in one place
 export { quoteIdent } from '../common/index.js';
 
 export type SqlParams = Record<string, DuckDBValue>;
 
+
 /** A string literal; only for text that DuckDB cannot take as a bound parameter. */
 export function quoteLiteral(text: string): string {
-  if (text.includes('\u0000')) throw new InputError(`text contains a NUL character: ${JSON.stringify(text)}`, 'remove it');
+  if (text.includes('\u0000')) throw new InputError(`text contains a NUL character: ${shownInError(text)}`, 'remove it');
   return `'${text.replaceAll("'", "''")}'`;
 }
 

@@ -106,6 +106,8 @@ export async function xlsxToCsv(path: string, csvPath: string, label: string, sh
     writer.destroy();
     throw new InputError(`cannot read ${label}: ${firstLine(error)}`, 'check that it is an .xlsx workbook (old .xls: save it as .xlsx or CSV)', { cause: error });
   }
+  // a zip of anything else streams no worksheet at all (Excel cannot save a workbook without one)
+  if (sheets === 0) throw new InputError(`${label} holds no worksheet: it is a zip file, but not an .xlsx workbook`, 'check that it is an .xlsx workbook (old .xls: save it as .xlsx or CSV)');
   if (sheet !== undefined && sheetName === '') throw new InputError(`${label} has no sheet named ${sheet.name}`, 'add the source again to list its sheets anew');
   const which = sheet === undefined ? 'first sheet' : `sheet ${sheet.name}`;
   if (writer.rows === 0) throw new InputError(`${label} has an empty ${which}`, `put a header row and data rows in the ${which}`);

@@ -12,6 +12,7 @@ type S3rverClass = new (options: {
   address: string;
   directory: string;
   silent: boolean;
+  allowMismatchedSignatures: boolean;
   configureBuckets: { name: string }[];
 }) => S3rverInstance;
 
@@ -23,25 +24,33 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 
 export interface LocalS3 {
   readonly endpoint: string;
+  /** where s3rver keeps the objects (to search their bytes) */
+  readonly directory: string;
   /** `s3://bucket/prefix?endpoint=…&region=us-east-1&forcePathStyle=true` */
   url(bucket: string, prefix: string): string;
   stop(): Promise<void>;
 }
 
-/** A real S3 API server on loopback (random port, temp folder), with the given buckets. */
-export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3> {
+/**
+ * A real S3 API server on loopback (random port, temp folder), with the given buckets.
+ * `anySecretKey`: the access key id must still be S3RVER, but any secret key signs (a test can then
+ * give a canary as the secret key and still connect).
+ */
+export async function startLocalS3(buckets: readonly string[], options: { anySecretKey?: boolean } = {}): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 'autolab-s3rver-'));
   const server = new S3rver({
     port: 0,
     address: '127.0.0.1',
     directory,
     silent: true,
+    allowMismatchedSignatures: options.anySecretKey ?? false,
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
+    directory,
     url: (bucket, prefix) => `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(endpoint)}&region=us-east-1&forcePathStyle=true`,
     async stop() {
       await server.close();
