@@ -364,10 +364,22 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   const quote = String(row[1] ?? '"');
   const prompt = String(row[3] ?? '');
   const prefix = `FROM read_csv(${quoteLiteral(path)}, `;
-  const read = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : optionsFor(used);
+  let read = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : optionsFor(used);
+  // the sniffer's prompt writes what it found as SQL text without escaping it (a quote or a NUL
+  // sniffed from garbage): a prompt that does not parse gives way to the options built here
+  if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
   const records = await readFirstRecords(path, delimiter, a.latin1 ? 'latin1' : 'utf8');
   const width = records[0]?.length ?? 0;
   return { delimiter, quote: quote === '(empty)' ? '' : quote, header: row[2] === true, shortRows: records.some((r) => r.length < width), read };
+}
+
+async function parses(conn: DuckDBConnection, sql: string): Promise<boolean> {
+  try {
+    await conn.extractStatements(sql);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Columns DuckDB named differently from the header as written, and columns beyond the header (ragged rows). */

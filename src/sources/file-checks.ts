@@ -32,8 +32,8 @@ const JSON_END_BYTES = 4096;
 /**
  * A JSON file cut off (an interrupted download or export) ends inside its array or object:
  * `[{"a":1},{"a":2},`. DuckDB reads the complete objects before the cut and says nothing, so the
- * ends are checked first: a file that opens with `[` must close with `]`, and every other JSON
- * file (one object, or one per line) must end with `}` or `]`.
+ * ends are checked first: a file that opens with `[` must close with `]`, and one that opens with
+ * `{` (one object, or one per line) must end with `}` or `]`.
  */
 export async function checkJsonComplete(path: string, label = path): Promise<void> {
   const handle = await open(path, 'r');
@@ -47,7 +47,8 @@ export async function checkJsonComplete(path: string, label = path): Promise<voi
     const ending = tail.toString('utf8').trimEnd();
     const last = ending.at(-1);
     const complete = opening === '[' ? last === ']' : last === '}' || last === ']';
-    if (opening === undefined || complete) return;
+    // what does not open as an array or object is not records at all: the reader's own error says so
+    if ((opening !== '[' && opening !== '{') || complete) return;
     const lastLine = ending.split('\n').at(-1) ?? '';
     throw new InputError(
       `${label} is cut off: it ends with ${JSON.stringify(lastLine.slice(-20))} at byte ${size}, inside ${opening === '[' ? 'the JSON array it opens' : 'a JSON object'}`,
