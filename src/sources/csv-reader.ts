@@ -138,7 +138,12 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
         continue;
       }
       const change = nextAttempt(attempt, message);
-      if (!change) throw new InputError(`cannot read ${label}: ${csvProblem(message)}`, 'check that it is a delimited text file; fix or remove the line named', { cause: error });
+      if (!change) {
+        const problem = csvProblem(message);
+        // the hint points at a line only when the reader named one
+        const hint = problem.startsWith('line ') ? 'fix or remove that line' : 'check that it is a delimited text file (comma, semicolon, tab or pipe) in UTF-8 or Latin-1';
+        throw new InputError(`cannot read ${label}: ${problem}`, hint, { cause: error });
+      }
       notes.push(change);
       continue;
     }
@@ -253,7 +258,10 @@ function csvProblem(message: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
   const where = /CSV Error on Line: (\d+)/.exec(message)?.[1];
   const what = lines.find((l) => !/^(Original Line|Possible Solution|CSV Error|file =|delimiter|quote|escape|new_line|header|skip|comments|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar|\*)/i.test(l) && !l.startsWith('Invalid Input Error: CSV Error'));
-  return `${where ? `line ${where}: ` : ''}${(what ?? lines[0] ?? message).replace(/^(Invalid Input Error|Conversion Error|Parameter Not Allowed Error|IO Error): /, '')}`;
+  const said = (what ?? lines[0] ?? message).replace(/^(Invalid Input Error|Conversion Error|Parameter Not Allowed Error|IO Error): /, '');
+  // DuckDB's sniffer names the file again and nothing else
+  if (/^Error when sniffing file /.test(said)) return 'its layout (delimiter, quotes, line endings) could not be worked out';
+  return `${where ? `line ${where}: ` : ''}${said}`;
 }
 
 /** Rows looked at for decimal commas. */
