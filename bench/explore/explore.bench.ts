@@ -1,9 +1,10 @@
 /**
  * Exploration round 1 beside DuckDB's SUMMARIZE of the same table, in the same run:
- *   node --import tsx bench/explore/explore.bench.ts [--quick]
+ *   node --import tsx bench/explore/explore.bench.ts [--quick] [--wide-columns N] [--only wide]
  * 1. flights-3m.parquet from vega-datasets (3 million rows, 5 columns);
  * 2. a generated 20-million-row table (peak RSS of this process is reported: DuckDB runs in it);
- * 3. a generated 2,000-column table.
+ * 3. a generated 2,000-column table (`--wide-columns N` for another width), and beside it a
+ *    200,000-row table: both explored in one lab is issue 12's bound (under a minute for 5,000 columns).
  * SUMMARIZE computes min/max/approx distinct/avg/std/quartiles/null share; round 1 computes all of
  * that plus histograms, top values, string formats, alerts, keys, duplicates, correlations and PII.
  * Each comparison prints wall time and the process's CPU time (DuckDB's threads included); on a
@@ -16,6 +17,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { profileTable } from '../../src/explore/profile.js';
 
 const quick = process.argv.includes('--quick');
+const widthAt = process.argv.indexOf('--wide-columns');
+const onlyWide = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'wide';
 const flights = join(import.meta.dirname, '../../node_modules/vega-datasets/data/flights-3m.parquet');
 
 let peakRss = 0;
@@ -80,9 +83,9 @@ try {
   const threads = (await conn.runAndReadAll(`SELECT current_setting('threads')`)).getRowsJson()[0]?.[0];
   console.log(`DuckDB ${(await conn.runAndReadAll('SELECT version()')).getRowsJson()[0]?.[0]}, ${threads} threads${quick ? ', quick mode' : ''}`);
 
-  await compare(conn, 'flights-3m', flights, quick ? 1 : 3);
+  if (!onlyWide) await compare(conn, 'flights-3m', flights, quick ? 1 : 3);
 
-  const bigRows = quick ? 2_000_000 : 20_000_000;
+  const bigRows = onlyWide ? 200_000 : quick ? 2_000_000 : 20_000_000;
   const big = join(dir, 'big.parquet');
   await conn.run(
     `COPY (SELECT i AS id,
@@ -97,10 +100,13 @@ try {
   );
   peakRss = process.memoryUsage().rss;
   const rssBefore = peakRss;
-  await compare(conn, `generated-${bigRows / 1e6}M`, big, 1);
-  console.log(`${''.padEnd(16)} peak RSS of the process ${(peakRss / 2 ** 30).toFixed(2)} GiB (before: ${(rssBefore / 2 ** 30).toFixed(2)} GiB)`);
+  if (!onlyWide) {
+    await compare(conn, `generated-${bigRows / 1e6}M`, big, 1);
+    console.log(`${''.padEnd(16)} peak RSS of the process ${(peakRss / 2 ** 30).toFixed(2)} GiB (before: ${(rssBefore / 2 ** 30).toFixed(2)} GiB)`);
+  }
 
-  const wideColumns = quick ? 500 : 2000;
+  const wideColumns = widthAt > 0 ? Number(process.argv[widthAt + 1]) : quick ? 500 : 2000;
+  if (!Number.isInteger(wideColumns) || wideColumns < 1) throw new Error('--wide-columns takes a whole number, e.g. --wide-columns 5000');
   const wide = join(dir, 'wide.parquet');
   const exprs = Array.from({ length: wideColumns }, (_, k) => {
     switch (k % 4) {
@@ -115,7 +121,13 @@ try {
     }
   });
   await conn.run(`COPY (SELECT i AS id, ${exprs.join(', ')} FROM range(10000) t(i)) TO '${wide}' (FORMAT parquet)`);
+  const started = performance.now();
   await compare(conn, `wide-${wideColumns}col`, wide, 1);
+  // beside it, a 200,000-row table (the first rows of the generated one): a lab holding both
+  const rows200k = join(dir, 'rows-200k.parquet');
+  await conn.run(`COPY (SELECT * FROM read_parquet('${big}') LIMIT 200000) TO '${rows200k}' (FORMAT parquet)`);
+  await compare(conn, 'rows-200k', rows200k, 1);
+  console.log(`${''.padEnd(16)} both tables, both sides: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   conn.closeSync();
 } finally {
   clearInterval(sampler);
