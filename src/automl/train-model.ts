@@ -154,7 +154,9 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const holdoutTrain = plan.kind === 'holdout' ? sampleRows(split[0]!.train, target.values, target.task, plan.trainRows, seed) : undefined;
   // a sample keeps every class's first rows, so it may hold a few more rows than asked
   if (plan.kind === 'holdout' && holdoutTrain) plan = { ...plan, trainRows: holdoutTrain.length };
-  const data = holdoutTrain ? cv([{ train: holdoutTrain, valid: split[0]!.valid }]) : cv(split);
+  // the plan may ask for fewer folds than the split has (a tight budget on a small table)
+  const kfoldSplit = plan.kind === 'kfold' && plan.folds !== foldCount ? makeFolds(target.values, target.task, plan.folds, seed) : split;
+  const data = holdoutTrain ? cv([{ train: holdoutTrain, valid: split[0]!.valid }]) : cv(kfoldSplit);
   // the first candidate counts as one of the search's when it was validated on the same rows
   const initial = holdoutTrain && first?.candidate && first.candidate.trainRows === holdoutTrain.length ? [first.candidate] : [];
   // the other cores fit some of each candidate's folds; the models are the same on any count.

@@ -10,9 +10,16 @@ describe('choosePlan', () => {
     expect(plan).toMatchObject({ kind: 'kfold', folds: 5 });
   });
 
-  it('falls back to a holdout on every training row when k folds do not fit but a few fits do', () => {
-    // one fit 2 s: 3 rounds of folds × 2 s × 6 = 36 s > 24 s, but 3 × 2 s fit
+  it('takes three folds when five do not fit but six candidates of three do', () => {
+    // one fit 2 s: 3 rounds × 2 s × 6 = 36 s > 24 s; three folds: 2 rounds × 2 s × (6,667 / 8,000 rows) × 6 = 20 s
     const plan = choosePlan({ ...base, first: { seconds: 2, trainRows: 8000, cutShort: false } });
+    expect(plan).toMatchObject({ kind: 'kfold', folds: 3 });
+    expect(plan.reason).toMatch(/a 5-fold candidate would cost about 6\.0 s .*; a 3-fold one about 3\.3 s/);
+  });
+
+  it('falls back to a holdout on every training row when no k folds fit but a few fits do', () => {
+    // one fit 2.5 s: three folds 2 × 2.5 × 0.83 × 6 = 25 s > 24 s, but 3 × 2.5 s fit
+    const plan = choosePlan({ ...base, first: { seconds: 2.5, trainRows: 8000, cutShort: false } });
     expect(plan).toMatchObject({ kind: 'holdout', holdoutRows: 2000, trainRows: 8000 });
   });
 

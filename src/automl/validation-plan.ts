@@ -36,6 +36,8 @@ export interface PlanInputs {
 
 /** k-fold validation is chosen when this many candidates of the first one's cost fit in the time left. */
 const KFOLD_CANDIDATES = 6;
+/** the folds tried when k-fold does not fit, before a holdout */
+const FEWER_FOLDS = 3;
 /** a holdout trains on all its rows when this many candidates fit; otherwise on a sample that lets them. */
 const HOLDOUT_CANDIDATES = 3;
 /** a booster cut short by its deadline is assumed to need this many times as long to finish */
@@ -51,6 +53,15 @@ export function choosePlan(inputs: PlanInputs): ValidationPlan {
     return { kind: 'kfold', folds, reason: `a ${folds}-fold candidate costs about ${seconds(kfoldCandidate)} of the ${seconds(remainingSeconds)} left` };
   }
   const why = `a ${folds}-fold candidate would cost about ${seconds(kfoldCandidate)} of the ${seconds(remainingSeconds)} left`;
+  // fewer folds before a holdout: on a small table a holdout's few rows choose and weigh the
+  // ensemble by chance; three folds fit on two thirds of the rows each
+  if (folds > FEWER_FOLDS) {
+    const rows = foldTrainRows + holdoutRows;
+    const fewerCandidate = Math.ceil(FEWER_FOLDS / lanes) * fullFit * ((rows * (FEWER_FOLDS - 1)) / FEWER_FOLDS / Math.max(1, foldTrainRows));
+    if (fewerCandidate * KFOLD_CANDIDATES <= remainingSeconds) {
+      return { kind: 'kfold', folds: FEWER_FOLDS, reason: `${why}; a ${FEWER_FOLDS}-fold one about ${seconds(fewerCandidate)}` };
+    }
+  }
   if (fullFit * HOLDOUT_CANDIDATES <= remainingSeconds) {
     return { kind: 'holdout', holdoutRows, trainRows: foldTrainRows, reason: why };
   }
