@@ -1,5 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import type { ProjectRecord, SourceRecord } from '../../catalog/index.js';
 import { UsageError, redactSecrets, tempPrefix } from '../../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine } from '../../lake/index.js';
@@ -14,13 +14,32 @@ import type { StageContext } from './stage-context.js';
 /** Bumped when the way files are read changes, so that unchanged files are read again once. */
 export const READER_VERSION = 1;
 
+/** A file changed this recently is hashed even when its size and time match: its time may not show a change made within the same tick. */
+const RACY_MS = 2000;
+
+/**
+ * What keys a raw file: its size, modification time and inode when it lies outside the lab and was
+ * last changed more than two seconds ago — git's way: reading a 1 GB file only to find it unchanged
+ * costs as much as a cold read, before the conversion can start —, else the SHA-256 of its bytes
+ * (a download into the lab's work folder is new on every run; a file just written may change again
+ * within its time's tick). The snapshot records the raw bytes' hashes either way.
+ */
+async function rawFileKey(file: string, labWorkDir: string): Promise<string> {
+  if (!file.startsWith(labWorkDir + sep)) {
+    const info = await stat(file);
+    if (Date.now() - info.mtimeMs > RACY_MS) return `stat:${info.size}:${Math.floor(info.mtimeMs)}:${info.ino}`;
+  }
+  return (await hashFile(file)).hash;
+}
+
 /** Database sources have no raw file to hash: their tables are read on every run and kept only when their rows changed. */
 const DATABASE_KINDS: ReadonlySet<string> = new Set(['sqlite', 'postgres', 'mysql']);
 
 /**
  * `ingest.table`: every table of every source (or of one) becomes a bronze snapshot — Parquet in
  * the lake under its content hash, raw input files byte for byte in the store. A file's unit is
- * keyed by the hashes of its raw bytes, so an unchanged file is not read again; a database table is
+ * keyed by its size, time and inode (or the hash of its bytes, `rawFileKey`), so an unchanged file
+ * is not read again; a database table is
  * read on every run and gives no new snapshot when its rows did not change. A source that cannot be
  * listed is one unit (`source/`) that fails with the reason.
  */
@@ -62,10 +81,9 @@ export const ingestStage: Stage<StageContext> = {
           continue;
         }
         try {
-          // files are keyed by their bytes: hashing reads them, but copies nothing
           const raw = await table.fetchRaw({ conn: engine.conn, workDir });
-          const hashes = await Promise.all(raw.map(async (file) => (await hashFile(file)).hash));
-          units.push({ unit, inputs: Object.fromEntries(hashes.map((h, i) => [`raw${i}`, h])), params });
+          const keys = await Promise.all(raw.map((file) => rawFileKey(file, lab.workDir)));
+          units.push({ unit, inputs: Object.fromEntries(keys.map((k, i) => [`raw${i}`, k])), params });
         } catch (error) {
           context.planErrors.set(unit, error);
           units.push({ unit, inputs: { source: `${source.kind}:${source.name}/${table.name}`, read: context.runToken }, params });
