@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { openDuckEngine } from '../lake/index.js';
 import { inputsHash } from '../catalog/index.js';
-import type { ProjectRecord, SnapshotRecord } from '../catalog/index.js';
+import type { ExploreResultRecord, ProjectRecord, SnapshotRecord } from '../catalog/index.js';
 import { describeError, InputError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 import {
@@ -179,6 +179,13 @@ export async function latestSnapshots(lab: Lab, project: ProjectRecord): Promise
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** An exploration result: its JSON into the store first, then exploration's index in the catalog. */
+async function keepResult(lab: Lab, value: unknown, index: Omit<ExploreResultRecord, 'id' | 'createdAt' | 'resultHash'>): Promise<{ hash: string; bytes: number }> {
+  const put = await lab.store.putBytes(Buffer.from(JSON.stringify(value)));
+  await lab.catalog.putExploreResult({ ...index, resultHash: put.hash });
+  return { hash: put.hash, bytes: put.bytes };
+}
+
 /** Round 1 of one snapshot: the profile into the store, then exploration's index in the catalog. */
 export async function profileSnapshot(
   lab: Lab,
@@ -191,17 +198,15 @@ export async function profileSnapshot(
   try {
     const parquetPath = await lab.store.localPathFor(snapshot.lakeKey);
     const profile = await profileTable(engine.conn, { name, parquetPath }, onPhase ? { onPhase } : {});
-    const put = await lab.store.putBytes(Buffer.from(JSON.stringify(profile)));
-    await lab.catalog.putExploreResult({
+    const put = await keepResult(lab, profile, {
       projectId: project.id,
       kind: 'profile',
       subject: name,
       snapshotId: snapshot.id,
       inputsHash: profileInputsHash(snapshot),
-      resultHash: put.hash,
       summary: { rows: profile.rows, columns: profile.columnCount, alerts: profile.alerts.length, pii: profile.pii.length },
     });
-    return { hash: put.hash, bytes: put.bytes, profile };
+    return { ...put, profile };
   } finally {
     engine.close();
   }
@@ -215,17 +220,15 @@ export async function relationshipsOf(lab: Lab, project: ProjectRecord, tables: 
       tables.map(async (t) => ({ name: t.name, parquetPath: await lab.store.localPathFor(t.snapshot.lakeKey), profile: t.profile })),
     );
     const relationships = await findRelationships(engine.conn, inputs);
-    const put = await lab.store.putBytes(Buffer.from(JSON.stringify(relationships)));
-    await lab.catalog.putExploreResult({
+    const put = await keepResult(lab, relationships, {
       projectId: project.id,
       kind: 'relationships',
       subject: 'project',
       snapshotId: null,
       inputsHash: relationshipsInputsHash(tables),
-      resultHash: put.hash,
       summary: { relationships: relationships.length, tables: tables.length },
     });
-    return { hash: put.hash, bytes: put.bytes, relationships };
+    return { ...put, relationships };
   } finally {
     engine.close();
   }
@@ -245,17 +248,15 @@ export async function round2Of(lab: Lab, project: ProjectRecord, tables: readonl
       })),
     );
     const result = await runRound2(engine.conn, { tables: inputs, tags: tags.tags });
-    const put = await lab.store.putBytes(Buffer.from(JSON.stringify(result)));
-    await lab.catalog.putExploreResult({
+    const put = await keepResult(lab, result, {
       projectId: project.id,
       kind: 'round2',
       subject: 'project',
       snapshotId: null,
       inputsHash: round2InputsHash(tables, tags),
-      resultHash: put.hash,
       summary: { leakage: result.target?.leakage.length ?? 0, drift: result.drift.length, joins: result.joins.length },
     });
-    return { hash: put.hash, bytes: put.bytes, result };
+    return { ...put, result };
   } finally {
     engine.close();
   }
