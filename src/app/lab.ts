@@ -31,7 +31,7 @@ export interface InitLabOptions {
 }
 
 /** The scratch folders of `.autolab/work/` named by `tempPrefix`, and how long one of another machine lives. */
-const SCRATCH_KINDS = ['ingest', 'plan'];
+const SCRATCH_KINDS = ['ingest', 'plan', 'silver', 'train'];
 const STALE_SCRATCH_MS = 24 * 3600 * 1000;
 
 /** Who appends an action: this host and process. */

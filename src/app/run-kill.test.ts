@@ -152,6 +152,6 @@ for (const backend of labBackends) {
       expect(actual.verified).toBe(true);
       expect(actual.results, `kills at ${moments.join(', ')} ms`).toEqual(expected.results);
       expect((await ok(killed, ['log', '--verify'], backend.env)).stdout).toMatch(/intact/);
-    });
+    }, 600_000);
   });
 }

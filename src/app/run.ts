@@ -7,6 +7,7 @@ import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { silverStage } from './stages/silver-stage.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
 import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
@@ -23,6 +24,7 @@ import { currentTags } from './tags.js';
 const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   ingested: [ingestStage],
   explored: [...EXPLORE_STAGES, reportStage],
+  silver: [silverStage],
   trained: [trainStage],
 };
 

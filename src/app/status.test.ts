@@ -8,6 +8,7 @@ function status(partial: Partial<ProjectStatus>, settings: Record<string, unknow
     sources: 0,
     tablesIngested: 0,
     snapshots: 0,
+    lastSnapshotAt: null,
     lastDoneByKind: {},
     lastActions: [],
     ...partial,
@@ -35,7 +36,9 @@ describe('projectView', () => {
     const done = { 'source.add': '2026-01-01', 'explore.table': '2026-01-03', 'tags.suggest': '2026-01-03', 'tags.confirm': '2026-01-04' };
     const settled = status({ sources: 1, tablesIngested: 1, lastDoneByKind: { ...done, 'ingest.table': '2026-01-02' } });
     expect(projectView(settled).next?.stage).toBe('silver');
-    const reingested = status({ sources: 1, tablesIngested: 1, lastDoneByKind: { ...done, 'ingest.table': '2026-01-05' } });
+    const reingested = status({ sources: 1, tablesIngested: 1, lastSnapshotAt: '2026-01-05', lastDoneByKind: { ...done, 'ingest.table': '2026-01-05' } });
+    // an ingest that found nothing new is no reason to explore again
+    expect(projectView(status({ sources: 1, tablesIngested: 1, lastSnapshotAt: '2026-01-02', lastDoneByKind: { ...done, 'ingest.table': '2026-01-05' } })).next?.stage).toBe('silver');
     expect(projectView(reingested).next).toEqual({ waitsOn: 'lab', stage: 'explored', message: 'new snapshots are not explored yet: run autolab explore churn' });
     const resuggested = { ...done, 'ingest.table': '2026-01-05', 'explore.table': '2026-01-06', 'tags.suggest': '2026-01-06' };
     expect(projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: resuggested })).next).toEqual({

@@ -28,7 +28,7 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'ingested', actionKind: 'ingest.table', built: true, humanMoment: false, next: 'run autolab ingest {project}' },
   { stage: 'explored', actionKind: 'explore.table', built: true, humanMoment: false, next: 'run autolab explore {project}' },
   { stage: 'tagged', actionKind: 'tags.confirm', built: true, humanMoment: true, next: 'confirm the tags: autolab tags {project}' },
-  { stage: 'silver', actionKind: 'silver.build', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'silver', actionKind: 'silver.build', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'gold', actionKind: 'gold.build', built: false, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'trained', actionKind: 'automl.train', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'approved', actionKind: 'model.approve', built: false, humanMoment: true, next: 'approve the model: autolab approve {project}' },
@@ -113,7 +113,9 @@ function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep
   if (status.sources > 0 && since('source.add', 'ingest.table')) {
     return { waitsOn: 'lab', stage: 'ingested', message: `new sources are not ingested yet: run autolab ingest ${name}` };
   }
-  if (since('ingest.table', 'explore.table')) {
+  // an ingest that found its table unchanged made no snapshot: only a newer snapshot puts exploration behind
+  const explored = done['explore.table'];
+  if (status.lastSnapshotAt !== null && explored !== undefined && status.lastSnapshotAt > explored) {
     return { waitsOn: 'lab', stage: 'explored', message: `new snapshots are not explored yet: run autolab explore ${name}` };
   }
   const autoAcceptTags = status.project.settings['autoAcceptTags'] === true;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProjectRecord } from '../catalog/index.js';
-import { InputError } from '../common/index.js';
+import { InputError, tempPrefix } from '../common/index.js';
 import { loadBundle, trainModel, type SearchProgress, type TrainResult } from '../automl/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import type { ColumnTag } from '../explore/index.js';
@@ -10,6 +10,8 @@ import { runAction, type ActionOutcome, type Stage, type StagePlan } from '../ru
 import { latestSnapshots } from './explore.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
+import { buildSilverTables } from './silver.js';
+import { currentSilver } from './stages/silver-stage.js';
 import { stageContext, type StageContext } from './stages/stage-context.js';
 import { currentTags, requireTags } from './tags.js';
 
@@ -46,6 +48,15 @@ export interface ProjectTrainOutcome {
 
 const EXCLUDED_ROLES = new Set(['id', 'ignore', 'weight', 'group']);
 
+/**
+ * Personal data silver drops, masks or hashes (the confirmed policy, else the suggested one, as
+ * silver applies it) is never learned from: a masked or hashed value only identifies a person.
+ */
+function isPersonalData(c: ColumnTag): boolean {
+  const policy = c.confirmed.piiPolicy !== undefined ? c.confirmed.piiPolicy : c.suggestion.piiPolicy.value;
+  return policy === 'drop' || policy === 'mask' || policy === 'hash';
+}
+
 /** The confirmed target of a project and the columns to leave out of its table. */
 export function trainingColumns(columns: readonly ColumnTag[], project: string): { table: string; target: string; excluded: string[] } {
   const targets = columns.filter((c) => c.confirmed.role === 'target');
@@ -62,7 +73,7 @@ export function trainingColumns(columns: readonly ColumnTag[], project: string):
   const target = targets[0]!;
   const excluded = columns
     .filter((c) => c.table === target.table && c.column !== target.column)
-    .filter((c) => EXCLUDED_ROLES.has(c.confirmed.role ?? '') || c.confirmed.piiPolicy === 'drop')
+    .filter((c) => EXCLUDED_ROLES.has(c.confirmed.role ?? '') || isPersonalData(c))
     .map((c) => c.column);
   return { table: target.table, target: target.column, excluded };
 }
@@ -85,16 +96,16 @@ export const trainStage: Stage<StageContext> = {
       return { waitsOn: `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept` };
     }
     const { table } = trainingColumns(tags.tags.columns, project.name);
-    const snapshot = (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot;
-    if (!snapshot) return { units: [] };
+    const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
+    if (!silver) return { units: [] };
     // the budget and seed say how hard to look, not what to learn from: a model trained on the same
-    // snapshot and tags is reused whatever they were (`train --force` trains again)
+    // silver table and tags is reused whatever they were (`train --force` trains again)
     return {
       units: [
         {
           unit: '',
-          inputs: { snapshot: snapshot.contentHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) },
-          params: { table, version: snapshot.version },
+          inputs: { silver: silver.silverHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) },
+          params: { table },
         },
       ],
     };
@@ -103,17 +114,18 @@ export const trainStage: Stage<StageContext> = {
     const { lab, options } = context;
     const tags = await requireTags(lab.catalog, project);
     const { table, target, excluded } = trainingColumns(tags.tags.columns, project.name);
-    const snapshot = (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot;
-    if (!snapshot || snapshot.contentHash !== unit.inputs['snapshot']) throw new Error(`the snapshot of ${table} planned for training is no longer the latest`);
+    const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
+    if (!silver || silver.silverHash !== unit.inputs['silver']) throw new Error(`the silver table of ${table} planned for training is no longer the current one`);
     const bundleDir = join(lab.root, 'models', project.name);
-    const staging = join(lab.workDir, `train-${process.pid}-${Date.now()}`);
+    const staging = join(lab.workDir, `${tempPrefix('train')}${Date.now()}`);
     try {
-      const frame = dropColumns(await readFrame(await lab.store.localPathFor(snapshot.lakeKey), { textColumns: [target] }), excluded);
+      const frame = dropColumns(await readFrame(await lab.store.localPathFor(silver.lakeKey), { textColumns: [target] }), excluded);
       const result = await trainModel(frame, {
         target,
         ...(options.trials !== undefined ? { trials: options.trials } : { timeLimit: options.timeLimit ?? lab.config.defaults.timeLimitSeconds }),
         seed: options.seed ?? 0,
         out: staging,
+        clean: silver.plan,
         ...(options.onTrain ? { onProgress: options.onTrain } : {}),
       });
       // durable first: every bundle file into the content-addressed store, then the readable copy
@@ -131,7 +143,7 @@ export const trainStage: Stage<StageContext> = {
       return {
         outputs: { bundle: result.run.bundleHash, ...Object.fromEntries(Object.entries(files).map(([f, h]) => [`file:${f}`, h])) },
         bytesWritten: bytes,
-        detail: { table, target, snapshotVersion: snapshot.version, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
+        detail: { table, target, snapshotVersion: await snapshotVersionOf(lab, project, table), silver: silver.silverHash, rows: silver.report.rowsOut, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
       };
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -154,10 +166,15 @@ export async function trainProject(lab: Lab, project: ProjectRecord, options: Pr
     ...(options.onProgress ? { onTrain: options.onProgress } : {}),
     ...(options.force ? { force: true } : {}),
   });
+  const runtime = { catalog: lab.catalog, workerId: workerId() };
+  // training learns from silver: the tables' silver is brought up to date first (reused when it is)
+  const silver = await buildSilverTables(lab, project, context);
+  const stopped = silver.failed.find((f) => f.table === table);
+  if (stopped) throw stopped.cause;
   const plan = await trainStage.plan(context, project);
   const unit = 'units' in plan ? plan.units[0] : undefined;
-  if (!unit) throw new InputError(`table ${table} of project ${project.name} has no bronze snapshot`, `run \`autolab ingest ${project.name}\``);
-  const outcome = await runAction({ catalog: lab.catalog, workerId: workerId() }, trainStage, context, project, unit);
+  if (!unit) throw new InputError(`table ${table} of project ${project.name} has no explored snapshot`, `run \`autolab explore ${project.name}\``);
+  const outcome = await runAction(runtime, trainStage, context, project, unit);
   if (outcome.status === 'failed') throw outcome.error;
   return trainOutcome(lab, project, { table, target, excluded }, outcome);
 }
@@ -193,6 +210,10 @@ async function restoreBundle(lab: Lab, outputs: Readonly<Record<string, string>>
     await mkdir(dirname(path), { recursive: true });
     await lab.store.getToFile(hash, path);
   }
+}
+
+async function snapshotVersionOf(lab: Lab, project: ProjectRecord, table: string): Promise<number | null> {
+  return (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot.version ?? null;
 }
 
 function dropColumns(frame: Frame, names: readonly string[]): Frame {

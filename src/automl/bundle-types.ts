@@ -1,3 +1,4 @@
+import type { SilverPlan } from '../lake/index.js';
 import type { FeaturePipelineSpec, InputColumnSchema } from '../features/index.js';
 import type { Task } from '../learn/types.js';
 import type { MetricName } from './metric-types.js';
@@ -62,6 +63,8 @@ export interface BundleManifest {
   readonly combinerScores: { readonly average: number; readonly stack: number | null };
   readonly leaderboard: readonly LeaderboardRow[];
   readonly notes: readonly string[];
+  /** silver's cleaning of the training table (a model trained in a project): applied to raw rows before scoring */
+  readonly clean?: SilverPlan;
 }
 
 /** run.json: facts of the run that vary between identical runs, kept out of the bundle hash. */

@@ -72,7 +72,8 @@ export async function predictFile(
   }
   if (typeof outPath === 'string' && options.replace !== true && existsSync(outPath)) throw new OutputExistsError(outPath);
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
-  const { frame, notes } = await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline) });
+  const clean = model.manifest.clean;
+  const { frame, notes } = await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline), ...(clean ? { clean } : {}) });
   const batch = model.predictFrame(frame);
   if (typeof outPath === 'string') await writePredictionsCsv(outPath, batch);
   else await writePredictions(outPath, batch);

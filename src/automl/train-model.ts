@@ -14,6 +14,7 @@ import { binTable, predictionThreads } from '../learn/index.js';
 import type { FeatureTable, Fold, Task } from '../learn/index.js';
 import { hashFile } from '../store/index.js';
 import { AutoModel } from './auto-model.js';
+import type { SilverPlan } from '../lake/index.js';
 import { checkBundleFolder, manifestOf, saveBundle, type BundleContent } from './bundle.js';
 import type { LeaderboardRow, RunRecord } from './bundle-types.js';
 import { buildCvData, type CvData } from './cv-data.js';
@@ -49,6 +50,8 @@ export interface TrainOptions {
   readonly onProgress?: (progress: SearchProgress) => void;
   /** threads fitting folds side by side (default: AUTOLAB_THREADS, else the cores up to 4); the bundle is the same for any count */
   readonly threads?: number;
+  /** how the training rows were cleaned (silver): kept in the bundle, so that raw rows are cleaned alike before scoring */
+  readonly clean?: SilverPlan;
 }
 
 export interface TrainResult {
@@ -222,6 +225,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     leaderboard,
     notes,
     members: chosen.map((c) => ({ id: c.id, weight: weightOf.get(c.id) ?? 0, config: c.config, fitted: c.models })),
+    ...(options.clean ? { clean: options.clean } : {}),
     ...(combined.useStack ? { stack: { config: combined.stack.stacker.config, fitted: combined.stack.stacker.models } } : {}),
   };
   const runFacts = {

@@ -20,6 +20,7 @@ export async function queryStatus(db: Kysely<CatalogDatabase>, lastActions: numb
     .select((eb) => [
       eb.selectFrom('sources as s').select(eb.fn.countAll().as('n')).whereRef('s.project_id', '=', 'p.id').as('source_count'),
       eb.selectFrom('snapshots as n').select(eb.fn.countAll().as('n')).whereRef('n.project_id', '=', 'p.id').as('snapshot_count'),
+      eb.selectFrom('snapshots as m').select((m) => m.fn.max('m.created_at').as('t')).whereRef('m.project_id', '=', 'p.id').as('last_snapshot_at'),
       // version 1 exists exactly once per (source, table) ever ingested
       eb
         .selectFrom('snapshots as t')
@@ -61,6 +62,7 @@ export async function queryStatus(db: Kysely<CatalogDatabase>, lastActions: numb
       sources: Number(row.source_count ?? 0),
       tablesIngested: Number(row.table_count ?? 0),
       snapshots: Number(row.snapshot_count ?? 0),
+      lastSnapshotAt: row.last_snapshot_at === null || row.last_snapshot_at === undefined ? null : String(row.last_snapshot_at),
       lastDoneByKind: log?.lastDoneByKind ?? {},
       lastActions: (log?.lastActions ?? []).sort((a, b) => b.seq - a.seq),
     };

@@ -127,6 +127,8 @@ export interface ProjectStatus {
   readonly sources: number;
   readonly tablesIngested: number;
   readonly snapshots: number;
+  /** when the newest snapshot was made (null without one): exploration is behind when it is older */
+  readonly lastSnapshotAt: string | null;
   /** action kinds that have at least one done entry, with their last time */
   readonly lastDoneByKind: Record<string, string>;
   readonly lastActions: readonly ActionRecord[];

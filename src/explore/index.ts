@@ -7,6 +7,7 @@ export { SEMANTIC_TYPES, PII_KINDS } from './profile-types.js';
 export { profileTable } from './profile.js';
 export { findRelationships, type RelationshipOptions } from './relationships.js';
 export { suggestTarget } from './target-suggest.js';
+export { PLACEHOLDER_NUMBERS, PLACEHOLDER_STRINGS } from './types/index.js';
 
 export * from './tags/index.js';
 export * from './round2/index.js';

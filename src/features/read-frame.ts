@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../common/index.js';
-import { openDuckEngine } from '../lake/index.js';
+import { cleanedRows, openDuckEngine, type SilverPlan } from '../lake/index.js';
 import { checkDataFile, readDataFile } from '../sources/index.js';
 import type { Frame } from './frame.js';
 import { FrameCollector } from './read-frame-columns.js';
@@ -10,6 +10,8 @@ import { FrameCollector } from './read-frame-columns.js';
 export interface ReadFrameOptions {
   /** columns read as exact text whatever they look like (a target's class labels, categorical inputs) */
   readonly textColumns?: readonly string[];
+  /** clean the rows as silver does (the plan a bundle trained on silver keeps), so raw rows score as training's rows were */
+  readonly clean?: SilverPlan;
 }
 
 /** A frame and the notes on how its file was read (encoding, delimiter, rows skipped …). */
@@ -31,7 +33,8 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
     try {
       const textColumns = options.textColumns ?? [];
       const collector = new FrameCollector(path, textColumns);
-      const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer: collector }, { label: path, workDir, textColumns });
+      const consumer = options.clean ? cleanedRows(options.clean, collector) : collector;
+      const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer }, { label: path, workDir, textColumns });
       const frame = collector.frame;
       if (frame.columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
       if (frame.rows === 0) throw new InputError(`${path} has a header but no rows`, 'pass a file with at least one data row');

@@ -179,7 +179,7 @@ export function acceptSuggestions(tags: TagSet, minConfidence: number): TagChang
     changes.push(`${r.from.table}.${r.from.column}->${r.to.table}.${r.to.column} confirmed ${r.suggestedCardinality}`);
     return { ...r, status: 'confirmed' as const, cardinality: r.suggestedCardinality };
   });
-  return { tags: { columns, relationships }, changes };
+  return { tags: { ...tags, columns, relationships }, changes };
 }
 
 /** The confirmed target column, if any. */

@@ -5,6 +5,7 @@
 import type { ColumnProfile, PiiFinding, PiiKind, Relationship, TableProfile, TargetSuggestion } from '../profile-types.js';
 import type { ColumnRole, ColumnSuggestion, ColumnTag, FieldSuggestion, PiiPolicy, RelationshipTag, TagSet } from './types.js';
 import { percent } from '../percent.js';
+import { mergeRules, suggestRules } from './rules.js';
 
 /**
  * Default policy per PII kind: values that can still link records (e-mail, phone, IP) are hashed,
@@ -53,7 +54,7 @@ export function suggestTags(
     status: 'suggested',
     cardinality: null,
   }));
-  return { columns, relationships: relTags };
+  return { columns, relationships: relTags, rules: suggestRules(profiles, relationships) };
 }
 
 function suggestColumn(
@@ -134,11 +135,22 @@ export function mergeSuggestions(previous: TagSet | undefined, fresh: TagSet): T
   for (const old of previous.relationships) {
     if (old.status === 'confirmed' && !relationships.some((r) => relKey(r) === relKey(old))) relationships.push(old);
   }
-  return { columns, relationships };
+  const present = new Set(columns.map((c) => refKey(c.table, c.column)));
+  return { columns, relationships, rules: mergeRules(previous.rules, fresh.rules ?? [], present) };
 }
 
 export function refKey(table: string, column: string): string {
   return `${table}\u0000${column}`;
+}
+
+/** `TABLE.COLUMN` as a column of the tags (table names may hold dots: each split is tried), or undefined. */
+export function columnRefIn(ref: string, tags: TagSet): { table: string; column: string } | undefined {
+  for (let i = ref.indexOf('.'); i > 0; i = ref.indexOf('.', i + 1)) {
+    const table = ref.slice(0, i);
+    const column = ref.slice(i + 1);
+    if (tags.columns.some((c) => c.table === table && c.column === column)) return { table, column };
+  }
+  return undefined;
 }
 
 export function relKey(rel: Pick<RelationshipTag, 'from' | 'to'>): string {

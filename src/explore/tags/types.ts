@@ -2,6 +2,7 @@
  * The metadata tags a person confirms after exploration round 1 (human moment 2). Plain JSON:
  * a tag set is stored whole, as one version, in the catalog; every change is a new version.
  */
+import type { QualityRule } from '../../lake/index.js';
 import type { ColumnRef, PiiKind, RelationshipCardinality, SemanticType } from '../profile-types.js';
 
 export type ColumnRole = 'target' | 'id' | 'feature' | 'time' | 'group' | 'weight' | 'ignore';
@@ -63,6 +64,8 @@ export interface RelationshipTag {
 export interface TagSet {
   readonly columns: readonly ColumnTag[];
   readonly relationships: readonly RelationshipTag[];
+  /** silver's quality rules, learned by exploration and edited by a person (absent in tags made before rules) */
+  readonly rules?: readonly QualityRule[];
 }
 
 /** One stored version of a project's tags. */

@@ -10,7 +10,8 @@ import { PII_KINDS, SEMANTIC_TYPES } from '../profile-types.js';
 import type { SemanticType } from '../profile-types.js';
 import { COLUMN_ROLES, PII_POLICIES } from './types.js';
 import type { ColumnRole, ColumnTagValues, RelationshipTag, TagSet } from './types.js';
-import { relKey } from './suggest.js';
+import { columnRefIn, relKey } from './suggest.js';
+import { rulesFromYaml, rulesToYaml, ruleYamlSchema, RULES_HELP } from './rules-yaml.js';
 
 export interface YamlProblem {
   /** 1-based line in the edited file */
@@ -48,6 +49,7 @@ const documentSchema = z
   .object({
     tables: z.record(z.string(), z.record(z.string(), columnSchema.nullable())),
     relationships: z.array(relationshipSchema).nullable().optional(),
+    rules: z.array(ruleYamlSchema).nullable().optional(),
   })
   .strict();
 
@@ -58,6 +60,7 @@ const HEADER = [
   ` type: ${SEMANTIC_TYPES.join(' | ')}`,
   ` pii: ${PII_KINDS.join(' | ')} | none      policy: ${PII_POLICIES.join(' | ')} | none`,
   ' relationship status: suggested | confirmed | rejected      cardinality: one-to-one | one-to-many',
+  RULES_HELP,
   ' Save an unchanged file, or an empty one, to abort.',
 ].join('\n');
 
@@ -89,7 +92,8 @@ export function tagsToYaml(tags: TagSet): string {
     status: r.status,
     cardinality: r.cardinality ?? r.suggestedCardinality,
   }));
-  const doc = parseDocument(stringify({ tables, relationships }, { lineWidth: 0 }));
+  const rules = rulesToYaml(tags.rules ?? []);
+  const doc = parseDocument(stringify({ tables, relationships, ...(rules.length > 0 ? { rules } : {}) }, { lineWidth: 0 }));
   doc.commentBefore = HEADER;
   const tablesNode = doc.get('tables', true);
   if (isMap(tablesNode)) {
@@ -110,6 +114,13 @@ export function tagsToYaml(tags: TagSet): string {
       if (r && isMap(item)) {
         item.commentBefore = ` suggested ${r.suggestedCardinality} (${r.confidence.toFixed(2)}): ${r.reason}`;
       }
+    });
+  }
+  const rulesNode = doc.get('rules', true);
+  if (isSeq(rulesNode)) {
+    rulesNode.items.forEach((item, i) => {
+      const r = tags.rules?.[i];
+      if (r && isMap(item)) item.commentBefore = ` ${r.reason}`;
     });
   }
   return doc.toString({ lineWidth: 0 });
@@ -174,8 +185,8 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
 
   const relationships = [...current.relationships];
   (parsed.data.relationships ?? []).forEach((r, i) => {
-    const from = splitRef(r.from, current);
-    const to = splitRef(r.to, current);
+    const from = columnRefIn(r.from, current);
+    const to = columnRefIn(r.to, current);
     if (!from || !to) {
       const bad = from ? 'to' : 'from';
       problems.push({ line: lineOf(locate(doc, ['relationships', i], bad)), message: `no column ${r[bad]} among the explored tables` });
@@ -200,9 +211,11 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
     if (idx >= 0) relationships[idx] = next;
     else relationships.push(next);
   });
+  const ruleEdit = rulesFromYaml(parsed.data.rules ?? [], current, (i, key) => lineOf(locate(doc, ['rules', i], key)));
+  problems.push(...ruleEdit.problems);
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
-  const changes: string[] = [];
+  const changes: string[] = [...ruleEdit.changes];
   const columns = current.columns.map((c) => {
     const next = edited.get(`${c.table}\u0000${c.column}`);
     if (!next) return c;
@@ -215,7 +228,7 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
       changes.push(`${r.from.table}.${r.from.column}->${r.to.table}.${r.to.column} ${r.status}`);
     }
   });
-  return { ok: true, tags: { columns, relationships }, changes };
+  return { ok: true, tags: { ...current, columns, relationships, ...(ruleEdit.rules ? { rules: ruleEdit.rules } : {}) }, changes };
 }
 
 function unknownNames(doc: Document, raw: unknown, current: TagSet, lineOf: (offset: number | undefined) => number): YamlProblem[] {
@@ -261,15 +274,6 @@ function locate(doc: Document, path: readonly (string | number)[], key?: string 
       }
     }
     return node.range?.[0];
-  }
-  return undefined;
-}
-
-function splitRef(ref: string, tags: TagSet): { table: string; column: string } | undefined {
-  for (let i = ref.indexOf('.'); i > 0; i = ref.indexOf('.', i + 1)) {
-    const table = ref.slice(0, i);
-    const column = ref.slice(i + 1);
-    if (tags.columns.some((c) => c.table === table && c.column === column)) return { table, column };
   }
   return undefined;
 }

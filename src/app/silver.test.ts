@@ -1,0 +1,111 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundle, predictFile } from '../automl/index.js';
+import { labBackends } from './lab-backends.testutil.js';
+import { initLab } from './lab.js';
+import { resolveProject } from './project.js';
+import { runProject } from './run.js';
+import { addSource } from './sources.js';
+import { currentSilver } from './stages/silver-stage.js';
+import { applyEditedTags, setTags, tagsForEditing } from './tags.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'autolab-silver-app-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * customers: a key, e-mail addresses (personal data, hashed), ages with `N/A`
+ * missing or the sentinel -999, amounts with `N/A`, plans written with stray spaces, a yes/no target. usage: rows per customer.
+ */
+function writeData(root: string): void {
+  const customers = ['customer_id,email,age,plan,monthly,churn'];
+  const usage = ['customer_id,minutes'];
+  for (let i = 1; i <= 400; i++) {
+    const age = i % 50 === 0 ? '' : i % 67 === 0 ? '-999' : String(18 + ((i * 7) % 60));
+    const plan = ['basic', ' plus', 'max '][i % 3];
+    const monthly = i % 40 === 0 ? 'N/A' : (20 + ((i * 13) % 80)).toFixed(2);
+    const churn = (i * 7) % 60 > 35 || i % 3 === 1 ? 'Yes' : 'No';
+    customers.push(`C${i},user${i}@example.org,${age},${plan},${monthly},${churn}`);
+    for (let k = 0; k < 1 + (i % 3); k++) usage.push(`C${i},${(i * 31 + k * 17) % 500}`);
+  }
+  writeFileSync(join(root, 'customers.csv'), `${customers.join('\n')}\n`);
+  writeFileSync(join(root, 'usage.csv'), `${usage.join('\n')}\n`);
+}
+
+for (const backend of labBackends) {
+  describe.skipIf(backend.skip)(`silver in autolab run, ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`, () => {
+    beforeAll(() => backend.start());
+    afterAll(() => backend.stop());
+
+    it('builds silver per table once the target is confirmed, trains on it, and scores raw rows cleaned alike', async () => {
+      const root = join(dir, backend.name);
+      mkdirSync(root, { recursive: true });
+      writeData(root);
+      const lab = await initLab(root, { ...(await backend.fresh()), project: 'p' });
+      try {
+        await addSource(lab, 'p', 'customers', join(root, 'customers.csv'), { cwd: root });
+        await addSource(lab, 'p', 'usage', join(root, 'usage.csv'), { cwd: root });
+        const project = await resolveProject(lab, 'p');
+        const first = await runProject(lab, project, { trials: 2 });
+        expect(first.waitsOn).toMatch(/confirm the target column/);
+        expect((await currentSilver(lab, project)).waitsOn).toMatch(/confirm the target/);
+
+        await setTags(lab.catalog, project, 'customers.churn', ['role=target']);
+        await setTags(lab.catalog, project, 'customers.customer_id', ['role=id']);
+        await setTags(lab.catalog, project, 'customers.email', ['pii=email', 'policy=hash']);
+        const second = await runProject(lab, project, { trials: 2 });
+        expect(second.waitsOn).toBeNull();
+        expect(second.train?.result).not.toBeNull();
+
+        const silver = await currentSilver(lab, project);
+        expect(silver.missing).toEqual([]);
+        const customers = silver.tables.find((t) => t.table === 'customers')!;
+        expect(customers.report).toMatchObject({ rowsIn: 400, rowsOut: 400, quarantined: 0, duplicatesRemoved: 0, key: ['customer_id'] });
+        const age = customers.plan.columns.find((c) => c.name === 'age')!;
+        expect(age).toMatchObject({ cast: null, nullNumbers: [-999] });
+        expect(customers.plan.columns.find((c) => c.name === 'monthly')).toMatchObject({ cast: 'number', trim: true });
+        expect(customers.plan.columns.find((c) => c.name === 'email')?.pii).toBe('hash');
+        // rules learned by exploration were checked: the usage rows all refer to a customer
+        const usage = silver.tables.find((t) => t.table === 'usage')!;
+        expect(usage.report.rules.find((r) => r.kind === 'references')).toMatchObject({ failed: 0 });
+
+        // the model learned from silver, without the hashed e-mail; its bundle cleans raw rows the same way
+        const { model } = loadBundle(second.train!.bundleDir);
+        expect(model.manifest.clean?.table).toBe('customers');
+        expect(model.manifest.schema.map((c) => c.name)).not.toContain('email');
+        const out = join(root, 'predictions.csv');
+        const scored = await predictFile(second.train!.bundleDir, join(root, 'customers.csv'), out);
+        expect(scored.rows).toBe(400);
+        expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(401);
+
+        // new rows arrive: a plan never seen and the key C7 again. The rules learned from the first
+        // snapshot stand: the new plan is counted, the repeated key removed, every row accounted for
+        appendFileSync(join(root, 'customers.csv'), 'C401,user401@example.org,30,platinum,50.00,No\nC7,user7@example.org,25,basic,44.00,No\n');
+        const third = await runProject(lab, project, { trials: 2 });
+        expect(third.waitsOn).toBeNull();
+        const grown = (await currentSilver(lab, project)).tables.find((t) => t.table === 'customers')!;
+        expect(grown.report).toMatchObject({ rowsIn: 402, rowsOut: 401, quarantined: 0, duplicatesRemoved: 1 });
+        expect(grown.report.rules.find((r) => r.id === 'customers.plan:one_of')).toMatchObject({ action: 'warn', failed: 1, examples: ['platinum'] });
+
+        // a person makes that rule quarantine: silver of customers and training run again, usage's silver is reused
+        const { base, yaml } = await tagsForEditing(lab.catalog, project);
+        const edited = yaml.replace(/(rule: customers\.plan:one_of\n(?:\s+.*\n)*?\s+action:) warn/, '$1 quarantine');
+        expect(edited).not.toBe(yaml);
+        expect(await applyEditedTags(lab.catalog, project, base, edited)).toMatchObject({ ok: true });
+        const fourth = await runProject(lab, project, { trials: 2 });
+        const ran = fourth.stale.map((s) => `${s.stage} ${s.unit.unit}`);
+        expect(ran).toContain('silver.build customers');
+        expect(ran).not.toContain('silver.build usage');
+        expect(ran).toContain('automl.train ');
+        const quarantined = (await currentSilver(lab, project)).tables.find((t) => t.table === 'customers')!;
+        expect(quarantined.report).toMatchObject({ rowsIn: 402, rowsOut: 400, quarantined: 1, duplicatesRemoved: 1 });
+
+        const fifth = await runProject(lab, project, { trials: 2 });
+        expect(fifth.ran).toBe(0);
+      } finally {
+        await lab.close();
+      }
+    }, 240_000);
+  });
+}

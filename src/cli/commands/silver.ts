@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
+import type { SilverOutcome } from '../../app/silver.js';
+import { printJson, printLine, printLines, printTable, type JsonFlag } from '../output.js';
+import { projectArgument } from './explore.js';
+import * as load from './load.js';
+
+interface SilverFlags extends JsonFlag {
+  project?: string;
+}
+
+function examples(values: readonly (string | null)[]): string {
+  return values.map((v) => (v === null ? 'null' : JSON.stringify(v))).join(', ');
+}
+
+/** Per table: where its rows went; then every rule that found rows breaking it. */
+function formatSilver(outcome: SilverOutcome): string[] {
+  const lines: string[] = [];
+  for (const t of outcome.tables) {
+    const r = t.report;
+    lines.push(
+      `${t.table}: ${r.rowsIn} rows in, ${r.rowsOut} out, ${r.quarantined} quarantined, ${r.duplicatesRemoved} duplicates removed` +
+        (r.key.length > 0 ? ` (key ${r.key.join(', ')})` : '') +
+        (r.dropped.length > 0 ? `; dropped ${r.dropped.join(', ')}` : ''),
+    );
+    for (const rule of r.rules.filter((x) => x.failed > 0)) {
+      const what = rule.kind === 'type' ? `${rule.column}: ${rule.failed} values not of the column's type, made null` : `${rule.id} (${rule.action}): ${rule.failed} rows`;
+      lines.push(`  ${what}, e.g. ${examples(rule.examples)}`);
+    }
+  }
+  for (const f of outcome.failed) lines.push(`${f.table}: not built — ${f.error}`);
+  return lines;
+}
+
+/**
+ * `autolab silver [PROJECT]` builds (or shows, when nothing changed) every table's silver and its
+ * quality report; `autolab check [PROJECT]` does the same and exits 1 when a quality rule found
+ * rows breaking it, for CI pipelines.
+ */
+export function registerSilverCommands(program: Command): void {
+  program
+    .command('silver')
+    .description('build or show the silver tables (cleaned, checked, deduplicated) and their quality report')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--json', 'the silver tables and their reports as JSON')
+    .action(async (name: string | undefined, flags: SilverFlags) => {
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { buildSilverTables } = await load.silver();
+        const outcome = await buildSilverTables(lab, project);
+        if (flags.json) printJson({ tables: outcome.tables, failed: outcome.failed.map(({ table, error }) => ({ table, error })), waitsOn: outcome.waitsOn ?? null });
+        else if (outcome.waitsOn) printLine(`no silver yet; waits on you: ${outcome.waitsOn}`);
+        else printLines(formatSilver(outcome));
+        if (outcome.failed.length > 0) process.exitCode = 1;
+      } finally {
+        await lab.close();
+      }
+    });
+
+  program
+    .command('check')
+    .description("run the quality rules on the latest snapshots; exit 1 when a rule finds rows breaking it")
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--json', 'the rules that failed as JSON')
+    .action(async (name: string | undefined, flags: SilverFlags) => {
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { buildSilverTables, brokenRules } = await load.silver();
+        const outcome = await buildSilverTables(lab, project);
+        const broken = brokenRules(outcome);
+        const failed = outcome.failed.map(({ table, error }) => ({ table, error }));
+        if (flags.json) printJson({ ok: broken.length === 0 && failed.length === 0 && !outcome.waitsOn, broken, failed, waitsOn: outcome.waitsOn ?? null });
+        else if (outcome.waitsOn) printLine(`nothing to check; waits on you: ${outcome.waitsOn}`);
+        else if (broken.length === 0 && failed.length === 0) printLine(`every quality rule holds on ${outcome.tables.length} table${outcome.tables.length === 1 ? '' : 's'}`);
+        else {
+          printTable(
+            [{ header: 'table' }, { header: 'rule' }, { header: 'action' }, { header: 'rows', align: 'right' }, { header: 'e.g.', maxWidth: 60 }],
+            broken.map((b) => [b.table, b.rule, b.action, String(b.failed), examples(b.examples)]),
+          );
+          for (const f of failed) printLine(`${f.table}: not built — ${f.error}`);
+        }
+        if (broken.length > 0 || failed.length > 0 || outcome.waitsOn) process.exitCode = 1;
+      } finally {
+        await lab.close();
+      }
+    });
+}
