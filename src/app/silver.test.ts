@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, predictFile } from '../automl/index.js';
+import { exportTable } from './export.js';
 import { labBackends } from './lab-backends.testutil.js';
 import { initLab } from './lab.js';
 import { resolveProject } from './project.js';
@@ -100,6 +101,15 @@ for (const backend of labBackends) {
         expect(ran).toContain('automl.train ');
         const quarantined = (await currentSilver(lab, project)).tables.find((t) => t.table === 'customers')!;
         expect(quarantined.report).toMatchObject({ rowsIn: 402, rowsOut: 400, quarantined: 1, duplicatesRemoved: 1 });
+
+        // the layers leave for other tools: silver without the addresses, the quarantine with the rules broken
+        const silverCsv = join(root, 'silver.csv');
+        expect(await exportTable(lab, project, 'silver.customers', silverCsv)).toMatchObject({ layer: 'silver', table: 'customers', rows: 400 });
+        expect(readFileSync(silverCsv, 'utf8')).not.toContain('@example.org');
+        const quarantineCsv = join(root, 'quarantine.csv');
+        expect(await exportTable(lab, project, 'quarantine.customers', quarantineCsv)).toMatchObject({ rows: 1 });
+        expect(readFileSync(quarantineCsv, 'utf8')).toMatch(/C401,.*platinum.*customers\.plan:one_of/);
+        await expect(exportTable(lab, project, 'silver.customers', silverCsv)).rejects.toThrow(/exists already/);
 
         const fifth = await runProject(lab, project, { trials: 2 });
         expect(fifth.ran).toBe(0);

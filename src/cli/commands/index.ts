@@ -5,7 +5,7 @@ import { registerLabCommands } from './lab-commands.js';
 import { registerSourceCommand } from './source.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommands } from './run.js';
-import { registerSilverCommands } from './silver.js';
+import { registerLayerCommands } from './silver.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 
@@ -23,7 +23,7 @@ export function registerCommands(program: Command): void {
   registerExploreCommand(program);
   registerTagsCommand(program);
   registerReportCommand(program);
-  registerSilverCommands(program);
+  registerLayerCommands(program);
   registerAutomlCommands(program);
   registerRunCommands(program);
 }

@@ -12,6 +12,7 @@ export const sources = () => import('../../app/sources.js');
 export const ingest = () => import('../../app/ingest.js');
 export const run = () => import('../../app/run.js');
 export const silver = () => import('../../app/silver.js');
+export const exportLayer = () => import('../../app/export.js');
 export const demo = () => import('../../app/demo.js');
 export const automl = () => import('../../automl/index.js');
 // the summary counts open tags with explore's tag view, which loads the explorer

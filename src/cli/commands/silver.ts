@@ -2,12 +2,21 @@ import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import type { SilverOutcome } from '../../app/silver.js';
+import { UsageError } from '../../common/index.js';
 import { printJson, printLine, printLines, printTable, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
 
+const EXPORT_LAYER_NAMES = 'bronze, silver, quarantine';
+
 interface SilverFlags extends JsonFlag {
   project?: string;
+}
+
+interface ExportFlags extends JsonFlag {
+  project?: string;
+  out: string;
+  force?: boolean;
 }
 
 function examples(values: readonly (string | null)[]): string {
@@ -34,11 +43,12 @@ function formatSilver(outcome: SilverOutcome): string[] {
 }
 
 /**
- * `autolab silver [PROJECT]` builds (or shows, when nothing changed) every table's silver and its
- * quality report; `autolab check [PROJECT]` does the same and exits 1 when a quality rule found
- * rows breaking it, for CI pipelines.
+ * The lake's layers: `autolab silver [PROJECT]` builds (or shows, when nothing changed) every
+ * table's silver and its quality report; `autolab check [PROJECT]` does the same and exits 1 when a
+ * quality rule found rows breaking it, for CI pipelines; `autolab export` writes any layer's table
+ * to CSV or Parquet for other tools.
  */
-export function registerSilverCommands(program: Command): void {
+export function registerLayerCommands(program: Command): void {
   program
     .command('silver')
     .description('build or show the silver tables (cleaned, checked, deduplicated) and their quality report')
@@ -85,6 +95,31 @@ export function registerSilverCommands(program: Command): void {
           for (const f of failed) printLine(`${f.table}: not built — ${f.error}`);
         }
         if (broken.length > 0 || failed.length > 0 || outcome.waitsOn) process.exitCode = 1;
+      } finally {
+        await lab.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('write a table of a layer (bronze, silver, quarantine) to CSV or Parquet, for other tools')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .argument('[layer]', 'LAYER or LAYER.TABLE: bronze.customers, silver.customers, quarantine.customers')
+    .option('--project <name>', 'the project, as an option')
+    .requiredOption('--out <file>', 'FILE.csv or FILE.parquet')
+    .option('--force', 'replace the output file if it exists')
+    .option('--json', 'what was written, as JSON')
+    .action(async (first: string | undefined, second: string | undefined, flags: ExportFlags) => {
+      // one argument is the layer; two are the project and the layer
+      const [name, ref] = second === undefined ? [undefined, first] : [first, second];
+      if (ref === undefined) throw new UsageError('autolab export needs the layer to write', `name it: autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv (LAYER: ${EXPORT_LAYER_NAMES})`);
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { exportTable } = await load.exportLayer();
+        const written = await exportTable(lab, project, ref, flags.out, { replace: flags.force === true });
+        if (flags.json) printJson(written);
+        else printLine(`wrote ${written.rows} rows of ${written.layer}.${written.table} to ${written.path}`);
       } finally {
         await lab.close();
       }

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { ProjectRecord } from '../catalog/index.js';
+import { OutputExistsError, UsageError } from '../common/index.js';
+import { execute, openDuckEngine, queryRows, quoteLiteral } from '../lake/index.js';
+import { latestSnapshots } from './explore.js';
+import type { Lab } from './lab-types.js';
+import { currentSilver } from './stages/silver-stage.js';
+
+/**
+ * `autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv|FILE.parquet`: any layer's table, for other
+ * tools — bronze (the latest snapshot), silver (the current build) or quarantine (silver's set-aside
+ * rows, with the rules they broke). Written to a temporary file beside the output, then renamed: an
+ * existing file is replaced whole or not at all, and only when asked.
+ */
+
+export const EXPORT_LAYERS = ['bronze', 'silver', 'quarantine'] as const;
+type Layer = (typeof EXPORT_LAYERS)[number];
+
+export interface ExportOutcome {
+  readonly layer: Layer;
+  readonly table: string;
+  readonly path: string;
+  readonly rows: number;
+}
+
+function parseRef(ref: string): { layer: Layer; table: string | undefined } {
+  const dot = ref.indexOf('.');
+  const layer = (dot < 0 ? ref : ref.slice(0, dot)) as Layer;
+  if (!EXPORT_LAYERS.includes(layer)) throw new UsageError(`no layer ${JSON.stringify(dot < 0 ? ref : ref.slice(0, dot))} to export`, `write LAYER or LAYER.TABLE, LAYER one of ${EXPORT_LAYERS.join(', ')}`);
+  return { layer, table: dot < 0 ? undefined : ref.slice(dot + 1) };
+}
+
+/** The lake key of each table of a layer, as the project stands. */
+async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string>> {
+  if (layer === 'bronze') return new Map((await latestSnapshots(lab, project)).map((s) => [s.name, s.snapshot.lakeKey]));
+  const silver = await currentSilver(lab, project);
+  if (silver.waitsOn && silver.tables.length === 0) throw new UsageError(`project ${project.name} has no ${layer} tables yet: ${silver.waitsOn}`, `then run \`autolab silver ${project.name}\``);
+  return new Map(silver.tables.map((t) => [t.table, layer === 'silver' ? t.lakeKey : t.quarantineKey]));
+}
+
+export async function exportTable(lab: Lab, project: ProjectRecord, ref: string, out: string, options: { readonly replace?: boolean } = {}): Promise<ExportOutcome> {
+  const { layer, table: asked } = parseRef(ref);
+  const extension = extname(out).toLowerCase();
+  if (extension !== '.csv' && extension !== '.parquet') throw new UsageError(`cannot tell the format of ${out}`, 'name the output FILE.csv or FILE.parquet');
+  const path = resolve(out);
+  if (options.replace !== true && existsSync(path)) throw new OutputExistsError(out);
+  const tables = await layerTables(lab, project, layer);
+  const names = [...tables.keys()].sort();
+  const table = asked ?? (names.length === 1 ? names[0] : undefined);
+  if (table === undefined) {
+    throw new UsageError(
+      names.length === 0 ? `project ${project.name} has no ${layer} tables` : `the ${layer} layer of ${project.name} has ${names.length} tables`,
+      names.length === 0 ? (layer === 'bronze' ? `run \`autolab ingest ${project.name}\`` : `run \`autolab silver ${project.name}\``) : `name one: ${names.map((n) => `${layer}.${n}`).join(', ')}`,
+    );
+  }
+  const key = tables.get(table);
+  if (key === undefined) {
+    const hint = layer === 'bronze' ? '' : ` (built for the current snapshots: run \`autolab silver ${project.name}\`)`;
+    throw new UsageError(`project ${project.name} has no ${layer} table ${JSON.stringify(table)}${hint}`, names.length > 0 ? `one of: ${names.join(', ')}` : 'ingest and explore it first');
+  }
+  const source = await lab.store.localPathFor(key);
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const engine = await openDuckEngine(lab.workDir);
+  try {
+    const format = extension === '.csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
+    await execute(engine.conn, `COPY (SELECT * FROM read_parquet($source)) TO ${quoteLiteral(temp)} ${format}`, { source });
+    const [[rows]] = (await queryRows(engine.conn, 'SELECT count(*) FROM read_parquet($source)', { source })) as [[unknown]];
+    await rename(temp, path);
+    return { layer, table, path, rows: Number(rows) };
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    engine.close();
+  }
+}
