@@ -8,7 +8,9 @@
  * A Parquet input whose layout serves the lake is kept as it is (decoded whole to check it) rather
  * than rewritten: the table's `bronze` column says which happened.
  * Each input is run `--runs` times (default 3), the two sides alternating; the table shows the
- * median time of each side and the ratio of the medians (the machine's noise is ±20 % run to run).
+ * median time of each side and the ratio of the medians (the machine's noise is ±20 % run to run), and
+ * beside it each side's CPU time over the timed part (user + system, every thread of its process),
+ * which another job on the machine disturbs less than the wall time.
  * Run: npm run bench:ingest -- [--size MB] [--runs N]   (target: within 1.3× DuckDB's time, peak RSS < 2 GB)
  */
 import { execFileSync } from 'node:child_process';
@@ -26,10 +28,17 @@ const FLIGHTS = join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet')
 
 interface Measured {
   readonly seconds: number;
+  /** user + system CPU seconds of the side's process (every thread) over the timed part */
+  readonly cpuSeconds: number;
   readonly rows: number;
   readonly peakRssMb: number;
   /** ours: how bronze holds the input — a Parquet file kept as is, or the input converted */
   readonly how?: string;
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
 }
 
 async function runOurs(file: string): Promise<Measured> {
@@ -38,14 +47,16 @@ async function runOurs(file: string): Promise<Measured> {
     const lab = await initLab(join(dir, 'lab'), { project: 'bench' });
     try {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await addSource(lab, 'bench', 'data', file);
       const outcome = await ingestProject(lab, 'bench');
       const seconds = (performance.now() - t0) / 1000;
+      const cpuSeconds = cpuSecondsSince(cpu0);
       if (outcome.firstError) throw outcome.firstError;
       const project = await lab.catalog.getProject('bench');
       const [snapshot] = await lab.catalog.listSnapshots(project?.id ?? -1);
       const layout = snapshot?.quality['layout'];
-      return { seconds, rows: outcome.tables[0]?.rows ?? 0, peakRssMb: process.resourceUsage().maxRSS / 1024, how: typeof layout === 'string' ? layout : 'converted' };
+      return { seconds, cpuSeconds, rows: outcome.tables[0]?.rows ?? 0, peakRssMb: process.resourceUsage().maxRSS / 1024, how: typeof layout === 'string' ? layout : 'converted' };
     } finally {
       await lab.close();
     }
@@ -62,12 +73,14 @@ async function runDuckdb(file: string): Promise<Measured> {
     const reader = file.endsWith('.parquet') ? 'read_parquet' : 'read_csv';
     const out = join(dir, 'out.parquet');
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await conn.run(`COPY (SELECT * FROM ${reader}(${quoteLiteral(file)})) TO ${quoteLiteral(out)}`);
     const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = cpuSecondsSince(cpu0);
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoteLiteral(out)})`)).getRowsJson()[0]?.[0] ?? 0);
     conn.closeSync();
     instance.closeSync();
-    return { seconds, rows, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { seconds, cpuSeconds, rows, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,14 +119,15 @@ function child(side: 'ours' | 'duckdb', file: string): Measured {
   return JSON.parse(last) as Measured;
 }
 
-/** The run with the median time, with the highest peak RSS of all runs. */
+/** The run with the median time, with the median CPU time and the highest peak RSS of all runs. */
 function median(runs: readonly Measured[]): Measured {
   const middle = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
-  return { ...middle, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)) };
+  const cpuSeconds = [...runs].map((r) => r.cpuSeconds).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  return { ...middle, cpuSeconds, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)) };
 }
 
 function fmt(m: Measured): string[] {
-  return [`${m.seconds.toFixed(2)} s`, `${Math.round(m.rows / m.seconds).toLocaleString('en-US')} rows/s`, `${Math.round(m.peakRssMb)} MB`];
+  return [`${m.seconds.toFixed(2)} s`, `${m.cpuSeconds.toFixed(2)} s`, `${Math.round(m.rows / m.seconds).toLocaleString('en-US')} rows/s`, `${Math.round(m.peakRssMb)} MB`];
 }
 
 async function main(): Promise<void> {
@@ -136,7 +150,7 @@ async function main(): Promise<void> {
     process.stderr.write(`generating a ${megabytes} MB CSV …\n`);
     await generateCsv(csv, megabytes);
     const inputs = [...(existsSync(FLIGHTS) ? [FLIGHTS] : []), csv];
-    const lines = ['| input | size | rows | bronze | autolab ingest | rows/s | peak RSS | DuckDB COPY | rows/s | peak RSS | ratio |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+    const lines = ['| input | size | rows | bronze | autolab ingest | CPU | rows/s | peak RSS | DuckDB COPY | CPU | rows/s | peak RSS | ratio | CPU ratio |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
     for (const input of inputs) {
       const peers: Measured[] = [];
       const oursRuns: Measured[] = [];
@@ -144,14 +158,17 @@ async function main(): Promise<void> {
         process.stderr.write(`ingesting ${input} (run ${run} of ${runs}) …\n`);
         peers.push(child('duckdb', input));
         oursRuns.push(child('ours', input));
-        process.stderr.write(`  DuckDB ${peers.at(-1)!.seconds.toFixed(2)} s, autolab ${oursRuns.at(-1)!.seconds.toFixed(2)} s\n`);
+        const [p, o] = [peers.at(-1)!, oursRuns.at(-1)!];
+        process.stderr.write(
+          `  DuckDB ${p.seconds.toFixed(2)} s (CPU ${p.cpuSeconds.toFixed(2)} s), autolab ${o.seconds.toFixed(2)} s (CPU ${o.cpuSeconds.toFixed(2)} s): ${(o.seconds / p.seconds).toFixed(2)}x, CPU ${(o.cpuSeconds / p.cpuSeconds).toFixed(2)}x\n`,
+        );
       }
       const peer = median(peers);
       const ours = median(oursRuns);
       if (ours.rows !== peer.rows) throw new Error(`row counts differ: ours ${ours.rows}, DuckDB ${peer.rows}`);
       const name = input === FLIGHTS ? 'flights-3m.parquet' : `generated CSV`;
       lines.push(
-        `| ${name} | ${(statSync(input).size / 1e6).toFixed(0)} MB | ${ours.rows.toLocaleString('en-US')} | ${ours.how ?? ''} | ${fmt(ours).join(' | ')} | ${fmt(peer).join(' | ')} | ${(ours.seconds / peer.seconds).toFixed(2)}× |`,
+        `| ${name} | ${(statSync(input).size / 1e6).toFixed(0)} MB | ${ours.rows.toLocaleString('en-US')} | ${ours.how ?? ''} | ${fmt(ours).join(' | ')} | ${fmt(peer).join(' | ')} | ${(ours.seconds / peer.seconds).toFixed(2)}× | ${(ours.cpuSeconds / peer.cpuSeconds).toFixed(2)}× |`,
       );
     }
     process.stdout.write(lines.join('\n') + '\n');

@@ -34,23 +34,28 @@ const DEFAULT_LINE_BYTES = 2 * 1024 * 1024;
 /** how much of a file `hasLongLine` looks at */
 const LONG_LINE_PROBE_BYTES = 32 * 1024 * 1024;
 
-/** Whether the first 32 MB hold a line longer than DuckDB's default limit (a line it would fail on). */
-async function hasLongLine(path: string): Promise<boolean> {
+/** how much `hasLongLine` reads at a time: at most DEFAULT_LINE_BYTES, so that a longer line spans a whole chunk */
+const LONG_LINE_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Whether the first 32 MB hold a line longer than DuckDB's default limit (a line it would fail on).
+ * A chunk is shorter than the limit, so a line within one cannot be too long: only the gap from the
+ * last newline of what was read to the first one of the next chunk is measured (two searches per
+ * megabyte instead of one per line).
+ */
+export async function hasLongLine(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
-    const chunk = Buffer.alloc(1 << 20);
-    let run = 0;
+    const chunk = Buffer.alloc(LONG_LINE_CHUNK_BYTES);
+    // where the current line starts, counted from the start of the file
+    let lineStart = 0;
     for (let offset = 0; offset < LONG_LINE_PROBE_BYTES; ) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
       if (bytesRead === 0) return false;
-      let start = 0;
-      for (let nl = chunk.indexOf(10, 0); nl !== -1 && nl < bytesRead; nl = chunk.indexOf(10, nl + 1)) {
-        if (run + (nl - start) > DEFAULT_LINE_BYTES) return true;
-        run = 0;
-        start = nl + 1;
-      }
-      run += bytesRead - start;
-      if (run > DEFAULT_LINE_BYTES) return true;
+      const read = chunk.subarray(0, bytesRead);
+      const first = read.indexOf(10);
+      if (offset + (first === -1 ? bytesRead : first) - lineStart > DEFAULT_LINE_BYTES) return true;
+      if (first !== -1) lineStart = offset + read.lastIndexOf(10) + 1;
       offset += bytesRead;
     }
     return false;
@@ -170,7 +175,8 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     quality['header'] = sniffed.header;
     if (sniffed.delimiter !== ',') notes.push(`delimiter ${JSON.stringify(sniffed.delimiter)} sniffed`);
     if (sniffed.header) {
-      const { renamed, extra } = await renamedColumns(conn, source, writtenRows(target, read), sniffed.delimiter, attempt.latin1);
+      const header = sniffed.firstRecord ?? (await readCsvHeader(source, sniffed.delimiter, attempt.latin1 ? 'latin1' : 'utf8'));
+      const { renamed, extra } = await renamedColumns(conn, header, writtenRows(target, read));
       if (renamed.length) {
         quality['renamedColumns'] = renamed;
         notes.push(`column names made unique or filled in: ${renamed.map((r) => `${JSON.stringify(r.from)}→${r.to}`).join(', ')}`);
@@ -295,6 +301,8 @@ interface Dialect {
   readonly quote: string;
   readonly header: boolean;
   readonly shortRows: boolean;
+  /** the first record as written (the header, when there is one), when the first records were read */
+  readonly firstRecord?: readonly string[];
   /** read_csv's options after the file: `auto_detect=false, delim=…, columns={…}, …` */
   readonly read: string;
 }
@@ -350,6 +358,10 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   const layout = fixed.delim === undefined ? await sniffLayout(conn, path, a, workDir) : { options: [], delimiter: fixed.delim, quote: '"', header: true };
   const wanted = fixed.textColumns ?? [];
   const optionsFor = (textColumns: readonly string[]) => [...sniffOptions(a, fixed, textColumns), ...(layout?.options ?? [])].join(', ');
+  const encoding = a.latin1 ? 'latin1' : 'utf8';
+  // with the delimiter known, the first records are split here while DuckDB sniffs the types
+  const early = layout !== undefined ? readFirstRecords(path, layout.delimiter, encoding) : undefined;
+  early?.catch(() => undefined);
   const look = async (textColumns: readonly string[]) => {
     const [row] = await queryRows(conn, `SELECT Delimiter, Quote, HasHeader, Prompt, Columns FROM sniff_csv($src, ${optionsFor(textColumns)})`, { src: path });
     return row ?? [];
@@ -376,9 +388,16 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   // the sniffer's prompt writes what it found as SQL text without escaping it (a quote or a NUL
   // sniffed from garbage): a prompt that does not parse gives way to the options built here
   if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
-  const records = await readFirstRecords(path, delimiter, a.latin1 ? 'latin1' : 'utf8');
+  const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
   const width = records[0]?.length ?? 0;
-  return { delimiter, quote: quote === '(empty)' ? '' : quote, header: row[2] === true, shortRows: records.some((r) => r.length < width), read };
+  return {
+    delimiter,
+    quote: quote === '(empty)' ? '' : quote,
+    header: row[2] === true,
+    shortRows: records.some((r) => r.length < width),
+    ...(records[0] !== undefined ? { firstRecord: records[0] } : {}),
+    read,
+  };
 }
 
 async function parses(conn: DuckDBConnection, sql: string): Promise<boolean> {
@@ -391,14 +410,7 @@ async function parses(conn: DuckDBConnection, sql: string): Promise<boolean> {
 }
 
 /** Columns DuckDB named differently from the header as written, and columns beyond the header (ragged rows). */
-async function renamedColumns(
-  conn: DuckDBConnection,
-  path: string,
-  written: Relation,
-  delimiter: string,
-  latin1: boolean,
-): Promise<{ renamed: { from: string; to: string }[]; extra: string[] }> {
-  const header = await readCsvHeader(path, delimiter, latin1 ? 'latin1' : 'utf8');
+async function renamedColumns(conn: DuckDBConnection, header: readonly string[], written: Relation): Promise<{ renamed: { from: string; to: string }[]; extra: string[] }> {
   const columns = (await queryRows(conn, `DESCRIBE SELECT * FROM ${written.sql}`, written.params)).map((r) => String(r[0]));
   return {
     renamed: columns

@@ -6,7 +6,7 @@ import { fileFormat, SUPPORTED_EXTENSIONS } from './file-format.js';
 import { fileToParquet } from './file-reader.js';
 import { resolveStoredPath } from './location.js';
 import { uniqueTableNames } from './table-names.js';
-import type { Connector, ReadContext, SourceSpec, SourceTable } from './types.js';
+import type { Connector, FetchContext, SourceSpec, SourceTable } from './types.js';
 import type { XlsxSheet } from './xlsx-reader.js';
 
 /**
@@ -43,7 +43,7 @@ export class FileConnector implements Connector {
  * The tables of one data file: itself, or each worksheet of a workbook with several (the first
  * keeps the file's table name, the others add theirs).
  */
-export function fileTables(name: string, origin: string, path: string | ((ctx: ReadContext) => Promise<string>), size: number, sheets: readonly XlsxSheet[]): SourceTable[] {
+export function fileTables(name: string, origin: string, path: string | ((ctx: FetchContext) => Promise<string>), size: number, sheets: readonly XlsxSheet[]): SourceTable[] {
   if (sheets.length <= 1) return [localFileTable(name, origin, path, size)];
   return sheets.map((sheet, k) => {
     const table = k === 0 ? name : `${name}_${sheet.name.trim().replace(/\s+/g, '_')}`;
@@ -62,7 +62,7 @@ export function distinctTableNames(tables: readonly SourceTable[]): SourceTable[
 }
 
 /** A table read from a local file (also used for S3 objects once downloaded), or from one sheet of a workbook. */
-export function localFileTable(name: string, origin: string, path: string | ((ctx: ReadContext) => Promise<string>), sizeHint?: number, sheet?: XlsxSheet): SourceTable {
+export function localFileTable(name: string, origin: string, path: string | ((ctx: FetchContext) => Promise<string>), sizeHint?: number, sheet?: XlsxSheet): SourceTable {
   const localPath = typeof path === 'string' ? () => Promise.resolve(path) : path;
   let fetched: string | undefined;
   return {

@@ -37,10 +37,14 @@ export interface Credential {
   readonly secretAccessKey?: string;
 }
 
-/** Where a connector works: a DuckDB connection and a scratch folder of its own. */
-export interface ReadContext {
-  readonly conn: DuckDBConnection;
+/** Where a table's raw files are fetched: a scratch folder of its own (no engine: fetching only copies or downloads bytes). */
+export interface FetchContext {
   readonly workDir: string;
+}
+
+/** Where a connector reads: a DuckDB connection and a scratch folder of its own. */
+export interface ReadContext extends FetchContext {
+  readonly conn: DuckDBConnection;
   /** rows streamed so far for this table (database sources), for progress */
   readonly onRows?: (rows: number, bytes: number) => void;
 }
@@ -60,7 +64,7 @@ export interface SourceTable {
   /** size in bytes when known before reading (files), for progress */
   readonly sizeHint?: number;
   /** local files to keep byte for byte in the store (S3 objects are downloaded first); none for databases */
-  fetchRaw(ctx: ReadContext): Promise<string[]>;
+  fetchRaw(ctx: FetchContext): Promise<string[]>;
   /** writes the table's rows to `outPath` as Parquet and says how it read them */
   writeParquet(ctx: ReadContext, outPath: string): Promise<QualityRecord>;
 }

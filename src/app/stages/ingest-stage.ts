@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { ProjectRecord, SourceRecord } from '../../catalog/index.js';
 import { UsageError, redactSecrets, tempPrefix } from '../../common/index.js';
-import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine } from '../../lake/index.js';
+import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine, type DuckEngine } from '../../lake/index.js';
 import type { Stage, StagePlan, Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { openConnector, Vault, type Connector, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../../sources/index.js';
@@ -55,11 +55,10 @@ export const ingestStage: Stage<StageContext> = {
       if (sources.length === 0) throw new UsageError(`project ${project.name} has no source named ${context.options.source}`, 'see them with `autolab source list`');
     }
     const units: Unit[] = [];
+    // fetching a table's raw files may download them (S3) into the plan's folder, kept for the run;
+    // it needs no DuckDB, so planning opens none
     const workDir = await mkdtemp(join(lab.workDir, tempPrefix('plan')));
     context.cleanups.push(() => rm(workDir, { recursive: true, force: true }));
-    // fetching a table's raw files may download them (S3) into the plan's folder, kept for the run
-    const engine = await openDuckEngine(lab.workDir, { memoryLimit: '256MB' });
-    context.cleanups.push(async () => engine.close());
     for (const source of sources) {
       let tables: SourceTable[];
       let connector: Connector;
@@ -81,7 +80,7 @@ export const ingestStage: Stage<StageContext> = {
           continue;
         }
         try {
-          const raw = await table.fetchRaw({ conn: engine.conn, workDir });
+          const raw = await table.fetchRaw({ workDir });
           const keys = await Promise.all(raw.map((file) => rawFileKey(file, lab.workDir)));
           units.push({ unit, inputs: Object.fromEntries(keys.map((k, i) => [`raw${i}`, k])), params });
         } catch (error) {
@@ -129,22 +128,25 @@ async function listAgain(context: StageContext, source: SourceRecord, tableName:
 async function ingestTable(context: StageContext, project: ProjectRecord, source: SourceRecord, table: SourceTable) {
   const { lab, options } = context;
   options.onIngest?.({ kind: 'table-start', source: source.name, table: table.name, bytes: table.sizeHint ?? null });
-  const engine = await openDuckEngine(lab.workDir, { memoryLimit: options.memoryLimit ?? '1GB' });
   const tmp = await mkdtemp(join(lab.workDir, tempPrefix('ingest')));
-  const ctx = {
-    conn: engine.conn,
-    workDir: tmp,
-    onRows: (rows: number, bytes: number) => options.onIngest?.({ kind: 'rows', source: source.name, table: table.name, rows, bytes }),
-  };
+  let engine: DuckEngine | undefined;
   try {
-    const rawFiles = await table.fetchRaw(ctx);
-    // keeping the raw bytes is disk work and DuckDB's conversion is CPU work: do both at once
+    const rawFiles = await table.fetchRaw({ workDir: tmp });
+    // keeping the raw bytes is disk work and DuckDB's conversion is CPU work: do both at once, the
+    // copy starting while DuckDB opens
     const rawStored = Promise.all(rawFiles.map((file) => lab.store.putFile(file)));
     rawStored.catch(() => undefined);
+    engine = await openDuckEngine(lab.workDir, { memoryLimit: options.memoryLimit ?? '1GB' });
+    const { conn } = engine;
+    const ctx = {
+      conn,
+      workDir: tmp,
+      onRows: (rows: number, bytes: number) => options.onIngest?.({ kind: 'rows', source: source.name, table: table.name, rows, bytes }),
+    };
     const parquet = join(tmp, 'table.parquet');
     const poll = options.onIngest
       ? setInterval(() => {
-          const { percentage } = engine.conn.progress;
+          const { percentage } = conn.progress;
           if (percentage >= 0) options.onIngest?.({ kind: 'percent', source: source.name, table: table.name, percent: Math.min(100, percentage) });
         }, 250)
       : undefined;
@@ -156,10 +158,10 @@ async function ingestTable(context: StageContext, project: ProjectRecord, source
     const rawPuts = await rawStored;
     const rawHashes = rawPuts.map((p) => p.hash);
     const rawBytes = rawPuts.reduce((sum, p) => sum + p.bytes, 0);
-    const facts = await describeParquet(engine.conn, parquet);
+    const facts = await describeParquet(conn, parquet);
     const notes = [...quality.notes];
     if (facts.rows === 0) notes.push('no data rows: only the columns were read');
-    const mixed = await findMixedTypeColumns(engine.conn, parquet, facts.schema);
+    const mixed = await findMixedTypeColumns(conn, parquet, facts.schema);
     for (const m of mixed) notes.push(`mixed types in ${m.column}: ${Math.floor(m.numericShare * 1000) / 10}% of sampled values are numbers, kept as text`);
     const { hash: contentHash, bytes: parquetBytes } = await following;
     const latest = await lab.catalog.latestSnapshot(source.id, table.name);
@@ -192,7 +194,7 @@ async function ingestTable(context: StageContext, project: ProjectRecord, source
       detail: { source: source.name, table: table.name, version: snapshot.version, rows: facts.rows, columns: facts.schema.length, notes },
     };
   } finally {
-    engine.close();
+    engine?.close();
     await rm(tmp, { recursive: true, force: true });
   }
 }
