@@ -57,6 +57,6 @@ for (const backend of labBackends) {
       } finally {
         await lab.close();
       }
-    });
+    }, 180_000);
   });
 }
