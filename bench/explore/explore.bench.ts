@@ -16,6 +16,10 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { profileTable } from '../../src/explore/profile.js';
 
+if (process.argv.includes('--help')) {
+  console.log('node --import tsx bench/explore/explore.bench.ts [--quick] [--wide-columns N] [--only wide]');
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
 const widthAt = process.argv.indexOf('--wide-columns');
 const onlyWide = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'wide';
@@ -46,6 +50,7 @@ async function compare(conn: DuckDBConnection, label: string, path: string, roun
   const summarizeCpu: number[] = [];
   const oursCpu: number[] = [];
   let phases = '';
+  let phaseCpu = '';
   for (let r = 0; r < rounds; r++) {
     // alternate the order so that neither side always gets the warm cache
     const runSummarize = async () => {
@@ -54,10 +59,19 @@ async function compare(conn: DuckDBConnection, label: string, path: string, roun
       summarizeCpu.push(cpuMs);
     };
     const runOurs = async () => {
-      const { ms, cpuMs, value } = await time(() => profileTable(conn, { name: label, parquetPath: path }));
+      // CPU time per phase (DuckDB's threads included), measured between the profile's phase ends
+      const cpuPhases: string[] = [];
+      let cpuMark = process.cpuUsage();
+      const onPhase = (name: string) => {
+        const used = process.cpuUsage(cpuMark);
+        cpuMark = process.cpuUsage();
+        cpuPhases.push(`${name} ${Math.round((used.user + used.system) / 1000)}`);
+      };
+      const { ms, cpuMs, value } = await time(() => profileTable(conn, { name: label, parquetPath: path }, { onPhase }));
       ours.push(ms);
       oursCpu.push(cpuMs);
       phases = Object.entries(value.timings.phases).map(([k, v]) => `${k} ${v}`).join(', ');
+      phaseCpu = cpuPhases.join(', ');
     };
     if (r % 2 === 0) {
       await runSummarize();
@@ -74,6 +88,7 @@ async function compare(conn: DuckDBConnection, label: string, path: string, roun
   console.log(`${label.padEnd(16)} SUMMARIZE ${s.toFixed(0).padStart(6)} ms   round 1 ${o.toFixed(0).padStart(6)} ms   ratio ${(o / s).toFixed(2)}×   (median of ${rounds}, wall)`);
   console.log(`${''.padEnd(16)} SUMMARIZE ${sc.toFixed(0).padStart(6)} ms   round 1 ${oc.toFixed(0).padStart(6)} ms   ratio ${(oc / sc).toFixed(2)}×   (CPU time of the process)`);
   console.log(`${''.padEnd(16)} round-1 phases (ms): ${phases}`);
+  console.log(`${''.padEnd(16)} round-1 phases (CPU ms): ${phaseCpu}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'autolab-explore-bench-'));

@@ -4,7 +4,7 @@
  *   2. a reservoir sample into a temp table (the whole table when small);
  *   3. string formats on the sample (numbers, booleans, dates and which format);
  *   4. the main scan: every column's aggregates and whole-row duplicates;
- *   5. top values (a UNION ALL of per-column GROUP BYs);
+ *   5. top values (a UNION ALL of per-column GROUP BYs; on a wide table, histograms per chunk);
  *   6. the second scan: histograms, outliers, exact uniqueness checks, key pairs, missing pairs;
  *   7. correlations and PII on the sample.
  * JavaScript only assembles the aggregate results.
@@ -177,6 +177,7 @@ async function profileFromSample(
         sample,
         plans.map((p, i) => ({ name: p.name, fromSample: fromSample(main.columns[i]!) })),
         opts.topK,
+        schema.length,
       );
   if (!inMemory) phase('top_values');
 
