@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { profileTable } from '../../src/explore/profile.js';
+import { findRelationships } from '../../src/explore/relationships.js';
+import type { TableProfile } from '../../src/explore/profile-types.js';
 
+if (process.argv.includes('--help')) {
+  console.log('node --import tsx bench/explore/explore.bench.ts [--quick] [--wide-columns N] [--only wide]');
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
 const widthAt = process.argv.indexOf('--wide-columns');
 const onlyWide = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'wide';
@@ -40,12 +46,14 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function compare(conn: DuckDBConnection, label: string, path: string, rounds: number): Promise<void> {
+async function compare(conn: DuckDBConnection, label: string, path: string, rounds: number): Promise<TableProfile> {
   const summarize: number[] = [];
   const ours: number[] = [];
   const summarizeCpu: number[] = [];
   const oursCpu: number[] = [];
   let phases = '';
+  let phaseCpu = '';
+  let profile: TableProfile | undefined;
   for (let r = 0; r < rounds; r++) {
     // alternate the order so that neither side always gets the warm cache
     const runSummarize = async () => {
@@ -54,10 +62,20 @@ async function compare(conn: DuckDBConnection, label: string, path: string, roun
       summarizeCpu.push(cpuMs);
     };
     const runOurs = async () => {
-      const { ms, cpuMs, value } = await time(() => profileTable(conn, { name: label, parquetPath: path }));
+      // CPU time per phase (DuckDB's threads included), measured between the profile's phase ends
+      const cpuPhases: string[] = [];
+      let cpuMark = process.cpuUsage();
+      const onPhase = (name: string) => {
+        const used = process.cpuUsage(cpuMark);
+        cpuMark = process.cpuUsage();
+        cpuPhases.push(`${name} ${Math.round((used.user + used.system) / 1000)}`);
+      };
+      const { ms, cpuMs, value } = await time(() => profileTable(conn, { name: label, parquetPath: path }, { onPhase }));
       ours.push(ms);
       oursCpu.push(cpuMs);
       phases = Object.entries(value.timings.phases).map(([k, v]) => `${k} ${v}`).join(', ');
+      phaseCpu = cpuPhases.join(', ');
+      profile = value;
     };
     if (r % 2 === 0) {
       await runSummarize();
@@ -74,6 +92,8 @@ async function compare(conn: DuckDBConnection, label: string, path: string, roun
   console.log(`${label.padEnd(16)} SUMMARIZE ${s.toFixed(0).padStart(6)} ms   round 1 ${o.toFixed(0).padStart(6)} ms   ratio ${(o / s).toFixed(2)}×   (median of ${rounds}, wall)`);
   console.log(`${''.padEnd(16)} SUMMARIZE ${sc.toFixed(0).padStart(6)} ms   round 1 ${oc.toFixed(0).padStart(6)} ms   ratio ${(oc / sc).toFixed(2)}×   (CPU time of the process)`);
   console.log(`${''.padEnd(16)} round-1 phases (ms): ${phases}`);
+  console.log(`${''.padEnd(16)} round-1 phases (CPU ms): ${phaseCpu}`);
+  return profile!;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'autolab-explore-bench-'));
@@ -122,11 +142,19 @@ try {
   });
   await conn.run(`COPY (SELECT i AS id, ${exprs.join(', ')} FROM range(10000) t(i)) TO '${wide}' (FORMAT parquet)`);
   const started = performance.now();
-  await compare(conn, `wide-${wideColumns}col`, wide, 1);
+  const wideProfile = await compare(conn, `wide-${wideColumns}col`, wide, 1);
   // beside it, a 200,000-row table (the first rows of the generated one): a lab holding both
   const rows200k = join(dir, 'rows-200k.parquet');
   await conn.run(`COPY (SELECT * FROM read_parquet('${big}') LIMIT 200000) TO '${rows200k}' (FORMAT parquet)`);
-  await compare(conn, 'rows-200k', rows200k, 1);
+  const rowsProfile = await compare(conn, 'rows-200k', rows200k, 1);
+  // what the lab does next with both profiles (no SUMMARIZE counterpart)
+  const rel = await time(() =>
+    findRelationships(conn, [
+      { name: 'wide', parquetPath: wide, profile: wideProfile },
+      { name: 'rows_200k', parquetPath: rows200k, profile: rowsProfile },
+    ]),
+  );
+  console.log(`${'relationships'.padEnd(16)} ${rel.ms.toFixed(0)} ms wall, ${rel.cpuMs.toFixed(0)} ms CPU, ${rel.value.length} found`);
   console.log(`${''.padEnd(16)} both tables, both sides: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   conn.closeSync();
 } finally {

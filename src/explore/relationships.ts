@@ -40,6 +40,9 @@ interface Candidate {
 
 const HASH_BUCKETS = 4096;
 
+/** Name likeness below this (shared letters) counts as none. */
+const WEAK_NAME_LIKENESS = 0.5;
+
 export async function findRelationships(
   conn: DuckDBConnection,
   tables: readonly RelationshipInput[],
@@ -58,8 +61,12 @@ export async function findRelationships(
     for (const to of keys) {
       if (from.table === to.table && from.column.name === to.column.name) continue;
       if (!compatible(from, to)) continue;
+      const similarity = nameSimilarity(from.column.name, to.tableName, to.column.name, from.table === to.table);
+      // `score` turns down whole numbers without a name match whatever their inclusion: not
+      // measured (a wide table has thousands of integer columns against every integer key)
+      if (from.family === 'integer' && similarity < WEAK_NAME_LIKENESS) continue;
       const sketched = Math.max(from.column.distinct, to.column.distinct) > sketchThreshold;
-      candidates.push({ from, to, nameSimilarity: nameSimilarity(from.column.name, to.tableName, to.column.name, from.table === to.table), sketched });
+      candidates.push({ from, to, nameSimilarity: similarity, sketched });
     }
   }
   const inclusions = await measureInclusions(conn, relations, candidates, sketchSize);
@@ -163,7 +170,7 @@ async function measureInclusions(
 
 function score(c: Candidate, inclusion: number): Relationship | null {
   // weak name likeness (shared letters) is noise, not evidence
-  const similar = c.nameSimilarity >= 0.5 ? c.nameSimilarity : 0;
+  const similar = c.nameSimilarity >= WEAK_NAME_LIKENESS ? c.nameSimilarity : 0;
   if (inclusion < (similar >= 0.8 ? 0.8 : 0.95)) return null;
   // whole numbers coincide by chance (every small count fits in an id range): they need a name
   if (c.from.family === 'integer' && similar === 0) return null;

@@ -8,7 +8,7 @@ import type { ColumnProfile, PiiFinding, PiiKind, SemanticType } from '../profil
 import { hasCodeName, nameTokens, physicalKind, PLACEHOLDER_STRINGS, singular, type PhysicalKind } from '../types/index.js';
 import { KNOWN_NAME_WORDS } from './known-names.js';
 import { checkAddress, checkCard, checkEmail, checkIban, checkIp, checkPersonName, checkPhone, checkSsn, type Match } from './validators.js';
-import { ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, toCount, toDisplay, type Relation } from '../sql.js';
+import { ParamBinder, parquetRelation, queryRows, quoteIdent, tableRelation, toDisplay, type Relation } from '../sql.js';
 import { percent } from '../percent.js';
 
 export interface PiiColumn {
@@ -223,7 +223,12 @@ export function maskValue(kind: PiiKind, value: string): string {
   }
 }
 
-/** Distinct non-missing values per column from a relation, at most `perColumn` each (one statement per chunk). */
+/**
+ * Distinct non-missing values per column from a relation, at most `perColumn` each: those with the
+ * smallest hashes, a pseudo-random pick that is the same on every run. One statement and one read
+ * of the relation per chunk of columns — naming the relation once per column would bind all of
+ * its columns once per column, which on a wide table grows with the square of the width.
+ */
 export async function samplePiiValues(
   conn: DuckDBConnection,
   relation: Relation,
@@ -237,17 +242,17 @@ export async function samplePiiValues(
     const binder = new ParamBinder(relation.params);
     const limit = binder.bind(perColumn);
     const placeholders = PLACEHOLDER_STRINGS.map((p) => binder.bind(p)).join(', ');
-    const branches = part.map((name, i) => {
+    // histogram's keys are the distinct values (NULLs left out)
+    const distinct = part.map((name, i) => {
       const text = `${quoteIdent(name)}::VARCHAR`;
-      return `(SELECT ${binder.bind(i)}::INTEGER AS col, list(v) AS vals FROM (SELECT DISTINCT ${text} AS v FROM ${relation.from} WHERE lower(trim(${text})) NOT IN (${placeholders}) ORDER BY hash(v) LIMIT ${limit}))`;
+      return `histogram(${text}) FILTER (WHERE lower(trim(${text})) NOT IN (${placeholders})) AS h${i}`;
     });
-    const rows = await queryRows(conn, branches.join('\nUNION ALL\n'), binder.params);
-    for (const row of rows) {
-      const name = part[toCount(row[0])];
-      if (name === undefined) continue;
-      const values = Array.isArray(row[1]) ? (row[1] as unknown[]).map(toDisplay).filter((v): v is string => v !== null) : [];
-      out.set(name, values);
-    }
+    const picks = part.map((_, i) => `list_transform(list_slice(list_sort(list_transform(map_keys(h${i}), v -> {h: hash(v), v: v})), 1, ${limit}), e -> e.v)`);
+    const row = (await queryRows(conn, `SELECT ${picks.join(',\n  ')}\nFROM (SELECT ${distinct.join(',\n  ')}\n  FROM ${relation.from})`, binder.params))[0] ?? [];
+    part.forEach((name, i) => {
+      const values = row[i];
+      out.set(name, Array.isArray(values) ? values.map(toDisplay).filter((v): v is string => v !== null) : []);
+    });
   }
   return out;
 }

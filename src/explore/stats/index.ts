@@ -12,7 +12,7 @@ export {
   type RawColumnStats,
 } from './column-stats.js';
 export { addHistogramAggregates, type HistogramResult } from './histogram.js';
-export { topValues } from './top-values.js';
+export { topValues, WIDE_RELATION_COLUMNS } from './top-values.js';
 export { valueCounts } from './value-counts.js';
 export { computeCorrelations, MAX_CATEGORIES, type CorrelationColumn } from './correlation.js';
 export { addMissingAggregates } from './correlation-missing.js';
