@@ -344,6 +344,18 @@ describe('URLs and credentials', () => {
     const added = await cli(lab, 'source', 'add', 'my-badq', my ?? '', '--query', 'select nope from nowhere_corpus');
     expect(settle({ code: added.code, err: added.err.replace(new URL(my ?? 'mysql://x').host, '<host>') })).toMatchSnapshot();
   });
+  for (const [server, url] of [
+    ['PostgreSQL', pg],
+    ['MariaDB', my],
+  ] as const) {
+    it.skipIf(!url)(`a ${server} --query ending in a semicolon and a -- comment`, async () => {
+      const name = `${server.toLowerCase()}-semi`;
+      const added = await cli(lab, 'source', 'add', name, url ?? '', '--query', "select 1 as id, 'a;--b' as name union all select 2, 'c' ; -- two rows; no table");
+      expect(added.code, added.err).toBe(0);
+      const ingested = await cli(lab, 'ingest', '--source', name, '--json');
+      expect(settle({ code: ingested.code, err: ingested.err, stored: await storedBy(lab, name, true) })).toMatchSnapshot();
+    });
+  }
 });
 
 // ---------------------------------------------------------------- bundles
