@@ -107,6 +107,46 @@ describe('a lab folder', () => {
     expect(readdirSync(storeTemp)).toEqual([`${live('put')}e5`]);
   });
 
+  it('removes every kind of temporary a process killed with -9 leaves, when the lab opens next; those of a live process stay', { timeout: 60_000 }, async () => {
+    const root = join(work, 'killed-every-kind');
+    await (await initLab(root)).close();
+    const labDir = join(root, '.autolab');
+    /** every file and folder a temporary can be in, but the cache's and the store's contents */
+    const temporaries = () =>
+      [join(labDir, 'work'), join(labDir, 'work', 'cache', '.tmp'), join(labDir, 'reports'), join(labDir, 'store', '.tmp')].flatMap((dir) =>
+        existsSync(dir) ? readdirSync(dir).filter((n) => n !== 'cache' && n !== '.tmp').map((n) => `${dir.slice(labDir.length + 1)}/${n}`) : [],
+      );
+    const run = (name: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'temps-of-a-process.testutil.ts'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+      return new Promise<{ child: typeof child; made: string[] }>((ready, failed) => {
+        child.once('exit', (code) => failed(new Error(`${name} exited (${code}) before it was ready`)));
+        child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('ready') && ready({ child, made: temporaries() }));
+      });
+    };
+    const killed = await run('the process to kill');
+    const made = killed.made;
+    // a DuckDB spill folder, three partial files, four scratch folders, the anchor's copy, a put
+    expect(made.map((p) => p.replace(/-[0-9a-f]{8}-\d+-.*$/, '')).sort()).toEqual(
+      ['work/anchor', 'work/autolab-read', 'work/duckdb', 'work/ingest', 'work/plan', 'work/train', 'work/cache/.tmp/.part', 'reports/.part', 'store/.tmp/.part', 'store/.tmp/put'].sort(),
+    );
+    killed.child.removeAllListeners('exit');
+    killed.child.kill('SIGKILL');
+    await once(killed.child, 'exit');
+    const live = await run('the live process');
+    try {
+      const liveOnes = live.made.filter((p) => !made.includes(p));
+      expect(liveOnes).toHaveLength(made.length);
+      await (await openLab(root)).close();
+      expect(temporaries().sort()).toEqual(liveOnes.sort());
+    } finally {
+      live.child.removeAllListeners('exit');
+      live.child.kill('SIGKILL');
+      await once(live.child, 'exit');
+    }
+    await (await openLab(root)).close();
+    expect(temporaries()).toEqual([]);
+  });
+
   it('refuses a 0-byte catalog or one that is not SQLite, and leaves the file as it is', async () => {
     const root = join(work, 'emptied');
     await (await initLab(root)).close();

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
 import { z } from 'zod';
 import { LabError, registerSecret, removeStaleTemps, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { CACHE_TEMP_DIR, PARTIAL_FILE_KIND, openStore, type Store } from '../store/index.js';
 // not the face of sources/: that loads the connectors (and DuckDB), and every command opens a lab
 import { deriveLabKey, LAB_SECRETS_FILE, readLabSecrets, writeLabSecrets } from '../sources/vault.js';
 import {
@@ -30,8 +30,18 @@ export interface InitLabOptions {
   readonly project?: string;
 }
 
-/** The scratch folders of `.autolab/work/` named by `tempPrefix`, and how long one of another machine lives. */
-const SCRATCH_KINDS = ['ingest', 'plan'];
+/**
+ * Every temporary the lab's processes make, named by `tempPrefix` (host and pid), by the folder it
+ * is made in: ingest's and plan's scratch folders, train's staging folder (and its bundle's, made
+ * inside it), each DuckDB engine's spill folder, a frame read's scratch folder and the log
+ * anchor's copy in work/; `writeStreamAtomic`'s partial files in the reports folder and the S3
+ * cache (the disk store clears its own .tmp/). How long one of another machine lives.
+ */
+const TEMP_KINDS: readonly (readonly [folder: readonly string[], kinds: readonly string[]])[] = [
+  [['work'], ['ingest', 'plan', 'train', 'duckdb', 'autolab-read', 'anchor']],
+  [['work', 'cache', CACHE_TEMP_DIR], [PARTIAL_FILE_KIND]],
+  [['reports'], [PARTIAL_FILE_KIND]],
+];
 const STALE_SCRATCH_MS = 24 * 3600 * 1000;
 
 /** Who appends an action: this host and process. */
@@ -129,8 +139,8 @@ export async function openLab(cwd: string = process.cwd()): Promise<Lab> {
   });
   const config = parseConfig(text, file);
   const { catalog, store } = await openParts(root, config, false);
-  // scratch folders of a process killed mid-ingest; never one of a live process
-  await removeStaleTemps(join(root, LAB_DIR, 'work'), SCRATCH_KINDS, STALE_SCRATCH_MS);
+  // temporaries of a process killed mid-work (kill -9, power loss); never one of a live process
+  for (const [folder, kinds] of TEMP_KINDS) await removeStaleTemps(join(root, LAB_DIR, ...folder), kinds, STALE_SCRATCH_MS);
   return makeLab(root, config, catalog, store);
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProjectRecord } from '../catalog/index.js';
-import { InputError } from '../common/index.js';
+import { InputError, tempPrefix } from '../common/index.js';
 import { loadBundle, trainModel, type SearchProgress, type TrainResult } from '../automl/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import type { ColumnTag } from '../explore/index.js';
@@ -106,9 +106,10 @@ export const trainStage: Stage<StageContext> = {
     const snapshot = (await latestSnapshots(lab, project)).find((s) => s.name === table)?.snapshot;
     if (!snapshot || snapshot.contentHash !== unit.inputs['snapshot']) throw new Error(`the snapshot of ${table} planned for training is no longer the latest`);
     const bundleDir = join(lab.root, 'models', project.name);
-    const staging = join(lab.workDir, `train-${process.pid}-${Date.now()}`);
+    // named by tempPrefix: a train killed mid-way leaves it to the next command that opens the lab
+    const staging = join(lab.workDir, `${tempPrefix('train')}${Date.now()}`);
     try {
-      const frame = dropColumns(await readFrame(await lab.store.localPathFor(snapshot.lakeKey), { textColumns: [target] }), excluded);
+      const frame = dropColumns(await readFrame(await lab.store.localPathFor(snapshot.lakeKey), { textColumns: [target], workDir: lab.workDir }), excluded);
       const result = await trainModel(frame, {
         target,
         ...(options.trials !== undefined ? { trials: options.trials } : { timeLimit: options.timeLimit ?? lab.config.defaults.timeLimitSeconds }),

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../common/index.js';
+import { InputError, tempPrefix } from '../common/index.js';
 import { openDuckEngine } from '../lake/index.js';
 import { checkDataFile, readDataFile } from '../sources/index.js';
 import type { Frame } from './frame.js';
@@ -10,6 +10,8 @@ import { FrameCollector } from './read-frame-columns.js';
 export interface ReadFrameOptions {
   /** columns read as exact text whatever they look like (a target's class labels, categorical inputs) */
   readonly textColumns?: readonly string[];
+  /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */
+  readonly workDir?: string;
 }
 
 /** A frame and the notes on how its file was read (encoding, delimiter, rows skipped …). */
@@ -25,7 +27,7 @@ export interface FrameRead {
  */
 export async function readFrameWithNotes(path: string, options: ReadFrameOptions = {}): Promise<FrameRead> {
   await checkDataFile(path);
-  const workDir = await mkdtemp(join(tmpdir(), 'autolab-read-'));
+  const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), tempPrefix('autolab-read')));
   try {
     const engine = await openDuckEngine(workDir);
     try {
