@@ -194,6 +194,45 @@ describe('a lab folder', () => {
     await expect(openLab(root)).rejects.toThrow(/refers to \$\{env:AUTOLAB_TEST_FAKE_PASSWORD\} but AUTOLAB_TEST_FAKE_PASSWORD is not set/);
   });
 
+  it('keeps its store in an S3 bucket, with keys given as ${env:NAME} in the store URL; an unset one is named', async () => {
+    const s3 = await startLocalS3(['lab-bucket']);
+    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AUTOLAB_TEST_S3_KEY_ID', 'AUTOLAB_TEST_S3_SECRET'] as const;
+    const saved = names.map((name) => process.env[name]);
+    try {
+      // keys in the environment that would be refused: the URL's references must be the ones used
+      process.env['AWS_ACCESS_KEY_ID'] = 'NOBODY';
+      process.env['AWS_SECRET_ACCESS_KEY'] = 'nothing';
+      process.env['AUTOLAB_TEST_S3_KEY_ID'] = 'S3RVER';
+      process.env['AUTOLAB_TEST_S3_SECRET'] = 'S3RVER';
+      const root = join(work, 's3-env-lab');
+      const store = `${s3.url('lab-bucket', 'labs/env')}&accessKeyId=\${env:AUTOLAB_TEST_S3_KEY_ID}&secretAccessKey=\${env:AUTOLAB_TEST_S3_SECRET}`;
+      await (await initLab(root, { store })).close();
+      expect(readFileSync(join(root, 'autolab.yaml'), 'utf8')).toContain('accessKeyId=${env:AUTOLAB_TEST_S3_KEY_ID}&secretAccessKey=${env:AUTOLAB_TEST_S3_SECRET}');
+      const again = await openLab(root);
+      try {
+        const file = join(work, 'env-blob.txt');
+        writeFileSync(file, 'hello');
+        await again.store.putObject('lake/bronze/x/1.parquet', file);
+        expect(readFileSync(await again.store.localPathFor('lake/bronze/x/1.parquet'), 'utf8')).toBe('hello');
+      } finally {
+        await again.close();
+      }
+      delete process.env['AUTOLAB_TEST_S3_SECRET'];
+      const unset = await openLab(root).catch((e: unknown) => e);
+      expect(unset).toBeInstanceOf(LabError);
+      expect((unset as Error).message).toBe(
+        `${join(root, 'autolab.yaml')} refers to \${env:AUTOLAB_TEST_S3_SECRET} but AUTOLAB_TEST_S3_SECRET is not set — export AUTOLAB_TEST_S3_SECRET before running autolab`,
+      );
+    } finally {
+      names.forEach((name, i) => {
+        const value = saved[i];
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      });
+      await s3.stop();
+    }
+  });
+
   it('keeps its store in an S3 bucket, with keys from the environment', async () => {
     const s3 = await startLocalS3(['lab-bucket']);
     const saved = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] };

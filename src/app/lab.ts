@@ -114,9 +114,9 @@ function secretsOf(part: 'catalog' | 'store', taken: UrlSecrets): Record<string,
   return { [part]: { ...(taken.password !== undefined ? { password: taken.password } : {}), params: { ...taken.params } } };
 }
 
-/** A URL of autolab.yaml made ready for its driver: references resolved, kept secrets put back, all encoded. */
-function connectionUrl(url: string, file: string, kept: KeptUrlSecrets | undefined): string {
-  const taken = takeUrlSecrets(resolveEnvRefs(url, file));
+/** A URL of autolab.yaml made ready for its driver: references resolved, kept secrets put back, all encoded. `holder` names where the URL is written, for messages. */
+function connectionUrl(url: string, holder: string, kept: KeptUrlSecrets | undefined): string {
+  const taken = takeUrlSecrets(resolveEnvRefs(url, holder));
   const password = kept?.password ?? taken.password;
   const params = { ...taken.params, ...kept?.params };
   for (const secret of [password, ...Object.values(params)]) registerSecret(secret);
@@ -157,8 +157,10 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   const keptFile = await readLabSecrets(join(root, LAB_DIR));
   const kept = keptFile === undefined ? {} : labSecretsShape.safeParse(keptFile).data;
   if (kept === undefined) throw new LabError(`${join(root, LAB_DIR, LAB_SECRETS_FILE)} is damaged`, 'restore it from a backup, or give the passwords as ${env:NAME} in autolab.yaml');
-  const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, file, kept.catalog), root);
-  const storeUrl = absolutiseUrl(connectionUrl(config.store, file, kept.store), root);
+  // init has written no autolab.yaml yet: an unset ${env:NAME} is in the URL given
+  const holder = (part: string) => (create ? `the ${part} URL` : file);
+  const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, holder('catalog'), kept.catalog), root);
+  const storeUrl = absolutiseUrl(connectionUrl(config.store, holder('store'), kept.store), root);
   if (!create) await checkSqliteCatalog(catalogUrl);
   // the log's key comes from the lab's secret key, kept outside the catalog (see README: a shared catalog)
   const logKey = await deriveLabKey(join(root, LAB_DIR), 'action-log');

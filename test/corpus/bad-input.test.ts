@@ -303,6 +303,7 @@ describe('URLs and credentials', () => {
     ['a query on a file source', join(FIXTURES, 'customers.csv'), '--query', 'select 1'],
     ['a missing table of a SQLite file', `sqlite:${join(work, 'db.sqlite')}`, '--tables', 'nope'],
     ['a failing query on a SQLite file', `sqlite:${join(work, 'db.sqlite')}`, '--query', 'select nope from nowhere'],
+    ['an s3:// secret key given as an unset ${env:NAME}', 's3://bucket/prefix?endpoint=http%3A%2F%2F127.0.0.1%3A1&accessKeyId=A&secretAccessKey=${env:AUTOLAB_CORPUS_UNSET}'],
   ];
   const pg = process.env['AUTOLAB_TEST_PG'];
   const my = process.env['AUTOLAB_TEST_MYSQL'];
@@ -317,6 +318,12 @@ describe('URLs and credentials', () => {
       expect(settle({ code: added.code, err: added.err })).toMatchSnapshot();
     });
   }
+  it('a store URL whose S3 secret key is an unset ${env:NAME}', async () => {
+    const store = 's3://bucket/lab?endpoint=http%3A%2F%2F127.0.0.1%3A1&accessKeyId=A&secretAccessKey=${env:AUTOLAB_CORPUS_UNSET}';
+    const result = await cli(work, 'init', join(work, 'env-store-lab'), '--store', store);
+    expect(settle({ code: result.code, err: result.err })).toMatchSnapshot();
+    expect(existsSync(join(work, 'env-store-lab', '.autolab'))).toBe(false);
+  });
   it('a source name that is not a name', async () => {
     const added = await cli(lab, 'source', 'add', 'no good', join(FIXTURES, 'customers.csv'));
     expect(settle({ code: added.code, err: added.err })).toMatchSnapshot();
