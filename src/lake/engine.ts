@@ -19,9 +19,8 @@ export interface EngineOptions {
  * An in-process DuckDB whose temporary files go to the lab's work folder, so that a large ingest
  * spills to disk there instead of growing the process. The one place the lab opens DuckDB: every
  * caller closes what it opened (`close()`, in a finally). Each engine spills into a folder of its
- * own, named by `tempPrefix` and removed on close: two processes never share one (DuckDB clears
- * its temp folder when it closes), and the folder of a process killed mid-query is removed by the
- * next one that opens the lab.
+ * own, named by `tempPrefix` and removed on close: no two engines (or processes) share one, and
+ * the folder of a process killed mid-query is removed by the next one that opens the lab.
  */
 export async function openDuckEngine(workDir: string, options: EngineOptions = {}): Promise<DuckEngine> {
   await mkdir(workDir, { recursive: true });
