@@ -60,12 +60,12 @@ const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
  * Replaces `${env:NAME}` with the variable's value and registers it as a secret. A reference
  * that is part of a URL (a password) is URL-encoded; one that is the whole value is used as is.
  */
-export function resolveEnvRefs(value: string, file: string): string {
+export function resolveEnvRefs(value: string, holder: string): string {
   const whole = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
   return value.replace(ENV_REF, (_match, name: string) => {
     const resolved = process.env[name];
     if (resolved === undefined || resolved === '') {
-      throw new LabError(`${file} refers to \${env:${name}} but ${name} is not set`, `export ${name} before running autolab`);
+      throw new LabError(`${holder} refers to \${env:${name}} but ${name} is not set`, `export ${name} before running autolab`);
     }
     registerSecret(resolved);
     return whole ? resolved : encodeURIComponent(resolved);

@@ -107,6 +107,46 @@ describe('a lab folder', () => {
     expect(readdirSync(storeTemp)).toEqual([`${live('put')}e5`]);
   });
 
+  it('removes every kind of temporary a process killed with -9 leaves, when the lab opens next; those of a live process stay', { timeout: 60_000 }, async () => {
+    const root = join(work, 'killed-every-kind');
+    await (await initLab(root)).close();
+    const labDir = join(root, '.autolab');
+    /** every file and folder a temporary can be in, but the cache's and the store's contents */
+    const temporaries = () =>
+      [join(labDir, 'work'), join(labDir, 'work', 'cache', '.tmp'), join(labDir, 'reports'), join(labDir, 'store', '.tmp')].flatMap((dir) =>
+        existsSync(dir) ? readdirSync(dir).filter((n) => n !== 'cache' && n !== '.tmp').map((n) => `${dir.slice(labDir.length + 1)}/${n}`) : [],
+      );
+    const run = (name: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'temps-of-a-process.testutil.ts'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+      return new Promise<{ child: typeof child; made: string[] }>((ready, failed) => {
+        child.once('exit', (code) => failed(new Error(`${name} exited (${code}) before it was ready`)));
+        child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('ready') && ready({ child, made: temporaries() }));
+      });
+    };
+    const killed = await run('the process to kill');
+    const made = killed.made;
+    // a DuckDB spill folder, three partial files, four scratch folders, the anchor's copy, a put
+    expect(made.map((p) => p.replace(/-[0-9a-f]{8}-\d+-.*$/, '')).sort()).toEqual(
+      ['work/anchor', 'work/autolab-read', 'work/duckdb', 'work/ingest', 'work/plan', 'work/train', 'work/cache/.tmp/.part', 'reports/.part', 'store/.tmp/.part', 'store/.tmp/put'].sort(),
+    );
+    killed.child.removeAllListeners('exit');
+    killed.child.kill('SIGKILL');
+    await once(killed.child, 'exit');
+    const live = await run('the live process');
+    try {
+      const liveOnes = live.made.filter((p) => !made.includes(p));
+      expect(liveOnes).toHaveLength(made.length);
+      await (await openLab(root)).close();
+      expect(temporaries().sort()).toEqual(liveOnes.sort());
+    } finally {
+      live.child.removeAllListeners('exit');
+      live.child.kill('SIGKILL');
+      await once(live.child, 'exit');
+    }
+    await (await openLab(root)).close();
+    expect(temporaries()).toEqual([]);
+  });
+
   it('refuses a 0-byte catalog or one that is not SQLite, and leaves the file as it is', async () => {
     const root = join(work, 'emptied');
     await (await initLab(root)).close();
@@ -152,6 +192,45 @@ describe('a lab folder', () => {
     await again.close();
     delete process.env['AUTOLAB_TEST_FAKE_PASSWORD'];
     await expect(openLab(root)).rejects.toThrow(/refers to \$\{env:AUTOLAB_TEST_FAKE_PASSWORD\} but AUTOLAB_TEST_FAKE_PASSWORD is not set/);
+  });
+
+  it('keeps its store in an S3 bucket, with keys given as ${env:NAME} in the store URL; an unset one is named', async () => {
+    const s3 = await startLocalS3(['lab-bucket']);
+    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AUTOLAB_TEST_S3_KEY_ID', 'AUTOLAB_TEST_S3_SECRET'] as const;
+    const saved = names.map((name) => process.env[name]);
+    try {
+      // keys in the environment that would be refused: the URL's references must be the ones used
+      process.env['AWS_ACCESS_KEY_ID'] = 'NOBODY';
+      process.env['AWS_SECRET_ACCESS_KEY'] = 'nothing';
+      process.env['AUTOLAB_TEST_S3_KEY_ID'] = 'S3RVER';
+      process.env['AUTOLAB_TEST_S3_SECRET'] = 'S3RVER';
+      const root = join(work, 's3-env-lab');
+      const store = `${s3.url('lab-bucket', 'labs/env')}&accessKeyId=\${env:AUTOLAB_TEST_S3_KEY_ID}&secretAccessKey=\${env:AUTOLAB_TEST_S3_SECRET}`;
+      await (await initLab(root, { store })).close();
+      expect(readFileSync(join(root, 'autolab.yaml'), 'utf8')).toContain('accessKeyId=${env:AUTOLAB_TEST_S3_KEY_ID}&secretAccessKey=${env:AUTOLAB_TEST_S3_SECRET}');
+      const again = await openLab(root);
+      try {
+        const file = join(work, 'env-blob.txt');
+        writeFileSync(file, 'hello');
+        await again.store.putObject('lake/bronze/x/1.parquet', file);
+        expect(readFileSync(await again.store.localPathFor('lake/bronze/x/1.parquet'), 'utf8')).toBe('hello');
+      } finally {
+        await again.close();
+      }
+      delete process.env['AUTOLAB_TEST_S3_SECRET'];
+      const unset = await openLab(root).catch((e: unknown) => e);
+      expect(unset).toBeInstanceOf(LabError);
+      expect((unset as Error).message).toBe(
+        `${join(root, 'autolab.yaml')} refers to \${env:AUTOLAB_TEST_S3_SECRET} but AUTOLAB_TEST_S3_SECRET is not set — export AUTOLAB_TEST_S3_SECRET before running autolab`,
+      );
+    } finally {
+      names.forEach((name, i) => {
+        const value = saved[i];
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      });
+      await s3.stop();
+    }
   });
 
   it('keeps its store in an S3 bucket, with keys from the environment', async () => {

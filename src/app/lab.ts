@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
 import { z } from 'zod';
 import { LabError, registerSecret, removeStaleTemps, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { CACHE_TEMP_DIR, PARTIAL_FILE_KIND, openStore, type Store } from '../store/index.js';
 // not the face of sources/: that loads the connectors (and DuckDB), and every command opens a lab
 import { deriveLabKey, LAB_SECRETS_FILE, readLabSecrets, writeLabSecrets } from '../sources/vault.js';
 import {
@@ -30,8 +30,18 @@ export interface InitLabOptions {
   readonly project?: string;
 }
 
-/** The scratch folders of `.autolab/work/` named by `tempPrefix`, and how long one of another machine lives. */
-const SCRATCH_KINDS = ['ingest', 'plan', 'silver', 'train'];
+/**
+ * Every temporary the lab's processes make, named by `tempPrefix` (host and pid), by the folder it
+ * is made in: ingest's, plan's and silver's scratch folders, train's staging folder (and its bundle's, made
+ * inside it), each DuckDB engine's spill folder, a frame read's scratch folder and the log
+ * anchor's copy in work/; `writeStreamAtomic`'s partial files in the reports folder and the S3
+ * cache (the disk store clears its own .tmp/). How long one of another machine lives.
+ */
+const TEMP_KINDS: readonly (readonly [folder: readonly string[], kinds: readonly string[]])[] = [
+  [['work'], ['ingest', 'plan', 'silver', 'train', 'duckdb', 'autolab-read', 'anchor']],
+  [['work', 'cache', CACHE_TEMP_DIR], [PARTIAL_FILE_KIND]],
+  [['reports'], [PARTIAL_FILE_KIND]],
+];
 const STALE_SCRATCH_MS = 24 * 3600 * 1000;
 
 /** Who appends an action: this host and process. */
@@ -104,9 +114,9 @@ function secretsOf(part: 'catalog' | 'store', taken: UrlSecrets): Record<string,
   return { [part]: { ...(taken.password !== undefined ? { password: taken.password } : {}), params: { ...taken.params } } };
 }
 
-/** A URL of autolab.yaml made ready for its driver: references resolved, kept secrets put back, all encoded. */
-function connectionUrl(url: string, file: string, kept: KeptUrlSecrets | undefined): string {
-  const taken = takeUrlSecrets(resolveEnvRefs(url, file));
+/** A URL of autolab.yaml made ready for its driver: references resolved, kept secrets put back, all encoded. `holder` names where the URL is written, for messages. */
+function connectionUrl(url: string, holder: string, kept: KeptUrlSecrets | undefined): string {
+  const taken = takeUrlSecrets(resolveEnvRefs(url, holder));
   const password = kept?.password ?? taken.password;
   const params = { ...taken.params, ...kept?.params };
   for (const secret of [password, ...Object.values(params)]) registerSecret(secret);
@@ -129,8 +139,8 @@ export async function openLab(cwd: string = process.cwd()): Promise<Lab> {
   });
   const config = parseConfig(text, file);
   const { catalog, store } = await openParts(root, config, false);
-  // scratch folders of a process killed mid-ingest; never one of a live process
-  await removeStaleTemps(join(root, LAB_DIR, 'work'), SCRATCH_KINDS, STALE_SCRATCH_MS);
+  // temporaries of a process killed mid-work (kill -9, power loss); never one of a live process
+  for (const [folder, kinds] of TEMP_KINDS) await removeStaleTemps(join(root, LAB_DIR, ...folder), kinds, STALE_SCRATCH_MS);
   return makeLab(root, config, catalog, store);
 }
 
@@ -147,8 +157,10 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   const keptFile = await readLabSecrets(join(root, LAB_DIR));
   const kept = keptFile === undefined ? {} : labSecretsShape.safeParse(keptFile).data;
   if (kept === undefined) throw new LabError(`${join(root, LAB_DIR, LAB_SECRETS_FILE)} is damaged`, 'restore it from a backup, or give the passwords as ${env:NAME} in autolab.yaml');
-  const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, file, kept.catalog), root);
-  const storeUrl = absolutiseUrl(connectionUrl(config.store, file, kept.store), root);
+  // init has written no autolab.yaml yet: an unset ${env:NAME} is in the URL given
+  const holder = (part: string) => (create ? `the ${part} URL` : file);
+  const catalogUrl = absolutiseUrl(connectionUrl(config.catalog, holder('catalog'), kept.catalog), root);
+  const storeUrl = absolutiseUrl(connectionUrl(config.store, holder('store'), kept.store), root);
   if (!create) await checkSqliteCatalog(catalogUrl);
   // the log's key comes from the lab's secret key, kept outside the catalog (see README: a shared catalog)
   const logKey = await deriveLabKey(join(root, LAB_DIR), 'action-log');

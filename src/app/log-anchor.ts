@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Catalog, LogAnchor, LogVerification } from '../catalog/index.js';
 import type { Store } from '../store/index.js';
+import { tempPrefix } from '../common/index.js';
 
 /** Where the sealed head of the action log is kept: in the store, beside the data, outside the catalog. */
 export const LOG_ANCHOR_KEY = 'log/anchor.json';
@@ -24,7 +25,7 @@ interface LabParts {
 /** The anchor in the store: absent (null), or damaged (not the JSON of an anchor). */
 export async function readLogAnchor(lab: LabParts): Promise<LogAnchor | null | 'damaged'> {
   if (!(await lab.store.hasObject(LOG_ANCHOR_KEY))) return null;
-  const local = join(lab.workDir, `anchor-${randomBytes(6).toString('hex')}.json`);
+  const local = join(lab.workDir, `${tempPrefix('anchor')}${randomBytes(6).toString('hex')}.json`);
   try {
     await lab.store.getObjectToFile(LOG_ANCHOR_KEY, local);
     const parsed = anchorSchema.safeParse(JSON.parse(await readFile(local, 'utf8')));
@@ -49,7 +50,7 @@ export async function keepLogAnchor(lab: LabParts): Promise<void> {
   const kept = await readLogAnchor(lab);
   if (kept === 'damaged' || (kept !== null && kept.seq >= head.seq)) return;
   await mkdir(lab.workDir, { recursive: true });
-  const local = join(lab.workDir, `anchor-${randomBytes(6).toString('hex')}.json`);
+  const local = join(lab.workDir, `${tempPrefix('anchor')}${randomBytes(6).toString('hex')}.json`);
   try {
     await writeFile(local, JSON.stringify(head) + '\n');
     await lab.store.putObject(LOG_ANCHOR_KEY, local);

@@ -210,6 +210,20 @@ for (const backend of [postgresBackend(), mysqlBackend(), sqliteBackend()]) {
       ]);
     });
 
+    it('ingests a query that ends in a semicolon and then a -- comment', async () => {
+      const added = await addSource(lab, 'p', `${backend.name}-semi-commented`, setup.location, {
+        query: `SELECT id, name FROM ${setup.qualified('customers')} WHERE id < 3 AND name <> ';--' ; -- the first two customers; not the rest`,
+      });
+      expect(added.tables.map((t) => t.name)).toEqual([`${backend.name}-semi-commented`]);
+      const outcome = await ingestProject(lab, 'p', { source: `${backend.name}-semi-commented` });
+      expect(outcome.firstError).toBeUndefined();
+      const rows = await lakeRows(outcome.tables[0]?.lakeKey ?? null);
+      expect(rows.rows.map((r) => [Number(r[0]), r[1]])).toEqual([
+        [1, 'Ada'],
+        [2, 'Bjørn'],
+      ]);
+    });
+
     it('says which table does not exist, and which do', async () => {
       const error = await addSource(lab, 'p', `${backend.name}-missing`, setup.location, { tables: [setup.qualified('nope')] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InputError);

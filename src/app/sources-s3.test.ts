@@ -5,6 +5,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, InputError } from '../common/index.js';
 import { S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from '../store/s3rver.testutil.js';
+import { Vault } from '../sources/index.js';
 import { addSource, ingestProject, initLab, type Lab } from './index.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../test/fixtures/ingest');
@@ -108,6 +109,39 @@ describe('S3 sources (s3rver on loopback)', () => {
     for (const text of [(refused as Error).message, log]) {
       expect(text).not.toContain(canary);
       expect(text).not.toContain(encodeURIComponent(canary));
+    }
+  });
+
+  it('takes keys given as ${env:NAME} references: kept as references, resolved at each use, an unset one named in one line', async () => {
+    const noKeys = { accessKeyId: '', secretAccessKey: '' };
+    const refs = '&accessKeyId=${env:AUTOLAB_TEST_SRC_KEY_ID}&secretAccessKey=${env:AUTOLAB_TEST_SRC_SECRET}';
+    process.env['AUTOLAB_TEST_SRC_KEY_ID'] = S3RVER_CREDENTIALS.accessKeyId;
+    process.env['AUTOLAB_TEST_SRC_SECRET'] = S3RVER_CREDENTIALS.secretAccessKey;
+    try {
+      const added = await withKeys(noKeys, () => addSource(lab, 'p', 'env-keys', `${s3.url('data', 'exports/2024/')}${refs}`));
+      expect(added.source.uri).toBe('s3://data/exports/2024/');
+      expect(added.tables.map((t) => t.name)).toEqual(['items']);
+      // the vault holds the references, not the values: a rotated key is used without a new source add
+      const vault = await Vault.open(lab.catalog, join(lab.root, '.autolab'));
+      expect(await vault.get(added.source.credentialId ?? '')).toEqual({
+        accessKeyId: '${env:AUTOLAB_TEST_SRC_KEY_ID}',
+        secretAccessKey: '${env:AUTOLAB_TEST_SRC_SECRET}',
+      });
+      const outcome = await withKeys(noKeys, () => ingestProject(lab, 'p', { source: 'env-keys' }));
+      expect(outcome.tables.map((t) => [t.table, t.status, t.rows])).toEqual([['items', 'new', 50]]);
+
+      delete process.env['AUTOLAB_TEST_SRC_SECRET'];
+      const unset = await withKeys(noKeys, () => ingestProject(lab, 'p', { source: 'env-keys' }));
+      expect(unset.firstError).toBeInstanceOf(ConnectionError);
+      expect((unset.firstError as Error | undefined)?.message).toBe(
+        'the secret access key of s3://data/exports/2024/ is ${env:AUTOLAB_TEST_SRC_SECRET} but AUTOLAB_TEST_SRC_SECRET is not set — export AUTOLAB_TEST_SRC_SECRET before running autolab',
+      );
+      const refused = await withKeys(noKeys, () => addSource(lab, 'p', 'env-keys-unset', `${s3.url('data', 'exports/2024/')}${refs}`)).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConnectionError);
+      expect((refused as Error).message).toMatch(/^the secret access key of s3:\/\/data\/exports\/2024\/ is \$\{env:AUTOLAB_TEST_SRC_SECRET\} but AUTOLAB_TEST_SRC_SECRET is not set/);
+    } finally {
+      delete process.env['AUTOLAB_TEST_SRC_KEY_ID'];
+      delete process.env['AUTOLAB_TEST_SRC_SECRET'];
     }
   });
 

@@ -48,7 +48,7 @@ export async function addSource(lab: Lab, projectName: string | undefined, name:
   const sourceOptions: SourceOptions = {
     ...(options.tables?.length ? { tables: options.tables } : {}),
     ...(options.schema ? { schema: options.schema } : {}),
-    ...(options.query?.trim() ? { query: options.query.trim().replace(/;+\s*$/, '') } : {}),
+    ...(options.query?.trim() ? { query: options.query.trim() } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
   };

@@ -117,9 +117,10 @@ export const trainStage: Stage<StageContext> = {
     const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
     if (!silver || silver.silverHash !== unit.inputs['silver']) throw new Error(`the silver table of ${table} planned for training is no longer the current one`);
     const bundleDir = join(lab.root, 'models', project.name);
+    // named by tempPrefix: a train killed mid-way leaves it to the next command that opens the lab
     const staging = join(lab.workDir, `${tempPrefix('train')}${Date.now()}`);
     try {
-      const frame = dropColumns(await readFrame(await lab.store.localPathFor(silver.lakeKey), { textColumns: [target] }), excluded);
+      const frame = dropColumns(await readFrame(await lab.store.localPathFor(silver.lakeKey), { textColumns: [target], workDir: lab.workDir }), excluded);
       const result = await trainModel(frame, {
         target,
         ...(options.trials !== undefined ? { trials: options.trials } : { timeLimit: options.timeLimit ?? lab.config.defaults.timeLimitSeconds }),

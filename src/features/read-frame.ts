@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../common/index.js';
+import { InputError, tempPrefix } from '../common/index.js';
 import { cleanedRows, openDuckEngine, type SilverPlan } from '../lake/index.js';
 import { checkDataFile, readDataFile } from '../sources/index.js';
 import type { Frame } from './frame.js';
@@ -12,6 +12,8 @@ export interface ReadFrameOptions {
   readonly textColumns?: readonly string[];
   /** clean the rows as silver does (the plan a bundle trained on silver keeps), so raw rows score as training's rows were */
   readonly clean?: SilverPlan;
+  /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */
+  readonly workDir?: string;
 }
 
 /** A frame and the notes on how its file was read (encoding, delimiter, rows skipped …). */
@@ -27,7 +29,7 @@ export interface FrameRead {
  */
 export async function readFrameWithNotes(path: string, options: ReadFrameOptions = {}): Promise<FrameRead> {
   await checkDataFile(path);
-  const workDir = await mkdtemp(join(tmpdir(), 'autolab-read-'));
+  const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), tempPrefix('autolab-read')));
   try {
     const engine = await openDuckEngine(workDir);
     try {

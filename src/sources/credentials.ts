@@ -1,19 +1,37 @@
-import { ConnectionError, registerSecret } from '../common/index.js';
+import { ConnectionError, ENV_REFERENCE, registerSecret } from '../common/index.js';
 import type { Credential } from './types.js';
+
+/**
+ * A kept credential value, or — when it is a `${env:NAME}` reference — the variable's value, read
+ * at each use (a rotated key needs no new `source add`). A secret is registered, so that no output
+ * shows it; an unset variable is a one-line error naming it. `what` names the value: "the password
+ * of postgres://…".
+ */
+export function resolveCredentialValue(value: string | undefined, what: string, secret = true): string | undefined {
+  if (value === undefined) return undefined;
+  const name = ENV_REFERENCE.exec(value)?.[1];
+  let resolved = value;
+  if (name !== undefined) {
+    const fromEnv = process.env[name];
+    if (fromEnv === undefined || fromEnv === '') throw new ConnectionError(`${what} is \${env:${name}} but ${name} is not set`, `export ${name} before running autolab`);
+    resolved = fromEnv;
+  }
+  if (secret) registerSecret(resolved);
+  return resolved;
+}
 
 /** The password of a credential: kept, or read from the environment variable it refers to. */
 export function resolvePassword(credential: Credential | undefined, label: string): string | undefined {
   if (!credential) return undefined;
-  if (credential.passwordEnv !== undefined) {
-    const value = process.env[credential.passwordEnv];
-    if (value === undefined || value === '') {
-      throw new ConnectionError(`the password of ${label} is \${env:${credential.passwordEnv}} but ${credential.passwordEnv} is not set`, `export ${credential.passwordEnv} before running autolab`);
-    }
-    registerSecret(value);
-    return value;
-  }
-  registerSecret(credential.password);
-  return credential.password;
+  if (credential.passwordEnv !== undefined) return resolveCredentialValue(`\${env:${credential.passwordEnv}}`, `the password of ${label}`);
+  return resolveCredentialValue(credential.password, `the password of ${label}`);
+}
+
+/** The S3 keys of a credential, each kept or read from the environment variable it refers to (`?secretAccessKey=${env:NAME}`). */
+export function resolveS3Keys(credential: Credential | undefined, label: string): { accessKeyId?: string; secretAccessKey?: string } {
+  const accessKeyId = resolveCredentialValue(credential?.accessKeyId, `the access key id of ${label}`, false);
+  const secretAccessKey = resolveCredentialValue(credential?.secretAccessKey, `the secret access key of ${label}`);
+  return { ...(accessKeyId !== undefined ? { accessKeyId } : {}), ...(secretAccessKey !== undefined ? { secretAccessKey } : {}) };
 }
 
 /** The server refused the user or password (as opposed to being down or the database missing). */

@@ -129,3 +129,32 @@ export async function writeUtf8Repaired(path: string, outPath: string): Promise<
     throw error;
   }
 }
+
+/** The UTF-16 a file's byte order mark says it is in, if any (UTF-32's marks, which start like UTF-16LE's, are not taken for it). */
+export function utf16Bom(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  if (head[0] === 0xff && head[1] === 0xfe && !(head[2] === 0 && head[3] === 0)) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * Writes a UTF-16 text (LE or BE, its byte order mark dropped) to `outPath` as UTF-8, streamed:
+ * DuckDB reads UTF-8 only. A character cut by a chunk's end is carried to the next; a lone
+ * surrogate becomes U+FFFD, as any UTF-16 decoder makes it.
+ */
+export async function writeUtf16AsUtf8(source: AsyncIterable<Buffer>, encoding: 'utf-16le' | 'utf-16be', outPath: string): Promise<void> {
+  const decoder = new TextDecoder(encoding);
+  const out = createWriteStream(outPath);
+  const write = async (text: string) => {
+    if (text !== '' && !out.write(text, 'utf8')) await once(out, 'drain');
+  };
+  try {
+    for await (const chunk of source) await write(decoder.decode(chunk, { stream: true }));
+    await write(decoder.decode());
+    out.end();
+    await once(out, 'finish');
+  } catch (error) {
+    out.destroy();
+    throw error;
+  }
+}

@@ -88,6 +88,10 @@ export async function readCsvHeader(path: string, delimiter: string, encoding: '
   return (await readFirstRecords(path, delimiter, encoding))[0] ?? [''];
 }
 
+function isLineEnd(code: number): boolean {
+  return code === 10 || code === 13;
+}
+
 export function splitRecords(text: string, delimiter: string): string[][] {
   const records: string[][] = [];
   let fields: string[] = [];
@@ -123,24 +127,25 @@ export function splitRecords(text: string, delimiter: string): string[][] {
       endField(start + 1, j, true);
       i = j + 1;
       // anything between the closing quote and the delimiter is dropped, as a sniffer would
-      while (i < n && text.charCodeAt(i) !== 10 && !(delimiterCode >= 0 ? text.charCodeAt(i) === delimiterCode : text.startsWith(delimiter, i))) i++;
+      while (i < n && !isLineEnd(text.charCodeAt(i)) && !(delimiterCode >= 0 ? text.charCodeAt(i) === delimiterCode : text.startsWith(delimiter, i))) i++;
     } else {
       let end = start;
       while (end < n) {
         const c = text.charCodeAt(end);
-        if (c === 10 || (delimiterCode >= 0 ? c === delimiterCode : delimiter !== '' && text.startsWith(delimiter, end))) break;
+        if (isLineEnd(c) || (delimiterCode >= 0 ? c === delimiterCode : delimiter !== '' && text.startsWith(delimiter, end))) break;
         end++;
       }
-      endField(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end, false);
+      endField(start, end, false);
       i = end;
     }
     if (i >= n) {
       endRecord();
       break;
     }
-    if (text.charCodeAt(i) === 10) {
+    if (isLineEnd(text.charCodeAt(i))) {
+      // LF, CRLF, or a CR alone (old Mac files), as DuckDB reads them
       endRecord();
-      i++;
+      i += text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
     } else {
       i += delimiter.length;
       if (i >= n) {

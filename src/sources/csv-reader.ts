@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 import { queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
-import { scanUtf8, writeUtf8Repaired } from './csv-encoding.js';
-import { headOfFile, isGzipped, readCsvHeader, readFirstRecords } from './csv-header.js';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { scanUtf8, utf16Bom, writeUtf16AsUtf8, writeUtf8Repaired } from './csv-encoding.js';
+import { headOfFile, isGzipped, readCsvHeader, readFirstRecords, readHead } from './csv-header.js';
+import { countLineEndings, mixedLineEndings, writeLfLineEndings } from './csv-line-endings.js';
 import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
 import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
 import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
@@ -79,11 +82,20 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   const scratch = await mkdtemp(join(workDir, 'csv-'));
   // the file DuckDB reads: the input, or a repaired copy of it in the scratch folder
   let source = path;
-  // DuckDB takes seconds to fail on a long line (it quotes it in the error), so look for one up front
-  const longLines = await hasLongLine(path);
-  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false };
-  const notes: string[] = longLines ? ['lines over 2 MB: read with a larger line limit'] : [];
+  const notes: string[] = [];
   const quality: Record<string, unknown> = {};
+  // DuckDB reads UTF-8 (or Latin-1) only: a UTF-16 file, told by its byte order mark, is read from a UTF-8 copy
+  const utf16 = utf16Bom(await readHead(path, 4));
+  if (utf16 !== undefined) {
+    source = join(scratch, 'utf16.csv');
+    const bytes = createReadStream(path);
+    await writeUtf16AsUtf8(isGzipped(path) ? bytes.pipe(createGunzip()) : bytes, utf16, source);
+    notes.push(`${utf16.toUpperCase()} text: read as UTF-8`);
+  }
+  // DuckDB takes seconds to fail on a long line (it quotes it in the error), so look for one up front
+  const longLines = await hasLongLine(source);
+  const attempt: CsvAttempt = { latin1: false, longLines, serial: false, fullSample: false, allText: false, skipBadRows: false, decimalComma: false };
+  if (longLines) notes.push('lines over 2 MB: read with a larger line limit');
   // the dialect is sniffed again only when a retry changed how the bytes are read
   let dialect: { key: string; found: Promise<Dialect> } | undefined;
   const dialectNow = (): Promise<Dialect> => {
@@ -117,6 +129,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     }
   }
   let utf8Checked = false;
+  let lineEndsChecked = false;
   for (let round = 0; round < 9; round++) {
     const rejects = rejectsTableName();
     const read: Relation = { sql: readCsvCall(attempt, await dialectNow(), rejects), params: { src: source } };
@@ -142,6 +155,19 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
         }
         continue;
       }
+      if (!lineEndsChecked && !isGzipped(source) && LINE_ENDS_FAILURE.test(message)) {
+        // CRLF and LF lines in one file (two editors, or files joined): DuckDB's sniffer wants one kind
+        lineEndsChecked = true;
+        const ends = await countLineEndings(source);
+        if (mixedLineEndings(ends)) {
+          const unified = join(scratch, 'lf.csv');
+          await writeLfLineEndings(source, unified);
+          source = unified;
+          const kinds = (['crlf', 'lf', 'cr'] as const).filter((k) => ends[k] > 0).map((k) => `${ends[k]} ${k.toUpperCase()}`);
+          notes.push(`mixed line endings (${kinds.join(', ')}): read as one kind`);
+          continue;
+        }
+      }
       const change = nextAttempt(attempt, message);
       if (!change) {
         const problem = csvProblem(message);
@@ -162,7 +188,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
         continue;
       }
     }
-    quality['encoding'] = attempt.latin1 ? 'latin-1' : 'utf-8';
+    quality['encoding'] = utf16 ?? (attempt.latin1 ? 'latin-1' : 'utf-8');
     if (attempt.decimalComma) quality['decimalSeparator'] = ',';
     if (attempt.skipBadRows) {
       const skipped = await rejectSummary(conn, rejects);
@@ -195,6 +221,8 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
 }
 
 const INVALID_UTF8 = /Invalid unicode|not utf-8 encoded/i;
+/** How DuckDB fails on mixed line ends: in the sniffer's sample, or (mixed beyond it) reading with the kind it sniffed */
+const LINE_ENDS_FAILURE = /Error when sniffing file|state machine reached an invalid state/;
 
 function encodingOptions(a: CsvAttempt): string[] {
   return a.latin1 ? ["encoding='latin-1'"] : [];

@@ -105,3 +105,64 @@ describe('readDataFile: no silent corruption (issue 12)', () => {
     expect(whole.map((w) => w.rows.length)).toEqual([2, 2]);
   });
 });
+
+describe('readDataFile: encodings and line endings (issue 12)', () => {
+  const text = 'id,city,note\n1,Zürich,"a, b"\n2,Genève,😀\n3,Łódź,plain\n';
+  const expected = [
+    ['1', 'Zürich', 'a, b'],
+    ['2', 'Genève', '😀'],
+    ['3', 'Łódź', 'plain'],
+  ];
+  const swapped = (le: Buffer) => Buffer.from(le).swap16();
+
+  it.each([
+    ['utf-16le', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+    ['utf-16be', Buffer.concat([Buffer.from([0xfe, 0xff]), swapped(Buffer.from(text, 'utf16le'))])],
+    ['utf-16le, gzipped', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replaceAll('\n', '\r\n'), 'utf16le')]))],
+  ])('reads a %s CSV with its byte order mark as the text it holds', async (encoding, bytes) => {
+    const path = file(`utf16-${fileCount++}.csv${encoding.endsWith('gzipped') ? '.gz' : ''}`, bytes);
+    for (const { target, rows, notes } of await readBoth(path)) {
+      expect(rows.map((r) => r.map(String)), target).toEqual(expected);
+      expect(notes, target).toEqual([`${encoding.slice(0, 8).toUpperCase()} text: read as UTF-8`]);
+    }
+  });
+
+  it('reads a UTF-16 file longer than a read chunk, with characters cut at chunk ends', async () => {
+    const lines = ['id,city', ...Array.from({ length: 40_000 }, (_, i) => `${i},Zürich😀${i}`)];
+    const path = file('utf16-long.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.join('\n') + '\n', 'utf16le').subarray(0)]));
+    const [parquet] = await readBoth(path);
+    expect(parquet?.rows.length).toBe(40_000);
+    expect(parquet?.rows.at(-1)?.map(String)).toEqual(['39999', 'Zürich😀39999']);
+  });
+
+  it('reads every row of a file mixing CRLF and LF line ends, with no CR left in a value', async () => {
+    const path = file('mixed-eol.csv', 'id,name,note\r\n1,a,"two\r\nlines"\n2,b,x\r\n3,c,y\n');
+    for (const { target, rows, notes } of await readBoth(path)) {
+      expect(rows.map((r) => r.map(String)), target).toEqual([
+        ['1', 'a', 'two\r\nlines'],
+        ['2', 'b', 'x'],
+        ['3', 'c', 'y'],
+      ]);
+      expect(notes, target).toEqual(['mixed line endings (2 CRLF, 2 LF): read as one kind']);
+    }
+  });
+
+  it('reads a file whose LF lines turn CRLF far beyond the sniffer’s sample', async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) => `${i},n${i}${i < 50_000 ? '\n' : '\r\n'}`);
+    const path = file('late-crlf.csv', 'id,name\n' + lines.join(''));
+    const [parquet] = await readBoth(path);
+    expect(parquet?.rows.length).toBe(60_000);
+    expect(parquet?.rows.filter((r) => String(r[1]).includes('\r'))).toEqual([]);
+  });
+
+  it('reads a CR-only (old Mac) file without a note about renamed columns', async () => {
+    const path = file('cr.csv', 'id,name\r1,a\r2,b\r');
+    for (const { target, rows, notes } of await readBoth(path)) {
+      expect(rows.map((r) => r.map(String)), target).toEqual([
+        ['1', 'a'],
+        ['2', 'b'],
+      ]);
+      expect(notes, target).toEqual([]);
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { dbTable, type DbColumn, type TextRows } from './db-export.js';
 import type { ConnectorContext } from './open-connector.js';
-import { queryProbeSql } from './query-probe.js';
+import { queryProbeSql, statementOf } from './query-probe.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';
 
 type TypeCastField = Parameters<Extract<NonNullable<mysql.QueryOptions['typeCast']>, (...args: never[]) => unknown>>[0];
@@ -72,11 +72,11 @@ export class MysqlConnector implements Connector {
     if (query) {
       await conn
         .promise()
-        .query(queryProbeSql(query))
+        .query(queryProbeSql(query, 'mysql'))
         .catch((error: unknown) => {
           throw queryError(error, 'the query of this source');
         });
-      return [this.#table(this.ctx.sourceName, query, 'query')];
+      return [this.#table(this.ctx.sourceName, statementOf(query, 'mysql'), 'query')];
     }
     if (tables?.length) {
       const out: SourceTable[] = [];

@@ -5,7 +5,7 @@ export interface ConnectorContext {
   readonly labRoot: string;
   /** the source's name: a query's table is named after it */
   readonly sourceName: string;
-  /** decrypted from the vault; a `passwordEnv` reference is resolved by the connector */
+  /** decrypted from the vault; `${env:NAME}` references (a `passwordEnv`, S3 keys) are resolved by the connector */
   readonly credential?: Credential;
 }
 

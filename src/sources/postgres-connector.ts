@@ -4,7 +4,7 @@ import { resolvePassword } from './credentials.js';
 import { connectError, queryError } from './db-errors.js';
 import { dbTable, type DbColumn, type TextRows } from './db-export.js';
 import type { ConnectorContext } from './open-connector.js';
-import { queryProbeSql } from './query-probe.js';
+import { queryProbeSql, statementOf } from './query-probe.js';
 import type { Connector, SourceSpec, SourceTable } from './types.js';
 
 /** Rows fetched per round trip from the server-side cursor. */
@@ -54,10 +54,10 @@ export class PostgresConnector implements Connector {
     const client = await this.#connect();
     const { tables, schema, query } = this.spec.options;
     if (query) {
-      await client.query(queryProbeSql(query)).catch((error: unknown) => {
+      await client.query(queryProbeSql(query, 'postgres')).catch((error: unknown) => {
         throw queryError(error, 'the query of this source');
       });
-      return [this.#table(this.ctx.sourceName, query, 'query')];
+      return [this.#table(this.ctx.sourceName, statementOf(query, 'postgres'), 'query')];
     }
     if (tables?.length) {
       const out: SourceTable[] = [];

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ConnectionError, InputError, registerSecret } from '../common/index.js';
+import { ConnectionError, InputError } from '../common/index.js';
+import { resolveS3Keys } from './credentials.js';
 import { distinctTableNames, fileTables } from './file-connector.js';
 import { listXlsxSheetsIn } from './xlsx-reader.js';
 import { fileFormat, SUPPORTED_EXTENSIONS } from './file-format.js';
@@ -31,8 +32,7 @@ export class S3Connector implements Connector {
     const url = new URL(spec.uri);
     this.#bucket = url.hostname;
     this.#prefix = decodeURIComponent(url.pathname.replace(/^\//, ''));
-    const { accessKeyId, secretAccessKey } = ctx.credential ?? {};
-    registerSecret(secretAccessKey);
+    const { accessKeyId, secretAccessKey } = resolveS3Keys(ctx.credential, spec.uri);
     this.#client = new S3Client({
       region: spec.options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
       ...(spec.options.endpoint ? { endpoint: spec.options.endpoint, forcePathStyle: true } : {}),

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { statementOf } from './query-probe.js';
 import { InputError, quoteIdent, UsageError } from '../common/index.js';
 import { dbTable, type DbColumn } from './db-export.js';
 import { checkFileExists } from './file-checks.js';
@@ -31,12 +32,13 @@ export class SqliteConnector implements Connector {
     const existing = (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]);
     const { query, tables } = this.spec.options;
     if (query) {
+      const statement = statementOf(query, 'sqlite');
       try {
-        db.prepare(query);
+        db.prepare(statement);
       } catch (error) {
         throw new InputError(`the query of this SQLite source fails: ${firstLineOf(error)}`, 'check the SQL', { cause: error });
       }
-      return [this.#table(this.ctx.sourceName, query, 'query')];
+      return [this.#table(this.ctx.sourceName, statement, 'query')];
     }
     const chosen = tables?.length ? [...tables] : existing;
     const missing = chosen.filter((t) => !existing.includes(t));

@@ -4,7 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabError, removeStaleTemps, tempPrefix } from '../common/index.js';
 import { DIRECT_COPY_MIN_BYTES, copyFileDirect } from './direct-copy.js';
-import { fsyncPath, hashFile, isFile, localReadError, localWriteError, readLocal, writeStreamAtomic } from './file-io.js';
+import { PARTIAL_FILE_KIND, fsyncPath, hashFile, isFile, localReadError, localWriteError, readLocal, writeStreamAtomic } from './file-io.js';
 import { RESERVED_PREFIXES, blobKey, checkListPrefix, checkObjectKey } from './object-keys.js';
 import type { PutResult, Store } from './types.js';
 
@@ -60,7 +60,7 @@ export class DiskStore implements Store {
 
   /** Temp files of a process that died mid-write (or older than a day); nothing will ever rename them. */
   async #removeStaleTemps(): Promise<void> {
-    await removeStaleTemps(this.#temp, ['put'], STALE_TEMP_MS);
+    await removeStaleTemps(this.#temp, ['put', PARTIAL_FILE_KIND], STALE_TEMP_MS);
   }
 
   async putFile(localPath: string): Promise<PutResult> {
@@ -207,7 +207,7 @@ export class DiskStore implements Store {
     for (const entry of entries) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await this.#walk(full, out);
-      else if (entry.isFile() && !entry.name.endsWith('.tmp')) out.push(relative(this.#root, full).split(sep).join('/'));
+      else if (entry.isFile() && !entry.name.endsWith('.tmp') && !entry.name.startsWith(`${PARTIAL_FILE_KIND}-`)) out.push(relative(this.#root, full).split(sep).join('/'));
     }
   }
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConnectionError, InputError } from '../common/index.js';
+import { ConnectionError, InputError, tempPrefix } from '../common/index.js';
 import type { PutResult } from './types.js';
 
 /** A pass-through stream that hashes and counts what flows through it. */
@@ -38,10 +38,15 @@ export function readLocal(localPath: string): Readable {
   return createReadStream(localPath, { highWaterMark: 1 << 20 });
 }
 
+/** The kind of `writeStreamAtomic`'s temp files (see `tempPrefix`), for the folders that clear them. */
+export const PARTIAL_FILE_KIND = '.part';
+
 /**
  * Writes a stream to `finalPath` so that nobody ever sees a partial file under that name: into a
  * temp file in `tempDir` (same file system), fsync, rename, fsync the folder. Returns the hash
- * and size of what was written.
+ * and size of what was written. The temp is named by `tempPrefix(PARTIAL_FILE_KIND)`, so that one
+ * left by a killed process is removed by whoever clears `tempDir` (the disk store's `.tmp/`, the
+ * lab's reports and S3 cache).
  */
 export async function writeStreamAtomic(
   openSource: () => Readable,
@@ -49,7 +54,7 @@ export async function writeStreamAtomic(
   tempDir = dirname(finalPath),
 ): Promise<PutResult> {
   await mkdir(tempDir, { recursive: true });
-  const temp = join(tempDir, `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(tempDir, `${tempPrefix(PARTIAL_FILE_KIND)}${randomBytes(6).toString('hex')}`);
   const hasher = hashingStream();
   try {
     // opened only now: a stream opened before the awaits above could fail with nobody listening

@@ -2,6 +2,9 @@ import { InputError } from '../common/index.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 /** top-level folders the store keeps for itself; named objects may not start with them */
+/** The folder of an S3 store's cache that holds partial downloads (clear it of a dead process's with `removeStaleTemps`). */
+export const CACHE_TEMP_DIR = '.tmp';
+
 export const RESERVED_PREFIXES = ['objects/', '.tmp/', '.cache/'] as const;
 
 /** `objects/ab/cdef…`: two characters of fan-out keep folders small on disk and listings short on S3. */

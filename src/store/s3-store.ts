@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LabError } from '../common/index.js';
 import { hashFile, hashingStream, localReadError, localWriteError, readLocal, writeStreamAtomic } from './file-io.js';
-import { blobKey, checkListPrefix, checkObjectKey } from './object-keys.js';
+import { CACHE_TEMP_DIR, blobKey, checkListPrefix, checkObjectKey } from './object-keys.js';
 import { isNotFound, translateS3Error } from './s3-errors.js';
 import type { PutResult, Store } from './types.js';
 
@@ -140,7 +140,8 @@ export class S3Store implements Store {
     const cached = await readFile(tagPath, 'utf8').catch(() => undefined);
     const size = await stat(path).then((s) => s.size, () => -1);
     if (cached !== etag || size !== Number(head.ContentLength ?? -2)) {
-      await this.#download(full, path, `object ${key}`);
+      // the partial download goes to the cache's .tmp/, where the lab clears one left by a killed process
+      await this.#download(full, path, `object ${key}`, join(this.#loc.cacheDir, CACHE_TEMP_DIR));
       await mkdir(dirname(tagPath), { recursive: true });
       await writeFile(tagPath, etag);
     }
@@ -172,10 +173,10 @@ export class S3Store implements Store {
     return response.Body;
   }
 
-  async #download(fullKey: string, localPath: string, what: string): Promise<void> {
+  async #download(fullKey: string, localPath: string, what: string, tempDir?: string): Promise<void> {
     const body = await this.#get(fullKey, what);
     try {
-      await writeStreamAtomic(() => body as Readable, localPath);
+      await writeStreamAtomic(() => body as Readable, localPath, tempDir);
     } catch (error) {
       throw localWriteError(translateS3Error(error, this.url), localPath);
     }

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openLab } from '../../src/app/index.js';
+import { openDuckEngine, queryRows } from '../../src/lake/index.js';
 import { main } from '../../src/cli/index.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/ingest');
@@ -71,23 +72,37 @@ function settle(outcome: Outcome): Outcome {
   return { ...outcome, err: last };
 }
 
-/** What the lab stored for a source: per table its rows, columns (name:type) and notes. */
-async function storedBy(lab: string, source: string): Promise<unknown> {
+/** What the lab stored for a source: per table its rows, columns (name:type) and notes; with `values`, its first rows too. */
+async function storedBy(lab: string, source: string, values = false): Promise<unknown> {
   const opened = await openLab(lab);
   try {
     const project = await opened.catalog.getProject('corpus');
     const sources = await opened.catalog.listSources(project?.id ?? -1);
     const id = sources.find((s) => s.name === source)?.id;
     const snapshots = (await opened.catalog.listSnapshots(project?.id ?? -1)).filter((s) => s.sourceId === id);
-    return snapshots.map((s) => ({
-      table: s.tableName,
-      version: s.version,
-      rows: s.rowCount,
-      columns: s.schema.map((c) => `${c.name}:${c.type}`),
-      notes: JSON.parse(shown(JSON.stringify(s.quality['notes'] ?? []))) as unknown,
-    }));
+    return await Promise.all(
+      snapshots.map(async (s) => ({
+        table: s.tableName,
+        version: s.version,
+        rows: s.rowCount,
+        columns: s.schema.map((c) => `${c.name}:${c.type}`),
+        notes: JSON.parse(shown(JSON.stringify(s.quality['notes'] ?? []))) as unknown,
+        ...(values ? { values: await firstRows(await opened.store.localPathFor(s.lakeKey)) } : {}),
+      })),
+    );
   } finally {
     await opened.close();
+  }
+}
+
+/** The first rows of a bronze Parquet file, every value as text (JSON-quoted, so that a stray \r shows). */
+async function firstRows(parquet: string): Promise<string[]> {
+  const engine = await openDuckEngine(work);
+  try {
+    const rows = await queryRows(engine.conn, 'SELECT * FROM read_parquet($p) LIMIT 5', { p: parquet });
+    return rows.map((r) => r.map((v) => JSON.stringify(String(v))).join(','));
+  } finally {
+    engine.close();
   }
 }
 
@@ -96,20 +111,20 @@ const lab = join(work, 'lab');
 let sourceCount = 0;
 
 /** Adds `content` as a file source and ingests it: the error, or what was stored. */
-async function ingestFile(fileName: string, content: string | Buffer): Promise<Outcome> {
+async function ingestFile(fileName: string, content: string | Buffer, values = false): Promise<Outcome> {
   const folder = join(work, 'files', String(++sourceCount));
   mkdirSync(folder, { recursive: true });
   const path = join(folder, fileName);
   writeFileSync(path, content);
-  return ingestPath(path);
+  return ingestPath(path, values);
 }
 
-async function ingestPath(path: string): Promise<Outcome> {
+async function ingestPath(path: string, values = false): Promise<Outcome> {
   const name = `s${++sourceCount}`;
   const added = await cli(lab, 'source', 'add', name, path);
   if (added.code !== 0) return settle({ code: added.code, err: added.err });
   const ingested = await cli(lab, 'ingest', '--source', name, '--json');
-  if (ingested.code === 0) return settle({ code: 0, err: ingested.err, stored: await storedBy(lab, name) });
+  if (ingested.code === 0) return settle({ code: 0, err: ingested.err, stored: await storedBy(lab, name, values) });
   // with --json a failure is one JSON line on stdout and nothing on stderr
   expect(ingested.err).toBe('');
   return settle({ code: ingested.code, err: jsonFailureLine(ingested.out) });
@@ -151,7 +166,12 @@ const zipOf = (name: string, text: string): Buffer => {
 };
 const garbage = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7919 + 13) % 256));
 
-type FileCase = [name: string, fileName: string, content: () => string | Buffer];
+/** `values`: the stored values are read back into the outcome too (cases about how text is decoded and split) */
+type FileCase = [name: string, fileName: string, content: () => string | Buffer, values?: 'values'];
+const utf16 = (text: string, order: 'le' | 'be') => {
+  const le = Buffer.from(text, 'utf16le');
+  return order === 'le' ? Buffer.concat([Buffer.from([0xff, 0xfe]), le]) : Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(le).swap16()]);
+};
 const fileCases: FileCase[] = [
   ['an empty CSV (0 bytes)', 'empty.csv', () => ''],
   ['a CSV with a header only', 'header.csv', () => 'a,b,c\n'],
@@ -161,9 +181,9 @@ const fileCases: FileCase[] = [
   ['NUL bytes inside a CSV', 'nul.csv', () => 'a,b\n1,x\u0000y\n2,z\n'],
   ['a CSV of NUL bytes', 'nuls.csv', () => Buffer.alloc(2048)],
   ['a UTF-8 BOM', 'bom8.csv', () => '\ufeffid,name\n1,Zürich\n2,Genève\n'],
-  ['a UTF-16LE CSV with its BOM', 'bom16.csv', () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\n1,Zürich\n2,Genève\n', 'utf16le')])],
-  ['mixed CRLF and LF line endings', 'mixed-eol.csv', () => 'id,name\r\n1,a\n2,b\r\n3,c\n'],
-  ['CR-only line endings', 'cr.csv', () => 'id,name\r1,a\r2,b\r'],
+  ['a UTF-16LE CSV with its BOM', 'bom16.csv', () => utf16('id,name\n1,Zürich\n2,Genève\n', 'le'), 'values'],
+  ['mixed CRLF and LF line endings', 'mixed-eol.csv', () => 'id,name\r\n1,a\n2,b\r\n3,c\n', 'values'],
+  ['CR-only line endings', 'cr.csv', () => 'id,name\r1,a\r2,b\r', 'values'],
   ['no newline at the end', 'no-eol.csv', () => 'id,name\n1,a\n2,b'],
   ['a field of 3 MB', 'huge-field.csv', () => `id,text\n1,${'x'.repeat(3 << 20)}\n2,short\n`],
   ['duplicate column names', 'dup.csv', () => 'a,a,b,a\n1,2,3,4\n5,6,7,8\n'],
@@ -201,6 +221,8 @@ const fileCases: FileCase[] = [
   ['UTF-8 with one stray Latin-1 byte (read as UTF-8, the byte reported)', 'stray.csv', () => Buffer.concat([Buffer.from(`id,city\n${rows(5000, (i) => `${i},Zürich`)}\n`), Buffer.from('5001,Z\xfcrich\n', 'latin1')])],
   ['an unclosed quote on the last line (quoting kept)', 'unclosed.csv', () => `id,name\n${rows(100, (i) => `${i},"Doe, J${i}"`)}\n101,"Doe, Ja\n`],
   ['a JSON array cut after a complete object', 'cut.json', () => '[{"a":1},{"a":2},'],
+  ['a UTF-16BE CSV with its BOM', 'bom16be.csv', () => utf16('id,name\r\n1,Zürich\r\n2,"Genève, 😀"\r\n', 'be'), 'values'],
+  ['mixed line endings and a quoted CRLF kept in its value', 'mixed-quoted.csv', () => 'id,note\n1,"two\r\nlines"\r\n2,x\n', 'values'],
 ];
 
 
@@ -218,9 +240,9 @@ afterAll(() => {
 });
 
 describe('files, encodings and quoting', () => {
-  for (const [name, fileName, content] of fileCases) {
+  for (const [name, fileName, content, values] of fileCases) {
     it(name, async () => {
-      expect(await ingestFile(fileName, content())).toMatchSnapshot();
+      expect(await ingestFile(fileName, content(), values === 'values')).toMatchSnapshot();
     });
   }
   it('a path that does not exist', async () => {
@@ -281,6 +303,7 @@ describe('URLs and credentials', () => {
     ['a query on a file source', join(FIXTURES, 'customers.csv'), '--query', 'select 1'],
     ['a missing table of a SQLite file', `sqlite:${join(work, 'db.sqlite')}`, '--tables', 'nope'],
     ['a failing query on a SQLite file', `sqlite:${join(work, 'db.sqlite')}`, '--query', 'select nope from nowhere'],
+    ['an s3:// secret key given as an unset ${env:NAME}', 's3://bucket/prefix?endpoint=http%3A%2F%2F127.0.0.1%3A1&accessKeyId=A&secretAccessKey=${env:AUTOLAB_CORPUS_UNSET}'],
   ];
   const pg = process.env['AUTOLAB_TEST_PG'];
   const my = process.env['AUTOLAB_TEST_MYSQL'];
@@ -295,6 +318,12 @@ describe('URLs and credentials', () => {
       expect(settle({ code: added.code, err: added.err })).toMatchSnapshot();
     });
   }
+  it('a store URL whose S3 secret key is an unset ${env:NAME}', async () => {
+    const store = 's3://bucket/lab?endpoint=http%3A%2F%2F127.0.0.1%3A1&accessKeyId=A&secretAccessKey=${env:AUTOLAB_CORPUS_UNSET}';
+    const result = await cli(work, 'init', join(work, 'env-store-lab'), '--store', store);
+    expect(settle({ code: result.code, err: result.err })).toMatchSnapshot();
+    expect(existsSync(join(work, 'env-store-lab', '.autolab'))).toBe(false);
+  });
   it('a source name that is not a name', async () => {
     const added = await cli(lab, 'source', 'add', 'no good', join(FIXTURES, 'customers.csv'));
     expect(settle({ code: added.code, err: added.err })).toMatchSnapshot();
@@ -322,6 +351,18 @@ describe('URLs and credentials', () => {
     const added = await cli(lab, 'source', 'add', 'my-badq', my ?? '', '--query', 'select nope from nowhere_corpus');
     expect(settle({ code: added.code, err: added.err.replace(new URL(my ?? 'mysql://x').host, '<host>') })).toMatchSnapshot();
   });
+  for (const [server, url] of [
+    ['PostgreSQL', pg],
+    ['MariaDB', my],
+  ] as const) {
+    it.skipIf(!url)(`a ${server} --query ending in a semicolon and a -- comment`, async () => {
+      const name = `${server.toLowerCase()}-semi`;
+      const added = await cli(lab, 'source', 'add', name, url ?? '', '--query', "select 1 as id, 'a;--b' as name union all select 2, 'c' ; -- two rows; no table");
+      expect(added.code, added.err).toBe(0);
+      const ingested = await cli(lab, 'ingest', '--source', name, '--json');
+      expect(settle({ code: ingested.code, err: ingested.err, stored: await storedBy(lab, name, true) })).toMatchSnapshot();
+    });
+  }
 });
 
 // ---------------------------------------------------------------- bundles
