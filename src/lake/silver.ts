@@ -176,9 +176,14 @@ function violation(rule: QualityRule, params: SqlParams, index: number, referenc
   }
 }
 
-/** Keeps only the rules this table's columns can be checked by (a rule on a dropped column is skipped). */
-function applicableRules(rules: readonly QualityRule[], columns: ReadonlySet<string>): QualityRule[] {
-  return rules.filter((r) => columns.has(r.column));
+/**
+ * Keeps only the rules this table's columns can be checked by: a rule on a dropped column is
+ * skipped, and so is a set of allowed texts on a column cast to booleans or timestamps (its values
+ * are no longer those texts; the type check counts what does not cast).
+ */
+function applicableRules(rules: readonly QualityRule[], columns: ReadonlySet<string>, plan: SilverPlan): QualityRule[] {
+  const cast = new Map(plan.columns.map((c) => [c.name, c.cast]));
+  return rules.filter((r) => columns.has(r.column) && !(r.check.kind === 'one_of' && (cast.get(r.column) === 'boolean' || cast.get(r.column) === 'timestamp')));
 }
 
 /**
@@ -215,7 +220,7 @@ export async function buildSilver(conn: DuckDBConnection, input: SilverBuildInpu
     results.push({ id: `${plan.table}.${column.name}:type`, column: column.name, kind: 'type', action: 'warn', ...found });
   }
 
-  const rules = applicableRules(input.rules, kept);
+  const rules = applicableRules(input.rules, kept, plan);
   const ruleParams: SqlParams = {};
   const conditions = rules.map((rule, i) => violation(rule, ruleParams, i, input.referenced));
   // window functions (unique) cannot sit in WHERE: every rule's verdict becomes a column once

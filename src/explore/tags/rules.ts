@@ -32,7 +32,8 @@ function columnRules(profile: TableProfile, column: ColumnProfile): QualityRule[
   }
   const present = column.count - column.missing;
   const listed = column.topValues.reduce((sum, v) => sum + (v.value === null ? 0 : v.count), 0);
-  if ((column.semanticType === 'categorical' || column.semanticType === 'boolean') && column.distinct <= MAX_CATEGORIES && !column.topValuesFromSample && listed === present) {
+  // (a boolean column is cast by silver: its type check covers it)
+  if (column.semanticType === 'categorical' && column.distinct <= MAX_CATEGORIES && !column.topValuesFromSample && listed === present) {
     // as silver compares them: trimmed, placeholders being no value
     const values = new Set(column.topValues.filter((v) => v.value !== null && !column.placeholders.some((p) => p.value === v.value)).map((v) => v.value!.trim()));
     if (values.size > 0) out.push(rule(table, column.name, { kind: 'one_of', values: [...values].sort() }, 'warn', `${values.size} categories when explored`));
