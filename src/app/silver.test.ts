@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * customers: a key, e-mail addresses (personal data, hashed), ages with `N/A`
- * missing or the sentinel -999, amounts with `N/A`, plans written with stray spaces, a yes/no target. usage: rows per customer.
+ * missing or the sentinel -999, amounts with `N/A` or -999, plans written with stray spaces, a yes/no target. usage: rows per customer.
  */
 function writeData(root: string): void {
   const customers = ['customer_id,email,age,plan,monthly,churn'];
@@ -25,7 +25,7 @@ function writeData(root: string): void {
   for (let i = 1; i <= 400; i++) {
     const age = i % 50 === 0 ? '' : i % 67 === 0 ? '-999' : String(18 + ((i * 7) % 60));
     const plan = ['basic', ' plus', 'max '][i % 3];
-    const monthly = i % 40 === 0 ? 'N/A' : (20 + ((i * 13) % 80)).toFixed(2);
+    const monthly = i % 40 === 0 ? 'N/A' : i % 90 === 0 ? '-999' : (20 + ((i * 13) % 80)).toFixed(2);
     const churn = (i * 7) % 60 > 35 || i % 3 === 1 ? 'Yes' : 'No';
     customers.push(`C${i},user${i}@example.org,${age},${plan},${monthly},${churn}`);
     for (let k = 0; k < 1 + (i % 3); k++) usage.push(`C${i},${(i * 31 + k * 17) % 500}`);
@@ -65,7 +65,8 @@ for (const backend of labBackends) {
         expect(customers.report).toMatchObject({ rowsIn: 400, rowsOut: 400, quarantined: 0, duplicatesRemoved: 0, key: ['customer_id'] });
         const age = customers.plan.columns.find((c) => c.name === 'age')!;
         expect(age).toMatchObject({ cast: null, nullNumbers: [-999] });
-        expect(customers.plan.columns.find((c) => c.name === 'monthly')).toMatchObject({ cast: 'number', trim: true });
+        // numbers written as text beside N/A: cast, and the sentinel found among them is no value either
+        expect(customers.plan.columns.find((c) => c.name === 'monthly')).toMatchObject({ cast: 'number', trim: true, nullNumbers: [-999] });
         expect(customers.plan.columns.find((c) => c.name === 'email')?.pii).toBe('hash');
         // rules learned by exploration were checked: the usage rows all refer to a customer
         const usage = silver.tables.find((t) => t.table === 'usage')!;

@@ -346,11 +346,14 @@ function withSentinels(stats: RawColumnStats, sentinels: ValueCount[] | undefine
   return sentinels === undefined ? stats : { ...stats, placeholders: [...stats.placeholders, ...sentinels] };
 }
 
-/** Numeric "no value" sentinels (-999…) are only suspected at a column's minimum or maximum: count those. */
+/**
+ * Numeric "no value" sentinels (-999…) are only suspected at a column's minimum or maximum: count
+ * those — in number columns and in columns of numbers written as text (`-999` beside `N/A`).
+ */
 function sentinelChecks(list: SelectList, binder: ParamBinder, plan: ColumnPlan, stats: RawColumnStats): { name: string; value: number; at: number }[] {
   const expr = numericExpr(plan);
   const numeric = stats.numeric;
-  if (expr === null || plan.numericSource !== 'native' || !numeric) return [];
+  if (expr === null || !numeric) return [];
   const extremes = [...new Set([numeric.min, numeric.max])].filter((v): v is number => v !== null && PLACEHOLDER_NUMBERS.includes(v));
   return extremes.map((value) => ({ name: plan.name, value, at: list.add(`count_if(${expr} = ${binder.bind(value)})`) }));
 }
