@@ -262,10 +262,11 @@ export function trainGbdt(
   // workers pay off only on big data: below ~1M cells their start-up costs more than they save
   const useThreads = threads > 1 && n * data.numFeatures >= PARALLEL_MIN_CELLS;
   const doubles = (count: number): Float64Array => new Float64Array(useThreads ? new SharedArrayBuffer(count * 8) : new ArrayBuffer(count * 8));
-  const gh = doubles(2 * n);
   const scores = doubles(outputsPerRound(p.objective, numClasses) * n);
   const logSumExp = p.objective === 'multiclass' ? doubles(n) : null;
-  const layout = new RowLayout(data, gh, useThreads);
+  const layout = new RowLayout(data, { shared: useThreads, histograms: p.maxLeaves + 2, threads: useThreads ? threads : 1 });
+  // gradients are written by row id into the layout's memory, from where its kernels gather them
+  const gh = layout.sourceGh;
   let parallel: ParallelRows | null = null;
   if (useThreads) {
     const shared = (values: Float64Array): Float64Array => {
@@ -274,10 +275,10 @@ export function trainGbdt(
       return copy;
     };
     const gradients = { objective: p.objective, y: shared(y), w: w === undefined ? null : shared(w), logSumExp, numClasses, huberDelta: p.huberDelta ?? 1 };
-    parallel = new ParallelRows(data, layout, { threads, maxHistograms: p.maxLeaves + 2, maxLeaves: p.maxLeaves, scores, gradients });
+    parallel = new ParallelRows(data, layout, { threads, maxLeaves: p.maxLeaves, scores, gradients });
   }
   try {
-    return boost(p, binned, data, y, w, options, { gh, scores, logSumExp }, parallel ?? layoutHistogram(data, layout), parallel);
+    return boost(p, binned, data, y, w, options, { gh, scores, logSumExp }, parallel ?? layoutHistogram(layout), parallel);
   } finally {
     parallel?.close();
   }

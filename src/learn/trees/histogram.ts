@@ -1,5 +1,5 @@
 import type { BinnedDataset } from './binning.js';
-import { buildLayoutHistogram, type RowLayout } from './row-layout.js';
+import type { RowLayout } from './row-layout.js';
 
 /**
  * The binned training data as the tree grower sees it. A histogram holds, for every bin of every
@@ -58,14 +58,19 @@ export interface HistogramBuilder {
   build(hist: Float64Array, rows: Uint32Array, begin: number, end: number, features: Int32Array): void;
 }
 
-/** Gradient boosting: (gradient, hessian) per bin, no count, read from the grower's `RowLayout`. */
-export function layoutHistogram(data: GrowData, layout: RowLayout): HistogramBuilder {
+/**
+ * Gradient boosting: (gradient, hessian) per bin, no count, read from the grower's `RowLayout`
+ * into histograms of the layout's memory (where its kernels write).
+ */
+export function layoutHistogram(layout: RowLayout): HistogramBuilder {
   return {
     channels: 1,
     hasCount: false,
     layout,
+    acquire: () => layout.acquireHistogram(),
+    release: (hist) => layout.releaseHistogram(hist),
     build(hist, _rows, begin, end, features) {
-      buildLayoutHistogram(layout, data.slotShift, begin, end, features, hist);
+      layout.buildHistogram(begin, end, features, hist);
     },
   };
 }

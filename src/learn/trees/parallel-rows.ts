@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { GrowData, HistogramBuilder } from './histogram.js';
 import { gradientKernel, POISSON_MAX_DELTA, type GbdtObjective } from './objectives.js';
-import { addLeafValuesKernel, buildLayoutHistogram, buildsAllFeatures, gatherKernel, layoutHistogramKernel, partitionKernel, swapRowsKernel, type ParallelRowWork, type RowLayout } from './row-layout.js';
+import { addLeafValuesKernel, buildsAllFeatures, gatherKernel, layoutHistogramKernel, partitionKernel, swapRowsKernel, type ParallelRowWork, type RowLayout } from './row-layout.js';
+import { instantiateLayoutKernels } from './wasm-kernels.js';
 
 /** Below this many row × feature cells a node's histogram is built on the calling thread alone. */
 const MIN_PARALLEL_CELLS = 64 * 1024;
@@ -46,14 +47,20 @@ const swapRowsKernel = ${swapRowsKernel.toString()};
 const gatherKernel = ${gatherKernel.toString()};
 const addLeafValuesKernel = ${addLeafValuesKernel.toString()};
 const gradientKernel = ${gradientKernel.toString()};
+const instantiateLayoutKernels = ${instantiateLayoutKernels.toString()};
 const w = workerData;
-const codes = new Uint8Array(w.codes);
-const codes32 = new Uint32Array(w.codes);
-const gh = new Float64Array(w.gh);
-const sourceGh = new Float64Array(w.sourceGh);
-const order = new Uint32Array(w.order);
+const at = w.addresses;
+const rows = w.rows;
+const buffer = w.memory === null ? w.buffer : w.memory.buffer;
+// the layout's kernels in WebAssembly on the shared memory, or null for the JavaScript ones
+const k = w.memory === null ? null : instantiateLayoutKernels(w.module, w.memory);
+const codes = new Uint8Array(buffer, at.codes, rows * w.stride);
+const codes32 = new Uint32Array(buffer, at.codes, (rows * w.stride) >> 2);
+const gh = new Float64Array(buffer, at.gh, 2 * rows);
+const sourceGh = new Float64Array(buffer, at.sourceGh, 2 * rows);
+const order = new Uint32Array(buffer, at.order, rows);
+const goesLeft = new Uint8Array(buffer, at.goesLeft, 256);
 const features = new Int32Array(w.features);
-const goesLeft = new Uint8Array(w.goesLeft);
 const scores = new Float64Array(w.scores);
 const leafBegin = new Int32Array(w.leafBegin);
 const leafEnd = new Int32Array(w.leafEnd);
@@ -75,16 +82,20 @@ for (;;) {
   const op = ctl[${OP}];
   try {
   if (op === ${OP_HISTOGRAM}) {
-    const hist = new Float64Array(w.arena, a(0) * w.slotDoubles * 8, w.slotDoubles);
+    const address = at.histograms + a(0) * w.histogramDoubles * 8;
+    const hist = new Float64Array(buffer, address, w.histogramDoubles);
     hist.fill(0);
-    if (a(4) === 1 && fullKernel !== null) fullKernel(codes32, gh, a(1), a(2), hist);
+    if (a(4) === 1 && k !== null && k.histogram !== null) k.histogram(at.codes, at.gh, address, a(1), a(2));
+    else if (a(4) === 1 && fullKernel !== null) fullKernel(codes32, gh, a(1), a(2), hist);
     else histogramKernel(codes, w.stride, w.shift, gh, a(1), a(2), features, 0, a(3), a(4), hist);
   } else if (op === ${OP_PARTITION}) {
-    ctl[${RESULT}] = partitionKernel(codes, codes32, w.stride, gh, order, a(0), a(1), a(2), goesLeft);
+    ctl[${RESULT}] = k !== null ? k.partition(at.codes, at.gh, at.order, a(0), a(1), a(2), at.goesLeft) : partitionKernel(codes, codes32, w.stride, gh, order, a(0), a(1), a(2), goesLeft);
   } else if (op === ${OP_SWAP}) {
-    swapRowsKernel(codes32, w.stride >> 2, gh, order, a(0), a(1), a(2));
+    if (k !== null) k.swapRows(at.codes, at.gh, at.order, a(0), a(1), a(2));
+    else swapRowsKernel(codes32, w.stride >> 2, gh, order, a(0), a(1), a(2));
   } else if (op === ${OP_GATHER}) {
-    gatherKernel(order, sourceGh, gh, a(0), a(1));
+    if (k !== null) k.gather(at.order, at.sourceGh, at.gh, a(0), a(1));
+    else gatherKernel(order, sourceGh, gh, a(0), a(1));
   } else if (op === ${OP_LEAF_VALUES}) {
     addLeafValuesKernel(order, scores, a(0), leafBegin, leafEnd, leafValue, a(1), a(2), a(3));
   } else if (op === ${OP_GRADIENTS}) {
@@ -109,9 +120,8 @@ export interface GradientInputs {
 }
 
 export interface ParallelOptions {
+  /** threads, the calling one included: the layout must have been made for as many */
   readonly threads: number;
-  /** histograms the grower may hold at once */
-  readonly maxHistograms: number;
   /** most leaves of a tree */
   readonly maxLeaves: number;
   /** the scores `addLeafValues` adds to (shared memory) */
@@ -142,22 +152,16 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
   readonly #data: GrowData;
   readonly #features: Int32Array;
   readonly #allFeatures: Int32Array;
-  readonly #goesLeft: Uint8Array;
   readonly #scores: Float64Array;
   readonly #gradients: GradientInputs;
   readonly #leafBegin: Int32Array;
   readonly #leafEnd: Int32Array;
   readonly #leafValue: Float64Array;
-  readonly #arena: SharedArrayBuffer;
-  readonly #slotDoubles: number;
-  /** histogram slots of the pool; the workers' own slots come after them */
-  readonly #poolSlots: number;
-  readonly #free: number[] = [];
-  readonly #workers: { worker: Worker; control: Int32Array; seq: number; slot: Float64Array }[] = [];
+  readonly #workers: { worker: Worker; control: Int32Array; seq: number; slot: number; part: Float64Array }[] = [];
 
-  /** `layout` must have been made with `shared` = true. */
+  /** `layout` must have been made with `shared` = true and as many `threads`. */
   constructor(data: GrowData, layout: RowLayout, options: ParallelOptions) {
-    const { threads, maxHistograms, maxLeaves, scores, gradients } = options;
+    const { threads, maxLeaves, scores, gradients } = options;
     this.#gradients = gradients;
     this.#data = data;
     this.layout = layout;
@@ -165,8 +169,6 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
     const features = shared(data.numFeatures * 4);
     this.#features = new Int32Array(features);
     this.#allFeatures = Int32Array.from({ length: data.numFeatures }, (_, f) => f);
-    const goesLeft = shared(256);
-    this.#goesLeft = new Uint8Array(goesLeft);
     this.#scores = scores;
     const leafBegin = shared(maxLeaves * 4);
     const leafEnd = shared(maxLeaves * 4);
@@ -174,64 +176,52 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
     this.#leafBegin = new Int32Array(leafBegin);
     this.#leafEnd = new Int32Array(leafEnd);
     this.#leafValue = new Float64Array(leafValue);
-    this.#slotDoubles = data.totalBins * 2;
-    this.#poolSlots = maxHistograms;
-    this.#arena = new SharedArrayBuffer((maxHistograms + threads - 1) * this.#slotDoubles * 8);
-    for (let s = maxHistograms - 1; s >= 0; s--) this.#free.push(s);
     for (let t = 1; t < threads; t++) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
-      const slot = maxHistograms + t - 1;
+      const slot = layout.workerSlot(t);
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         // plain JavaScript: no loaders (e.g. tsx) in the worker, nothing it could wait on
         execArgv: [],
         workerData: {
-          codes: layout.codes.buffer,
+          memory: layout.memory,
+          module: layout.module,
+          buffer: layout.memory === null ? layout.buffer : null,
+          addresses: layout.addresses,
+          rows: data.rows,
           stride: layout.stride,
           fullKernelSource: layout.fullKernelSource,
           shift: data.slotShift,
-          gh: layout.gh.buffer,
-          sourceGh: layout.sourceGh.buffer,
-          order: layout.order.buffer,
           features,
-          goesLeft,
           scores: scores.buffer,
           gradients: { ...gradients, y: gradients.y.buffer, w: gradients.w?.buffer ?? null, logSumExp: gradients.logSumExp?.buffer ?? null, poissonMaxDelta: POISSON_MAX_DELTA },
           leafBegin,
           leafEnd,
           leafValue,
-          arena: this.#arena,
-          slotDoubles: this.#slotDoubles,
+          histogramDoubles: layout.histogramDoubles,
           control,
         },
       });
       worker.unref();
-      this.#workers.push({ worker, control: new Int32Array(control), seq: 0, slot: new Float64Array(this.#arena, slot * this.#slotDoubles * 8, this.#slotDoubles) });
+      this.#workers.push({ worker, control: new Int32Array(control), seq: 0, slot, part: layout.histogram(slot) });
     }
     layout.parallel = this;
   }
 
-  /** A zeroed histogram from the shared arena (or plain memory when the arena is used up). */
+  /** A zeroed histogram from the layout's memory (or plain memory when its pool is used up). */
   acquire(): Float64Array {
-    const slot = this.#free.pop();
-    if (slot === undefined) return new Float64Array(this.#slotDoubles);
-    const hist = new Float64Array(this.#arena, slot * this.#slotDoubles * 8, this.#slotDoubles);
-    hist.fill(0);
-    return hist;
+    return this.layout.acquireHistogram();
   }
 
   release(hist: Float64Array): void {
-    if (hist.buffer === this.#arena) {
-      const slot = hist.byteOffset / (this.#slotDoubles * 8);
-      if (slot < this.#poolSlots) this.#free.push(slot);
-    }
+    this.layout.releaseHistogram(hist);
   }
 
   build(hist: Float64Array, _rows: Uint32Array, begin: number, end: number, features: Int32Array): void {
     const data = this.#data;
     const layout = this.layout;
-    if (hist.buffer !== this.#arena || this.#workers.length === 0 || (end - begin) * features.length < MIN_PARALLEL_CELLS) {
-      buildLayoutHistogram(layout, data.slotShift, begin, end, features, hist);
+    if (layout.slotOf(hist) < 0 || this.#workers.length === 0 || (end - begin) * features.length < MIN_PARALLEL_CELLS) {
+      layout.buildHistogram(begin, end, features, hist);
       return;
     }
     const all = buildsAllFeatures(layout, features);
@@ -239,12 +229,12 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
     this.#features.set(built);
     const cut = this.#cutter(begin, end);
     const identity = built.length === data.numFeatures ? 1 : 0;
-    this.#workers.forEach((w, i) => this.#start(w, OP_HISTOGRAM, [this.#poolSlots + i, cut(i + 1), cut(i + 2), built.length, identity]));
-    buildLayoutHistogram(layout, data.slotShift, begin, cut(1), built, hist);
+    this.#workers.forEach((w, i) => this.#start(w, OP_HISTOGRAM, [w.slot, cut(i + 1), cut(i + 2), built.length, identity]));
+    layout.buildHistogram(begin, cut(1), built, hist);
     const shift = data.slotShift;
     for (const w of this.#workers) {
       this.#join(w);
-      const part = w.slot;
+      const part = w.part;
       for (let j = 0; j < built.length; j++) {
         const f = built[j]!;
         for (let i = (f << shift) * 2, to = ((f << shift) + data.numBins[f]! + 1) * 2; i < to; i++) hist[i]! += part[i]!;
@@ -255,12 +245,12 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
   partition(begin: number, end: number, feature: number, goesLeft: Uint8Array): number | undefined {
     if (this.#workers.length === 0 || end - begin < MIN_PARALLEL_ROWS) return undefined;
     const layout = this.layout;
-    this.#goesLeft.set(goesLeft.subarray(0, 256));
+    if (goesLeft !== layout.goesLeft) layout.goesLeft.set(goesLeft.subarray(0, 256));
     const parts = this.#workers.length + 1;
     const cut = this.#cutter(begin, end);
     this.#workers.forEach((w, i) => this.#start(w, OP_PARTITION, [cut(i + 1), cut(i + 2), feature]));
     // each part is now [lefts | rights]; the lefts are moved together part by part
-    let mid = partitionKernel(layout.codes, layout.codes32, layout.stride, layout.gh, layout.order, begin, cut(1), feature, this.#goesLeft);
+    let mid = layout.partitionRange(layout.order, begin, cut(1), feature);
     for (let p = 1; p < parts; p++) {
       const w = this.#workers[p - 1]!;
       this.#join(w);
@@ -277,7 +267,7 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
   gather(count: number): boolean {
     if (this.#workers.length === 0 || count < MIN_PARALLEL_ROWS) return false;
     const layout = this.layout;
-    this.#shareRows(count, OP_GATHER, [], (begin, end) => gatherKernel(layout.order, layout.sourceGh, layout.gh, begin, end));
+    this.#shareRows(count, OP_GATHER, [], (begin, end) => layout.gatherRange(layout.order, begin, end));
     return true;
   }
 
@@ -318,15 +308,14 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
   /** Swaps rows a..a+count with b..b+count, half on the first worker. */
   #swap(a: number, b: number, count: number): void {
     const layout = this.layout;
-    const words = layout.stride >> 2;
     if (count < MIN_PARALLEL_ROWS) {
-      swapRowsKernel(layout.codes32, words, layout.gh, layout.order, a, b, count);
+      layout.swapRows(a, b, count);
       return;
     }
     const half = count >> 1;
     const w = this.#workers[0]!;
     this.#start(w, OP_SWAP, [a + half, b + half, count - half]);
-    swapRowsKernel(layout.codes32, words, layout.gh, layout.order, a, b, half);
+    layout.swapRows(a, b, half);
     this.#join(w);
   }
 
