@@ -174,6 +174,19 @@ describe('trainGbdt', () => {
     }
   });
 
+  it('carries scores in node order to the same model as keeping them by row (unit weights turn carrying off)', () => {
+    const train = makeHiggsLike(90_000, 63, 12); // 1M cells: threads 2 runs the worker threads
+    const probe = makeHiggsLike(300, 64, 12).table;
+    for (const objective of ['binary', 'regression', 'huber'] as const) {
+      for (const threads of [1, 2]) {
+        const params = { objective, numRounds: 4, maxLeaves: 15, threads };
+        const carried = trainGbdt(train.table, train.y, params).predict(probe);
+        const byRow = trainGbdt(train.table, train.y, params, { weights: new Float64Array(train.table.rows).fill(1) }).predict(probe);
+        expect(Array.from(carried)).toEqual(Array.from(byRow));
+      }
+    }
+  });
+
   it('stops early on a validation set and keeps the best rounds', () => {
     const train = makeHiggsLike(1500, 31, 10);
     const valid = makeHiggsLike(1500, 32, 10);

@@ -124,7 +124,7 @@ export class TreeGrower {
     const data = this.#data;
     const order = this.#order.subarray(0, sample.length);
     const layout = this.#builder.layout;
-    if (layout !== undefined && layout.keepsOrder(sample.length)) layout.gatherGradients(order, order.length);
+    if (layout !== undefined && layout.keepsOrder(sample.length)) layout.refreshGradients(order, order.length);
     else {
       order.set(sample);
       layout?.load(order, order.length);

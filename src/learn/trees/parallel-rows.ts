@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { GrowData, HistogramBuilder } from './histogram.js';
-import { gradientKernel, POISSON_MAX_DELTA, type GbdtObjective } from './objectives.js';
+import { gradientKernel, leafGradientKernel, POISSON_MAX_DELTA, type GbdtObjective } from './objectives.js';
 import { addLeafValuesKernel, buildsAllFeatures, gatherKernel, layoutHistogramKernel, partitionKernel, swapRowsKernel, type ParallelRowWork, type RowLayout } from './row-layout.js';
 import { instantiateLayoutKernels } from './wasm-kernels.js';
 
@@ -35,6 +35,7 @@ const OP_SWAP = 2;
 const OP_GATHER = 3;
 const OP_LEAF_VALUES = 4;
 const OP_GRADIENTS = 5;
+const OP_LEAF_GRADIENTS = 6;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -47,6 +48,7 @@ const swapRowsKernel = ${swapRowsKernel.toString()};
 const gatherKernel = ${gatherKernel.toString()};
 const addLeafValuesKernel = ${addLeafValuesKernel.toString()};
 const gradientKernel = ${gradientKernel.toString()};
+const leafGradientKernel = ${leafGradientKernel.toString()};
 const instantiateLayoutKernels = ${instantiateLayoutKernels.toString()};
 const w = workerData;
 const at = w.addresses;
@@ -58,6 +60,7 @@ const codes = new Uint8Array(buffer, at.codes, rows * w.stride);
 const codes32 = new Uint32Array(buffer, at.codes, (rows * w.stride) >> 2);
 const gh = new Float64Array(buffer, at.gh, 2 * rows);
 const sourceGh = new Float64Array(buffer, at.sourceGh, 2 * rows);
+const carried = new Float64Array(buffer, at.carried, 2 * rows);
 const order = new Uint32Array(buffer, at.order, rows);
 const goesLeft = new Uint8Array(buffer, at.goesLeft, 256);
 const features = new Int32Array(w.features);
@@ -89,10 +92,10 @@ for (;;) {
     else if (a(4) === 1 && fullKernel !== null) fullKernel(codes32, gh, a(1), a(2), hist);
     else histogramKernel(codes, w.stride, w.shift, gh, a(1), a(2), features, 0, a(3), a(4), hist);
   } else if (op === ${OP_PARTITION}) {
-    ctl[${RESULT}] = k !== null ? k.partition(at.codes, at.gh, at.order, a(0), a(1), a(2), at.goesLeft) : partitionKernel(codes, codes32, w.stride, gh, order, a(0), a(1), a(2), goesLeft);
+    ctl[${RESULT}] = k !== null ? k.partition(at.codes, at.gh, at.carried, at.order, a(0), a(1), a(2), at.goesLeft) : partitionKernel(codes, codes32, w.stride, gh, carried, order, a(0), a(1), a(2), goesLeft);
   } else if (op === ${OP_SWAP}) {
-    if (k !== null) k.swapRows(at.codes, at.gh, at.order, a(0), a(1), a(2));
-    else swapRowsKernel(codes32, w.stride >> 2, gh, order, a(0), a(1), a(2));
+    if (k !== null) k.swapRows(at.codes, at.gh, at.carried, at.order, a(0), a(1), a(2));
+    else swapRowsKernel(codes32, w.stride >> 2, gh, carried, order, a(0), a(1), a(2));
   } else if (op === ${OP_GATHER}) {
     if (k !== null) k.gather(at.order, at.sourceGh, at.gh, a(0), a(1));
     else gatherKernel(order, sourceGh, gh, a(0), a(1));
@@ -100,6 +103,8 @@ for (;;) {
     addLeafValuesKernel(order, scores, a(0), leafBegin, leafEnd, leafValue, a(1), a(2), a(3));
   } else if (op === ${OP_GRADIENTS}) {
     gradientKernel(g.objective, y, weights, scores, a(0), g.numClasses, logSumExp, g.huberDelta, g.poissonMaxDelta, sourceGh, a(1), a(2));
+  } else if (op === ${OP_LEAF_GRADIENTS}) {
+    leafGradientKernel(g.objective, g.huberDelta, g.poissonMaxDelta, carried, gh, leafBegin, leafEnd, leafValue, a(0), a(1), a(2));
   }
   } catch (error) {
     ctl[${FAILED}] = 1;
@@ -290,6 +295,22 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
     const g = this.#gradients;
     this.#shareRows(g.y.length, OP_GRADIENTS, [k], (begin, end) =>
       gradientKernel(g.objective, g.y, g.w, this.#scores, k, g.numClasses, g.logSumExp, g.huberDelta, POISSON_MAX_DELTA, this.layout.sourceGh, begin, end),
+    );
+  }
+
+  /**
+   * With scores carried in node order (`RowLayout.carryScores`): adds the tree's leaf values to
+   * the carried scores and writes the next gradients into the layout's `gh` (`leafGradientKernel`).
+   */
+  addLeafValuesCarried(leaves: LeafRanges, values: Float64Array, count: number): void {
+    const numLeaves = values.length;
+    const g = this.#gradients;
+    const layout = this.layout;
+    this.#leafBegin.set(leaves.leafBegin);
+    this.#leafEnd.set(leaves.leafEnd);
+    this.#leafValue.set(values);
+    this.#shareRows(count, OP_LEAF_GRADIENTS, [numLeaves], (begin, end) =>
+      leafGradientKernel(g.objective, g.huberDelta, POISSON_MAX_DELTA, layout.carried, layout.gh, this.#leafBegin, this.#leafEnd, this.#leafValue, numLeaves, begin, end),
     );
   }
 

@@ -26,6 +26,7 @@ export interface LayoutAddresses {
   readonly gh: number;
   readonly order: number;
   readonly sourceGh: number;
+  readonly carried: number;
   readonly goesLeft: number;
   readonly histograms: number;
 }
@@ -56,6 +57,11 @@ export class RowLayout {
   readonly order: Uint32Array;
   /** gradients and hessians by original row: gh[2r], gh[2r + 1], written before each tree */
   readonly sourceGh: Float64Array;
+  /**
+   * two values per position that move with their row (`carryScores`): boosting keeps each row's
+   * score and label here, so adding leaf values and computing gradients stream in node order
+   */
+  readonly carried: Float64Array;
   /** the split table `partition` copies its argument into (the kernels read it from memory) */
   readonly goesLeft: Uint8Array;
   /** doubles per histogram: (gradient, hessian) per slot */
@@ -80,6 +86,8 @@ export class RowLayout {
   readonly #source32: Uint32Array;
   /** every row is laid out (in the order of the grower's `order`) */
   #complete = false;
+  /** `gh` already holds the next tree's gradients in node order (`gradientsWritten`) */
+  #ghInOrder = false;
 
   constructor(data: GrowData, options: RowLayoutOptions) {
     this.#data = data;
@@ -93,15 +101,15 @@ export class RowLayout {
     for (let slot = options.histograms - 1; slot >= 0; slot--) this.#free.push(slot);
     const n = data.rows;
     // 64-byte aligned (a cache line) one after the other
-    const sizes = [n * stride, n * 16, n * 4, n * 16, 256, this.#histograms * this.histogramDoubles * 8];
+    const sizes = [n * stride, n * 16, n * 4, n * 16, n * 16, 256, this.#histograms * this.histogramDoubles * 8];
     const at: number[] = [];
     let bytes = 0;
     for (const size of sizes) {
       at.push(bytes);
       bytes += (size + 63) & ~63;
     }
-    const [codes, gh, order, sourceGh, goesLeft, histograms] = at as [number, number, number, number, number, number];
-    this.addresses = { codes, gh, order, sourceGh, goesLeft, histograms };
+    const [codes, gh, order, sourceGh, carried, goesLeft, histograms] = at as [number, number, number, number, number, number, number];
+    this.addresses = { codes, gh, order, sourceGh, carried, goesLeft, histograms };
     if (options.kernels !== 'js' && bytes <= MAX_WASM_BYTES) {
       const pages = Math.max(1, Math.ceil(bytes / 65536));
       // shared even on one thread: the kernels' module imports a shared memory
@@ -121,6 +129,7 @@ export class RowLayout {
     this.gh = new Float64Array(buffer, gh, 2 * n);
     this.order = new Uint32Array(buffer, order, n);
     this.sourceGh = new Float64Array(buffer, sourceGh, 2 * n);
+    this.carried = new Float64Array(buffer, carried, 2 * n);
     this.goesLeft = new Uint8Array(buffer, goesLeft, 256);
     this.fullKernelSource = fullHistogramKernelSource(data.numFeatures, stride, data.slotShift);
     this.fullKernel = makeFullHistogramKernel(data.numFeatures, stride, data.slotShift);
@@ -180,6 +189,34 @@ export class RowLayout {
     return this.#complete && count === this.#data.rows;
   }
 
+  /**
+   * Notes that the next tree's gradients were written straight into `gh` in the layout's order
+   * (boosting on every row, `keepsOrder` true): that tree then needs no gather.
+   */
+  gradientsWritten(): void {
+    this.#ghInOrder = true;
+  }
+
+  /**
+   * carried[2i] = scores[order[i]], carried[2i + 1] = labels[order[i]] for every laid-out row
+   * (`keepsOrder` true); from then on the partitions move them with their rows.
+   */
+  carryScores(scores: Float64Array, labels: Float64Array): void {
+    const order = this.order;
+    const carried = this.carried;
+    for (let i = 0; i < order.length; i++) {
+      const r = order[i]!;
+      carried[2 * i] = scores[r]!;
+      carried[2 * i + 1] = labels[r]!;
+    }
+  }
+
+  /** A tree on every row, kept where the previous tree left them: their gradients into `gh` in order. */
+  refreshGradients(order: Uint32Array, count: number): void {
+    if (this.#ghInOrder) this.#ghInOrder = false;
+    else this.gatherGradients(order, count);
+  }
+
   /** Lays out rows order[0..count) for a new tree (after `keepsOrder` said no, with order filled). */
   load(order: Uint32Array, count: number): void {
     const words = this.stride >> 2;
@@ -191,6 +228,7 @@ export class RowLayout {
       for (let j = 0; j < words; j++) codes32[to + j] = source32[from + j]!;
     }
     this.#complete = count === this.#data.rows;
+    this.#ghInOrder = false;
     this.gatherGradients(order, count);
   }
 
@@ -227,15 +265,15 @@ export class RowLayout {
   /** `partition` of positions begin..end on this thread, by the split table in `goesLeft` */
   partitionRange(order: Uint32Array, begin: number, end: number, feature: number): number {
     const a = this.addresses;
-    if (this.kernels !== null && this.#isOrder(order)) return this.kernels.partition(a.codes, a.gh, a.order, begin, end, feature, a.goesLeft);
-    return partitionKernel(this.codes, this.codes32, this.stride, this.gh, order, begin, end, feature, this.goesLeft);
+    if (this.kernels !== null && this.#isOrder(order)) return this.kernels.partition(a.codes, a.gh, a.carried, a.order, begin, end, feature, a.goesLeft);
+    return partitionKernel(this.codes, this.codes32, this.stride, this.gh, this.carried, order, begin, end, feature, this.goesLeft);
   }
 
   /** Swaps positions a..a+count with b..b+count on this thread. */
   swapRows(a: number, b: number, count: number): void {
     const at = this.addresses;
-    if (this.kernels !== null) this.kernels.swapRows(at.codes, at.gh, at.order, a, b, count);
-    else swapRowsKernel(this.codes32, this.stride >> 2, this.gh, this.order, a, b, count);
+    if (this.kernels !== null) this.kernels.swapRows(at.codes, at.gh, at.carried, at.order, a, b, count);
+    else swapRowsKernel(this.codes32, this.stride >> 2, this.gh, this.carried, this.order, a, b, count);
   }
 
   /** Adds positions begin..end to `hist` for `features` (sorted; maybe all of them, see `buildsAllFeatures`). */
@@ -250,7 +288,7 @@ export class RowLayout {
 
 /**
  * Hoare partition of positions begin..end of a layout by `goesLeft[code of feature]`, moving row
- * ids, codes and gradients together; returns the first right position. Worker threads run its
+ * ids, codes, gradients and carried values together; returns the first right position. Worker threads run its
  * source text beside `swapRowsKernel`'s, the one function it calls.
  */
 export function partitionKernel(
@@ -258,6 +296,7 @@ export function partitionKernel(
   codes32: Uint32Array,
   stride: number,
   gh: Float64Array,
+  carried: Float64Array,
   order: Uint32Array,
   begin: number,
   end: number,
@@ -272,15 +311,15 @@ export function partitionKernel(
     while (i < j && goesLeft[codes[j * stride + feature]!] === 0) j--;
     if (i >= j) break;
     // row i belongs right, row j left: swap them
-    swapRowsKernel(codes32, words, gh, order, i, j, 1);
+    swapRowsKernel(codes32, words, gh, carried, order, i, j, 1);
     i++;
     j--;
   }
   return i;
 }
 
-/** Swaps rows a..a+count with rows b..b+count of a layout (codes, gradients, row ids). Self-contained. */
-export function swapRowsKernel(codes32: Uint32Array, words: number, gh: Float64Array, order: Uint32Array, a: number, b: number, count: number): void {
+/** Swaps rows a..a+count with rows b..b+count of a layout (codes, gradients, carried values, row ids). Self-contained. */
+export function swapRowsKernel(codes32: Uint32Array, words: number, gh: Float64Array, carried: Float64Array, order: Uint32Array, a: number, b: number, count: number): void {
   for (let k = 0; k < count; k++) {
     const i = a + k;
     const j = b + k;
@@ -297,6 +336,12 @@ export function swapRowsKernel(codes32: Uint32Array, words: number, gh: Float64A
     gh[2 * i + 1] = gh[2 * j + 1]!;
     gh[2 * j] = g;
     gh[2 * j + 1] = h;
+    const c0 = carried[2 * i]!;
+    const c1 = carried[2 * i + 1]!;
+    carried[2 * i] = carried[2 * j]!;
+    carried[2 * i + 1] = carried[2 * j + 1]!;
+    carried[2 * j] = c0;
+    carried[2 * j + 1] = c1;
     const r = order[i]!;
     order[i] = order[j]!;
     order[j] = r;

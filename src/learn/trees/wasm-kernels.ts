@@ -4,7 +4,8 @@ import { Code, encodeModule, I32, op, simd, V128, type WasmFunction } from './wa
  * Boosting's row kernels in WebAssembly, over a `RowLayout` that lives in one shared
  * `WebAssembly.Memory` (so worker threads run the same module on the same bytes). Layout, all
  * addresses in bytes: row i's codes at codes + i·stride (one byte per feature, padded), its
- * gradient and hessian as two float64 at gh + 16i, its row id as a uint32 at order + 4i; a
+ * gradient and hessian as two float64 at gh + 16i, two carried float64 (boosting's score and
+ * label) at carried + 16i, its row id as a uint32 at order + 4i; a
  * histogram holds (gradient, hessian) float64 pairs, feature f's bin b at hist + 16·((f << shift) + b).
  *
  * What wasm buys over the typed-array JavaScript kernels: no bounds check per access, a histogram
@@ -15,9 +16,9 @@ export interface LayoutKernels {
   /** hist += rows begin..end, every feature (null on tables too wide for straight-line code) */
   readonly histogram: ((codes: number, gh: number, hist: number, begin: number, end: number) => void) | null;
   /** Hoare partition of rows begin..end by goesLeft[code of feature] (a 256-byte table); returns the first right row */
-  readonly partition: (codes: number, gh: number, order: number, begin: number, end: number, feature: number, goesLeft: number) => number;
-  /** swaps rows a..a+count with rows b..b+count (codes, gradients, row ids) */
-  readonly swapRows: (codes: number, gh: number, order: number, a: number, b: number, count: number) => void;
+  readonly partition: (codes: number, gh: number, carried: number, order: number, begin: number, end: number, feature: number, goesLeft: number) => number;
+  /** swaps rows a..a+count with rows b..b+count (codes, gradients, carried values, row ids) */
+  readonly swapRows: (codes: number, gh: number, carried: number, order: number, a: number, b: number, count: number) => void;
   /** gh of row position i = sourceGh of row id order[i], for positions begin..end */
   readonly gather: (order: number, sourceGh: number, gh: number, begin: number, end: number) => void;
 }
@@ -87,8 +88,8 @@ function histogramFunction(numFeatures: number, stride: number, shift: number): 
   return { name: 'histogram', params: [I32, I32, I32, I32, I32], results: [], code: c };
 }
 
-/** Swaps rows at byte addresses: codes (stride / 16 words of 128 bits), gh (one word), order (4 bytes). */
-function emitSwap(c: Code, stride: number, codes: number, gh: number, order: number, i: number, j: number, t: number, a: number, b: number, w: number): void {
+/** Swaps rows i and j: codes (stride / 16 words of 128 bits), gh and carried (one word each), order (4 bytes). */
+function emitSwap(c: Code, stride: number, codes: number, gh: number, carried: number, order: number, i: number, j: number, t: number, a: number, b: number, w: number): void {
   // a, b = row addresses in codes
   c.get(codes).get(i).i32(stride).emit(op.i32Mul, op.i32Add).set(a);
   c.get(codes).get(j).i32(stride).emit(op.i32Mul, op.i32Add).set(b);
@@ -98,12 +99,14 @@ function emitSwap(c: Code, stride: number, codes: number, gh: number, order: num
     c.get(a).get(b).simd(simd.v128Load, m).simd(simd.v128Store, m);
     c.get(b).get(t).simd(simd.v128Store, m);
   }
-  c.get(gh).get(i).i32(4).emit(op.i32Shl, op.i32Add).set(a);
-  c.get(gh).get(j).i32(4).emit(op.i32Shl, op.i32Add).set(b);
   const m = { align: 3, offset: 0 };
-  c.get(a).simd(simd.v128Load, m).set(t);
-  c.get(a).get(b).simd(simd.v128Load, m).simd(simd.v128Store, m);
-  c.get(b).get(t).simd(simd.v128Store, m);
+  for (const pairs of [gh, carried]) {
+    c.get(pairs).get(i).i32(4).emit(op.i32Shl, op.i32Add).set(a);
+    c.get(pairs).get(j).i32(4).emit(op.i32Shl, op.i32Add).set(b);
+    c.get(a).simd(simd.v128Load, m).set(t);
+    c.get(a).get(b).simd(simd.v128Load, m).simd(simd.v128Store, m);
+    c.get(b).get(t).simd(simd.v128Store, m);
+  }
   c.get(order).get(i).i32(2).emit(op.i32Shl, op.i32Add).set(a);
   c.get(order).get(j).i32(2).emit(op.i32Shl, op.i32Add).set(b);
   c.get(a).memory(op.i32Load, 2, 0).set(w);
@@ -113,8 +116,8 @@ function emitSwap(c: Code, stride: number, codes: number, gh: number, order: num
 
 /** `partitionKernel` (row-layout.ts) in wasm: the same swaps, so the same row order. */
 function partitionFunction(stride: number): WasmFunction {
-  const [codes, gh, order, begin, end, feature, goesLeft] = [0, 1, 2, 3, 4, 5, 6];
-  const c = new Code(7);
+  const [codes, gh, carried, order, begin, end, feature, goesLeft] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const c = new Code(8);
   const i = c.local(I32);
   const j = c.local(I32);
   const a = c.local(I32);
@@ -148,18 +151,18 @@ function partitionFunction(stride: number): WasmFunction {
     c.advance(j, -1).emit(op.br, 0, op.end, op.end);
     // if (i >= j) break
     c.get(i).get(j).emit(i32GeS, op.brIf, 1);
-    emitSwap(c, stride, codes, gh, order, i, j, t, a, b, w);
+    emitSwap(c, stride, codes, gh, carried, order, i, j, t, a, b, w);
     c.advance(i, 1).advance(j, -1);
     c.emit(op.br, 0);
   }
   c.emit(op.end, op.end);
   c.get(i);
-  return { name: 'partition', params: [I32, I32, I32, I32, I32, I32, I32], results: [I32], code: c };
+  return { name: 'partition', params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [I32], code: c };
 }
 
 function swapRowsFunction(stride: number): WasmFunction {
-  const [codes, gh, order, first, second, count] = [0, 1, 2, 3, 4, 5];
-  const c = new Code(6);
+  const [codes, gh, carried, order, first, second, count] = [0, 1, 2, 3, 4, 5, 6];
+  const c = new Code(7);
   const k = c.local(I32);
   const i = c.local(I32);
   const j = c.local(I32);
@@ -171,9 +174,9 @@ function swapRowsFunction(stride: number): WasmFunction {
   c.get(k).get(count).emit(op.i32GeU, op.brIf, 1);
   c.get(first).get(k).emit(op.i32Add).set(i);
   c.get(second).get(k).emit(op.i32Add).set(j);
-  emitSwap(c, stride, codes, gh, order, i, j, t, a, b, w);
+  emitSwap(c, stride, codes, gh, carried, order, i, j, t, a, b, w);
   c.advance(k, 1).emit(op.br, 0, op.end, op.end);
-  return { name: 'swapRows', params: [I32, I32, I32, I32, I32, I32], results: [], code: c };
+  return { name: 'swapRows', params: [I32, I32, I32, I32, I32, I32, I32], results: [], code: c };
 }
 
 function gatherFunction(): WasmFunction {
