@@ -56,6 +56,12 @@ export interface HistogramBuilder {
   /** when set, the grower keeps this layout in node order and `build` reads positions, not `rows` */
   readonly layout?: RowLayout;
   build(hist: Float64Array, rows: Uint32Array, begin: number, end: number, features: Int32Array): void;
+  /**
+   * With a layout: partitions positions begin..end by goesLeft[code of feature] (as
+   * `RowLayout.partition`) and builds the histogram of one side into `hist` in the same pass over
+   * the threads; returns the first right position, or undefined (nothing done) when not worth it.
+   */
+  partitionAndBuild?(begin: number, end: number, feature: number, goesLeft: Uint8Array, smallIsLeft: boolean, hist: Float64Array, features: Int32Array): number | undefined;
 }
 
 /**

@@ -36,6 +36,7 @@ const OP_GATHER = 3;
 const OP_LEAF_VALUES = 4;
 const OP_GRADIENTS = 5;
 const OP_LEAF_GRADIENTS = 6;
+const OP_PARTITION_BUILD = 7;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -75,6 +76,17 @@ const logSumExp = g.logSumExp === null ? null : new Float64Array(g.logSumExp);
 const fullKernel = w.fullKernelSource === null ? null : new Function('codes32', 'gh', 'begin', 'end', 'hist', w.fullKernelSource);
 const ctl = new Int32Array(w.control);
 const a = (i) => ctl[${ARG} + i];
+// histogram slot = rows begin..end for the first count features (all of them when identity is 1)
+const buildInto = (slot, begin, end, count, identity) => {
+  const address = at.histograms + slot * w.histogramDoubles * 8;
+  const hist = new Float64Array(buffer, address, w.histogramDoubles);
+  hist.fill(0);
+  if (identity === 1 && k !== null && k.histogram !== null) k.histogram(at.codes, at.gh, address, begin, end);
+  else if (identity === 1 && fullKernel !== null) fullKernel(codes32, gh, begin, end, hist);
+  else histogramKernel(codes, w.stride, w.shift, gh, begin, end, features, 0, count, identity, hist);
+};
+const partition = (begin, end, feature) =>
+  k !== null ? k.partition(at.codes, at.gh, at.carried, at.order, begin, end, feature, at.goesLeft) : partitionKernel(codes, codes32, w.stride, gh, carried, order, begin, end, feature, goesLeft);
 let seen = 0;
 for (;;) {
   const until = performance.now() + ${SPIN_US / 1000};
@@ -85,14 +97,14 @@ for (;;) {
   const op = ctl[${OP}];
   try {
   if (op === ${OP_HISTOGRAM}) {
-    const address = at.histograms + a(0) * w.histogramDoubles * 8;
-    const hist = new Float64Array(buffer, address, w.histogramDoubles);
-    hist.fill(0);
-    if (a(4) === 1 && k !== null && k.histogram !== null) k.histogram(at.codes, at.gh, address, a(1), a(2));
-    else if (a(4) === 1 && fullKernel !== null) fullKernel(codes32, gh, a(1), a(2), hist);
-    else histogramKernel(codes, w.stride, w.shift, gh, a(1), a(2), features, 0, a(3), a(4), hist);
+    buildInto(a(0), a(1), a(2), a(3), a(4));
   } else if (op === ${OP_PARTITION}) {
-    ctl[${RESULT}] = k !== null ? k.partition(at.codes, at.gh, at.carried, at.order, a(0), a(1), a(2), at.goesLeft) : partitionKernel(codes, codes32, w.stride, gh, carried, order, a(0), a(1), a(2), goesLeft);
+    ctl[${RESULT}] = partition(a(0), a(1), a(2));
+  } else if (op === ${OP_PARTITION_BUILD}) {
+    const mid = partition(a(0), a(1), a(2));
+    ctl[${RESULT}] = mid;
+    if (a(3) === 1) buildInto(a(4), a(0), mid, a(5), a(6));
+    else buildInto(a(4), mid, a(1), a(5), a(6));
   } else if (op === ${OP_SWAP}) {
     if (k !== null) k.swapRows(at.codes, at.gh, at.carried, at.order, a(0), a(1), a(2));
     else swapRowsKernel(codes32, w.stride >> 2, gh, carried, order, a(0), a(1), a(2));
@@ -229,38 +241,80 @@ export class ParallelRows implements HistogramBuilder, ParallelRowWork {
       layout.buildHistogram(begin, end, features, hist);
       return;
     }
-    const all = buildsAllFeatures(layout, features);
-    const built = all ? this.#allFeatures : features;
-    this.#features.set(built);
+    const built = this.#buildFeatures(features);
     const cut = this.#cutter(begin, end);
     const identity = built.length === data.numFeatures ? 1 : 0;
     this.#workers.forEach((w, i) => this.#start(w, OP_HISTOGRAM, [w.slot, cut(i + 1), cut(i + 2), built.length, identity]));
     layout.buildHistogram(begin, cut(1), built, hist);
-    const shift = data.slotShift;
     for (const w of this.#workers) {
       this.#join(w);
-      const part = w.part;
-      for (let j = 0; j < built.length; j++) {
-        const f = built[j]!;
-        for (let i = (f << shift) * 2, to = ((f << shift) + data.numBins[f]! + 1) * 2; i < to; i++) hist[i]! += part[i]!;
-      }
+      this.#addPart(hist, w.part, built);
     }
+  }
+
+  /** hist += a worker's part, over the slots of `built` */
+  #addPart(hist: Float64Array, part: Float64Array, built: Int32Array): void {
+    const data = this.#data;
+    const shift = data.slotShift;
+    for (let j = 0; j < built.length; j++) {
+      const f = built[j]!;
+      for (let i = (f << shift) * 2, to = ((f << shift) + data.numBins[f]! + 1) * 2; i < to; i++) hist[i]! += part[i]!;
+    }
+  }
+
+  /** The features a histogram of `features` is built for (all of them with the generated kernels), copied for the workers. */
+  #buildFeatures(features: Int32Array): Int32Array {
+    const built = buildsAllFeatures(this.layout, features) ? this.#allFeatures : features;
+    this.#features.set(built);
+    return built;
+  }
+
+  /**
+   * `partition`, and in the same hand-off each thread builds the histogram of its part's rows on
+   * one side (`smallIsLeft`: the left rows) into `hist`: the rows a thread just moved are still in
+   * its cache, and a split costs one hand-off instead of two. Undefined when the node is too small
+   * to share (then nothing is done).
+   */
+  partitionAndBuild(begin: number, end: number, feature: number, goesLeft: Uint8Array, smallIsLeft: boolean, hist: Float64Array, features: Int32Array): number | undefined {
+    const layout = this.layout;
+    if (this.#workers.length === 0 || end - begin < MIN_PARALLEL_ROWS || layout.slotOf(hist) < 0) return undefined;
+    if (goesLeft !== layout.goesLeft) layout.goesLeft.set(goesLeft.subarray(0, 256));
+    const built = this.#buildFeatures(features);
+    const identity = built.length === this.#data.numFeatures ? 1 : 0;
+    const cut = this.#cutter(begin, end);
+    this.#workers.forEach((w, i) => this.#start(w, OP_PARTITION_BUILD, [cut(i + 1), cut(i + 2), feature, smallIsLeft ? 1 : 0, w.slot, built.length, identity]));
+    const partMid = layout.partitionRange(layout.order, begin, cut(1), feature);
+    if (smallIsLeft) layout.buildHistogram(begin, partMid, built, hist);
+    else layout.buildHistogram(partMid, cut(1), built, hist);
+    const mids = [partMid];
+    for (const w of this.#workers) {
+      this.#join(w);
+      mids.push(Atomics.load(w.control, RESULT));
+      this.#addPart(hist, w.part, built);
+    }
+    return this.#joinParts(cut, mids);
   }
 
   partition(begin: number, end: number, feature: number, goesLeft: Uint8Array): number | undefined {
     if (this.#workers.length === 0 || end - begin < MIN_PARALLEL_ROWS) return undefined;
     const layout = this.layout;
     if (goesLeft !== layout.goesLeft) layout.goesLeft.set(goesLeft.subarray(0, 256));
-    const parts = this.#workers.length + 1;
     const cut = this.#cutter(begin, end);
     this.#workers.forEach((w, i) => this.#start(w, OP_PARTITION, [cut(i + 1), cut(i + 2), feature]));
-    // each part is now [lefts | rights]; the lefts are moved together part by part
-    let mid = layout.partitionRange(layout.order, begin, cut(1), feature);
-    for (let p = 1; p < parts; p++) {
-      const w = this.#workers[p - 1]!;
+    const mids = [layout.partitionRange(layout.order, begin, cut(1), feature)];
+    for (const w of this.#workers) {
       this.#join(w);
+      mids.push(Atomics.load(w.control, RESULT));
+    }
+    return this.#joinParts(cut, mids);
+  }
+
+  /** Each part p (from cut(p)) is [lefts | rights] split at mids[p]: moves the lefts together, returns where the rights start. */
+  #joinParts(cut: (p: number) => number, mids: readonly number[]): number {
+    let mid = mids[0]!;
+    for (let p = 1; p < mids.length; p++) {
       const partBegin = cut(p);
-      const partMid = Atomics.load(w.control, RESULT);
+      const partMid = mids[p]!;
       // rights [mid, partBegin) before lefts [partBegin, partMid): swap the smaller block's worth
       const count = Math.min(partBegin - mid, partMid - partBegin);
       this.#swap(mid, partMid - count, count);
