@@ -174,6 +174,20 @@ describe('trainGbdt', () => {
     }
   });
 
+  // OPEN BUG (skipped: too rare to fail reliably in CI). Since e5fb92a two trainings on 2 threads in
+  // one process can differ (1M rows x 500 rounds on a loaded machine: first differing tree ~366).
+  // It needs nodes of >= 64k rows (parallel row swaps) and shows up reliably only with a random
+  // 0-0.3 ms delay injected before and after each worker operation (/tmp/gbdt-det/jitter.patch of
+  // the gbdt-speed investigation): 300k rows x 150 rounds, 1 run in 3 differs from tree ~97 on.
+  // Delaying any single operation kind alone did not reproduce it. Unskip once fixed.
+  it.skip('trains to the same model every time on 2 threads, over many rounds on big nodes', () => {
+    const train = makeHiggsLike(300_000, 1, 28);
+    const params = { objective: 'binary' as const, numRounds: 150, learningRate: 0.1, maxLeaves: 63, minDataInLeaf: 20, minHessianInLeaf: 1, lambdaL2: 1, threads: 2 };
+    const values = (model: GbdtModel): number[] => model.trees.flatMap((t) => Array.from(t.value));
+    const first = values(trainGbdt(train.table, train.y, params));
+    for (let run = 0; run < 2; run++) expect(values(trainGbdt(train.table, train.y, params))).toEqual(first);
+  }, 120_000);
+
   it('carries scores in node order to the same model as keeping them by row (unit weights turn carrying off)', () => {
     const train = makeHiggsLike(90_000, 63, 12); // 1M cells: threads 2 runs the worker threads
     const probe = makeHiggsLike(300, 64, 12).table;
