@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -100,6 +100,32 @@ for (const backend of labBackends) {
         expect(await lab.store.hasObject(first.table.lakeKey ?? '')).toBe(true);
         expect((await readLake(first.table.lakeKey)).rows).toHaveLength(5);
         expect((await readLake(changed.tables[0]?.lakeKey ?? null)).rows).toHaveLength(6);
+      });
+
+      it('hashes a file read just after it was written once more when it settles, then keys it by size and time alone', async () => {
+        const file = join(dir, 'settling.csv');
+        copyFileSync(fixture('customers.csv'), file);
+        // read within two seconds of its last change: keyed by the hash of its bytes
+        const first = await ingestLocation(file);
+        const unit = `${first.source}/settling`;
+        expect(Object.values((await lab.catalog.listActions({ kind: 'ingest.table', unit }))[0]!.inputs)[0]).not.toMatch(/^stat:/);
+        // settled (its time now well in the past): the same bytes, so the settled key becomes an alias of that read
+        const past = new Date(Date.now() - 3_600_000);
+        utimesSync(file, past, past);
+        const settled = await ingestProject(lab, 'p', { source: first.source });
+        expect(settled.tables[0]).toMatchObject({ status: 'unchanged', version: 1 });
+        const actions = await lab.catalog.listActions({ kind: 'ingest.table', unit });
+        expect(actions).toHaveLength(2);
+        const [read, alias] = actions;
+        expect(alias!.detail).toMatchObject({ aliasOf: read!.seq });
+        expect(alias!.outputs).toEqual(read!.outputs);
+        expect(Object.values(alias!.inputs)[0]).toMatch(/^stat:/);
+        await ingestProject(lab, 'p', { source: first.source });
+        expect(await lab.catalog.listActions({ kind: 'ingest.table', unit })).toHaveLength(2);
+        // other bytes behind an old time are read
+        writeFileSync(file, readFileSync(file, 'utf8') + '6,Fay,plus,60.0,2023-06-01,no\n');
+        utimesSync(file, past, new Date(past.getTime() - 60_000));
+        expect((await ingestProject(lab, 'p', { source: first.source })).tables[0]).toMatchObject({ status: 'new', version: 2, rows: 6 });
       });
 
       it.each([

@@ -113,6 +113,7 @@ for (const backend of labBackends) {
         await expect(exportTable(lab, project, 'silver.customers', silverCsv)).rejects.toThrow(/exists already/);
 
         const fifth = await runProject(lab, project, { trials: 2 });
+        expect(fifth.stale.map((s) => `${s.stage} ${s.unit.unit}: ${s.reason}`)).toEqual([]);
         expect(fifth.ran).toBe(0);
       } finally {
         await lab.close();

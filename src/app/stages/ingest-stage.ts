@@ -3,11 +3,12 @@ import { join, sep } from 'node:path';
 import type { ProjectRecord, SourceRecord } from '../../catalog/index.js';
 import { UsageError, redactSecrets, tempPrefix } from '../../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine, type DuckEngine } from '../../lake/index.js';
-import type { Stage, StagePlan, Unit } from '../../runtime/index.js';
+import { inputsHashOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { openConnector, Vault, type Connector, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../../sources/index.js';
 import { followWrittenFile } from '../growing-file.js';
 import { LAB_DIR } from '../lab-config.js';
+import { workerId } from '../lab.js';
 import type { Lab } from '../lab-types.js';
 import type { StageContext } from './stage-context.js';
 
@@ -30,6 +31,41 @@ async function rawFileKey(file: string, labWorkDir: string): Promise<string> {
     if (Date.now() - info.mtimeMs > RACY_MS) return `stat:${info.size}:${Math.floor(info.mtimeMs)}:${info.ino}`;
   }
   return (await hashFile(file)).hash;
+}
+
+/**
+ * A file read while its time was still racy was keyed by its bytes' hash; once it has settled, its
+ * stat key is new although the file is the same. Hashing it again tells: when the bytes are those the
+ * last read keyed, the settled stat key is recorded as an alias of that read (a `done` entry with its
+ * outputs), so that this and every later run finds it by stat and nothing runs again.
+ */
+async function settledKeys(context: StageContext, project: ProjectRecord, unit: string, files: readonly string[], inputs: Record<string, string>): Promise<Record<string, string>> {
+  const { catalog } = context.lab;
+  const keyOf = (named: Record<string, string>) => ({ project: project.name, kind: ingestStage.kind, unit, inputsHash: inputsHashOf(READER_VERSION, named) });
+  if (!Object.values(inputs).some((k) => k.startsWith('stat:')) || (await catalog.findResult(keyOf(inputs)))) return inputs;
+  const [last] = await catalog.listActions({ project: project.name, kind: ingestStage.kind, unit, status: 'done', limit: 1 });
+  if (!last || Object.keys(last.inputs).length !== files.length || Object.values(last.inputs).some((k) => k.startsWith('stat:'))) return inputs;
+  const startedAt = new Date().toISOString();
+  const hashed = await Promise.all(files.map(async (file, i) => (inputs[`raw${i}`]!.startsWith('stat:') ? (await hashFile(file)).hash : inputs[`raw${i}`]!)));
+  if (hashed.some((hash, i) => last.inputs[`raw${i}`] !== hash)) return inputs;
+  if (!(await catalog.findResult(keyOf(last.inputs)))) return inputs;
+  await catalog.appendAction({
+    kind: ingestStage.kind,
+    project: project.name,
+    unit,
+    inputsHash: keyOf(inputs).inputsHash,
+    inputs,
+    outputs: last.outputs,
+    status: 'done',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    cpuSeconds: 0,
+    bytesWritten: 0,
+    workerId: workerId(),
+    error: null,
+    detail: { ...last.detail, aliasOf: last.seq, note: 'the same bytes as the last read, now settled: keyed by size, time and inode' },
+  });
+  return inputs;
 }
 
 /** Database sources have no raw file to hash: their tables are read on every run and kept only when their rows changed. */
@@ -82,7 +118,8 @@ export const ingestStage: Stage<StageContext> = {
         try {
           const raw = await table.fetchRaw({ workDir });
           const keys = await Promise.all(raw.map((file) => rawFileKey(file, lab.workDir)));
-          units.push({ unit, inputs: Object.fromEntries(keys.map((k, i) => [`raw${i}`, k])), params });
+          const inputs = Object.fromEntries(keys.map((k, i) => [`raw${i}`, k]));
+          units.push({ unit, inputs: await settledKeys(context, project, unit, raw, inputs), params });
         } catch (error) {
           context.planErrors.set(unit, error);
           units.push({ unit, inputs: { source: `${source.kind}:${source.name}/${table.name}`, read: context.runToken }, params });
