@@ -118,7 +118,9 @@ describe.each(catalogBackends)('two commands at once on one lab ($name catalog)'
         const snapshots = await lab.catalog.listSnapshots(project.id);
         expect(snapshots.map((s) => [s.tableName, s.version, s.rowCount])).toEqual([['big', 1, rows]]);
         expect(await lab.store.listObjects('lake/bronze/')).toHaveLength(1);
-        expect(await lab.catalog.listActions({ kind: 'ingest.table', status: 'done' })).toHaveLength(1);
+        // one read; the other may have found the file settled meanwhile and recorded its size and time as an alias of that read
+        const done = await lab.catalog.listActions({ kind: 'ingest.table', status: 'done' });
+        expect(done.filter((a) => a.detail['aliasOf'] === undefined)).toHaveLength(1);
         expect(await lab.catalog.listActions({ status: 'failed' })).toEqual([]);
       } finally {
         await lab.close();

@@ -26,6 +26,7 @@ import { currentTags } from './tags.js';
 import { LocalExecutor, reconcile, runAction, type ReconcileEvent, type Unit } from '../runtime/index.js';
 import { closeStageContext, stageContext } from './stages/stage-context.js';
 import { EXPLORE_STAGES, reportStage, round2Stage } from './stages/explore-stages.js';
+import { currentSilver } from './stages/silver-stage.js';
 
 /**
  * `autolab explore`: round 1 on every latest bronze snapshot not yet explored, relationships
@@ -334,6 +335,7 @@ export async function projectReport(lab: Lab, project: ProjectRecord, options: {
     throw new InputError(`project ${project.name} has not been explored yet`, `run \`autolab explore ${project.name}\` first`);
   }
   const round2 = await ensureRound2(lab, project, state);
+  const silver = await currentSilver(lab, project);
   return buildReport({
     project: project.name,
     tables: state.tables.map((t) => ({
@@ -345,6 +347,7 @@ export async function projectReport(lab: Lab, project: ProjectRecord, options: {
     targetSuggestion: state.targetSuggestion,
     tags: state.tags ? { version: state.tags.version, tags: state.tags.tags } : null,
     round2,
+    quality: silver.tables.map((t) => t.report),
     generatedAt: options.generatedAt,
   });
 }
@@ -395,6 +398,7 @@ export function reportUnit(data: ReportData, path: string, format: 'html' | 'jso
     inputs: {
       ...Object.fromEntries(data.tables.map((t) => [t.name, t.snapshot?.contentHash ?? 'none'])),
       tags: data.tags ? confirmedTagsHash(data.tags.tags) : 'none',
+      ...(data.quality.length > 0 ? { quality: inputsHash(data.quality) } : {}),
       ...(writtenAt !== undefined ? { written: writtenAt } : {}),
     },
     params: { path, format },

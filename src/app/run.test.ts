@@ -58,5 +58,22 @@ for (const backend of labBackends) {
         await lab.close();
       }
     }, 180_000);
+
+    it('accepts the suggestions where it would wait on the tags, when asked, and goes on to a model', async () => {
+      const demo = await setUpDemo(join(dir, `${backend.name}-accept`), await backend.fresh());
+      const { lab, project } = demo;
+      try {
+        const run = await runProject(lab, project, { trials: 2, acceptSuggested: 0 });
+        expect(run.waitsOn).toBeNull();
+        expect(run.train?.result).not.toBeNull();
+        const confirmed = await lab.catalog.listActions({ project: 'churn', kind: 'tags.confirm' });
+        expect(confirmed.length).toBeGreaterThan(0);
+        // nothing changed: nothing runs, with or without the flag
+        expect((await runProject(lab, project, { trials: 2 })).ran).toBe(0);
+        expect((await runProject(lab, project, { trials: 2, acceptSuggested: 0 })).ran).toBe(0);
+      } finally {
+        await lab.close();
+      }
+    }, 180_000);
   });
 }

@@ -8,6 +8,7 @@ import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { silverStage } from './stages/silver-stage.js';
+import { acceptTags } from './tags.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
 import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
@@ -23,8 +24,9 @@ import { currentTags } from './tags.js';
 /** The runtime stages behind each checklist stage of `STAGES` (those with machinery). */
 const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   ingested: [ingestStage],
-  explored: [...EXPLORE_STAGES, reportStage],
-  silver: [silverStage],
+  explored: EXPLORE_STAGES,
+  // the report follows silver, whose quality report it shows; silver plans nothing until the tags are confirmed
+  silver: [silverStage, reportStage],
   trained: [trainStage],
 };
 
@@ -55,6 +57,11 @@ export interface RunOptions {
   readonly trials?: number;
   readonly seed?: number;
   readonly dryRun?: boolean;
+  /**
+   * Where the run waits on the tags, accept the suggestions at least this sure (0..1; 0: all) as a
+   * person running `autolab tags accept` would, and go on. Left out: the run stops for a person.
+   */
+  readonly acceptSuggested?: number;
   /** units run side by side (sources, tables); default 2 */
   readonly concurrency?: number;
   readonly onEvent?: (event: RunEvent) => void;
@@ -88,7 +95,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
   let trained: ProjectTrainOutcome | null = null;
   try {
     const executor = new LocalExecutor(runtime, context, RUN_STAGES, { concurrency: options.concurrency ?? 2 });
-    const result = await reconcile(runtime, context, project, RUN_STAGES, executor, {
+    const walk = () => reconcile(runtime, context, project, RUN_STAGES, executor, {
       ...(options.dryRun ? { dryRun: true } : {}),
       onEvent: (event) => {
         ingest.onEvent(event);
@@ -98,6 +105,14 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
         if (exploring) options.onEvent?.({ stage: 'explore', progress: exploring });
       },
     });
+    let result = await walk();
+    if (result.waitsOn && !result.failed && options.acceptSuggested !== undefined && !options.dryRun) {
+      const accepted = await acceptTags(lab.catalog, project, options.acceptSuggested);
+      if (accepted.changed) {
+        const rest = await walk();
+        result = { ...rest, outcomes: [...result.outcomes, ...rest.outcomes], stale: [...result.stale, ...rest.stale] };
+      }
+    }
     const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);
     if (result.failed) throw result.failed.error;
     const explored = (await lab.catalog.listSnapshots(project.id)).length > 0 && !options.dryRun ? await explore.outcome(lab, project) : null;

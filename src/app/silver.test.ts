@@ -71,6 +71,10 @@ for (const backend of labBackends) {
         // rules learned by exploration were checked: the usage rows all refer to a customer
         const usage = silver.tables.find((t) => t.table === 'usage')!;
         expect(usage.report.rules.find((r) => r.kind === 'references')).toMatchObject({ failed: 0 });
+        // the HTML report shows the quality report of each table's build
+        const html = readFileSync(second.report!, 'utf8');
+        expect(html).toContain('<section id="quality">');
+        expect(html).toMatch(/<code>usage\.customer_id:references<\/code>/);
 
         // the model learned from silver, without the hashed e-mail; its bundle cleans raw rows the same way
         const { model } = loadBundle(second.train!.bundleDir);

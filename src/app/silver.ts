@@ -3,6 +3,7 @@ import { describeError } from '../common/index.js';
 import { runAction } from '../runtime/index.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
+import { reportStage } from './stages/explore-stages.js';
 import { currentSilver, silverStage, type SilverTable } from './stages/silver-stage.js';
 import { stageContext, type StageContext } from './stages/stage-context.js';
 
@@ -28,7 +29,11 @@ export async function buildSilverTables(lab: Lab, project: ProjectRecord, contex
     const outcome = await runAction(runtime, silverStage, context, project, unit);
     if (outcome.status === 'failed') failed.push({ table: unit.unit, error: describeError(outcome.error), cause: outcome.error });
   }
-  const { tables } = await currentSilver(lab, project);
+  const { tables, waitsOn } = await currentSilver(lab, project);
+  if (waitsOn !== undefined) return { tables, failed, waitsOn };
+  // the HTML report shows the quality report of what was just built
+  const report = await reportStage.plan(context, project);
+  if (failed.length === 0 && 'units' in report) for (const unit of report.units) await runAction(runtime, reportStage, context, project, unit);
   return { tables, failed };
 }
 

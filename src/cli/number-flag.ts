@@ -15,6 +15,7 @@ export interface NumberFlagRule {
 /** Longest --time-limit taken: 30 days. Beyond, timers overflow and the budget means nothing. */
 export const MAX_SECONDS = 30 * 24 * 3600;
 
+export const SHARE: NumberFlagRule = { integer: false, min: 0, max: 1, what: 'a share between 0 and 1' };
 export const POSITIVE_COUNT: NumberFlagRule = { integer: true, min: 1, what: 'a positive whole number' };
 export const POSITIVE_SECONDS: NumberFlagRule = { integer: false, min: 0, exclusiveMin: true, max: MAX_SECONDS, what: 'a positive number of seconds' };
 

@@ -107,7 +107,8 @@ export const silverStage: Stage<StageContext> = {
   async plan(context, project): Promise<StagePlan> {
     const state = await loadExploration(context.lab, project);
     const waits = waitsOnTags(state.tags);
-    if (waits !== undefined || !state.tags) return { waitsOn: waits ?? 'confirm the tags' };
+    // nothing to clean by until the tags are confirmed: the report still follows, and training says what waits
+    if (waits !== undefined || !state.tags) return { units: [] };
     const tags = state.tags;
     return { units: state.tables.map((t) => unitOf(t, state.tables, tags)) };
   },

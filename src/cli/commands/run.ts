@@ -3,8 +3,8 @@ import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import type { RunEvent, RunOutcome } from '../../app/run.js';
 import { labStatus } from '../../app/status.js';
-import { redactSecrets } from '../../common/index.js';
-import { parseNumberFlag, POSITIVE_COUNT, POSITIVE_SECONDS } from '../number-flag.js';
+import { redactSecrets, UsageError } from '../../common/index.js';
+import { parseNumberFlag, POSITIVE_COUNT, POSITIVE_SECONDS, SHARE } from '../number-flag.js';
 import { printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { formatProject } from './status.js';
 import * as load from './load.js';
@@ -15,6 +15,8 @@ interface RunFlags extends JsonFlag {
   timeLimit?: string;
   trials?: string;
   dryRun?: boolean;
+  acceptSuggested?: boolean;
+  minConfidence?: string;
 }
 
 function timeLimitOf(text: string | undefined): number | undefined {
@@ -82,9 +84,13 @@ export function registerRunCommands(program: Command): void {
     .option('--time-limit <seconds>', 'training time limit (default: the lab default)')
     .option('--trials <n>', 'train exactly n candidates instead of for a time: the same data give the same model')
     .option('--dry-run', 'say what would run and why (which input changed), and run nothing')
+    .option('--accept-suggested', 'where the run waits on the tags, accept the suggestions (as `autolab tags accept`) and go on')
+    .option('--min-confidence <share>', 'with --accept-suggested: only suggestions at least this sure, 0..1 (default 0: all)')
     .option('--json', 'machine output')
     .action(async (name: string | undefined, flags: RunFlags) => {
       const timeLimit = timeLimitOf(flags.timeLimit);
+      const minConfidence = parseNumberFlag('min-confidence', flags.minConfidence, SHARE);
+      if (minConfidence !== undefined && !flags.acceptSuggested) throw new UsageError('--min-confidence goes with --accept-suggested', 'add --accept-suggested, or leave --min-confidence out');
       const trials = trialsOf(flags.trials);
       const lab = await openLab();
       const printer = eventPrinter(flags.json === true || flags.dryRun === true);
@@ -95,6 +101,7 @@ export function registerRunCommands(program: Command): void {
           ...(timeLimit !== undefined ? { timeLimit } : {}),
           ...(trials !== undefined ? { trials } : {}),
           ...(flags.dryRun ? { dryRun: true } : {}),
+          ...(flags.acceptSuggested ? { acceptSuggested: minConfidence ?? 0 } : {}),
           onEvent: printer.onEvent,
         });
         printer.done();

@@ -4,14 +4,13 @@ import { resolveProject } from '../../app/project.js';
 import type { TagUpdate } from '../../app/tags.js';
 import type { Lab } from '../../app/index.js';
 import type { ProjectRecord } from '../../catalog/index.js';
-import { parseNumberFlag, type NumberFlagRule } from '../number-flag.js';
+import { parseNumberFlag, SHARE } from '../number-flag.js';
 import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
 import { editInEditor } from './tags-editor.js';
 import { formatTagsView } from './tags-format.js';
 
-const SHARE: NumberFlagRule = { integer: false, min: 0, max: 1, what: 'a share between 0 and 1' };
 
 interface ProjectFlags extends JsonFlag {
   project?: string;

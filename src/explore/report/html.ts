@@ -43,6 +43,7 @@ export function renderReportHtml(data: ReportData): string {
     renderTarget(data, charts),
     renderRelationships(data, charts),
     renderPii(data),
+    renderQuality(data),
     renderDrift(data, charts),
     ...data.tables.map((t, i) => renderTable(t, i, charts, tagIndex)),
   ].join('\n');
@@ -115,6 +116,7 @@ ${link('alerts', 'Alerts', o.warnings + o.infos)}
 ${link('target', 'Target analysis')}
 ${link('relationships', 'Relationships', data.relationships.length)}
 ${link('pii', 'Personal data', o.piiColumns)}
+${link('quality', 'Quality (silver)', data.quality.length > 0 ? data.quality.reduce((n, q) => n + q.rules.filter((r) => r.failed > 0).length, 0) : undefined)}
 ${data.round2 && data.round2.drift.length > 0 ? link('drift', 'Drift', data.round2.drift.length) : ''}
 <h4>Tables</h4>
 ${data.tables.map((t, i) => link(`t${i}`, t.name, fmtInt(t.profile.rows))).join('\n')}
@@ -261,6 +263,30 @@ function renderRelationships(data: ReportData, charts: Charts): string {
           )
           .join('')}</tbody></table>`;
   return `<section id="relationships"><h2>Relationships</h2><p class="lead">Candidate foreign keys between the project's tables, scored from value inclusion, key uniqueness, names and types.</p>${graph}${table}</section>`;
+}
+
+/** Silver's quality report: where every row of each table went, and what each rule found. */
+function renderQuality(data: ReportData): string {
+  if (data.quality.length === 0) {
+    const why = data.tags ? 'Silver has not been built from the latest snapshots yet: run `autolab run` or `autolab silver`.' : 'Silver is built once the tags are confirmed.';
+    return `<section id="quality"><h2>Quality (silver)</h2><p class="empty">${esc(why)}</p></section>`;
+  }
+  const rows = data.quality
+    .map(
+      (q) =>
+        `<tr><td><code>${esc(q.table)}</code></td><td class="num">${fmtInt(q.rowsIn)}</td><td class="num">${fmtInt(q.rowsOut)}</td><td class="num">${fmtInt(q.quarantined)}</td><td class="num">${fmtInt(q.duplicatesRemoved)}</td><td class="mono">${esc(q.key.join(', ') || '—')}</td><td class="mono">${esc(q.dropped.join(', ') || '—')}</td></tr>`,
+    )
+    .join('');
+  const rules = data.quality
+    .flatMap((q) => q.rules)
+    .map(
+      (r) =>
+        `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.kind.replaceAll('_', ' '))}</td><td><span class="badge${r.failed > 0 && r.action !== 'warn' ? ' warn' : ''}">${esc(r.action)}</span></td><td class="num">${fmtInt(r.failed)}</td><td class="mono">${esc(r.examples.map((e) => (e === null ? 'null' : e)).join(', ') || '—')}</td></tr>`,
+    )
+    .join('');
+  return `<section id="quality"><h2>Quality (silver)</h2><p class="lead">Each table's latest silver build: rows in = rows out + quarantined + duplicates removed. Rules come from exploration and are edited in the tags (<code>autolab tags edit</code>): <em>warn</em> keeps and counts, <em>quarantine</em> moves the row aside, <em>fail</em> stops the build.</p>
+<table class="grid"><thead><tr><th>table</th><th class="num">rows in</th><th class="num">rows out</th><th class="num">quarantined</th><th class="num">duplicates</th><th>key</th><th>columns dropped</th></tr></thead><tbody>${rows}</tbody></table>
+${rules ? `<h3>Rules</h3><table class="grid"><thead><tr><th>rule</th><th>kind</th><th>action</th><th class="num">rows failing</th><th>examples</th></tr></thead><tbody>${rules}</tbody></table>` : '<p class="empty">No rules.</p>'}</section>`;
 }
 
 function renderPii(data: ReportData): string {

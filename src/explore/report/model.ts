@@ -1,6 +1,7 @@
 /** Assembles the report's content from stored exploration results. */
 import type { Relationship, TargetSuggestion } from '../profile-types.js';
 import type { ReportAlert, ReportData, ReportTable } from './types.js';
+import type { SilverReport } from '../../lake/index.js';
 import type { Round2Result } from '../round2/index.js';
 import { confirmedTarget, openTagCount, type TagSet } from '../tags/index.js';
 
@@ -11,6 +12,8 @@ export interface ReportInput {
   readonly targetSuggestion: TargetSuggestion | null;
   readonly tags: { readonly version: number; readonly tags: TagSet } | null;
   readonly round2: Round2Result | null;
+  /** each table's latest silver build, once tags are confirmed and silver was built */
+  readonly quality?: readonly SilverReport[];
   /** fixed in tests; now by default */
   readonly generatedAt?: string;
 }
@@ -97,6 +100,7 @@ export function buildReport(input: ReportInput): ReportData {
     targetSuggestion: input.targetSuggestion,
     tags: input.tags,
     round2: input.round2,
+    quality: input.quality ?? [],
   };
 }
 

@@ -3,6 +3,7 @@
  * HTML report renders. Plain JSON, built from stored round-1/round-2 results and the tags.
  */
 import type { PiiFinding, ProfileAlert, Relationship, TableProfile, TargetSuggestion } from '../profile-types.js';
+import type { SilverReport } from '../../lake/index.js';
 import type { Round2Result } from '../round2/index.js';
 import type { TagSet } from '../tags/index.js';
 
@@ -50,6 +51,8 @@ export interface ReportData {
   readonly targetSuggestion: TargetSuggestion | null;
   readonly tags: { readonly version: number; readonly tags: TagSet } | null;
   readonly round2: Round2Result | null;
+  /** silver's quality report per table (rows in, out, quarantined, duplicates; each rule's failures) */
+  readonly quality: readonly SilverReport[];
 }
 
 export type { ProfileAlert };
