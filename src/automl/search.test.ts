@@ -12,7 +12,8 @@ describe('runSearch', () => {
     const folds = makeFolds(data.y, 'regression', 3, 1);
     const cv = buildCvData('regression', 1, data.table, data.y, folds, binTable(data.table));
     const result = runSearch(cv, { metric: metricFor('regression', undefined), seed: 1, trials: 36, startedAt: Date.now() });
-    expect(result.candidates.length + result.skipped).toBe(36);
+    // 36 models, and the prior beside them
+    expect(result.candidates.length + result.skipped).toBe(37);
     const holding = result.candidates.filter((c) => c.models.length > 0);
     expect(result.candidates.length).toBeGreaterThan(30);
     expect(holding.length).toBe(30);

@@ -117,7 +117,8 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
   let consecutiveOutOfTime = 0;
   let step = 0.6;
   let sinceImprovement = 0;
-  const maxCandidates = (options.trials ?? 500) + initial.length;
+  // `trials` counts models: the prior, the floor they are judged against, comes on top
+  let maxCandidates = (options.trials ?? 500) + initial.length;
   const report = (last: string): void =>
     options.onProgress?.({
       metric: metric.name,
@@ -189,6 +190,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       const id = tried++;
       // the prior is the floor every model is judged against: it runs, however late, on its own (it costs nothing)
       if (config.kind === 'prior') {
+        maxCandidates++;
         going = settle(config, evaluateCandidates([{ id, config, seed: options.seed + 1000 * id }], data, metric, shared)[0]!);
         continue;
       }
