@@ -10,6 +10,8 @@ export interface ActionJob {
   readonly kind: string;
   readonly project: ProjectRecord;
   readonly unit: Unit;
+  /** why it runs (`new`, `inputs changed: bronze 667f… → 23b8…`), recorded with its action */
+  readonly reason?: string;
 }
 
 /** Does jobs and says how each went; implementations run them here or elsewhere. */
@@ -45,7 +47,7 @@ export class LocalExecutor<Context> implements Executor {
         const job = jobs[i]!;
         const stage = this.#stages.get(job.kind);
         if (!stage) throw new Error(`no stage of kind ${job.kind} is registered`);
-        outcomes[i] = await runAction(this.#runtime, stage, this.#context, job.project, job.unit, this.#options);
+        outcomes[i] = await runAction(this.#runtime, stage, this.#context, job.project, job.unit, job.reason !== undefined ? { ...this.#options, reason: job.reason } : this.#options);
         onOutcome?.(job, outcomes[i]);
       }
     };

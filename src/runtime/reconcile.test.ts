@@ -89,6 +89,9 @@ describe.each(catalogBackends)('runtime on $name', (backend) => {
         // hashes are shown by their first 12 characters
         expect(changed.stale[1]!.reason).toBe('inputs changed: b profile-of-v → profile-of-v');
         expect(w.work.slice(3)).toEqual(['read b', 'summary']);
+        // each action keeps why it ran, for `autolab log`
+        const [summary] = await catalog.listActions({ project: 'p', kind: 'summary.project', status: 'done', limit: 1 });
+        expect(summary!.detail['why']).toBe('inputs changed: b profile-of-v → profile-of-v');
 
         // an output that vanished is made again rather than trusted
         w.made.delete('profile-of-v1');

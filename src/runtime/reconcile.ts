@@ -74,7 +74,7 @@ export async function reconcile<Context>(
     options.onEvent?.({ kind: 'planned', stage: stage.kind, units: plan.units, stale });
     if (stale.length === 0) continue;
     if (options.dryRun) return result({ blockedAt: stage.kind });
-    const jobs: ActionJob[] = stale.map((s) => ({ kind: stage.kind, project, unit: s.unit }));
+    const jobs: ActionJob[] = stale.map((s) => ({ kind: stage.kind, project, unit: s.unit, reason: s.reason }));
     const done = await executor.execute(jobs, (job, outcome) => {
       outcomes.push({ stage: stage.kind, unit: job.unit, outcome });
       options.onEvent?.({ kind: 'action', stage: stage.kind, unit: job.unit, outcome });

@@ -24,6 +24,8 @@ export interface RunActionOptions {
   readonly leaseMs?: number;
   /** called while another worker holds the unit */
   readonly onWait?: (holder: string) => void;
+  /** why the unit runs, kept in its action's detail as `why` (what `autolab log` shows) */
+  readonly reason?: string;
 }
 
 /** The identity of a unit's inputs: its stage's version and the named hashes, as canonical JSON. */
@@ -93,6 +95,7 @@ export async function runAction<Context>(
   renew.unref();
   const startedAt = new Date().toISOString();
   const cpuStart = cpuUsage();
+  const why = options.reason !== undefined ? { why: redactSecrets(options.reason) } : {};
   const base = {
     kind: stage.kind,
     project: project.name,
@@ -119,7 +122,7 @@ export async function runAction<Context>(
         cpuSeconds: cpuSeconds(),
         bytesWritten: 0,
         error: redactSecrets(describeError(error).split('\n')[0] ?? 'failed'),
-        detail: { ...unit.params },
+        detail: { ...unit.params, ...why },
       });
       return { status: 'failed', record, error };
     }
@@ -131,7 +134,7 @@ export async function runAction<Context>(
       cpuSeconds: cpuSeconds(),
       bytesWritten: output.bytesWritten,
       error: null,
-      detail: { ...unit.params, ...output.detail },
+      detail: { ...unit.params, ...output.detail, ...why },
     });
     return { status: 'done', record };
   } finally {

@@ -72,8 +72,10 @@ export function formatActions(actions: readonly ActionRecord[], withProject: boo
   );
 }
 
+/** `key=value …`, led by why the action ran (the input that changed) when the runtime recorded it. */
 function summarise(detail: Record<string, unknown>): string {
-  return Object.entries(detail)
+  const { why, ...rest } = detail;
+  return Object.entries(typeof why === 'string' ? { why, ...rest } : detail)
     .filter(([, v]) => v === null || typeof v !== 'object')
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(' ');
