@@ -7,16 +7,17 @@ import { OutputExistsError, UsageError } from '../common/index.js';
 import { execute, openDuckEngine, queryRows, quoteLiteral } from '../lake/index.js';
 import { latestSnapshots } from './explore.js';
 import type { Lab } from './lab-types.js';
+import { currentAggregates } from './stages/aggregates-stage.js';
 import { currentSilver } from './stages/silver-stage.js';
 
 /**
  * `autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv|FILE.parquet`: any layer's table, for other
- * tools — bronze (the latest snapshot), silver (the current build) or quarantine (silver's set-aside
- * rows, with the rules they broke). Written to a temporary file beside the output, then renamed: an
+ * tools — bronze (the latest snapshot), silver (the current build), quarantine (silver's set-aside
+ * rows, with the rules they broke) or gold (the business aggregates, `TABLE_TIME_daily|weekly|monthly`). Written to a temporary file beside the output, then renamed: an
  * existing file is replaced whole or not at all, and only when asked.
  */
 
-export const EXPORT_LAYERS = ['bronze', 'silver', 'quarantine'] as const;
+export const EXPORT_LAYERS = ['bronze', 'silver', 'quarantine', 'gold'] as const;
 type Layer = (typeof EXPORT_LAYERS)[number];
 
 export interface ExportOutcome {
@@ -36,6 +37,7 @@ function parseRef(ref: string): { layer: Layer; table: string | undefined } {
 /** The lake key of each table of a layer, as the project stands. */
 async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string>> {
   if (layer === 'bronze') return new Map((await latestSnapshots(lab, project)).map((s) => [s.name, s.snapshot.lakeKey]));
+  if (layer === 'gold') return new Map((await currentAggregates(lab, project)).map((a) => [a.name, a.lakeKey]));
   const silver = await currentSilver(lab, project);
   if (silver.waitsOn && silver.tables.length === 0) throw new UsageError(`project ${project.name} has no ${layer} tables yet: ${silver.waitsOn}`, `then run \`autolab silver ${project.name}\``);
   return new Map(silver.tables.map((t) => [t.table, layer === 'silver' ? t.lakeKey : t.quarantineKey]));

@@ -7,6 +7,7 @@ import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { aggregatesStage } from './stages/aggregates-stage.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
@@ -27,6 +28,7 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   explored: EXPLORE_STAGES,
   // the report follows silver, whose quality report it shows; silver plans nothing until the tags are confirmed
   silver: [silverStage, reportStage],
+  gold: [aggregatesStage],
   trained: [trainStage],
 };
 

@@ -9,6 +9,7 @@ import { initLab } from './lab.js';
 import { resolveProject } from './project.js';
 import { runProject } from './run.js';
 import { addSource } from './sources.js';
+import { currentAggregates } from './stages/aggregates-stage.js';
 import { currentSilver } from './stages/silver-stage.js';
 import { applyEditedTags, setTags, tagsForEditing } from './tags.js';
 
@@ -21,14 +22,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 function writeData(root: string): void {
   const customers = ['customer_id,email,age,plan,monthly,churn'];
-  const usage = ['customer_id,minutes'];
+  const usage = ['customer_id,day,minutes,channel'];
   for (let i = 1; i <= 400; i++) {
     const age = i % 50 === 0 ? '' : i % 67 === 0 ? '-999' : String(18 + ((i * 7) % 60));
     const plan = ['basic', ' plus', 'max '][i % 3];
     const monthly = i % 40 === 0 ? 'N/A' : i % 90 === 0 ? '-999' : (20 + ((i * 13) % 80)).toFixed(2);
     const churn = (i * 7) % 60 > 35 || i % 3 === 1 ? 'Yes' : 'No';
     customers.push(`C${i},user${i}@example.org,${age},${plan},${monthly},${churn}`);
-    for (let k = 0; k < 1 + (i % 3); k++) usage.push(`C${i},${(i * 31 + k * 17) % 500}`);
+    for (let k = 0; k < 1 + (i % 3); k++) usage.push(`C${i},2026-0${1 + (i % 3)}-${10 + 5 * k + (i % 4)},${(i * 31 + k * 17) % 500},${['app', 'web', 'phone'][(i + k) % 3]}`);
   }
   writeFileSync(join(root, 'customers.csv'), `${customers.join('\n')}\n`);
   writeFileSync(join(root, 'usage.csv'), `${usage.join('\n')}\n`);
@@ -71,6 +72,16 @@ for (const backend of labBackends) {
         // rules learned by exploration were checked: the usage rows all refer to a customer
         const usage = silver.tables.find((t) => t.table === 'usage')!;
         expect(usage.report.rules.find((r) => r.kind === 'references')).toMatchObject({ failed: 0 });
+        // business aggregates of usage's minutes per day, week and month, over all rows and per channel
+        const aggregates = await currentAggregates(lab, project);
+        expect(aggregates.map((a) => a.name)).toEqual(['usage_day_daily', 'usage_day_weekly', 'usage_day_monthly']);
+        expect(aggregates[0]!.spec).toEqual({ table: 'usage', time: 'day', measures: ['minutes'], dimensions: ['channel'] });
+        const monthlyCsv = join(root, 'monthly.csv');
+        expect(await exportTable(lab, project, 'gold.usage_day_monthly', monthlyCsv)).toMatchObject({ layer: 'gold', rows: 3 + 6 }); // 3 months, and 1, 2 and 3 channels in them
+        const monthly = readFileSync(monthlyCsv, 'utf8').trim().split('\n');
+        expect(monthly[0]).toBe('period,dimension,member,rows,minutes_sum,minutes_mean,minutes_min,minutes_max');
+        expect(monthly.filter((l) => l.includes(',(all),')).reduce((n, l) => n + Number(l.split(',')[3]), 0)).toBe(usage.report.rowsOut);
+
         // the HTML report shows the quality report of each table's build
         const html = readFileSync(second.report!, 'utf8');
         expect(html).toContain('<section id="quality">');
@@ -103,6 +114,7 @@ for (const backend of labBackends) {
         const ran = fourth.stale.map((s) => `${s.stage} ${s.unit.unit}`);
         expect(ran).toContain('silver.build customers');
         expect(ran).not.toContain('silver.build usage');
+        expect(ran).not.toContain('gold.aggregates usage.day');
         expect(ran).toContain('automl.train ');
         const quarantined = (await currentSilver(lab, project)).tables.find((t) => t.table === 'customers')!;
         expect(quarantined.report).toMatchObject({ rowsIn: 402, rowsOut: 400, quarantined: 1, duplicatesRemoved: 1 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProjectRecord } from '../../catalog/index.js';
 import { inputsHash } from '../../catalog/index.js';
 import { registerSecret, tempPrefix } from '../../common/index.js';
-import type { ColumnProfile, ColumnTag, TableProfile, TagVersion } from '../../explore/index.js';
+import type { ColumnProfile, ColumnRole, ColumnTag, SemanticType, TableProfile, TagVersion } from '../../explore/index.js';
 import { PLACEHOLDER_NUMBERS } from '../../explore/index.js';
 import { buildSilver, keySegment, openDuckEngine, type QualityRule, type SilverColumn, type SilverPlan, type SilverReport } from '../../lake/index.js';
 import { actionKeyOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
@@ -30,10 +30,14 @@ function silverKey(project: string, table: string, name: string): string {
   return `lake/silver/${keySegment(project)}/${keySegment(table)}/${name}.parquet`;
 }
 
+/** A column's type and role as its tags say: what a person confirmed, else the suggestion (else the profile's type). */
+export function effectiveTags(column: ColumnProfile, tag: ColumnTag | undefined): { semantic: SemanticType; role: ColumnRole | undefined } {
+  return { semantic: tag?.confirmed.semanticType ?? tag?.suggestion.semanticType.value ?? column.semanticType, role: tag?.confirmed.role ?? tag?.suggestion.role.value };
+}
+
 /** How one column is cleaned, from its profile and its tags (what a person confirmed, else the suggestion). */
 function silverColumn(column: ColumnProfile, tag: ColumnTag | undefined, isTarget: boolean): SilverColumn {
-  const semantic = tag?.confirmed.semanticType ?? tag?.suggestion.semanticType.value ?? column.semanticType;
-  const role = tag?.confirmed.role ?? tag?.suggestion.role.value;
+  const { semantic, role } = effectiveTags(column, tag);
   // personal data: the confirmed policy; when nobody decided, the suggested one (the safe side)
   const policy = tag?.confirmed.piiPolicy !== undefined ? tag.confirmed.piiPolicy : (tag?.suggestion.piiPolicy.value ?? null);
   const text = /^VARCHAR/i.test(column.physicalType);
