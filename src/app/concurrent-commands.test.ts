@@ -77,8 +77,9 @@ describe.each(catalogBackends)('two commands at once on one lab ($name catalog)'
         const snapshots = await lab.catalog.listSnapshots(project.id);
         expect(snapshots.map((s) => `${s.tableName} v${s.version}`).sort()).toEqual(['customers v1', 'orders v1']);
         expect(await lab.store.listObjects('lake/bronze/')).toHaveLength(2);
+        // one read per table; the other ingest may have found a file settled meanwhile and recorded its size and time as an alias of that read
         const ingested = await lab.catalog.listActions({ kind: 'ingest.table', status: 'done' });
-        expect(ingested.map((a) => a.unit).sort()).toEqual(['customers/customers', 'orders/orders']);
+        expect(ingested.filter((a) => a.detail['aliasOf'] === undefined).map((a) => a.unit).sort()).toEqual(['customers/customers', 'orders/orders']);
       } finally {
         await lab.close();
       }

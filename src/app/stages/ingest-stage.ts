@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import type { ProjectRecord, SourceRecord } from '../../catalog/index.js';
 import { UsageError, redactSecrets, tempPrefix } from '../../common/index.js';
 import { bronzeKey, describeParquet, findMixedTypeColumns, openDuckEngine, type DuckEngine } from '../../lake/index.js';
-import { inputsHashOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
+import { inputsHashOf, runAction, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { openConnector, Vault, type Connector, type Credential, type SourceKind, type SourceOptions, type SourceTable } from '../../sources/index.js';
 import { followWrittenFile } from '../growing-file.js';
@@ -45,26 +45,15 @@ async function settledKeys(context: StageContext, project: ProjectRecord, unit: 
   if (!Object.values(inputs).some((k) => k.startsWith('stat:')) || (await catalog.findResult(keyOf(inputs)))) return inputs;
   const [last] = await catalog.listActions({ project: project.name, kind: ingestStage.kind, unit, status: 'done', limit: 1 });
   if (!last || Object.keys(last.inputs).length !== files.length || Object.values(last.inputs).some((k) => k.startsWith('stat:'))) return inputs;
-  const startedAt = new Date().toISOString();
   const hashed = await Promise.all(files.map(async (file, i) => (inputs[`raw${i}`]!.startsWith('stat:') ? (await hashFile(file)).hash : inputs[`raw${i}`]!)));
   if (hashed.some((hash, i) => last.inputs[`raw${i}`] !== hash)) return inputs;
   if (!(await catalog.findResult(keyOf(last.inputs)))) return inputs;
-  await catalog.appendAction({
-    kind: ingestStage.kind,
-    project: project.name,
-    unit,
-    inputsHash: keyOf(inputs).inputsHash,
-    inputs,
-    outputs: last.outputs,
-    status: 'done',
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    cpuSeconds: 0,
-    bytesWritten: 0,
-    workerId: workerId(),
-    error: null,
-    detail: { ...last.detail, aliasOf: last.seq, note: 'the same bytes as the last read, now settled: keyed by size, time and inode' },
-  });
+  // recorded as the unit's own action, claimed like any other: two runs at once record it once
+  const alias: Stage<StageContext> = {
+    ...ingestStage,
+    run: async () => ({ outputs: last.outputs, bytesWritten: 0, detail: { ...last.detail, aliasOf: last.seq, note: 'the same bytes as the last read, now settled: keyed by size, time and inode' } }),
+  };
+  await runAction({ catalog, workerId: workerId() }, alias, context, project, { unit, inputs, params: {} });
   return inputs;
 }
 
