@@ -7,6 +7,7 @@
  */
 export const explore = () => import('../../app/explore.js');
 export const tags = () => import('../../app/tags.js');
+export const targetExpression = () => import('../../app/target-expression.js');
 export const tagsOverview = () => import('../../app/tags-overview.js');
 export const sources = () => import('../../app/sources.js');
 export const ingest = () => import('../../app/ingest.js');

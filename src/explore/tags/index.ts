@@ -10,6 +10,8 @@ export {
   acceptSuggestions,
   confirmedTagsHash,
   confirmedTarget,
+  hasConfirmedTarget,
+  setTargetExpression,
   openTagCount,
   parseColumnAssignments,
   parseRelationshipAssignments,

@@ -61,9 +61,25 @@ export interface RelationshipTag {
   readonly cardinality: RelationshipCardinality | null;
 }
 
+/**
+ * A target that is not a stored column but a DuckDB SQL expression over the target table's silver
+ * columns (`delay > 15`). The columns it reads are never features: they would give the label away.
+ */
+export interface TargetExpression {
+  readonly table: string;
+  /** the label's column name in gold; not a column of the table */
+  readonly name: string;
+  /** the expression as the person wrote it (checked to be one expression, no subquery) */
+  readonly expression: string;
+  /** the target table's columns it reads, as DuckDB's parser found them */
+  readonly reads: readonly string[];
+}
+
 export interface TagSet {
   readonly columns: readonly ColumnTag[];
   readonly relationships: readonly RelationshipTag[];
+  /** the confirmed target when it is an expression (then no column has role target) */
+  readonly targetExpression?: TargetExpression;
   /** silver's quality rules, learned by exploration and edited by a person (absent in tags made before rules) */
   readonly rules?: readonly QualityRule[];
 }
