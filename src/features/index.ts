@@ -19,3 +19,4 @@ export { fitPipeline, applyPipeline, type FitPipelineOptions, type FittedPipelin
 export type { TargetValues } from './target-encoding.js';
 export { inputSchemaOf, textColumnsOf, type InputColumnSchema } from './input-schema.js';
 export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';
+export { synthesizeFeatures, type SynthesisColumn, type SynthesisInput, type SynthesisRelationship, type SynthesisTable } from './synthesis.js';
