@@ -20,3 +20,4 @@ export type { TargetValues } from './target-encoding.js';
 export { inputSchemaOf, textColumnsOf, type InputColumnSchema } from './input-schema.js';
 export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';
 export { synthesizeFeatures, type SynthesisColumn, type SynthesisInput, type SynthesisRelationship, type SynthesisTable } from './synthesis.js';
+export { pruneFeatures, type PruneOptions, type PruneResult } from './pruning.js';
