@@ -135,7 +135,11 @@ function standardized(values: readonly number[]): Float64Array {
   const out = new Float64Array(values.length);
   let sum = 0;
   let count = 0;
-  for (const v of values) if (!Number.isNaN(v)) (sum += v), count++;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    sum += v;
+    count++;
+  }
   const mean = count > 0 ? sum / count : 0;
   let ss = 0;
   values.forEach((v, i) => {
