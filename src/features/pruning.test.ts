@@ -36,8 +36,8 @@ describe('pruning gold features', () => {
     const result = await pruneFeatures(engine.conn, path, { label: 'label' });
     expect(result.dropped.missing).toEqual(['sparse']);
     expect(result.dropped.constant).toEqual(['constant']);
-    expect(result.dropped.duplicate.sort()).toEqual(['category_copy', 'strong_copy']);
-    expect(result.dropped.correlated.sort()).toEqual(['strong', 'strong_noisy', 'strong_scaled'].filter((n) => n !== result.kept[0]).sort());
+    expect([...result.dropped.duplicate].sort()).toEqual(['category_copy', 'strong_copy']);
+    expect([...result.dropped.correlated].sort()).toEqual(['strong', 'strong_noisy', 'strong_scaled'].filter((n) => n !== result.kept[0]).sort());
     expect(['strong', 'strong_scaled', 'strong_noisy']).toContain(result.kept[0]);
     expect(result.kept).toContain('noise');
     expect(result.kept).toContain('category');
