@@ -8,6 +8,7 @@ import { execute, openDuckEngine, queryRows, quoteLiteral } from '../lake/index.
 import { latestSnapshots } from './explore.js';
 import type { Lab } from './lab-types.js';
 import { currentSilver } from './stages/silver-stage.js';
+import { currentGold } from './stages/gold-stage.js';
 
 /**
  * `autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv|FILE.parquet`: any layer's table, for other
@@ -16,7 +17,7 @@ import { currentSilver } from './stages/silver-stage.js';
  * existing file is replaced whole or not at all, and only when asked.
  */
 
-export const EXPORT_LAYERS = ['bronze', 'silver', 'quarantine'] as const;
+export const EXPORT_LAYERS = ['bronze', 'silver', 'quarantine', 'gold'] as const;
 type Layer = (typeof EXPORT_LAYERS)[number];
 
 export interface ExportOutcome {
@@ -36,6 +37,13 @@ function parseRef(ref: string): { layer: Layer; table: string | undefined } {
 /** The lake key of each table of a layer, as the project stands. */
 async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string>> {
   if (layer === 'bronze') return new Map((await latestSnapshots(lab, project)).map((s) => [s.name, s.snapshot.lakeKey]));
+  if (layer === 'gold') {
+    // one feature table per project, named after its target table
+    const gold = await currentGold(lab, project);
+    if (!gold.applies) throw new UsageError(`project ${project.name} has no gold table: it learns from its target table's silver`, 'confirm a relationship or an expression target first, or export silver');
+    if (!gold.table) throw new UsageError(`the gold table of ${project.name} is not built for the current silver and tags`, `run \`autolab gold ${project.name}\``);
+    return new Map([[gold.plan.target.table, gold.table.lakeKey]]);
+  }
   const silver = await currentSilver(lab, project);
   if (silver.waitsOn && silver.tables.length === 0) throw new UsageError(`project ${project.name} has no ${layer} tables yet: ${silver.waitsOn}`, `then run \`autolab silver ${project.name}\``);
   return new Map(silver.tables.map((t) => [t.table, layer === 'silver' ? t.lakeKey : t.quarantineKey]));

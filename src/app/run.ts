@@ -8,6 +8,7 @@ import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { silverStage } from './stages/silver-stage.js';
+import { goldStage } from './stages/gold-stage.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
 import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
@@ -25,6 +26,7 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   ingested: [ingestStage],
   explored: [...EXPLORE_STAGES, reportStage],
   silver: [silverStage],
+  gold: [goldStage],
   trained: [trainStage],
 };
 
@@ -126,5 +128,5 @@ async function lastTraining(lab: Lab, project: ProjectRecord, context: StageCont
   const tags = await currentTags(lab.catalog, project);
   if (!record || !tags) return null;
   const ranNow = record.startedAt >= context.runToken;
-  return trainOutcome(lab, project, trainingColumns(tags.tags.columns, project.name), { status: ranNow ? 'done' : 'reused', record });
+  return trainOutcome(lab, project, trainingColumns(tags.tags, project.name), { status: ranNow ? 'done' : 'reused', record });
 }

@@ -29,7 +29,7 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'explored', actionKind: 'explore.table', built: true, humanMoment: false, next: 'run autolab explore {project}' },
   { stage: 'tagged', actionKind: 'tags.confirm', built: true, humanMoment: true, next: 'confirm the tags: autolab tags {project}' },
   { stage: 'silver', actionKind: 'silver.build', built: true, humanMoment: false, next: 'run autolab run {project}' },
-  { stage: 'gold', actionKind: 'gold.build', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'gold', actionKind: 'gold.build', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'trained', actionKind: 'automl.train', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'approved', actionKind: 'model.approve', built: false, humanMoment: true, next: 'approve the model: autolab approve {project}' },
   { stage: 'deployed', actionKind: 'model.deploy', built: false, humanMoment: false, next: 'run autolab serve {project}' },

@@ -36,7 +36,7 @@ function visitsInput(time: string | null): SynthesisInput {
       {
         name: HOSTILE,
         time: null,
-        columns: [column('id', 'number', { role: 'id', semantic: 'identifier' }), column(HOSTILE, 'text', { topValues: ["it's", 'plain'], distinct: 2 }), column('at', 'time', { role: 'time' }), column('amount', 'number')],
+        columns: [column('id', 'number', { role: 'id', semantic: 'identifier' }), column(HOSTILE, 'text', { topValues: ["it's", 'plain'], distinct: 2 }), column('at', 'time', { role: 'time' }), column('amount', 'number'), column('kind', 'text', { topValues: ['a', "it's"], distinct: 3 })],
       },
       { name: 'shops', time: null, columns: [column('shop_id', 'text', { role: 'id', semantic: 'identifier' }), column('region', 'text')] },
     ],
@@ -52,11 +52,11 @@ async function writeParquet(name: string, sql: string): Promise<string> {
 }
 
 const VISITS = `SELECT * FROM (VALUES
-  (0, 'S1', TIMESTAMP '2024-01-01 10:00', 10.0::DOUBLE),
-  (1, 'S1', TIMESTAMP '2024-01-02 10:00', 20.0),
-  (2, 'S1', TIMESTAMP '2024-01-02 10:00', 30.0),
-  (3, 'S2', TIMESTAMP '2024-01-03 00:00', 5.0),
-  (4, 'S1', TIMESTAMP '2024-01-05 00:00', 40.0)) v(id, ${quoteIdent(HOSTILE)}, "at", amount)`;
+  (0, 'S1', TIMESTAMP '2024-01-01 10:00', 10.0::DOUBLE, 'a'),
+  (1, 'S1', TIMESTAMP '2024-01-02 10:00', 20.0, 'it''s'),
+  (2, 'S1', TIMESTAMP '2024-01-02 10:00', 30.0, 'a'),
+  (3, 'S2', TIMESTAMP '2024-01-03 00:00', 5.0, 'c'),
+  (4, 'S1', TIMESTAMP '2024-01-05 00:00', 40.0, 'a')) v(id, ${quoteIdent(HOSTILE)}, "at", amount, kind)`;
 const SHOPS = `SELECT * FROM (VALUES ('S1', 'north'), ('S2', 'south')) v(shop_id, region)`;
 
 /** Same rows, same texts and counts; numbers equal to 1e-9 relative (window sums add in another order). */
@@ -110,6 +110,10 @@ describe('feature synthesis and the gold table', () => {
     expect(rows.map((r) => r[`${p}mean(${HOSTILE}.amount by ${HOSTILE})`])).toEqual([null, 10, 10, null, 20]);
     expect(rows.map((r) => r[`${p}max(${HOSTILE}.amount by ${HOSTILE})`])).toEqual([null, 10, 10, null, 30]);
     expect(rows[4]![`${p}days_since_last(${HOSTILE} by ${HOSTILE})`]).toBeCloseTo(2 + 14 / 24, 9);
+    expect(rows.map((r) => Number(r[`${p}distinct(${HOSTILE}.kind by ${HOSTILE})`]))).toEqual([0, 1, 1, 0, 2]);
+    expect(rows.map((r) => r[`${p}mode(${HOSTILE}.kind by ${HOSTILE})`])).toEqual([null, 'a', 'a', null, 'a']);
+    expect(rows.map((r) => Number(r[`${p}count(${HOSTILE}.kind = it's by ${HOSTILE})`]))).toEqual([0, 0, 0, 0, 1]);
+    expect(rows.map((r) => r[`${p}last(${HOSTILE}.amount by ${HOSTILE})`])).toEqual([null, 10, 10, null, expect.any(Number) as unknown]);
     expect(rows.map((r) => r['at.day'])).toEqual([1, 2, 2, 3, 5]);
     expect(rows.map((r) => r['at.weekday'])).toEqual([1, 2, 2, 3, 5]);
     // the database still has its tables: nothing the names held was run
@@ -118,8 +122,8 @@ describe('feature synthesis and the gold table', () => {
 
   it('no feature sees the future: rows dated after every target row change no value', async () => {
     // 400 visits over 60 days in 7 shops, then 300 more after the last of them
-    const base = `SELECT i AS id, 'S' || (hash(i) % 7) AS ${quoteIdent(HOSTILE)}, TIMESTAMP '2024-01-01' + to_minutes(CAST(hash(i * 3) % 86400 AS BIGINT)) AS at, round((hash(i * 5) % 1000) / 10.0, 1) AS amount FROM range(400) t(i)`;
-    const later = `SELECT i AS id, 'S' || (hash(i) % 7) AS ${quoteIdent(HOSTILE)}, TIMESTAMP '2024-03-01' + to_minutes(CAST(hash(i * 3) % 1000 AS BIGINT)) AS at, 1000.0 + i AS amount FROM range(400, 700) t(i)`;
+    const base = `SELECT i AS id, 'S' || (hash(i) % 7) AS ${quoteIdent(HOSTILE)}, TIMESTAMP '2024-01-01' + to_minutes(CAST(hash(i * 3) % 86400 AS BIGINT)) AS "at", round((hash(i * 5) % 1000) / 10.0, 1) AS amount, CASE hash(i * 11) % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'it''s' ELSE 'c' END AS kind FROM range(400) t(i)`;
+    const later = `SELECT i AS id, 'S' || (hash(i) % 7) AS ${quoteIdent(HOSTILE)}, TIMESTAMP '2024-03-01' + to_minutes(CAST(hash(i * 3) % 1000 AS BIGINT)) AS "at", 1000.0 + i AS amount, 'new' || (i % 5) AS kind FROM range(400, 700) t(i)`;
     const shops = await writeParquet('shops7', `SELECT 'S' || i AS shop_id, CASE WHEN i % 2 = 0 THEN 'north' ELSE 'south' END AS region FROM range(7) t(i)`);
     const now = await writeParquet('visits-now', base);
     const withFuture = await writeParquet('visits-future', `${base} UNION ALL ${later}`);

@@ -251,14 +251,22 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
   if (childTime === null) throw new Error(`the gold plan aggregates ${first.child} under a cut-off, but it has no time column`);
   // under a cut-off: child rows and probe rows (the target rows, values null) in one stream per key
   const valueNames = values.map((_, i) => `__v${i}`);
-  const childRows = `SELECT NULL::UBIGINT AS ${ROW}, ${childKey} AS __k, CAST(${q(childTime)} AS TIMESTAMP) AS __t, CAST(${q(childTime)} AS TIMESTAMP) AS __ct, 1 AS __one${values.map((c, i) => `, ${q(c)} AS ${valueNames[i]}`).join('')} FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL AND ${q(childTime)} IS NOT NULL`;
+  // a distinct count as a window over a growing frame is slow (40 s on 20k rows); counting each
+  // value's first row per key instead gives the same number: a value was seen before the cut-off
+  // exactly when its first row was
+  const distinct = new Set(group.filter((f) => f.aggregate.fn === 'distinct').map((f) => valueColumn(f.aggregate)!));
+  const firstNames = values.map((_, i) => `__d${i}`);
+  const firsts = values.map((c, i) =>
+    distinct.has(c) ? `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${childKey}, ${q(c)} ORDER BY ${q(childTime)}) = 1 THEN 1 ELSE 0 END AS ${firstNames[i]}` : `, 0 AS ${firstNames[i]}`,
+  );
+  const childRows = `SELECT NULL::UBIGINT AS ${ROW}, ${childKey} AS __k, CAST(${q(childTime)} AS TIMESTAMP) AS __t, CAST(${q(childTime)} AS TIMESTAMP) AS __ct, 1 AS __one${values.map((c, i) => `, ${q(c)} AS ${valueNames[i]}`).join('')}${firsts.join('')} FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL AND ${q(childTime)} IS NOT NULL`;
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
-  const probeRows = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(cutoff)} AS TIMESTAMP) AS __t, NULL::TIMESTAMP AS __ct, NULL::INTEGER AS __one${valueNames.map((n) => `, NULL AS ${n}`).join('')} FROM ${targetRows} AS t ${probeJoins.joins()} WHERE ${probeKey} IS NOT NULL AND t.${q(cutoff)} IS NOT NULL`;
+  const probeRows = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(cutoff)} AS TIMESTAMP) AS __t, NULL::TIMESTAMP AS __ct, NULL::INTEGER AS __one${valueNames.map((n) => `, NULL AS ${n}`).join('')}${firstNames.map((n) => `, 0 AS ${n}`).join('')} FROM ${targetRows} AS t ${probeJoins.joins()} WHERE ${probeKey} IS NOT NULL AND t.${q(cutoff)} IS NOT NULL`;
   const aggs = group.map((f) => {
     const a = f.aggregate;
     const column = valueColumn(a);
     const v = column === null ? '__one' : valueNames[values.indexOf(column)]!;
-    const sql = aggregateSql(a, v, '__ct', '__t', ' OVER w', params);
+    const sql = a.fn === 'distinct' ? `coalesce(sum(${firstNames[values.indexOf(column!)]!}) OVER w, 0)` : aggregateSql(a, v, '__ct', '__t', ' OVER w', params);
     return `${sql ?? 'NULL'} AS ${q(f.name)}`;
   });
   return withCte(
