@@ -19,7 +19,7 @@ import { runProject, type RunOutcome } from './run.js';
 import { addSource } from './sources.js';
 import { currentGold } from './stages/gold-stage.js';
 import { acceptTags, setTags } from './tags.js';
-import { setTargetExpressionTag } from './target-expression.js';
+import { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
 
 /**
  * Real data, end to end: the flights of vega-datasets (20,000 in the first quarter of 2001) and
@@ -48,6 +48,8 @@ async function tagFlights(lab: Lab, project: ProjectRecord): Promise<void> {
   await setTags(lab.catalog, project, 'flights.origin', ['role=feature']);
   await setTags(lab.catalog, project, 'flights.destination', ['role=feature']);
   await setTargetExpressionTag(lab, project, 'flights.late', 'delay > 15', 'date');
+  // a flight's delay is known once it has left, not at its scheduled time
+  await setKnownAtTag(lab, project, 'flights.date', 'date + to_minutes(CAST(delay AS BIGINT))');
 }
 
 async function heldOutAuc(lab: Lab, run: RunOutcome, heldOut: string, labels: Float64Array): Promise<number> {
@@ -67,7 +69,7 @@ async function heldOutAuc(lab: Lab, run: RunOutcome, heldOut: string, labels: Fl
 }
 
 describe('gold on real data: flights and airports', () => {
-  it('learns `delay > 15` from the airports and each airport\'s earlier flights, and beats the flights alone on later flights', async () => {
+  it('learns `delay > 15` from the airports and each airport\'s earlier flights, and beats the flights alone on later flights scored as they come', async () => {
     const flights = JSON.parse(readFileSync(join(data, 'flights-20k.json'), 'utf8')) as Flight[];
     const cut = Math.floor(flights.length * 0.8);
     const training = flights.slice(0, cut);
@@ -117,18 +119,25 @@ describe('gold on real data: flights and airports', () => {
       const alone = await runProject(lab, single, { trials: 2, seed: 1 });
       expect(alone.waitsOn).toBeNull();
 
-      const relationalAuc = await heldOutAuc(lab, related, heldOut, labels);
+      // scored as a batch: the later flights' history is what silver held at training (none of them)
+      const batchAuc = await heldOutAuc(lab, related, heldOut, labels);
       const singleAuc = await heldOutAuc(lab, alone, heldOut, labels);
-      process.stdout.write(`held-out AUC on the last ${later.length} flights: relational ${relationalAuc.toFixed(4)}, flights alone ${singleAuc.toFixed(4)}\n`);
-      // the later flights land: silver grows, the model stays; each later flight's features now see the flights before it
+      // scored as they come: the later flights land in silver as they leave (the model is not
+      // retrained), so each one's features see the flights known before it — a flight's delay is
+      // known once it has left (the known-at tag), never before its own scheduled time
       writeFileSync(join(dir, 'flights.json'), JSON.stringify(flights));
       await ingestProject(lab, 'relational');
       await exploreProject(lab, relational);
       await buildSilverTables(lab, relational);
       const rollingAuc = await heldOutAuc(lab, related, heldOut, labels);
-      process.stdout.write(`rolling: relational ${rollingAuc.toFixed(4)}\n`);
-      // figures, not an assertion yet: see docs/benchmarks.md (gold) for why the batch case scores lower
-      for (const auc of [relationalAuc, singleAuc, rollingAuc]) expect(auc).toBeGreaterThan(0.55);
+      process.stdout.write(
+        `held-out AUC on the last ${later.length} flights: flights alone ${singleAuc.toFixed(4)}, ` +
+          `relational scored as they come ${rollingAuc.toFixed(4)}, relational scored as one batch ${batchAuc.toFixed(4)}\n`,
+      );
+      expect(rollingAuc).toBeGreaterThan(singleAuc);
+      // the batch case scores below the flights alone (0.59-0.61 against 0.636 when measured): its
+      // history features are weeks stale for the last flights; recorded in docs/benchmarks.md, not asserted
+      expect(batchAuc).toBeGreaterThan(0.55);
     } finally {
       await lab.close();
     }

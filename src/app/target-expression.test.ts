@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CUSTOMERS_SQL, makeExploreLab, ORDERS_SQL, type ExploreLab } from './explore.testutil.js';
 import { exploreProject } from './explore.js';
-import { setTargetExpressionTag } from './target-expression.js';
+import { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
 import { applyEditedTags, currentTags, setTags, tagsForEditing } from './tags.js';
 import { checkExpressionTarget } from './target-expression.js';
 
@@ -28,6 +28,10 @@ describe('tags set TABLE.NAME role=target --expr', () => {
     expect(tags.targetExpression).toEqual({ table: 'customers', name: 'pricey', expression: 'monthly_charges > 60', reads: ['monthly_charges'] });
     expect(tags.columns.find((c) => c.column === 'churn')?.confirmed.role).toBe('feature');
     expect(tags.columns.find((c) => c.column === 'signup_date')?.confirmed.role).toBe('time');
+
+    await expect(setKnownAtTag(lab, project, 'orders.ordered_at', 'ordered_at + to_days(dayz)')).rejects.toThrow(/known-at expression .* no column "dayz" in orders/);
+    await setKnownAtTag(lab, project, 'orders.ordered_at', 'ordered_at + INTERVAL 2 DAY');
+    expect((await currentTags(lab.catalog, project))!.tags.knownAt).toEqual([{ table: 'orders', expression: 'ordered_at + INTERVAL 2 DAY', reads: ['ordered_at'] }]);
 
     const { base, yaml } = await tagsForEditing(lab.catalog, project);
     const check = (t: { table: string; expression: string }) => checkExpressionTarget(lab, project, base.tags, t.table, t.expression);

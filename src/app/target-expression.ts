@@ -1,6 +1,6 @@
 import type { ProjectRecord } from '../catalog/index.js';
 import { InputError } from '../common/index.js';
-import { setTargetExpression, type TableProfile, type TagSet } from '../explore/index.js';
+import { setKnownAt, setTargetExpression, type TableProfile, type TagSet } from '../explore/index.js';
 import { checkTargetExpression, openDuckEngine } from '../lake/index.js';
 import { loadExploration } from './explore.js';
 import type { Lab } from './lab-types.js';
@@ -34,13 +34,13 @@ function splitRef(ref: string, tables: readonly string[]): { table: string; name
 }
 
 /** The columns an expression target reads, checked by DuckDB against its table's silver columns (an `InputError` in one line otherwise). */
-export async function checkExpressionTarget(lab: Lab, project: ProjectRecord, tags: TagSet, table: string, expression: string): Promise<string[]> {
+export async function checkExpressionTarget(lab: Lab, project: ProjectRecord, tags: TagSet, table: string, expression: string, what = 'target expression'): Promise<string[]> {
   const state = await loadExploration(lab, project);
   const explored = state.tables.find((t) => t.name === table);
   if (!explored) throw new InputError(`no table ${table} among the explored tables of ${project.name}`, 'name a table `autolab tags show` lists');
   const engine = await openDuckEngine(lab.workDir);
   try {
-    return (await checkTargetExpression(engine.conn, table, expression, silverColumnTypes(explored.profile, tags))).reads;
+    return (await checkTargetExpression(engine.conn, table, expression, silverColumnTypes(explored.profile, tags), what)).reads;
   } finally {
     engine.close();
   }
@@ -52,4 +52,13 @@ export async function setTargetExpressionTag(lab: Lab, project: ProjectRecord, r
   const { table, name } = splitRef(ref, state.tables.map((t) => t.name));
   const reads = await checkExpressionTarget(lab, project, tags.tags, table, expression);
   return commitTags(lab.catalog, project, (current) => setTargetExpression(current ?? tags.tags, { table, name, expression, reads }, time));
+}
+
+/** `autolab tags set TABLE.COLUMN role=time --known-at SQL`: the table's time column, and when its rows became known. */
+export async function setKnownAtTag(lab: Lab, project: ProjectRecord, ref: string, expression: string): Promise<TagUpdate> {
+  const tags = await requireTags(lab.catalog, project);
+  const state = await loadExploration(lab, project);
+  const { table, name: time } = splitRef(ref, state.tables.map((t) => t.name));
+  const reads = await checkExpressionTarget(lab, project, tags.tags, table, expression, 'known-at expression');
+  return commitTags(lab.catalog, project, (current) => setKnownAt(current ?? tags.tags, { table, expression, reads }, time));
 }

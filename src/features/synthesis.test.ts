@@ -120,6 +120,25 @@ describe('feature synthesis and the gold table', () => {
     expect(await queryRows(engine.conn, 'SELECT 1')).toEqual([[1]]);
   });
 
+  it('counts a related row only once it is known, when the table says when its rows became known', async () => {
+    const input = visitsInput('at');
+    // a visit's amount is known a day after it
+    const known: SynthesisInput = { ...input, tables: input.tables.map((t) => (t.name === HOSTILE ? { ...t, knownAt: '"at" + INTERVAL 1 DAY' } : t)) };
+    const plan = synthesizeFeatures(known);
+    expect(plan.tables.find((t) => t.name === HOSTILE)?.knownAt).toBe('"at" + INTERVAL 1 DAY');
+    const visits = await writeParquet('visits-known', VISITS);
+    const shops = await writeParquet('shops-known', SHOPS);
+    const rows = await goldRows(plan, visits, { [HOSTILE]: visits, shops }, 'gold-known');
+    const p = `${HOSTILE}.shops.`;
+    // r1 and r2 (Jan 2, 10:00): r0 (Jan 1, 10:00) is known at Jan 2, 10:00 — not strictly before
+    expect(rows.map((r) => Number(r[`${p}count(${HOSTILE} by ${HOSTILE})`]))).toEqual([0, 0, 0, 0, 3]);
+    expect(rows.map((r) => Number(r[`${p}distinct(${HOSTILE}.kind by ${HOSTILE})`]))).toEqual([0, 0, 0, 0, 2]);
+    // a known-at before the row's own time does not make a row its own history
+    const early: SynthesisInput = { ...input, tables: input.tables.map((t) => (t.name === HOSTILE ? { ...t, knownAt: '"at" - INTERVAL 3 DAY' } : t)) };
+    const earlyRows = await goldRows(synthesizeFeatures(early), visits, { [HOSTILE]: visits, shops }, 'gold-early');
+    expect(earlyRows.map((r) => Number(r[`${p}count(${HOSTILE} by ${HOSTILE})`]))).toEqual([0, 1, 1, 0, 3]);
+  });
+
   it('no feature sees the future: rows dated after every target row change no value', async () => {
     // 400 visits over 60 days in 7 shops, then 300 more after the last of them
     const base = `SELECT i AS id, 'S' || (hash(i) % 7) AS ${quoteIdent(HOSTILE)}, TIMESTAMP '2024-01-01' + to_minutes(CAST(hash(i * 3) % 86400 AS BIGINT)) AS "at", round((hash(i * 5) % 1000) / 10.0, 1) AS amount, CASE hash(i * 11) % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'it''s' ELSE 'c' END AS kind FROM range(400) t(i)`;

@@ -33,6 +33,8 @@ export interface SynthesisTable {
   readonly name: string;
   readonly columns: readonly SynthesisColumn[];
   readonly time: string | null;
+  /** when a row became known (an expression over the table's columns), when later than `time` */
+  readonly knownAt?: string;
 }
 
 /** A confirmed relationship: `child.fk` refers to `parent.key`. */
@@ -161,7 +163,7 @@ export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
   expand(target, [], depth);
   const tables: GoldTable[] = [...read].sort().map((name) => {
     const t = byName.get(name)!;
-    return { name, columns: t.columns.map((c) => ({ name: c.name, kind: c.kind })), time: name === input.target.table ? cutoff : t.time };
+    return { name, columns: t.columns.map((c) => ({ name: c.name, kind: c.kind })), time: name === input.target.table ? cutoff : t.time, ...(t.knownAt !== undefined ? { knownAt: t.knownAt } : {}) };
   });
   return { version: 1, target: { table: input.target.table, label: input.target.label, time: cutoff }, tables, features, notes };
 }

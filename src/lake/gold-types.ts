@@ -17,6 +17,8 @@ export interface GoldTable {
   readonly columns: readonly GoldColumn[];
   /** the column that dates a row (a child's rows are cut off by it), or null */
   readonly time: string | null;
+  /** when a row became known, a checked SQL expression over the table's columns: a child's rows are cut off by it instead of `time` */
+  readonly knownAt?: string;
 }
 
 /** One step from a table to its parent: the table's column `via` holds the parent's key `key`. */

@@ -255,11 +255,17 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
   // value's first row per key instead gives the same number: a value was seen before the cut-off
   // exactly when its first row was
   const distinct = new Set(group.filter((f) => f.aggregate.fn === 'distinct').map((f) => valueColumn(f.aggregate)!));
+  // a child's rows take their place in time when they became known (a checked expression), else at
+  // their time — never before it: a target row that is its own child (a flight that left early) must
+  // not be known before its own cut-off
+  const known = child.knownAt !== undefined
+    ? `greatest(CAST(${q(childTime)} AS TIMESTAMP), CAST(${wrapTargetExpression(child.knownAt)} AS TIMESTAMP))`
+    : `CAST(${q(childTime)} AS TIMESTAMP)`;
   const firstNames = values.map((_, i) => `__d${i}`);
   const firsts = values.map((c, i) =>
-    distinct.has(c) ? `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${childKey}, ${q(c)} ORDER BY ${q(childTime)}) = 1 THEN 1 ELSE 0 END AS ${firstNames[i]}` : `, 0 AS ${firstNames[i]}`,
+    distinct.has(c) ? `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${childKey}, ${q(c)} ORDER BY ${known}) = 1 THEN 1 ELSE 0 END AS ${firstNames[i]}` : `, 0 AS ${firstNames[i]}`,
   );
-  const childRows = `SELECT NULL::UBIGINT AS ${ROW}, ${childKey} AS __k, CAST(${q(childTime)} AS TIMESTAMP) AS __t, CAST(${q(childTime)} AS TIMESTAMP) AS __ct, 1 AS __one${values.map((c, i) => `, ${q(c)} AS ${valueNames[i]}`).join('')}${firsts.join('')} FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL AND ${q(childTime)} IS NOT NULL`;
+  const childRows = `SELECT NULL::UBIGINT AS ${ROW}, ${childKey} AS __k, ${known} AS __t, CAST(${q(childTime)} AS TIMESTAMP) AS __ct, 1 AS __one${values.map((c, i) => `, ${q(c)} AS ${valueNames[i]}`).join('')}${firsts.join('')} FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL AND ${q(childTime)} IS NOT NULL AND ${known} IS NOT NULL`;
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
   const probeRows = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(cutoff)} AS TIMESTAMP) AS __t, NULL::TIMESTAMP AS __ct, NULL::INTEGER AS __one${valueNames.map((n) => `, NULL AS ${n}`).join('')}${firstNames.map((n) => `, 0 AS ${n}`).join('')} FROM ${targetRows} AS t ${probeJoins.joins()} WHERE ${probeKey} IS NOT NULL AND t.${q(cutoff)} IS NOT NULL`;
   const aggs = group.map((f) => {

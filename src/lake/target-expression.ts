@@ -35,8 +35,8 @@ function collect(node: unknown, into: { columns: Set<string>; subquery: boolean 
   for (const value of Object.values(n)) collect(value, into);
 }
 
-function refuse(expression: string, table: string, why: string): never {
-  throw new InputError(`target expression ${shownInError(expression)} on ${table}: ${why}`, 'write one SQL expression over the table\'s columns, e.g. "delay > 15"');
+function refuseAs(expression: string, table: string, why: string, what: string): never {
+  throw new InputError(`${what} ${shownInError(expression)} on ${table}: ${why}`, 'write one SQL expression over the table\'s columns, e.g. "delay > 15"');
 }
 
 /**
@@ -44,7 +44,9 @@ function refuse(expression: string, table: string, why: string): never {
  * and returns the columns it reads. Every failure is one line naming the expression and what is
  * wrong (the syntax error, a column the table does not have, a type DuckDB cannot bind).
  */
-export async function checkTargetExpression(conn: DuckDBConnection, table: string, expression: string, columns: readonly { name: string; type: string }[]): Promise<{ reads: string[] }> {
+export async function checkTargetExpression(conn: DuckDBConnection, table: string, expression: string, columns: readonly { name: string; type: string }[], what = 'target expression'): Promise<{ reads: string[] }> {
+  // typed out: only a declared never-returning function narrows the checks below
+  const refuse: (e: string, t: string, why: string) => never = (e, t, why) => refuseAs(e, t, why, what);
   if (expression.trim() === '') refuse(expression, table, 'it is empty');
   const wrapped = `SELECT ${wrapTargetExpression(expression)} AS ${PROBE_ALIAS} FROM ${PROBE_TABLE}`;
   const [[serialized]] = (await queryRows(conn, 'SELECT json_serialize_sql(CAST($sql AS VARCHAR))', { sql: wrapped })) as [[string]];

@@ -93,7 +93,8 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
     const timeColumn = (confirmedOnly: boolean) =>
       columns.find((c) => c.kind === 'time' && (confirmedOnly ? tagOf.get(c.name)?.confirmed.role === 'time' : c.role === 'time'))?.name ?? null;
     // the target's cut-off is what a person tagged; another table's rows are dated by its (suggested) time column
-    tables.push({ name: explored.name, columns, time: timeColumn(explored.name === targetTable) });
+    const knownAt = tags.knownAt?.find((k) => k.table === explored.name)?.expression;
+    tables.push({ name: explored.name, columns, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
   }
   const relationships = tags.relationships
     .filter((r) => r.status === 'confirmed' && built.has(r.from.table) && built.has(r.to.table))

@@ -54,6 +54,7 @@ export function registerTagsCommand(program: Command): void {
     .option('--project <name>', 'the project (may be left out while the lab has one)')
     .option('--expr <sql>', 'with role=target: the target is this DuckDB SQL expression over TABLE\'s columns, named NAME (TABLE.NAME)')
     .option('--time <column>', 'with --expr: TABLE\'s time column; features then use only rows from strictly before it')
+    .option('--known-at <sql>', 'with role=time: when a row of the table became known, a DuckDB SQL expression (e.g. a flight\'s delay: "date + to_minutes(CAST(delay AS BIGINT))")')
     .option('--json', 'machine output')
     .addHelpText(
       'after',
@@ -65,16 +66,25 @@ export function registerTagsCommand(program: Command): void {
         '  autolab tags set customers.notes pii=none',
         "  autolab tags set 'orders.customer_id->customers.id' confirmed cardinality=one-to-many",
         '  autolab tags set flights.late role=target --expr "delay > 15" --time date',
+        '  autolab tags set flights.date role=time --known-at "date + to_minutes(CAST(delay AS BIGINT))"',
         '',
         `roles: target, id, feature, time, group, weight, ignore;  policies: drop, mask, hash, keep`,
       ].join('\n'),
     )
-    .action(async (ref: string, assignments: string[], flags: ProjectFlags & { expr?: string; time?: string }) => {
+    .action(async (ref: string, assignments: string[], flags: ProjectFlags & { expr?: string; time?: string; knownAt?: string }) => {
+      if (flags.knownAt !== undefined && (flags.expr !== undefined || assignments.length !== 1 || assignments[0]?.replace(/\s/g, '').toLowerCase() !== 'role=time')) {
+        throw new UsageError('--known-at goes with role=time alone', 'write `autolab tags set TABLE.COLUMN role=time --known-at "SQL"`');
+      }
       if (flags.time !== undefined && flags.expr === undefined) throw new UsageError('--time goes with --expr', 'tag a time column with `autolab tags set TABLE.COLUMN role=time`');
       if (flags.expr !== undefined && (assignments.length !== 1 || assignments[0]?.replace(/\s/g, '').toLowerCase() !== 'role=target')) {
         throw new UsageError('--expr defines a target', 'write `autolab tags set TABLE.NAME role=target --expr "SQL"`');
       }
       await withProject(undefined, flags, async (lab, project) => {
+        if (flags.knownAt !== undefined) {
+          const { setKnownAtTag } = await load.targetExpression();
+          printUpdate(await setKnownAtTag(lab, project, ref, flags.knownAt), flags);
+          return;
+        }
         if (flags.expr !== undefined) {
           const { setTargetExpressionTag } = await load.targetExpression();
           printUpdate(await setTargetExpressionTag(lab, project, ref, flags.expr, flags.time), flags);

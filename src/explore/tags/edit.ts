@@ -7,7 +7,7 @@ import { InputError, UsageError } from '../../common/index.js';
 import { PII_KINDS, SEMANTIC_TYPES } from '../profile-types.js';
 import type { ColumnRef, RelationshipCardinality } from '../profile-types.js';
 import { COLUMN_ROLES, PII_POLICIES } from './types.js';
-import type { ColumnRole, ColumnTag, ColumnTagValues, RelationshipStatus, RelationshipTag, TagSet, TargetExpression } from './types.js';
+import type { ColumnRole, ColumnTag, ColumnTagValues, KnownAt, RelationshipStatus, RelationshipTag, TagSet, TargetExpression } from './types.js';
 import { relKey } from './suggest.js';
 
 export interface TagChange {
@@ -146,6 +146,23 @@ export function setTargetExpression(tags: TagSet, target: TargetExpression, time
   return { tags: { ...tags, columns, targetExpression: { ...target, reads: [...target.reads].sort() } }, changes };
 }
 
+/** Say when the rows of `time.table` became known (an expression already checked); `time` is that table's time column, tagged so. */
+export function setKnownAt(tags: TagSet, knownAt: KnownAt, time: string): TagChange {
+  const timeColumn = tags.columns.find((c) => c.table === knownAt.table && c.column === time);
+  if (!timeColumn) throw new InputError(`no column ${time} in table ${knownAt.table}`, 'name the table\'s time column: TABLE.COLUMN');
+  const changes: string[] = [];
+  const columns = tags.columns.map((c) => {
+    if (c !== timeColumn || c.confirmed.role === 'time') return c;
+    changes.push(`${c.table}.${c.column} role=time`);
+    return { ...c, confirmed: { ...c.confirmed, role: 'time' as ColumnRole } };
+  });
+  const others = (tags.knownAt ?? []).filter((k) => k.table !== knownAt.table);
+  const before = (tags.knownAt ?? []).find((k) => k.table === knownAt.table);
+  if (before?.expression !== knownAt.expression) changes.push(`${knownAt.table} known at ${JSON.stringify(knownAt.expression)}`);
+  const knownAtList = [...others, { ...knownAt, reads: [...knownAt.reads].sort() }].sort((a, b) => cmp(a.table, b.table));
+  return { tags: { ...tags, columns, knownAt: knownAtList }, changes };
+}
+
 /** Whether a target is confirmed: a column, or an expression. */
 export function hasConfirmedTarget(tags: TagSet): boolean {
   return tags.targetExpression !== undefined || tags.columns.some((c) => c.confirmed.role === 'target');
@@ -252,7 +269,8 @@ export function confirmedTagsHash(tags: TagSet): string {
     .sort((a, b) => cmp(a[0], b[0]));
   // absent when there is none, so that the hash of tags made before expression targets is unchanged
   const expression = tags.targetExpression ? { targetExpression: [tags.targetExpression.table, tags.targetExpression.name, tags.targetExpression.expression] } : {};
-  return createHash('sha256').update(JSON.stringify({ columns, relationships, ...expression })).digest('hex');
+  const knownAt = tags.knownAt && tags.knownAt.length > 0 ? { knownAt: tags.knownAt.map((k) => [k.table, k.expression]) } : {};
+  return createHash('sha256').update(JSON.stringify({ columns, relationships, ...expression, ...knownAt })).digest('hex');
 }
 
 function sortedEntries(values: ColumnTagValues): [string, unknown][] {

@@ -11,6 +11,7 @@ export {
   confirmedTagsHash,
   confirmedTarget,
   hasConfirmedTarget,
+  setKnownAt,
   setTargetExpression,
   openTagCount,
   parseColumnAssignments,

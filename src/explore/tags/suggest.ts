@@ -139,7 +139,14 @@ export function mergeSuggestions(previous: TagSet | undefined, fresh: TagSet): T
   // a target expression stays while its table does (its columns are checked again when gold is built)
   const expression = previous.targetExpression;
   const keepExpression = expression !== undefined && columns.some((c) => c.table === expression.table) && !columns.some((c) => c.table === expression.table && c.column === expression.name);
-  return { columns, relationships, rules: mergeRules(previous.rules, fresh.rules ?? [], present), ...(keepExpression ? { targetExpression: expression } : {}) };
+  const knownAt = (previous.knownAt ?? []).filter((k) => columns.some((c) => c.table === k.table));
+  return {
+    columns,
+    relationships,
+    rules: mergeRules(previous.rules, fresh.rules ?? [], present),
+    ...(keepExpression ? { targetExpression: expression } : {}),
+    ...(knownAt.length > 0 ? { knownAt } : {}),
+  };
 }
 
 export function refKey(table: string, column: string): string {

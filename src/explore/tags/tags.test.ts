@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../common/index.js';
-import { acceptSuggestions, confirmedTagsHash, hasConfirmedTarget, parseColumnAssignments, setColumnTags, setRelationshipTag, setTargetExpression } from './edit.js';
+import { acceptSuggestions, confirmedTagsHash, hasConfirmedTarget, parseColumnAssignments, setColumnTags, setKnownAt, setRelationshipTag, setTargetExpression } from './edit.js';
 import { mergeSuggestions } from './suggest.js';
 import { parseTagsYaml, tagsToYaml } from './yaml.js';
 import { fixtureTags } from './tags.testutil.js';
@@ -164,5 +164,16 @@ describe('a target defined by an expression', () => {
     expect(edited.ok && edited.tags.targetExpression).toEqual({ ...late, expression: 'tenure > 36', reads: [] });
     const clash = parseTagsYaml(yaml.replace('name: late', 'name: churn'), tags);
     expect(clash.ok).toBe(false);
+  });
+});
+
+describe('when rows became known', () => {
+  it('tags the time column, changes the confirmed hash, and survives refreshed suggestions', () => {
+    const { tags, changes } = setKnownAt(fixtureTags(), { table: 'customers', expression: 'signup + INTERVAL 1 DAY', reads: ['signup'] }, 'signup');
+    expect(col(tags, 'customers', 'signup').confirmed.role).toBe('time');
+    expect(changes).toContain('customers known at "signup + INTERVAL 1 DAY"');
+    expect(confirmedTagsHash(tags)).not.toBe(confirmedTagsHash(setColumnTags(fixtureTags(), 'customers.signup', { role: 'time' }).tags));
+    expect(mergeSuggestions(tags, fixtureTags()).knownAt).toEqual(tags.knownAt);
+    expect(() => setKnownAt(fixtureTags(), { table: 'customers', expression: 'x', reads: [] }, 'nope')).toThrow(/no column nope in table customers/);
   });
 });
