@@ -59,7 +59,7 @@ const VISITS = `SELECT * FROM (VALUES
   (4, 'S1', TIMESTAMP '2024-01-05 00:00', 40.0, 'a')) v(id, ${quoteIdent(HOSTILE)}, "at", amount, kind)`;
 const SHOPS = `SELECT * FROM (VALUES ('S1', 'north'), ('S2', 'south')) v(shop_id, region)`;
 
-/** Same rows, same texts and counts; numbers equal to 1e-9 relative (window sums add in another order). */
+/** Same rows, same texts and counts; numbers equal to 1e-6 relative (sums add in another order, and a slope from running sums loses digits to cancellation). */
 function expectRowsClose(actual: Record<string, unknown>[], expected: Record<string, unknown>[]): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((row, i) => {
@@ -67,7 +67,7 @@ function expectRowsClose(actual: Record<string, unknown>[], expected: Record<str
     expect(Object.keys(row)).toEqual(Object.keys(other));
     for (const [key, value] of Object.entries(row)) {
       const want = other[key];
-      if (typeof value === 'number' && typeof want === 'number') expect(Math.abs(value - want), `row ${i} ${key}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+      if (typeof value === 'number' && typeof want === 'number') expect(Math.abs(value - want), `row ${i} ${key}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
       else expect(value, `row ${i} ${key}`).toEqual(want);
     }
   });
@@ -96,6 +96,7 @@ describe('feature synthesis and the gold table', () => {
     const timeless = synthesizeFeatures(visitsInput(null)).features.map((f) => f.name);
     expect(timeless).toContain(`${HOSTILE}.shops.count(${HOSTILE} by ${HOSTILE})`);
     expect(timeless.some((n) => n.includes('.amount by'))).toBe(false);
+    expect(timeless).toContain(`${HOSTILE}.shops.mode(${HOSTILE}.kind by ${HOSTILE})`);
   });
 
   it('computes each aggregate from rows strictly before the row\'s time, with hostile names as plain names', async () => {
@@ -111,7 +112,7 @@ describe('feature synthesis and the gold table', () => {
     expect(rows.map((r) => r[`${p}max(${HOSTILE}.amount by ${HOSTILE})`])).toEqual([null, 10, 10, null, 30]);
     expect(rows[4]![`${p}days_since_last(${HOSTILE} by ${HOSTILE})`]).toBeCloseTo(2 + 14 / 24, 9);
     expect(rows.map((r) => Number(r[`${p}distinct(${HOSTILE}.kind by ${HOSTILE})`]))).toEqual([0, 1, 1, 0, 2]);
-    expect(rows.map((r) => r[`${p}mode(${HOSTILE}.kind by ${HOSTILE})`])).toEqual([null, 'a', 'a', null, 'a']);
+    expect(Object.keys(rows[0]!).some((k) => k.startsWith(`${p}mode(`))).toBe(false);
     expect(rows.map((r) => Number(r[`${p}count(${HOSTILE}.kind = it's by ${HOSTILE})`]))).toEqual([0, 0, 0, 0, 1]);
     expect(rows.map((r) => r[`${p}last(${HOSTILE}.amount by ${HOSTILE})`])).toEqual([null, 10, 10, null, expect.any(Number) as unknown]);
     expect(rows.map((r) => r['at.day'])).toEqual([1, 2, 2, 3, 5]);

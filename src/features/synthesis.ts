@@ -5,8 +5,8 @@
  *
  * - the target table's own columns (not ids, personal data, the label or what its expression reads);
  * - its children (tables whose foreign key refers to it): count, mean, sum, min, max, std, last
- *   value and trend by time, days since the last row, distinct count and most frequent value of
- *   categories, and a count per frequent value;
+ *   value and trend by time, days since the last row, distinct count of categories (and, without a
+ *   cut-off, their most frequent value), and a count per frequent value;
  * - its parents: their columns, and, within `depth`, their own parents and children — the flights
  *   of this flight's origin airport, before this flight;
  * - date parts of time columns, length and word count of free text.
@@ -136,7 +136,8 @@ export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
         }
       } else if (c.kind === 'text' && c.semantic !== 'text' && c.distinct <= MAX_CATEGORY_DISTINCT) {
         add({ fn: 'distinct', column: c.name }, `distinct(${of})`);
-        add({ fn: 'mode', column: c.name }, `mode(${of})`);
+        // the most frequent value so far is not a running total: only without a cut-off
+        if (cutoff === null) add({ fn: 'mode', column: c.name }, `mode(${of})`);
         if (c.distinct <= MAX_COUNTED_DISTINCT) {
           for (const value of c.topValues.slice(0, topCount)) add({ fn: 'count_value', column: c.name, value }, `count(${child.name}.${c.name} = ${value} by ${rel.fk})`);
         }
