@@ -9,6 +9,7 @@ import { latestSnapshots } from './explore.js';
 import type { Lab } from './lab-types.js';
 import { currentAggregates } from './stages/aggregates-stage.js';
 import { currentSilver } from './stages/silver-stage.js';
+import { currentGold } from './stages/gold-stage.js';
 
 /**
  * `autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv|FILE.parquet`: any layer's table, for other
@@ -37,7 +38,15 @@ function parseRef(ref: string): { layer: Layer; table: string | undefined } {
 /** The lake key of each table of a layer, as the project stands. */
 async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string>> {
   if (layer === 'bronze') return new Map((await latestSnapshots(lab, project)).map((s) => [s.name, s.snapshot.lakeKey]));
-  if (layer === 'gold') return new Map((await currentAggregates(lab, project)).map((a) => [a.name, a.lakeKey]));
+  if (layer === 'gold') {
+    // the business aggregates, and the feature table when the project learns from one (named after its target table)
+    const tables = new Map((await currentAggregates(lab, project)).map((a) => [a.name, a.lakeKey]));
+    const gold = await currentGold(lab, project);
+    if (gold.applies && gold.table) tables.set(gold.plan.target.table, gold.table.lakeKey);
+    if (tables.size > 0) return tables;
+    if (!gold.applies) throw new UsageError(`project ${project.name} has no gold table: it learns from its target table's silver, and no table has a time column with measures to aggregate`, 'confirm a relationship or an expression target first, or export silver');
+    throw new UsageError(`the gold table of ${project.name} is not built for the current silver and tags`, `run \`autolab gold ${project.name}\``);
+  }
   const silver = await currentSilver(lab, project);
   if (silver.waitsOn && silver.tables.length === 0) throw new UsageError(`project ${project.name} has no ${layer} tables yet: ${silver.waitsOn}`, `then run \`autolab silver ${project.name}\``);
   return new Map(silver.tables.map((t) => [t.table, layer === 'silver' ? t.lakeKey : t.quarantineKey]));

@@ -10,6 +10,7 @@ import { ingestStage } from './stages/ingest-stage.js';
 import { aggregatesStage } from './stages/aggregates-stage.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
+import { goldStage } from './stages/gold-stage.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
 import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
@@ -28,7 +29,7 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   explored: EXPLORE_STAGES,
   // the report follows silver, whose quality report it shows; silver plans nothing until the tags are confirmed
   silver: [silverStage, reportStage],
-  gold: [aggregatesStage],
+  gold: [goldStage, aggregatesStage],
   trained: [trainStage],
 };
 
@@ -143,5 +144,5 @@ async function lastTraining(lab: Lab, project: ProjectRecord, context: StageCont
   const tags = await currentTags(lab.catalog, project);
   if (!record || !tags) return null;
   const ranNow = record.startedAt >= context.runToken;
-  return trainOutcome(lab, project, trainingColumns(tags.tags.columns, project.name), { status: ranNow ? 'done' : 'reused', record });
+  return trainOutcome(lab, project, trainingColumns(tags.tags, project.name), { status: ranNow ? 'done' : 'reused', record });
 }

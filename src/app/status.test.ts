@@ -22,6 +22,16 @@ describe('projectView', () => {
     ]);
   });
 
+  it('passes gold by for a project trained on silver, and asks for it after silver otherwise', () => {
+    const done = { 'source.add': '2026-01-01', 'ingest.table': '2026-01-02', 'explore.table': '2026-01-03', 'tags.suggest': '2026-01-03', 'tags.confirm': '2026-01-04', 'silver.build': '2026-01-05' };
+    const silverOnly = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: { ...done, 'automl.train': '2026-01-06' } }));
+    expect(silverOnly.stages.find((s) => s.stage === 'gold')?.state).toBe('not needed');
+    expect(silverOnly.next?.stage).toBe('approved');
+    const beforeGold = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: done }));
+    expect(beforeGold.stages.find((s) => s.stage === 'gold')?.state).toBe('todo');
+    expect(beforeGold.next).toMatchObject({ waitsOn: 'lab', stage: 'gold' });
+  });
+
   it('asks a person for sources, then the lab to ingest, and notices sources added after the last ingest', () => {
     expect(projectView(status({})).next).toEqual({ waitsOn: 'person', stage: 'sources', message: 'add a source: autolab source add NAME URI --project churn' });
     expect(projectView(status({ sources: 2, lastDoneByKind: { 'source.add': '2026-01-02' } })).next).toMatchObject({

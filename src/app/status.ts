@@ -17,6 +17,8 @@ export interface StageDefinition {
   readonly next: string;
   /** a stage that only a person can complete (DESIGN.md's human moments) */
   readonly humanMoment: boolean;
+  /** a stage some projects pass by: gold, for one table with a target column (trained on silver) */
+  readonly optional?: boolean;
 }
 
 /**
@@ -29,14 +31,14 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'explored', actionKind: 'explore.table', built: true, humanMoment: false, next: 'run autolab explore {project}' },
   { stage: 'tagged', actionKind: 'tags.confirm', built: true, humanMoment: true, next: 'confirm the tags: autolab tags {project}' },
   { stage: 'silver', actionKind: 'silver.build', built: true, humanMoment: false, next: 'run autolab run {project}' },
-  { stage: 'gold', actionKind: 'gold.build', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'gold', actionKind: 'gold.build', built: true, humanMoment: false, optional: true, next: 'run autolab run {project}' },
   { stage: 'trained', actionKind: 'automl.train', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'approved', actionKind: 'model.approve', built: false, humanMoment: true, next: 'approve the model: autolab approve {project}' },
   { stage: 'deployed', actionKind: 'model.deploy', built: false, humanMoment: false, next: 'run autolab serve {project}' },
   { stage: 'monitored', actionKind: 'monitor.check', built: false, humanMoment: false, next: 'run autolab run {project}' },
 ];
 
-export type StageState = 'done' | 'todo' | 'not built yet';
+export type StageState = 'done' | 'todo' | 'not built yet' | 'not needed';
 
 export interface StageView {
   readonly stage: string;
@@ -82,8 +84,11 @@ export async function labStatus(lab: Lab): Promise<LabStatusView> {
 
 export function projectView(status: ProjectStatus): ProjectStatusView {
   const name = status.project.name;
-  const stages = STAGES.map((def): StageView => {
+  const stages = STAGES.map((def, i): StageView => {
     const lastDoneAt = status.lastDoneByKind[def.actionKind] ?? null;
+    // an optional stage nothing reached while a later one was done: this project passes it by
+    const later = STAGES.slice(i + 1).some((d) => status.lastDoneByKind[d.actionKind] !== undefined);
+    if (def.optional && lastDoneAt === null && later) return { stage: def.stage, actionKind: def.actionKind, state: 'not needed', lastDoneAt };
     // the count is the truth for sources and ingests (a source added by a tool that logs nothing still counts)
     const reached =
       lastDoneAt !== null ||
@@ -128,7 +133,7 @@ function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep
   }
   for (const [i, view] of stages.entries()) {
     const def = STAGES[i];
-    if (!def || view.state === 'done') continue;
+    if (!def || view.state === 'done' || view.state === 'not needed') continue;
     if (view.state === 'not built yet') {
       return { waitsOn: 'not built yet', stage: view.stage, message: `${view.stage}: not built yet in this version of autolab` };
     }

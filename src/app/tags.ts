@@ -12,7 +12,7 @@ import {
   setRelationshipTag,
   tagsToYaml,
 } from '../explore/index.js';
-import type { TagChange, TagSet, TagVersion, YamlProblem } from '../explore/index.js';
+import type { TagChange, TagSet, TagVersion, TargetExpression, YamlProblem } from '../explore/index.js';
 
 /**
  * The tagging step (human moment 2) as the CLI, the API and `explore` use it: every change
@@ -141,11 +141,36 @@ export type EditedTagsResult =
  * or the problems with their line, and then nothing is written. Where the text comes from (an
  * editor, a browser form) is the caller's business.
  */
-export async function applyEditedTags(catalog: Catalog, project: ProjectRecord, base: TagVersion, text: string): Promise<EditedTagsResult> {
+export async function applyEditedTags(
+  catalog: Catalog,
+  project: ProjectRecord,
+  base: TagVersion,
+  text: string,
+  checkExpression?: (target: TargetExpression) => Promise<readonly string[]>,
+): Promise<EditedTagsResult> {
   const parsed = parseTagsYaml(text, base.tags);
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
-  const update = await commitTags(catalog, project, () => ({ tags: parsed.tags, changes: parsed.changes }), {});
+  let tags = parsed.tags;
+  const expression = tags.targetExpression;
+  if (expression && expression !== base.tags.targetExpression) {
+    // a new expression is checked by DuckDB, which also says which columns it reads
+    if (!checkExpression) throw new InputError(`the target expression ${expression.table}.${expression.name} cannot be checked here`, 'set it with `autolab tags set TABLE.NAME role=target --expr SQL`');
+    let reads: readonly string[];
+    try {
+      reads = await checkExpression(expression);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { ok: false, problems: [{ line: lineOfTarget(text), message: error.message }] };
+    }
+    tags = { ...tags, targetExpression: { ...expression, reads: [...reads].sort() } };
+  }
+  const update = await commitTags(catalog, project, () => ({ tags, changes: parsed.changes }), {});
   return { ok: true, update };
+}
+
+function lineOfTarget(text: string): number {
+  const index = text.split('\n').findIndex((line) => /^target:/.test(line));
+  return index < 0 ? 1 : index + 1;
 }
 
 export interface TagHistoryEntry {

@@ -5,13 +5,16 @@ import type { ProjectRecord } from '../catalog/index.js';
 import { InputError, tempPrefix } from '../common/index.js';
 import { loadBundle, trainModel, type SearchProgress, type TrainResult } from '../automl/index.js';
 import { readFrame, type Frame } from '../features/index.js';
-import type { ColumnTag } from '../explore/index.js';
+import { hasConfirmedTarget, type ColumnTag, type TagSet } from '../explore/index.js';
 import { runAction, type ActionOutcome, type Stage, type StagePlan } from '../runtime/index.js';
 import { latestSnapshots } from './explore.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { buildSilverTables } from './silver.js';
+import { buildGoldTable } from './gold.js';
+import { currentGold } from './stages/gold-stage.js';
 import { currentSilver } from './stages/silver-stage.js';
+import { isPersonalData } from './stages/personal-data.js';
 import { stageContext, type StageContext } from './stages/stage-context.js';
 import { currentTags, requireTags } from './tags.js';
 
@@ -48,17 +51,15 @@ export interface ProjectTrainOutcome {
 
 const EXCLUDED_ROLES = new Set(['id', 'ignore', 'weight', 'group']);
 
-/**
- * Personal data silver drops, masks or hashes (the confirmed policy, else the suggested one, as
- * silver applies it) is never learned from: a masked or hashed value only identifies a person.
- */
-function isPersonalData(c: ColumnTag): boolean {
-  const policy = c.confirmed.piiPolicy !== undefined ? c.confirmed.piiPolicy : c.suggestion.piiPolicy.value;
-  return policy === 'drop' || policy === 'mask' || policy === 'hash';
-}
-
-/** The confirmed target of a project and the columns to leave out of its table. */
-export function trainingColumns(columns: readonly ColumnTag[], project: string): { table: string; target: string; excluded: string[] } {
+/** The confirmed target of a project (a column, or an expression's name) and the columns to leave out of its table. */
+export function trainingColumns(tags: TagSet, project: string): { table: string; target: string; excluded: string[] } {
+  const { columns } = tags;
+  const notFeature = (c: ColumnTag) => EXCLUDED_ROLES.has(c.confirmed.role ?? '') || isPersonalData(c);
+  const expression = tags.targetExpression;
+  if (expression) {
+    const excluded = columns.filter((c) => c.table === expression.table && (expression.reads.includes(c.column) || notFeature(c))).map((c) => c.column);
+    return { table: expression.table, target: expression.name, excluded };
+  }
   const targets = columns.filter((c) => c.confirmed.role === 'target');
   if (targets.length === 0) {
     throw new InputError(
@@ -71,10 +72,7 @@ export function trainingColumns(columns: readonly ColumnTag[], project: string):
     throw new InputError(`project ${project} has ${targets.length} target columns (${names})`, 'keep one with `autolab tags set TABLE.COLUMN role=feature` on the others');
   }
   const target = targets[0]!;
-  const excluded = columns
-    .filter((c) => c.table === target.table && c.column !== target.column)
-    .filter((c) => EXCLUDED_ROLES.has(c.confirmed.role ?? '') || isPersonalData(c))
-    .map((c) => c.column);
+  const excluded = columns.filter((c) => c.table === target.table && c.column !== target.column).filter(notFeature).map((c) => c.column);
   return { table: target.table, target: target.column, excluded };
 }
 
@@ -89,15 +87,20 @@ export const trainStage: Stage<StageContext> = {
   async plan(context, project): Promise<StagePlan> {
     const { lab, options } = context;
     const tags = await currentTags(lab.catalog, project);
-    const targets = tags?.tags.columns.filter((c) => c.confirmed.role === 'target') ?? [];
-    if (!tags || targets.length === 0) {
+    if (!tags || !hasConfirmedTarget(tags.tags)) {
       const suggested = tags?.tags.columns.find((c) => c.suggestion.role.value === 'target');
       const hint = suggested ? ` (suggested: ${suggested.table}.${suggested.column})` : '';
       return { waitsOn: `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept` };
     }
-    const { table } = trainingColumns(tags.tags.columns, project.name);
+    const { table } = trainingColumns(tags.tags, project.name);
     const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
     if (!silver) return { units: [] };
+    const gold = await currentGold(lab, project);
+    if (gold.applies) {
+      // related tables or an expression target: learned from gold, once it is built
+      if (!gold.table) return { units: [] };
+      return { units: [{ unit: '', inputs: { gold: gold.table.goldHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) }, params: { table } }] };
+    }
     // the budget and seed say how hard to look, not what to learn from: a model trained on the same
     // silver table and tags is reused whatever they were (`train --force` trains again)
     return {
@@ -113,20 +116,28 @@ export const trainStage: Stage<StageContext> = {
   async run(context, project, unit) {
     const { lab, options } = context;
     const tags = await requireTags(lab.catalog, project);
-    const { table, target, excluded } = trainingColumns(tags.tags.columns, project.name);
+    const { table, target, excluded } = trainingColumns(tags.tags, project.name);
     const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
-    if (!silver || silver.silverHash !== unit.inputs['silver']) throw new Error(`the silver table of ${table} planned for training is no longer the current one`);
+    const gold = unit.inputs['gold'] !== undefined ? await currentGold(lab, project) : null;
+    const goldTable = gold?.applies ? gold.table : null;
+    if (!silver || (gold ? goldTable?.goldHash !== unit.inputs['gold'] : silver.silverHash !== unit.inputs['silver'])) {
+      throw new Error(`the ${gold ? 'gold' : 'silver'} table of ${table} planned for training is no longer the current one`);
+    }
     const bundleDir = join(lab.root, 'models', project.name);
     // named by tempPrefix: a train killed mid-way leaves it to the next command that opens the lab
     const staging = join(lab.workDir, `${tempPrefix('train')}${Date.now()}`);
     try {
-      const frame = dropColumns(await readFrame(await lab.store.localPathFor(silver.lakeKey), { textColumns: [target], workDir: lab.workDir }), excluded);
+      // gold holds only features and the label; silver drops what is not a feature here
+      const frame = goldTable
+        ? await readFrame(await lab.store.localPathFor(goldTable.lakeKey), { textColumns: [target], workDir: lab.workDir })
+        : dropColumns(await readFrame(await lab.store.localPathFor(silver.lakeKey), { textColumns: [target], workDir: lab.workDir }), excluded);
       const result = await trainModel(frame, {
         target,
         ...(options.trials !== undefined ? { trials: options.trials } : { timeLimit: options.timeLimit ?? lab.config.defaults.timeLimitSeconds }),
         seed: options.seed ?? 0,
         out: staging,
         clean: silver.plan,
+        ...(goldTable ? { gold: { project: project.name, plan: goldTable.manifest.plan } } : {}),
         ...(options.onTrain ? { onProgress: options.onTrain } : {}),
       });
       // durable first: every bundle file into the content-addressed store, then the readable copy
@@ -144,7 +155,7 @@ export const trainStage: Stage<StageContext> = {
       return {
         outputs: { bundle: result.run.bundleHash, ...Object.fromEntries(Object.entries(files).map(([f, h]) => [`file:${f}`, h])) },
         bytesWritten: bytes,
-        detail: { table, target, snapshotVersion: await snapshotVersionOf(lab, project, table), silver: silver.silverHash, rows: silver.report.rowsOut, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
+        detail: { table, target, snapshotVersion: await snapshotVersionOf(lab, project, table), silver: silver.silverHash, ...(goldTable ? { gold: goldTable.goldHash, features: goldTable.manifest.plan.features.length } : {}), rows: frame.rows, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
       };
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -159,7 +170,7 @@ export const trainStage: Stage<StageContext> = {
 
 export async function trainProject(lab: Lab, project: ProjectRecord, options: ProjectTrainOptions = {}): Promise<ProjectTrainOutcome> {
   const tags = await requireTags(lab.catalog, project);
-  const { table, target, excluded } = trainingColumns(tags.tags.columns, project.name);
+  const { table, target, excluded } = trainingColumns(tags.tags, project.name);
   const context = stageContext(lab, {
     ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}),
     ...(options.trials !== undefined ? { trials: options.trials } : {}),
@@ -172,6 +183,9 @@ export async function trainProject(lab: Lab, project: ProjectRecord, options: Pr
   const silver = await buildSilverTables(lab, project, context);
   const stopped = silver.failed.find((f) => f.table === table);
   if (stopped) throw stopped.cause;
+  // and gold, where the project learns from it
+  const gold = await buildGoldTable(lab, project, context);
+  if (gold.failed) throw gold.failed;
   const plan = await trainStage.plan(context, project);
   const unit = 'units' in plan ? plan.units[0] : undefined;
   if (!unit) throw new InputError(`table ${table} of project ${project.name} has no explored snapshot`, `run \`autolab explore ${project.name}\``);

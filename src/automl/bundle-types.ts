@@ -1,4 +1,4 @@
-import type { SilverPlan } from '../lake/index.js';
+import type { GoldPlan, SilverPlan } from '../lake/index.js';
 import type { FeaturePipelineSpec, InputColumnSchema } from '../features/index.js';
 import type { Task } from '../learn/types.js';
 import type { MetricName } from './metric-types.js';
@@ -65,6 +65,18 @@ export interface BundleManifest {
   readonly notes: readonly string[];
   /** silver's cleaning of the training table (a model trained in a project): applied to raw rows before scoring */
   readonly clean?: SilverPlan;
+  /**
+   * gold's feature plan (a model trained on a project's gold table): `predict` cleans raw target
+   * rows with `clean`, then computes these features, looking related tables up in the project's
+   * latest silver
+   */
+  readonly gold?: BundleGold;
+}
+
+export interface BundleGold {
+  readonly project: string;
+  /** the plan with the features kept after pruning, in the gold table's order */
+  readonly plan: GoldPlan;
 }
 
 /** run.json: facts of the run that vary between identical runs, kept out of the bundle hash. */

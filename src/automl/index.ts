@@ -1,7 +1,7 @@
 export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult } from './train-model.js';
 export { AutoModel, type BatchPrediction, type RowPrediction } from './auto-model.js';
 export { loadBundle, hashBundle, type LoadedBundle } from './bundle.js';
-export type { BundleManifest, LeaderboardRow, RunRecord, BundleMember } from './bundle-types.js';
+export type { BundleGold, BundleManifest, LeaderboardRow, RunRecord, BundleMember } from './bundle-types.js';
 export type { SearchProgress } from './search.js';
 export { detectTask, type TargetInfo } from './task.js';
 export { METRICS, defaultMetric, metricFor } from './metrics.js';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { OutputExistsError, UsageError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
-import { readFrameWithNotes, textColumnsOf } from '../features/index.js';
+import { readFrameWithNotes, textColumnsOf, type FrameRead } from '../features/index.js';
 import type { AutoModel, BatchPrediction } from './auto-model.js';
 import { loadBundle } from './bundle.js';
 
@@ -65,7 +65,11 @@ export async function predictFile(
   modelDir: string | AutoModel,
   dataPath: string,
   outPath: string | NodeJS.WritableStream,
-  options: { readonly replace?: boolean } = {},
+  options: {
+    readonly replace?: boolean;
+    /** how the file becomes the model's input rows, when it is not read as it is (a bundle trained on gold: features looked up in a lab) */
+    readonly frameOf?: (dataPath: string) => Promise<FrameRead>;
+  } = {},
 ): Promise<{ rows: number; notes: readonly string[] }> {
   if (typeof outPath === 'string' && sameFile(dataPath, outPath)) {
     throw new UsageError(`the output ${outPath} is the input data file`, 'write the predictions to another file: it would replace the rows they came from');
@@ -73,7 +77,9 @@ export async function predictFile(
   if (typeof outPath === 'string' && options.replace !== true && existsSync(outPath)) throw new OutputExistsError(outPath);
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
   const clean = model.manifest.clean;
-  const { frame, notes } = await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline), ...(clean ? { clean } : {}) });
+  const { frame, notes } = options.frameOf
+    ? await options.frameOf(dataPath)
+    : await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline), ...(clean ? { clean } : {}) });
   const batch = model.predictFrame(frame);
   if (typeof outPath === 'string') await writePredictionsCsv(outPath, batch);
   else await writePredictions(outPath, batch);

@@ -16,7 +16,7 @@ import { hashFile } from '../store/index.js';
 import { AutoModel } from './auto-model.js';
 import type { SilverPlan } from '../lake/index.js';
 import { checkBundleFolder, manifestOf, saveBundle, type BundleContent } from './bundle.js';
-import type { LeaderboardRow, RunRecord } from './bundle-types.js';
+import type { BundleGold, LeaderboardRow, RunRecord } from './bundle-types.js';
 import { buildCvData, type CvData } from './cv-data.js';
 import { evaluateCandidate, type CandidateResult } from './evaluate-candidate.js';
 import type { Metric } from './metric-types.js';
@@ -52,6 +52,8 @@ export interface TrainOptions {
   readonly threads?: number;
   /** how the training rows were cleaned (silver): kept in the bundle, so that raw rows are cleaned alike before scoring */
   readonly clean?: SilverPlan;
+  /** the gold feature plan the training rows were made by: kept in the bundle for `predict` */
+  readonly gold?: BundleGold;
 }
 
 export interface TrainResult {
@@ -226,6 +228,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     notes,
     members: chosen.map((c) => ({ id: c.id, weight: weightOf.get(c.id) ?? 0, config: c.config, fitted: c.models })),
     ...(options.clean ? { clean: options.clean } : {}),
+    ...(options.gold ? { gold: options.gold } : {}),
     ...(combined.useStack ? { stack: { config: combined.stack.stacker.config, fitted: combined.stack.stacker.models } } : {}),
   };
   const runFacts = {

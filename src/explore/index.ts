@@ -12,3 +12,5 @@ export { PLACEHOLDER_NUMBERS, PLACEHOLDER_STRINGS } from './types/index.js';
 export * from './tags/index.js';
 export * from './round2/index.js';
 export * from './report/index.js';
+// η: round 1's correlations, round 2's associations, and gold's ranking of features
+export { correlationRatio, type GroupMoments } from './correlation-ratio.js';

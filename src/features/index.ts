@@ -19,3 +19,5 @@ export { fitPipeline, applyPipeline, type FitPipelineOptions, type FittedPipelin
 export type { TargetValues } from './target-encoding.js';
 export { inputSchemaOf, textColumnsOf, type InputColumnSchema } from './input-schema.js';
 export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';
+export { synthesizeFeatures, type SynthesisColumn, type SynthesisInput, type SynthesisRelationship, type SynthesisTable } from './synthesis.js';
+export { pruneFeatures, type PruneOptions, type PruneResult } from './pruning.js';

@@ -7,3 +7,6 @@ export { MAX_ROW_GROUP_ROWS, MIN_MEAN_ROW_GROUP_ROWS, parquetLayoutProblem, read
 export { buildSilver, cleanedRows, cleaningSelect, type RowSink, type SilverBuildInput } from './silver.js';
 export { RULE_ACTIONS, type QualityRule, type RuleAction, type RuleCheck, type RuleResult, type SilverColumn, type SilverPlan, type SilverReport, type SilverType } from './silver-types.js';
 export { AGGREGATE_GRAINS, ALL_MEMBERS, aggregateColumns, buildAggregates, type AggregateGrain, type AggregateReport, type AggregateSpec, type AggregateTable } from './aggregates.js';
+export { checkTargetExpression, wrapTargetExpression } from './target-expression.js';
+export { buildGold, goldSelect, type GoldBuildInput } from './gold.js';
+export { DATE_PARTS, goldLabelName, type DatePart, type GoldAggregate, type GoldColumn, type GoldFeature, type GoldLabel, type GoldPlan, type GoldTable, type GoldValueKind, type ParentHop } from './gold-types.js';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { ProjectRecord } from '../../catalog/index.js';
 import { inputsHash } from '../../catalog/index.js';
 import { registerSecret, tempPrefix } from '../../common/index.js';
-import type { ColumnProfile, ColumnRole, ColumnTag, SemanticType, TableProfile, TagVersion } from '../../explore/index.js';
-import { PLACEHOLDER_NUMBERS } from '../../explore/index.js';
+import type { ColumnProfile, ColumnRole, ColumnTag, SemanticType, TableProfile, TagSet, TagVersion } from '../../explore/index.js';
+import { hasConfirmedTarget, PLACEHOLDER_NUMBERS } from '../../explore/index.js';
 import { buildSilver, keySegment, openDuckEngine, type QualityRule, type SilverColumn, type SilverPlan, type SilverReport } from '../../lake/index.js';
 import { actionKeyOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
@@ -63,8 +63,8 @@ function silverColumn(column: ColumnProfile, tag: ColumnTag | undefined, isTarge
 }
 
 /** The cleaning plan of one explored table under the current tags. */
-export function silverPlanFor(profile: TableProfile, tags: TagVersion): SilverPlan {
-  const byColumn = new Map(tags.tags.columns.filter((c) => c.table === profile.name).map((c) => [c.column, c]));
+export function silverPlanFor(profile: TableProfile, tags: TagSet): SilverPlan {
+  const byColumn = new Map(tags.columns.filter((c) => c.table === profile.name).map((c) => [c.column, c]));
   const columns = profile.columns.map((c) => {
     const tag = byColumn.get(c.name);
     return silverColumn(c, tag, tag?.confirmed.role === 'target');
@@ -83,14 +83,14 @@ function tableRules(tags: TagVersion, table: string): QualityRule[] {
 
 /** Whether a project's tags let silver (and what follows) be built: a confirmed target. */
 function waitsOnTags(tags: TagVersion | undefined): string | undefined {
-  if (tags && tags.tags.columns.some((c) => c.confirmed.role === 'target')) return undefined;
+  if (tags && hasConfirmedTarget(tags.tags)) return undefined;
   const suggested = tags?.tags.columns.find((c) => c.suggestion.role.value === 'target');
   const hint = suggested ? ` (suggested: ${suggested.table}.${suggested.column})` : '';
   return `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept`;
 }
 
 function unitOf(table: ExploredTable, tables: readonly ExploredTable[], tags: TagVersion): Unit {
-  const plan = silverPlanFor(table.profile, tags);
+  const plan = silverPlanFor(table.profile, tags.tags);
   const rules = tableRules(tags, table.name);
   const referenced: Record<string, string> = {};
   for (const r of rules) {
@@ -124,7 +124,7 @@ export const silverStage: Stage<StageContext> = {
     if (!table || !state.tags || table.snapshot.contentHash !== unit.inputs['bronze']) {
       throw new Error(`the snapshot of ${unit.unit} planned for silver is no longer the latest`);
     }
-    const plan = silverPlanFor(table.profile, state.tags);
+    const plan = silverPlanFor(table.profile, state.tags.tags);
     const rules = tableRules(state.tags, table.name);
     const referenced: Record<string, string> = {};
     for (const t of state.tables) if (unit.inputs[`ref:${t.name}`] !== undefined) referenced[t.name] = await lab.store.localPathFor(t.snapshot.lakeKey);
@@ -200,7 +200,7 @@ export async function currentSilver(lab: Lab, project: ProjectRecord): Promise<{
       continue;
     }
     const report = JSON.parse(Buffer.from(await lab.store.getBytes(outputs['report'])).toString('utf8')) as SilverReport;
-    tables.push({ table: t.name, silverHash: outputs['silver'], lakeKey: outputs['lakeKey'], quarantineKey: outputs['quarantineKey'], plan: silverPlanFor(t.profile, state.tags), report });
+    tables.push({ table: t.name, silverHash: outputs['silver'], lakeKey: outputs['lakeKey'], quarantineKey: outputs['quarantineKey'], plan: silverPlanFor(t.profile, state.tags.tags), report });
   }
   return { tables, missing };
 }

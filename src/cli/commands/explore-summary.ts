@@ -65,7 +65,7 @@ export function exploreSummary(outcome: ExploreOutcome, report: ReportData, repo
         .slice(0, WARNINGS_SHOWN)
         .map((a) => `${a.table}: ${a.message}`),
     },
-    target: { suggested: outcome.target, confirmed: confirmedTarget ? `${confirmedTarget.table}.${confirmedTarget.column}` : null },
+    target: { suggested: outcome.target, confirmed: tags?.targetExpression ? `${tags.targetExpression.table}.${tags.targetExpression.name}` : confirmedTarget ? `${confirmedTarget.table}.${confirmedTarget.column}` : null },
     candidateKeys: report.tables.flatMap((t) =>
       t.profile.candidateKeys.slice(0, 3).map((k) => ({ table: t.name, columns: k.columns, confidence: k.confidence })),
     ),

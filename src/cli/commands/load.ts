@@ -7,13 +7,17 @@
  */
 export const explore = () => import('../../app/explore.js');
 export const tags = () => import('../../app/tags.js');
+export const targetExpression = () => import('../../app/target-expression.js');
 export const tagsOverview = () => import('../../app/tags-overview.js');
 export const sources = () => import('../../app/sources.js');
 export const ingest = () => import('../../app/ingest.js');
 export const run = () => import('../../app/run.js');
 export const silver = () => import('../../app/silver.js');
+export const gold = () => import('../../app/gold.js');
+export const goldFeatures = () => import('../../app/gold-features.js');
 export const exportLayer = () => import('../../app/export.js');
 export const demo = () => import('../../app/demo.js');
+export const features = () => import('../../features/index.js');
 export const automl = () => import('../../automl/index.js');
 // the summary counts open tags with explore's tag view, which loads the explorer
 export const exploreSummary = () => import('./explore-summary.js');

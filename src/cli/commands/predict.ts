@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { openLab } from '../../app/lab.js';
 import * as load from './load.js';
 
 export function registerPredictCommand(program: Command): void {
@@ -14,7 +16,21 @@ export function registerPredictCommand(program: Command): void {
       const started = Date.now();
       const { loadBundle, predictFile } = await load.automl();
       const { model } = loadBundle(modelDir);
-      const { rows, notes } = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true });
+      const gold = model.manifest.gold;
+      // a model trained on a project's gold table computes its features from the project's lab:
+      // the one the bundle sits in, else the one the current folder is in
+      const lab = gold ? await openLab(resolve(modelDir)).catch(() => openLab()) : undefined;
+      let outcome: { rows: number; notes: readonly string[] };
+      try {
+        const { textColumnsOf } = await load.features();
+        const frameOf = lab && gold
+          ? async (path: string) => (await load.goldFeatures()).goldFeaturesOf(lab, gold, model.manifest.clean, path, textColumnsOf(model.manifest.pipeline))
+          : undefined;
+        outcome = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true, ...(frameOf ? { frameOf } : {}) });
+      } finally {
+        await lab?.close();
+      }
+      const { rows, notes } = outcome;
       // how the file was read (a repaired byte, a skipped row) is never silent; standard output may be the predictions
       if (!(flags.out && flags.json)) for (const note of notes) process.stderr.write(`note: ${note}\n`);
       if (!flags.out) return;

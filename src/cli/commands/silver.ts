@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import type { SilverOutcome } from '../../app/silver.js';
-import { UsageError } from '../../common/index.js';
+import { describeError, UsageError } from '../../common/index.js';
 import { printJson, printLine, printLines, printTable, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
 
-const EXPORT_LAYER_NAMES = 'bronze, silver, quarantine';
+const EXPORT_LAYER_NAMES = 'bronze, silver, quarantine, gold';
 
 interface SilverFlags extends JsonFlag {
   project?: string;
@@ -71,6 +71,44 @@ export function registerLayerCommands(program: Command): void {
     });
 
   program
+    .command('gold')
+    .description('build or show the feature table: one row per target row, features across related tables, pruned')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--json', 'the gold table as JSON')
+    .action(async (name: string | undefined, flags: SilverFlags) => {
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { buildGoldTable } = await load.gold();
+        const outcome = await buildGoldTable(lab, project, undefined, { silverFirst: true });
+        const table = outcome.table;
+        if (flags.json) {
+          printJson({
+            applies: outcome.applies,
+            status: outcome.status,
+            waitsOn: outcome.waitsOn ?? null,
+            error: outcome.failed === undefined ? null : describeError(outcome.failed),
+            ...(table ? { lakeKey: table.lakeKey, label: table.label, rows: table.manifest.rows, planned: table.manifest.planned, features: table.manifest.plan.features.map((f) => f.name), dropped: table.manifest.dropped, notes: table.manifest.notes } : {}),
+          });
+        } else if (outcome.waitsOn) printLine(`no gold yet; waits on you: ${outcome.waitsOn}`);
+        else if (outcome.failed !== undefined) printLine(`gold not built — ${describeError(outcome.failed)}`);
+        else if (!outcome.applies) printLine(`${project.name} learns from its target table's silver: no related tables confirmed and no target expression`);
+        else if (table) {
+          const d = table.manifest.dropped;
+          printLines([
+            `gold of ${project.name} (${outcome.status === 'done' ? 'built' : 'current'}): ${table.manifest.rows} rows, label ${table.label}, ${table.manifest.plan.features.length} features of ${table.manifest.planned} planned`,
+            `  pruned: ${d.missing.length} mostly missing, ${d.constant.length} constant, ${d.duplicate.length} duplicate, ${d.correlated.length} correlated, ${d.capped.length} over the cap`,
+            ...table.manifest.notes.map((n) => `  note: ${n}`),
+          ]);
+        }
+        if (outcome.failed !== undefined || outcome.waitsOn) process.exitCode = 1;
+      } finally {
+        await lab.close();
+      }
+    });
+
+  program
     .command('check')
     .description("run the quality rules on the latest snapshots; exit 1 when a rule finds rows breaking it")
     .argument('[project]', 'the project (may be left out while the lab has one)')
@@ -102,9 +140,9 @@ export function registerLayerCommands(program: Command): void {
 
   program
     .command('export')
-    .description('write a table of a layer (bronze, silver, quarantine) to CSV or Parquet, for other tools')
+    .description('write a table of a layer (bronze, silver, quarantine, gold) to CSV or Parquet, for other tools')
     .argument('[project]', 'the project (may be left out while the lab has one)')
-    .argument('[layer]', 'LAYER or LAYER.TABLE: bronze.customers, silver.customers, quarantine.customers')
+    .argument('[layer]', 'LAYER or LAYER.TABLE: bronze.customers, silver.customers, quarantine.customers, gold')
     .option('--project <name>', 'the project, as an option')
     .requiredOption('--out <file>', 'FILE.csv or FILE.parquet')
     .option('--force', 'replace the output file if it exists')

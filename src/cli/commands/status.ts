@@ -27,7 +27,7 @@ export function registerStatusCommand(program: Command): void {
     });
 }
 
-const MARK = { done: '[x]', todo: '[ ]', 'not built yet': '[-]' } as const;
+const MARK = { done: '[x]', todo: '[ ]', 'not built yet': '[-]', 'not needed': '[~]' } as const;
 
 export function formatProject(view: ProjectStatusView): string[] {
   const lines = [
@@ -35,7 +35,7 @@ export function formatProject(view: ProjectStatusView): string[] {
   ];
   const width = Math.max(...view.stages.map((s) => s.stage.length));
   for (const stage of view.stages) {
-    const note = stage.state === 'done' ? (stage.lastDoneAt ? shortTime(stage.lastDoneAt) : '') : stage.state === 'not built yet' ? 'not built yet' : '';
+    const note = stage.state === 'done' ? (stage.lastDoneAt ? shortTime(stage.lastDoneAt) : '') : stage.state === 'not built yet' || stage.state === 'not needed' ? stage.state : '';
     lines.push(`  ${MARK[stage.state]} ${stage.stage.padEnd(width)}  ${note}`.trimEnd());
   }
   if (view.lastFailure) lines.push(`  failed: ${view.lastFailure.kind} at ${shortTime(view.lastFailure.at)}: ${view.lastFailure.error}`);

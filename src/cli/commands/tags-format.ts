@@ -11,7 +11,9 @@ export function formatTagsView(view: TagsView): string[] {
   if (view.columns.length) lines.push(...formatTable(COLUMN_HEADERS, columnRows(view)));
   else lines.push(view.openOnly ? 'every column is confirmed' : 'no columns');
   if (view.relationships.length) lines.push('', ...formatTable(RELATIONSHIP_HEADERS, relationshipRows(view)));
-  lines.push('', `round 2: ${FRESHNESS[view.round2]}`);
+  const expression = view.targetExpression;
+  if (expression) lines.push('', `target: ${expression.table}.${expression.name} = ${expression.expression} (an expression; reads ${expression.reads.join(', ')}, never features)`);
+  lines.push('', `round 2: ${expression ? 'for a target column only' : FRESHNESS[view.round2]}`);
   if (view.openColumns + view.openRelationships > 0) {
     lines.push(
       'confirm with: autolab tags accept [--min-confidence 0.9] | tags set TABLE.COLUMN role=… | tags rel FROM.COL TO.COL confirmed | tags edit',

@@ -4,6 +4,7 @@ import { resolveProject } from '../../app/project.js';
 import type { TagUpdate } from '../../app/tags.js';
 import type { Lab } from '../../app/index.js';
 import type { ProjectRecord } from '../../catalog/index.js';
+import { UsageError } from '../../common/index.js';
 import { parseNumberFlag, SHARE } from '../number-flag.js';
 import { formatTable, printJson, printLine, printLines, shortTime, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
@@ -50,6 +51,9 @@ export function registerTagsCommand(program: Command): void {
     .argument('<ref>', "TABLE.COLUMN, or 'FROM.COLUMN->TO.COLUMN' quoted")
     .argument('<assignments...>', 'role=… type=… pii=… policy=… description=…  (a relationship: confirmed | rejected | cardinality=…)')
     .option('--project <name>', 'the project (may be left out while the lab has one)')
+    .option('--expr <sql>', 'with role=target: the target is this DuckDB SQL expression over TABLE\'s columns, named NAME (TABLE.NAME)')
+    .option('--time <column>', 'with --expr: TABLE\'s time column; features then use only rows from strictly before it')
+    .option('--known-at <sql>', 'with role=time: when a row of the table became known, a DuckDB SQL expression (e.g. a flight\'s delay: "date + to_minutes(CAST(delay AS BIGINT))")')
     .option('--json', 'machine output')
     .addHelpText(
       'after',
@@ -60,12 +64,31 @@ export function registerTagsCommand(program: Command): void {
         '  autolab tags set customers.email pii=email policy=hash description="login e-mail"',
         '  autolab tags set customers.notes pii=none',
         "  autolab tags set 'orders.customer_id->customers.id' confirmed cardinality=one-to-many",
+        '  autolab tags set flights.late role=target --expr "delay > 15" --time date',
+        '  autolab tags set flights.date role=time --known-at "date + to_minutes(CAST(delay AS BIGINT))"',
         '',
         `roles: target, id, feature, time, group, weight, ignore;  policies: drop, mask, hash, keep`,
       ].join('\n'),
     )
-    .action(async (ref: string, assignments: string[], flags: ProjectFlags) => {
+    .action(async (ref: string, assignments: string[], flags: ProjectFlags & { expr?: string; time?: string; knownAt?: string }) => {
+      if (flags.knownAt !== undefined && (flags.expr !== undefined || assignments.length !== 1 || assignments[0]?.replace(/\s/g, '').toLowerCase() !== 'role=time')) {
+        throw new UsageError('--known-at goes with role=time alone', 'write `autolab tags set TABLE.COLUMN role=time --known-at "SQL"`');
+      }
+      if (flags.time !== undefined && flags.expr === undefined) throw new UsageError('--time goes with --expr', 'tag a time column with `autolab tags set TABLE.COLUMN role=time`');
+      if (flags.expr !== undefined && (assignments.length !== 1 || assignments[0]?.replace(/\s/g, '').toLowerCase() !== 'role=target')) {
+        throw new UsageError('--expr defines a target', 'write `autolab tags set TABLE.NAME role=target --expr "SQL"`');
+      }
       await withProject(undefined, flags, async (lab, project) => {
+        if (flags.knownAt !== undefined) {
+          const { setKnownAtTag } = await load.targetExpression();
+          printUpdate(await setKnownAtTag(lab, project, ref, flags.knownAt), flags);
+          return;
+        }
+        if (flags.expr !== undefined) {
+          const { setTargetExpressionTag } = await load.targetExpression();
+          printUpdate(await setTargetExpressionTag(lab, project, ref, flags.expr, flags.time), flags);
+          return;
+        }
         const { setTags } = await load.tags();
         printUpdate(await setTags(lab.catalog, project, ref, assignments), flags);
       });
@@ -112,11 +135,12 @@ export function registerTagsCommand(program: Command): void {
     .action(async (name: string | undefined, flags: ProjectFlags) => {
       await withProject(name, flags, async (lab, project) => {
         const { tagsForEditing, applyEditedTags } = await load.tags();
+        const { checkExpressionTarget } = await load.targetExpression();
         const { base, yaml } = await tagsForEditing(lab.catalog, project);
         const outcome = await editInEditor({
           yaml,
           fileName: `${project.name}-tags.yaml`,
-          apply: (text) => applyEditedTags(lab.catalog, project, base, text),
+          apply: (text) => applyEditedTags(lab.catalog, project, base, text, (t) => checkExpressionTarget(lab, project, base.tags, t.table, t.expression)),
           onProblems: (problems, file) => {
             for (const p of problems) process.stderr.write(`autolab: ${file} line ${p.line}: ${p.message}\n`);
             process.stderr.write('autolab: the file opens again with these problems at its end; fix them, or save it empty to give up\n');

@@ -7,7 +7,7 @@ import { InputError, UsageError } from '../../common/index.js';
 import { PII_KINDS, SEMANTIC_TYPES } from '../profile-types.js';
 import type { ColumnRef, RelationshipCardinality } from '../profile-types.js';
 import { COLUMN_ROLES, PII_POLICIES } from './types.js';
-import type { ColumnRole, ColumnTag, ColumnTagValues, RelationshipStatus, RelationshipTag, TagSet } from './types.js';
+import type { ColumnRole, ColumnTag, ColumnTagValues, KnownAt, RelationshipStatus, RelationshipTag, TagSet, TargetExpression } from './types.js';
 import { relKey } from './suggest.js';
 
 export interface TagChange {
@@ -106,7 +106,66 @@ export function setColumnTags(tags: TagSet, ref: string, values: ColumnTagValues
     }
     return c;
   });
+  if (values.role === 'target' && tags.targetExpression) {
+    const { targetExpression, ...rest } = tags;
+    changes.push(`${targetExpression.table}.${targetExpression.name} (expression) is no longer the target`);
+    return { tags: { ...rest, columns }, changes };
+  }
   return { tags: { ...tags, columns }, changes };
+}
+
+/**
+ * Confirm a target defined by an expression (already checked against the table's columns). A
+ * column that was the target becomes a feature; `time`, when given, is tagged as the table's time.
+ */
+export function setTargetExpression(tags: TagSet, target: TargetExpression, time?: string): TagChange {
+  const changes: string[] = [];
+  const clash = tags.columns.find((c) => c.table === target.table && c.column === target.name);
+  if (clash) throw new InputError(`${target.table}.${target.name} is already a column of ${target.table}`, 'name the expression target differently, e.g. is_late');
+  if (!tags.columns.some((c) => c.table === target.table)) throw new InputError(`no table ${target.table} among the explored tables`, 'write TABLE.NAME with a table `autolab tags show` lists');
+  let timeColumn: ColumnTag | undefined;
+  if (time !== undefined) {
+    timeColumn = tags.columns.find((c) => c.table === target.table && c.column === time);
+    if (!timeColumn) throw new InputError(`no column ${time} in table ${target.table} for the cut-off time`, `name one of ${target.table}'s columns`);
+  }
+  const columns = tags.columns.map((c) => {
+    if (c === timeColumn && c.confirmed.role !== 'time') {
+      changes.push(`${c.table}.${c.column} role=time`);
+      return { ...c, confirmed: { ...c.confirmed, role: 'time' as ColumnRole } };
+    }
+    if (c.confirmed.role === 'target') {
+      changes.push(`${c.table}.${c.column} role=feature (was the target)`);
+      return { ...c, confirmed: { ...c.confirmed, role: 'feature' as ColumnRole } };
+    }
+    return c;
+  });
+  const before = tags.targetExpression;
+  if (!before || before.table !== target.table || before.name !== target.name || before.expression !== target.expression) {
+    changes.push(`${target.table}.${target.name} role=target expr=${JSON.stringify(target.expression)}`);
+  }
+  return { tags: { ...tags, columns, targetExpression: { ...target, reads: [...target.reads].sort() } }, changes };
+}
+
+/** Say when the rows of `time.table` became known (an expression already checked); `time` is that table's time column, tagged so. */
+export function setKnownAt(tags: TagSet, knownAt: KnownAt, time: string): TagChange {
+  const timeColumn = tags.columns.find((c) => c.table === knownAt.table && c.column === time);
+  if (!timeColumn) throw new InputError(`no column ${time} in table ${knownAt.table}`, 'name the table\'s time column: TABLE.COLUMN');
+  const changes: string[] = [];
+  const columns = tags.columns.map((c) => {
+    if (c !== timeColumn || c.confirmed.role === 'time') return c;
+    changes.push(`${c.table}.${c.column} role=time`);
+    return { ...c, confirmed: { ...c.confirmed, role: 'time' as ColumnRole } };
+  });
+  const others = (tags.knownAt ?? []).filter((k) => k.table !== knownAt.table);
+  const before = (tags.knownAt ?? []).find((k) => k.table === knownAt.table);
+  if (before?.expression !== knownAt.expression) changes.push(`${knownAt.table} known at ${JSON.stringify(knownAt.expression)}`);
+  const knownAtList = [...others, { ...knownAt, reads: [...knownAt.reads].sort() }].sort((a, b) => cmp(a.table, b.table));
+  return { tags: { ...tags, columns, knownAt: knownAtList }, changes };
+}
+
+/** Whether a target is confirmed: a column, or an expression. */
+export function hasConfirmedTarget(tags: TagSet): boolean {
+  return tags.targetExpression !== undefined || tags.columns.some((c) => c.confirmed.role === 'target');
 }
 
 /** `orders.customer_id->customers.id` (also `=>` or a space around the arrow). */
@@ -155,7 +214,7 @@ export function setRelationshipTag(
  */
 export function acceptSuggestions(tags: TagSet, minConfidence: number): TagChange {
   const changes: string[] = [];
-  const hasTarget = tags.columns.some((c) => c.confirmed.role === 'target');
+  const hasTarget = hasConfirmedTarget(tags);
   const targetCandidates = tags.columns
     .filter((c) => c.suggestion.role.value === 'target' && c.suggestion.role.confidence >= minConfidence)
     .sort((a, b) => b.suggestion.role.confidence - a.suggestion.role.confidence);
@@ -208,7 +267,10 @@ export function confirmedTagsHash(tags: TagSet): string {
     .filter((r) => r.status !== 'suggested')
     .map((r) => [relKey(r), r.status, r.cardinality] as const)
     .sort((a, b) => cmp(a[0], b[0]));
-  return createHash('sha256').update(JSON.stringify({ columns, relationships })).digest('hex');
+  // absent when there is none, so that the hash of tags made before expression targets is unchanged
+  const expression = tags.targetExpression ? { targetExpression: [tags.targetExpression.table, tags.targetExpression.name, tags.targetExpression.expression] } : {};
+  const knownAt = tags.knownAt && tags.knownAt.length > 0 ? { knownAt: tags.knownAt.map((k) => [k.table, k.expression]) } : {};
+  return createHash('sha256').update(JSON.stringify({ columns, relationships, ...expression, ...knownAt })).digest('hex');
 }
 
 function sortedEntries(values: ColumnTagValues): [string, unknown][] {

@@ -136,7 +136,17 @@ export function mergeSuggestions(previous: TagSet | undefined, fresh: TagSet): T
     if (old.status === 'confirmed' && !relationships.some((r) => relKey(r) === relKey(old))) relationships.push(old);
   }
   const present = new Set(columns.map((c) => refKey(c.table, c.column)));
-  return { columns, relationships, rules: mergeRules(previous.rules, fresh.rules ?? [], present) };
+  // a target expression stays while its table does (its columns are checked again when gold is built)
+  const expression = previous.targetExpression;
+  const keepExpression = expression !== undefined && columns.some((c) => c.table === expression.table) && !columns.some((c) => c.table === expression.table && c.column === expression.name);
+  const knownAt = (previous.knownAt ?? []).filter((k) => columns.some((c) => c.table === k.table));
+  return {
+    columns,
+    relationships,
+    rules: mergeRules(previous.rules, fresh.rules ?? [], present),
+    ...(keepExpression ? { targetExpression: expression } : {}),
+    ...(knownAt.length > 0 ? { knownAt } : {}),
+  };
 }
 
 export function refKey(table: string, column: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../common/index.js';
-import { acceptSuggestions, confirmedTagsHash, parseColumnAssignments, setColumnTags, setRelationshipTag } from './edit.js';
+import { acceptSuggestions, confirmedTagsHash, hasConfirmedTarget, parseColumnAssignments, setColumnTags, setKnownAt, setRelationshipTag, setTargetExpression } from './edit.js';
 import { mergeSuggestions } from './suggest.js';
 import { parseTagsYaml, tagsToYaml } from './yaml.js';
 import { fixtureTags } from './tags.testutil.js';
@@ -125,5 +125,55 @@ describe('tags YAML', () => {
     const unknown = parseTagsYaml('tables:\n  customers:\n    churn:\n      role: target\n      colour: red\n', base);
     expect(unknown.ok).toBe(false);
     if (!unknown.ok) expect(unknown.problems).toEqual([expect.objectContaining({ line: 5 })]);
+  });
+});
+
+describe('a target defined by an expression', () => {
+  const late = { table: 'customers', name: 'late', expression: 'tenure > 12', reads: ['tenure'] };
+
+  it('replaces a column target, tags the time column, changes the confirmed hash and survives refreshed suggestions', () => {
+    const { tags: withColumn } = setColumnTags(fixtureTags(), 'customers.churn', { role: 'target' });
+    const { tags, changes } = setTargetExpression(withColumn, late, 'signup');
+    expect(col(tags, 'customers', 'churn').confirmed.role).toBe('feature');
+    expect(col(tags, 'customers', 'signup').confirmed.role).toBe('time');
+    expect(tags.targetExpression).toEqual(late);
+    expect(changes).toContain('customers.late role=target expr="tenure > 12"');
+    expect(hasConfirmedTarget(tags)).toBe(true);
+    expect(confirmedTagsHash(tags)).not.toBe(confirmedTagsHash(withColumn));
+    const other = setTargetExpression(withColumn, { ...late, expression: 'tenure > 24' }, 'signup').tags;
+    expect(confirmedTagsHash(other)).not.toBe(confirmedTagsHash(tags));
+    expect(mergeSuggestions(tags, fixtureTags()).targetExpression).toEqual(late);
+    // a column made the target again ends the expression
+    const back = setColumnTags(tags, 'customers.churn', { role: 'target' }).tags;
+    expect(back.targetExpression).toBeUndefined();
+  });
+
+  it('refuses a name that is a column, a table not explored and a time column not in the table', () => {
+    expect(() => setTargetExpression(fixtureTags(), { ...late, name: 'churn' })).toThrow(/already a column/);
+    expect(() => setTargetExpression(fixtureTags(), { ...late, table: 'nope' })).toThrow(/no table nope/);
+    expect(() => setTargetExpression(fixtureTags(), late, 'ordered_at')).toThrow(/no column ordered_at in table customers/);
+  });
+
+  it('round-trips through the YAML, and a changed expression comes back with its reads left to the lab', () => {
+    const { tags } = setTargetExpression(fixtureTags(), late);
+    const yaml = tagsToYaml(tags);
+    expect(yaml).toContain('expr: tenure > 12');
+    const same = parseTagsYaml(yaml, tags);
+    expect(same.ok && same.tags.targetExpression).toEqual(late);
+    const edited = parseTagsYaml(yaml.replace('expr: tenure > 12', 'expr: tenure > 36'), tags);
+    expect(edited.ok && edited.tags.targetExpression).toEqual({ ...late, expression: 'tenure > 36', reads: [] });
+    const clash = parseTagsYaml(yaml.replace('name: late', 'name: churn'), tags);
+    expect(clash.ok).toBe(false);
+  });
+});
+
+describe('when rows became known', () => {
+  it('tags the time column, changes the confirmed hash, and survives refreshed suggestions', () => {
+    const { tags, changes } = setKnownAt(fixtureTags(), { table: 'customers', expression: 'signup + INTERVAL 1 DAY', reads: ['signup'] }, 'signup');
+    expect(col(tags, 'customers', 'signup').confirmed.role).toBe('time');
+    expect(changes).toContain('customers known at "signup + INTERVAL 1 DAY"');
+    expect(confirmedTagsHash(tags)).not.toBe(confirmedTagsHash(setColumnTags(fixtureTags(), 'customers.signup', { role: 'time' }).tags));
+    expect(mergeSuggestions(tags, fixtureTags()).knownAt).toEqual(tags.knownAt);
+    expect(() => setKnownAt(fixtureTags(), { table: 'customers', expression: 'x', reads: [] }, 'nope')).toThrow(/no column nope in table customers/);
   });
 });

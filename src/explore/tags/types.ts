@@ -61,9 +61,39 @@ export interface RelationshipTag {
   readonly cardinality: RelationshipCardinality | null;
 }
 
+/**
+ * A target that is not a stored column but a DuckDB SQL expression over the target table's silver
+ * columns (`delay > 15`). The columns it reads are never features: they would give the label away.
+ */
+export interface TargetExpression {
+  readonly table: string;
+  /** the label's column name in gold; not a column of the table */
+  readonly name: string;
+  /** the expression as the person wrote it (checked to be one expression, no subquery) */
+  readonly expression: string;
+  /** the target table's columns it reads, as DuckDB's parser found them */
+  readonly reads: readonly string[];
+}
+
+/**
+ * When a table's rows became known, when that is later than their time column says: a flight's
+ * delay is known once it has left (`date + to_minutes(CAST(delay AS BIGINT))`), not at its
+ * scheduled time. Gold's aggregates over the table then use only rows known strictly before a
+ * target row's cut-off. A DuckDB SQL expression over the table's silver columns.
+ */
+export interface KnownAt {
+  readonly table: string;
+  readonly expression: string;
+  readonly reads: readonly string[];
+}
+
 export interface TagSet {
   readonly columns: readonly ColumnTag[];
   readonly relationships: readonly RelationshipTag[];
+  /** the confirmed target when it is an expression (then no column has role target) */
+  readonly targetExpression?: TargetExpression;
+  /** per table, when its rows became known (absent: at their time column's value) */
+  readonly knownAt?: readonly KnownAt[];
   /** silver's quality rules, learned by exploration and edited by a person (absent in tags made before rules) */
   readonly rules?: readonly QualityRule[];
 }

@@ -1,4 +1,4 @@
-import type { ColumnTag, ColumnTagValues, RelationshipTag, TagVersion } from './types.js';
+import type { ColumnTag, ColumnTagValues, RelationshipTag, TagVersion, TargetExpression } from './types.js';
 
 /**
  * The tags as a person reviews them (`autolab tags show` and its `--json`): every column with the
@@ -44,6 +44,8 @@ export interface TagsView {
   readonly relationships: readonly TagsRelationshipView[];
   /** whether round 2 matches these tags */
   readonly round2: 'no target' | 'current' | 'stale';
+  /** the confirmed target when it is an expression */
+  readonly targetExpression: TargetExpression | null;
 }
 
 export function tagsView(
@@ -70,6 +72,7 @@ export function tagsView(
     columns,
     relationships,
     round2,
+    targetExpression: current.tags.targetExpression ?? null,
   };
 }
 

@@ -50,6 +50,7 @@ const documentSchema = z
     tables: z.record(z.string(), z.record(z.string(), columnSchema.nullable())),
     relationships: z.array(relationshipSchema).nullable().optional(),
     rules: z.array(ruleYamlSchema).nullable().optional(),
+    target: z.object({ table: z.string().min(1), name: z.string().min(1), expr: z.string().min(1) }).strict().nullable().optional(),
   })
   .strict();
 
@@ -61,6 +62,8 @@ const HEADER = [
   ` pii: ${PII_KINDS.join(' | ')} | none      policy: ${PII_POLICIES.join(' | ')} | none`,
   ' relationship status: suggested | confirmed | rejected      cardinality: one-to-one | one-to-many',
   RULES_HELP,
+  ' target: {table, name, expr} — a target defined by a DuckDB SQL expression over the table\'s columns',
+  ' (e.g. expr: delay > 15); it replaces any column with role target. Tag the table\'s time column role: time.',
   ' Save an unchanged file, or an empty one, to abort.',
 ].join('\n');
 
@@ -71,8 +74,10 @@ export function tagsToYaml(tags: TagSet): string {
   for (const c of tags.columns) {
     const s = c.suggestion;
     const v = c.confirmed;
+    // with an expression target, a column suggested as the target is offered as a feature: saving confirms what is written
+    const suggestedRole = tags.targetExpression && s.role.value === 'target' ? 'feature' : s.role.value;
     const entry: Record<string, unknown> = {
-      role: v.role ?? s.role.value,
+      role: v.role ?? suggestedRole,
       type: v.semanticType ?? s.semanticType.value,
       pii: orNone(v.piiKind !== undefined ? v.piiKind : s.piiKind.value),
       policy: orNone(v.piiPolicy !== undefined ? v.piiPolicy : s.piiPolicy.value),
@@ -93,7 +98,9 @@ export function tagsToYaml(tags: TagSet): string {
     cardinality: r.cardinality ?? r.suggestedCardinality,
   }));
   const rules = rulesToYaml(tags.rules ?? []);
-  const doc = parseDocument(stringify({ tables, relationships, ...(rules.length > 0 ? { rules } : {}) }, { lineWidth: 0 }));
+  const expression = tags.targetExpression;
+  const target = expression ? { target: { table: expression.table, name: expression.name, expr: expression.expression } } : {};
+  const doc = parseDocument(stringify({ tables, relationships, ...(rules.length > 0 ? { rules } : {}), ...target }, { lineWidth: 0 }));
   doc.commentBefore = HEADER;
   const tablesNode = doc.get('tables', true);
   if (isMap(tablesNode)) {
@@ -174,6 +181,21 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
     }
   }
   const targets = [...edited.entries()].filter(([, v]) => v.role === 'target');
+  const asked = parsed.data.target ?? undefined;
+  let targetExpression = current.targetExpression;
+  if (asked) {
+    const same = targetExpression && targetExpression.table === asked.table && targetExpression.name === asked.name && targetExpression.expression === asked.expr;
+    // reads are left for the lab to fill: only DuckDB can tell which columns an expression reads
+    if (!same) targetExpression = { table: asked.table, name: asked.name, expression: asked.expr, reads: [] };
+    if (!current.columns.some((c) => c.table === asked.table)) problems.push({ line: lineOf(locate(doc, ['target'], 'table')), message: `no table ${asked.table} among the explored tables` });
+    else if (current.columns.some((c) => c.table === asked.table && c.column === asked.name)) problems.push({ line: lineOf(locate(doc, ['target'], 'name')), message: `${asked.table}.${asked.name} is already a column; name the expression target differently` });
+    if (targets.length > 0) {
+      const [table, column] = (targets[0]?.[0] ?? '').split('\u0000');
+      problems.push({ line: lineOf(locate(doc, ['tables', table ?? '', column ?? ''], 'role')), message: `${table}.${column} has role target and so does the target expression; keep one` });
+    }
+  } else if (targets.length > 0) {
+    targetExpression = undefined;
+  }
   if (targets.length > 1) {
     const [, second] = targets;
     const [table, column] = (second?.[0] ?? '').split('\u0000');
@@ -216,6 +238,7 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
   const changes: string[] = [...ruleEdit.changes];
+  if (targetExpression !== current.targetExpression) changes.push(targetExpression ? `${targetExpression.table}.${targetExpression.name} role=target expr=${JSON.stringify(targetExpression.expression)}` : 'the target expression is no longer the target');
   const columns = current.columns.map((c) => {
     const next = edited.get(`${c.table}\u0000${c.column}`);
     if (!next) return c;
@@ -228,7 +251,8 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
       changes.push(`${r.from.table}.${r.from.column}->${r.to.table}.${r.to.column} ${r.status}`);
     }
   });
-  return { ok: true, tags: { ...current, columns, relationships, ...(ruleEdit.rules ? { rules: ruleEdit.rules } : {}) }, changes };
+  const { targetExpression: _previous, ...rest } = current;
+  return { ok: true, tags: { ...rest, columns, relationships, ...(ruleEdit.rules ? { rules: ruleEdit.rules } : {}), ...(targetExpression ? { targetExpression } : {}) }, changes };
 }
 
 function unknownNames(doc: Document, raw: unknown, current: TagSet, lineOf: (offset: number | undefined) => number): YamlProblem[] {

@@ -1,0 +1,145 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadBundle, predictFile } from '../automl/index.js';
+import type { ProjectRecord } from '../catalog/index.js';
+import { textColumnsOf } from '../features/index.js';
+import { rocAuc } from '../learn/index.js';
+import { exportTable } from './export.js';
+import { exploreProject } from './explore.js';
+import { ingestProject } from './ingest.js';
+import { buildSilverTables } from './silver.js';
+import { goldFeaturesOf } from './gold-features.js';
+import { initLab } from './lab.js';
+import type { Lab } from './lab-types.js';
+import { createProject, resolveProject } from './project.js';
+import { runProject, type RunOutcome } from './run.js';
+import { addSource } from './sources.js';
+import { currentGold } from './stages/gold-stage.js';
+import { acceptTags, setTags } from './tags.js';
+import { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
+
+/**
+ * Real data, end to end: the flights of vega-datasets (20,000 in the first quarter of 2001) and
+ * the airports they leave from and fly to. The target is an expression, `delay > 15`, cut off at
+ * the flight's date; the model learns from the first 80 % of the flights by date and scores the
+ * last 20 %, held out, as new rows — once from the flights alone, once with the airports and each
+ * airport's flights before the one scored.
+ */
+
+// the package's own folder, beside this repository's other dependencies
+const data = join(fileURLToPath(new URL('../../node_modules/vega-datasets/data', import.meta.url)));
+const dir = mkdtempSync(join(tmpdir(), 'autolab-gold-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Flight {
+  readonly date: string;
+  readonly delay: number;
+  readonly distance: number;
+  readonly origin: string;
+  readonly destination: string;
+}
+
+async function tagFlights(lab: Lab, project: ProjectRecord): Promise<void> {
+  await acceptTags(lab.catalog, project, 0);
+  // airport codes repeat across flights: categories to learn from, not identifiers
+  await setTags(lab.catalog, project, 'flights.origin', ['role=feature']);
+  await setTags(lab.catalog, project, 'flights.destination', ['role=feature']);
+  await setTargetExpressionTag(lab, project, 'flights.late', 'delay > 15', 'date');
+  // a flight's delay is known once it has left, not at its scheduled time
+  await setKnownAtTag(lab, project, 'flights.date', 'date + to_minutes(CAST(delay AS BIGINT))');
+}
+
+async function heldOutAuc(lab: Lab, run: RunOutcome, heldOut: string, labels: Float64Array): Promise<number> {
+  const { model } = loadBundle(run.train!.bundleDir);
+  const gold = model.manifest.gold!;
+  const out = join(dir, `${run.project}-predictions.csv`);
+  const scored = await predictFile(model, heldOut, out, {
+    replace: true,
+    frameOf: (path) => goldFeaturesOf(lab, gold, model.manifest.clean, path, textColumnsOf(model.manifest.pipeline)),
+  });
+  expect(scored.rows).toBe(labels.length);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  const header = lines[0]!.split(',');
+  const column = header.indexOf('proba_true');
+  expect(column).toBeGreaterThan(0);
+  return rocAuc(labels, lines.slice(1).map((l) => Number(l.split(',')[column])));
+}
+
+describe('gold on real data: flights and airports', () => {
+  it('learns `delay > 15` from the airports and each airport\'s earlier flights, and beats the flights alone on later flights scored as they come', async () => {
+    const flights = JSON.parse(readFileSync(join(data, 'flights-20k.json'), 'utf8')) as Flight[];
+    const cut = Math.floor(flights.length * 0.8);
+    const training = flights.slice(0, cut);
+    const later = flights.slice(cut);
+    expect(later[0]!.date > training[training.length - 1]!.date || later[0]!.date === training[training.length - 1]!.date).toBe(true);
+    writeFileSync(join(dir, 'flights.json'), JSON.stringify(training));
+    copyFileSync(join(data, 'airports.csv'), join(dir, 'airports.csv'));
+    const heldOut = join(dir, 'later-flights.csv');
+    writeFileSync(heldOut, ['date,distance,origin,destination', ...later.map((f) => `${f.date},${f.distance},${f.origin},${f.destination}`)].join('\n') + '\n');
+    const labels = Float64Array.from(later, (f) => (f.delay > 15 ? 1 : 0));
+
+    const lab = await initLab(join(dir, 'lab'), { project: 'relational' });
+    try {
+      // two sources; the relationships exploration finds are accepted with the rest of its suggestions
+      await addSource(lab, 'relational', 'flights', join(dir, 'flights.json'), { cwd: dir });
+      await addSource(lab, 'relational', 'airports', join(dir, 'airports.csv'), { cwd: dir });
+      const relational = await resolveProject(lab, 'relational');
+      expect((await runProject(lab, relational, { trials: 2 })).waitsOn).toMatch(/confirm the target/);
+      await tagFlights(lab, relational);
+      const related = await runProject(lab, relational, { trials: 2, seed: 1 });
+      expect(related.waitsOn).toBeNull();
+      expect(related.stale.map((s) => s.stage)).toEqual(expect.arrayContaining(['silver.build', 'gold.build', 'automl.train']));
+
+      const gold = await currentGold(lab, relational);
+      if (!gold.applies || !gold.table) throw new Error('no gold table was built');
+      const features = gold.table.manifest.plan.features.map((f) => f.name);
+      expect(gold.table.label).toBe('late');
+      expect(gold.table.manifest.rows).toBe(training.length);
+      expect(features).toEqual(expect.arrayContaining(['origin.airports.latitude', 'origin.airports.mean(flights.delay by origin)', 'destination.airports.mean(flights.delay by destination)', 'origin.airports.state']));
+      expect(features.filter((f) => f === 'delay' || f === 'date')).toEqual([]);
+      const { model } = loadBundle(related.train!.bundleDir);
+      expect(model.manifest.gold?.plan.features.map((f) => f.name)).toEqual(features);
+
+      const exported = join(dir, 'gold.parquet');
+      expect(await exportTable(lab, relational, 'gold', exported)).toMatchObject({ layer: 'gold', table: 'flights', rows: training.length });
+
+      // nothing changed: nothing runs
+      const again = await runProject(lab, relational, { trials: 2, seed: 1 });
+      expect(again.ran).toBe(0);
+
+      // the same flights alone, tagged alike
+      await createProject(lab, 'single');
+      await addSource(lab, 'single', 'flights', join(dir, 'flights.json'), { cwd: dir });
+      const single = await resolveProject(lab, 'single');
+      await runProject(lab, single, { trials: 2 });
+      await tagFlights(lab, single);
+      const alone = await runProject(lab, single, { trials: 2, seed: 1 });
+      expect(alone.waitsOn).toBeNull();
+
+      // scored as a batch: the later flights' history is what silver held at training (none of them)
+      const batchAuc = await heldOutAuc(lab, related, heldOut, labels);
+      const singleAuc = await heldOutAuc(lab, alone, heldOut, labels);
+      // scored as they come: the later flights land in silver as they leave (the model is not
+      // retrained), so each one's features see the flights known before it — a flight's delay is
+      // known once it has left (the known-at tag), never before its own scheduled time
+      writeFileSync(join(dir, 'flights.json'), JSON.stringify(flights));
+      await ingestProject(lab, 'relational');
+      await exploreProject(lab, relational);
+      await buildSilverTables(lab, relational);
+      const rollingAuc = await heldOutAuc(lab, related, heldOut, labels);
+      process.stdout.write(
+        `held-out AUC on the last ${later.length} flights: flights alone ${singleAuc.toFixed(4)}, ` +
+          `relational scored as they come ${rollingAuc.toFixed(4)}, relational scored as one batch ${batchAuc.toFixed(4)}\n`,
+      );
+      expect(rollingAuc).toBeGreaterThan(singleAuc);
+      // the batch case scores below the flights alone (0.59-0.61 against 0.636 when measured): its
+      // history features are weeks stale for the last flights; recorded in docs/benchmarks.md, not asserted
+      expect(batchAuc).toBeGreaterThan(0.55);
+    } finally {
+      await lab.close();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,170 @@
+/**
+ * Feature synthesis: the plan of a gold table, made outward from the target table over the
+ * confirmed relationships (deep feature synthesis, as Featuretools names it). Pure: tables and
+ * relationships in, a `GoldPlan` out; `lake/gold.ts` turns it into SQL.
+ *
+ * - the target table's own columns (not ids, personal data, the label or what its expression reads);
+ * - its children (tables whose foreign key refers to it): count, mean, sum, min, max, std, last
+ *   value and trend by time, days since the last row, distinct count of categories (and, without a
+ *   cut-off, their most frequent value), and a count per frequent value;
+ * - its parents: their columns, and, within `depth`, their own parents and children — the flights
+ *   of this flight's origin airport, before this flight;
+ * - date parts of time columns, length and word count of free text.
+ * Under a cut-off time a child without a time column is left out (nothing says when its rows were
+ * known), and said so in `notes`.
+ */
+import { DATE_PARTS, type GoldAggregate, type GoldFeature, type GoldLabel, type GoldPlan, type GoldTable, type GoldValueKind, type ParentHop } from '../lake/index.js';
+
+export interface SynthesisColumn {
+  readonly name: string;
+  readonly kind: GoldValueKind;
+  /** the column's confirmed (else suggested) role */
+  readonly role: string | null;
+  /** exploration's semantic type: `text` is free text, `identifier` is never a feature */
+  readonly semantic: string;
+  readonly distinct: number;
+  /** most frequent values first */
+  readonly topValues: readonly string[];
+  /** dropped, masked or hashed personal data: never a feature */
+  readonly personal: boolean;
+}
+
+export interface SynthesisTable {
+  readonly name: string;
+  readonly columns: readonly SynthesisColumn[];
+  readonly time: string | null;
+  /** when a row became known (an expression over the table's columns), when later than `time` */
+  readonly knownAt?: string;
+}
+
+/** A confirmed relationship: `child.fk` refers to `parent.key`. */
+export interface SynthesisRelationship {
+  readonly child: string;
+  readonly fk: string;
+  readonly parent: string;
+  readonly key: string;
+}
+
+export interface SynthesisInput {
+  readonly tables: readonly SynthesisTable[];
+  readonly relationships: readonly SynthesisRelationship[];
+  readonly target: { readonly table: string; readonly label: GoldLabel; readonly time: string | null; readonly reads: readonly string[] };
+  /** hops outward from the target table; default 2 */
+  readonly depth?: number;
+  /** per categorical child column, how many of its most frequent values get a count; default 3 */
+  readonly topValues?: number;
+}
+
+const NOT_FEATURE_ROLES = new Set(['id', 'ignore', 'weight', 'group', 'target']);
+/** a child's category with more distinct values than this gets no distinct count or mode */
+const MAX_CATEGORY_DISTINCT = 1000;
+/** a child's category gets counts of its top values only when it has at most this many */
+const MAX_COUNTED_DISTINCT = 50;
+
+function usable(c: SynthesisColumn): boolean {
+  return !c.personal && !NOT_FEATURE_ROLES.has(c.role ?? '') && c.semantic !== 'identifier';
+}
+
+export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
+  const depth = input.depth ?? 2;
+  const topCount = input.topValues ?? 3;
+  // the target table, as a child of its parents, is dated by its cut-off column
+  const byName = new Map(input.tables.map((t) => [t.name, t.name === input.target.table && input.target.time !== null ? { ...t, time: input.target.time } : t]));
+  const target = byName.get(input.target.table);
+  if (!target) throw new Error(`no table ${input.target.table} to synthesize features for`);
+  const features: GoldFeature[] = [];
+  const notes: string[] = [];
+  const read = new Set<string>([input.target.table]);
+  const names = new Set<string>();
+  const labelName = input.target.label.kind === 'column' ? input.target.label.column : input.target.label.name;
+  names.add(labelName);
+  const unique = (name: string): string => {
+    let candidate = name;
+    for (let i = 2; names.has(candidate); i++) candidate = `${name}#${i}`;
+    names.add(candidate);
+    return candidate;
+  };
+  const cutoff = input.target.time;
+  const labelColumns = new Set([...input.target.reads, ...(input.target.label.kind === 'column' ? [input.target.label.column] : [])]);
+
+  const prefixOf = (path: readonly ParentHop[]) => path.map((h) => `${h.via}.${h.parent}.`).join('');
+
+  /** Columns of `table` reached by `path`: as they are, date parts, text measures. */
+  const columnFeatures = (table: SynthesisTable, path: readonly ParentHop[], skip: ReadonlySet<string>): void => {
+    const prefix = prefixOf(path);
+    for (const c of table.columns) {
+      if (skip.has(c.name) || !usable(c)) continue;
+      if (c.kind === 'time') {
+        // a raw instant extrapolates badly to later rows: its parts carry the seasonality
+        for (const part of DATE_PARTS) features.push({ kind: 'date_part', name: unique(`${prefix}${c.name}.${part}`), path, column: c.name, part });
+        continue;
+      }
+      if (c.semantic === 'text') {
+        if (path.length === 0) features.push({ kind: 'column', name: unique(`${prefix}${c.name}`), path, column: c.name });
+        features.push({ kind: 'text_length', name: unique(`${prefix}${c.name}.length`), path, column: c.name });
+        features.push({ kind: 'word_count', name: unique(`${prefix}${c.name}.words`), path, column: c.name });
+        continue;
+      }
+      features.push({ kind: 'column', name: unique(`${prefix}${c.name}`), path, column: c.name });
+    }
+  };
+
+  /** Aggregates of `child`'s rows whose `fk` equals the key at the end of `path`. */
+  const childFeatures = (rel: SynthesisRelationship, path: readonly ParentHop[]): void => {
+    const child = byName.get(rel.child);
+    if (!child) return;
+    if (cutoff !== null && child.time === null) {
+      notes.push(`${rel.child} (by ${rel.fk}) left out: it has no time column, and features may use only rows from before each ${input.target.table} row's ${cutoff}`);
+      return;
+    }
+    read.add(child.name);
+    const prefix = prefixOf(path);
+    const by = `${child.name} by ${rel.fk}`;
+    const add = (aggregate: GoldAggregate, label: string) => features.push({ kind: 'aggregate', name: unique(`${prefix}${label}`), path, child: child.name, fk: rel.fk, key: rel.key, aggregate });
+    add({ fn: 'count' }, `count(${by})`);
+    if (child.time !== null && cutoff !== null) add({ fn: 'days_since_last' }, `days_since_last(${by})`);
+    // without a cut-off, a row's own label would be among its siblings' aggregates
+    const leaks = (c: SynthesisColumn) => child.name === input.target.table && cutoff === null && labelColumns.has(c.name);
+    for (const c of child.columns) {
+      if (c.name === rel.fk || c.name === child.time || !usable(c) || leaks(c)) continue;
+      const of = `${child.name}.${c.name} by ${rel.fk}`;
+      if (c.kind === 'number' || c.kind === 'boolean') {
+        for (const fn of ['mean', 'sum', 'min', 'max', 'std'] as const) add({ fn, column: c.name }, `${fn}(${of})`);
+        if (child.time !== null) {
+          add({ fn: 'last', column: c.name }, `last(${of})`);
+          add({ fn: 'trend', column: c.name }, `trend(${of})`);
+        }
+      } else if (c.kind === 'text' && c.semantic !== 'text' && c.distinct <= MAX_CATEGORY_DISTINCT) {
+        add({ fn: 'distinct', column: c.name }, `distinct(${of})`);
+        // the most frequent value so far is not a running total: only without a cut-off
+        if (cutoff === null) add({ fn: 'mode', column: c.name }, `mode(${of})`);
+        if (c.distinct <= MAX_COUNTED_DISTINCT) {
+          for (const value of c.topValues.slice(0, topCount)) add({ fn: 'count_value', column: c.name, value }, `count(${child.name}.${c.name} = ${value} by ${rel.fk})`);
+        }
+      }
+    }
+  };
+
+  /** Everything reachable from the table at the end of `path` within `left` more hops. */
+  const expand = (table: SynthesisTable, path: readonly ParentHop[], left: number): void => {
+    if (left <= 0) return;
+    for (const rel of input.relationships.filter((r) => r.parent === table.name)) childFeatures(rel, path);
+    for (const rel of input.relationships.filter((r) => r.child === table.name)) {
+      const parent = byName.get(rel.parent);
+      if (!parent || path.some((h) => h.parent === parent.name && h.via === rel.fk)) continue;
+      read.add(parent.name);
+      const next = [...path, { via: rel.fk, parent: parent.name, key: rel.key }];
+      columnFeatures(parent, next, new Set([rel.key]));
+      expand(parent, next, left - 1);
+    }
+  };
+
+  const ownSkip = new Set([...labelColumns]);
+  columnFeatures(target, [], ownSkip);
+  expand(target, [], depth);
+  const tables: GoldTable[] = [...read].sort().map((name) => {
+    const t = byName.get(name)!;
+    return { name, columns: t.columns.map((c) => ({ name: c.name, kind: c.kind })), time: name === input.target.table ? cutoff : t.time, ...(t.knownAt !== undefined ? { knownAt: t.knownAt } : {}) };
+  });
+  return { version: 1, target: { table: input.target.table, label: input.target.label, time: cutoff }, tables, features, notes };
+}
