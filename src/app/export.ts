@@ -35,15 +35,15 @@ function parseRef(ref: string): { layer: Layer; table: string | undefined } {
   return { layer, table: dot < 0 ? undefined : ref.slice(dot + 1) };
 }
 
-/** The lake key of each table of a layer, as the project stands. */
-async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string>> {
+/** The lake key of each table of a layer, as the project stands; `main`: the table the layer's name alone means (gold's feature table). */
+async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string> & { main?: string }> {
   if (layer === 'bronze') return new Map((await latestSnapshots(lab, project)).map((s) => [s.name, s.snapshot.lakeKey]));
   if (layer === 'gold') {
     // the business aggregates, and the feature table when the project learns from one (named after its target table)
     const tables = new Map((await currentAggregates(lab, project)).map((a) => [a.name, a.lakeKey]));
     const gold = await currentGold(lab, project);
     if (gold.applies && gold.table) tables.set(gold.plan.target.table, gold.table.lakeKey);
-    if (tables.size > 0) return tables;
+    if (tables.size > 0) return Object.assign(tables, gold.applies && gold.table ? { main: gold.plan.target.table } : {});
     if (!gold.applies) throw new UsageError(`project ${project.name} has no gold table: it learns from its target table's silver, and no table has a time column with measures to aggregate`, 'confirm a relationship or an expression target first, or export silver');
     throw new UsageError(`the gold table of ${project.name} is not built for the current silver and tags`, `run \`autolab gold ${project.name}\``);
   }
@@ -60,7 +60,7 @@ export async function exportTable(lab: Lab, project: ProjectRecord, ref: string,
   if (options.replace !== true && existsSync(path)) throw new OutputExistsError(out);
   const tables = await layerTables(lab, project, layer);
   const names = [...tables.keys()].sort();
-  const table = asked ?? (names.length === 1 ? names[0] : undefined);
+  const table = asked ?? (names.length === 1 ? names[0] : tables.main);
   if (table === undefined) {
     throw new UsageError(
       names.length === 0 ? `project ${project.name} has no ${layer} tables` : `the ${layer} layer of ${project.name} has ${names.length} tables`,

@@ -134,9 +134,8 @@ export const goldStage: Stage<StageContext> = {
   version: 1,
   async plan(context, project): Promise<StagePlan> {
     const { state, planned } = await currentPlan(context.lab, project);
-    if (!state.tags || !hasConfirmedTarget(state.tags.tags)) {
-      return { waitsOn: 'confirm the target column: autolab tags set TABLE.COLUMN role=target, or autolab tags accept' };
-    }
+    // nothing to build until a target is confirmed: training, after it, says what waits
+    if (!state.tags || !hasConfirmedTarget(state.tags.tags)) return { units: [] };
     if (!planned) return { units: [] };
     return { units: [unitOf(planned.plan, planned.silver, state.tags.confirmedHash)] };
   },
