@@ -19,6 +19,7 @@ import {
 } from './lab-config.js';
 import type { Lab, LabConfig } from './lab-types.js';
 import { keepLogAnchor } from './log-anchor.js';
+import { MODEL_FETCH_TEMP_KIND } from '../registry/index.js';
 import { assertProjectName } from './project-name.js';
 
 export interface InitLabOptions {
@@ -38,7 +39,7 @@ export interface InitLabOptions {
  * cache (the disk store clears its own .tmp/). How long one of another machine lives.
  */
 const TEMP_KINDS: readonly (readonly [folder: readonly string[], kinds: readonly string[]])[] = [
-  [['work'], ['ingest', 'plan', 'silver', 'train', 'duckdb', 'autolab-read', 'anchor']],
+  [['work'], ['ingest', 'plan', 'silver', 'train', 'duckdb', 'autolab-read', 'anchor', MODEL_FETCH_TEMP_KIND]],
   [['work', 'cache', CACHE_TEMP_DIR], [PARTIAL_FILE_KIND]],
   [['reports'], [PARTIAL_FILE_KIND]],
 ];

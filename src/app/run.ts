@@ -1,4 +1,4 @@
-import type { ProjectRecord } from '../catalog/index.js';
+import type { ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
 import type { SearchProgress } from '../automl/index.js';
 import { LocalExecutor, reconcile, type Stage, type StaleUnit } from '../runtime/index.js';
 import { defaultReportPath, ExploreCollector, exploreStageProgress, type ExploreOutcome, type ExploreProgress } from './explore.js';
@@ -7,6 +7,7 @@ import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { approvalStage, registerStage } from './stages/model-stages.js';
 import { silverStage } from './stages/silver-stage.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
@@ -26,6 +27,8 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   explored: [...EXPLORE_STAGES, reportStage],
   silver: [silverStage],
   trained: [trainStage],
+  registered: [registerStage],
+  approved: [approvalStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);
@@ -42,7 +45,9 @@ export interface RunOutcome {
   readonly explore: ExploreOutcome | null;
   readonly report: string | null;
   readonly train: ProjectTrainOutcome | null;
-  /** why the run stopped before training, or null when it trained */
+  /** the newest registered model version after the run (registered now, or before), or null */
+  readonly model: ModelVersionRecord | null;
+  /** what waits on a person: before training (tags), or after it (the newest model's approval); null when nothing does */
   readonly waitsOn: string | null;
   /** the units found out of date, each with why (with dryRun: what would run first) */
   readonly stale: readonly StaleUnit[];
@@ -80,6 +85,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       explore: null,
       report: null,
       train: null,
+      model: null,
       waitsOn: `add a source: autolab source add NAME LOCATION --project ${project.name}`,
       stale: [],
       ran: 0,
@@ -101,14 +107,24 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
     const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);
     if (result.failed) throw result.failed.error;
     const explored = (await lab.catalog.listSnapshots(project.id)).length > 0 && !options.dryRun ? await explore.outcome(lab, project) : null;
-    if (!result.waitsOn && !options.dryRun) trained = await lastTraining(lab, project, context);
+    // the approval is the only human moment after training: the training stands when the run waits on it
+    const pastTraining = !result.waitsOn || result.waitedAt === approvalStage.kind;
+    if (pastTraining && !options.dryRun) trained = await lastTraining(lab, project, context);
+    let waitsOn = result.waitsOn;
+    // the policy may have just left the newest model to a person: the plan says so now
+    if (!waitsOn && !options.dryRun && !result.blockedAt) {
+      const approval = await approvalStage.plan(context, project);
+      if ('waitsOn' in approval) waitsOn = approval.waitsOn;
+    }
+    const model = (await lab.catalog.listModelVersions(project.id)).at(-1) ?? null;
     return {
       project: project.name,
       ingest: ingested,
       explore: explored,
       report: explored ? defaultReportPath(lab, project.name) : null,
       train: trained,
-      waitsOn: result.waitsOn,
+      model,
+      waitsOn,
       stale: result.stale,
       ran: result.outcomes.length,
     };

@@ -1,4 +1,4 @@
-export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult } from './train-model.js';
+export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult, type OutOfFoldPredictions } from './train-model.js';
 export { AutoModel, type BatchPrediction, type RowPrediction } from './auto-model.js';
 export { loadBundle, hashBundle, type LoadedBundle } from './bundle.js';
 export type { BundleManifest, LeaderboardRow, RunRecord, BundleMember } from './bundle-types.js';

@@ -1,0 +1,89 @@
+import type { Metric } from '../automl/index.js';
+import { Rng } from '../learn/index.js';
+
+/**
+ * Percentile bootstrap intervals of a metric over scored rows: rows are drawn with replacement
+ * `resamples` times (seeded: the same rows give the same interval), the metric computed on each
+ * draw, and the interval is the draws' `(1 - level) / 2` and `(1 + level) / 2` quantiles. A draw on
+ * which the metric is undefined (AUC on one class) is left out and counted.
+ */
+export interface MetricInterval {
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface BootstrapOptions {
+  readonly resamples?: number;
+  readonly level?: number;
+  readonly seed?: number;
+}
+
+export const DEFAULT_RESAMPLES = 1000;
+export const DEFAULT_LEVEL = 0.95;
+
+/** Index draws for `rows` rows, shared by every metric of one model so that their intervals come from the same samples. */
+export function bootstrapDraws(rows: number, options: BootstrapOptions = {}): Uint32Array[] {
+  const rng = new Rng(options.seed ?? 0);
+  const draws: Uint32Array[] = [];
+  for (let b = 0; b < (options.resamples ?? DEFAULT_RESAMPLES); b++) {
+    const draw = new Uint32Array(rows);
+    for (let i = 0; i < rows; i++) draw[i] = rng.int(rows);
+    draws.push(draw);
+  }
+  return draws;
+}
+
+export function metricInterval(metric: Metric, y: Float64Array, predictions: Float64Array, width: number, draws: readonly Uint32Array[], level = DEFAULT_LEVEL): MetricInterval {
+  const value = metric.score(y, predictions, width);
+  const scores = draws.map((draw) => metric.score(...take(y, predictions, width, draw), width)).filter(Number.isFinite);
+  return { value, ...percentiles(scores, level) };
+}
+
+/**
+ * Two models' predictions on the same rows, compared on the same draws (a paired bootstrap): the
+ * interval of `a − b` in the metric's own direction (positive: `a` is better).
+ */
+export function pairedDifference(
+  metric: Metric,
+  y: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  width: number,
+  draws: readonly Uint32Array[],
+  level = DEFAULT_LEVEL,
+): MetricInterval {
+  const sign = metric.higherIsBetter ? 1 : -1;
+  const gain = (ya: Float64Array, pa: Float64Array, pb: Float64Array): number => sign * (metric.score(ya, pa, width) - metric.score(ya, pb, width));
+  const value = gain(y, a, b);
+  const scores = draws
+    .map((draw) => {
+      const [yd, pa] = take(y, a, width, draw);
+      return gain(yd, pa, take(y, b, width, draw)[1]);
+    })
+    .filter(Number.isFinite);
+  return { value, ...percentiles(scores, level) };
+}
+
+function take(y: Float64Array, predictions: Float64Array, width: number, draw: Uint32Array): [Float64Array, Float64Array] {
+  const yd = new Float64Array(draw.length);
+  const pd = new Float64Array(draw.length * width);
+  for (let i = 0; i < draw.length; i++) {
+    const row = draw[i]!;
+    yd[i] = y[row]!;
+    for (let j = 0; j < width; j++) pd[i * width + j] = predictions[row * width + j]!;
+  }
+  return [yd, pd];
+}
+
+function percentiles(scores: readonly number[], level: number): { low: number; high: number } {
+  if (scores.length === 0) return { low: Number.NaN, high: Number.NaN };
+  const sorted = [...scores].sort((x, z) => x - z);
+  const at = (q: number): number => {
+    const pos = q * (sorted.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(sorted.length - 1, lo + 1);
+    return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+  };
+  return { low: at((1 - level) / 2), high: at((1 + level) / 2) };
+}
