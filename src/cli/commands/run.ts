@@ -10,6 +10,8 @@ import { formatProject } from './status.js';
 import * as load from './load.js';
 import { exploreProgressPrinter } from './explore-progress.js';
 import { progressPrinter } from './train.js';
+import { formatInterval } from './models.js';
+import type { MetricInterval } from '../../registry/index.js';
 
 interface RunFlags extends JsonFlag {
   timeLimit?: string;
@@ -68,6 +70,12 @@ function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     const how = t.result ? 'trained' : 'unchanged since the last training';
     lines.push(`model of ${t.table}.${t.target} (${how}): ${t.metric} ${t.score.toPrecision(4)} out of fold → ${t.bundleDir}`);
     if (t.excluded.length) lines.push(`  left out as tagged: ${t.excluded.join(', ')}`);
+  }
+  if (outcome.model) {
+    const m = outcome.model;
+    const metric = String(m.metrics['metric']);
+    const interval = (m.metrics['values'] as Record<string, MetricInterval> | undefined)?.[metric];
+    lines.push(`registered as model version ${m.version} (${m.stage === 'none' ? 'no stage yet' : m.stage}${m.approvals.length ? ', approved' : ''})${interval ? `: ${metric} ${formatInterval(interval)}, 95 % bootstrap interval` : ''}`);
   }
   if (outcome.report) lines.push(`report: ${outcome.report}`);
   if (outcome.waitsOn) lines.push(`waits on you: ${outcome.waitsOn}`);
@@ -158,6 +166,7 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
       reused: outcome.train.result === null,
       excluded: outcome.train.excluded,
     },
+    registered: outcome.model && { version: outcome.model.version, stage: outcome.model.stage, approved: outcome.model.approvals.length > 0, metrics: outcome.model.metrics },
     waitsOn: outcome.waitsOn,
     ran: outcome.ran,
     stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),
