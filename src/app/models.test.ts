@@ -10,6 +10,7 @@ import { CONFIG_FILE } from './lab-config.js';
 import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { labBackends } from './lab-backends.testutil.js';
+import { writeModelCard } from './model-card.js';
 import { approveModel, archiveModel, changeDeployment, listModels, promoteModel } from './models.js';
 import { runProject } from './run.js';
 import { addSource } from './sources.js';
@@ -159,6 +160,32 @@ for (const backend of labBackends) {
         const manifest = loadBundle(await bundleDirFor(lab, 'churn', 2)).model.manifest;
         expect(METRICS.auc.score(Float64Array.from(holdout.y), Float64Array.from(holdout.predictions), 2)).toBeCloseTo(manifest.score, 3);
         expect(holdout.rows).toEqual([...Array(400).keys()]);
+
+        // the card of version 2: its figures come from its holdout, its importance from TreeSHAP on its trees
+        const { card, html, json } = await writeModelCard(lab, 'churn', 2, { out: join(root, 'cards', 'v2.html') });
+        expect(json).toBe(join(root, 'cards', 'v2.json'));
+        expect(JSON.parse(readFileSync(json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(card)));
+        expect(card.intendedUse).toMatchObject({ target: 'churn', task: 'binary', classes: ['no', 'yes'], metric: 'auc' });
+        expect(card.data.excluded).toContainEqual({ column: 'customer_id', why: 'tagged id' });
+        const confusion = card.confusion!;
+        expect(confusion.counts.flat().reduce((a, b) => a + b, 0)).toBe(400);
+        const truth = holdout.y.filter((y) => y === 1).length;
+        expect(confusion.counts[1]![0]! + confusion.counts[1]![1]!).toBe(truth);
+        expect(card.calibration!.bins.reduce((a, b) => a + b.rows, 0)).toBe(400);
+        const trees = card.importance.members;
+        expect(trees.length).toBeGreaterThan(0);
+        // churn follows calls in the data version 2 learnt from: TreeSHAP puts it first
+        expect(trees[0]!.byColumn[0]!.column).toBe('calls');
+        expect(card.schema.find((c) => c.name === 'usage')).toMatchObject({ kind: 'number', min: 0, max: 9.9, missingShare: 0 });
+        expect(card.schema.find((c) => c.name === 'plan')).toMatchObject({ categories: expect.arrayContaining(['basic', 'plus', 'pro']) as unknown });
+        expect(card.approvals.map((a) => a.by)).toEqual(['policy']);
+        const page = readFileSync(html, 'utf8');
+        expect(page).toContain('<title>churn · model version 2 · autolab</title>');
+        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'schema', 'lineage']) expect(page).toContain(`<section id="${id}">`);
+        // the chart libraries and every chart's spec are inline: one spec per chart container
+        const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
+        expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);
+        expect(page).toContain('vegaEmbed');
       } finally {
         await lab.close();
       }

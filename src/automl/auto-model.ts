@@ -42,6 +42,11 @@ export class AutoModel {
     return this.manifest.classes;
   }
 
+  /** the members' fitted models (one per fold), in the manifest's member order: what explanations read */
+  get fittedMembers(): readonly FittedMember[] {
+    return this.members;
+  }
+
   get leaderboard(): readonly LeaderboardRow[] {
     return this.manifest.leaderboard;
   }

@@ -1,5 +1,5 @@
 export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult, type OutOfFoldPredictions } from './train-model.js';
-export { AutoModel, type BatchPrediction, type RowPrediction } from './auto-model.js';
+export { AutoModel, type BatchPrediction, type RowPrediction, type FittedMember } from './auto-model.js';
 export { loadBundle, hashBundle, type LoadedBundle } from './bundle.js';
 export type { BundleManifest, LeaderboardRow, RunRecord, BundleMember } from './bundle-types.js';
 export type { SearchProgress } from './search.js';

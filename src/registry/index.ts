@@ -7,3 +7,6 @@ export { projectNamed, type RegistryLab } from './registry-lab.js';
 export { bundleDirFor, materializeBundle, modelVersionOf, productionVersion, MODEL_FETCH_TEMP_KIND } from './bundle-dir.js';
 export { compareWithChampion, type ApprovalPolicy, type ChampionComparison } from './champion.js';
 export { emptyDeployment, loadSlot, otherSlot, rollbackLive, setShadow, setWeights, switchLive, SLOTS, type DeploymentState } from './deployment.js';
+export { buildModelCard, type ModelCardInput } from './card/model-card.js';
+export { renderModelCardHtml } from './card/card-html.js';
+export type { ModelCard } from './card/model-card-types.js';

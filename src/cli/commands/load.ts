@@ -19,3 +19,4 @@ export const automl = () => import('../../automl/index.js');
 export const exploreSummary = () => import('./explore-summary.js');
 export const models = () => import('../../app/models.js');
 export const registry = () => import('../../registry/index.js');
+export const modelCard = () => import('../../app/model-card.js');

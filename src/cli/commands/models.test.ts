@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,11 @@ for (const backend of labBackends) {
       expect(out).toMatch(/version 1 — production, slot blue \(live\)/);
       expect(out).toMatch(/approved by ana at .*: read the card/);
       expect(out).toMatch(/data: 300 rows of customers, snapshot customers v1/);
+      expect(await run('models', 'card', '1', '--out', join(root, 'card.html'))).toBe(0);
+      expect(out).toBe(`wrote the card of model version 1 of churn: ${join(root, 'card.html')} and ${join(root, 'card.json')}\n`);
+      expect(JSON.parse(readFileSync(join(root, 'card.json'), 'utf8'))).toMatchObject({ project: 'churn', version: 1, stage: 'production', intendedUse: { target: 'churn' } });
+      expect(await run('models', 'card', '2')).toBe(1);
+      expect(err).toMatch(/^autolab: project churn has no model version 2/);
       expect(await run('status', '--json')).toBe(0);
       const stages = (JSON.parse(out) as { projects: { stages: { stage: string; state: string }[] }[] }).projects[0]!.stages;
       expect(Object.fromEntries(stages.map((s) => [s.stage, s.state]))).toMatchObject({ registered: 'done', approved: 'done', deployed: 'done' });

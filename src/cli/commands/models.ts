@@ -154,6 +154,25 @@ export function registerModelCommands(program: Command): void {
       }
     });
 
+  models
+    .command('card')
+    .description("a version's model card: intended use, data, metrics with intervals, errors, importance, input schema, lineage (HTML + JSON)")
+    .argument('<version>', 'the model version')
+    .option('--project <name>', 'the project (may be left out while the lab has one)')
+    .option('--out <file>', 'the HTML file (the JSON goes beside it); default .autolab/reports/PROJECT-model-vN.html')
+    .option('--json', 'print the card as JSON (the files are written too)')
+    .action(async (versionText: string, flags: ProjectFlag & { out?: string }) => {
+      const version = parseVersion(versionText);
+      const lab = await openLab();
+      try {
+        const written = await (await load.modelCard()).writeModelCard(lab, flags.project, version, { ...(flags.out !== undefined ? { out: flags.out } : {}) });
+        if (flags.json) return printJson(written.card);
+        printLine(`wrote the card of model version ${version} of ${written.card.project}: ${written.html} and ${written.json}`);
+      } finally {
+        await lab.close();
+      }
+    });
+
   program
     .command('approve')
     .description('approve a model version for production (the third human moment)')
