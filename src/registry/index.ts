@@ -10,3 +10,4 @@ export { emptyDeployment, loadSlot, otherSlot, rollbackLive, setShadow, setWeigh
 export { buildModelCard, type ModelCardInput } from './card/model-card.js';
 export { renderModelCardHtml } from './card/card-html.js';
 export type { ModelCard } from './card/model-card-types.js';
+export { bundleOnnxModel, OnnxExpressionError } from './onnx/bundle-onnx.js';

@@ -20,3 +20,4 @@ export const exploreSummary = () => import('./explore-summary.js');
 export const models = () => import('../../app/models.js');
 export const registry = () => import('../../registry/index.js');
 export const modelCard = () => import('../../app/model-card.js');
+export const modelExport = () => import('../../app/model-export.js');

@@ -93,6 +93,11 @@ for (const backend of labBackends) {
       expect(JSON.parse(readFileSync(join(root, 'card.json'), 'utf8'))).toMatchObject({ project: 'churn', version: 1, stage: 'production', intendedUse: { target: 'churn' } });
       expect(await run('models', 'card', '2')).toBe(1);
       expect(err).toMatch(/^autolab: project churn has no model version 2/);
+      expect(await run('models', 'export', '1', '--out', join(root, 'model.onnx'))).toBe(0);
+      expect(out).toMatch(/^wrote .*model\.onnx \(\d+ KiB\): model version 1 of churn, checked with onnxruntime on 300 holdout rows/);
+      expect(await run('models', 'export', '1', '--out', join(root, 'model.onnx'))).toBe(2);
+      expect(err).toMatch(/model\.onnx exists already — add --force to replace it/);
+      expect(await run('models', 'export', '1', '--out', join(root, 'model.onnx'), '--format', 'pmml')).toBe(2);
       expect(await run('status', '--json')).toBe(0);
       const stages = (JSON.parse(out) as { projects: { stages: { stage: string; state: string }[] }[] }).projects[0]!.stages;
       expect(Object.fromEntries(stages.map((s) => [s.stage, s.state]))).toMatchObject({ registered: 'done', approved: 'done', deployed: 'done' });

@@ -173,6 +173,28 @@ export function registerModelCommands(program: Command): void {
       }
     });
 
+  models
+    .command('export')
+    .description('the model as one ONNX graph (pipeline, ensemble, average), checked against the bundle on its holdout with onnxruntime-node')
+    .argument('<version>', 'the model version')
+    .requiredOption('--out <file>', 'the .onnx file to write')
+    .option('--format <format>', 'onnx (the only one)', 'onnx')
+    .option('--project <name>', 'the project (may be left out while the lab has one)')
+    .option('--force', 'replace an existing file')
+    .option('--json', 'machine output')
+    .action(async (versionText: string, flags: ProjectFlag & { out: string; format: string; force?: boolean }) => {
+      const version = parseVersion(versionText);
+      if (flags.format !== 'onnx') throw new UsageError(`--format '${flags.format}' is not an export format`, 'give onnx');
+      const lab = await openLab();
+      try {
+        const done = await (await load.modelExport()).exportModelVersion(lab, flags.project, version, { out: flags.out, ...(flags.force ? { replace: true } : {}) });
+        if (flags.json) return printJson(done);
+        printLine(`wrote ${done.path} (${Math.ceil(done.bytes / 1024)} KiB): model version ${done.version} of ${done.project}, checked with onnxruntime on ${done.checkedRows} holdout rows (largest difference ${done.maxDifference.toPrecision(2)})`);
+      } finally {
+        await lab.close();
+      }
+    });
+
   program
     .command('approve')
     .description('approve a model version for production (the third human moment)')

@@ -1,0 +1,112 @@
+import type { BundleManifest, FittedMember } from '../../automl/index.js';
+import { InputError } from '../../common/index.js';
+import { modelOnnx, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_STRING, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../../learn/index.js';
+
+/**
+ * A whole bundle as one ONNX graph: the feature pipeline's numeric and categorical steps, every
+ * member's fold models (learn's exporters, renamed into one graph) and the weighted average.
+ *
+ * Inputs, one per input column of the bundle's schema: numbers (and booleans as 0/1, numbers that
+ * were text) as double [N, 1], NaN for missing; categories as string [N, 1] (an unseen or empty text
+ * is missing, as in TypeScript). Rows are taken as silver cleaned them (the bundle's `clean` plan is
+ * not part of the graph). Outputs: classifiers `probabilities` float [N, classes], `label_index`
+ * int64 [N] and `label` string [N]; regression `prediction` float [N, 1].
+ */
+export class OnnxExpressionError extends InputError {}
+
+const ML = 'ai.onnx.ml';
+
+export function bundleOnnxModel(manifest: BundleManifest, members: readonly FittedMember[]): OnnxModel {
+  for (const step of manifest.pipeline.steps) {
+    if (step.kind === 'datetime' || step.kind === 'text-hash') {
+      throw new OnnxExpressionError(`the ${step.kind} step of column '${step.column}' cannot be expressed in ONNX`, 'export a model trained without that column (tag it ignore), or serve the bundle itself');
+    }
+  }
+  if (manifest.combiner.kind === 'stack') throw new OnnxExpressionError('the ensemble\'s stacker (a linear model over the members\' predictions) cannot be expressed in ONNX yet', 'serve the bundle itself');
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxTensor[] = [];
+  const inputs: OnnxValueInfo[] = [];
+  const features: string[] = [];
+  manifest.pipeline.steps.forEach((step, s) => {
+    if (step.kind === 'numeric') {
+      inputs.push({ name: step.column, elemType: ONNX_DOUBLE, shape: ['N', 1] });
+      features.push(step.column);
+      return;
+    }
+    if (step.kind !== 'categorical' && step.kind !== 'target-encoding') return;
+    inputs.push({ name: step.column, elemType: ONNX_STRING, shape: ['N', 1] });
+    // the text's position among the categories, −1 when unseen or empty: a Gather's −1 is its table's last entry
+    const code = `step${s}_code`;
+    nodes.push({
+      opType: 'LabelEncoder',
+      domain: ML,
+      name: code,
+      inputs: [step.column],
+      outputs: [code],
+      attributes: { keys_strings: { type: 'strings', value: step.categories }, values_int64s: { type: 'ints', value: step.categories.map((_, c) => c) }, default_int64: { type: 'int', value: -1 } },
+    });
+    // tables in double, so that a feature is the very number TypeScript computes (a float32 one can fall on the other side of a split)
+    const tables = step.kind === 'categorical' ? [[...step.categories.map((_, c) => c), Number.NaN]] : step.encodings.map((values, k) => [...values, step.prior[k]!]);
+    tables.forEach((table, k) => {
+      const name = `step${s}_${k}`;
+      initializers.push({ name: `${name}_table`, dataType: ONNX_DOUBLE, dims: [table.length], values: table });
+      nodes.push({ opType: 'Gather', name, inputs: [`${name}_table`, code], outputs: [name], attributes: { axis: { type: 'int', value: 0 } } });
+      features.push(name);
+    });
+  });
+  nodes.push({ opType: 'Concat', name: 'features', inputs: features, outputs: ['features'], attributes: { axis: { type: 'int', value: 1 } } });
+
+  const classification = manifest.task !== 'regression';
+  const scored: string[] = [];
+  members.forEach((member, m) => {
+    const described = manifest.leaderboard.find((r) => r.id === manifest.members[m]?.id)?.model ?? `member ${m}`;
+    member.models.forEach((model, f) => {
+      let part: OnnxModel;
+      try {
+        part = modelOnnx(model, 'double');
+      } catch (error) {
+        throw new OnnxExpressionError(`ensemble member '${described}' cannot be expressed in ONNX (${error instanceof Error ? error.message.split(' — ')[0] : String(error)})`, 'serve the bundle itself', { cause: error });
+      }
+      const prefix = `m${m}f${f}/`;
+      const rename = (name: string) => (name === 'input' ? 'features' : `${prefix}${name}`);
+      for (const node of part.graph.nodes) nodes.push({ ...node, ...(node.name ? { name: prefix + node.name } : {}), inputs: node.inputs.map(rename), outputs: node.outputs.map(rename) });
+      for (const tensor of part.graph.initializers) initializers.push({ ...tensor, name: rename(tensor.name) });
+      const out = rename(classification ? 'probabilities' : 'variable');
+      const weight = `${prefix}weight`;
+      initializers.push({ name: weight, dataType: ONNX_FLOAT, dims: [], values: [member.weight / member.models.length] });
+      nodes.push({ opType: 'Mul', name: `${prefix}weighted`, inputs: [out, weight], outputs: [`${prefix}weighted`] });
+      scored.push(`${prefix}weighted`);
+    });
+  });
+  const blended = scored.length === 1 ? scored[0]! : 'blended';
+  if (scored.length > 1) nodes.push({ opType: 'Sum', name: 'blended', inputs: scored, outputs: ['blended'] });
+
+  const outputs: OnnxValueInfo[] = [];
+  if (classification) {
+    // as AutoModel: the blend divided by its row sum, the label the most probable class
+    initializers.push({ name: 'class_axis', dataType: ONNX_INT64, dims: [1], values: [1] });
+    nodes.push({ opType: 'ReduceSum', name: 'row_total', inputs: [blended, 'class_axis'], outputs: ['row_total'], attributes: { keepdims: { type: 'int', value: 1 } } });
+    nodes.push({ opType: 'Div', name: 'probabilities', inputs: [blended, 'row_total'], outputs: ['probabilities'] });
+    nodes.push({ opType: 'ArgMax', name: 'label_index', inputs: ['probabilities'], outputs: ['label_index'], attributes: { axis: { type: 'int', value: 1 }, keepdims: { type: 'int', value: 0 } } });
+    nodes.push({
+      opType: 'LabelEncoder',
+      domain: ML,
+      name: 'label',
+      inputs: ['label_index'],
+      outputs: ['label'],
+      attributes: { keys_int64s: { type: 'ints', value: manifest.classes.map((_, c) => c) }, values_strings: { type: 'strings', value: manifest.classes }, default_string: { type: 'string', value: '' } },
+    });
+    outputs.push({ name: 'probabilities', elemType: ONNX_FLOAT, shape: ['N', manifest.classes.length] }, { name: 'label_index', elemType: ONNX_INT64, shape: ['N'] }, { name: 'label', elemType: ONNX_STRING, shape: ['N'] });
+  } else {
+    nodes.push({ opType: 'Identity', name: 'prediction', inputs: [blended], outputs: ['prediction'] });
+    outputs.push({ name: 'prediction', elemType: ONNX_FLOAT, shape: ['N', 1] });
+  }
+  return {
+    graph: { name: 'autolab_bundle', nodes, inputs, outputs, initializers },
+    opsets: [
+      { domain: '', version: 17 },
+      { domain: ML, version: 3 },
+    ],
+    docString: `autolab ${manifest.task} model of '${manifest.target}': inputs ${JSON.stringify(inputs.map((i) => i.name))} (numbers double [N,1], categories string [N,1]), rows as silver cleaned them`,
+  };
+}
