@@ -11,6 +11,7 @@ import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { labBackends } from './lab-backends.testutil.js';
 import { writeModelCard } from './model-card.js';
+import { trainProject } from './train.js';
 import { approveModel, archiveModel, changeDeployment, listModels, promoteModel } from './models.js';
 import { runProject } from './run.js';
 import { addSource } from './sources.js';
@@ -186,6 +187,12 @@ for (const backend of labBackends) {
         const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
         expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);
         expect(page).toContain('vegaEmbed');
+
+        // training outside the reconciler registers too
+        const forced = await trainProject(lab, project, { trials: 2, seed: 7, force: true });
+        const newest = (await lab.catalog.listModelVersions(project.id)).at(-1)!;
+        expect(newest).toMatchObject({ version: 3, bundleHash: forced.bundleHash, stage: 'none' });
+        expect((newest.lineage as unknown as ModelLineage).seed).toBe(7);
       } finally {
         await lab.close();
       }

@@ -12,6 +12,7 @@ import { latestSnapshots } from './explore.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { buildSilverTables } from './silver.js';
+import { registerStage } from './stages/model-stages.js';
 import { currentSilver } from './stages/silver-stage.js';
 import { stageContext, type StageContext } from './stages/stage-context.js';
 import { currentTags, requireTags } from './tags.js';
@@ -193,6 +194,12 @@ export async function trainProject(lab: Lab, project: ProjectRecord, options: Pr
   if (!unit) throw new InputError(`table ${table} of project ${project.name} has no explored snapshot`, `run \`autolab explore ${project.name}\``);
   const outcome = await runAction(runtime, trainStage, context, project, unit);
   if (outcome.status === 'failed') throw outcome.error;
+  // every trained bundle is registered, as the reconciler does right after training
+  const registration = await registerStage.plan(context, project);
+  for (const next of 'units' in registration ? registration.units : []) {
+    const registered = await runAction(runtime, registerStage, context, project, next);
+    if (registered.status === 'failed') throw registered.error;
+  }
   return trainOutcome(lab, project, { table, target, excluded }, outcome);
 }
 
