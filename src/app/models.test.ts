@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, METRICS } from '../automl/index.js';
 import { InputError } from '../common/index.js';
-import { bundleDirFor, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
+import { bundleDirFor, currentDeployment, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
 import { CONFIG_FILE } from './lab-config.js';
 import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -144,6 +144,7 @@ for (const backend of labBackends) {
         const switched = await changeDeployment(lab, 'churn', { kind: 'switch' });
         expect(switched.deployment).toMatchObject({ live: 'green', weights: { blue: 0, green: 100 }, shadow: null, previousLive: 'blue' });
         await expect(archiveModel(lab, 'churn', 2)).rejects.toThrow(/takes traffic in slot green/);
+        expect(await currentDeployment(lab, 'churn')).toEqual(switched.deployment);
         const back = await changeDeployment(lab, 'churn', { kind: 'rollback' });
         expect(back).toMatchObject({ promoted: 1, deployment: { live: 'blue', weights: { blue: 100, green: 0 } } });
         expect((await productionVersion(lab, 'churn'))?.version).toBe(1);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ModelVersionRecord } from '../catalog/index.js';
+import type { DeploymentRecord, ModelVersionRecord } from '../catalog/index.js';
 import { hashBundle } from '../automl/index.js';
 import { InputError, LabError, resolveInside, tempPrefix } from '../common/index.js';
 import { projectNamed, type RegistryLab } from './registry-lab.js';
@@ -21,6 +21,11 @@ export async function modelVersionOf(lab: RegistryLab, project: string, version:
 export async function productionVersion(lab: RegistryLab, project: string): Promise<ModelVersionRecord | null> {
   const versions = await lab.catalog.listModelVersions((await projectNamed(lab, project)).id);
   return versions.find((v) => v.stage === 'production') ?? null;
+}
+
+/** A project's deployment record (slots, live slot, weights, shadow), or null before the first `autolab deploy`. */
+export async function currentDeployment(lab: RegistryLab, project: string): Promise<DeploymentRecord | null> {
+  return (await lab.catalog.getDeployment((await projectNamed(lab, project)).id)) ?? null;
 }
 
 /**

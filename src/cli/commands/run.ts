@@ -64,7 +64,8 @@ function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     for (const s of outcome.stale) lines.push(`  ${s.stage}${s.unit.unit ? ` ${s.unit.unit}` : ''}: ${s.reason}`);
     return lines;
   }
-  if (outcome.ran === 0 && outcome.waitsOn === null) lines.push('nothing to do: every action is up to date');
+  // past training the only wait is a person's approval: the lab itself has nothing left to do
+  if (outcome.ran === 0 && (outcome.waitsOn === null || outcome.train !== null)) lines.push('nothing to do: every action is up to date');
   if (outcome.train) {
     const t = outcome.train;
     const how = t.result ? 'trained' : 'unchanged since the last training';
