@@ -41,7 +41,7 @@ export async function exportModelVersion(lab: Lab, projectName: string | undefin
   if (existsSync(path) && !options.replace) throw new OutputExistsError(path);
   const dir = await materializeBundle(lab, model);
   const bundle = loadBundle(dir).model;
-  const graph = bundleOnnxModel(bundle.manifest, bundle.fittedMembers);
+  const graph = bundleOnnxModel(bundle.manifest, bundle.fittedMembers, bundle.fittedStackers);
   const bytes = encodeOnnxModel(graph);
   const rows = await holdoutRows(lab, model.lineage as unknown as ModelLineage, bundle.manifest, dir);
   checkFeatureOrder(bundle, rows);

@@ -47,6 +47,11 @@ export class AutoModel {
     return this.members;
   }
 
+  /** the stacker's fitted models (one per fold) when the combiner is a stack, else none */
+  get fittedStackers(): readonly Predictor[] {
+    return this.stackers;
+  }
+
   get leaderboard(): readonly LeaderboardRow[] {
     return this.manifest.leaderboard;
   }

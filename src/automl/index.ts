@@ -9,3 +9,4 @@ export type { Metric, MetricName } from './metric-types.js';
 export type { ModelConfig } from './model-config.js';
 export { writePredictionsCsv, writePredictions, predictFile } from './predict-file.js';
 export { describePlan, type ValidationPlan } from './validation-plan.js';
+export { STACK_EPS, stackFeatures } from './stacking.js';

@@ -1,10 +1,11 @@
-import type { BundleManifest, FittedMember } from '../../automl/index.js';
+import { STACK_EPS, type BundleManifest, type FittedMember } from '../../automl/index.js';
 import { InputError } from '../../common/index.js';
-import { modelOnnx, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_STRING, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../../learn/index.js';
+import { modelOnnx, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_STRING, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo, type Predictor } from '../../learn/index.js';
 
 /**
  * A whole bundle as one ONNX graph: the feature pipeline's numeric and categorical steps, every
- * member's fold models (learn's exporters, renamed into one graph) and the weighted average.
+ * member's fold models (learn's exporters, renamed into one graph), and the weighted average or
+ * the stacker over the members.
  *
  * Inputs, one per input column of the bundle's schema: numbers (and booleans as 0/1, numbers that
  * were text) as double [N, 1], NaN for missing; categories as string [N, 1] (an unseen or empty text
@@ -16,13 +17,14 @@ export class OnnxExpressionError extends InputError {}
 
 const ML = 'ai.onnx.ml';
 
-export function bundleOnnxModel(manifest: BundleManifest, members: readonly FittedMember[]): OnnxModel {
+export function bundleOnnxModel(manifest: BundleManifest, members: readonly FittedMember[], stackers: readonly Predictor[] = []): OnnxModel {
   for (const step of manifest.pipeline.steps) {
     if (step.kind === 'datetime' || step.kind === 'text-hash') {
       throw new OnnxExpressionError(`the ${step.kind} step of column '${step.column}' cannot be expressed in ONNX`, 'export a model trained without that column (tag it ignore), or serve the bundle itself');
     }
   }
-  if (manifest.combiner.kind === 'stack') throw new OnnxExpressionError('the ensemble\'s stacker (a linear model over the members\' predictions) cannot be expressed in ONNX yet', 'serve the bundle itself');
+  const stacked = manifest.combiner.kind === 'stack';
+  if (stacked && stackers.length === 0) throw new Error('a stacked bundle was given without its stacker models');
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
   const inputs: OnnxValueInfo[] = [];
@@ -57,10 +59,26 @@ export function bundleOnnxModel(manifest: BundleManifest, members: readonly Fitt
   nodes.push({ opType: 'Concat', name: 'features', inputs: features, outputs: ['features'], attributes: { axis: { type: 'int', value: 1 } } });
 
   const classification = manifest.task !== 'regression';
-  const scored: string[] = [];
+  const memberOutputs: string[] = [];
+  const merge = (part: OnnxModel, prefix: string, input: string): void => {
+    const rename = (name: string) => (name === 'input' ? input : `${prefix}${name}`);
+    for (const node of part.graph.nodes) nodes.push({ ...node, ...(node.name ? { name: prefix + node.name } : {}), inputs: node.inputs.map(rename), outputs: node.outputs.map(rename) });
+    for (const tensor of part.graph.initializers) initializers.push({ ...tensor, name: rename(tensor.name) });
+  };
+  const weightedSum = (parts: readonly { output: string; weight: number }[], name: string): string => {
+    const weighted = parts.map((p) => {
+      initializers.push({ name: `${p.output}_weight`, dataType: ONNX_FLOAT, dims: [], values: [p.weight] });
+      nodes.push({ opType: 'Mul', name: `${p.output}_weighted`, inputs: [p.output, `${p.output}_weight`], outputs: [`${p.output}_weighted`] });
+      return `${p.output}_weighted`;
+    });
+    if (weighted.length === 1) return weighted[0]!;
+    nodes.push({ opType: 'Sum', name, inputs: weighted, outputs: [name] });
+    return name;
+  };
   members.forEach((member, m) => {
     const described = manifest.leaderboard.find((r) => r.id === manifest.members[m]?.id)?.model ?? `member ${m}`;
-    member.models.forEach((model, f) => {
+    // a member predicts the average of its folds; the ensemble weighs members (a stacker reads each)
+    const folds = member.models.map((model, f) => {
       let part: OnnxModel;
       try {
         part = modelOnnx(model, 'double');
@@ -68,18 +86,12 @@ export function bundleOnnxModel(manifest: BundleManifest, members: readonly Fitt
         throw new OnnxExpressionError(`ensemble member '${described}' cannot be expressed in ONNX (${error instanceof Error ? error.message.split(' — ')[0] : String(error)})`, 'serve the bundle itself', { cause: error });
       }
       const prefix = `m${m}f${f}/`;
-      const rename = (name: string) => (name === 'input' ? 'features' : `${prefix}${name}`);
-      for (const node of part.graph.nodes) nodes.push({ ...node, ...(node.name ? { name: prefix + node.name } : {}), inputs: node.inputs.map(rename), outputs: node.outputs.map(rename) });
-      for (const tensor of part.graph.initializers) initializers.push({ ...tensor, name: rename(tensor.name) });
-      const out = rename(classification ? 'probabilities' : 'variable');
-      const weight = `${prefix}weight`;
-      initializers.push({ name: weight, dataType: ONNX_FLOAT, dims: [], values: [member.weight / member.models.length] });
-      nodes.push({ opType: 'Mul', name: `${prefix}weighted`, inputs: [out, weight], outputs: [`${prefix}weighted`] });
-      scored.push(`${prefix}weighted`);
+      merge(part, prefix, 'features');
+      return { output: `${prefix}${classification ? 'probabilities' : 'variable'}`, weight: (stacked ? 1 : member.weight) / member.models.length };
     });
+    memberOutputs.push(weightedSum(folds, `m${m}/output`));
   });
-  const blended = scored.length === 1 ? scored[0]! : 'blended';
-  if (scored.length > 1) nodes.push({ opType: 'Sum', name: 'blended', inputs: scored, outputs: ['blended'] });
+  const blended = stacked ? stackGraph(manifest, stackers, memberOutputs, { nodes, initializers, merge, weightedSum }) : weightedSum(memberOutputs.map((output) => ({ output, weight: 1 })), 'blended');
 
   const outputs: OnnxValueInfo[] = [];
   if (classification) {
@@ -109,4 +121,57 @@ export function bundleOnnxModel(manifest: BundleManifest, members: readonly Fitt
     ],
     docString: `autolab ${manifest.task} model of '${manifest.target}': inputs ${JSON.stringify(inputs.map((i) => i.name))} (numbers double [N,1], categories string [N,1]), rows as silver cleaned them`,
   };
+}
+
+interface GraphParts {
+  readonly nodes: OnnxNode[];
+  readonly initializers: OnnxTensor[];
+  merge(part: OnnxModel, prefix: string, input: string): void;
+  weightedSum(parts: readonly { output: string; weight: number }[], name: string): string;
+}
+
+/**
+ * The stacker as AutoModel applies it: each member's output as level-2 features (stackFeatures:
+ * the log-odds of each class probability held within [ε, 1 − ε], class 1 alone for binary; the
+ * values for regression), read by every fold's linear stacker, whose outputs are averaged.
+ */
+function stackGraph(manifest: BundleManifest, stackers: readonly Predictor[], memberOutputs: readonly string[], g: GraphParts): string {
+  const k = manifest.classes.length;
+  const constant = (name: string, dataType: OnnxTensor['dataType'], values: number[], dims: number[] = []): string => {
+    g.initializers.push({ name, dataType, dims, values });
+    return name;
+  };
+  const op = (opType: string, inputs: string[], output: string, attributes?: OnnxNode['attributes']): string => {
+    g.nodes.push({ opType, name: output, inputs, outputs: [output], ...(attributes ? { attributes } : {}) });
+    return output;
+  };
+  const low = constant('stack/eps', ONNX_DOUBLE, [STACK_EPS]);
+  const high = constant('stack/one_minus_eps', ONNX_DOUBLE, [1 - STACK_EPS]);
+  const one = constant('stack/one', ONNX_DOUBLE, [1]);
+  const axis = constant('stack/axis', ONNX_INT64, [1], [1]);
+  const columns: string[] = [];
+  memberOutputs.forEach((output, m) => {
+    const values = op('Cast', [output], `stack/m${m}/double`, { to: { type: 'int', value: ONNX_DOUBLE } });
+    if (manifest.task === 'regression') {
+      columns.push(values);
+      return;
+    }
+    for (let c = manifest.task === 'binary' ? 1 : 0; c < k; c++) {
+      const p = op('Slice', [values, constant(`stack/m${m}c${c}/start`, ONNX_INT64, [c], [1]), constant(`stack/m${m}c${c}/end`, ONNX_INT64, [c + 1], [1]), axis], `stack/m${m}c${c}/p`);
+      const q = op('Clip', [p, low, high], `stack/m${m}c${c}/q`);
+      columns.push(op('Log', [op('Div', [q, op('Sub', [one, q], `stack/m${m}c${c}/rest`)], `stack/m${m}c${c}/odds`)], `stack/m${m}c${c}/logit`));
+    }
+  });
+  const features = op('Concat', columns, 'stack/features', { axis: { type: 'int', value: 1 } });
+  const outputs = stackers.map((model, f) => {
+    let part: OnnxModel;
+    try {
+      part = modelOnnx(model, 'double');
+    } catch (error) {
+      throw new OnnxExpressionError(`the ensemble's stacker cannot be expressed in ONNX (${error instanceof Error ? error.message.split(' — ')[0] : String(error)})`, 'serve the bundle itself', { cause: error });
+    }
+    g.merge(part, `stack/f${f}/`, features);
+    return { output: `stack/f${f}/${manifest.task === 'regression' ? 'variable' : 'probabilities'}`, weight: 1 / stackers.length };
+  });
+  return g.weightedSum(outputs, 'blended');
 }
