@@ -122,6 +122,8 @@ for (const backend of labBackends) {
         expect(gain.challenger).toBeGreaterThan(0.8);
         expect(gain.champion).toBeLessThan(0.75);
         expect(gain.gain.value).toBeCloseTo(gain.challenger - gain.champion, 10);
+        // nor does promotion get past the policy
+        await expect(promoteModel(lab, 'churn', 2, 'production')).rejects.toThrow(/^model version 2 of churn is not approved and the policy did not approve it: does not beat the production model by the margin: auc /);
         // a challenger that is not approved takes no traffic, not even a share
         await changeDeployment(lab, 'churn', { kind: 'load', version: 2, slot: 'green' });
         await expect(changeDeployment(lab, 'churn', { kind: 'switch' })).rejects.toThrow(/model version 2 is not approved/);
