@@ -183,9 +183,16 @@ for (const backend of labBackends) {
         expect(card.schema.find((c) => c.name === 'usage')).toMatchObject({ kind: 'number', min: 0, max: 9.9, missingShare: 0 });
         expect(card.schema.find((c) => c.name === 'plan')).toMatchObject({ categories: expect.arrayContaining(['basic', 'plus', 'pro']) as unknown });
         expect(card.approvals.map((a) => a.by)).toEqual(['policy']);
+        // plan is the one categorical column: three segments of 400 rows, each scored with the model's metric
+        expect(card.segments.map((s) => s.column)).toEqual(['plan']);
+        expect(card.segments[0]!.groups.map((g) => g.value).sort()).toEqual(['basic', 'plus', 'pro']);
+        expect(card.segments[0]!.groups.reduce((a, g) => a + g.rows, 0)).toBe(400);
+        const basicRows = holdout.rows.flatMap((row, i) => (row % 3 === 0 ? [i] : []));
+        const basic = METRICS.auc.score(Float64Array.from(basicRows, (i) => holdout.y[i]!), Float64Array.from(basicRows.flatMap((i) => [holdout.predictions[2 * i]!, holdout.predictions[2 * i + 1]!])), 2);
+        expect(card.segments[0]!.groups.find((g) => g.value === 'basic')?.metric).toBeCloseTo(basic, 12);
         const page = readFileSync(html, 'utf8');
         expect(page).toContain('<title>churn · model version 2 · autolab</title>');
-        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'schema', 'lineage']) expect(page).toContain(`<section id="${id}">`);
+        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'segments', 'schema', 'lineage']) expect(page).toContain(`<section id="${id}">`);
         // the chart libraries and every chart's spec are inline: one spec per chart container
         const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
         expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);

@@ -12,6 +12,7 @@ export function renderModelCardHtml(card: ModelCard): string {
     ...(card.confusion || card.calibration ? [['errors', 'Errors and calibration', classificationSection(card, charts)] as [string, string, string]] : []),
     ...(card.residuals ? [['errors', 'Residuals', regressionSection(card, charts)] as [string, string, string]] : []),
     ['importance', 'Global importance', importanceSection(card, charts)],
+    ...(card.segments.length > 0 ? [['segments', 'Performance by segment', segmentsSection(card)] as [string, string, string]] : []),
     ['schema', 'Input schema', schemaSection(card)],
     ['lineage', 'Lineage and approvals', lineageSection(card)],
   ];
@@ -74,6 +75,13 @@ function importanceSection(card: ModelCard, charts: ChartCollector): string {
     .join('');
   const skipped = imp.skipped.length === 0 ? '' : `<p class="muted">Not explained: ${imp.skipped.map((s) => `${esc(s.model)} (${esc(s.why)})`).join('; ')}.</p>`;
   return `<p class="lead">${esc(imp.method)}; on ${fmtInt(imp.rows)} held-out rows.</p>${members || '<p class="empty">No tree member to explain.</p>'}${skipped}`;
+}
+
+function segmentsSection(card: ModelCard): string {
+  const parts = card.segments.map(
+    (s) => `<h3><code>${esc(s.column)}</code></h3>${table(['value', 'rows', card.intendedUse.metric], s.groups.map((g) => [esc(g.value), fmtInt(g.rows), g.metric === null ? '— (one class)' : fmtNum(g.metric)]), [1, 2])}`,
+  );
+  return `<p class="lead">${esc(card.intendedUse.metric)} on the out-of-sample rows of each value of the categorical columns that matter most to the model; small groups vary a lot.</p>${parts.join('')}`;
 }
 
 function schemaSection(card: ModelCard): string {

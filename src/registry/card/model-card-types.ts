@@ -58,6 +58,12 @@ export interface ModelCard {
     /** members TreeSHAP cannot explain (linear models, log-target wrappers) */
     readonly skipped: readonly { readonly id: number; readonly model: string; readonly why: string }[];
   };
+  /** the model's metric on the out-of-sample rows of each value of the most important categorical columns */
+  readonly segments: readonly {
+    readonly column: string;
+    /** the most frequent values (up to 8), then the rest as `(other)`; `value` null where the metric is undefined (one class) */
+    readonly groups: readonly { readonly value: string; readonly rows: number; readonly metric: number | null }[];
+  }[];
   /** what a request must hold: per input column its kind, and its range or categories in training */
   readonly schema: readonly {
     readonly name: string;

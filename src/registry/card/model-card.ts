@@ -1,6 +1,6 @@
 import type { ModelVersionRecord } from '../../catalog/index.js';
-import type { AutoModel, LeaderboardRow } from '../../automl/index.js';
-import { applyPipeline, findColumn, takeRows, type Frame } from '../../features/index.js';
+import { METRICS, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
+import { applyPipeline, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
 import { argmaxLabels, modelShap, type Predictor } from '../../learn/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
 import type { ModelLineage } from '../lineage.js';
@@ -27,6 +27,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
   const metrics = model.metrics as unknown as ModelMetrics;
   const lineage = model.lineage as unknown as ModelLineage;
   const classification = manifest.task !== 'regression' && holdout !== null;
+  const importance = importanceOf(bundle, holdout, input.frame, input.shapRows ?? 200);
   return {
     cardVersion: 1,
     project: input.project,
@@ -49,12 +50,50 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     confusion: classification ? confusionOf(holdout, manifest.classes) : null,
     calibration: classification ? calibrationOf(holdout, manifest.classes) : null,
     residuals: manifest.task === 'regression' && holdout !== null ? residualsOf(holdout) : null,
-    importance: importanceOf(bundle, holdout, input.frame, input.shapRows ?? 200),
+    importance,
+    segments: holdout && input.frame ? segmentsOf(manifest, holdout, input.frame, importance) : [],
     schema: manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) })),
     lineage,
     approvals: model.approvals,
     leaderboard: (model.leaderboard as LeaderboardRow[]).slice(0, 10),
   };
+}
+
+const SEGMENT_COLUMNS = 3;
+const SEGMENT_VALUES = 8;
+
+/** Per value of the (up to three) categorical columns that matter most to the model, its metric on the holdout rows. */
+function segmentsOf(manifest: AutoModel['manifest'], holdout: HoldoutPredictions, frame: Frame, importance: ModelCard['importance']): ModelCard['segments'] {
+  const categorical = manifest.schema.filter((c) => c.categories !== undefined).map((c) => c.name);
+  const rank = new Map((importance.members[0]?.byColumn ?? []).map((c, i) => [c.column, i]));
+  const columns = [...categorical].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity)).slice(0, SEGMENT_COLUMNS);
+  const metric = METRICS[manifest.metric];
+  const width = manifest.task === 'regression' ? 1 : manifest.classes.length;
+  return columns.flatMap((name) => {
+    const column = findColumn(frame, name);
+    if (!column) return [];
+    const texts = coerceToTexts(column);
+    const byValue = new Map<string, number[]>();
+    holdout.rows.forEach((row, i) => {
+      const value = texts[row] ?? '(missing)';
+      const rows = byValue.get(value);
+      if (rows) rows.push(i);
+      else byValue.set(value, [i]);
+    });
+    const ordered = [...byValue].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+    const shown = ordered.slice(0, SEGMENT_VALUES);
+    const rest = ordered.slice(SEGMENT_VALUES).flatMap(([, rows]) => rows);
+    const groups = [...shown, ...(rest.length > 0 ? [['(other)', rest] as [string, number[]]] : [])].map(([value, rows]) => {
+      const y = Float64Array.from(rows, (i) => holdout.y[i]!);
+      const p = new Float64Array(rows.length * width);
+      rows.forEach((i, r) => {
+        for (let j = 0; j < width; j++) p[r * width + j] = holdout.predictions[i * width + j]!;
+      });
+      const score = metric.score(y, p, width);
+      return { value, rows: rows.length, metric: Number.isFinite(score) ? score : null };
+    });
+    return [{ column: name, groups }];
+  });
 }
 
 function confusionOf(holdout: HoldoutPredictions, classes: readonly string[]): NonNullable<ModelCard['confusion']> {
