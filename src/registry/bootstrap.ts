@@ -54,7 +54,8 @@ export function pairedDifference(
   level = DEFAULT_LEVEL,
 ): MetricInterval {
   const sign = metric.higherIsBetter ? 1 : -1;
-  const gain = (ya: Float64Array, pa: Float64Array, pb: Float64Array): number => sign * (metric.score(ya, pa, width) - metric.score(ya, pb, width));
+  // + 0: no gain is 0, not −0, whatever the metric's direction
+  const gain = (ya: Float64Array, pa: Float64Array, pb: Float64Array): number => sign * (metric.score(ya, pa, width) - metric.score(ya, pb, width)) + 0;
   const value = gain(y, a, b);
   const scores = draws
     .map((draw) => {
