@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../automl/index.js';
-import { bootstrapDraws, metricInterval, pairedDifference } from './bootstrap.js';
+import { bootstrapDraws, metricInterval, pairedDifference, resamplesFor } from './bootstrap.js';
 
 /** A binary problem: truths and the probabilities of a model that sees them through `noise`. */
 function problem(rows: number, noise: number, seed: number): { y: Float64Array; p: Float64Array } {
@@ -28,6 +28,14 @@ describe('bootstrap intervals', () => {
     expect(a.high).toBeGreaterThan(a.value);
     const b = metricInterval(METRICS.auc, large.y, large.p, 2, bootstrapDraws(2000, { seed: 3 }));
     expect(b.high - b.low).toBeLessThan((a.high - a.low) / 2);
+  });
+
+  it('take fewer resamples on large tables, never under 200', () => {
+    expect([400, 20_000, 40_000, 100_000, 5_000_000].map(resamplesFor)).toEqual([1000, 1000, 500, 200, 200]);
+    const draws = bootstrapDraws(50, { resamples: 3, seed: 9 });
+    expect(draws.count).toBe(3);
+    expect(Array.from(draws.draw(2))).toEqual(Array.from(bootstrapDraws(50, { seed: 9 }).draw(2)));
+    expect(Array.from(draws.draw(0))).not.toEqual(Array.from(draws.draw(1)));
   });
 
   it('give a paired difference of zero for a model against itself, and a positive one for a better model', () => {

@@ -22,21 +22,51 @@ export interface BootstrapOptions {
 export const DEFAULT_RESAMPLES = 1000;
 export const DEFAULT_LEVEL = 0.95;
 
-/** Index draws for `rows` rows, shared by every metric of one model so that their intervals come from the same samples. */
-export function bootstrapDraws(rows: number, options: BootstrapOptions = {}): Uint32Array[] {
-  const rng = new Rng(options.seed ?? 0);
-  const draws: Uint32Array[] = [];
-  for (let b = 0; b < (options.resamples ?? DEFAULT_RESAMPLES); b++) {
-    const draw = new Uint32Array(rows);
-    for (let i = 0; i < rows; i++) draw[i] = rng.int(rows);
-    draws.push(draw);
-  }
-  return draws;
+/**
+ * The resamples of `rows` rows, made one at a time when asked (resample b from its own seeded
+ * generator), so that memory holds one resample whatever their number; shared by every metric of
+ * one model so that their intervals come from the same samples.
+ */
+export interface BootstrapDraws {
+  readonly rows: number;
+  readonly count: number;
+  draw(b: number): Uint32Array;
 }
 
-export function metricInterval(metric: Metric, y: Float64Array, predictions: Float64Array, width: number, draws: readonly Uint32Array[], level = DEFAULT_LEVEL): MetricInterval {
+export function bootstrapDraws(rows: number, options: BootstrapOptions = {}): BootstrapDraws {
+  const seed = options.seed ?? 0;
+  return {
+    rows,
+    count: options.resamples ?? DEFAULT_RESAMPLES,
+    draw(b) {
+      const rng = new Rng(seed * 7919 + b);
+      const draw = new Uint32Array(rows);
+      for (let i = 0; i < rows; i++) draw[i] = rng.int(rows);
+      return draw;
+    },
+  };
+}
+
+/**
+ * Resamples for `rows` rows: 1,000, fewer on large tables (a metric over 20 million rows in all,
+ * at least 200) — their intervals are narrow, and a sort per resample (AUC) is what costs.
+ */
+export function resamplesFor(rows: number): number {
+  return Math.max(200, Math.min(DEFAULT_RESAMPLES, Math.floor(20_000_000 / Math.max(1, rows))));
+}
+
+function scoresOver(draws: BootstrapDraws, score: (draw: Uint32Array) => number): number[] {
+  const scores: number[] = [];
+  for (let b = 0; b < draws.count; b++) {
+    const s = score(draws.draw(b));
+    if (Number.isFinite(s)) scores.push(s);
+  }
+  return scores;
+}
+
+export function metricInterval(metric: Metric, y: Float64Array, predictions: Float64Array, width: number, draws: BootstrapDraws, level = DEFAULT_LEVEL): MetricInterval {
   const value = metric.score(y, predictions, width);
-  const scores = draws.map((draw) => metric.score(...take(y, predictions, width, draw), width)).filter(Number.isFinite);
+  const scores = scoresOver(draws, (draw) => metric.score(...take(y, predictions, width, draw), width));
   return { value, ...percentiles(scores, level) };
 }
 
@@ -50,19 +80,17 @@ export function pairedDifference(
   a: Float64Array,
   b: Float64Array,
   width: number,
-  draws: readonly Uint32Array[],
+  draws: BootstrapDraws,
   level = DEFAULT_LEVEL,
 ): MetricInterval {
   const sign = metric.higherIsBetter ? 1 : -1;
   // + 0: no gain is 0, not −0, whatever the metric's direction
   const gain = (ya: Float64Array, pa: Float64Array, pb: Float64Array): number => sign * (metric.score(ya, pa, width) - metric.score(ya, pb, width)) + 0;
   const value = gain(y, a, b);
-  const scores = draws
-    .map((draw) => {
-      const [yd, pa] = take(y, a, width, draw);
-      return gain(yd, pa, take(y, b, width, draw)[1]);
-    })
-    .filter(Number.isFinite);
+  const scores = scoresOver(draws, (draw) => {
+    const [yd, pa] = take(y, a, width, draw);
+    return gain(yd, pa, take(y, b, width, draw)[1]);
+  });
   return { value, ...percentiles(scores, level) };
 }
 

@@ -1,5 +1,5 @@
 import { METRICS, type BatchPrediction, type BundleManifest } from '../automl/index.js';
-import { bootstrapDraws, pairedDifference, type MetricInterval } from './bootstrap.js';
+import { bootstrapDraws, pairedDifference, resamplesFor, type MetricInterval } from './bootstrap.js';
 import type { HoldoutPredictions } from './holdout.js';
 
 /** A project's approval policy (autolab.yaml): approve a challenger that beats the production model by this margin. */
@@ -32,7 +32,7 @@ export function compareWithChampion(manifest: BundleManifest, holdout: HoldoutPr
   const y = Float64Array.from(holdout.y);
   const challenger = Float64Array.from(holdout.predictions);
   const theirs = alignClasses(champion, manifest, y.length);
-  const gain = pairedDifference(metric, y, challenger, theirs, width, bootstrapDraws(y.length, { seed: manifest.seed }));
+  const gain = pairedDifference(metric, y, challenger, theirs, width, bootstrapDraws(y.length, { seed: manifest.seed, resamples: resamplesFor(y.length) }));
   return {
     metric: metric.name,
     rows: y.length,

@@ -1,5 +1,5 @@
 export { HOLDOUT_FILE, holdoutJson, readHoldout, type HoldoutPredictions } from './holdout.js';
-export { bootstrapDraws, metricInterval, pairedDifference, type MetricInterval, type BootstrapOptions } from './bootstrap.js';
+export { bootstrapDraws, metricInterval, pairedDifference, resamplesFor, type MetricInterval, type BootstrapOptions, type BootstrapDraws } from './bootstrap.js';
 export { modelMetrics, type ModelMetrics } from './model-metrics.js';
 export type { ModelLineage } from './lineage.js';
 export { codeVersion } from './code-version.js';

@@ -1,5 +1,5 @@
 import { METRICS, type BundleManifest, type MetricName } from '../automl/index.js';
-import { bootstrapDraws, DEFAULT_LEVEL, DEFAULT_RESAMPLES, metricInterval, type MetricInterval } from './bootstrap.js';
+import { bootstrapDraws, DEFAULT_LEVEL, metricInterval, resamplesFor, type MetricInterval } from './bootstrap.js';
 import type { HoldoutPredictions } from './holdout.js';
 
 /** What the registry keeps of a model's quality: the bundle's metric and its task's usual others, each with an interval. */
@@ -31,7 +31,7 @@ const BY_TASK: Readonly<Record<BundleManifest['task'], readonly MetricName[]>> =
 export function modelMetrics(manifest: BundleManifest, holdout: HoldoutPredictions | null, options: { resamples?: number; seed?: number } = {}): ModelMetrics {
   const base = { task: manifest.task, target: manifest.target, metric: manifest.metric, score: manifest.score };
   if (!holdout) return { ...base, evaluation: null, values: {} };
-  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  const resamples = options.resamples ?? resamplesFor(holdout.y.length);
   const width = manifest.task === 'regression' ? 1 : manifest.classes.length;
   const y = Float64Array.from(holdout.y);
   const predictions = Float64Array.from(holdout.predictions);
