@@ -10,3 +10,4 @@ export type { ModelConfig } from './model-config.js';
 export { writePredictionsCsv, writePredictions, predictFile } from './predict-file.js';
 export { describePlan, type ValidationPlan } from './validation-plan.js';
 export { STACK_EPS, stackFeatures } from './stacking.js';
+export { LogTargetModel } from './log-target-model.js';

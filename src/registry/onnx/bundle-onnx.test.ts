@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { AutoModel, stackFeatures, type BundleManifest, type FittedMember } from '../../automl/index.js';
+import { AutoModel, LogTargetModel, stackFeatures, type BundleManifest, type FittedMember } from '../../automl/index.js';
 import { applyPipeline, coerceToTexts, fitPipeline, frameFromRows, type Frame } from '../../features/index.js';
 import { encodeOnnxModel, Rng, trainForest, trainGbdt, trainLinear, type Predictor, type Task } from '../../learn/index.js';
 import { bundleOnnxModel } from './bundle-onnx.js';
@@ -35,6 +35,13 @@ function handBundle(task: Task, stack = false): { model: AutoModel; manifest: Bu
     { weight: 0.3, models: [trainForest(table, y, { task, numTrees: 15, minDataInLeaf: 3 })] },
     { weight: 0.2, models: [trainLinear(table, y, { task, lambda: 1 }) as Predictor] },
   ];
+  if (task === 'regression') {
+    // a booster of log1p(target), held within its range: LogTargetModel as the search makes it
+    const positive = Float64Array.from(y, (v) => Math.max(0, v));
+    const logY = LogTargetModel.transform(positive);
+    members[0] = { weight: 0.3, models: members[0]!.models };
+    members.push({ weight: 0.2, models: [new LogTargetModel(trainGbdt(table, logY, { objective: 'regression', numRounds: 30, maxLeaves: 15 }), LogTargetModel.rangeOf(logY))] });
+  }
   const manifest = {
     task,
     target: 'y',

@@ -1,4 +1,4 @@
-import { STACK_EPS, type BundleManifest, type FittedMember } from '../../automl/index.js';
+import { LogTargetModel, STACK_EPS, type BundleManifest, type FittedMember } from '../../automl/index.js';
 import { InputError } from '../../common/index.js';
 import { modelOnnx, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_STRING, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo, type Predictor } from '../../learn/index.js';
 
@@ -79,15 +79,19 @@ export function bundleOnnxModel(manifest: BundleManifest, members: readonly Fitt
     const described = manifest.leaderboard.find((r) => r.id === manifest.members[m]?.id)?.model ?? `member ${m}`;
     // a member predicts the average of its folds; the ensemble weighs members (a stacker reads each)
     const folds = member.models.map((model, f) => {
+      // a model of the log of the target: its output held in range, then expm1, as LogTargetModel.predict
+      const logScale = model instanceof LogTargetModel ? model.logScale : undefined;
       let part: OnnxModel;
       try {
-        part = modelOnnx(model, 'double');
+        part = modelOnnx(logScale?.inner ?? model, 'double');
       } catch (error) {
         throw new OnnxExpressionError(`ensemble member '${described}' cannot be expressed in ONNX (${error instanceof Error ? error.message.split(' — ')[0] : String(error)})`, 'serve the bundle itself', { cause: error });
       }
       const prefix = `m${m}f${f}/`;
       merge(part, prefix, 'features');
-      return { output: `${prefix}${classification ? 'probabilities' : 'variable'}`, weight: (stacked ? 1 : member.weight) / member.models.length };
+      let output = `${prefix}${classification ? 'probabilities' : 'variable'}`;
+      if (logScale) output = expm1Within(output, `${prefix}log_target/`, logScale.range, { nodes, initializers });
+      return { output, weight: (stacked ? 1 : member.weight) / member.models.length };
     });
     memberOutputs.push(weightedSum(folds, `m${m}/output`));
   });
@@ -121,6 +125,20 @@ export function bundleOnnxModel(manifest: BundleManifest, members: readonly Fitt
     ],
     docString: `autolab ${manifest.task} model of '${manifest.target}': inputs ${JSON.stringify(inputs.map((i) => i.name))} (numbers double [N,1], categories string [N,1]), rows as silver cleaned them`,
   };
+}
+
+/** exp(x) − 1 of `input` held in `range` first, in float as the member's output is. */
+function expm1Within(input: string, prefix: string, range: readonly [number, number] | undefined, g: Pick<GraphParts, 'nodes' | 'initializers'>): string {
+  let x = input;
+  if (range) {
+    g.initializers.push({ name: `${prefix}lo`, dataType: ONNX_FLOAT, dims: [], values: [range[0]] }, { name: `${prefix}hi`, dataType: ONNX_FLOAT, dims: [], values: [range[1]] });
+    g.nodes.push({ opType: 'Clip', name: `${prefix}held`, inputs: [x, `${prefix}lo`, `${prefix}hi`], outputs: [`${prefix}held`] });
+    x = `${prefix}held`;
+  }
+  g.initializers.push({ name: `${prefix}one`, dataType: ONNX_FLOAT, dims: [], values: [1] });
+  g.nodes.push({ opType: 'Exp', name: `${prefix}exp`, inputs: [x], outputs: [`${prefix}exp`] });
+  g.nodes.push({ opType: 'Sub', name: `${prefix}value`, inputs: [`${prefix}exp`, `${prefix}one`], outputs: [`${prefix}value`] });
+  return `${prefix}value`;
 }
 
 interface GraphParts {
