@@ -10,3 +10,6 @@ export { ingestProject, READER_VERSION, type IngestOptions, type IngestOutcome, 
 export { runProject, type RunEvent, type RunOptions, type RunOutcome } from './run.js';
 export { setUpDemo, confirmDemoTarget, bundledDemoData, DEMO_PROJECT, type DemoLab } from './demo.js';
 export { labStatus, STAGES, type ProjectStatusView } from './status.js';
+export { listModels, approveModel, promoteModel, archiveModel, changeDeployment, deploymentOf, type ProjectModels, type Promotion, type DeployChange } from './models.js';
+export { writeModelCard, defaultCardPath, type WrittenCard } from './model-card.js';
+export { exportModelVersion, type ExportedModel } from './model-export.js';

@@ -19,6 +19,8 @@ const configSchema = z.object({
       autoAcceptTags: z.boolean().default(false),
     })
     .default({ timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false }),
+  // per project: approve a challenger that beats the production model on its holdout by this margin (the metric's units)
+  approval: z.record(z.string(), z.object({ autoApproveMargin: z.number().nonnegative() }).strict()).optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -32,7 +34,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}) })
   );
 }
 

@@ -11,6 +11,11 @@ export interface LabConfig {
     readonly timeLimitSeconds: number;
     readonly autoAcceptTags: boolean;
   };
+  /**
+   * Per project, the approval policy of human moment 3: a challenger that beats the production
+   * model on its holdout by `autoApproveMargin` (in the metric's units) is approved without a person.
+   */
+  readonly approval?: Readonly<Record<string, { readonly autoApproveMargin: number }>>;
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

@@ -34,11 +34,12 @@ export interface InitLabOptions {
  * Every temporary the lab's processes make, named by `tempPrefix` (host and pid), by the folder it
  * is made in: ingest's, plan's and silver's scratch folders, train's staging folder (and its bundle's, made
  * inside it), each DuckDB engine's spill folder, a frame read's scratch folder and the log
- * anchor's copy in work/; `writeStreamAtomic`'s partial files in the reports folder and the S3
+ * anchor's copy, the registry's bundle fetches (`model`: MODEL_FETCH_TEMP_KIND, named here so that
+ * opening a lab loads no registry code) in work/; `writeStreamAtomic`'s partial files in the reports folder and the S3
  * cache (the disk store clears its own .tmp/). How long one of another machine lives.
  */
 const TEMP_KINDS: readonly (readonly [folder: readonly string[], kinds: readonly string[]])[] = [
-  [['work'], ['ingest', 'plan', 'silver', 'gold', 'train', 'duckdb', 'autolab-read', 'anchor']],
+  [['work'], ['ingest', 'plan', 'silver', 'gold', 'train', 'duckdb', 'autolab-read', 'anchor', 'model']],
   [['work', 'cache', CACHE_TEMP_DIR], [PARTIAL_FILE_KIND]],
   [['reports'], [PARTIAL_FILE_KIND]],
 ];

@@ -32,7 +32,9 @@ for (const backend of labBackends) {
         expect(await confirmDemoTarget(lab, project)).toBe(true);
         const second = await runProject(lab, project, { trials: 3 });
         expect(second.ingest.tables[0]?.status).toBe('unchanged');
-        expect(second.waitsOn).toBeNull();
+        // trained and registered: the model waits for a person's approval (human moment 3)
+        expect(second.waitsOn).toMatch(/^model version 1 of churn waits for approval/);
+        expect(second.model).toMatchObject({ version: 1, stage: 'none', bundleHash: second.train?.bundleHash });
         const trained = second.train!;
         expect(trained.result).not.toBeNull();
         expect(trained.metric).toBe('auc');
@@ -50,7 +52,9 @@ for (const backend of labBackends) {
 
         const status = await labStatus(lab);
         const stages = Object.fromEntries(status.projects[0]!.stages.map((s) => [s.stage, s.state]));
-        expect(stages).toMatchObject({ sources: 'done', ingested: 'done', explored: 'done', tagged: 'done', trained: 'done' });
+        expect(stages).toMatchObject({ sources: 'done', ingested: 'done', explored: 'done', tagged: 'done', trained: 'done', registered: 'done', approved: 'todo' });
+        expect(status.projects[0]!.next).toMatchObject({ waitsOn: 'person', stage: 'approved' });
+        expect(await lab.catalog.listActions({ project: 'churn', kind: 'model.register' })).toHaveLength(1);
         const actions = await lab.catalog.listActions({ project: 'churn', kind: 'automl.train' });
         expect(actions).toHaveLength(1);
         expect((await lab.catalog.verifyLog()).ok).toBe(true);
@@ -64,7 +68,7 @@ for (const backend of labBackends) {
       const { lab, project } = demo;
       try {
         const run = await runProject(lab, project, { trials: 2, acceptSuggested: 0 });
-        expect(run.waitsOn).toBeNull();
+        expect(run.waitsOn).toMatch(/waits for approval/);
         expect(run.train?.result).not.toBeNull();
         const confirmed = await lab.catalog.listActions({ project: 'churn', kind: 'tags.confirm' });
         expect(confirmed.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import type { ProjectRecord } from '../catalog/index.js';
+import type { ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
 import type { SearchProgress } from '../automl/index.js';
 import { LocalExecutor, reconcile, type Stage, type StaleUnit } from '../runtime/index.js';
 import { defaultReportPath, ExploreCollector, exploreStageProgress, type ExploreOutcome, type ExploreProgress } from './explore.js';
@@ -8,6 +8,7 @@ import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { aggregatesStage } from './stages/aggregates-stage.js';
+import { approvalStage, registerStage } from './stages/model-stages.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { goldStage } from './stages/gold-stage.js';
@@ -31,6 +32,8 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   silver: [silverStage, reportStage],
   gold: [goldStage, aggregatesStage],
   trained: [trainStage],
+  registered: [registerStage],
+  approved: [approvalStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);
@@ -47,7 +50,9 @@ export interface RunOutcome {
   readonly explore: ExploreOutcome | null;
   readonly report: string | null;
   readonly train: ProjectTrainOutcome | null;
-  /** why the run stopped before training, or null when it trained */
+  /** the newest registered model version after the run (registered now, or before), or null */
+  readonly model: ModelVersionRecord | null;
+  /** what waits on a person: before training (tags), or after it (the newest model's approval); null when nothing does */
   readonly waitsOn: string | null;
   /** the units found out of date, each with why (with dryRun: what would run first) */
   readonly stale: readonly StaleUnit[];
@@ -90,6 +95,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       explore: null,
       report: null,
       train: null,
+      model: null,
       waitsOn: `add a source: autolab source add NAME LOCATION --project ${project.name}`,
       stale: [],
       ran: 0,
@@ -119,14 +125,24 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
     const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);
     if (result.failed) throw result.failed.error;
     const explored = (await lab.catalog.listSnapshots(project.id)).length > 0 && !options.dryRun ? await explore.outcome(lab, project) : null;
-    if (!result.waitsOn && !options.dryRun) trained = await lastTraining(lab, project, context);
+    // the approval is the only human moment after training: the training stands when the run waits on it
+    const pastTraining = !result.waitsOn || result.waitedAt === approvalStage.kind;
+    if (pastTraining && !options.dryRun) trained = await lastTraining(lab, project, context);
+    let waitsOn = result.waitsOn;
+    // the policy may have just left the newest model to a person: the plan says so now
+    if (!waitsOn && !options.dryRun && !result.blockedAt) {
+      const approval = await approvalStage.plan(context, project);
+      if ('waitsOn' in approval) waitsOn = approval.waitsOn;
+    }
+    const model = (await lab.catalog.listModelVersions(project.id)).at(-1) ?? null;
     return {
       project: project.name,
       ingest: ingested,
       explore: explored,
       report: explored ? defaultReportPath(lab, project.name) : null,
       train: trained,
-      waitsOn: result.waitsOn,
+      model,
+      waitsOn,
       stale: result.stale,
       ran: result.outcomes.length,
     };

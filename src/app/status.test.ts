@@ -18,7 +18,7 @@ function status(partial: Partial<ProjectStatus>, settings: Record<string, unknow
 describe('projectView', () => {
   it('lists every stage of the flow in order', () => {
     expect(projectView(status({})).stages.map((s) => s.stage)).toEqual([
-      'sources', 'ingested', 'explored', 'tagged', 'silver', 'gold', 'trained', 'approved', 'deployed', 'monitored',
+      'sources', 'ingested', 'explored', 'tagged', 'silver', 'gold', 'trained', 'registered', 'approved', 'deployed', 'monitored',
     ]);
   });
 
@@ -65,6 +65,22 @@ describe('projectView', () => {
     expect(view.stages.find((s) => s.stage === 'gold')).toEqual({ stage: 'gold', actionKind: 'gold.build', state: 'done', lastDoneAt: '2026-01-05T00:00:00.000Z' });
     const explored = STAGES.find((s) => s.stage === 'explored');
     expect(view.next?.waitsOn).toBe(explored?.built ? 'lab' : 'not built yet');
+  });
+
+  it('asks a person to approve a model registered since the last approval, and nothing once it is approved', () => {
+    const trained = { 'source.add': '2026-01-01', 'ingest.table': '2026-01-02', 'explore.table': '2026-01-03', 'tags.confirm': '2026-01-04', 'silver.build': '2026-01-05', 'gold.build': '2026-01-05', 'automl.train': '2026-01-06' };
+    const registered = { ...trained, 'model.register': '2026-01-07' };
+    expect(projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: registered })).next).toMatchObject({ waitsOn: 'person', stage: 'approved' });
+    const approved = { ...registered, 'model.approve': '2026-01-08' };
+    const view = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: approved }));
+    expect(view.stages.find((s) => s.stage === 'approved')?.state).toBe('done');
+    expect(view.next?.stage).toBe('deployed');
+    const retrained = { ...approved, 'automl.train': '2026-01-09', 'model.register': '2026-01-09' };
+    expect(projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: retrained })).next).toEqual({
+      waitsOn: 'person',
+      stage: 'approved',
+      message: 'a newly registered model waits for approval: autolab models list churn, then autolab approve VERSION --project churn',
+    });
   });
 
   it('reports the newest action of a kind that failed, not an older failure since fixed', () => {

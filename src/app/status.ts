@@ -33,7 +33,8 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'silver', actionKind: 'silver.build', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'gold', actionKind: 'gold.build', built: true, humanMoment: false, optional: true, next: 'run autolab run {project}' },
   { stage: 'trained', actionKind: 'automl.train', built: true, humanMoment: false, next: 'run autolab run {project}' },
-  { stage: 'approved', actionKind: 'model.approve', built: false, humanMoment: true, next: 'approve the model: autolab approve {project}' },
+  { stage: 'registered', actionKind: 'model.register', built: true, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'approved', actionKind: 'model.approve', built: true, humanMoment: true, next: 'approve the model: autolab models list {project}, then autolab approve VERSION --project {project}' },
   { stage: 'deployed', actionKind: 'model.deploy', built: false, humanMoment: false, next: 'run autolab serve {project}' },
   { stage: 'monitored', actionKind: 'monitor.check', built: false, humanMoment: false, next: 'run autolab run {project}' },
 ];
@@ -130,6 +131,10 @@ function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep
       stage: 'tagged',
       message: `new tag suggestions since the last confirmation: review them with autolab tags ${name}`,
     };
+  }
+  // a model registered since the last approval (or with none yet) waits for a person; a policy's approval is logged as one
+  if (done['model.register'] !== undefined && (done['model.approve'] === undefined || since('model.register', 'model.approve'))) {
+    return { waitsOn: 'person', stage: 'approved', message: `a newly registered model waits for approval: autolab models list ${name}, then autolab approve VERSION --project ${name}` };
   }
   for (const [i, view] of stages.entries()) {
     const def = STAGES[i];

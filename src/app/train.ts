@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ProjectRecord } from '../catalog/index.js';
+import { inputsHash, type ProjectRecord } from '../catalog/index.js';
 import { InputError, tempPrefix } from '../common/index.js';
 import { loadBundle, trainModel, type SearchProgress, type TrainResult } from '../automl/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import { hasConfirmedTarget, type ColumnTag, type TagSet } from '../explore/index.js';
+import { HOLDOUT_FILE, holdoutJson, readHoldout } from '../registry/index.js';
 import { runAction, type ActionOutcome, type Stage, type StagePlan } from '../runtime/index.js';
 import { latestSnapshots } from './explore.js';
 import { workerId } from './lab.js';
@@ -13,6 +14,7 @@ import type { Lab } from './lab-types.js';
 import { buildSilverTables } from './silver.js';
 import { buildGoldTable } from './gold.js';
 import { currentGold } from './stages/gold-stage.js';
+import { registerStage } from './stages/model-stages.js';
 import { currentSilver } from './stages/silver-stage.js';
 import { isPersonalData } from './stages/personal-data.js';
 import { stageContext, type StageContext } from './stages/stage-context.js';
@@ -140,6 +142,8 @@ export const trainStage: Stage<StageContext> = {
         ...(goldTable ? { gold: { project: project.name, plan: goldTable.manifest.plan } } : {}),
         ...(options.onTrain ? { onProgress: options.onTrain } : {}),
       });
+      // the out-of-sample predictions beside the bundle (outside its hash): the registry's intervals and comparisons use them
+      await writeFile(join(staging, HOLDOUT_FILE), holdoutJson(result.outOfFold, result.model.manifest.classes));
       // durable first: every bundle file into the content-addressed store, then the readable copy
       const files: Record<string, string> = {};
       let bytes = 0;
@@ -155,7 +159,21 @@ export const trainStage: Stage<StageContext> = {
       return {
         outputs: { bundle: result.run.bundleHash, ...Object.fromEntries(Object.entries(files).map(([f, h]) => [`file:${f}`, h])) },
         bytesWritten: bytes,
-        detail: { table, target, snapshotVersion: await snapshotVersionOf(lab, project, table), silver: silver.silverHash, ...(goldTable ? { gold: goldTable.goldHash, features: goldTable.manifest.plan.features.length } : {}), rows: frame.rows, excluded, metric: manifest.metric, score: manifest.score, dir: bundleDir },
+        detail: {
+          table,
+          target,
+          snapshotVersion: await snapshotVersionOf(lab, project, table),
+          silver: silver.silverHash,
+          silverLakeKey: silver.lakeKey,
+          silverPlanHash: inputsHash(silver.plan),
+          ...(goldTable ? { gold: goldTable.goldHash, features: goldTable.manifest.plan.features.length } : {}),
+          rows: frame.rows,
+          excluded,
+          excludedWhy: exclusionReasons(tags.tags.columns, table, excluded),
+          metric: manifest.metric,
+          score: manifest.score,
+          dir: bundleDir,
+        },
       };
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -191,6 +209,12 @@ export async function trainProject(lab: Lab, project: ProjectRecord, options: Pr
   if (!unit) throw new InputError(`table ${table} of project ${project.name} has no explored snapshot`, `run \`autolab explore ${project.name}\``);
   const outcome = await runAction(runtime, trainStage, context, project, unit);
   if (outcome.status === 'failed') throw outcome.error;
+  // every trained bundle is registered, as the reconciler does right after training
+  const registration = await registerStage.plan(context, project);
+  for (const next of 'units' in registration ? registration.units : []) {
+    const registered = await runAction(runtime, registerStage, context, project, next);
+    if (registered.status === 'failed') throw registered.error;
+  }
   return trainOutcome(lab, project, { table, target, excluded }, outcome);
 }
 
@@ -215,7 +239,20 @@ export async function trainOutcome(lab: Lab, project: ProjectRecord, columns: { 
 function loadBundleResult(dir: string): TrainResult {
   const { model, run } = loadBundle(dir);
   if (!run) throw new Error(`the bundle in ${dir} has no run.json`);
-  return { model, run, notes: model.manifest.notes };
+  const holdout = readHoldout(dir);
+  if (!holdout) throw new Error(`the bundle in ${dir} has no ${HOLDOUT_FILE}`);
+  const outOfFold = { kind: holdout.kind, rows: Uint32Array.from(holdout.rows), y: Float64Array.from(holdout.y), predictions: Float64Array.from(holdout.predictions) };
+  return { model, run, notes: model.manifest.notes, outOfFold };
+}
+
+/** Why each left-out column of the training table was left out: its confirmed role, or its personal-data policy. */
+export function exclusionReasons(columns: readonly ColumnTag[], table: string, excluded: readonly string[]): Record<string, string> {
+  const why: Record<string, string> = {};
+  for (const c of columns) {
+    if (c.table !== table || !excluded.includes(c.column)) continue;
+    why[c.column] = EXCLUDED_ROLES.has(c.confirmed.role ?? '') ? `tagged ${c.confirmed.role}` : `personal data (${c.confirmed.piiPolicy ?? c.suggestion.piiPolicy.value})`;
+  }
+  return why;
 }
 
 async function restoreBundle(lab: Lab, outputs: Readonly<Record<string, string>>, dir: string): Promise<void> {

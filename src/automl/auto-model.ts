@@ -42,6 +42,16 @@ export class AutoModel {
     return this.manifest.classes;
   }
 
+  /** the members' fitted models (one per fold), in the manifest's member order: what explanations read */
+  get fittedMembers(): readonly FittedMember[] {
+    return this.members;
+  }
+
+  /** the stacker's fitted models (one per fold) when the combiner is a stack, else none */
+  get fittedStackers(): readonly Predictor[] {
+    return this.stackers;
+  }
+
   get leaderboard(): readonly LeaderboardRow[] {
     return this.manifest.leaderboard;
   }

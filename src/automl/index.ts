@@ -1,5 +1,5 @@
-export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult } from './train-model.js';
-export { AutoModel, type BatchPrediction, type RowPrediction } from './auto-model.js';
+export { fit, trainModel, type TrainingInput, type TrainOptions, type TrainResult, type OutOfFoldPredictions } from './train-model.js';
+export { AutoModel, type BatchPrediction, type RowPrediction, type FittedMember } from './auto-model.js';
 export { loadBundle, hashBundle, type LoadedBundle } from './bundle.js';
 export type { BundleGold, BundleManifest, LeaderboardRow, RunRecord, BundleMember } from './bundle-types.js';
 export type { SearchProgress } from './search.js';
@@ -9,3 +9,5 @@ export type { Metric, MetricName } from './metric-types.js';
 export type { ModelConfig } from './model-config.js';
 export { writePredictionsCsv, writePredictions, predictFile } from './predict-file.js';
 export { describePlan, type ValidationPlan } from './validation-plan.js';
+export { STACK_EPS, stackFeatures } from './stacking.js';
+export { LogTargetModel } from './log-target-model.js';

@@ -43,6 +43,11 @@ export class LogTargetModel implements Predictor {
     return this.inner.featureNames;
   }
 
+  /** the model fitted on the log scale, and the bounds its output is held in (for exporters) */
+  get logScale(): { readonly inner: Predictor; readonly range: readonly [number, number] | undefined } {
+    return { inner: this.inner, range: this.range };
+  }
+
   static transform(y: Float64Array): Float64Array {
     return Float64Array.from(y, (v) => Math.log1p(v));
   }

@@ -10,7 +10,9 @@ import { AVAILABLE_MODEL_KINDS } from './model-factory.js';
 /** At most this many base models feed the stacker: the best of each family, then the best. */
 const MAX_STACK_INPUTS = 6;
 
-const EPS = 1e-6;
+/** probabilities are held within [EPS, 1 − EPS] before their log-odds (the ONNX export does the same) */
+export const STACK_EPS = 1e-6;
+const EPS = STACK_EPS;
 
 /** Inputs of a regression stack scored by a loss are within this factor of the best candidate's loss. */
 const MAX_LOSS_RATIO = 1.5;

@@ -27,6 +27,7 @@ import { chooseFoldCount, makeFolds } from './folds.js';
 import { checkScorable, metricFor } from './metrics.js';
 import { describeConfig, familyOf } from './model-config.js';
 import { FoldWorkers } from './fold-workers.js';
+import { blend } from './ensemble-selection.js';
 import { ensembleOf, runSearch, type SearchProgress, type SearchResult } from './search.js';
 import { fitStack } from './stacking.js';
 import { detectTask } from './task.js';
@@ -60,6 +61,24 @@ export interface TrainResult {
   readonly model: AutoModel;
   readonly run: RunRecord;
   readonly notes: readonly string[];
+  /** the final model's predictions on the rows it was validated on, none of which trained the model that scored it */
+  readonly outOfFold: OutOfFoldPredictions;
+}
+
+/**
+ * The final model's out-of-sample predictions: under k-fold every row, each scored by the fold
+ * models that did not see it (a stacker by its own folds over those); under a holdout the holdout's
+ * rows. What the registry's confidence intervals and a champion's comparison are computed on.
+ */
+export interface OutOfFoldPredictions {
+  /** 'out-of-fold' (k-fold bagging) or 'holdout' */
+  readonly kind: 'out-of-fold' | 'holdout';
+  /** indices into the training table as given (rows without a target never appear) */
+  readonly rows: Uint32Array;
+  /** the target at those rows: class indices (into the bundle's classes) or values */
+  readonly y: Float64Array;
+  /** row-major rows × classes probabilities, or one value per row */
+  readonly predictions: Float64Array;
 }
 
 /** The first candidate is due by this share of the time limit, or this later share of it from when it starts. */
@@ -251,7 +270,15 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     content.members.map((m) => ({ weight: m.weight, models: m.fitted })),
     content.stack?.fitted ?? [],
   );
-  return { model, run, notes };
+  const members = combined.useStack ? [] : result.ensemble.members;
+  const oof = combined.useStack ? combined.stack.stacker.oof : blend(members.map((m) => result.candidates[m.candidate]!.oof), members.map((m) => m.weight));
+  const outOfFold: OutOfFoldPredictions = {
+    kind: outcome.plan.kind === 'kfold' ? 'out-of-fold' : 'holdout',
+    rows: Uint32Array.from(outcome.data.scoredRows, (r) => target.rows[r]!),
+    y: outcome.data.yScored,
+    predictions: oof,
+  };
+  return { model, run, notes, outOfFold };
 }
 
 /** One note per reason a column was dropped, naming the first few columns: a wide table drops hundreds. */

@@ -131,6 +131,44 @@ export interface ActionClaimsTable {
   expires_at: string;
 }
 
+/** One registered model bundle of a project; JSON columns as canonical JSON text. */
+export interface ModelVersionsTable {
+  project_id: number;
+  version: number;
+  bundle_hash: string;
+  files: string;
+  stage: string;
+  train_seq: ColumnType<number | string | null, number | null, number | null>;
+  metrics: string;
+  leaderboard: string;
+  lineage: string;
+  created_at: string;
+  stage_changed_at: string;
+}
+
+/** Who approved which version, when, and why: append-only. */
+export interface ModelApprovalsTable {
+  project_id: number;
+  version: number;
+  approved_by: string;
+  approved_at: string;
+  note: string | null;
+}
+
+/** Per project: what the serving slots hold and how traffic goes; `revision` guards against lost updates. */
+export interface DeploymentsTable {
+  project_id: number;
+  blue_version: number | null;
+  green_version: number | null;
+  live_slot: string;
+  blue_weight: number;
+  green_weight: number;
+  shadow_slot: string | null;
+  previous_live: string | null;
+  revision: number;
+  updated_at: string;
+}
+
 export interface CatalogDatabase {
   projects: ProjectsTable;
   sources: SourcesTable;
@@ -143,4 +181,7 @@ export interface CatalogDatabase {
   tag_versions: TagVersionsTable;
   action_results: ActionResultsTable;
   action_claims: ActionClaimsTable;
+  model_versions: ModelVersionsTable;
+  model_approvals: ModelApprovalsTable;
+  deployments: DeploymentsTable;
 }

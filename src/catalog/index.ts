@@ -17,6 +17,11 @@ export type {
   SnapshotRecord,
   SourceRecord,
   TagVersionRecord,
+  ModelStage,
+  ModelApproval,
+  ModelVersionRecord,
+  DeploymentRecord,
+  Slot,
 } from './types.js';
 export { openCatalog, type OpenCatalogOptions } from './open-catalog.js';
 export { KyselyCatalog, DEFAULT_STATUS_ACTIONS } from './kysely-catalog.js';

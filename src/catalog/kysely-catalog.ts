@@ -7,6 +7,7 @@ import type { CatalogDatabase } from './db-schema.js';
 import { findExploreResult, putExploreResult } from './explore-results.js';
 import type { CatalogDialect } from './migrations/index.js';
 import { toAction, toProject, toSnapshot, toSource } from './rows.js';
+import { addModelApproval, getDeployment, getModelVersion, listModelVersions, registerModelVersion, saveDeployment, setModelStage } from './model-registry.js';
 import { queryStatus } from './status-query.js';
 import { addTagVersion, latestTagVersion, listTagVersions } from './tag-versions.js';
 import type {
@@ -16,6 +17,10 @@ import type {
   ActionKey,
   ActionRecord,
   Catalog,
+  DeploymentRecord,
+  ModelApproval,
+  ModelStage,
+  ModelVersionRecord,
   ExploreResultKey,
   ExploreResultRecord,
   LogAnchor,
@@ -340,6 +345,34 @@ export class KyselyCatalog implements Catalog {
 
   logAnchor(): Promise<LogAnchor | null> {
     return this.#guard(() => logAnchor(this.#db, this.#logKey));
+  }
+
+  registerModelVersion(entry: Omit<ModelVersionRecord, 'version' | 'stage' | 'createdAt' | 'stageChangedAt' | 'approvals'>): Promise<{ record: ModelVersionRecord; created: boolean }> {
+    return this.#guard(() => registerModelVersion(this.#db, this.dialect, entry));
+  }
+
+  getModelVersion(projectId: number, version: number): Promise<ModelVersionRecord | undefined> {
+    return this.#guard(() => getModelVersion(this.#db, projectId, version));
+  }
+
+  listModelVersions(projectId: number): Promise<ModelVersionRecord[]> {
+    return this.#guard(() => listModelVersions(this.#db, projectId));
+  }
+
+  setModelStage(projectId: number, version: number, stage: ModelStage): Promise<{ record: ModelVersionRecord; archived: number | null }> {
+    return this.#guard(() => setModelStage(this.#db, this.dialect, projectId, version, stage));
+  }
+
+  addModelApproval(projectId: number, version: number, approval: Omit<ModelApproval, 'at'>): Promise<ModelApproval> {
+    return this.#guard(() => addModelApproval(this.#db, projectId, version, approval));
+  }
+
+  getDeployment(projectId: number): Promise<DeploymentRecord | undefined> {
+    return this.#guard(() => getDeployment(this.#db, projectId));
+  }
+
+  saveDeployment(deployment: Omit<DeploymentRecord, 'revision' | 'updatedAt'>, expectedRevision: number): Promise<DeploymentRecord> {
+    return this.#guard(() => saveDeployment(this.#db, this.dialect, deployment, expectedRevision));
   }
 
   /** `lastActions` per project are newest first. */

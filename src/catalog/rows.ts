@@ -120,6 +120,16 @@ function parseJson(text: string, where: string, column: string): unknown {
   }
 }
 
+/** A JSON object column, or a CatalogDamageError naming row and column. */
+export function parseObjectColumn(text: string, where: string, column: string): Record<string, unknown> {
+  return parseObject(text, where, column);
+}
+
+/** A JSON array column, or a CatalogDamageError naming row and column. */
+export function parseArrayColumn(text: string, where: string, column: string): unknown[] {
+  return parseArray(text, where, column);
+}
+
 function parseObject(text: string, where: string, column: string): Record<string, unknown> {
   const value = parseJson(text, where, column);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CatalogDamageError(where, column);

@@ -171,6 +171,54 @@ export interface TagVersionRecord {
   readonly createdAt: string;
 }
 
+/** Where a registered model stands: none (just registered), staging, production (one per project), archived. */
+export type ModelStage = 'none' | 'staging' | 'production' | 'archived';
+
+export interface ModelApproval {
+  /** the OS user, or who `--by` named */
+  readonly by: string;
+  readonly at: string;
+  readonly note: string | null;
+}
+
+/** A registered model bundle. Metrics, leaderboard and lineage are opaque JSON here: their types live in registry/. */
+export interface ModelVersionRecord {
+  readonly projectId: number;
+  /** 1, 2, 3… per project */
+  readonly version: number;
+  /** the bundle's own hash (hashBundle): one version per bundle and project */
+  readonly bundleHash: string;
+  /** the bundle's files (relative path → store hash): any machine of the lab fetches it from the store */
+  readonly files: Readonly<Record<string, string>>;
+  readonly stage: ModelStage;
+  /** seq of the `automl.train` action that made it, when known */
+  readonly trainSeq: number | null;
+  readonly metrics: Record<string, unknown>;
+  readonly leaderboard: readonly unknown[];
+  readonly lineage: Record<string, unknown>;
+  readonly createdAt: string;
+  readonly stageChangedAt: string;
+  /** oldest first */
+  readonly approvals: readonly ModelApproval[];
+}
+
+export type Slot = 'blue' | 'green';
+
+/** How a project's model is served: two slots, the live one, the traffic weights (percent) and a shadow slot. */
+export interface DeploymentRecord {
+  readonly projectId: number;
+  readonly slots: { readonly blue: number | null; readonly green: number | null };
+  readonly live: Slot;
+  readonly weights: { readonly blue: number; readonly green: number };
+  /** a slot that scores every request without answering it, or null */
+  readonly shadow: Slot | null;
+  /** the slot that was live before the last switch: where a rollback goes */
+  readonly previousLive: Slot | null;
+  /** 1, 2, 3… one per change */
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
 export interface ActionFilter {
   readonly project?: string;
   readonly limit?: number;
@@ -233,6 +281,24 @@ export interface Catalog {
   claimUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string, leaseMs: number, replacing?: string): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly holder: ActionClaim }>;
   /** Gives a claim up (only the holder's own). */
   releaseUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string): Promise<void>;
+
+  /**
+   * Registers a bundle as the next version of its project, under the registry's write lock; a
+   * bundle registered before (same project and bundle hash) is returned as it was (`created: false`).
+   */
+  registerModelVersion(entry: Omit<ModelVersionRecord, 'version' | 'stage' | 'createdAt' | 'stageChangedAt' | 'approvals'>): Promise<{ readonly record: ModelVersionRecord; readonly created: boolean }>;
+  getModelVersion(projectId: number, version: number): Promise<ModelVersionRecord | undefined>;
+  /** oldest first */
+  listModelVersions(projectId: number): Promise<ModelVersionRecord[]>;
+  /**
+   * Moves a version to a stage. Production holds one version per project: the one there before is
+   * archived in the same transaction (`archived` names it).
+   */
+  setModelStage(projectId: number, version: number, stage: ModelStage): Promise<{ readonly record: ModelVersionRecord; readonly archived: number | null }>;
+  addModelApproval(projectId: number, version: number, approval: Omit<ModelApproval, 'at'>): Promise<ModelApproval>;
+  getDeployment(projectId: number): Promise<DeploymentRecord | undefined>;
+  /** Writes the next revision; throws a LabError when another writer got in since `expectedRevision` (0: none yet). */
+  saveDeployment(deployment: Omit<DeploymentRecord, 'revision' | 'updatedAt'>, expectedRevision: number): Promise<DeploymentRecord>;
 
   /** Everything `autolab status` needs for every project, in one or two queries. */
   status(): Promise<ProjectStatus[]>;

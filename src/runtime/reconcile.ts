@@ -29,6 +29,8 @@ export interface ReconcileResult {
   readonly stale: readonly StaleUnit[];
   /** what a person must do before the next stage can run, or null */
   readonly waitsOn: string | null;
+  /** the stage whose plan waits on a person, or null */
+  readonly waitedAt: string | null;
   /** a stage that did not plan: later stages wait for what it would have made */
   readonly blockedAt: string | null;
   /** the first unit that failed (later stages were not started), or null */
@@ -58,13 +60,14 @@ export async function reconcile<Context>(
     outcomes,
     stale: allStale,
     waitsOn: null,
+    waitedAt: null,
     blockedAt: null,
     failed: null,
     ...rest,
   });
   for (const stage of stages) {
     const plan = await stage.plan(context, project);
-    if ('waitsOn' in plan) return result({ waitsOn: plan.waitsOn });
+    if ('waitsOn' in plan) return result({ waitsOn: plan.waitsOn, waitedAt: stage.kind });
     const stale: StaleUnit[] = [];
     for (const unit of plan.units) {
       const reason = await whyStale(runtime, stage, context, project, unit);

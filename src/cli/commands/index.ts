@@ -8,6 +8,7 @@ import { registerRunCommands } from './run.js';
 import { registerLayerCommands } from './silver.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
+import { registerModelCommands } from './models.js';
 
 /**
  * Every command registers itself here, one line each, in the order `autolab --help` lists them.
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerLayerCommands(program);
   registerAutomlCommands(program);
   registerRunCommands(program);
+  registerModelCommands(program);
 }

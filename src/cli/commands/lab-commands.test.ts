@@ -43,7 +43,7 @@ describe('autolab init, project, status, log', () => {
     expect(await run('status')).toBe(0);
     expect(out).toContain('project churn — 0 sources, 0 tables ingested (0 snapshots)');
     expect(out).toContain('  [ ] sources');
-    expect(out).toContain('  [ ] silver\n  [ ] gold\n  [ ] trained');
+    expect(out).toContain('  [ ] silver\n  [ ] gold\n  [ ] trained\n  [ ] registered\n  [ ] approved');
     expect(out).toContain('  waits on you: add a source: autolab source add NAME URI --project churn');
 
     // what the ingest engineer's commands will record

@@ -21,3 +21,7 @@ export const features = () => import('../../features/index.js');
 export const automl = () => import('../../automl/index.js');
 // the summary counts open tags with explore's tag view, which loads the explorer
 export const exploreSummary = () => import('./explore-summary.js');
+export const models = () => import('../../app/models.js');
+export const registry = () => import('../../registry/index.js');
+export const modelCard = () => import('../../app/model-card.js');
+export const modelExport = () => import('../../app/model-export.js');

@@ -10,6 +10,8 @@ import { formatProject } from './status.js';
 import * as load from './load.js';
 import { exploreProgressPrinter } from './explore-progress.js';
 import { progressPrinter } from './train.js';
+import { formatInterval } from './models.js';
+import type { MetricInterval } from '../../registry/index.js';
 
 interface RunFlags extends JsonFlag {
   timeLimit?: string;
@@ -64,12 +66,19 @@ function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     for (const s of outcome.stale) lines.push(`  ${s.stage}${s.unit.unit ? ` ${s.unit.unit}` : ''}: ${s.reason}`);
     return lines;
   }
-  if (outcome.ran === 0 && outcome.waitsOn === null) lines.push('nothing to do: every action is up to date');
+  // past training the only wait is a person's approval: the lab itself has nothing left to do
+  if (outcome.ran === 0 && (outcome.waitsOn === null || outcome.train !== null)) lines.push('nothing to do: every action is up to date');
   if (outcome.train) {
     const t = outcome.train;
     const how = t.result ? 'trained' : 'unchanged since the last training';
     lines.push(`model of ${t.table}.${t.target} (${how}): ${t.metric} ${t.score.toPrecision(4)} out of fold → ${t.bundleDir}`);
     if (t.excluded.length) lines.push(`  left out as tagged: ${t.excluded.join(', ')}`);
+  }
+  if (outcome.model) {
+    const m = outcome.model;
+    const metric = String(m.metrics['metric']);
+    const interval = (m.metrics['values'] as Record<string, MetricInterval> | undefined)?.[metric];
+    lines.push(`registered as model version ${m.version} (${m.stage === 'none' ? 'no stage yet' : m.stage}${m.approvals.length ? ', approved' : ''})${interval ? `: ${metric} ${formatInterval(interval)}, 95 % bootstrap interval` : ''}`);
   }
   if (outcome.report) lines.push(`report: ${outcome.report}`);
   if (outcome.waitsOn) lines.push(`waits on you: ${outcome.waitsOn}`);
@@ -165,6 +174,7 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
       reused: outcome.train.result === null,
       excluded: outcome.train.excluded,
     },
+    registered: outcome.model && { version: outcome.model.version, stage: outcome.model.stage, approved: outcome.model.approvals.length > 0, metrics: outcome.model.metrics },
     waitsOn: outcome.waitsOn,
     ran: outcome.ran,
     stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),

@@ -1,9 +1,7 @@
 /**
- * The exploration report as one self-contained HTML file: the chart libraries, the chart specs and
- * their data are all inline, so it opens from disk or an e-mail attachment with no network.
+ * The exploration report as one self-contained HTML file (the page shell in `page.ts`).
  */
 import type { ColumnProfile, CorrelationMatrix } from '../profile-types.js';
-import { chartScripts } from './assets.js';
 import {
   associationChart,
   classBalanceChart,
@@ -12,28 +10,14 @@ import {
   driftChart,
   missingChart,
   relationshipGraph,
-  type ChartSpec,
 } from './charts.js';
-import { REPORT_CSS } from './style.js';
+import { ChartCollector, esc, fmtInt, fmtNum, fmtPct, renderPage } from './page.js';
 import type { ReportData, ReportTable } from './types.js';
 import type { TargetAnalysis } from '../round2/index.js';
 import type { ColumnTag } from '../tags/index.js';
 
-/** Collects chart specs while the page is written; each gets a container `<div data-chart=…>`. */
-class Charts {
-  readonly specs: Record<string, ChartSpec> = {};
-  #next = 0;
-
-  place(spec: ChartSpec | null, className = 'chart'): string {
-    if (!spec) return '';
-    const id = `c${this.#next++}`;
-    this.specs[id] = spec;
-    return `<div class="${className}" data-chart="${id}" role="img"></div>`;
-  }
-}
-
 export function renderReportHtml(data: ReportData): string {
-  const charts = new Charts();
+  const charts = new ChartCollector();
   const tagIndex = new Map<string, ColumnTag>();
   for (const c of data.tags?.tags.columns ?? []) tagIndex.set(`${c.table}\u0000${c.column}`, c);
   const body = [
@@ -47,61 +31,9 @@ export function renderReportHtml(data: ReportData): string {
     renderDrift(data, charts),
     ...data.tables.map((t, i) => renderTable(t, i, charts, tagIndex)),
   ].join('\n');
-  const scripts = chartScripts()
-    .map((s) => `<script>${s}</script>`)
-    .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="autolab">
-<title>${esc(data.project)} · exploration report · autolab</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-${renderNav(data)}
-<main>
-${body}
-</main>
-${scripts}
-<script type="application/json" id="autolab-report-charts">${jsonForScript(charts.specs)}</script>
-<script>${RENDER_SCRIPT}</script>
-</body>
-</html>
-`;
+  return renderPage({ title: `${data.project} · exploration report · autolab`, nav: renderNav(data), body, charts });
 }
 
-/**
- * Renders every chart in document order, yielding to the browser between batches so that a
- * report with thousands of columns stays responsive; marks the body when done (tests wait on it).
- */
-const RENDER_SCRIPT = `
-(function () {
-  var specs = JSON.parse(document.getElementById('autolab-report-charts').textContent);
-  var nodes = Array.prototype.slice.call(document.querySelectorAll('[data-chart]'));
-  var rendered = 0, failed = 0;
-  function pause() { return new Promise(function (r) { setTimeout(r, 0); }); }
-  async function run() {
-    for (var i = 0; i < nodes.length; i++) {
-      var el = nodes[i];
-      try {
-        await vegaEmbed(el, specs[el.getAttribute('data-chart')], { actions: false, renderer: 'svg' });
-        rendered++;
-      } catch (e) {
-        failed++;
-        el.textContent = 'This chart could not be drawn: ' + (e && e.message ? e.message : e);
-        console.error(e);
-      }
-      if (i % 25 === 24) await pause();
-    }
-    document.body.setAttribute('data-charts-rendered', String(rendered));
-    document.body.setAttribute('data-charts-failed', String(failed));
-    document.body.setAttribute('data-charts-ready', 'true');
-  }
-  run();
-})();
-`;
 
 function renderNav(data: ReportData): string {
   const o = data.overview;
@@ -179,7 +111,7 @@ function renderAlerts(data: ReportData): string {
   return `<section id="alerts"><h2>Alerts</h2><p class="lead">${fmtInt(data.overview.warnings)} warnings and ${fmtInt(data.overview.infos)} notes, warnings first.</p><ul class="alerts">${items}</ul></section>`;
 }
 
-function renderTarget(data: ReportData, charts: Charts): string {
+function renderTarget(data: ReportData, charts: ChartCollector): string {
   const analysis = data.round2?.target ?? null;
   if (!analysis) {
     const s = data.targetSuggestion;
@@ -191,7 +123,7 @@ function renderTarget(data: ReportData, charts: Charts): string {
   return `<section id="target"><h2>Target analysis</h2>${renderTargetAnalysis(analysis, charts)}${renderJoins(data)}</section>`;
 }
 
-function renderTargetAnalysis(a: TargetAnalysis, charts: Charts): string {
+function renderTargetAnalysis(a: TargetAnalysis, charts: ChartCollector): string {
   const t = a.target;
   const facts =
     t.task === 'regression'
@@ -246,7 +178,7 @@ function renderJoins(data: ReportData): string {
     .join('')}</tbody></table>`;
 }
 
-function renderRelationships(data: ReportData, charts: Charts): string {
+function renderRelationships(data: ReportData, charts: ChartCollector): string {
   const status = new Map<string, string>();
   for (const r of data.tags?.tags.relationships ?? []) {
     status.set(`${r.from.table}.${r.from.column}>${r.to.table}.${r.to.column}`, r.status);
@@ -307,7 +239,7 @@ function renderPii(data: ReportData): string {
   return `<section id="pii"><h2>Personal data</h2><p class="lead">Columns that look like personal data, with masked evidence. Silver drops, masks or hashes them as their policy says.</p><table class="grid"><thead><tr><th>column</th><th>kind</th><th class="num">confidence</th><th class="num">validated</th><th>evidence</th><th>policy</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-function renderDrift(data: ReportData, charts: Charts): string {
+function renderDrift(data: ReportData, charts: ChartCollector): string {
   const drift = data.round2?.drift ?? [];
   if (drift.length === 0) return '';
   const parts = drift
@@ -324,7 +256,7 @@ function renderDrift(data: ReportData, charts: Charts): string {
   return `<section id="drift"><h2>Drift between snapshots</h2><p class="lead">Population stability index of each column between a table's two latest snapshots: below 0.1 stable, up to 0.25 moderate, above large.</p>${parts}</section>`;
 }
 
-function renderTable(t: ReportTable, index: number, charts: Charts, tags: Map<string, ColumnTag>): string {
+function renderTable(t: ReportTable, index: number, charts: ChartCollector, tags: Map<string, ColumnTag>): string {
   const p = t.profile;
   const heatmap = pickCorrelation(p.correlations);
   const keys =
@@ -347,7 +279,7 @@ ${missing || heat ? `<div class="two" style="margin-top:16px">${missing ? `<div 
 </section>`;
 }
 
-function renderColumn(c: ColumnProfile, id: string, charts: Charts, tag: ColumnTag | undefined): string {
+function renderColumn(c: ColumnProfile, id: string, charts: ChartCollector, tag: ColumnTag | undefined): string {
   const n = c.numeric;
   const d = c.datetime;
   const s = c.strings;
@@ -379,7 +311,7 @@ ${alerts}
 </article>`;
 }
 
-function chartOrNote(c: ColumnProfile, charts: Charts): string {
+function chartOrNote(c: ColumnProfile, charts: ChartCollector): string {
   const chart = charts.place(columnChart(c));
   if (chart) return chart;
   if (c.semanticType === 'empty') return '<p class="unique-note">No values.</p>';
@@ -406,32 +338,10 @@ function badgePct(share: number, good: number): string {
   return `<span class="badge ${share >= good ? 'ok' : 'warn'}">${fmtPct(share)}</span>`;
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
-}
 
-/** JSON that cannot end its <script> element early or break a JS parser. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
-function fmtNum(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return n.toLocaleString('en-US');
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e9)) return n.toExponential(2);
-  return Number(n.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 4 });
-}
 
-function fmtPct(share: number): string {
-  if (share > 0 && share < 0.001) return '<0.1%';
-  return `${(share * 100).toFixed(share >= 0.1 || share === 0 ? 1 : 2).replace(/\.0+$/, '')}%`;
-}
 
 function fmtTime(iso: string | null): string {
   if (iso === null) return '—';

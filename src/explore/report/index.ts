@@ -2,3 +2,5 @@
 export type * from './types.js';
 export { buildReport, type ReportInput } from './model.js';
 export { renderReportHtml } from './html.js';
+export { ChartCollector, renderPage, esc, jsonForScript, fmtInt, fmtNum, fmtPct, type PageContent } from './page.js';
+export { vegaLiteSpec, type ChartSpec } from './charts.js';

@@ -10,13 +10,18 @@
  */
 import { UsageError } from '../../common/index.js';
 import type { LinearModel } from '../linear/index.js';
-import type { OnnxNode, OnnxTensor } from './onnx-model.js';
+import type { OnnxModel, OnnxNode, OnnxTensor } from './onnx-model.js';
 import { encodeOnnxModel, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64 } from './onnx-model.js';
 
 const TO_DOUBLE = { to: { type: 'int', value: ONNX_DOUBLE } } as const;
 const TO_FLOAT = { to: { type: 'int', value: ONNX_FLOAT } } as const;
 
 export function exportLinearOnnx(model: LinearModel): Uint8Array {
+  return encodeOnnxModel(linearOnnxModel(model));
+}
+
+/** The ONNX model of a linear model as data, for a caller that puts it into a larger graph. */
+export function linearOnnxModel(model: LinearModel, inputType: 'float' | 'double' = 'float'): OnnxModel {
   const spec = model.designSpec;
   const { outputs, coef, intercept } = model.weights;
   if (spec.width === 0) throw new UsageError('the linear model has no input columns to export', 'train it on at least one feature');
@@ -97,9 +102,9 @@ export function exportLinearOnnx(model: LinearModel): Uint8Array {
     outputsInfo.push({ name: 'label', elemType: ONNX_INT64, shape: ['N'] }, { name: 'probabilities', elemType: ONNX_FLOAT, shape: ['N', model.numClasses] });
   }
 
-  return encodeOnnxModel({
-    graph: { name: 'autolab_linear', nodes, inputs: [{ name: 'input', elemType: ONNX_FLOAT, shape: ['N', spec.columns.length] }], outputs: outputsInfo, initializers },
+  return {
+    graph: { name: 'autolab_linear', nodes, inputs: [{ name: 'input', elemType: inputType === 'double' ? ONNX_DOUBLE : ONNX_FLOAT, shape: ['N', spec.columns.length] }], outputs: outputsInfo, initializers },
     opsets: [{ domain: '', version: 17 }],
     docString: `autolab ${model.task} linear model; input: float [N, ${spec.columns.length}] in the order ${JSON.stringify(model.featureNames)}, categorical codes as numbers, NaN for missing`,
-  });
+  };
 }

@@ -15,8 +15,8 @@
  */
 import { UsageError } from '../../common/index.js';
 import type { Task, TreeArrays } from '../types.js';
-import type { OnnxNode } from './onnx-model.js';
-import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64 } from './onnx-model.js';
+import type { OnnxModel, OnnxNode } from './onnx-model.js';
+import { encodeOnnxModel, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64 } from './onnx-model.js';
 
 export interface TreeEnsembleExport {
   /** trees[k] are the trees of output k (one list for regression and binary) */
@@ -34,6 +34,13 @@ export interface TreeEnsembleExport {
    * 'exp': regression output exp(margin) (Poisson boosting)
    */
   readonly transform?: 'link' | 'none' | 'exp';
+  /**
+   * 'float' (default): input float [N, F], thresholds rounded down to float32; 'double': input
+   * double [N, F] and thresholds kept as doubles (`nodes_values_as_tensor`), so every split decides
+   * exactly as in TypeScript — needed when features carry more precision than float32 (target
+   * encodings: two values a float64 ulp apart can straddle a threshold)
+   */
+  readonly inputType?: 'float' | 'double';
 }
 
 /** Above this many ONNX nodes (categorical chains copy subtrees) the export stops with an error. */
@@ -70,7 +77,7 @@ interface FlatNodes {
   leafWeight: number[];
 }
 
-function flatten(ensemble: readonly (readonly TreeArrays[])[], featureCount: number, outputOf: (k: number) => number, weightScale: number): FlatNodes {
+function flatten(ensemble: readonly (readonly TreeArrays[])[], featureCount: number, outputOf: (k: number) => number, weightScale: number, double = false): FlatNodes {
   const flat: FlatNodes = { treeIds: [], nodeIds: [], featureIds: [], modes: [], values: [], trueIds: [], falseIds: [], missingTrue: [], leafTree: [], leafNode: [], leafOutput: [], leafWeight: [] };
   let treeId = 0;
   let total = 0;
@@ -106,7 +113,7 @@ function flatten(ensemble: readonly (readonly TreeArrays[])[], featureCount: num
         if (feature < 0 || feature >= featureCount) throw new UsageError(`a tree splits on feature ${feature}, but there are ${featureCount} feature names`, 'pass the featureNames the model was trained with');
         const defaultLeft = tree.defaultLeft[node] === 1;
         if (tree.isCategorical[node] !== 1) {
-          const index = add('BRANCH_LEQ', feature, float32AtOrBelow(tree.threshold[node]!), defaultLeft ? 1 : 0);
+          const index = add('BRANCH_LEQ', feature, double ? tree.threshold[node]! : float32AtOrBelow(tree.threshold[node]!), defaultLeft ? 1 : 0);
           flat.trueIds[index] = emit(left);
           flat.falseIds[index] = emit(right);
           return flat.nodeIds[index]!;
@@ -141,13 +148,15 @@ function flatten(ensemble: readonly (readonly TreeArrays[])[], featureCount: num
   return flat;
 }
 
-function nodeAttributes(flat: FlatNodes): NonNullable<OnnxNode['attributes']> {
+function nodeAttributes(flat: FlatNodes, double: boolean): NonNullable<OnnxNode['attributes']> {
   return {
     nodes_treeids: { type: 'ints', value: flat.treeIds },
     nodes_nodeids: { type: 'ints', value: flat.nodeIds },
     nodes_featureids: { type: 'ints', value: flat.featureIds },
     nodes_modes: { type: 'strings', value: flat.modes },
-    nodes_values: { type: 'floats', value: flat.values },
+    ...(double
+      ? { nodes_values_as_tensor: { type: 'tensor', value: { name: 'nodes_values', dataType: ONNX_DOUBLE, dims: [flat.values.length], values: flat.values } } }
+      : { nodes_values: { type: 'floats', value: flat.values } }),
     nodes_truenodeids: { type: 'ints', value: flat.trueIds },
     nodes_falsenodeids: { type: 'ints', value: flat.falseIds },
     nodes_missing_value_tracks_true: { type: 'ints', value: flat.missingTrue },
@@ -156,6 +165,11 @@ function nodeAttributes(flat: FlatNodes): NonNullable<OnnxNode['attributes']> {
 
 /** ONNX bytes of a tree ensemble (see the module comment for inputs and outputs). */
 export function exportTreesOnnx(ensemble: TreeEnsembleExport): Uint8Array {
+  return encodeOnnxModel(treesOnnxModel(ensemble));
+}
+
+/** The ONNX model of a tree ensemble as data, for a caller that puts it into a larger graph. */
+export function treesOnnxModel(ensemble: TreeEnsembleExport): OnnxModel {
   const { task, numClasses, featureNames } = ensemble;
   const featureCount = featureNames.length;
   const outputs = task === 'multiclass' ? numClasses : 1;
@@ -165,22 +179,23 @@ export function exportTreesOnnx(ensemble: TreeEnsembleExport): Uint8Array {
   const leafScale = ensemble.leafScale ?? 1;
   const transform = ensemble.transform ?? 'link';
   if (transform === 'exp' && task !== 'regression') throw new UsageError(`the 'exp' transform is for regression, not ${task}`, "use 'link' or 'none'");
-  const input = { name: 'input', elemType: ONNX_FLOAT, shape: ['N', featureCount] };
+  const double = ensemble.inputType === 'double';
+  const input = { name: 'input', elemType: double ? ONNX_DOUBLE : ONNX_FLOAT, shape: ['N', featureCount] };
   const opsets = [
     { domain: '', version: 17 },
     { domain: 'ai.onnx.ml', version: 3 },
   ];
-  const docString = `autolab ${task} tree ensemble; input: float [N, ${featureCount}] in the order ${JSON.stringify(featureNames)}, categorical codes as numbers, NaN for missing`;
+  const docString = `autolab ${task} tree ensemble; input: ${double ? 'double' : 'float'} [N, ${featureCount}] in the order ${JSON.stringify(featureNames)}, categorical codes as numbers, NaN for missing`;
 
   if (task === 'regression') {
-    const flat = flatten(ensemble.trees, featureCount, () => 0, leafScale);
+    const flat = flatten(ensemble.trees, featureCount, () => 0, leafScale, double);
     const node: OnnxNode = {
       opType: 'TreeEnsembleRegressor',
       domain: 'ai.onnx.ml',
       inputs: ['input'],
       outputs: [transform === 'exp' ? 'margin' : 'variable'],
       attributes: {
-        ...nodeAttributes(flat),
+        ...nodeAttributes(flat, double),
         target_treeids: { type: 'ints', value: flat.leafTree },
         target_nodeids: { type: 'ints', value: flat.leafNode },
         target_ids: { type: 'ints', value: flat.leafOutput },
@@ -191,24 +206,24 @@ export function exportTreesOnnx(ensemble: TreeEnsembleExport): Uint8Array {
         base_values: { type: 'floats', value: ensemble.baseScore },
       },
     };
-    return encodeOnnxModel({
+    return {
       graph: { name: 'autolab_trees', nodes: transform === 'exp' ? [node, { opType: 'Exp', inputs: ['margin'], outputs: ['variable'] }] : [node], inputs: [input], outputs: [{ name: 'variable', elemType: ONNX_FLOAT, shape: ['N', 1] }], initializers: [] },
       opsets,
       docString,
-    });
+    };
   }
 
   // binary: every leaf votes for the one score slot (class id 0) and LOGISTIC turns the margin into
   // (1 − σ(m), σ(m)); this is onnxruntime's binary convention (as skl2onnx writes it)
   const binary = task === 'binary';
-  const flat = flatten(ensemble.trees, featureCount, (k) => k, leafScale);
+  const flat = flatten(ensemble.trees, featureCount, (k) => k, leafScale, double);
   const node: OnnxNode = {
     opType: 'TreeEnsembleClassifier',
     domain: 'ai.onnx.ml',
     inputs: ['input'],
     outputs: ['label', 'probabilities'],
     attributes: {
-      ...nodeAttributes(flat),
+      ...nodeAttributes(flat, double),
       class_treeids: { type: 'ints', value: flat.leafTree },
       class_nodeids: { type: 'ints', value: flat.leafNode },
       class_ids: { type: 'ints', value: flat.leafOutput },
@@ -218,7 +233,7 @@ export function exportTreesOnnx(ensemble: TreeEnsembleExport): Uint8Array {
       base_values: { type: 'floats', value: ensemble.baseScore },
     },
   };
-  return encodeOnnxModel({
+  return {
     graph: {
       name: 'autolab_trees',
       nodes: [node],
@@ -231,5 +246,5 @@ export function exportTreesOnnx(ensemble: TreeEnsembleExport): Uint8Array {
     },
     opsets,
     docString,
-  });
+  };
 }

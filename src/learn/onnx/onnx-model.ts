@@ -7,6 +7,7 @@ import { ProtoWriter } from './protobuf.js';
 /** TensorProto.DataType values used here */
 export const ONNX_FLOAT = 1;
 export const ONNX_INT64 = 7;
+export const ONNX_STRING = 8;
 export const ONNX_BOOL = 9;
 export const ONNX_DOUBLE = 11;
 

@@ -1,0 +1,80 @@
+import type { ModelApproval, ModelStage } from '../../catalog/index.js';
+import type { LeaderboardRow } from '../../automl/index.js';
+import type { ModelLineage } from '../lineage.js';
+import type { ModelMetrics } from '../model-metrics.js';
+
+/** A model version's card as data (`card.json`): what the HTML page shows, for people and for tools. */
+export interface ModelCard {
+  readonly cardVersion: 1;
+  readonly project: string;
+  readonly version: number;
+  readonly stage: ModelStage;
+  readonly bundleHash: string;
+  readonly generatedAt: string;
+  readonly intendedUse: {
+    readonly target: string;
+    readonly task: ModelMetrics['task'];
+    readonly classes: readonly string[];
+    /** the target column's description from the tags, if a person wrote one */
+    readonly description: string | null;
+    readonly metric: string;
+  };
+  readonly data: {
+    readonly table: string;
+    readonly rows: number;
+    readonly snapshots: ModelLineage['snapshots'];
+    readonly tagVersion: number | null;
+    /** columns not learned from, and why: left out by their tags, or dropped by the feature pipeline */
+    readonly excluded: readonly { readonly column: string; readonly why: string }[];
+  };
+  readonly metrics: ModelMetrics;
+  /** classification: on the out-of-sample predictions, labels by the most probable class */
+  readonly confusion: { readonly classes: readonly string[]; readonly counts: readonly (readonly number[])[] } | null;
+  /** classification: predicted probability against the observed share, in ten bins */
+  readonly calibration: {
+    readonly of: string;
+    readonly bins: readonly { readonly lower: number; readonly upper: number; readonly rows: number; readonly meanPredicted: number; readonly observed: number }[];
+  } | null;
+  /** regression: residuals (actual − predicted) on the out-of-sample predictions */
+  readonly residuals: {
+    readonly mean: number;
+    readonly std: number;
+    readonly histogram: readonly { readonly lower: number; readonly upper: number; readonly count: number }[];
+    /** up to 500 evenly spaced rows, for a predicted-against-actual plot */
+    readonly sample: readonly { readonly actual: number; readonly predicted: number }[];
+  } | null;
+  readonly importance: {
+    readonly method: string;
+    readonly rows: number;
+    /** per tree member of the ensemble: mean |SHAP| by source column, largest first */
+    readonly members: readonly {
+      readonly id: number;
+      readonly model: string;
+      readonly weight: number;
+      /** the units of the SHAP values: the boosted margin (log-odds, raw value) or the forest's output */
+      readonly space: 'margin' | 'output';
+      readonly byColumn: readonly { readonly column: string; readonly value: number }[];
+    }[];
+    /** members TreeSHAP cannot explain (linear models, log-target wrappers) */
+    readonly skipped: readonly { readonly id: number; readonly model: string; readonly why: string }[];
+  };
+  /** the model's metric on the out-of-sample rows of each value of the most important categorical columns */
+  readonly segments: readonly {
+    readonly column: string;
+    /** the most frequent values (up to 8), then the rest as `(other)`; `value` null where the metric is undefined (one class) */
+    readonly groups: readonly { readonly value: string; readonly rows: number; readonly metric: number | null }[];
+  }[];
+  /** what a request must hold: per input column its kind, and its range or categories in training */
+  readonly schema: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly role: string;
+    readonly categories?: readonly string[];
+    readonly min?: number;
+    readonly max?: number;
+    readonly missingShare: number;
+  }[];
+  readonly lineage: ModelLineage;
+  readonly approvals: readonly ModelApproval[];
+  readonly leaderboard: readonly LeaderboardRow[];
+}

@@ -1,0 +1,222 @@
+import type { ModelVersionRecord } from '../../catalog/index.js';
+import { METRICS, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
+import { applyPipeline, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
+import { argmaxLabels, modelShap, type Predictor } from '../../learn/index.js';
+import type { HoldoutPredictions } from '../holdout.js';
+import type { ModelLineage } from '../lineage.js';
+import type { ModelMetrics } from '../model-metrics.js';
+import type { ModelCard } from './model-card-types.js';
+
+export interface ModelCardInput {
+  readonly project: string;
+  readonly model: ModelVersionRecord;
+  readonly bundle: AutoModel;
+  readonly holdout: HoldoutPredictions | null;
+  /** the training table (silver) as it was read for training, or null when it is no longer in the lake */
+  readonly frame: Frame | null;
+  readonly targetDescription: string | null;
+  readonly generatedAt: string;
+  /** rows TreeSHAP explains (evenly spaced over the holdout); default 200 */
+  readonly shapRows?: number;
+}
+
+/** Builds a model version's card from its registry record, its bundle, its holdout predictions and its training table. */
+export function buildModelCard(input: ModelCardInput): ModelCard {
+  const { model, bundle, holdout } = input;
+  const manifest = bundle.manifest;
+  const metrics = model.metrics as unknown as ModelMetrics;
+  const lineage = model.lineage as unknown as ModelLineage;
+  const classification = manifest.task !== 'regression' && holdout !== null;
+  const importance = importanceOf(bundle, holdout, input.frame, input.shapRows ?? 200);
+  return {
+    cardVersion: 1,
+    project: input.project,
+    version: model.version,
+    stage: model.stage,
+    bundleHash: model.bundleHash,
+    generatedAt: input.generatedAt,
+    intendedUse: { target: manifest.target, task: manifest.task, classes: manifest.classes, description: input.targetDescription, metric: manifest.metric },
+    data: {
+      table: lineage.table,
+      rows: lineage.rows,
+      snapshots: lineage.snapshots,
+      tagVersion: lineage.tagVersion,
+      excluded: [
+        ...lineage.excluded,
+        ...manifest.pipeline.dropped.map((d) => ({ column: d.column, why: d.reason === 'duplicate' ? `a copy of ${d.of ?? 'another column'}` : d.reason })),
+      ],
+    },
+    metrics,
+    confusion: classification ? confusionOf(holdout, manifest.classes) : null,
+    calibration: classification ? calibrationOf(holdout, manifest.classes) : null,
+    residuals: manifest.task === 'regression' && holdout !== null ? residualsOf(holdout) : null,
+    importance,
+    segments: holdout && input.frame ? segmentsOf(manifest, holdout, input.frame, importance) : [],
+    schema: manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) })),
+    lineage,
+    approvals: model.approvals,
+    leaderboard: (model.leaderboard as LeaderboardRow[]).slice(0, 10),
+  };
+}
+
+const SEGMENT_COLUMNS = 3;
+const SEGMENT_VALUES = 8;
+
+/** Per value of the (up to three) categorical columns that matter most to the model, its metric on the holdout rows. */
+function segmentsOf(manifest: AutoModel['manifest'], holdout: HoldoutPredictions, frame: Frame, importance: ModelCard['importance']): ModelCard['segments'] {
+  const categorical = manifest.schema.filter((c) => c.categories !== undefined).map((c) => c.name);
+  const rank = new Map((importance.members[0]?.byColumn ?? []).map((c, i) => [c.column, i]));
+  const columns = [...categorical].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity)).slice(0, SEGMENT_COLUMNS);
+  const metric = METRICS[manifest.metric];
+  const width = manifest.task === 'regression' ? 1 : manifest.classes.length;
+  return columns.flatMap((name) => {
+    const column = findColumn(frame, name);
+    if (!column) return [];
+    const texts = coerceToTexts(column);
+    const byValue = new Map<string, number[]>();
+    holdout.rows.forEach((row, i) => {
+      const value = texts[row] ?? '(missing)';
+      const rows = byValue.get(value);
+      if (rows) rows.push(i);
+      else byValue.set(value, [i]);
+    });
+    const ordered = [...byValue].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+    const shown = ordered.slice(0, SEGMENT_VALUES);
+    const rest = ordered.slice(SEGMENT_VALUES).flatMap(([, rows]) => rows);
+    const groups = [...shown, ...(rest.length > 0 ? [['(other)', rest] as [string, number[]]] : [])].map(([value, rows]) => {
+      const y = Float64Array.from(rows, (i) => holdout.y[i]!);
+      const p = new Float64Array(rows.length * width);
+      rows.forEach((i, r) => {
+        for (let j = 0; j < width; j++) p[r * width + j] = holdout.predictions[i * width + j]!;
+      });
+      const score = metric.score(y, p, width);
+      return { value, rows: rows.length, metric: Number.isFinite(score) ? score : null };
+    });
+    return [{ column: name, groups }];
+  });
+}
+
+function confusionOf(holdout: HoldoutPredictions, classes: readonly string[]): NonNullable<ModelCard['confusion']> {
+  const k = classes.length;
+  const predicted = argmaxLabels(holdout.predictions, k);
+  const counts = classes.map(() => new Array<number>(k).fill(0));
+  holdout.y.forEach((truth, i) => counts[truth]![predicted[i]!]!++);
+  return { classes, counts };
+}
+
+/** Binary: the positive class's probability; multiclass: the top class's probability against being right. */
+function calibrationOf(holdout: HoldoutPredictions, classes: readonly string[]): NonNullable<ModelCard['calibration']> {
+  const k = classes.length;
+  const bins = Array.from({ length: 10 }, (_, b) => ({ lower: b / 10, upper: (b + 1) / 10, rows: 0, sumPredicted: 0, hits: 0 }));
+  holdout.y.forEach((truth, i) => {
+    let p: number;
+    let hit: boolean;
+    if (k === 2) {
+      p = holdout.predictions[i * 2 + 1]!;
+      hit = truth === 1;
+    } else {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (holdout.predictions[i * k + j]! > holdout.predictions[i * k + best]!) best = j;
+      p = holdout.predictions[i * k + best]!;
+      hit = truth === best;
+    }
+    if (!Number.isFinite(p)) return;
+    const bin = bins[Math.min(9, Math.max(0, Math.floor(p * 10)))]!;
+    bin.rows++;
+    bin.sumPredicted += p;
+    if (hit) bin.hits++;
+  });
+  return {
+    of: k === 2 ? `probability of ${classes[1]}` : 'probability of the most probable class',
+    bins: bins.filter((b) => b.rows > 0).map((b) => ({ lower: b.lower, upper: b.upper, rows: b.rows, meanPredicted: b.sumPredicted / b.rows, observed: b.hits / b.rows })),
+  };
+}
+
+function residualsOf(holdout: HoldoutPredictions): NonNullable<ModelCard['residuals']> {
+  const residuals = holdout.y.map((y, i) => y - holdout.predictions[i]!).filter(Number.isFinite);
+  const n = Math.max(1, residuals.length);
+  const mean = residuals.reduce((a, b) => a + b, 0) / n;
+  const std = Math.sqrt(residuals.reduce((a, r) => a + (r - mean) ** 2, 0) / n);
+  const lo = Math.min(...residuals);
+  const hi = Math.max(...residuals);
+  const width = hi > lo ? (hi - lo) / 20 : 1;
+  const histogram = Array.from({ length: hi > lo ? 20 : 1 }, (_, b) => ({ lower: lo + b * width, upper: lo + (b + 1) * width, count: 0 }));
+  for (const r of residuals) histogram[Math.min(histogram.length - 1, Math.floor((r - lo) / width))]!.count++;
+  const step = Math.max(1, Math.ceil(holdout.y.length / 500));
+  const sample = holdout.y.flatMap((actual, i) => (i % step === 0 ? [{ actual, predicted: holdout.predictions[i]! }] : []));
+  return { mean, std, histogram, sample };
+}
+
+/**
+ * Mean |SHAP| per source column for every tree member, on evenly spaced holdout rows, from the
+ * member's first fold model (members average their folds, which learnt from overlapping rows).
+ * Features made from one column (`plan__pro`, date parts) add up to it.
+ */
+function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, frame: Frame | null, maxRows: number): ModelCard['importance'] {
+  const manifest = bundle.manifest;
+  const method = 'mean |SHAP| (TreeSHAP, exact), each tree member\'s first fold model, summed over outputs and over the features made from one column';
+  const describe = (id: number) => manifest.leaderboard.find((r) => r.id === id)?.model ?? `member ${id}`;
+  if (!holdout || !frame || holdout.rows.length === 0) {
+    return { method, rows: 0, members: [], skipped: manifest.members.map((m) => ({ id: m.id, model: describe(m.id), why: 'the training table or its holdout predictions are not available' })) };
+  }
+  const step = Math.max(1, Math.ceil(holdout.rows.length / maxRows));
+  const rows = holdout.rows.filter((_, i) => i % step === 0);
+  const table = applyPipeline(manifest.pipeline, takeRows(frame, rows));
+  const sourceOf = sourceColumns(manifest.schema.map((c) => c.name));
+  const members: ModelCard['importance']['members'][number][] = [];
+  const skipped: ModelCard['importance']['skipped'][number][] = [];
+  bundle.fittedMembers.forEach((fitted, m) => {
+    const member = manifest.members[m]!;
+    const first: Predictor | undefined = fitted.models[0];
+    if (!first) return;
+    let shap;
+    try {
+      shap = modelShap(first, table);
+    } catch {
+      skipped.push({ id: member.id, model: describe(member.id), why: `TreeSHAP explains tree models; this is a ${member.config.kind} model` });
+      return;
+    }
+    const byColumn = new Map<string, number>();
+    const f = shap.featureNames.length;
+    for (const values of shap.values) {
+      for (let j = 0; j < f; j++) {
+        let sum = 0;
+        for (let i = 0; i < table.rows; i++) sum += Math.abs(values[i * f + j]!);
+        const column = sourceOf(shap.featureNames[j]!);
+        byColumn.set(column, (byColumn.get(column) ?? 0) + sum / table.rows);
+      }
+    }
+    members.push({
+      id: member.id,
+      model: describe(member.id),
+      weight: member.weight,
+      space: member.config.kind === 'gbdt' ? 'margin' : 'output',
+      byColumn: [...byColumn].map(([column, value]) => ({ column, value })).sort((a, b) => b.value - a.value || a.column.localeCompare(b.column)),
+    });
+  });
+  return { method, rows: table.rows, members, skipped };
+}
+
+/** The input column a model feature was made from: the longest input name it equals or starts with, then `__`. */
+function sourceColumns(inputs: readonly string[]): (feature: string) => string {
+  const sorted = [...inputs].sort((a, b) => b.length - a.length);
+  return (feature) => sorted.find((name) => feature === name || feature.startsWith(`${name}__`)) ?? feature;
+}
+
+function rangeOf(frame: Frame | null, name: string, kind: string): { min?: number; max?: number; missingShare: number } {
+  const column = frame ? findColumn(frame, name) : undefined;
+  if (!column || frame!.rows === 0) return { missingShare: 0 };
+  if (column.kind === 'string') return { missingShare: column.values.filter((v) => v === null || v === '').length / frame!.rows };
+  let min = Infinity;
+  let max = -Infinity;
+  let missing = 0;
+  for (const v of column.values) {
+    if (Number.isNaN(v)) missing++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const numeric = kind === 'number' || kind === 'datetime';
+  return { ...(numeric && min <= max ? { min, max } : {}), missingShare: missing / frame!.rows };
+}
