@@ -57,13 +57,13 @@ for (const backend of labBackends) {
         writeFileSync(data, customersCsv('usage'));
         await addSource(lab, 'churn', 'customers', data, { cwd: root });
         let project = (await lab.catalog.getProject('churn'))!;
-        expect((await runProject(lab, project, { trials: 2 })).waitsOn).toMatch(/confirm the target/);
+        expect((await runProject(lab, project, { trials: 1 })).waitsOn).toMatch(/confirm the target/);
         await acceptTags(lab.catalog, project, 0.9);
         await setTags(lab.catalog, project, 'customers.churn', ['role=target']);
         await setTags(lab.catalog, project, 'customers.customer_id', ['role=id']);
 
         // trained, registered as version 1, and the run stops at the approval
-        const first = await runProject(lab, project, { trials: 2 });
+        const first = await runProject(lab, project, { trials: 1 });
         expect(first.waitsOn).toMatch(/^model version 1 of churn waits for approval/);
         const v1 = first.model!;
         expect(v1).toMatchObject({ version: 1, stage: 'none', bundleHash: first.train!.bundleHash, approvals: [] });
@@ -87,7 +87,7 @@ for (const backend of labBackends) {
         expect(status.next).toMatchObject({ waitsOn: 'person', stage: 'approved' });
 
         // nothing changed: nothing new is trained or registered
-        const again = await runProject(lab, project, { trials: 2 });
+        const again = await runProject(lab, project, { trials: 1 });
         expect(again.ran).toBe(0);
         expect(await lab.catalog.listModelVersions(project.id)).toHaveLength(1);
         expect(await lab.catalog.listActions({ project: 'churn', kind: 'model.register' })).toHaveLength(1);
@@ -112,7 +112,7 @@ for (const backend of labBackends) {
         lab = await reopen(lab, 0.9);
         project = (await lab.catalog.getProject('churn'))!;
         writeFileSync(data, customersCsv('calls'));
-        const second = await runProject(lab, project, { trials: 2 });
+        const second = await runProject(lab, project, { trials: 1 });
         expect(second.model).toMatchObject({ version: 2, approvals: [] });
         expect(second.waitsOn).toMatch(/^model version 2 of churn waits for approval/);
         const [declined] = await lab.catalog.listActions({ project: 'churn', kind: 'model.policy' });
@@ -133,7 +133,7 @@ for (const backend of labBackends) {
         // a margin the challenger clears: the policy approves it in the reconciler, by name
         lab = await reopen(lab, 0.1);
         project = (await lab.catalog.getProject('churn'))!;
-        const third = await runProject(lab, project, { trials: 2 });
+        const third = await runProject(lab, project, { trials: 1 });
         expect(third.waitsOn).toBeNull();
         const v2 = (await lab.catalog.getModelVersion(project.id, 2))!;
         expect(v2.approvals.map((a) => a.by)).toEqual(['policy']);

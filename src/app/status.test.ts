@@ -26,7 +26,7 @@ describe('projectView', () => {
     const done = { 'source.add': '2026-01-01', 'ingest.table': '2026-01-02', 'explore.table': '2026-01-03', 'tags.suggest': '2026-01-03', 'tags.confirm': '2026-01-04', 'silver.build': '2026-01-05' };
     const silverOnly = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: { ...done, 'automl.train': '2026-01-06' } }));
     expect(silverOnly.stages.find((s) => s.stage === 'gold')?.state).toBe('not needed');
-    expect(silverOnly.next?.stage).toBe('approved');
+    expect(silverOnly.next?.stage).toBe('registered');
     const beforeGold = projectView(status({ sources: 1, tablesIngested: 1, lastDoneByKind: done }));
     expect(beforeGold.stages.find((s) => s.stage === 'gold')?.state).toBe('todo');
     expect(beforeGold.next).toMatchObject({ waitsOn: 'lab', stage: 'gold' });

@@ -27,7 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    const json = running ? running.opts()['json'] === true : jsonAsked;
+    // a subcommand's --json may have been taken by its parent, which has the option too
+    const json = running ? running.optsWithGlobals()['json'] === true : jsonAsked;
     return reportError(inCommandTerms(error, running), json);
   }
 }

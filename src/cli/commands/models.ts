@@ -275,7 +275,8 @@ function registerDeployCommand(program: Command): void {
       .option('--json', 'machine output')
       .action(async (...args: unknown[]) => {
         const arg = argument ? (args[0] as string) : undefined;
-        const flags = (argument ? args[1] : args[0]) as ProjectFlag;
+        // `deploy` has --project and --json too: commander gives them to it wherever they are written
+        const flags = (args[args.length - 1] as Command).optsWithGlobals<ProjectFlag>();
         const changeToMake = make(arg);
         const lab = await openLab();
         try {
