@@ -1,0 +1,95 @@
+/**
+ * The service's counters, written in Prometheus' text format for `GET /metrics`: requests by route,
+ * status code and slot, a latency histogram per slot, predicted classes (or a sum and count of
+ * predicted values) per slot, shadow scoring. Plain maps of numbers: a worker of a cluster keeps its
+ * own and hands a snapshot to the primary, which adds them up (`mergeSnapshots`).
+ */
+
+/** Upper bounds (seconds) of the latency histogram's buckets. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+/** Counters as plain data: series key (name and labels, in Prometheus' notation) → value. */
+export type MetricsSnapshot = Record<string, number>;
+
+function labels(pairs: Readonly<Record<string, string>>): string {
+  const body = Object.entries(pairs)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+  return body ? `{${body}}` : '';
+}
+
+export class ServiceMetrics {
+  readonly #series = new Map<string, number>();
+
+  #add(key: string, amount: number): void {
+    this.#series.set(key, (this.#series.get(key) ?? 0) + amount);
+  }
+
+  /** One answered request: its route, status code, slot ('' when no model answered) and seconds. */
+  request(route: string, code: number, slot: string, seconds: number): void {
+    this.#add(`autolab_requests_total${labels({ route, code: String(code), slot })}`, 1);
+    if (slot === '') return;
+    for (const bound of LATENCY_BUCKETS) if (seconds <= bound) this.#add(`autolab_request_duration_seconds_bucket${labels({ slot, le: String(bound) })}`, 1);
+    this.#add(`autolab_request_duration_seconds_bucket${labels({ slot, le: '+Inf' })}`, 1);
+    this.#add(`autolab_request_duration_seconds_sum${labels({ slot })}`, seconds);
+    this.#add(`autolab_request_duration_seconds_count${labels({ slot })}`, 1);
+  }
+
+  /** The predictions one slot made: classes counted, or values summed (regression). */
+  predictions(slot: string, version: string, predictions: readonly (string | number)[]): void {
+    for (const p of predictions) {
+      if (typeof p === 'string') this.#add(`autolab_predictions_total${labels({ slot, version, class: p })}`, 1);
+      else {
+        this.#add(`autolab_prediction_value_sum${labels({ slot, version })}`, p);
+        this.#add(`autolab_prediction_value_count${labels({ slot, version })}`, 1);
+      }
+    }
+  }
+
+  /** A shadow slot scored a request: whether it agreed with the answering slot on every row, or failed. */
+  shadow(slot: string, outcome: 'agree' | 'disagree' | 'error'): void {
+    this.#add(`autolab_shadow_requests_total${labels({ slot, outcome })}`, 1);
+  }
+
+  warnings(slot: string, count: number): void {
+    if (count > 0) this.#add(`autolab_input_warnings_total${labels({ slot })}`, count);
+  }
+
+  snapshot(): MetricsSnapshot {
+    return Object.fromEntries(this.#series);
+  }
+}
+
+const HELP: Readonly<Record<string, [string, string]>> = {
+  autolab_requests_total: ['counter', 'requests answered, by route, status code and slot'],
+  autolab_request_duration_seconds: ['histogram', 'time from request to answer of scoring requests, by slot'],
+  autolab_predictions_total: ['counter', 'predicted classes, by slot and model version'],
+  autolab_prediction_value: ['summary', 'predicted values (regression), by slot and model version'],
+  autolab_shadow_requests_total: ['counter', 'requests a shadow slot scored, by agreement with the answer'],
+  autolab_input_warnings_total: ['counter', 'unseen categories and values outside the training range, by slot'],
+};
+
+/** Adds up snapshots (one per worker). */
+export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
+  const total: MetricsSnapshot = {};
+  for (const s of snapshots) for (const [k, v] of Object.entries(s)) total[k] = (total[k] ?? 0) + v;
+  return total;
+}
+
+/** Prometheus' text exposition format, families in a fixed order, series sorted within each. */
+export function prometheusText(snapshot: MetricsSnapshot): string {
+  const byFamily = new Map<string, string[]>();
+  for (const key of Object.keys(snapshot).sort()) {
+    const name = key.replace(/\{.*$/, '');
+    const family = name.replace(/_(bucket|sum|count)$/, '');
+    const list = byFamily.get(family) ?? [];
+    list.push(`${key} ${snapshot[key]}`);
+    byFamily.set(family, list);
+  }
+  let text = '';
+  for (const [family, [type, help]] of Object.entries(HELP)) {
+    text += `# HELP ${family} ${help}\n# TYPE ${family} ${type}\n`;
+    for (const line of byFamily.get(family) ?? []) text += line + '\n';
+  }
+  return text;
+}
