@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../common/index.js';
 import { loadServedModel, type ServedModel } from './served-model.js';
-import { SLOT_NAMES, type SlotName, type SlotRouter } from './slots.js';
+import { SLOT_NAMES, type SlotName, type SlotRouter, type SlotsConfig } from './slots.js';
 
 /**
  * A deployment as data: which bundle each slot holds, which slot is live, the traffic split and
@@ -64,15 +64,21 @@ export class ModelCache {
   }
 }
 
-/** Loads (once) and checks a deployment's bundles, then swaps the router's slots in one step. */
-export function applyDeployment(router: SlotRouter, deployment: Deployment, cache: ModelCache): void {
+/** The slots a deployment describes, its bundles loaded (once) and checked. */
+export function slotsOf(deployment: Deployment, cache: ModelCache): SlotsConfig {
   const models: Partial<Record<SlotName, ServedModel>> = {};
   for (const slot of SLOT_NAMES) {
     const given = deployment[slot];
     if (given) models[slot] = cache.get(given);
   }
-  router.setSlots({ ...models, live: deployment.live, weights: deployment.weights ?? undefined, shadow: deployment.shadow ?? false });
-  cache.retain(Object.values(models));
+  return { ...models, live: deployment.live, weights: deployment.weights ?? undefined, shadow: deployment.shadow ?? false };
+}
+
+/** Loads (once) and checks a deployment's bundles, then swaps the router's slots in one step. */
+export function applyDeployment(router: SlotRouter, deployment: Deployment, cache: ModelCache): void {
+  const config = slotsOf(deployment, cache);
+  router.setSlots(config);
+  cache.retain([config.blue, config.green].filter((m): m is ServedModel => m !== undefined));
 }
 
 export interface FollowOptions {

@@ -2,6 +2,7 @@
 export interface LoopResult {
   readonly byStatus: Map<number, number>;
   readonly bySlot: Map<string, number>;
+  readonly byVersion: Map<string, number>;
   readonly failures: string[];
   readonly requests: number;
 }
@@ -13,6 +14,7 @@ export interface LoopResult {
 export async function loadLoop(url: string, body: unknown, concurrency: number, until: Promise<unknown>): Promise<LoopResult> {
   const byStatus = new Map<number, number>();
   const bySlot = new Map<string, number>();
+  const byVersion = new Map<string, number>();
   const failures: string[] = [];
   let done = false;
   let requests = 0;
@@ -27,11 +29,13 @@ export async function loadLoop(url: string, body: unknown, concurrency: number, 
         byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
         const slot = response.headers.get('x-model-slot') ?? '';
         bySlot.set(slot, (bySlot.get(slot) ?? 0) + 1);
+        const version = response.headers.get('x-model-version') ?? '';
+        byVersion.set(version, (byVersion.get(version) ?? 0) + 1);
       } catch (error) {
         failures.push(error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error));
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return { byStatus, bySlot, failures, requests };
+  return { byStatus, bySlot, byVersion, failures, requests };
 }

@@ -18,6 +18,8 @@ export interface ServerOptions {
   readonly maxRows?: number | undefined;
   /** bytes per request body (default 16 MiB) */
   readonly bodyLimit?: number | undefined;
+  /** the counters this server adds to (default: its own) */
+  readonly metrics?: ServiceMetrics | undefined;
   /** what `/metrics` shows (a cluster's worker asks the primary for every worker's); default: this process's */
   readonly metricsText?: ((own: MetricsSnapshot) => Promise<string>) | undefined;
 }
@@ -78,7 +80,7 @@ const V2_TYPES = { number: 'FP64', boolean: 'BOOL', datetime: 'BYTES', string: '
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { router } = options;
   const maxRows = options.maxRows ?? 10_000;
-  const metrics = new ServiceMetrics();
+  const metrics = options.metrics ?? new ServiceMetrics();
   const scorings = new WeakMap<FastifyRequest, Scoring>();
   const app = Fastify({
     logger: false,

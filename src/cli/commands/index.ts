@@ -8,6 +8,7 @@ import { registerRunCommands } from './run.js';
 import { registerLayerCommands } from './silver.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
+import { registerServeCommand } from './serve.js';
 
 /**
  * Every command registers itself here, one line each, in the order `autolab --help` lists them.
@@ -25,5 +26,6 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerLayerCommands(program);
   registerAutomlCommands(program);
+  registerServeCommand(program);
   registerRunCommands(program);
 }
