@@ -9,8 +9,7 @@ const MIN_PARALLEL_VISITS = 4_000_000;
 
 /**
  * An ensemble packed for prediction: every node of every tree in flat arrays, siblings next to
- * each other (right child = left child + 1) in breadth-first order. A visit touches 16 bytes in two
- * arrays instead of seven, which keeps a 500-tree model's walk in cache.
+ * each other (right child = left child + 1), pairs in depth-first order (left subtree first).
  * A node is 16 bytes of one buffer, read through two views: `nodes[2i]` (float64) is the threshold
  * of an internal node and the output of a leaf; `links[4i + 2]` (int32) is the feature with flag
  * bits (−1 at a leaf), `links[4i + 3]` the left child. A visit touches one cache line, not one in
@@ -50,11 +49,14 @@ export class PackedTrees {
       this.roots[t] = next;
       const treeBits = bitsAt;
       for (let i = 0; i < tree.catBits.length; i++) this.catBits[bitsAt++] = tree.catBits[i]! | 0;
-      const queue: number[] = [0];
+      // sibling pairs in depth-first order, left subtree first: a walk that goes left finds the
+      // next pair right after this one (often the same cache line); breadth-first order put every
+      // level of a deep tree a cache miss away from the last
+      const stack: number[] = [0];
       const ids: number[] = [next++];
-      for (let q = 0; q < queue.length; q++) {
-        const node = queue[q]!;
-        const id = ids[q]!;
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        const id = ids.pop()!;
         const l = tree.left[node]!;
         if (l < 0) {
           this.nodes[2 * id] = tree.value[node]!;
@@ -66,8 +68,8 @@ export class PackedTrees {
         this.links[4 * id + 2] = tree.feature[node]! | (tree.defaultLeft[node] === 1 ? DEFAULT_LEFT : 0) | (categorical ? CATEGORICAL : 0);
         this.links[4 * id + 3] = next;
         if (categorical) this.catOffset[id] = treeBits + tree.catOffset[node]!;
-        queue.push(l, tree.right[node]!);
-        ids.push(next, next + 1);
+        stack.push(tree.right[node]!, l);
+        ids.push(next + 1, next);
         next += 2;
       }
     });
