@@ -18,30 +18,70 @@ function labels(pairs: Readonly<Record<string, string>>): string {
   return body ? `{${body}}` : '';
 }
 
+/** The series keys one request adds to, made once per route, code and slot (not per request). */
+interface RequestKeys {
+  readonly requests: string;
+  /** bucket keys in LATENCY_BUCKETS order, then +Inf */
+  readonly buckets: readonly string[];
+  readonly sum: string;
+  readonly count: string;
+}
+
 export class ServiceMetrics {
   readonly #series = new Map<string, number>();
+  readonly #requestKeys = new Map<string, RequestKeys>();
+  readonly #classKeys = new Map<string, string>();
 
   #add(key: string, amount: number): void {
     this.#series.set(key, (this.#series.get(key) ?? 0) + amount);
   }
 
+  #keysOf(route: string, code: number, slot: string): RequestKeys {
+    const id = `${route}\u0000${code}\u0000${slot}`;
+    let keys = this.#requestKeys.get(id);
+    if (!keys) {
+      keys = {
+        requests: `autolab_requests_total${labels({ route, code: String(code), slot })}`,
+        buckets: [...LATENCY_BUCKETS.map(String), '+Inf'].map((le) => `autolab_request_duration_seconds_bucket${labels({ slot, le })}`),
+        sum: `autolab_request_duration_seconds_sum${labels({ slot })}`,
+        count: `autolab_request_duration_seconds_count${labels({ slot })}`,
+      };
+      this.#requestKeys.set(id, keys);
+    }
+    return keys;
+  }
+
   /** One answered request: its route, status code, slot ('' when no model answered) and seconds. */
   request(route: string, code: number, slot: string, seconds: number): void {
-    this.#add(`autolab_requests_total${labels({ route, code: String(code), slot })}`, 1);
+    const keys = this.#keysOf(route, code, slot);
+    this.#add(keys.requests, 1);
     if (slot === '') return;
-    for (const bound of LATENCY_BUCKETS) if (seconds <= bound) this.#add(`autolab_request_duration_seconds_bucket${labels({ slot, le: String(bound) })}`, 1);
-    this.#add(`autolab_request_duration_seconds_bucket${labels({ slot, le: '+Inf' })}`, 1);
-    this.#add(`autolab_request_duration_seconds_sum${labels({ slot })}`, seconds);
-    this.#add(`autolab_request_duration_seconds_count${labels({ slot })}`, 1);
+    for (let b = 0; b < LATENCY_BUCKETS.length; b++) if (seconds <= LATENCY_BUCKETS[b]!) this.#add(keys.buckets[b]!, 1);
+    this.#add(keys.buckets[LATENCY_BUCKETS.length]!, 1);
+    this.#add(keys.sum, seconds);
+    this.#add(keys.count, 1);
   }
 
   /** The predictions one slot made: classes counted, or values summed (regression). */
   predictions(slot: string, version: string, predictions: readonly (string | number)[]): void {
     for (const p of predictions) {
-      if (typeof p === 'string') this.#add(`autolab_predictions_total${labels({ slot, version, class: p })}`, 1);
-      else {
-        this.#add(`autolab_prediction_value_sum${labels({ slot, version })}`, p);
-        this.#add(`autolab_prediction_value_count${labels({ slot, version })}`, 1);
+      if (typeof p === 'string') {
+        const id = `${slot}\u0000${version}\u0000${p}`;
+        let key = this.#classKeys.get(id);
+        if (key === undefined) {
+          key = `autolab_predictions_total${labels({ slot, version, class: p })}`;
+          this.#classKeys.set(id, key);
+        }
+        this.#add(key, 1);
+      } else {
+        const id = `${slot}\u0000${version}`;
+        let key = this.#classKeys.get(id);
+        if (key === undefined) {
+          key = labels({ slot, version });
+          this.#classKeys.set(id, key);
+        }
+        this.#add(`autolab_prediction_value_sum${key}`, p);
+        this.#add(`autolab_prediction_value_count${key}`, 1);
       }
     }
   }
