@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import { loadBundle, type AutoModel, type BundleManifest } from '../automl/index.js';
 import { isUserError } from '../common/index.js';
 import type { InputColumnSchema } from '../features/index.js';
+import { compileRecordCleaner } from './record-cleaning.js';
 import { compileRecordValidator, type CheckedRecords, type RecordValues } from './record-validator.js';
 import { RequestError } from './request-error.js';
 
@@ -21,6 +22,7 @@ export interface Scored {
  */
 export class ServedModel {
   readonly #check: (records: readonly RecordValues[]) => CheckedRecords;
+  readonly #clean: ((records: readonly RecordValues[]) => RecordValues[]) | undefined;
 
   constructor(
     readonly model: AutoModel,
@@ -29,6 +31,8 @@ export class ServedModel {
     readonly dir: string | undefined,
   ) {
     this.#check = compileRecordValidator(model.manifest.schema, model.manifest.ranges ?? {});
+    const { clean } = model.manifest;
+    this.#clean = clean ? compileRecordCleaner(clean, model.manifest.schema.map((c) => c.name)) : undefined;
   }
 
   get manifest(): BundleManifest {
@@ -41,7 +45,7 @@ export class ServedModel {
 
   /** Checks and scores records; a bad record is a `RequestError` naming its field. */
   score(records: readonly RecordValues[]): Scored {
-    const { frame, warnings } = this.#check(records);
+    const { frame, warnings } = this.#check(this.#clean ? this.#clean(records) : records);
     let batch;
     try {
       batch = this.model.predictFrame(frame);
