@@ -94,23 +94,29 @@ export interface FollowOptions {
  * Follows a deployment given as data: calls `read` every `intervalMs` and applies what it returns
  * when it differs from the last deployment applied. A deployment that fails (unreadable, a bundle
  * that does not load or fails its check) leaves the slots serving as they were, and is tried again
- * at the next poll. Returns `stop` (resolves once a poll under way has ended).
+ * at the next poll (reported once while the failure lasts). Returns `stop` (resolves once a poll under way has ended).
  */
 export function followDeployment(router: SlotRouter, read: () => unknown, options: FollowOptions = {}): { stop(): Promise<void> } {
   const cache = new ModelCache();
   let applied = '';
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  // a failure is reported when it starts or changes, not at every poll while it lasts
+  let lastError = '';
   const poll = async (): Promise<void> => {
     try {
       const deployment = parseDeployment(await read());
       const key = JSON.stringify(deployment);
-      if (key === applied) return;
-      applyDeployment(router, deployment, cache);
-      applied = key;
-      options.onApplied?.(deployment);
+      if (key !== applied) {
+        applyDeployment(router, deployment, cache);
+        applied = key;
+        options.onApplied?.(deployment);
+      }
+      lastError = '';
     } catch (error) {
-      options.onError?.(error);
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastError) options.onError?.(error);
+      lastError = message;
     }
   };
   const timer = setInterval(() => {

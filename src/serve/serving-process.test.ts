@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLoop } from './load-loop.testutil.js';
+import { loadServedModel } from './served-model.js';
+import { serveOptionsShape } from './serve-options.js';
+import { startServing } from './serving-process.js';
+import { trainTinyBundle } from './serve.testutil.js';
+
+const record = { x: 4, color: 'red', flag: true, day: '2024-03-01' };
+
+describe('serving from a deployment file', () => {
+  let dirA: string;
+  let dirB: string;
+  beforeAll(async () => {
+    [dirA, dirB] = await Promise.all([trainTinyBundle(7, 'a'), trainTinyBundle(8, 'b')]);
+  }, 60_000);
+
+  it('follows the file as it changes, under load, without failing a request', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'autolab-serve-deploy-')), 'deployment.json');
+    writeFileSync(file, JSON.stringify({ blue: { dir: dirA }, live: 'blue' }));
+    const serving = await startServing(serveOptionsShape.parse({ deploymentFile: file, port: 0, host: '127.0.0.1', workers: 1, pollMs: 20 }));
+    const versionB = loadServedModel(dirB).version;
+    try {
+      const steps = (async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        writeFileSync(file, JSON.stringify({ blue: { dir: dirA }, green: { dir: dirB }, live: 'blue', weights: { blue: 1, green: 1 } }));
+        while (serving.router.config.weights === undefined) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 100));
+        writeFileSync(file, JSON.stringify({ blue: { dir: dirA }, green: { dir: dirB }, live: 'green' }));
+        while (serving.router.live.slot !== 'green') await new Promise((r) => setTimeout(r, 10));
+        // a file being written is not JSON for a moment: the slots stay as they are
+        writeFileSync(file, '{"blue": ');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(serving.router.live.model.version).toBe(versionB);
+        await serving.reload().catch(() => undefined);
+        expect(serving.router.live.model.version).toBe(versionB);
+      })();
+      const result = await loadLoop(`http://127.0.0.1:${serving.port}/invocations`, { dataframe_records: [record] }, 4, steps);
+      await steps;
+      expect(result.failures).toEqual([]);
+      expect([...result.byStatus.keys()]).toEqual([200]);
+      expect(result.bySlot.get('green')).toBeGreaterThan(0);
+      expect(result.bySlot.get('blue')).toBeGreaterThan(0);
+    } finally {
+      await serving.close();
+    }
+  }, 60_000);
+});
