@@ -25,6 +25,8 @@ export interface PredictionLogOptions {
  */
 export class ParquetPredictionLog implements PredictionSink {
   readonly #dir: string;
+  /** DuckDB's scratch, one per process: the workers of a cluster share the log folder */
+  readonly #workDir: string;
   readonly #onError: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
   #queue: PredictionEntry[] = [];
@@ -35,6 +37,7 @@ export class ParquetPredictionLog implements PredictionSink {
 
   constructor(dir: string, options: PredictionLogOptions = {}) {
     this.#dir = dir;
+    this.#workDir = join(dir, `${tempPrefix('predictions-work')}${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     this.#onError = options.onError ?? ((error) => process.stderr.write(`autolab serve: the prediction log could not be written: ${String(error)}\n`));
     this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 2000);
@@ -66,7 +69,7 @@ export class ParquetPredictionLog implements PredictionSink {
     const partial = join(this.#dir, `${tempPrefix('predictions')}-${name}.parquet`);
     try {
       await writeFile(lines, batch.map((e) => JSON.stringify(e)).join('\n') + '\n');
-      this.#engine ??= openDuckEngine(join(this.#dir, '.work'), { threads: 1, memoryLimit: '256MB' });
+      this.#engine ??= openDuckEngine(this.#workDir, { threads: 1, memoryLimit: '256MB' });
       const { conn } = await this.#engine;
       await copyToParquet(conn, SELECT, { batch: lines }, partial);
       await rename(partial, join(this.#dir, `${name}.parquet`));
@@ -86,6 +89,6 @@ export class ParquetPredictionLog implements PredictionSink {
     await this.flush();
     this.#closed = true;
     if (this.#engine) (await this.#engine).close();
-    await rm(join(this.#dir, '.work'), { recursive: true, force: true });
+    await rm(this.#workDir, { recursive: true, force: true });
   }
 }
