@@ -15,6 +15,11 @@ export interface PredictionLogOptions {
   readonly flushMs?: number;
   /** a write failed: the batch is kept and tried again at the next flush */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Where a written file goes next (a lab's store, under its lake); it takes the file away. When it
+   * fails the file stays in `dir` and the failure is reported: nothing is lost.
+   */
+  readonly publish?: (path: string, fileName: string) => Promise<void>;
 }
 
 /**
@@ -28,6 +33,7 @@ export class ParquetPredictionLog implements PredictionSink {
   /** DuckDB's scratch, one per process: the workers of a cluster share the log folder */
   readonly #workDir: string;
   readonly #onError: (error: unknown) => void;
+  readonly #publish: ((path: string, fileName: string) => Promise<void>) | undefined;
   readonly #timer: NodeJS.Timeout;
   #queue: PredictionEntry[] = [];
   #engine: Promise<DuckEngine> | undefined;
@@ -40,6 +46,7 @@ export class ParquetPredictionLog implements PredictionSink {
     this.#workDir = join(dir, `${tempPrefix('predictions-work')}${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     this.#onError = options.onError ?? ((error) => process.stderr.write(`autolab serve: the prediction log could not be written: ${String(error)}\n`));
+    this.#publish = options.publish;
     this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 2000);
     this.#timer.unref();
   }
@@ -72,7 +79,9 @@ export class ParquetPredictionLog implements PredictionSink {
       this.#engine ??= openDuckEngine(this.#workDir, { threads: 1, memoryLimit: '256MB' });
       const { conn } = await this.#engine;
       await copyToParquet(conn, SELECT, { batch: lines }, partial);
-      await rename(partial, join(this.#dir, `${name}.parquet`));
+      const written = join(this.#dir, `${name}.parquet`);
+      await rename(partial, written);
+      if (this.#publish) await this.#publish(written, `${name}.parquet`).catch(this.#onError);
     } catch (error) {
       // kept for the next flush, ahead of what came since
       this.#queue = batch.concat(this.#queue);

@@ -26,7 +26,7 @@ export async function runServe(input: ServeOptions, say: (line: string) => void)
     reload = () => cluster.reload();
     close = () => cluster.close();
   }
-  say(`serving ${served} on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port} with ${options.workers} worker${options.workers === 1 ? '' : 's'}${options.logDir !== undefined ? `, logging predictions to ${options.logDir}` : ''}`);
+  say(`serving ${served} on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port} with ${options.workers} worker${options.workers === 1 ? '' : 's'}${options.logDir !== undefined ? `, logging predictions to ${options.logDir}` : options.labRoot !== undefined ? `, logging predictions to the lake of the lab in ${options.labRoot}` : ''}`);
   const onHangup = () => {
     void reload().then((errors) => say(errors.length === 0 ? 'reloaded the model' : `kept the model where it could not be reloaded: ${errors[0]}`));
   };

@@ -11,8 +11,10 @@ export const serveOptionsShape = z.object({
   host: z.string(),
   /** worker processes (one per core by default); 1 serves from this process */
   workers: z.number().int().min(1),
-  /** the prediction log's folder; none: not logged */
+  /** the prediction log's folder; none: not logged (unless `labRoot`) */
   logDir: z.string().optional(),
+  /** a lab whose lake takes the prediction log (`lake/predictions/<model>/`), when no `logDir` is given */
+  labRoot: z.string().optional(),
   logFlushMs: z.number().int().positive().default(2000),
   maxRows: z.number().int().positive().default(10_000),
   bodyLimit: z.number().int().positive().default(16 * 1024 * 1024),

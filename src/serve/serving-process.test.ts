@@ -48,3 +48,31 @@ describe('serving from a deployment file', () => {
     }
   }, 60_000);
 });
+
+describe('the prediction log of a server in a lab', () => {
+  it("goes to the lab's lake, under lake/predictions/<model>/", async () => {
+    const { initLab, openLab } = await import('../app/index.js');
+    const { openDuckEngine, queryRows } = await import('../lake/index.js');
+    const root = join(mkdtempSync(join(tmpdir(), 'autolab-serve-lab-')), 'lab');
+    await (await initLab(root)).close();
+    const modelDir = await trainTinyBundle(9, 'churn-model');
+    const serving = await startServing(serveOptionsShape.parse({ modelDir, labRoot: root, port: 0, host: '127.0.0.1', workers: 1, logFlushMs: 600_000 }));
+    for (let i = 0; i < 7; i++) {
+      const response = await fetch(`http://127.0.0.1:${serving.port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([record]) });
+      expect(response.status).toBe(200);
+    }
+    await serving.close();
+    const lab = await openLab(root);
+    const engine = await openDuckEngine(lab.workDir);
+    try {
+      const keys = await lab.store.listObjects('lake/predictions/');
+      expect(keys.length).toBe(1);
+      expect(keys[0]).toMatch(/^lake\/predictions\/churn-model\/predictions-.*\.parquet$/);
+      const [[rows]] = (await queryRows(engine.conn, 'SELECT count(*) FROM read_parquet($p)', { p: await lab.store.localPathFor(keys[0]!) })) as [[bigint]];
+      expect(Number(rows)).toBe(7);
+    } finally {
+      engine.close();
+      await lab.close();
+    }
+  }, 60_000);
+});

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { InputError, UsageError } from '../common/index.js';
+import { openLab } from '../app/index.js';
+import { InputError, tempPrefix, UsageError } from '../common/index.js';
+import { keySegment } from '../lake/index.js';
 import { setPredictionThreads } from '../learn/index.js';
 import { applyDeployment, followDeployment, healthCheck, ModelCache, parseDeployment, slotsOf, type Deployment } from './deployment.js';
 import { ParquetPredictionLog } from './prediction-log.js';
@@ -38,6 +42,39 @@ function readDeploymentFile(path: string): Deployment {
   }
 }
 
+/**
+ * The prediction log: a folder given (`logDir`), or a lab's lake (`labRoot`): files are written in
+ * the lab's work folder, then moved into its store as `lake/predictions/<service>/<file>.parquet`
+ * (a rename on disk, an upload to S3).
+ */
+async function openPredictionLog(options: CheckedServeOptions, service: string): Promise<{ log: ParquetPredictionLog | undefined; closeLog: () => Promise<void> }> {
+  if (options.logDir !== undefined) {
+    const log = new ParquetPredictionLog(options.logDir, { flushMs: options.logFlushMs });
+    return { log, closeLog: () => log.close() };
+  }
+  if (options.labRoot === undefined) return { log: undefined, closeLog: async () => {} };
+  const lab = await openLab(options.labRoot);
+  const staging = join(lab.workDir, `${tempPrefix('predictions')}${Date.now()}`);
+  const log = new ParquetPredictionLog(staging, {
+    flushMs: options.logFlushMs,
+    publish: async (path, file) => {
+      await lab.store.moveObject(`lake/predictions/${keySegment(service)}/${file}`, path);
+    },
+  });
+  return {
+    log,
+    closeLog: async () => {
+      try {
+        await log.close();
+        // a file the store did not take stays (its failure was reported): only an empty folder goes
+        await rmdir(staging).catch(() => undefined);
+      } finally {
+        await lab.close();
+      }
+    },
+  };
+}
+
 /** Loads and checks what `options` would serve, without serving it; a `UserError` when it cannot be. */
 export function checkServable(options: CheckedServeOptions): void {
   if (options.deploymentFile !== undefined) slotsOf(readDeploymentFile(options.deploymentFile), new ModelCache());
@@ -64,7 +101,7 @@ export async function startServing(options: CheckedServeOptions, hooks: { metric
   } else {
     throw new UsageError('nothing to serve', 'give a model bundle folder or a deployment file');
   }
-  const log = options.logDir !== undefined ? new ParquetPredictionLog(options.logDir, { flushMs: options.logFlushMs }) : undefined;
+  const { log, closeLog } = await openPredictionLog(options, router.live.model.name);
   const metrics = new ServiceMetrics();
   const app = buildServer({ router, log, metrics, maxRows: options.maxRows, bodyLimit: options.bodyLimit, metricsText: hooks.metricsText });
   const follower = deploymentFile !== undefined ? followDeployment(router, () => readDeploymentFile(deploymentFile), { intervalMs: options.pollMs, onError: (e) => process.stderr.write(`autolab serve: deployment not applied: ${String(e instanceof Error ? e.message : e)}\n`) }) : undefined;
@@ -72,7 +109,7 @@ export async function startServing(options: CheckedServeOptions, hooks: { metric
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {
     await follower?.stop();
-    await log?.close();
+    await closeLog();
     const code = (error as { code?: unknown }).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${options.port} on ${options.host} is in use`, 'choose another port');
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${options.host}`, 'give an address of this machine');
@@ -98,7 +135,7 @@ export async function startServing(options: CheckedServeOptions, hooks: { metric
       closing ??= (async () => {
         await follower?.stop();
         await app.close();
-        await log?.close();
+        await closeLog();
       })();
       return closing;
     },

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { findLabRoot } from '../../app/lab.js';
 import { UsageError } from '../../common/index.js';
 import { parseNumberFlag, POSITIVE_COUNT } from '../number-flag.js';
 import * as load from './load.js';
@@ -15,7 +16,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .option('--workers <n>', 'worker processes (default: one per core)')
     .option('--deployment <file>', 'a JSON deployment to follow instead of one model: { blue: { dir }, green?: { dir }, live, weights?, shadow? }, read every second')
-    .option('--log <dir>', 'write every request\'s inputs, outputs, slot, model version and latency to Parquet files in this folder')
+    .option('--log <dir>', 'write every request\'s inputs, outputs, slot, model version and latency to Parquet files in this folder (default inside a lab: its lake, lake/predictions/<model>/)')
     .option('--max-rows <n>', 'records scored per request at most', '10000')
     .action(async (model: string | undefined, flags: { port: string; host: string; workers?: string; deployment?: string; log?: string; maxRows: string }) => {
       if ((model === undefined) === (flags.deployment === undefined)) {
@@ -25,11 +26,14 @@ export function registerServeCommand(program: Command): void {
       const workers = parseNumberFlag('workers', flags.workers, POSITIVE_COUNT) ?? availableParallelism();
       const maxRows = parseNumberFlag('max-rows', flags.maxRows, POSITIVE_COUNT)!;
       const { runServe } = await load.serve();
+      // inside a lab, the prediction log goes to its lake unless a folder is given
+      const labRoot = flags.log === undefined ? findLabRoot(process.cwd()) : undefined;
       await runServe(
         {
           ...(model !== undefined ? { modelDir: model } : {}),
           ...(flags.deployment !== undefined ? { deploymentFile: flags.deployment } : {}),
           ...(flags.log !== undefined ? { logDir: flags.log } : {}),
+          ...(labRoot !== undefined ? { labRoot } : {}),
           port,
           host: flags.host,
           workers,
