@@ -109,7 +109,6 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number)
   const { nodes, links, roots, outputOf, catOffset, catBits, columns, outputs, out } = job;
   const nf = columns.length;
   const BLOCK = 256;
-  const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - begin)) * nf);
   // links[4i + 2]: feature = m & (1 << 29) − 1, default-left flag 1 << 30, categorical flag 1 << 29.
   // A numeric split is a comparison turned into 0/1 rather than a branch (left/right is a coin
   // flip the CPU would mispredict); NaN and categorical nodes are rare and go through here.
@@ -180,6 +179,7 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number)
     }
     return;
   }
+  const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - begin)) * nf);
   for (let start = begin; start < end; start += BLOCK) {
     const count = Math.min(BLOCK, end - start);
     for (let f = 0; f < nf; f++) {
