@@ -124,6 +124,12 @@ describe('the prediction server', () => {
     expect(text).toMatch(/^autolab_requests_total\{route="\/predict",code="200",slot="blue"\} \d+$/m);
     expect(text).toMatch(/^autolab_requests_total\{route="\/predict",code="400",slot="blue"\} \d+$/m);
     expect(text).toMatch(/^autolab_request_duration_seconds_count\{slot="blue"\} \d+$/m);
+    // buckets cumulative, in increasing bounds, +Inf last and equal to the count
+    const buckets = [...text.matchAll(/^autolab_request_duration_seconds_bucket\{slot="blue",le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+    expect(buckets.map(([le]) => le)).toEqual(['0.0005', '0.001', '0.002', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf']);
+    expect(buckets.at(-1)![0]).toBe('+Inf');
+    expect(buckets.every(([, n], i) => i === 0 || n >= buckets[i - 1]![1])).toBe(true);
+    expect(buckets.at(-1)![1]).toBe(Number(/^autolab_request_duration_seconds_count\{slot="blue"\} (\d+)$/m.exec(text)![1]));
     const classes = [...text.matchAll(/^autolab_predictions_total\{slot="blue",version="[0-9a-f]+",class="(yes|no)"\} (\d+)$/gm)];
     expect(classes.length).toBeGreaterThan(0);
   });

@@ -56,7 +56,8 @@ export class ServiceMetrics {
     const keys = this.#keysOf(route, code, slot);
     this.#add(keys.requests, 1);
     if (slot === '') return;
-    for (let b = 0; b < LATENCY_BUCKETS.length; b++) if (seconds <= LATENCY_BUCKETS[b]!) this.#add(keys.buckets[b]!, 1);
+    // every bucket exists from the first request on, empty ones at 0
+    for (let b = 0; b < LATENCY_BUCKETS.length; b++) this.#add(keys.buckets[b]!, seconds <= LATENCY_BUCKETS[b]! ? 1 : 0);
     this.#add(keys.buckets[LATENCY_BUCKETS.length]!, 1);
     this.#add(keys.sum, seconds);
     this.#add(keys.count, 1);
@@ -119,7 +120,9 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
 /** Prometheus' text exposition format, families in a fixed order, series sorted within each. */
 export function prometheusText(snapshot: MetricsSnapshot): string {
   const byFamily = new Map<string, string[]>();
-  for (const key of Object.keys(snapshot).sort()) {
+  // buckets in increasing `le`, +Inf last, as the format asks (the bounds' text sorts as their values)
+  const order = (key: string) => key.replace('le="+Inf"', 'le="~"');
+  for (const key of Object.keys(snapshot).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
     const name = key.replace(/\{.*$/, '');
     const family = name.replace(/_(bucket|sum|count)$/, '');
     const list = byFamily.get(family) ?? [];
