@@ -11,7 +11,7 @@ export interface LoopResult {
  * Real HTTP clients sending scoring requests back to back until `until` resolves: `concurrency`
  * loops, each waiting for its answer before the next request. Network errors are failures.
  */
-export async function loadLoop(url: string, body: unknown, concurrency: number, until: Promise<unknown>): Promise<LoopResult> {
+export async function loadLoop(url: string, body: unknown, concurrency: number, until: Promise<unknown>, onAnswer?: (version: string) => void): Promise<LoopResult> {
   const byStatus = new Map<number, number>();
   const bySlot = new Map<string, number>();
   const byVersion = new Map<string, number>();
@@ -31,6 +31,7 @@ export async function loadLoop(url: string, body: unknown, concurrency: number, 
         bySlot.set(slot, (bySlot.get(slot) ?? 0) + 1);
         const version = response.headers.get('x-model-version') ?? '';
         byVersion.set(version, (byVersion.get(version) ?? 0) + 1);
+        onAnswer?.(version);
       } catch (error) {
         failures.push(error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error));
       }

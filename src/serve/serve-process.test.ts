@@ -81,17 +81,25 @@ describe('autolab serve as processes', () => {
     try {
       const port = Number((await waitFor(/on http:\/\/127\.0\.0\.1:(\d+) with 2 workers/))[1]);
       const url = `http://127.0.0.1:${port}/invocations`;
+      // each reload waits for answers from the model it loaded, not for time
+      const seen = new Map<string, number>();
+      const seenOf = (version: string) => seen.get(version) ?? 0;
+      const until = async (condition: () => boolean) => {
+        while (!condition()) await new Promise((r) => setTimeout(r, 10));
+      };
       const reloads = (async () => {
-        for (const [i, dir] of [dirB, dirA, dirB].entries()) {
-          await new Promise((r) => setTimeout(r, 150));
+        await until(() => seenOf(versionA) >= 5);
+        for (const [i, [dir, version]] of ([[dirB, versionB], [dirA, versionA], [dirB, versionB]] as const).entries()) {
           swapFolder(served, dir);
           child.kill('SIGHUP');
           // every reload says so in one line
-          while (lines.filter((l) => l === 'reloaded the model').length < i + 1) await new Promise((r) => setTimeout(r, 10));
+          await until(() => lines.filter((l) => l === 'reloaded the model').length >= i + 1);
+          const before = seenOf(version);
+          await until(() => seenOf(version) >= before + 5);
         }
-        await new Promise((r) => setTimeout(r, 150));
       })();
-      const result = await loadLoop(url, { dataframe_records: [record] }, 8, reloads);
+      const result = await loadLoop(url, { dataframe_records: [record] }, 8, reloads, (v) => seen.set(v, seenOf(v) + 1));
+      await reloads;
       expect(result.failures).toEqual([]);
       expect([...result.byStatus.keys()]).toEqual([200]);
       expect(result.byVersion.get(versionA)).toBeGreaterThan(0);

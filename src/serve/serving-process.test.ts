@@ -23,18 +23,25 @@ describe('serving from a deployment file', () => {
     const serving = await startServing(serveOptionsShape.parse({ deploymentFile: file, port: 0, host: '127.0.0.1', workers: 1, pollMs: 20 }));
     const versionB = loadServedModel(dirB).version;
     try {
+      // each step waits for answers, not for time: a loaded machine may answer few requests in 100 ms
+      const answered = (slot: string) => serving.metrics.snapshot()[`autolab_requests_total{route="/invocations",code="200",slot="${slot}"}`] ?? 0;
+      const until = async (condition: () => boolean) => {
+        while (!condition()) await new Promise((r) => setTimeout(r, 10));
+      };
       const steps = (async () => {
-        await new Promise((r) => setTimeout(r, 100));
+        await until(() => answered('blue') >= 5);
         writeFileSync(file, JSON.stringify({ blue: { dir: dirA }, green: { dir: dirB }, live: 'blue', weights: { blue: 1, green: 1 } }));
-        while (serving.router.config.weights === undefined) await new Promise((r) => setTimeout(r, 10));
-        await new Promise((r) => setTimeout(r, 100));
+        await until(() => serving.router.config.weights !== undefined);
+        await until(() => answered('green') >= 5);
         writeFileSync(file, JSON.stringify({ blue: { dir: dirA }, green: { dir: dirB }, live: 'green' }));
-        while (serving.router.live.slot !== 'green') await new Promise((r) => setTimeout(r, 10));
+        await until(() => serving.router.live.slot === 'green' && serving.router.config.weights === undefined);
+        const greenBefore = answered('green');
+        await until(() => answered('green') >= greenBefore + 5);
         // a file being written is not JSON for a moment: the slots stay as they are
         writeFileSync(file, '{"blue": ');
         await new Promise((r) => setTimeout(r, 100));
         expect(serving.router.live.model.version).toBe(versionB);
-        await serving.reload().catch(() => undefined);
+        await expect(serving.reload()).rejects.toThrow(/is not valid JSON/);
         expect(serving.router.live.model.version).toBe(versionB);
       })();
       const result = await loadLoop(`http://127.0.0.1:${serving.port}/invocations`, { dataframe_records: [record] }, 4, steps);
