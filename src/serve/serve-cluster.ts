@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../common/index.js';
 import { mergeSnapshots, prometheusText, type MetricsSnapshot } from './service-metrics.js';
 import type { CheckedServeOptions } from './serve-options.js';
 
@@ -59,15 +60,19 @@ export async function startServeCluster(options: CheckedServeOptions, report: (l
     if (pending.asker.isConnected()) pending.asker.send({ type: 'metrics-text', id: pending.askerId, text: prometheusText(mergeSnapshots(pending.snapshots)) } satisfies ClusterMessage);
   };
 
+  // workers that said they listen: a worker still starting has no message handler yet (a message
+  // sent to it then is lost), so it is stopped by a signal instead
+  const listening = new Set<Worker>();
   const fork = (): Promise<{ worker: Worker; port: number }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork({ [OPTIONS_ENV]: JSON.stringify(options) });
-      const onExit = (code: number | null) => reject(new Error(`a serve worker exited (code ${String(code)}) before listening`));
+      const onExit = (code: number | null, signal: string | null) => reject(new Error(`a serve worker stopped (${signal ?? `code ${String(code)}`}) before it listened`));
       worker.once('exit', onExit);
       worker.on('message', (message: ClusterMessage) => {
         switch (message.type) {
           case 'listening':
             worker.off('exit', onExit);
+            listening.add(worker);
             resolve({ worker, port: message.port });
             break;
           case 'metrics-request': {
@@ -98,20 +103,35 @@ export async function startServeCluster(options: CheckedServeOptions, report: (l
     });
 
   cluster.on('exit', (worker, code, signal) => {
+    listening.delete(worker);
     for (const p of pendingReloads.filter((r) => r.worker === worker)) p.resolve(`worker ${worker.process.pid} exited`);
     if (shuttingDown) {
       if (Object.values(cluster.workers ?? {}).every((w) => w === undefined || w.isDead())) resolveClosed();
       return;
     }
     report(`a serve worker (pid ${worker.process.pid}) stopped (${signal ?? `code ${String(code)}`}); starting another`);
-    fork().catch((error: unknown) => report(String(error)));
+    fork().then(
+      ({ worker: started }) => report(`a serve worker (pid ${started.process.pid}) took its place`),
+      (error: unknown) => {
+        if (!shuttingDown) report(error instanceof Error ? error.message : String(error));
+      },
+    );
   });
 
-  const started = await Promise.all(Array.from({ length: options.workers }, fork));
+  let started: { worker: Worker; port: number }[];
+  try {
+    started = await Promise.all(Array.from({ length: options.workers }, fork));
+  } catch (error) {
+    // one worker could not start (its reason is on standard error): the others stop too
+    shuttingDown = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    throw new UsageError(`a serve worker could not start: ${error instanceof Error ? error.message : String(error)}`, 'see the message above');
+  }
   return {
     port: started[0]!.port,
     async reload() {
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+      // a worker still starting loads the bundle as it is now, and could not take the message yet
+      const workers = [...listening].filter((w) => w.isConnected());
       const results = await Promise.all(
         workers.map(
           (worker) =>
@@ -127,7 +147,10 @@ export async function startServeCluster(options: CheckedServeOptions, report: (l
       shuttingDown = true;
       const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
       if (workers.length === 0) resolveClosed();
-      for (const worker of workers) worker.send({ type: 'shutdown' } satisfies ClusterMessage);
+      for (const worker of workers) {
+        if (listening.has(worker)) worker.send({ type: 'shutdown' } satisfies ClusterMessage);
+        else worker.process.kill('SIGTERM');
+      }
       await closed;
     },
     closed,

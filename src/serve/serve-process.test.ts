@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -135,4 +135,32 @@ describe('autolab serve as processes', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('replaces a worker that dies', async () => {
+    const { child, waitFor } = startChild({ modelDir: dirA, port: 0, host: '127.0.0.1', workers: 2 });
+    try {
+      const port = Number((await waitFor(/on http:\/\/127\.0\.0\.1:(\d+) with 2 workers/))[1]);
+      // the primary's children that are serve workers (tsx may run an esbuild process beside them)
+      const workers = () =>
+        execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.includes('serve-worker-main'))
+          .map((l) => Number(l.trim().split(/\s+/)[0]));
+      const before = workers();
+      expect(before).toHaveLength(2);
+      process.kill(before[0]!, 'SIGKILL');
+      await waitFor(new RegExp(`^a serve worker \\(pid ${before[0]}\\) stopped \\(SIGKILL\\); starting another$`));
+      const replacement = Number((await waitFor(/^a serve worker \(pid (\d+)\) took its place$/))[1]);
+      expect(workers().sort()).toEqual([before[1]!, replacement].sort());
+      // the new worker listens: both answer (round robin between them)
+      for (let i = 0; i < 6; i++) {
+        const answer = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([record]) });
+        expect(answer.status).toBe(200);
+      }
+      child.kill('SIGTERM');
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
