@@ -12,10 +12,10 @@ export interface PredictionEntry {
   readonly model: string;
   readonly version: string;
   readonly rows: number;
-  /** the records as checked (JSON text) */
-  readonly inputs: string;
-  /** predictions and probabilities (JSON text) */
-  readonly outputs: string;
+  /** the records as sent (any JSON value); written as JSON text when the batch is written, not on the request's path */
+  readonly inputs: unknown;
+  /** predictions, probabilities and classes (any JSON value); written as JSON text likewise */
+  readonly outputs: unknown;
   readonly warnings: number;
   /** from arrival to scores, milliseconds */
   readonly latencyMs: number;

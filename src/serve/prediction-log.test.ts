@@ -16,8 +16,8 @@ function entry(i: number): PredictionEntry {
     model: 'm',
     version: 'v1',
     rows: 1,
-    inputs: JSON.stringify([{ x: i, text: 'a "quoted"\nline' }]),
-    outputs: JSON.stringify({ predictions: ['yes'], probabilities: [0.1, 0.9] }),
+    inputs: [{ x: i, text: 'a "quoted"\nline' }],
+    outputs: { predictions: ['yes'], probabilities: Float64Array.of(0.1, 0.9), classes: ['no', 'yes'] },
     warnings: i % 3,
     latencyMs: i / 10,
   };
@@ -41,7 +41,16 @@ describe('the prediction log', () => {
     await log.close();
     const rows = await readLog(dir);
     expect(rows).toHaveLength(500);
-    expect(rows[7]).toEqual(['r7', '1700000000007', 'green', entry(7).inputs, 1, 0.7]);
+    expect(rows[7]).toEqual(['r7', '1700000000007', 'green', JSON.stringify(entry(7).inputs), 1, 0.7]);
+    const [[outputs]] = (await (async () => {
+      const engine = await openDuckEngine(join(dir, '..', 'read2'));
+      try {
+        return await queryRows(engine.conn, `SELECT outputs FROM read_parquet($glob) WHERE request_id = 'r7'`, { glob: join(dir, '*.parquet') });
+      } finally {
+        engine.close();
+      }
+    })()) as [[string]];
+    expect(JSON.parse(outputs)).toEqual({ predictions: ['yes'], probabilities: [0.1, 0.9], classes: ['no', 'yes'] });
     expect(readdirSync(dir).every((f) => /^predictions-.*\.parquet$/.test(f))).toBe(true);
   });
 

@@ -10,6 +10,12 @@ import type { PredictionEntry, PredictionSink } from './prediction-entry.js';
 const COLUMNS = `{requestId: 'VARCHAR', time: 'BIGINT', route: 'VARCHAR', slot: 'VARCHAR', role: 'VARCHAR', model: 'VARCHAR', version: 'VARCHAR', rows: 'INTEGER', inputs: 'VARCHAR', outputs: 'VARCHAR', warnings: 'INTEGER', latencyMs: 'DOUBLE'}`;
 const SELECT = `SELECT requestId AS request_id, epoch_ms(time) AS time, route, slot, role, model, version, rows, inputs, outputs, warnings, latencyMs AS latency_ms FROM read_json($batch, format = 'newline_delimited', columns = ${COLUMNS})`;
 
+/** One JSON line of the batch: inputs and outputs as JSON text columns (typed arrays as lists). */
+function entryLine(entry: PredictionEntry): string {
+  const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v));
+  return JSON.stringify({ ...entry, inputs: json(entry.inputs), outputs: json(entry.outputs) });
+}
+
 export interface PredictionLogOptions {
   /** how often queued entries are written (default 2000 ms) */
   readonly flushMs?: number;
@@ -75,7 +81,7 @@ export class ParquetPredictionLog implements PredictionSink {
     const lines = join(this.#dir, `${tempPrefix('predictions')}-${name}.jsonl`);
     const partial = join(this.#dir, `${tempPrefix('predictions')}-${name}.parquet`);
     try {
-      await writeFile(lines, batch.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      await writeFile(lines, batch.map(entryLine).join('\n') + '\n');
       this.#engine ??= openDuckEngine(this.#workDir, { threads: 1, memoryLimit: '256MB' });
       const { conn } = await this.#engine;
       await copyToParquet(conn, SELECT, { batch: lines }, partial);

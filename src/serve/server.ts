@@ -140,7 +140,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     metrics.warnings(slot, scored.warnings.length);
     const route = request.routeOptions.url ?? format;
     const requestId = options.log || routing.shadow ? randomUUID() : '';
-    options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs: JSON.stringify(records), outputs: outputsText(scored), warnings: scored.warnings.length, latencyMs });
+    options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs: records, outputs: outputsOf(scored), warnings: scored.warnings.length, latencyMs });
     if (routing.shadow) {
       const shadow = routing.shadow;
       // the challenger scores after the answer is on its way: it never slows or fails the request
@@ -149,7 +149,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         try {
           const other = shadow.model.score(records);
           metrics.shadow(shadow.slot, other.predictions.every((p, i) => p === scored.predictions[i]) ? 'agree' : 'disagree');
-          options.log?.append({ requestId, time: arrived, route, slot: shadow.slot, role: 'shadow', model: shadow.model.name, version: shadow.model.version, rows: records.length, inputs: JSON.stringify(records), outputs: outputsText(other), warnings: other.warnings.length, latencyMs: performance.now() - t });
+          options.log?.append({ requestId, time: arrived, route, slot: shadow.slot, role: 'shadow', model: shadow.model.name, version: shadow.model.version, rows: records.length, inputs: records, outputs: outputsOf(other), warnings: other.warnings.length, latencyMs: performance.now() - t });
         } catch {
           metrics.shadow(shadow.slot, 'error');
         }
@@ -201,8 +201,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-function outputsText(scored: Scored): string {
-  return JSON.stringify({ predictions: scored.predictions, probabilities: scored.probabilities ? Array.from(scored.probabilities) : null, classes: scored.classes });
+/** What the log keeps of a request's scores; serialized when the batch is written, off the request's path. */
+function outputsOf(scored: Scored): unknown {
+  return { predictions: scored.predictions, probabilities: scored.probabilities ?? null, classes: scored.classes };
 }
 
 function checkModelName(router: SlotRouter, name: string): void {
