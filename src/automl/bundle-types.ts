@@ -1,5 +1,5 @@
 import type { GoldPlan, SilverPlan } from '../lake/index.js';
-import type { FeaturePipelineSpec, InputColumnSchema } from '../features/index.js';
+import type { FeaturePipelineSpec, InputColumnSchema, NumericRange } from '../features/index.js';
 import type { Task } from '../learn/types.js';
 import type { MetricName } from './metric-types.js';
 import type { ModelConfig } from './model-config.js';
@@ -57,6 +57,8 @@ export interface BundleManifest {
   readonly dataHash: string;
   readonly pipeline: FeaturePipelineSpec;
   readonly schema: readonly InputColumnSchema[];
+  /** training range of each numeric input (bundles made before it have none): a service warns outside it */
+  readonly ranges?: Readonly<Record<string, NumericRange>>;
   readonly members: readonly BundleMember[];
   readonly combiner: Combiner;
   /** out-of-fold scores of the two ways of combining that were tried */

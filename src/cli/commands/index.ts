@@ -9,6 +9,7 @@ import { registerLayerCommands } from './silver.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 import { registerModelCommands } from './models.js';
+import { registerServeCommand } from './serve.js';
 
 /**
  * Every command registers itself here, one line each, in the order `autolab --help` lists them.
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerLayerCommands(program);
   registerAutomlCommands(program);
+  registerServeCommand(program);
   registerRunCommands(program);
   registerModelCommands(program);
 }

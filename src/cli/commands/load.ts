@@ -25,3 +25,4 @@ export const models = () => import('../../app/models.js');
 export const registry = () => import('../../registry/index.js');
 export const modelCard = () => import('../../app/model-card.js');
 export const modelExport = () => import('../../app/model-export.js');
+export const serve = () => import('../../serve/index.js');

@@ -63,4 +63,19 @@ describe('PackedTrees', () => {
     expect(Buffer.from(three.buffer).equals(Buffer.from(one.buffer))).toBe(true);
     expect(one.some((v) => v !== 0.25)).toBe(true);
   });
+
+  it('walks trees four at a time for one to three rows, with the sums of the batch walk, bit for bit', () => {
+    // 123 trees over 3 outputs: lanes of four trees cross outputs, and three trees are left over
+    const packed = new PackedTrees(model.trees.slice(0, 123), (t) => t % 3);
+    const rows = 600;
+    const batch = new Float64Array(rows * 3);
+    packed.accumulate(columns, rows, 3, batch, 1);
+    for (let start = 0; start < rows; start += 3) {
+      const few = Math.min(1 + ((start / 3) % 3), rows - start);
+      const slice = columns.map((c) => c.subarray(start, start + few));
+      const out = new Float64Array(few * 3);
+      packed.accumulate(slice, few, 3, out, 1);
+      expect(Buffer.from(out.buffer).equals(Buffer.from(batch.buffer, start * 3 * 8, few * 3 * 8))).toBe(true);
+    }
+  });
 });

@@ -7,8 +7,8 @@ const WORKER_TIMEOUT_MS = 120_000;
 
 /** A prediction job: the packed model (shared memory), the input columns and the output. */
 export interface PredictionJob {
-  readonly value: Float64Array;
-  readonly meta: Int32Array;
+  readonly nodes: Float64Array;
+  readonly links: Int32Array;
   readonly roots: Int32Array;
   readonly outputOf: Int32Array;
   readonly catOffset: Int32Array;

@@ -1,0 +1,63 @@
+import type { InputColumnSchema } from '../features/index.js';
+import type { ServedModel } from './served-model.js';
+
+/**
+ * The OpenAPI 3.1 document of the service, made from the live model's input schema so that a
+ * record's columns, types and categories are in it. Written here rather than generated from route
+ * schemas: the routes check bodies with the bundle's compiled validator, not with JSON Schema.
+ */
+export function openApiDocument(model: ServedModel): unknown {
+  const record = {
+    type: 'object',
+    required: model.schema.map((c) => c.name),
+    properties: Object.fromEntries(model.schema.map((c) => [c.name, columnSchema(c, model.manifest.ranges?.[c.name])])),
+  };
+  const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, field: { type: 'string' }, hint: { type: 'string' } } };
+  const errors = {
+    '400': { description: 'a missing column, a value of the wrong type, malformed JSON', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    '413': { description: 'too many records or too large a body', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  };
+  const json = (schema: unknown) => ({ 'application/json': { schema } });
+  return {
+    openapi: '3.1.0',
+    info: { title: `autolab model ${model.name}`, version: model.version, description: `${model.manifest.task} model of '${model.manifest.target}'` },
+    paths: {
+      '/predict': {
+        post: {
+          summary: 'score records: predictions and per-class probabilities',
+          requestBody: { content: { ...json({ oneOf: [{ type: 'array', items: { $ref: '#/components/schemas/Record' } }, { $ref: '#/components/schemas/Record' }] }), 'text/csv': { schema: { type: 'string' } } } },
+          responses: { '200': { description: 'one prediction per record; unseen categories and out-of-range values as warnings' }, ...errors },
+        },
+      },
+      '/invocations': {
+        post: {
+          summary: "MLflow's scoring protocol: dataframe_split, dataframe_records, instances or inputs",
+          requestBody: { content: json({ type: 'object' }) },
+          responses: { '200': { description: '{"predictions": [...]}' }, ...errors },
+        },
+      },
+      '/v2/models/{name}/infer': { post: { summary: 'Open Inference Protocol (KServe v2): one tensor per input column', responses: { '200': { description: 'outputs prediction and probabilities' }, ...errors } } },
+      '/v2/models/{name}': { get: { summary: 'the model metadata of the inference protocol', responses: { '200': { description: 'inputs and outputs' } } } },
+      '/v2/health/live': { get: { summary: 'the process is up', responses: { '200': { description: 'live' } } } },
+      '/v2/health/ready': { get: { summary: 'a model is loaded', responses: { '200': { description: 'ready' } } } },
+      '/health': { get: { summary: 'the process is up', responses: { '200': { description: 'ok' } } } },
+      '/ready': { get: { summary: 'a model is loaded, and what each slot holds', responses: { '200': { description: 'ready' } } } },
+      '/model': { get: { summary: "the live model's task, classes, metric and input schema", responses: { '200': { description: 'the model' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    },
+    components: { schemas: { Record: record, Error: error } },
+  };
+}
+
+function columnSchema(column: InputColumnSchema, range: { min: number; max: number } | undefined): unknown {
+  switch (column.kind) {
+    case 'number':
+      return { type: ['number', 'null'], ...(range ? { description: `seen in training: ${range.min} to ${range.max}` } : {}) };
+    case 'boolean':
+      return { type: ['boolean', 'null'] };
+    case 'datetime':
+      return { type: ['string', 'null'], format: 'date-time' };
+    case 'string':
+      return column.categories ? { type: ['string', 'null'], examples: column.categories.slice(0, 20), description: 'other values are scored as missing, with a warning' } : { type: ['string', 'null'] };
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * One row of the prediction log: a request as one slot scored it. A shadowed request gives two rows
+ * with the same `requestId`, one per slot (`role` says which answered).
+ */
+export interface PredictionEntry {
+  readonly requestId: string;
+  /** epoch milliseconds when the request arrived */
+  readonly time: number;
+  readonly route: string;
+  readonly slot: string;
+  readonly role: 'answer' | 'shadow';
+  readonly model: string;
+  readonly version: string;
+  readonly rows: number;
+  /** the records as sent (any JSON value); written as JSON text when the batch is written, not on the request's path */
+  readonly inputs: unknown;
+  /** predictions, probabilities and classes (any JSON value); written as JSON text likewise */
+  readonly outputs: unknown;
+  readonly warnings: number;
+  /** from arrival to scores, milliseconds */
+  readonly latencyMs: number;
+}
+
+/** Where entries go; `append` is called on the hot path and must only queue the entry. */
+export interface PredictionSink {
+  append(entry: PredictionEntry): void;
+}

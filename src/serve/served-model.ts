@@ -1,0 +1,77 @@
+import { basename, resolve } from 'node:path';
+import { loadBundle, type AutoModel, type BundleManifest } from '../automl/index.js';
+import { isUserError } from '../common/index.js';
+import type { InputColumnSchema } from '../features/index.js';
+import { compileRecordCleaner } from './record-cleaning.js';
+import { compileRecordValidator, type CheckedRecords, type RecordValues } from './record-validator.js';
+import { RequestError } from './request-error.js';
+
+/** One request's scores: labels (or values), per-class probabilities, and the warnings of the check. */
+export interface Scored {
+  readonly predictions: readonly (string | number)[];
+  /** rows × classes, row-major, classes in `classes` order; undefined for regression */
+  readonly probabilities: Float64Array | undefined;
+  readonly classes: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * A model bundle ready to serve: the loaded model, its input check compiled from the bundle's
+ * schema, and the name and version the service reports (the bundle's hash when no version is
+ * given: two folders with the same bundle are the same model).
+ */
+export class ServedModel {
+  readonly #check: (records: readonly RecordValues[]) => CheckedRecords;
+  readonly #clean: ((records: readonly RecordValues[]) => RecordValues[]) | undefined;
+
+  constructor(
+    readonly model: AutoModel,
+    readonly name: string,
+    readonly version: string,
+    readonly dir: string | undefined,
+  ) {
+    this.#check = compileRecordValidator(model.manifest.schema, model.manifest.ranges ?? {});
+    const { clean } = model.manifest;
+    this.#clean = clean ? compileRecordCleaner(clean, model.manifest.schema.map((c) => c.name)) : undefined;
+  }
+
+  get manifest(): BundleManifest {
+    return this.model.manifest;
+  }
+
+  get schema(): readonly InputColumnSchema[] {
+    return this.model.manifest.schema;
+  }
+
+  /** Checks and scores records; a bad record is a `RequestError` naming its field. */
+  score(records: readonly RecordValues[]): Scored {
+    const { frame, warnings } = this.#check(this.#clean ? this.#clean(records) : records);
+    let batch;
+    try {
+      batch = this.model.predictFrame(frame);
+    } catch (error) {
+      // a value the feature pipeline cannot read (a date that is not one): the input's fault
+      if (isUserError(error)) throw new RequestError(400, error.what, fieldNamed(error.what), error.hint);
+      throw error;
+    }
+    return { predictions: batch.prediction, probabilities: batch.probabilities, classes: batch.classes, warnings };
+  }
+}
+
+function fieldNamed(message: string): string | undefined {
+  return /column '([^']*)'/.exec(message)?.[1];
+}
+
+export interface LoadOptions {
+  /** the name the service gives the model (default: the bundle folder's name) */
+  readonly name?: string;
+  /** the version the service reports (default: the first 12 characters of the bundle's hash) */
+  readonly version?: string;
+}
+
+/** Loads a bundle folder for serving (a `UserError` naming what is wrong when it is not a bundle). */
+export function loadServedModel(dir: string, options: LoadOptions = {}): ServedModel {
+  const { model, run } = loadBundle(dir);
+  const version = options.version ?? run?.bundleHash.slice(0, 12) ?? 'unversioned';
+  return new ServedModel(model, options.name ?? basename(resolve(dir)), version, resolve(dir));
+}
