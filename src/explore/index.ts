@@ -12,3 +12,9 @@ export { PLACEHOLDER_NUMBERS, PLACEHOLDER_STRINGS } from './types/index.js';
 export * from './tags/index.js';
 export * from './round2/index.js';
 export * from './report/index.js';
+
+// the statistics monitoring shares with exploration (one PSI, one chi-square tail, one way to bin in DuckDB)
+export { chiSquareSurvival } from './alerts.js';
+export { populationStabilityIndex, psiLevel } from './round2/math.js';
+export { binHistogram, binnedCounts, planBins, valueSql, isOrdered, type BinPlan, type ColumnSpec, type Source } from './round2/bins.js';
+export { ParamBinder, toNumber, tempName } from './sql.js';

@@ -1,0 +1,6 @@
+/** Monitoring: drift between the rows a model learned from and newer rows, and its estimated performance. */
+export type * from './drift-types.js';
+export { DEFAULT_THRESHOLDS } from './drift-types.js';
+export { computeDrift, type DriftInput } from './drift.js';
+export { ksTwoSamplePValue, kolmogorovSurvival } from './stats/ks.js';
+export { chiSquareGoodnessOfFit, jensenShannonDistance } from './stats/distances.js';
