@@ -4,3 +4,4 @@ export { DEFAULT_THRESHOLDS } from './drift-types.js';
 export { computeDrift, type DriftInput } from './drift.js';
 export { ksTwoSamplePValue, kolmogorovSurvival } from './stats/ks.js';
 export { chiSquareGoodnessOfFit, jensenShannonDistance } from './stats/distances.js';
+export { estimatePerformance, estimatedAuc, type EstimatedPerformance } from './cbpe.js';
