@@ -7,6 +7,7 @@ import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { monitorDriftStage } from './monitor.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
@@ -28,6 +29,8 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   // the report follows silver, whose quality report it shows; silver plans nothing until the tags are confirmed
   silver: [silverStage, reportStage],
   trained: [trainStage],
+  // after training, but it compares the newest snapshot with the model trained before it (monitor.ts)
+  monitored: [monitorDriftStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);

@@ -33,7 +33,7 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'trained', actionKind: 'automl.train', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'approved', actionKind: 'model.approve', built: false, humanMoment: true, next: 'approve the model: autolab approve {project}' },
   { stage: 'deployed', actionKind: 'model.deploy', built: false, humanMoment: false, next: 'run autolab serve {project}' },
-  { stage: 'monitored', actionKind: 'monitor.check', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'monitored', actionKind: 'monitor.drift', built: true, humanMoment: false, next: 'run autolab run {project}' },
 ];
 
 export type StageState = 'done' | 'todo' | 'not built yet';
