@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { captureOutput, out, run } from '../cli/commands/cli.testutil.js';
 import { exploreProject } from './explore.js';
 import { ingestProject } from './ingest.js';
 import { initLab } from './lab.js';
@@ -12,6 +13,7 @@ import { runProject } from './run.js';
 import { addSource } from './sources.js';
 import { setTags } from './tags.js';
 
+captureOutput();
 const dir = mkdtempSync(join(tmpdir(), 'autolab-monitor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -90,6 +92,26 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
           `2015 drifted ${drifted(y2015).join(', ')} (share ${y2015.drift.driftedShare}, weighted ${y2015.drift.weightedDriftScore?.toFixed(3)}); ` +
           `2015 accuracy estimated ${y2015.performance.estimated!.accuracy.toFixed(3)}, realised ${y2015.performance.realised!.accuracy.toFixed(3)}`,
       );
+
+      // the command line: the table, --json, and the HTML dashboard (the last check, reused)
+      const cwd = process.cwd();
+      process.chdir(join(dir, 'lab'));
+      expect(await run('monitor', 'w')).toBe(0);
+      expect(out).toContain('weather v3 (365 rows) against the model trained on v1 (731 rows) — unchanged since the last check');
+      expect(out).toMatch(/^temp_max\s+ks\s+0\.0025\s+0\.0500\s+yes\s/m);
+      expect(out).toContain('dataset drift: yes — 2 of 4 columns drifted (50.0%; threshold 50.0%)');
+      expect(out).toMatch(/accuracy \d+\.\d% \(estimated\)/);
+      expect(await run('monitor', 'w', '--json')).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ ran: false, result: { drift: { driftedColumns: 2 }, current: { snapshotVersion: 3 } } });
+      const page = join(dir, 'monitor.html');
+      expect(await run('monitor', 'report', 'w', '--out', page)).toBe(0);
+      const html = readFileSync(page, 'utf8');
+      for (const id of ['verdict', 'columns', 'windows', 'predictions', 'performance']) expect(html).toContain(`<section id="${id}">`);
+      const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, { $schema: string }>;
+      expect(Object.keys(specs)).toHaveLength(4);
+      for (const spec of Object.values(specs)) expect(spec.$schema).toMatch(/vega-lite/);
+      // training's fold workers load TypeScript relative to the working folder
+      process.chdir(cwd);
 
       // in autolab run: training catches up on 2015, and monitoring is the same pair (2015 against the
       // model trained before it): reused, not redone; a second run does nothing

@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActionRecord, ProjectRecord } from '../catalog/index.js';
 import { InputError, tempPrefix } from '../common/index.js';
@@ -7,10 +8,12 @@ import { loadBundle, type AutoModel, type BatchPrediction } from '../automl/inde
 import type { ColumnSpec, SemanticType, Source } from '../explore/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import { accuracy, argmaxLabels, multiclassAuc, rocAuc } from '../learn/index.js';
-import { describeParquet, execute, openDuckEngine, queryRows, quoteIdent } from '../lake/index.js';
-import { computeDrift, estimatePerformance, type DriftSummary, type EstimatedPerformance } from '../monitor/index.js';
+import { describeParquet, execute, firstLine, openDuckEngine, queryRows, quoteIdent } from '../lake/index.js';
+import { computeDrift, estimatePerformance, renderMonitorHtml, type DriftSummary, type MonitorResult, type MonitorWindow, type RealisedPerformance, type WindowPeriod } from '../monitor/index.js';
 import { runAction, type Stage, type StagePlan } from '../runtime/index.js';
+import { writeStreamAtomic } from '../store/index.js';
 import { loadExploration } from './explore.js';
+import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { buildSilverTables } from './silver.js';
@@ -28,47 +31,6 @@ import { restoreBundle, trainingColumns } from './train.js';
  * whether or not `autolab run` has since retrained on it. The new rows come as a table of rows (a
  * silver Parquet); a prediction log can take the same place.
  */
-
-export type WindowPeriod = 'day' | 'week' | 'month';
-
-export interface MonitorWindow {
-  /** first day of the window (ISO date) */
-  readonly start: string;
-  readonly drift: DriftSummary;
-}
-
-export interface RealisedPerformance {
-  readonly rows: number;
-  readonly accuracy: number;
-  readonly auc: number;
-}
-
-export interface MonitorResult {
-  readonly version: 1;
-  readonly project: string;
-  readonly table: string;
-  readonly target: string;
-  readonly model: { readonly bundleHash: string; readonly trainedAt: string; readonly snapshotVersion: number; readonly metric: string; readonly score: number };
-  readonly reference: { readonly snapshotVersion: number; readonly silver: string; readonly rows: number };
-  readonly current: { readonly snapshotVersion: number; readonly silver: string; readonly rows: number };
-  /** the tagged time column the current rows were cut by, or null (the whole snapshot is one window) */
-  readonly window: { readonly column: string; readonly period: WindowPeriod } | null;
-  readonly drift: DriftSummary;
-  readonly windows: readonly MonitorWindow[];
-  /** drift of the model's outputs: its predicted class (or value) and score, reference rows against current */
-  readonly prediction: DriftSummary;
-  readonly performance: {
-    /** the bundle's out-of-fold score at training */
-    readonly training: { readonly metric: string; readonly score: number };
-    /** CBPE on the current rows (classifiers), before outcomes arrive */
-    readonly estimated: EstimatedPerformance | null;
-    /** whether the probabilities were checked to be calibrated, and how; CBPE assumes they are */
-    readonly calibration: string;
-    /** when the current rows already hold the outcome (a snapshot with the target filled) */
-    readonly realised: RealisedPerformance | null;
-  };
-  readonly notes: readonly string[];
-}
 
 const WINDOW_PERIOD: WindowPeriod = 'month';
 const UNCHECKED = 'unchecked: the bundle keeps no out-of-fold predictions to check calibration on';
@@ -216,6 +178,7 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
       drift,
       windows,
       prediction,
+      predictedClasses: classShares(model, referencePredictions, currentPredictions),
       performance: {
         training: { metric: model.manifest.metric, score: model.manifest.score },
         estimated: currentPredictions.probabilities ? estimatePerformance(currentPredictions.probabilities, model.classes.length) : null,
@@ -288,6 +251,12 @@ async function predictionDrift(conn: DuckDBConnection, model: AutoModel, referen
   return computeDrift(conn, { reference: { from: names[0], params: {} }, current: { from: names[1], params: {} }, columns: specs });
 }
 
+function classShares(model: AutoModel, reference: BatchPrediction, current: BatchPrediction): MonitorResult['predictedClasses'] {
+  if (model.task === 'regression') return [];
+  const share = (batch: BatchPrediction, label: string) => (batch.prediction.length > 0 ? batch.prediction.filter((p) => p === label).length / batch.prediction.length : 0);
+  return model.classes.map((label) => ({ label, reference: share(reference, label), current: share(current, label) }));
+}
+
 /** Binary: the positive class's probability; multiclass: the predicted class's (the model's confidence). */
 function score(probabilities: Float64Array, row: number, k: number): number {
   if (k === 2) return probabilities[row * 2 + 1]!;
@@ -347,4 +316,27 @@ export async function monitorProject(lab: Lab, project: ProjectRecord): Promise<
   if (outcome.status === 'failed') throw outcome.error;
   const bytes = await lab.store.getBytes(outcome.record.outputs['result'] ?? '');
   return { result: JSON.parse(Buffer.from(bytes).toString('utf8')) as MonitorResult, ran: outcome.status === 'done' };
+}
+
+/** Where `autolab monitor report` writes a project's dashboard unless told otherwise. */
+export function defaultMonitorReportPath(lab: Lab, project: string): string {
+  return join(lab.root, LAB_DIR, 'reports', `${project}-monitor.html`);
+}
+
+/** `autolab monitor report`: the monitoring brought up to date, then its dashboard written atomically to `out`. */
+export async function writeMonitorReport(
+  lab: Lab,
+  project: ProjectRecord,
+  options: { out?: string; generatedAt?: string } = {},
+): Promise<{ path: string; bytes: number; result: MonitorResult } | { result: null; why: string }> {
+  const monitored = await monitorProject(lab, project);
+  if (!monitored.result) return monitored;
+  const path = resolve(options.out ?? defaultMonitorReportPath(lab, project.name));
+  const bytes = Buffer.from(renderMonitorHtml(monitored.result, options.generatedAt ?? new Date().toISOString()), 'utf8');
+  try {
+    await writeStreamAtomic(() => Readable.from([bytes]), path);
+  } catch (error) {
+    throw new InputError(`cannot write the monitoring report to ${path}: ${firstLine(error)}`, 'check that its folder is writable, or give the report another path');
+  }
+  return { path, bytes: bytes.length, result: monitored.result };
 }

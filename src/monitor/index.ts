@@ -5,3 +5,5 @@ export { computeDrift, type DriftInput } from './drift.js';
 export { ksTwoSamplePValue, kolmogorovSurvival } from './stats/ks.js';
 export { chiSquareGoodnessOfFit, jensenShannonDistance } from './stats/distances.js';
 export { estimatePerformance, estimatedAuc, type EstimatedPerformance } from './cbpe.js';
+export type * from './result-types.js';
+export { renderMonitorHtml } from './report.js';

@@ -6,6 +6,7 @@ import { registerSourceCommand } from './source.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommands } from './run.js';
 import { registerLayerCommands } from './silver.js';
+import { registerMonitorCommand } from './monitor.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerLayerCommands(program);
   registerAutomlCommands(program);
   registerRunCommands(program);
+  registerMonitorCommand(program);
 }

@@ -17,3 +17,4 @@ export const demo = () => import('../../app/demo.js');
 export const automl = () => import('../../automl/index.js');
 // the summary counts open tags with explore's tag view, which loads the explorer
 export const exploreSummary = () => import('./explore-summary.js');
+export const monitor = () => import('../../app/monitor.js');

@@ -29,7 +29,8 @@ const CONFIG = {
   bar: { color: ACCENT },
 };
 
-function spec(body: Record<string, unknown>): ChartSpec {
+/** A Vega-Lite spec in the reports' look (fonts, axes, colours). */
+export function chartSpec(body: Record<string, unknown>): ChartSpec {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CONFIG, ...body };
 }
 
@@ -49,7 +50,7 @@ export function columnChart(column: ColumnProfile): ChartSpec | null {
 
 function histogram(bins: readonly { lower: number; upper: number; count: number }[], temporal: boolean, title: string): ChartSpec {
   const type = temporal ? 'temporal' : 'quantitative';
-  return spec({
+  return chartSpec({
     width: 'container',
     height: 150,
     data: { values: bins.map((b) => ({ lower: b.lower, upper: b.upper, count: b.count })) },
@@ -77,7 +78,7 @@ function topValues(column: ColumnProfile): ChartSpec {
     share: v.count / rows,
     order: i,
   }));
-  return spec({
+  return chartSpec({
     width: 'container',
     height: Math.max(40, values.length * 18),
     data: { values },
@@ -129,7 +130,7 @@ export function correlationHeatmap(matrix: CorrelationMatrix): ChartSpec | null 
       },
     });
   }
-  return spec({
+  return chartSpec({
     width: cell * n,
     height: cell * n,
     data: { values: values.filter((v) => v.value !== null) },
@@ -178,7 +179,7 @@ export function relationshipGraph(
     })
     .filter((e) => e !== null);
   const scale = { domain: [-1.5, 1.5] };
-  return spec({
+  return chartSpec({
     width: 'container',
     height: Math.min(420, 160 + 40 * tables.length),
     layer: [
@@ -230,7 +231,7 @@ export function relationshipGraph(
 export function classBalanceChart(target: TargetSummary): ChartSpec | null {
   if (!target.classes || target.classes.length === 0) return null;
   const values = target.classes.slice(0, 30).map((c, i) => ({ value: truncate(c.value, 40), count: c.count, share: c.share, order: i }));
-  return spec({
+  return chartSpec({
     width: 'container',
     height: Math.max(40, values.length * 22),
     data: { values },
@@ -260,7 +261,7 @@ export function associationChart(associations: readonly FeatureAssociation[], le
     flag: suspects.has(a.column) ? 'leakage suspect' : 'feature',
     order: i,
   }));
-  return spec({
+  return chartSpec({
     width: 'container',
     height: Math.max(40, values.length * 20),
     data: { values },
@@ -284,7 +285,7 @@ export function associationChart(associations: readonly FeatureAssociation[], le
 export function driftChart(drift: TableDrift): ChartSpec | null {
   if (drift.columns.length === 0) return null;
   const values = drift.columns.slice(0, 40).map((c, i) => ({ column: c.column, psi: c.psi, level: c.level, order: i }));
-  return spec({
+  return chartSpec({
     width: 'container',
     height: Math.max(40, values.length * 20),
     data: { values },
@@ -318,7 +319,7 @@ export function missingChart(columns: readonly ColumnProfile[]): ChartSpec | nul
     .slice(0, 40)
     .map((c, i) => ({ column: c.name, share: c.missingShare, missing: c.missing, order: i }));
   if (values.length === 0) return null;
-  return spec({
+  return chartSpec({
     width: 'container',
     height: Math.max(40, values.length * 20),
     data: { values },

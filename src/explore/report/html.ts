@@ -3,7 +3,6 @@
  * their data are all inline, so it opens from disk or an e-mail attachment with no network.
  */
 import type { ColumnProfile, CorrelationMatrix } from '../profile-types.js';
-import { chartScripts } from './assets.js';
 import {
   associationChart,
   classBalanceChart,
@@ -12,25 +11,11 @@ import {
   driftChart,
   missingChart,
   relationshipGraph,
-  type ChartSpec,
 } from './charts.js';
-import { REPORT_CSS } from './style.js';
+import { Charts, esc, renderPage } from './page.js';
 import type { ReportData, ReportTable } from './types.js';
 import type { TargetAnalysis } from '../round2/index.js';
 import type { ColumnTag } from '../tags/index.js';
-
-/** Collects chart specs while the page is written; each gets a container `<div data-chart=…>`. */
-class Charts {
-  readonly specs: Record<string, ChartSpec> = {};
-  #next = 0;
-
-  place(spec: ChartSpec | null, className = 'chart'): string {
-    if (!spec) return '';
-    const id = `c${this.#next++}`;
-    this.specs[id] = spec;
-    return `<div class="${className}" data-chart="${id}" role="img"></div>`;
-  }
-}
 
 export function renderReportHtml(data: ReportData): string {
   const charts = new Charts();
@@ -47,61 +32,8 @@ export function renderReportHtml(data: ReportData): string {
     renderDrift(data, charts),
     ...data.tables.map((t, i) => renderTable(t, i, charts, tagIndex)),
   ].join('\n');
-  const scripts = chartScripts()
-    .map((s) => `<script>${s}</script>`)
-    .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="autolab">
-<title>${esc(data.project)} · exploration report · autolab</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-${renderNav(data)}
-<main>
-${body}
-</main>
-${scripts}
-<script type="application/json" id="autolab-report-charts">${jsonForScript(charts.specs)}</script>
-<script>${RENDER_SCRIPT}</script>
-</body>
-</html>
-`;
+  return renderPage({ title: `${data.project} · exploration report · autolab`, nav: renderNav(data), body, charts });
 }
-
-/**
- * Renders every chart in document order, yielding to the browser between batches so that a
- * report with thousands of columns stays responsive; marks the body when done (tests wait on it).
- */
-const RENDER_SCRIPT = `
-(function () {
-  var specs = JSON.parse(document.getElementById('autolab-report-charts').textContent);
-  var nodes = Array.prototype.slice.call(document.querySelectorAll('[data-chart]'));
-  var rendered = 0, failed = 0;
-  function pause() { return new Promise(function (r) { setTimeout(r, 0); }); }
-  async function run() {
-    for (var i = 0; i < nodes.length; i++) {
-      var el = nodes[i];
-      try {
-        await vegaEmbed(el, specs[el.getAttribute('data-chart')], { actions: false, renderer: 'svg' });
-        rendered++;
-      } catch (e) {
-        failed++;
-        el.textContent = 'This chart could not be drawn: ' + (e && e.message ? e.message : e);
-        console.error(e);
-      }
-      if (i % 25 === 24) await pause();
-    }
-    document.body.setAttribute('data-charts-rendered', String(rendered));
-    document.body.setAttribute('data-charts-failed', String(failed));
-    document.body.setAttribute('data-charts-ready', 'true');
-  }
-  run();
-})();
-`;
 
 function renderNav(data: ReportData): string {
   const o = data.overview;
@@ -404,16 +336,6 @@ function statusBadge(status: string): string {
 
 function badgePct(share: number, good: number): string {
   return `<span class="badge ${share >= good ? 'ok' : 'warn'}">${fmtPct(share)}</span>`;
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
-}
-
-/** JSON that cannot end its <script> element early or break a JS parser. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 function fmtInt(n: number): string {
