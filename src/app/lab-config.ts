@@ -19,6 +19,8 @@ const configSchema = z.object({
       autoAcceptTags: z.boolean().default(false),
     })
     .default({ timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false }),
+  /** monitoring: where a drift alert is POSTed (a URL, or `${env:NAME}` holding one) */
+  monitor: z.object({ webhook: z.string().min(1).optional() }).optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -32,7 +34,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.monitor ? { monitor: config.monitor } : {}) })
   );
 }
 

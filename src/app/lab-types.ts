@@ -11,6 +11,8 @@ export interface LabConfig {
     readonly timeLimitSeconds: number;
     readonly autoAcceptTags: boolean;
   };
+  /** `webhook`: where a drift alert is POSTed as JSON (kept as written: `${env:NAME}` resolved when used) */
+  readonly monitor?: { readonly webhook?: string };
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

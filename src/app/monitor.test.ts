@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,11 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { captureOutput, out, run } from '../cli/commands/cli.testutil.js';
 import { exploreProject } from './explore.js';
 import { ingestProject } from './ingest.js';
-import { initLab } from './lab.js';
+import { initLab, openLab } from './lab.js';
 import { lastMonitorResult, monitorProject } from './monitor.js';
 import { resolveProject } from './project.js';
 import { runProject } from './run.js';
 import { addSource } from './sources.js';
+import { labStatus } from './status.js';
 import { setTags } from './tags.js';
 
 captureOutput();
@@ -35,7 +38,21 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
     const csv = join(dir, 'weather.csv');
     const write = (...ys: string[]) => writeFileSync(csv, [years.get(ys[0]!)![0], ...ys.flatMap((y) => years.get(y)!.slice(1))].join('\n') + '\n');
     write('2012', '2013');
-    const lab = await initLab(join(dir, 'lab'), { project: 'w' });
+    // a real HTTP server takes the drift alerts' webhook POSTs
+    const posts: { path: string; type: string; body: Record<string, unknown> }[] = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      req.on('end', () => {
+        posts.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', body: JSON.parse(text) as Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    process.env['AUTOLAB_TEST_HOOK'] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/drift`;
+    await (await initLab(join(dir, 'lab'), { project: 'w' })).close();
+    appendFileSync(join(dir, 'lab', 'autolab.yaml'), 'monitor:\n  webhook: ${env:AUTOLAB_TEST_HOOK}\n');
+    const lab = await openLab(join(dir, 'lab'));
     try {
       await addSource(lab, 'w', 'weather', csv, { cwd: dir });
       const project = await resolveProject(lab, 'w');
@@ -67,6 +84,16 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
         expect(r.performance.estimated?.kind).toBe('estimated');
         expect(r.performance.calibration).toMatch(/^unchecked/);
       }
+      // each check that found drift raised one alert: in the log, and POSTed as JSON to the webhook
+      expect(posts).toHaveLength(2);
+      expect(posts[0]).toMatchObject({ path: '/hooks/drift', type: 'application/json', body: { kind: 'autolab.drift', project: 'w', table: 'weather', currentVersion: 2, referenceVersion: 1, drifted: ['temp_max', 'temp_min', 'wind'] } });
+      expect(posts[1]?.body).toMatchObject({ currentVersion: 3, drifted: ['temp_max', 'temp_min'] });
+      const alerts = await lab.catalog.listActions({ project: 'w', kind: 'monitor.alert', status: 'done' });
+      expect(alerts.map((a) => a.detail['webhook'])).toEqual([expect.stringMatching(/^posted to 127\.0\.0\.1:\d+ \(HTTP 204\)$/), expect.stringMatching(/HTTP 204/)]);
+      expect(JSON.stringify(alerts)).not.toContain('/hooks/drift');
+      const status = (await labStatus(lab)).projects.find((p) => p.project === 'w')!;
+      expect(status.alert?.message).toMatch(/^weather v3 drifted from the model's training rows \(v1\): 2 of 4 columns \(temp_max, temp_min\): autolab monitor w$/);
+
       const drifted = (r: typeof y2014) => r.drift.columns.filter((c) => c.drifted).map((c) => c.column).sort();
       // the figures as recorded: temperatures moved in both years (2014 and 2015 were warm), wind in 2014
       expect(drifted(y2014)).toEqual(['temp_max', 'temp_min', 'wind']);
@@ -110,6 +137,8 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
       const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, { $schema: string }>;
       expect(Object.keys(specs)).toHaveLength(4);
       for (const spec of Object.values(specs)) expect(spec.$schema).toMatch(/vega-lite/);
+      expect(await run('status')).toBe(0);
+      expect(out).toMatch(/^ {2}alert: weather v3 drifted from the model's training rows \(v1\): 2 of 4 columns \(temp_max, temp_min\): autolab monitor w \(/m);
       // training's fold workers load TypeScript relative to the working folder
       process.chdir(cwd);
 
@@ -131,6 +160,8 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
       expect(last.result?.current.snapshotVersion).toBe(4);
     } finally {
       await lab.close();
+      server.close();
+      delete process.env['AUTOLAB_TEST_HOOK'];
     }
   });
 });

@@ -15,6 +15,7 @@ import { writeStreamAtomic } from '../store/index.js';
 import { loadExploration } from './explore.js';
 import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
+import { monitorAlertStage } from './monitor-alert.js';
 import type { Lab } from './lab-types.js';
 import { buildSilverTables } from './silver.js';
 import { currentSilver, silverKey } from './stages/silver-stage.js';
@@ -312,8 +313,15 @@ export async function monitorProject(lab: Lab, project: ProjectRecord): Promise<
     const last = await lastMonitorResult(lab, project);
     return last.result ? { result: last.result, ran: false } : last;
   }
-  const outcome = await runAction({ catalog: lab.catalog, workerId: workerId() }, monitorDriftStage, context, project, unit);
+  const runtime = { catalog: lab.catalog, workerId: workerId() };
+  const outcome = await runAction(runtime, monitorDriftStage, context, project, unit);
   if (outcome.status === 'failed') throw outcome.error;
+  // a check that found drift raises its alert (once per check)
+  const alerting = await monitorAlertStage.plan(context, project);
+  for (const alert of 'units' in alerting ? alerting.units : []) {
+    const raised = await runAction(runtime, monitorAlertStage, context, project, alert);
+    if (raised.status === 'failed') throw raised.error;
+  }
   const bytes = await lab.store.getBytes(outcome.record.outputs['result'] ?? '');
   return { result: JSON.parse(Buffer.from(bytes).toString('utf8')) as MonitorResult, ran: outcome.status === 'done' };
 }

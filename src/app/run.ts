@@ -8,6 +8,7 @@ import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { monitorDriftStage } from './monitor.js';
+import { monitorAlertStage } from './monitor-alert.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
@@ -30,7 +31,7 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   silver: [silverStage, reportStage],
   trained: [trainStage],
   // after training, but it compares the newest snapshot with the model trained before it (monitor.ts)
-  monitored: [monitorDriftStage],
+  monitored: [monitorDriftStage, monitorAlertStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);
