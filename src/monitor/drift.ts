@@ -172,15 +172,17 @@ async function numericGaps(conn: DuckDBConnection, reference: Source, current: S
      g AS (SELECT name, v, count(*) FILTER (WHERE side = 1) AS nr, count(*) FILTER (WHERE side = 2) AS nc
            FROM u WHERE isfinite(v) GROUP BY name, v),
      t AS (SELECT name, v, nr, nc,
-             CAST(sum(nr) OVER w AS DOUBLE) / sum(nr) OVER (PARTITION BY name) AS fr,
+             CAST(sum(nr) OVER w AS DOUBLE) / nullif(sum(nr) OVER (PARTITION BY name), 0) AS fr,
              CAST(sum(nc) OVER w AS DOUBLE) / nullif(sum(nc) OVER (PARTITION BY name), 0) AS fc,
-             lead(v) OVER (PARTITION BY name ORDER BY v) - v AS width
-           FROM g WINDOW w AS (PARTITION BY name ORDER BY v ROWS UNBOUNDED PRECEDING)),
-     s AS (SELECT name, stddev_pop(v) AS sd FROM u WHERE side = 1 AND isfinite(v) GROUP BY name)
-     SELECT t.name, max(abs(fr - coalesce(fc, 0))), sum(abs(fr - coalesce(fc, 0)) * width) / greatest(any_value(s.sd), 0.001),
+             lead(v) OVER (PARTITION BY name ORDER BY v) - v AS width,
+             sum(nr * v) OVER (PARTITION BY name) / nullif(sum(nr) OVER (PARTITION BY name), 0) AS mean
+           FROM g WINDOW w AS (PARTITION BY name ORDER BY v ROWS UNBOUNDED PRECEDING))
+     -- the reference's standard deviation from its value counts (two passes: the mean first), so the rows are read once
+     SELECT name, max(abs(coalesce(fr, 0) - coalesce(fc, 0))),
+            sum(abs(coalesce(fr, 0) - coalesce(fc, 0)) * width) / greatest(sqrt(sum(nr * (v - mean) * (v - mean)) / nullif(sum(nr), 0)), 0.001),
             sum(nr), sum(nc), count(*),
             CASE WHEN count(*) <= ${FEW_VALUES} THEN list([v, nr, nc] ORDER BY v) END
-     FROM t LEFT JOIN s USING (name) GROUP BY t.name`,
+     FROM t GROUP BY name`,
     binder.params,
   );
   for (const [name, ks, w, nr, nc, distinct, values] of rows) {
