@@ -158,6 +158,12 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
       const last = await lastMonitorResult(lab, project);
       expect(last.result?.model.snapshotVersion).toBe(3);
       expect(last.result?.current.snapshotVersion).toBe(4);
+
+      // a snapshot without a column the model uses: one line saying which, and what to do
+      writeFileSync(csv, years.get('2013')!.map((line) => line.split(',').filter((_, i) => i !== 4).join(',')).join('\n') + '\n');
+      await ingestProject(lab, 'w');
+      await exploreProject(lab, project);
+      await expect(monitorProject(lab, project)).rejects.toThrow(/^snapshot v5 of weather lacks column wind that the model uses — bring it back in the source, or let autolab run w train on the new shape$/);
     } finally {
       await lab.close();
       server.close();

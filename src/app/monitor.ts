@@ -133,7 +133,7 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
   const referenceSilver = String(plan.model.detail['silver']);
   const referenceKey = silverKey(project.name, plan.table, referenceSilver);
   if (!(await lab.store.hasObject(referenceKey))) {
-    throw new InputError(`the silver snapshot ${plan.table} was trained on (${referenceSilver.slice(0, 12)}) is gone from the store`, `train again: autolab train ${project.name} --force`);
+    throw new InputError(`the silver snapshot ${plan.table} was trained on (${referenceSilver.slice(0, 12)}) is gone from the store`, `autolab run ${project.name} trains on the newest snapshot; monitoring starts again from that model`);
   }
   const scratch = await mkdtemp(join(lab.workDir, tempPrefix('monitor')));
   const engine = await openDuckEngine(lab.workDir, { memoryLimit: '1GB' });
@@ -149,6 +149,14 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
     const window = plan.timeColumn;
     if (window) notes.push(`${window} is the tagged time column: the current rows are cut by ${WINDOW_PERIOD} on it, and it is not compared (newer rows always have later times)`);
     const specs = (await columnSpecs(engine.conn, referencePath)).filter((s) => used.has(s.name) && s.name !== window);
+    const present = new Set((await describeParquet(engine.conn, currentPath)).schema.map((c) => c.name));
+    const gone = specs.filter((s) => !present.has(s.name)).map((s) => s.name);
+    if (gone.length > 0) {
+      throw new InputError(
+        `snapshot v${plan.currentVersion} of ${plan.table} lacks ${gone.length === 1 ? 'column' : 'columns'} ${gone.join(', ')} that the model uses`,
+        `bring ${gone.length === 1 ? 'it' : 'them'} back in the source, or let autolab run ${project.name} train on the new shape`,
+      );
+    }
     const [referenceFrame, currentFrame] = await Promise.all([
       readFrame(referencePath, { textColumns: [plan.target], workDir: lab.workDir }),
       readFrame(currentPath, { textColumns: [plan.target], workDir: lab.workDir }),
@@ -215,7 +223,7 @@ async function windowDrift(
   column: string,
   importance: Record<string, number> | null,
 ): Promise<MonitorWindow[]> {
-  const bucket = `date_trunc('${WINDOW_PERIOD}', CAST(${quoteIdent(column)} AS TIMESTAMP))`;
+  const bucket = `date_trunc('${WINDOW_PERIOD}', TRY_CAST(${quoteIdent(column)} AS TIMESTAMP))`;
   const starts = await queryRows(conn, `SELECT DISTINCT CAST(${bucket} AS DATE) AS w FROM ${current.from} WHERE ${bucket} IS NOT NULL ORDER BY w`, current.params);
   const out: MonitorWindow[] = [];
   for (const [start] of starts) {
