@@ -11,8 +11,24 @@ export interface LabConfig {
     readonly timeLimitSeconds: number;
     readonly autoAcceptTags: boolean;
   };
-  /** `webhook`: where a drift alert is POSTed as JSON (kept as written: `${env:NAME}` resolved when used) */
-  readonly monitor?: { readonly webhook?: string };
+  /**
+   * `webhook`: where a drift alert is POSTed as JSON (kept as written: `${env:NAME}` resolved when
+   * used); `window`: day, week or month of a tagged time column (default month); `thresholds`: any
+   * of monitor's `DriftThresholds`
+   */
+  readonly monitor?: {
+    readonly webhook?: string | undefined;
+    readonly window?: 'day' | 'week' | 'month' | undefined;
+    readonly thresholds?:
+      | {
+          readonly pValue?: number | undefined;
+          readonly wasserstein?: number | undefined;
+          readonly jensenShannon?: number | undefined;
+          readonly driftShare?: number | undefined;
+          readonly smallReference?: number | undefined;
+        }
+      | undefined;
+  };
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

@@ -3,13 +3,14 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ActionRecord, ProjectRecord } from '../catalog/index.js';
+import { inputsHash } from '../catalog/index.js';
 import { InputError, tempPrefix } from '../common/index.js';
 import { loadBundle, type AutoModel, type BatchPrediction } from '../automl/index.js';
 import type { ColumnSpec, SemanticType, Source } from '../explore/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import { accuracy, argmaxLabels, multiclassAuc, rocAuc } from '../learn/index.js';
 import { describeParquet, execute, firstLine, openDuckEngine, queryRows, quoteIdent } from '../lake/index.js';
-import { computeDrift, estimatePerformance, renderMonitorHtml, type DriftSummary, type MonitorResult, type MonitorWindow, type RealisedPerformance, type WindowPeriod } from '../monitor/index.js';
+import { computeDrift, estimatePerformance, renderMonitorHtml, type DriftInput, type DriftSummary, type DriftThresholds, type MonitorResult, type MonitorWindow, type RealisedPerformance, type WindowPeriod } from '../monitor/index.js';
 import { runAction, type Stage, type StagePlan } from '../runtime/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 import { loadExploration } from './explore.js';
@@ -33,8 +34,16 @@ import { restoreBundle, trainingColumns } from './train.js';
  * silver Parquet); a prediction log can take the same place.
  */
 
-const WINDOW_PERIOD: WindowPeriod = 'month';
 const UNCHECKED = 'unchecked: the bundle keeps no out-of-fold predictions to check calibration on';
+
+function windowPeriod(lab: Lab): WindowPeriod {
+  return lab.config.monitor?.window ?? 'month';
+}
+
+/** The thresholds autolab.yaml sets (the rest are Evidently's defaults). */
+function thresholdsOf(lab: Lab): Partial<DriftThresholds> {
+  return Object.fromEntries(Object.entries(lab.config.monitor?.thresholds ?? {}).filter(([, v]) => v !== undefined));
+}
 
 interface Plan {
   readonly table: string;
@@ -87,7 +96,8 @@ export const monitorDriftStage: Stage<StageContext> = {
             model: plan.model.outputs['bundle'] ?? '',
             reference: String(plan.model.detail['silver']),
             current: plan.currentSilver,
-            ...(plan.timeColumn ? { window: `${plan.timeColumn}/${WINDOW_PERIOD}` } : {}),
+            ...(plan.timeColumn ? { window: `${plan.timeColumn}/${windowPeriod(context.lab)}` } : {}),
+            ...(context.lab.config.monitor?.thresholds ? { thresholds: inputsHash(thresholdsOf(context.lab)) } : {}),
           },
           params: { table: plan.table, currentVersion: plan.currentVersion },
         },
@@ -147,7 +157,9 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
     const notes: string[] = [];
     const used = new Set(model.manifest.pipeline.steps.map((s) => s.column));
     const window = plan.timeColumn;
-    if (window) notes.push(`${window} is the tagged time column: the current rows are cut by ${WINDOW_PERIOD} on it, and it is not compared (newer rows always have later times)`);
+    const period = windowPeriod(lab);
+    const thresholds = thresholdsOf(lab);
+    if (window) notes.push(`${window} is the tagged time column: the current rows are cut by ${period} on it, and it is not compared (newer rows always have later times)`);
     const specs = (await columnSpecs(engine.conn, referencePath)).filter((s) => used.has(s.name) && s.name !== window);
     const present = new Set((await describeParquet(engine.conn, currentPath)).schema.map((c) => c.name));
     const gone = specs.filter((s) => !present.has(s.name)).map((s) => s.name);
@@ -163,11 +175,12 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
     ]);
     const importance = model.importance(referenceFrame);
     if (!importance) notes.push('no tree model in the ensemble: the drift score is not weighted by importance');
-    const drift = await computeDrift(engine.conn, { reference, current, columns: specs, ...(importance ? { importance } : {}) });
-    const windows = window ? await windowDrift(engine.conn, reference, current, specs, window, importance) : [];
+    const weights = { thresholds, ...(importance ? { importance } : {}) };
+    const drift = await computeDrift(engine.conn, { reference, current, columns: specs, ...weights });
+    const windows = window ? await windowDrift(engine.conn, { reference, current, columns: specs, ...weights }, window, period) : [];
     const referencePredictions = model.predictFrame(referenceFrame);
     const currentPredictions = model.predictFrame(currentFrame);
-    const prediction = await predictionDrift(engine.conn, model, referencePredictions, currentPredictions);
+    const prediction = await predictionDrift(engine.conn, model, referencePredictions, currentPredictions, thresholds);
     notes.push('reference predictions are the model scoring its own training rows (in sample)');
     return {
       version: 1,
@@ -183,7 +196,7 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
       },
       reference: { snapshotVersion: Number(plan.model.detail['snapshotVersion']), silver: referenceSilver, rows: referenceFrame.rows },
       current: { snapshotVersion: plan.currentVersion, silver: plan.currentSilver, rows: currentFrame.rows },
-      window: window ? { column: window, period: WINDOW_PERIOD } : null,
+      window: window ? { column: window, period } : null,
       drift,
       windows,
       prediction,
@@ -215,27 +228,27 @@ async function columnSpecs(conn: DuckDBConnection, path: string): Promise<Column
 }
 
 /** The current rows cut by the time column's month (week, day); each window against the whole reference. */
-async function windowDrift(
-  conn: DuckDBConnection,
-  reference: Source,
-  current: Source,
-  specs: readonly ColumnSpec[],
-  column: string,
-  importance: Record<string, number> | null,
-): Promise<MonitorWindow[]> {
-  const bucket = `date_trunc('${WINDOW_PERIOD}', TRY_CAST(${quoteIdent(column)} AS TIMESTAMP))`;
+async function windowDrift(conn: DuckDBConnection, input: DriftInput, column: string, period: WindowPeriod): Promise<MonitorWindow[]> {
+  const current = input.current;
+  const bucket = `date_trunc('${period}', TRY_CAST(${quoteIdent(column)} AS TIMESTAMP))`;
   const starts = await queryRows(conn, `SELECT DISTINCT CAST(${bucket} AS DATE) AS w FROM ${current.from} WHERE ${bucket} IS NOT NULL ORDER BY w`, current.params);
   const out: MonitorWindow[] = [];
   for (const [start] of starts) {
     const day = String(start);
     const slice: Source = { from: `(SELECT * FROM ${current.from} WHERE CAST(${bucket} AS DATE) = CAST($win AS DATE))`, params: { ...current.params, win: day } };
-    out.push({ start: day, drift: await computeDrift(conn, { reference, current: slice, columns: specs, ...(importance ? { importance } : {}) }) });
+    out.push({ start: day, drift: await computeDrift(conn, { ...input, current: slice }) });
   }
   return out;
 }
 
 /** The model's outputs on both sides as two small tables, compared like any columns. */
-async function predictionDrift(conn: DuckDBConnection, model: AutoModel, reference: BatchPrediction, current: BatchPrediction): Promise<DriftSummary> {
+async function predictionDrift(
+  conn: DuckDBConnection,
+  model: AutoModel,
+  reference: BatchPrediction,
+  current: BatchPrediction,
+  thresholds: Partial<DriftThresholds>,
+): Promise<DriftSummary> {
   const regression = model.task === 'regression';
   const names = ['monitor_pred_ref', 'monitor_pred_cur'] as const;
   for (const [i, batch] of [reference, current].entries()) {
@@ -257,7 +270,7 @@ async function predictionDrift(conn: DuckDBConnection, model: AutoModel, referen
     { name: 'prediction', physicalType: regression ? 'DOUBLE' : 'VARCHAR', semanticType: regression ? 'numeric' : 'categorical', datetimeFormat: null },
     ...(regression ? [] : [{ name: 'score', physicalType: 'DOUBLE', semanticType: 'numeric' as const, datetimeFormat: null }]),
   ];
-  return computeDrift(conn, { reference: { from: names[0], params: {} }, current: { from: names[1], params: {} }, columns: specs });
+  return computeDrift(conn, { reference: { from: names[0], params: {} }, current: { from: names[1], params: {} }, columns: specs, thresholds });
 }
 
 function classShares(model: AutoModel, reference: BatchPrediction, current: BatchPrediction): MonitorResult['predictedClasses'] {
