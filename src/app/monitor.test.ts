@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureOutput, out, run } from '../cli/commands/cli.testutil.js';
 import { exploreProject } from './explore.js';
@@ -112,6 +114,10 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
       expect(y2014.prediction.columns.find((c) => c.column === 'score')?.drifted).toBe(true);
       expect(y2014.drift.weightedDriftScore).toBeGreaterThan(0);
       expect(y2014.drift.weightedDriftScore).toBeLessThan(y2014.drift.driftedShare);
+      // per window: CBPE on each month's rows, and the realised figure beside it (the snapshot holds the labels)
+      expect(y2015.windows.reduce((n, w) => n + (w.estimated?.rows ?? 0), 0)).toBe(365);
+      expect(y2015.windows.reduce((n, w) => n + (w.realised?.rows ?? 0), 0)).toBe(365);
+      expect(y2015.windows[0]).toMatchObject({ start: '2015-01-01', estimated: { kind: 'estimated', rows: 31 }, realised: { rows: 31 } });
       // the 2015 snapshot holds the labels: the estimate (CBPE) misses the drop that a change in labelling brings
       expect(y2015.performance.realised!.accuracy).toBeLessThan(y2015.performance.estimated!.accuracy - 0.05);
       console.log(
@@ -134,9 +140,14 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
       expect(await run('monitor', 'report', 'w', '--out', page)).toBe(0);
       const html = readFileSync(page, 'utf8');
       for (const id of ['verdict', 'columns', 'windows', 'predictions', 'performance']) expect(html).toContain(`<section id="${id}">`);
-      const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, { $schema: string }>;
-      expect(Object.keys(specs)).toHaveLength(4);
-      for (const spec of Object.values(specs)) expect(spec.$schema).toMatch(/vega-lite/);
+      const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(specs)).toHaveLength(5);
+      // every chart compiles (Vega-Lite) and draws (Vega, to SVG), as the page's vega-embed would
+      for (const spec of Object.values(specs)) {
+        const sized = { ...spec, width: 600 } as unknown as TopLevelSpec;
+        const svg = await new View(parse(compile(sized).spec), { renderer: 'none' }).toSVG();
+        expect(svg).toMatch(/^<svg/);
+      }
       expect(await run('status')).toBe(0);
       expect(out).toMatch(/^ {2}alert: weather v3 drifted from the model's training rows \(v1\): 2 of 4 columns \(temp_max, temp_min\): autolab monitor w \(/m);
       // training's fold workers load TypeScript relative to the working folder

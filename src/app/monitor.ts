@@ -180,6 +180,7 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
     const windows = window ? await windowDrift(engine.conn, { reference, current, columns: specs, ...weights }, window, period) : [];
     const referencePredictions = model.predictFrame(referenceFrame);
     const currentPredictions = model.predictFrame(currentFrame);
+    const windowed = window ? withWindowPerformance(windows, window, period, model, currentFrame, currentPredictions, plan.target) : [];
     const prediction = await predictionDrift(engine.conn, model, referencePredictions, currentPredictions, thresholds);
     notes.push('reference predictions are the model scoring its own training rows (in sample)');
     return {
@@ -198,7 +199,7 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
       current: { snapshotVersion: plan.currentVersion, silver: plan.currentSilver, rows: currentFrame.rows },
       window: window ? { column: window, period } : null,
       drift,
-      windows,
+      windows: windowed,
       prediction,
       predictedClasses: classShares(model, referencePredictions, currentPredictions),
       performance: {
@@ -236,7 +237,7 @@ async function windowDrift(conn: DuckDBConnection, input: DriftInput, column: st
   for (const [start] of starts) {
     const day = String(start);
     const slice: Source = { from: `(SELECT * FROM ${current.from} WHERE CAST(${bucket} AS DATE) = CAST($win AS DATE))`, params: { ...current.params, win: day } };
-    out.push({ start: day, drift: await computeDrift(conn, { ...input, current: slice }) });
+    out.push({ start: day, drift: await computeDrift(conn, { ...input, current: slice }), estimated: null, realised: null });
   }
   return out;
 }
@@ -287,7 +288,46 @@ function score(probabilities: Float64Array, row: number, k: number): number {
   return best;
 }
 
-function realisedPerformance(model: AutoModel, frame: Frame, predictions: BatchPrediction, target: string): RealisedPerformance | null {
+/** The first day (UTC, ISO) of the window a time falls in, as DuckDB's date_trunc gives it (weeks start on Monday). */
+export function windowStart(ms: number, period: WindowPeriod): string {
+  const day = new Date(Math.floor(ms / 86_400_000) * 86_400_000);
+  if (period === 'month') day.setUTCDate(1);
+  if (period === 'week') day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
+  return day.toISOString().slice(0, 10);
+}
+
+/** Each window's estimated (and, with outcomes, realised) performance, from the rows' predictions. */
+function withWindowPerformance(
+  windows: readonly MonitorWindow[],
+  column: string,
+  period: WindowPeriod,
+  model: AutoModel,
+  frame: Frame,
+  predictions: BatchPrediction,
+  target: string,
+): MonitorWindow[] {
+  const time = frame.columns.find((c) => c.name === column);
+  if (!time || !predictions.probabilities) return [...windows];
+  const k = model.classes.length;
+  const rowsOf = new Map<string, number[]>();
+  for (let r = 0; r < frame.rows; r++) {
+    const ms = time.kind === 'string' ? Date.parse(time.values[r] ?? '') : time.values[r]!;
+    if (!Number.isFinite(ms)) continue;
+    const start = windowStart(ms, period);
+    const list = rowsOf.get(start);
+    if (list) list.push(r);
+    else rowsOf.set(start, [r]);
+  }
+  return windows.map((w) => {
+    const rows = rowsOf.get(w.start) ?? [];
+    if (rows.length === 0) return w;
+    const proba = new Float64Array(rows.length * k);
+    rows.forEach((r, i) => proba.set(predictions.probabilities!.subarray(r * k, r * k + k), i * k));
+    return { ...w, estimated: estimatePerformance(proba, k), realised: realisedPerformance(model, frame, predictions, target, rows) };
+  });
+}
+
+function realisedPerformance(model: AutoModel, frame: Frame, predictions: BatchPrediction, target: string, only?: readonly number[]): RealisedPerformance | null {
   if (model.task === 'regression' || !predictions.probabilities) return null;
   const column = frame.columns.find((c) => c.name === target);
   if (!column || column.kind !== 'string') return null;
@@ -295,13 +335,14 @@ function realisedPerformance(model: AutoModel, frame: Frame, predictions: BatchP
   const index = new Map(model.classes.map((c, i) => [c, i]));
   const rows: number[] = [];
   const y: number[] = [];
-  column.values.forEach((label, r) => {
+  for (const r of only ?? Array.from({ length: frame.rows }, (_, i) => i)) {
+    const label = column.values[r] ?? null;
     const at = label === null ? undefined : index.get(label);
     if (at !== undefined) {
       rows.push(r);
       y.push(at);
     }
-  });
+  }
   if (rows.length === 0) return null;
   const proba = new Float64Array(rows.length * k);
   rows.forEach((r, i) => proba.set(predictions.probabilities!.subarray(r * k, r * k + k), i * k));

@@ -96,8 +96,30 @@ function windows(r: MonitorResult, charts: Charts): string {
       tooltip: [{ field: 'start' }, { field: 'column' }, { field: 'drifted' }, { field: 'psi', type: 'quantitative', format: '.3f' }],
     },
   });
+  const accuracy = r.windows.flatMap((w) => [
+    ...(w.estimated ? [{ start: w.start, figure: 'estimated (CBPE)', accuracy: w.estimated.accuracy }] : []),
+    ...(w.realised ? [{ start: w.start, figure: 'realised', accuracy: w.realised.accuracy }] : []),
+  ]);
+  const performance: ChartSpec | null =
+    accuracy.length === 0
+      ? null
+      : chartSpec({
+          width: 'container',
+          height: 180,
+          data: { values: accuracy },
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'start', type: 'temporal', title: null },
+            y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: '%' }, scale: { zero: false } },
+            color: { field: 'figure', type: 'nominal', scale: { domain: ['estimated (CBPE)', 'realised'], range: ['#3b6fd8', '#d9822b'] }, title: null },
+            strokeDash: { field: 'figure', type: 'nominal', scale: { domain: ['estimated (CBPE)', 'realised'], range: [[4, 3], [1, 0]] }, legend: null },
+            tooltip: [{ field: 'start', type: 'temporal' }, { field: 'figure' }, { field: 'accuracy', type: 'quantitative', format: '.1%' }],
+          },
+        });
   return `<section id="windows"><h2>Windows</h2><p class="lead">The current rows cut by ${esc(r.window?.period ?? '')} of <code>${esc(r.window?.column ?? '')}</code>, each against the whole reference.</p>
-<div class="card">${charts.place(share, 'chart wide')}</div><h3>Columns per window</h3><div class="card">${charts.place(heat, 'chart wide')}</div></section>`;
+<div class="card">${charts.place(share, 'chart wide')}</div><h3>Columns per window</h3><div class="card">${charts.place(heat, 'chart wide')}</div>${
+    performance ? `<h3>Accuracy per window</h3><div class="card">${charts.place(performance, 'chart wide')}</div>` : ''
+  }</section>`;
 }
 
 function predictions(r: MonitorResult, charts: Charts): string {

@@ -8,6 +8,10 @@ export interface MonitorWindow {
   /** first day of the window (ISO date) */
   readonly start: string;
   readonly drift: DriftSummary;
+  /** CBPE on the window's rows (classifiers) */
+  readonly estimated: EstimatedPerformance | null;
+  /** when the window's rows hold the outcome */
+  readonly realised: RealisedPerformance | null;
 }
 
 export interface RealisedPerformance {
