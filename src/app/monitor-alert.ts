@@ -81,7 +81,7 @@ export const monitorAlertStage: Stage<StageContext> = {
 };
 
 /** POSTs the alert; a one-line error naming the host (never the URL, which may hold a token) when it fails. */
-async function postAlert(url: string, alert: DriftAlert): Promise<string> {
+export async function postAlert(url: string, alert: DriftAlert): Promise<string> {
   let host: string;
   try {
     const parsed = new URL(url);
