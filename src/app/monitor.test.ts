@@ -166,6 +166,8 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
       write('2012');
       const again = await runProject(lab, project, { trials: 2 });
       expect(again.stale.map((s) => s.stage)).toContain('monitor.drift');
+      expect(again.monitor).toMatchObject({ table: 'weather', referenceVersion: 3, currentVersion: 4 });
+      expect(caughtUp.monitor).toBeNull();
       const last = await lastMonitorResult(lab, project);
       expect(last.result?.model.snapshotVersion).toBe(3);
       expect(last.result?.current.snapshotVersion).toBe(4);

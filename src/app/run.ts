@@ -54,6 +54,8 @@ export interface RunOutcome {
   readonly stale: readonly StaleUnit[];
   /** how many actions ran (0: the project was up to date) */
   readonly ran: number;
+  /** the monitoring check this run made (its verdict, as the action log keeps it), or null */
+  readonly monitor: Readonly<Record<string, unknown>> | null;
 }
 
 export interface RunOptions {
@@ -94,6 +96,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       waitsOn: `add a source: autolab source add NAME LOCATION --project ${project.name}`,
       stale: [],
       ran: 0,
+      monitor: null,
     };
   }
   let trained: ProjectTrainOutcome | null = null;
@@ -130,10 +133,17 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       waitsOn: result.waitsOn,
       stale: result.stale,
       ran: result.outcomes.length,
+      monitor: options.dryRun ? null : await monitoredNow(lab, project, context),
     };
   } finally {
     await closeStageContext(context);
   }
+}
+
+/** The verdict of the monitoring check made by this run, if it made one. */
+async function monitoredNow(lab: Lab, project: ProjectRecord, context: StageContext): Promise<Readonly<Record<string, unknown>> | null> {
+  const [record] = await lab.catalog.listActions({ project: project.name, kind: monitorDriftStage.kind, status: 'done', limit: 1 });
+  return record && record.startedAt >= context.runToken ? record.detail : null;
 }
 
 /** The training in force after the run: its action's result (just made, or reused), as `trainProject` gives it. */

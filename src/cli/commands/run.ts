@@ -71,6 +71,15 @@ function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     lines.push(`model of ${t.table}.${t.target} (${how}): ${t.metric} ${t.score.toPrecision(4)} out of fold → ${t.bundleDir}`);
     if (t.excluded.length) lines.push(`  left out as tagged: ${t.excluded.join(', ')}`);
   }
+  if (outcome.monitor) {
+    const m = outcome.monitor;
+    const drifted = Array.isArray(m['drifted']) ? (m['drifted'] as unknown[]).map(String) : [];
+    lines.push(
+      `monitoring: ${String(m['table'])} v${String(m['currentVersion'])} against the model trained on v${String(m['referenceVersion'])}: ` +
+        (m['datasetDrift'] === true ? `dataset drift (${drifted.join(', ')})` : `no dataset drift${drifted.length > 0 ? ` (drifted: ${drifted.join(', ')})` : ''}`) +
+        ` — autolab monitor ${outcome.project}`,
+    );
+  }
   if (outcome.report) lines.push(`report: ${outcome.report}`);
   if (outcome.waitsOn) lines.push(`waits on you: ${outcome.waitsOn}`);
   return lines;
@@ -165,6 +174,7 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
       reused: outcome.train.result === null,
       excluded: outcome.train.excluded,
     },
+    monitor: outcome.monitor,
     waitsOn: outcome.waitsOn,
     ran: outcome.ran,
     stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),
