@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { windowStart } from './monitor.js';
+import { windowStart } from './monitor-model.js';
 
 describe("a time's window, as DuckDB's date_trunc names it", () => {
   it.each([
