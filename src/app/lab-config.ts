@@ -21,6 +21,27 @@ const configSchema = z.object({
     .default({ timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false }),
   // per project: approve a challenger that beats the production model on its holdout by this margin (the metric's units)
   approval: z.record(z.string(), z.object({ autoApproveMargin: z.number().nonnegative() }).strict()).optional(),
+  /**
+   * monitoring: where a drift alert is POSTed (a URL, or `${env:NAME}` holding one), the window the
+   * current rows are cut by (on a tagged time column), and the drift thresholds (Evidently's defaults)
+   */
+  monitor: z
+    .object({
+      webhook: z.string().min(1).optional(),
+      window: z.enum(['day', 'week', 'month']).optional(),
+      thresholds: z
+        .object({
+          pValue: z.number().gt(0).lt(1).optional(),
+          wasserstein: z.number().positive().optional(),
+          jensenShannon: z.number().gt(0).lt(1).optional(),
+          driftShare: z.number().gt(0).max(1).optional(),
+          smallReference: z.number().int().nonnegative().optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -34,7 +55,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}) })
   );
 }
 
@@ -51,7 +72,11 @@ export function parseConfig(text: string, file: string): LabConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || 'the top level';
-    throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, 'it needs catalog: and store: URLs');
+    const hint =
+      issue?.path[0] === 'monitor'
+        ? 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)'
+        : 'it needs catalog: and store: URLs';
+    throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);
   }
   return parsed.data;
 }

@@ -16,6 +16,24 @@ export interface LabConfig {
    * model on its holdout by `autoApproveMargin` (in the metric's units) is approved without a person.
    */
   readonly approval?: Readonly<Record<string, { readonly autoApproveMargin: number }>>;
+  /**
+   * `webhook`: where a drift alert is POSTed as JSON (kept as written: `${env:NAME}` resolved when
+   * used); `window`: day, week or month of a tagged time column (default month); `thresholds`: any
+   * of monitor's `DriftThresholds`
+   */
+  readonly monitor?: {
+    readonly webhook?: string | undefined;
+    readonly window?: 'day' | 'week' | 'month' | undefined;
+    readonly thresholds?:
+      | {
+          readonly pValue?: number | undefined;
+          readonly wasserstein?: number | undefined;
+          readonly jensenShannon?: number | undefined;
+          readonly driftShare?: number | undefined;
+          readonly smallReference?: number | undefined;
+        }
+      | undefined;
+  };
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

@@ -127,7 +127,7 @@ describe('a lab folder', () => {
     const made = killed.made;
     // a DuckDB spill folder, three partial files, five scratch folders, the anchor's copy, a put
     expect(made.map((p) => p.replace(/-[0-9a-f]{8}-\d+-.*$/, '')).sort()).toEqual(
-      ['work/anchor', 'work/autolab-read', 'work/duckdb', 'work/ingest', 'work/model', 'work/plan', 'work/train', 'work/cache/.tmp/.part', 'reports/.part', 'store/.tmp/.part', 'store/.tmp/put'].sort(),
+      ['work/anchor', 'work/autolab-read', 'work/duckdb', 'work/ingest', 'work/model', 'work/plan', 'work/train', 'work/monitor', 'work/cache/.tmp/.part', 'reports/.part', 'store/.tmp/.part', 'store/.tmp/put'].sort(),
     );
     killed.child.removeAllListeners('exit');
     killed.child.kill('SIGKILL');

@@ -39,7 +39,7 @@ export interface InitLabOptions {
  * cache (the disk store clears its own .tmp/). How long one of another machine lives.
  */
 const TEMP_KINDS: readonly (readonly [folder: readonly string[], kinds: readonly string[]])[] = [
-  [['work'], ['ingest', 'plan', 'silver', 'gold', 'train', 'duckdb', 'autolab-read', 'anchor', 'model']],
+  [['work'], ['ingest', 'plan', 'silver', 'gold', 'train', 'monitor', 'duckdb', 'autolab-read', 'anchor', 'model']],
   [['work', 'cache', CACHE_TEMP_DIR], [PARTIAL_FILE_KIND]],
   [['reports'], [PARTIAL_FILE_KIND]],
 ];

@@ -9,6 +9,8 @@ import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { aggregatesStage } from './stages/aggregates-stage.js';
 import { approvalStage, registerStage } from './stages/model-stages.js';
+import { monitorDriftStage } from './monitor.js';
+import { monitorAlertStage } from './monitor-alert.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { goldStage } from './stages/gold-stage.js';
@@ -32,7 +34,9 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   silver: [silverStage, reportStage],
   gold: [goldStage, aggregatesStage],
   trained: [trainStage],
-  registered: [registerStage],
+  // monitoring compares the newest snapshot with the model trained before it, approved or not
+  // (monitor.ts): it runs before the walk stops for the approval
+  registered: [registerStage, monitorDriftStage, monitorAlertStage],
   approved: [approvalStage],
 };
 
@@ -58,6 +62,8 @@ export interface RunOutcome {
   readonly stale: readonly StaleUnit[];
   /** how many actions ran (0: the project was up to date) */
   readonly ran: number;
+  /** the monitoring check this run made (its verdict, as the action log keeps it), or null */
+  readonly monitor: Readonly<Record<string, unknown>> | null;
 }
 
 export interface RunOptions {
@@ -99,6 +105,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       waitsOn: `add a source: autolab source add NAME LOCATION --project ${project.name}`,
       stale: [],
       ran: 0,
+      monitor: null,
     };
   }
   let trained: ProjectTrainOutcome | null = null;
@@ -145,10 +152,17 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       waitsOn,
       stale: result.stale,
       ran: result.outcomes.length,
+      monitor: options.dryRun ? null : await monitoredNow(lab, project, context),
     };
   } finally {
     await closeStageContext(context);
   }
+}
+
+/** The verdict of the monitoring check made by this run, if it made one. */
+async function monitoredNow(lab: Lab, project: ProjectRecord, context: StageContext): Promise<Readonly<Record<string, unknown>> | null> {
+  const [record] = await lab.catalog.listActions({ project: project.name, kind: monitorDriftStage.kind, status: 'done', limit: 1 });
+  return record && record.startedAt >= context.runToken ? record.detail : null;
 }
 
 /** The training in force after the run: its action's result (just made, or reused), as `trainProject` gives it. */

@@ -36,7 +36,7 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'registered', actionKind: 'model.register', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'approved', actionKind: 'model.approve', built: true, humanMoment: true, next: 'approve the model: autolab models list {project}, then autolab approve VERSION --project {project}' },
   { stage: 'deployed', actionKind: 'model.deploy', built: false, humanMoment: false, next: 'run autolab serve {project}' },
-  { stage: 'monitored', actionKind: 'monitor.check', built: false, humanMoment: false, next: 'run autolab run {project}' },
+  { stage: 'monitored', actionKind: 'monitor.drift', built: true, humanMoment: false, next: 'run autolab run {project}' },
 ];
 
 export type StageState = 'done' | 'todo' | 'not built yet' | 'not needed';
@@ -68,6 +68,8 @@ export interface ProjectStatusView {
   readonly lastFailure: { readonly kind: string; readonly error: string; readonly at: string } | null;
   /** newest first */
   readonly lastActions: readonly ActionRecord[];
+  /** the drift alert of the newest monitoring check, while no later check has cleared it */
+  readonly alert: { readonly at: string; readonly message: string } | null;
 }
 
 export interface LabStatusView {
@@ -107,7 +109,18 @@ export function projectView(status: ProjectStatus): ProjectStatusView {
     next: nextStep(status, stages),
     lastFailure: lastFailure(status.lastActions),
     lastActions: status.lastActions,
+    alert: driftAlert(status),
   };
+}
+
+/** An alert stands while it is newer than (or as new as) the newest monitoring check. */
+function driftAlert(status: ProjectStatus): ProjectStatusView['alert'] {
+  const raised = status.lastDoneByKind['monitor.alert'];
+  const checked = status.lastDoneByKind['monitor.drift'];
+  if (raised === undefined || (checked !== undefined && checked > raised)) return null;
+  const action = status.lastActions.find((a) => a.kind === 'monitor.alert' && a.status === 'done');
+  const message = typeof action?.detail['message'] === 'string' ? action.detail['message'] : 'the newest monitoring check found data drift';
+  return { at: raised, message: `${message}: autolab monitor ${status.project.name}` };
 }
 
 function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep | null {

@@ -26,7 +26,7 @@ const labDir = join(root, '.autolab');
 void writeStreamAtomic(never, join(labDir, 'reports', 'p.html'));
 void writeStreamAtomic(never, join(lab.workDir, 'cache', 'lake', 'x.parquet'), join(lab.workDir, 'cache', CACHE_TEMP_DIR));
 void writeStreamAtomic(never, join(labDir, 'store', 'lake', 'x.parquet'), join(labDir, 'store', '.tmp'));
-for (const kind of ['ingest', 'plan', 'train', 'autolab-read', 'model']) {
+for (const kind of ['ingest', 'plan', 'train', 'monitor', 'autolab-read', 'model']) {
   const dir = join(lab.workDir, `${tempPrefix(kind)}x`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'table.parquet'), 'x'.repeat(1000));

@@ -255,7 +255,8 @@ export function exclusionReasons(columns: readonly ColumnTag[], table: string, e
   return why;
 }
 
-async function restoreBundle(lab: Lab, outputs: Readonly<Record<string, string>>, dir: string): Promise<void> {
+/** Writes a recorded training's bundle files (its `file:` outputs) from the store into `dir`. */
+export async function restoreBundle(lab: Lab, outputs: Readonly<Record<string, string>>, dir: string): Promise<void> {
   for (const [name, hash] of Object.entries(outputs)) {
     if (!name.startsWith('file:')) continue;
     const path = join(dir, name.slice('file:'.length));

@@ -1,6 +1,7 @@
 import { applyPipeline, frameFromRows, type Frame } from '../features/index.js';
 import type { FeatureTable, Predictor, Task } from '../learn/types.js';
 import { blend } from './ensemble-selection.js';
+import { sourceImportance } from './source-importance.js';
 import { stackFeatures } from './stacking.js';
 import type { BundleManifest, LeaderboardRow } from './bundle-types.js';
 
@@ -82,6 +83,14 @@ export class AutoModel {
       prediction.push(this.classes[best]!);
     }
     return { prediction, probabilities: blended, classes: this.classes };
+  }
+
+  /**
+   * Each input column's share of the model's mean |SHAP| on these rows (its tree members; see
+   * source-importance.ts), or null when no member is a tree model.
+   */
+  importance(frame: Frame): Record<string, number> | null {
+    return sourceImportance(this.manifest, this.members, frame);
   }
 
   /** Scores plain row objects, as the TypeScript API's `model.predict(rows)`. */

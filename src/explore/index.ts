@@ -14,3 +14,9 @@ export * from './round2/index.js';
 export * from './report/index.js';
 // η: round 1's correlations, round 2's associations, and gold's ranking of features
 export { correlationRatio, type GroupMoments } from './correlation-ratio.js';
+
+// the statistics monitoring shares with exploration (one PSI, one chi-square tail, one way to bin in DuckDB)
+export { chiSquareSurvival } from './alerts.js';
+export { populationStabilityIndex, psiLevel } from './round2/math.js';
+export { binHistogram, binnedCounts, planBins, valueSql, isOrdered, type BinPlan, type ColumnSpec, type Source } from './round2/bins.js';
+export { ParamBinder, toNumber, tempName } from './sql.js';

@@ -26,7 +26,8 @@ const ALWAYS_MISSING = ['', '?', 'n/a', 'na', '#n/a', 'null', 'nan', '-', '--'];
 /** a key deduplicates rows when this share of its values is distinct */
 const KEY_DISTINCT_SHARE = 0.99;
 
-function silverKey(project: string, table: string, name: string): string {
+/** Where a silver table (named by its content hash) lives in the lake. */
+export function silverKey(project: string, table: string, name: string): string {
   return `lake/silver/${keySegment(project)}/${keySegment(table)}/${name}.parquet`;
 }
 

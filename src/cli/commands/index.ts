@@ -6,6 +6,7 @@ import { registerSourceCommand } from './source.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommands } from './run.js';
 import { registerLayerCommands } from './silver.js';
+import { registerMonitorCommand } from './monitor.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 import { registerModelCommands } from './models.js';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerRunCommands(program);
   registerModelCommands(program);
+  registerMonitorCommand(program);
 }

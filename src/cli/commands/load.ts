@@ -26,3 +26,4 @@ export const registry = () => import('../../registry/index.js');
 export const modelCard = () => import('../../app/model-card.js');
 export const modelExport = () => import('../../app/model-export.js');
 export const serve = () => import('../../serve/index.js');
+export const monitor = () => import('../../app/monitor.js');

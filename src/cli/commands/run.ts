@@ -80,6 +80,15 @@ function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     const interval = (m.metrics['values'] as Record<string, MetricInterval> | undefined)?.[metric];
     lines.push(`registered as model version ${m.version} (${m.stage === 'none' ? 'no stage yet' : m.stage}${m.approvals.length ? ', approved' : ''})${interval ? `: ${metric} ${formatInterval(interval)}, 95 % bootstrap interval` : ''}`);
   }
+  if (outcome.monitor) {
+    const m = outcome.monitor;
+    const drifted = Array.isArray(m['drifted']) ? (m['drifted'] as unknown[]).map(String) : [];
+    lines.push(
+      `monitoring: ${String(m['table'])} v${String(m['currentVersion'])} against the model trained on v${String(m['referenceVersion'])}: ` +
+        (m['datasetDrift'] === true ? `dataset drift (${drifted.join(', ')})` : `no dataset drift${drifted.length > 0 ? ` (drifted: ${drifted.join(', ')})` : ''}`) +
+        ` — autolab monitor ${outcome.project}`,
+    );
+  }
   if (outcome.report) lines.push(`report: ${outcome.report}`);
   if (outcome.waitsOn) lines.push(`waits on you: ${outcome.waitsOn}`);
   return lines;
@@ -175,6 +184,7 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
       excluded: outcome.train.excluded,
     },
     registered: outcome.model && { version: outcome.model.version, stage: outcome.model.stage, approved: outcome.model.approvals.length > 0, metrics: outcome.model.metrics },
+    monitor: outcome.monitor,
     waitsOn: outcome.waitsOn,
     ran: outcome.ran,
     stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),

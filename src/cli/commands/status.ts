@@ -38,6 +38,7 @@ export function formatProject(view: ProjectStatusView): string[] {
     const note = stage.state === 'done' ? (stage.lastDoneAt ? shortTime(stage.lastDoneAt) : '') : stage.state === 'not built yet' || stage.state === 'not needed' ? stage.state : '';
     lines.push(`  ${MARK[stage.state]} ${stage.stage.padEnd(width)}  ${note}`.trimEnd());
   }
+  if (view.alert) lines.push(`  alert: ${view.alert.message} (${shortTime(view.alert.at)})`);
   if (view.lastFailure) lines.push(`  failed: ${view.lastFailure.kind} at ${shortTime(view.lastFailure.at)}: ${view.lastFailure.error}`);
   if (view.next === null) lines.push('  every stage is done');
   else if (view.next.waitsOn === 'person') lines.push(`  waits on you: ${view.next.message}`);

@@ -1,0 +1,121 @@
+import type { Command } from 'commander';
+import { openLab } from '../../app/lab.js';
+import { resolveProject } from '../../app/project.js';
+import type { ColumnDriftResult, MonitorResult } from '../../monitor/index.js';
+import { formatTable, printJson, printLine, printLines, type JsonFlag } from '../output.js';
+import { projectArgument } from './explore.js';
+import * as load from './load.js';
+
+interface MonitorFlags extends JsonFlag {
+  project?: string;
+  out?: string;
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—';
+}
+
+function num(x: number): string {
+  if (x === Number.POSITIVE_INFINITY) return '∞';
+  if (!Number.isFinite(x)) return '—';
+  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4);
+}
+
+function columnTable(columns: readonly ColumnDriftResult[]): string[] {
+  return formatTable(
+    [
+      { header: 'column', maxWidth: 32 },
+      { header: 'test' },
+      { header: 'statistic', align: 'right' },
+      { header: 'threshold', align: 'right' },
+      { header: 'drifted' },
+      { header: 'PSI', align: 'right' },
+      { header: 'missing' },
+      { header: 'new categories', maxWidth: 30 },
+      { header: 'importance', align: 'right' },
+    ],
+    columns.map((c) => [
+      c.column,
+      c.test,
+      num(c.statistic),
+      num(c.threshold),
+      c.drifted ? 'yes' : 'no',
+      `${num(c.psi)} ${c.psiLevel}`,
+      `${pct(c.missingShare.reference)} → ${pct(c.missingShare.current)}`,
+      c.newCategoryCount > 0 ? `${c.newCategoryCount}: ${c.newCategories.join(', ')}` : '',
+      c.importance === null ? '—' : pct(c.importance),
+    ]),
+  );
+}
+
+/** The monitoring result as the terminal shows it: the comparison, a table per column, the verdicts. */
+export function formatMonitor(r: MonitorResult, ran: boolean): string[] {
+  const d = r.drift;
+  const p = r.performance;
+  const lines = [
+    `${r.project}: ${r.table} v${r.current.snapshotVersion} (${r.current.rows} rows) against the model trained on v${r.reference.snapshotVersion} (${r.reference.rows} rows)${ran ? '' : ' — unchanged since the last check'}`,
+    '',
+    ...columnTable(d.columns),
+    '',
+    `dataset drift: ${d.datasetDrift ? 'yes' : 'no'} — ${d.driftedColumns} of ${d.columns.length} columns drifted (${pct(d.driftedShare)}; threshold ${pct(d.driftShareThreshold)})` +
+      (d.weightedDriftScore !== null ? `; importance-weighted ${pct(d.weightedDriftScore)}` : ''),
+  ];
+  if (r.window) lines.push(`windows (${r.window.period} of ${r.window.column}): ${r.windows.filter((w) => w.drift.datasetDrift).length} of ${r.windows.length} drifted`);
+  lines.push(`predictions: ${r.prediction.columns.map((c) => `${c.column} ${c.test} ${num(c.statistic)} ${c.drifted ? 'drifted' : 'stable'}`).join('; ')}`);
+  const parts = [`training ${p.training.metric} ${num(p.training.score)} (out of fold)`];
+  if (p.estimated) parts.push(`accuracy ${pct(p.estimated.accuracy)} (estimated), ROC AUC ${num(p.estimated.auc)} (estimated)`);
+  if (p.realised) parts.push(`realised on ${p.realised.rows} rows with outcomes: accuracy ${pct(p.realised.accuracy)}, ROC AUC ${num(p.realised.auc)}`);
+  lines.push(`performance: ${parts.join('; ')}`, `calibration: ${p.calibration}`);
+  for (const note of r.notes) lines.push(`note: ${note}`);
+  return lines;
+}
+
+/**
+ * `autolab monitor [PROJECT]` — drift of the newest snapshot of the target table against the rows
+ * the model learned from, per column and as a verdict, with estimated performance (run now, or the
+ * last check when nothing changed). `autolab monitor report` writes the same as an HTML dashboard.
+ */
+export function registerMonitorCommand(program: Command): void {
+  const monitor = program.command('monitor').description('drift and estimated performance of the model against the newest snapshot');
+  monitor
+    .command('show', { isDefault: true })
+    .description('drift per column, the dataset verdict and estimated performance, as a table')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--json', 'the monitoring result as JSON')
+    .action(async (name: string | undefined, flags: MonitorFlags) => {
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { monitorProject } = await load.monitor();
+        const out = await monitorProject(lab, project);
+        if (flags.json) printJson(out.result ? { result: out.result, ran: out.ran } : { result: null, why: out.why });
+        else if (!out.result) printLine(`nothing to monitor yet: ${out.why}`);
+        else printLines(formatMonitor(out.result, out.ran));
+      } finally {
+        await lab.close();
+      }
+    });
+  monitor
+    .command('report')
+    .description('write the monitoring dashboard: one self-contained HTML file')
+    .argument('[project]', 'the project (may be left out while the lab has one)')
+    .option('--project <name>', 'the project, as an option')
+    .option('--out <file>', 'the file to write (default .autolab/reports/PROJECT-monitor.html)')
+    .option('--json', 'what was written, as JSON')
+    .action(async (name: string | undefined, flags: MonitorFlags) => {
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, projectArgument(name, flags.project));
+        const { writeMonitorReport } = await load.monitor();
+        const written = await writeMonitorReport(lab, project, flags.out !== undefined ? { out: flags.out } : {});
+        if (!written.result) {
+          if (flags.json) printJson({ path: null, why: written.why });
+          else printLine(`nothing to monitor yet: ${written.why}`);
+        } else if (flags.json) printJson({ path: written.path, bytes: written.bytes });
+        else printLine(`wrote ${written.path} (${(written.bytes / 1024).toFixed(0)} KiB)`);
+      } finally {
+        await lab.close();
+      }
+    });
+}
