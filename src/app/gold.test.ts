@@ -141,5 +141,5 @@ describe('gold on real data: flights and airports', () => {
     } finally {
       await lab.close();
     }
-  }, 180_000);
+  }, 300_000);
 });
