@@ -8,7 +8,7 @@ import { execute, openDuckEngine, queryRows, quoteLiteral } from '../lake/index.
 import { latestSnapshots } from './explore.js';
 import type { Lab } from './lab-types.js';
 import { currentSilver } from './stages/silver-stage.js';
-import { currentGold } from './stages/gold-stage.js';
+import { currentAggregates, currentGold } from './stages/gold-stage.js';
 
 /**
  * `autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv|FILE.parquet`: any layer's table, for other
@@ -34,15 +34,19 @@ function parseRef(ref: string): { layer: Layer; table: string | undefined } {
   return { layer, table: dot < 0 ? undefined : ref.slice(dot + 1) };
 }
 
-/** The lake key of each table of a layer, as the project stands. */
-async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string>> {
+/** The lake key of each table of a layer, as the project stands (the `preferred` one is what naming the layer alone exports). */
+async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Promise<Map<string, string> & { preferred?: string }> {
   if (layer === 'bronze') return new Map((await latestSnapshots(lab, project)).map((s) => [s.name, s.snapshot.lakeKey]));
   if (layer === 'gold') {
-    // one feature table per project, named after its target table
+    // the feature table, named after its target table, and the business aggregates (`flights.by-origin.week`)
+    const tables: Map<string, string> & { preferred?: string } = new Map((await currentAggregates(lab, project)).map((a) => [a.name, a.lakeKey]));
     const gold = await currentGold(lab, project);
-    if (!gold.applies) throw new UsageError(`project ${project.name} has no gold table: it learns from its target table's silver`, 'confirm a relationship or an expression target first, or export silver');
-    if (!gold.table) throw new UsageError(`the gold table of ${project.name} is not built for the current silver and tags`, `run \`autolab gold ${project.name}\``);
-    return new Map([[gold.plan.target.table, gold.table.lakeKey]]);
+    if (gold.applies && gold.table) {
+      tables.set(gold.plan.target.table, gold.table.lakeKey);
+      tables.preferred = gold.plan.target.table;
+    }
+    if (tables.size === 0) throw new UsageError(`project ${project.name} has no gold tables built for the current silver and tags`, `run \`autolab gold ${project.name}\``);
+    return tables;
   }
   const silver = await currentSilver(lab, project);
   if (silver.waitsOn && silver.tables.length === 0) throw new UsageError(`project ${project.name} has no ${layer} tables yet: ${silver.waitsOn}`, `then run \`autolab silver ${project.name}\``);
@@ -57,7 +61,7 @@ export async function exportTable(lab: Lab, project: ProjectRecord, ref: string,
   if (options.replace !== true && existsSync(path)) throw new OutputExistsError(out);
   const tables = await layerTables(lab, project, layer);
   const names = [...tables.keys()].sort();
-  const table = asked ?? (names.length === 1 ? names[0] : undefined);
+  const table = asked ?? (names.length === 1 ? names[0] : tables.preferred);
   if (table === undefined) {
     throw new UsageError(
       names.length === 0 ? `project ${project.name} has no ${layer} tables` : `the ${layer} layer of ${project.name} has ${names.length} tables`,

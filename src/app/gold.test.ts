@@ -17,7 +17,7 @@ import type { Lab } from './lab-types.js';
 import { createProject, resolveProject } from './project.js';
 import { runProject, type RunOutcome } from './run.js';
 import { addSource } from './sources.js';
-import { currentGold } from './stages/gold-stage.js';
+import { currentAggregates, currentGold } from './stages/gold-stage.js';
 import { acceptTags, setTags } from './tags.js';
 import { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
 
@@ -91,7 +91,7 @@ describe('gold on real data: flights and airports', () => {
       await tagFlights(lab, relational);
       const related = await runProject(lab, relational, { trials: 2, seed: 1 });
       expect(related.waitsOn).toBeNull();
-      expect(related.stale.map((s) => s.stage)).toEqual(expect.arrayContaining(['silver.build', 'gold.build', 'automl.train']));
+      expect(related.stale.map((s) => s.stage)).toEqual(expect.arrayContaining(['silver.build', 'gold.build', 'gold.aggregates', 'automl.train']));
 
       const gold = await currentGold(lab, relational);
       if (!gold.applies || !gold.table) throw new Error('no gold table was built');
@@ -105,6 +105,14 @@ describe('gold on real data: flights and airports', () => {
 
       const exported = join(dir, 'gold.parquet');
       expect(await exportTable(lab, relational, 'gold', exported)).toMatchObject({ layer: 'gold', table: 'flights', rows: training.length });
+
+      // the dashboards' aggregates: weekly delays per origin, among others
+      const aggregates = await currentAggregates(lab, relational);
+      expect(aggregates.map((a) => a.name)).toEqual(expect.arrayContaining(['flights.week', 'flights.by-origin.week', 'flights.by-destination.month']));
+      const weekly = join(dir, 'weekly.csv');
+      const origins = new Set(training.map((f) => f.origin)).size;
+      expect((await exportTable(lab, relational, 'gold.flights.by-origin.week', weekly)).rows).toBeGreaterThan(origins);
+      expect(readFileSync(weekly, 'utf8').split('\n')[0]).toBe('period,origin,rows,mean(delay),sum(delay),min(delay),max(delay),mean(distance),sum(distance),min(distance),max(distance)');
 
       // nothing changed: nothing runs
       const again = await runProject(lab, relational, { trials: 2, seed: 1 });

@@ -8,7 +8,7 @@ import type { Lab } from './lab-types.js';
 import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { silverStage } from './stages/silver-stage.js';
-import { goldStage } from './stages/gold-stage.js';
+import { goldAggregatesStage, goldStage } from './stages/gold-stage.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
 import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
@@ -26,7 +26,7 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   ingested: [ingestStage],
   explored: [...EXPLORE_STAGES, reportStage],
   silver: [silverStage],
-  gold: [goldStage],
+  gold: [goldStage, goldAggregatesStage],
   trained: [trainStage],
 };
 

@@ -9,3 +9,4 @@ export { RULE_ACTIONS, type QualityRule, type RuleAction, type RuleCheck, type R
 export { checkTargetExpression, wrapTargetExpression } from './target-expression.js';
 export { buildGold, goldSelect, type GoldBuildInput } from './gold.js';
 export { DATE_PARTS, goldLabelName, type DatePart, type GoldAggregate, type GoldColumn, type GoldFeature, type GoldLabel, type GoldPlan, type GoldTable, type GoldValueKind, type ParentHop } from './gold-types.js';
+export { buildBusinessAggregate, businessAggregateName, PERIODS, type BusinessAggregate, type Period } from './business-aggregates.js';

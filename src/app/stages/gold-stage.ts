@@ -6,7 +6,21 @@ import { tempPrefix } from '../../common/index.js';
 import type { ColumnTag, TagSet } from '../../explore/index.js';
 import { hasConfirmedTarget } from '../../explore/index.js';
 import { pruneFeatures, synthesizeFeatures, type PruneResult, type SynthesisColumn, type SynthesisInput, type SynthesisTable } from '../../features/index.js';
-import { buildGold, execute, goldLabelName, keySegment, openDuckEngine, quoteIdent, quoteLiteral, type GoldPlan, type GoldValueKind } from '../../lake/index.js';
+import {
+  buildBusinessAggregate,
+  buildGold,
+  businessAggregateName,
+  execute,
+  goldLabelName,
+  keySegment,
+  openDuckEngine,
+  PERIODS,
+  quoteIdent,
+  quoteLiteral,
+  type BusinessAggregate,
+  type GoldPlan,
+  type GoldValueKind,
+} from '../../lake/index.js';
 import { actionKeyOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { loadExploration, type ExplorationState } from '../explore.js';
@@ -72,6 +86,26 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
   if (targetTable === undefined) return null;
   const built = new Map(silver.map((s) => [s.table, s]));
   if (!built.has(targetTable)) return null;
+  const tables = synthesisTables(state, tags, built, targetTable);
+  const relationships = tags.relationships
+    .filter((r) => r.status === 'confirmed' && built.has(r.from.table) && built.has(r.to.table))
+    .map((r) => ({ child: r.from.table, fk: r.from.column, parent: r.to.table, key: r.to.column }));
+  const target = tables.find((t) => t.name === targetTable)!;
+  const input: SynthesisInput = {
+    tables,
+    relationships,
+    target: {
+      table: targetTable,
+      label: expression ? { kind: 'expression', name: expression.name, expression: expression.expression } : { kind: 'column', column: targetColumn!.column },
+      time: target.time,
+      reads: expression ? expression.reads : [],
+    },
+  };
+  return { plan: synthesizeFeatures(input), silver: built };
+}
+
+/** Each explored table with a silver table, as synthesis sees it: kinds, roles, counts, its time column. */
+function synthesisTables(state: ExplorationState, tags: TagSet, built: ReadonlyMap<string, SilverTable>, targetTable: string | null): SynthesisTable[] {
   const tables: SynthesisTable[] = [];
   for (const explored of state.tables) {
     if (!built.has(explored.name)) continue;
@@ -96,21 +130,7 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
     const knownAt = tags.knownAt?.find((k) => k.table === explored.name)?.expression;
     tables.push({ name: explored.name, columns, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
   }
-  const relationships = tags.relationships
-    .filter((r) => r.status === 'confirmed' && built.has(r.from.table) && built.has(r.to.table))
-    .map((r) => ({ child: r.from.table, fk: r.from.column, parent: r.to.table, key: r.to.column }));
-  const target = tables.find((t) => t.name === targetTable)!;
-  const input: SynthesisInput = {
-    tables,
-    relationships,
-    target: {
-      table: targetTable,
-      label: expression ? { kind: 'expression', name: expression.name, expression: expression.expression } : { kind: 'column', column: targetColumn!.column },
-      time: target.time,
-      reads: expression ? expression.reads : [],
-    },
-  };
-  return { plan: synthesizeFeatures(input), silver: built };
+  return tables;
 }
 
 function roleOf(tag: ColumnTag | undefined): string | null {
@@ -194,4 +214,107 @@ export async function currentGold(lab: Lab, project: ProjectRecord): Promise<{ a
   if (!outputs?.['lakeKey'] || !outputs['manifest'] || !outputs['gold']) return { applies: true, table: null, plan: planned.plan };
   const manifest = JSON.parse(Buffer.from(await lab.store.getBytes(outputs['manifest'])).toString('utf8')) as GoldManifest;
   return { applies: true, plan: planned.plan, table: { goldHash: outputs['gold'], lakeKey: outputs['lakeKey'], manifest, label: goldLabelName(planned.plan) } };
+}
+
+/** a category with more values than this gets no aggregate of its own (one row per value and period) */
+const MAX_AGGREGATE_VALUES = 500;
+const NOT_MEASURES = new Set(['id', 'ignore', 'weight', 'group']);
+
+/** The business aggregates of one table: per period, overall and per low-cardinality category, of its numeric measures. */
+export function businessAggregatesOf(table: SynthesisTable): BusinessAggregate[] {
+  if (table.time === null) return [];
+  const measures = table.columns.filter((c) => c.kind === 'number' && !c.personal && !NOT_MEASURES.has(c.role ?? '')).map((c) => c.name);
+  if (measures.length === 0) return [];
+  const categories = table.columns
+    .filter((c) => (c.kind === 'text' || c.kind === 'boolean') && !c.personal && c.semantic !== 'text' && c.role !== 'ignore' && c.distinct <= MAX_AGGREGATE_VALUES)
+    .map((c) => c.name);
+  return PERIODS.flatMap((period) => [null, ...categories].map((by) => ({ table: table.name, time: table.time!, by, measures, period })));
+}
+
+async function aggregatesPlan(lab: Lab, project: ProjectRecord): Promise<{ units: Unit[]; plans: Map<string, BusinessAggregate[]>; silver: Map<string, SilverTable> } | { waitsOn: string }> {
+  const state = await loadExploration(lab, project);
+  const tags = state.tags?.tags;
+  if (!tags || !hasConfirmedTarget(tags)) return { waitsOn: 'confirm the target column: autolab tags set TABLE.COLUMN role=target, or autolab tags accept' };
+  const silver = new Map((await currentSilver(lab, project)).tables.map((t) => [t.table, t]));
+  const plans = new Map<string, BusinessAggregate[]>();
+  const units: Unit[] = [];
+  for (const table of synthesisTables(state, tags, silver, null)) {
+    const aggregates = businessAggregatesOf(table);
+    if (aggregates.length === 0) continue;
+    plans.set(table.name, aggregates);
+    units.push({ unit: table.name, inputs: { silver: silver.get(table.name)!.silverHash, plan: inputsHash(aggregates) }, params: { table: table.name } });
+  }
+  return { units, plans, silver };
+}
+
+export interface AggregateManifest {
+  readonly aggregates: readonly { readonly name: string; readonly aggregate: BusinessAggregate; readonly lakeKey: string; readonly rows: number }[];
+}
+
+/**
+ * `gold.aggregates`: per table with a time column and numeric measures, its measures per day, week
+ * and month, overall and per category of at most 500 values — gold tables for dashboards. Keyed by
+ * the table's silver and the aggregates planned.
+ */
+export const goldAggregatesStage: Stage<StageContext> = {
+  kind: 'gold.aggregates',
+  version: 1,
+  async plan(context, project): Promise<StagePlan> {
+    const planned = await aggregatesPlan(context.lab, project);
+    return 'waitsOn' in planned ? planned : { units: planned.units };
+  },
+
+  async run(context, project, unit) {
+    const { lab } = context;
+    const planned = await aggregatesPlan(lab, project);
+    const aggregates = 'waitsOn' in planned ? undefined : planned.plans.get(unit.unit);
+    const silver = 'waitsOn' in planned ? undefined : planned.silver.get(unit.unit);
+    if (!aggregates || !silver || inputsHash(aggregates) !== unit.inputs['plan'] || silver.silverHash !== unit.inputs['silver']) {
+      throw new Error(`the aggregates of ${unit.unit} planned are no longer the current ones`);
+    }
+    const path = await lab.store.localPathFor(silver.lakeKey);
+    const tmp = await mkdtemp(join(lab.workDir, tempPrefix('gold')));
+    const engine = await openDuckEngine(lab.workDir, { memoryLimit: '1GB' });
+    try {
+      const written: AggregateManifest['aggregates'][number][] = [];
+      let bytes = 0;
+      for (const [i, aggregate] of aggregates.entries()) {
+        const out = join(tmp, `${i}.parquet`);
+        const { rows } = await buildBusinessAggregate(engine.conn, aggregate, path, out);
+        const file = await hashFile(out);
+        const lakeKey = `lake/gold/${keySegment(project.name)}/aggregates/${keySegment(unit.unit)}/${file.hash}.parquet`;
+        await lab.store.moveObject(lakeKey, out, file);
+        bytes += file.bytes;
+        written.push({ name: businessAggregateName(aggregate), aggregate, lakeKey, rows });
+      }
+      const manifest: AggregateManifest = { aggregates: written };
+      const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(manifest)));
+      return { outputs: { manifest: stored.hash }, bytesWritten: bytes + stored.bytes, detail: { table: unit.unit, aggregates: written.length } };
+    } finally {
+      engine.close();
+      await rm(tmp, { recursive: true, force: true });
+    }
+  },
+
+  async usable(context, outputs) {
+    const { manifest } = outputs;
+    if (manifest === undefined || !(await context.lab.store.has(manifest))) return false;
+    const parsed = JSON.parse(Buffer.from(await context.lab.store.getBytes(manifest)).toString('utf8')) as AggregateManifest;
+    for (const a of parsed.aggregates) if (!(await context.lab.store.hasObject(a.lakeKey))) return false;
+    return true;
+  },
+};
+
+/** The business aggregates of a project as its silver stands (those built), by name. */
+export async function currentAggregates(lab: Lab, project: ProjectRecord): Promise<AggregateManifest['aggregates'][number][]> {
+  const planned = await aggregatesPlan(lab, project);
+  if ('waitsOn' in planned) return [];
+  const out: AggregateManifest['aggregates'][number][] = [];
+  for (const unit of planned.units) {
+    const found = await lab.catalog.findResult(actionKeyOf(goldAggregatesStage, project.name, unit));
+    const manifest = found?.outputs['manifest'];
+    if (manifest === undefined) continue;
+    out.push(...(JSON.parse(Buffer.from(await lab.store.getBytes(manifest)).toString('utf8')) as AggregateManifest).aggregates);
+  }
+  return out;
 }
