@@ -10,3 +10,6 @@ export { ingestProject, READER_VERSION, type IngestOptions, type IngestOutcome, 
 export { runProject, type RunEvent, type RunOptions, type RunOutcome } from './run.js';
 export { setUpDemo, confirmDemoTarget, bundledDemoData, DEMO_PROJECT, type DemoLab } from './demo.js';
 export { labStatus, STAGES, type ProjectStatusView } from './status.js';
+export { buildGoldTable, type GoldOutcome } from './gold.js';
+export { goldFeaturesOf } from './gold-features.js';
+export { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
