@@ -85,6 +85,10 @@ for (const backend of labBackends) {
         const yes = head!.split(',').indexOf('proba_yes');
         // six large orders against one small one: the second looks like a churner
         expect(Number(one!.split(',')[yes])).toBeGreaterThan(Number(many!.split(',')[yes]));
+
+        // rows without a column the features read: one line saying so
+        writeFileSync(join(root, 'no-plan.csv'), 'customer_id\nN1\n');
+        await expect(goldFeaturesOf(lab, model.manifest.gold!, model.manifest.clean, join(root, 'no-plan.csv'), [])).rejects.toThrow(/^the features of customers cannot be computed: .*"plan"/);
       } finally {
         await lab.close();
       }

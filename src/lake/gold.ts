@@ -12,7 +12,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 import { describeParquet } from './bronze-writer.js';
-import { execute, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
+import { execute, firstLine, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
 import { wrapTargetExpression } from './target-expression.js';
 import { goldLabelName, type GoldAggregate, type GoldFeature, type GoldPlan, type GoldTable, type GoldValueKind, type ParentHop } from './gold-types.js';
 
@@ -373,7 +373,10 @@ export async function buildGold(conn: DuckDBConnection, input: GoldBuildInput, o
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (/Binder Error|Conversion Error/.test(text)) {
-      throw new InputError(`the gold table of ${input.plan.target.table} cannot be built: ${text.split('\n')[0]}`, 'check the target expression and the tables\' columns with `autolab tags show`');
+      throw new InputError(
+        `the features of ${input.plan.target.table} cannot be computed: ${firstLine(error)}`,
+        input.withLabel ? 'check the target expression and the tables\' columns with `autolab tags show`' : `give rows with the columns of ${input.plan.target.table} the model was trained on`,
+      );
     }
     throw error;
   }
