@@ -9,7 +9,7 @@
  * (`COPY (SELECT * FROM …) TO …parquet`): the floor of any build that reads them and writes one row
  * per flight. Pruning is timed apart. `GOLD_FN=count` (any aggregate) builds only the non-aggregate
  * features and that aggregate: where the time goes. Wall and CPU time (DuckDB's threads included); peak RSS of
- * this process (DuckDB runs in it).
+ * this process (DuckDB runs in it, limited to 2 GB as in the gold stage).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +40,8 @@ async function time<T>(run: () => Promise<T>): Promise<{ ms: number; cpuMs: numb
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'autolab-gold-bench-'));
-const engine = await openDuckEngine(dir);
+// the memory limit the gold stage builds with
+const engine = await openDuckEngine(dir, { memoryLimit: '2GB' });
 try {
   const { conn } = engine;
   const flights = join(dir, 'flights.parquet');

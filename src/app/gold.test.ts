@@ -17,6 +17,7 @@ import type { Lab } from './lab-types.js';
 import { createProject, resolveProject } from './project.js';
 import { runProject, type RunOutcome } from './run.js';
 import { addSource } from './sources.js';
+import { currentAggregates } from './stages/aggregates-stage.js';
 import { currentGold } from './stages/gold-stage.js';
 import { acceptTags, setTags } from './tags.js';
 import { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
@@ -91,7 +92,7 @@ describe('gold on real data: flights and airports', () => {
       await tagFlights(lab, relational);
       const related = await runProject(lab, relational, { trials: 2, seed: 1 });
       expect(related.waitsOn).toMatch(/waits for approval/);
-      expect(related.stale.map((s) => s.stage)).toEqual(expect.arrayContaining(['silver.build', 'gold.build', 'automl.train']));
+      expect(related.stale.map((s) => s.stage)).toEqual(expect.arrayContaining(['silver.build', 'gold.build', 'gold.aggregates', 'automl.train']));
 
       const gold = await currentGold(lab, relational);
       if (!gold.applies || !gold.table) throw new Error('no gold table was built');
@@ -105,6 +106,17 @@ describe('gold on real data: flights and airports', () => {
 
       const exported = join(dir, 'gold.parquet');
       expect(await exportTable(lab, relational, 'gold', exported)).toMatchObject({ layer: 'gold', table: 'flights', rows: training.length });
+
+      // the dashboards' aggregates: weekly delays per origin, among others
+      const aggregates = await currentAggregates(lab, relational);
+      expect(aggregates.map((a) => a.name)).toEqual(expect.arrayContaining(['flights_date_daily', 'flights_date_weekly', 'flights_date_monthly']));
+      expect(aggregates[0]!.spec).toMatchObject({ time: 'date', measures: expect.arrayContaining(['delay', 'distance']) as unknown, dimensions: expect.arrayContaining(['origin', 'destination']) as unknown });
+      const weekly = join(dir, 'weekly.csv');
+      const origins = new Set(training.map((f) => f.origin)).size;
+      expect((await exportTable(lab, relational, 'gold.flights_date_weekly', weekly)).rows).toBeGreaterThan(origins);
+      const lines = readFileSync(weekly, 'utf8').trim().split('\n');
+      expect(lines[0]).toBe('period,dimension,member,rows,delay_sum,delay_mean,delay_min,delay_max,distance_sum,distance_mean,distance_min,distance_max');
+      expect(new Set(lines.filter((l) => l.split(',')[1] === 'origin').map((l) => l.split(',')[2])).size).toBe(origins);
 
       // nothing changed: nothing runs
       const again = await runProject(lab, relational, { trials: 2, seed: 1 });
@@ -141,5 +153,5 @@ describe('gold on real data: flights and airports', () => {
     } finally {
       await lab.close();
     }
-  }, 180_000);
+  }, 300_000);
 });

@@ -1,6 +1,6 @@
 /**
  * Killed at any point, nothing lost: `autolab run` on a real project (two sources, a confirmed
- * target, `--trials` for reproducible training) is killed with SIGKILL at 20 random moments, then
+ * target and relationship — through silver and gold —, `--trials` for reproducible training) is killed with SIGKILL at 20 random moments, then
  * run to the end; its snapshots, exploration results and model bundle equal an uninterrupted run's,
  * no action is recorded done without its outputs in the store, and `log --verify` passes. On SQLite
  * + the local disk and on PostgreSQL + S3.
@@ -27,6 +27,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const KILLS_BEFORE_TAGS = 10;
 const KILLS_AFTER_TAGS = 10;
 const RUN = ['run', 'p', '--trials', '2'];
+const RELATE = ['tags', 'rel', 'usage.customer_id', 'customers.customer_id', 'confirmed', '--project', 'p'];
 
 interface Exit {
   readonly code: number | null;
@@ -60,13 +61,13 @@ async function ok(cwd: string, args: readonly string[], env: Readonly<Record<str
   return exit;
 }
 
-/** Two related sources: customers (the target, churn) and their usage, keyed by customerID. */
+/** Two related sources: customers (the target, churn; an id added) and their usage, two rows each, keyed by customer_id. */
 function writeSources(dir: string): void {
   const lines = readFileSync(demoData, 'utf8').split('\n').slice(0, 1501);
-  writeFileSync(join(dir, 'customers.csv'), `${lines.join('\n')}\n`);
-  const usage = ['customerID,calls,data_gb,plan'];
-  lines.slice(1).forEach((line, i) => {
-    usage.push(`${line.split(',')[0]},${(i * 37) % 41},${((i * 7919) % 2000) / 100},${['basic', 'plus', 'max'][(i * 13) % 3]}`);
+  writeFileSync(join(dir, 'customers.csv'), `${lines.map((line, i) => `${i === 0 ? 'customer_id' : `C${i}`},${line}`).join('\n')}\n`);
+  const usage = ['customer_id,calls,data_gb,plan'];
+  lines.slice(1).forEach((_, i) => {
+    for (const month of [0, 1]) usage.push(`C${i + 1},${(i * 37 + month) % 41},${((i * 7919 + month * 13) % 2000) / 100},${['basic', 'plus', 'max'][(i * 13 + month) % 3]}`);
   });
   writeFileSync(join(dir, 'usage.csv'), `${usage.join('\n')}\n`);
 }
@@ -125,9 +126,12 @@ for (const backend of labBackends) {
       const reference = await newLab(backend, 'reference');
       const explored = await ok(reference, RUN, backend.env);
       await ok(reference, ['tags', 'set', 'customers.churn', 'role=target', '--project', 'p'], backend.env);
+      // each customer's usage joins its features: the run goes through silver and gold
+      await ok(reference, RELATE, backend.env);
       const trained = await ok(reference, RUN, backend.env);
       const expected = await finalState(reference);
       expect(expected.results['automl.train ']).toBeDefined();
+      expect(expected.results['gold.build ']).toBeDefined();
 
       const killed = await newLab(backend, 'killed');
       const moments: number[] = [];
@@ -142,6 +146,7 @@ for (const backend of labBackends) {
       await killAt(KILLS_BEFORE_TAGS, explored.seconds);
       await ok(killed, RUN, backend.env);
       await ok(killed, ['tags', 'set', 'customers.churn', 'role=target', '--project', 'p'], backend.env);
+      await ok(killed, RELATE, backend.env);
       await killAt(KILLS_AFTER_TAGS, trained.seconds);
       await ok(killed, RUN, backend.env);
       const again = await ok(killed, RUN, backend.env);

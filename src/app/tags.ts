@@ -12,7 +12,7 @@ import {
   setRelationshipTag,
   tagsToYaml,
 } from '../explore/index.js';
-import type { TagChange, TagSet, TagVersion, TargetExpression, YamlProblem } from '../explore/index.js';
+import type { TagChange, TagSet, TagVersion, YamlProblem } from '../explore/index.js';
 
 /**
  * The tagging step (human moment 2) as the CLI, the API and `explore` use it: every change
@@ -146,30 +146,47 @@ export async function applyEditedTags(
   project: ProjectRecord,
   base: TagVersion,
   text: string,
-  checkExpression?: (target: TargetExpression) => Promise<readonly string[]>,
+  checkExpression?: (expression: { readonly table: string; readonly expression: string; readonly what: string }) => Promise<readonly string[]>,
 ): Promise<EditedTagsResult> {
   const parsed = parseTagsYaml(text, base.tags);
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
   let tags = parsed.tags;
-  const expression = tags.targetExpression;
-  if (expression && expression !== base.tags.targetExpression) {
-    // a new expression is checked by DuckDB, which also says which columns it reads
-    if (!checkExpression) throw new InputError(`the target expression ${expression.table}.${expression.name} cannot be checked here`, 'set it with `autolab tags set TABLE.NAME role=target --expr SQL`');
-    let reads: readonly string[];
+  // a new expression is checked by DuckDB, which also says which columns it reads
+  const check = async (table: string, expression: string, what: string, key: string): Promise<readonly string[] | YamlProblem> => {
+    if (!checkExpression) throw new InputError(`the ${what} on ${table} cannot be checked here`, 'set it with `autolab tags set` and --expr or --known-at');
     try {
-      reads = await checkExpression(expression);
+      return await checkExpression({ table, expression, what });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      return { ok: false, problems: [{ line: lineOfTarget(text), message: error.message }] };
+      return { line: lineOf(text, key), message: error.message };
     }
+  };
+  const expression = tags.targetExpression;
+  if (expression && expression !== base.tags.targetExpression) {
+    const reads = await check(expression.table, expression.expression, 'target expression', 'target');
+    if (!Array.isArray(reads)) return { ok: false, problems: [reads as YamlProblem] };
     tags = { ...tags, targetExpression: { ...expression, reads: [...reads].sort() } };
+  }
+  if (tags.knownAt?.some((k) => !base.tags.knownAt?.includes(k))) {
+    const knownAt = [];
+    for (const k of tags.knownAt) {
+      if (base.tags.knownAt?.includes(k)) {
+        knownAt.push(k);
+        continue;
+      }
+      const reads = await check(k.table, k.expression, 'known-at expression', 'known_at');
+      if (!Array.isArray(reads)) return { ok: false, problems: [reads as YamlProblem] };
+      knownAt.push({ ...k, reads: [...reads].sort() });
+    }
+    tags = { ...tags, knownAt };
   }
   const update = await commitTags(catalog, project, () => ({ tags, changes: parsed.changes }), {});
   return { ok: true, update };
 }
 
-function lineOfTarget(text: string): number {
-  const index = text.split('\n').findIndex((line) => /^target:/.test(line));
+/** The line of a top-level key of the edited YAML (1 when it is not there). */
+function lineOf(text: string, key: string): number {
+  const index = text.split('\n').findIndex((line) => line.startsWith(`${key}:`));
   return index < 0 ? 1 : index + 1;
 }
 

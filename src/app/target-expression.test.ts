@@ -34,11 +34,20 @@ describe('tags set TABLE.NAME role=target --expr', () => {
     expect((await currentTags(lab.catalog, project))!.tags.knownAt).toEqual([{ table: 'orders', expression: 'ordered_at + INTERVAL 2 DAY', reads: ['ordered_at'] }]);
 
     const { base, yaml } = await tagsForEditing(lab.catalog, project);
-    const check = (t: { table: string; expression: string }) => checkExpressionTarget(lab, project, base.tags, t.table, t.expression);
+    const check = (e: { table: string; expression: string; what: string }) => checkExpressionTarget(lab, project, base.tags, e.table, e.expression, e.what);
     const bad = await applyEditedTags(lab.catalog, project, base, yaml.replace('expr: monthly_charges > 60', 'expr: monthly > 60'), check);
     expect(bad).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/no column "monthly" in customers/) as unknown }] });
     const good = await applyEditedTags(lab.catalog, project, base, yaml.replace('expr: monthly_charges > 60', 'expr: tenure_months * 2 > monthly_charges'), check);
     expect(good.ok).toBe(true);
     expect((await currentTags(lab.catalog, project))!.tags.targetExpression?.reads).toEqual(['monthly_charges', 'tenure_months']);
+
+    // when orders became known, edited in the YAML too: checked, and kept with what it reads
+    const edit = await tagsForEditing(lab.catalog, project);
+    expect(edit.yaml).toContain('ordered_at + INTERVAL 2 DAY');
+    const badKnown = await applyEditedTags(lab.catalog, project, edit.base, edit.yaml.replace('ordered_at + INTERVAL 2 DAY', 'shipped_at'), check);
+    expect(badKnown).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/known-at expression "shipped_at" on orders: no column "shipped_at"/) as unknown }] });
+    const goodKnown = await applyEditedTags(lab.catalog, project, edit.base, edit.yaml.replace('ordered_at + INTERVAL 2 DAY', 'ordered_at + to_days(CAST(amount AS INTEGER))'), check);
+    expect(goodKnown.ok).toBe(true);
+    expect((await currentTags(lab.catalog, project))!.tags.knownAt).toEqual([{ table: 'orders', expression: 'ordered_at + to_days(CAST(amount AS INTEGER))', reads: ['amount', 'ordered_at'] }]);
   });
 });

@@ -12,7 +12,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
 import { describeParquet } from './bronze-writer.js';
-import { execute, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
+import { execute, firstLine, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
 import { wrapTargetExpression } from './target-expression.js';
 import { goldLabelName, type GoldAggregate, type GoldFeature, type GoldPlan, type GoldTable, type GoldValueKind, type ParentHop } from './gold-types.js';
 
@@ -189,12 +189,17 @@ export function goldSelect(input: GoldBuildInput): { sql: string; params: SqlPar
     }
   }
   const groupAlias = new Map<string, string>();
+  const running = new Map<string, RunningTotals>();
+  const groupCtes: string[] = [];
   let g = 0;
   for (const [key, group] of groups) {
     const alias = `g${g++}`;
     groupAlias.set(key, alias);
-    cte.push(aggregateGroup(input, group, alias, params));
+    groupCtes.push(aggregateGroup(input, group, alias, params, running));
   }
+  // the running totals of each child and key, shared by every path that looks them up, before the groups that read them
+  for (const totals of running.values()) cte.push(totals.sql());
+  cte.push(...groupCtes);
   for (const f of features) {
     if (f.kind === 'aggregate') {
       const alias = groupAlias.get(JSON.stringify([pathKey(f.path), f.child, f.fk, f.key]))!;
@@ -217,7 +222,7 @@ export function goldSelect(input: GoldBuildInput): { sql: string; params: SqlPar
 }
 
 /** One child reached by one path: its aggregates, per target row. */
-function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[], alias: string, params: Params): string {
+function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[], alias: string, params: Params, running: Map<string, RunningTotals>): string {
   const { plan } = input;
   const first = group[0]!;
   const child = tableOf(plan, first.child);
@@ -232,7 +237,6 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
   const fkKind = kindOf(plan, first.child, first.fk);
   const probeKey = keyExpression(`${end}.${q(first.key)}`, keyKind, fkKind);
   const childKey = keyExpression(q(first.fk), fkKind, keyKind);
-  const values = [...new Set(group.map((f) => valueColumn(f.aggregate)).filter((c): c is string => c !== null))];
   const cutoff = plan.target.time;
   const childTime = child.time;
   const withCte = (body: string) => `${alias} AS (${probeCte.length > 0 ? `WITH ${probeCte.join(',\n')} ` : ''}${body})`;
@@ -249,92 +253,116 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
     return withCte(`SELECT t.${ROW}, k.* EXCLUDE (__k) FROM ${targetPath} AS t ${probeJoins.joins()} LEFT JOIN (${perKey}) AS k ON k.__k = ${probeKey}`);
   }
   if (childTime === null) throw new Error(`the gold plan aggregates ${first.child} under a cut-off, but it has no time column`);
-  // Under a cut-off, as running totals: the child's rows are summed per key and instant they became
-  // known (a bucket), the buckets accumulated in time order, and each target row takes the totals of
-  // the last bucket strictly before its cut-off (an ASOF join on `>`). Every aggregate is made of
-  // decomposable parts (counts, sums, sums of squares and products, extremes, the last value, each
-  // value's first row), so the cost is a sort and a scan — a window re-reading each row's history
-  // took 73 s for 300,000 flights.
-  const known = child.knownAt !== undefined
-    ? `greatest(CAST(${q(childTime)} AS TIMESTAMP), CAST(${wrapTargetExpression(child.knownAt)} AS TIMESTAMP))`
-    : `CAST(${q(childTime)} AS TIMESTAMP)`;
-  // a child's rows take their place in time when they became known (a checked expression), else at
-  // their time — never before it: a target row that is its own child (a flight that left early) must
-  // not be known before its own cut-off
-  const v = (i: number) => `__v${i}`;
-  const distinct = new Set(group.filter((f) => f.aggregate.fn === 'distinct').map((f) => valueColumn(f.aggregate)!));
-  const firsts = values.map((c, i) =>
-    distinct.has(c) ? `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${childKey}, ${q(c)} ORDER BY ${known}) = 1 THEN 1 ELSE 0 END AS __d${i}` : '',
-  );
-  // days from a fixed instant: sums of squares of epoch seconds would lose the slope to rounding
-  const childRows =
-    `SELECT ${childKey} AS __k, ${known} AS __t, CAST(${q(childTime)} AS TIMESTAMP) AS __ct, ` +
-    `(epoch(CAST(${q(childTime)} AS TIMESTAMP)) - epoch(TIMESTAMP '2000-01-01')) / 86400.0 AS __x` +
-    `${values.map((c, i) => `, ${q(c)} AS ${v(i)}`).join('')}${firsts.join('')} ` +
-    `FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL AND ${q(childTime)} IS NOT NULL AND ${known} IS NOT NULL`;
-  const parts = new Map<string, { bucket: string; running: string }>();
-  const part = (name: string, bucket: string, running: (c: string) => string): string => {
-    if (!parts.has(name)) parts.set(name, { bucket, running: running(name) });
-    return `c.${name}`;
-  };
-  const sum = (c: string) => `sum(${c}) OVER w`;
-  const columns = group.map((f) => {
-    const a = f.aggregate;
-    const i = 'column' in a ? values.indexOf(a.column) : -1;
-    const x = i >= 0 ? v(i) : '';
-    const n = () => part(`n${i}`, `count(${x})`, sum);
-    const s = () => part(`s${i}`, `sum(${x})`, sum);
-    let sql: string;
-    switch (a.fn) {
-      case 'count':
-        sql = `coalesce(${part('n', 'count(*)', sum)}, 0)`;
-        break;
-      case 'days_since_last':
-        sql = `(epoch(p.__t) - epoch(${part('mct', 'max(__ct)', (c) => `max(${c}) OVER w`)})) / 86400.0`;
-        break;
-      case 'mean':
-        sql = `${s()} / nullif(${n()}, 0)`;
-        break;
-      case 'sum':
-        sql = s();
-        break;
-      case 'min':
-        sql = part(`mn${i}`, `min(${x})`, (c) => `min(${c}) OVER w`);
-        break;
-      case 'max':
-        sql = part(`mx${i}`, `max(${x})`, (c) => `max(${c}) OVER w`);
-        break;
-      case 'std': {
-        const ss = part(`ss${i}`, `sum(${x}::DOUBLE * ${x})`, sum);
-        sql = `CASE WHEN ${n()} > 1 THEN sqrt(greatest(0, (${ss} - ${s()}::DOUBLE * ${s()} / ${n()}) / (${n()} - 1))) END`;
-        break;
-      }
-      case 'last':
-        sql = part(`l${i}`, `arg_max(${x}, __ct) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
-        break;
-      case 'trend': {
-        const sx = part(`sx${i}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
-        const sxx = part(`sxx${i}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
-        const sxy = part(`sxy${i}`, `sum(__x * ${x})`, sum);
-        sql = `(${n()} * ${sxy} - ${sx} * ${s()}) / nullif(${n()} * ${sxx} - ${sx} * ${sx}, 0)`;
-        break;
-      }
-      case 'distinct':
-        sql = `coalesce(${part(`nd${i}`, `sum(__d${i})`, sum)}, 0)`;
-        break;
-      case 'count_value':
-        sql = `coalesce(${part(`cv${parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`, sum)}, 0)`;
-        break;
-      case 'mode':
-        throw new Error(`the gold plan asks for the most frequent value of ${first.child}.${a.column} under a cut-off, which gold does not compute`);
-    }
-    return `${sql} AS ${q(f.name)}`;
-  });
-  const buckets = `SELECT __k, __t, ${[...parts].map(([name, p]) => `${p.bucket} AS ${name}`).join(', ')} FROM (${childRows}) GROUP BY __k, __t`;
-  const running = `SELECT __k, __t, ${[...parts].map(([name, p]) => `${p.running} AS ${name}`).join(', ')} FROM (${buckets}) WINDOW w AS (PARTITION BY __k ORDER BY __t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
+  // Under a cut-off, as running totals (`RunningTotals`), shared by every path to the same child and key
+  const runKey = JSON.stringify([first.child, first.fk, keyKind]);
+  let totals = running.get(runKey);
+  if (!totals) {
+    totals = new RunningTotals(`r${running.size}`, child, childTime, childKey, q(first.fk), params.bind(childPath));
+    running.set(runKey, totals);
+  }
+  const r = totals;
+  const columns = group.map((f) => `${r.expression(f.aggregate, params)} AS ${q(f.name)}`);
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
   const probes = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(cutoff)} AS TIMESTAMP) AS __t FROM ${targetRows} AS t ${probeJoins.joins()} WHERE ${probeKey} IS NOT NULL AND t.${q(cutoff)} IS NOT NULL`;
-  return withCte(`SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN (${running}) AS c ON p.__k = c.__k AND p.__t > c.__t`);
+  return withCte(`SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN ${r.name} AS c ON p.__k = c.__k AND p.__t > c.__t`);
+}
+
+/**
+ * A child's rows as running totals per key: summed per key and instant they became known (a
+ * bucket), the buckets accumulated in time order. A target row takes the totals of the last bucket
+ * strictly before its cut-off (an ASOF join on `>`). Every aggregate is made of decomposable parts
+ * (counts, sums, sums of squares and products, extremes, the last value, each value's first row),
+ * so the cost is a sort and a scan — a window re-reading each row's history took 73 s for 300,000
+ * flights. A child's rows take their place in time when they became known (`knownAt`, a checked
+ * expression), else at their time — never before it: a target row that is its own child (a flight
+ * that left early) must not be known before its own cut-off.
+ */
+class RunningTotals {
+  readonly #parts = new Map<string, { bucket: string; running: string }>();
+  readonly #values: string[] = [];
+  readonly #distinct = new Set<string>();
+  readonly #known: string;
+  constructor(
+    readonly name: string,
+    private readonly child: GoldTable,
+    private readonly time: string,
+    private readonly key: string,
+    private readonly fk: string,
+    private readonly path: string,
+  ) {
+    this.#known = child.knownAt !== undefined
+      ? `greatest(CAST(${q(time)} AS TIMESTAMP), CAST(${wrapTargetExpression(child.knownAt)} AS TIMESTAMP))`
+      : `CAST(${q(time)} AS TIMESTAMP)`;
+  }
+
+  #value(column: string): string {
+    if (!this.#values.includes(column)) this.#values.push(column);
+    return `__v${this.#values.indexOf(column)}`;
+  }
+
+  #part(name: string, bucket: string, running: (c: string) => string): string {
+    if (!this.#parts.has(name)) this.#parts.set(name, { bucket, running: running(name) });
+    return `c.${name}`;
+  }
+
+  /** The SQL of one aggregate, over the running totals joined as `c` and the probe as `p`. */
+  expression(a: GoldAggregate, params: Params): string {
+    const sum = (c: string) => `sum(${c}) OVER w`;
+    const x = 'column' in a ? this.#value(a.column) : '';
+    const n = () => this.#part(`n_${x}`, `count(${x})`, sum);
+    const s = () => this.#part(`s_${x}`, `sum(${x})`, sum);
+    switch (a.fn) {
+      case 'count':
+        return `coalesce(${this.#part('n', 'count(*)', sum)}, 0)`;
+      case 'days_since_last':
+        return `(epoch(p.__t) - epoch(${this.#part('mct', 'max(__ct)', (c) => `max(${c}) OVER w`)})) / 86400.0`;
+      case 'mean':
+        return `${s()} / nullif(${n()}, 0)`;
+      case 'sum':
+        return s();
+      case 'min':
+        return this.#part(`mn_${x}`, `min(${x})`, (c) => `min(${c}) OVER w`);
+      case 'max':
+        return this.#part(`mx_${x}`, `max(${x})`, (c) => `max(${c}) OVER w`);
+      case 'std': {
+        const ss = this.#part(`ss_${x}`, `sum(${x}::DOUBLE * ${x})`, sum);
+        return `CASE WHEN ${n()} > 1 THEN sqrt(greatest(0, (${ss} - ${s()}::DOUBLE * ${s()} / ${n()}) / (${n()} - 1))) END`;
+      }
+      case 'last':
+        return this.#part(`l_${x}`, `arg_max(${x}, __ct) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
+      case 'trend': {
+        // days from a fixed instant: sums of squares of epoch seconds would lose the slope to rounding
+        const sx = this.#part(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
+        const sxx = this.#part(`sxx_${x}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
+        const sxy = this.#part(`sxy_${x}`, `sum(__x * ${x})`, sum);
+        return `(${n()} * ${sxy} - ${sx} * ${s()}) / nullif(${n()} * ${sxx} - ${sx} * ${sx}, 0)`;
+      }
+      case 'distinct':
+        this.#distinct.add(a.column);
+        return `coalesce(${this.#part(`nd_${x}`, `sum(__first${x})`, sum)}, 0)`;
+      case 'count_value':
+        return `coalesce(${this.#part(`cv${this.#parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`, sum)}, 0)`;
+      case 'mode':
+        throw new Error(`the gold plan asks for the most frequent value of ${this.child.name}.${a.column} under a cut-off, which gold does not compute`);
+    }
+  }
+
+  /** The CTE, once every aggregate that reads it has asked for its parts. */
+  sql(): string {
+    const known = this.#known;
+    const values = this.#values.map((c, i) => `, ${q(c)} AS __v${i}`).join('');
+    // a value was seen before the cut-off exactly when its first row was
+    const firsts = [...this.#distinct]
+      .map((c) => `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${this.key}, ${q(c)} ORDER BY ${known}) = 1 THEN 1 ELSE 0 END AS __first${this.#value(c)}`)
+      .join('');
+    const rows =
+      `SELECT ${this.key} AS __k, ${known} AS __t, CAST(${q(this.time)} AS TIMESTAMP) AS __ct, ` +
+      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(TIMESTAMP '2000-01-01')) / 86400.0 AS __x${values}${firsts} ` +
+      `FROM read_parquet(${this.path}) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
+    const parts = [...this.#parts];
+    const buckets = `SELECT __k, __t, ${parts.map(([name, p]) => `${p.bucket} AS ${name}`).join(', ')} FROM (${rows}) GROUP BY __k, __t`;
+    return `${this.name} AS MATERIALIZED (SELECT __k, __t, ${parts.map(([name, p]) => `${p.running} AS ${name}`).join(', ')} FROM (${buckets}) WINDOW w AS (PARTITION BY __k ORDER BY __t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`;
+  }
 }
 
 /** Builds the gold table of `input` into `outPath` (Parquet, one row per target row, in their order). */
@@ -345,7 +373,10 @@ export async function buildGold(conn: DuckDBConnection, input: GoldBuildInput, o
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (/Binder Error|Conversion Error/.test(text)) {
-      throw new InputError(`the gold table of ${input.plan.target.table} cannot be built: ${text.split('\n')[0]}`, 'check the target expression and the tables\' columns with `autolab tags show`');
+      throw new InputError(
+        `the features of ${input.plan.target.table} cannot be computed: ${firstLine(error)}`,
+        input.withLabel ? 'check the target expression and the tables\' columns with `autolab tags show`' : `give rows with the columns of ${input.plan.target.table} the model was trained on`,
+      );
     }
     throw error;
   }

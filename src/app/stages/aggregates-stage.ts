@@ -19,8 +19,8 @@ import type { StageContext } from './stage-context.js';
  * time column), keyed by the table's silver and the spec the tags give; it runs after silver.
  */
 
-/** a category with at most this many distinct values is a dimension */
-const MAX_MEMBERS = 30;
+/** a category with at most this many distinct values is a dimension ("weekly delays per origin": a few hundred airports) */
+const MAX_MEMBERS = 500;
 const MAX_DIMENSIONS = 10;
 const MAX_MEASURES = 20;
 const MAX_TIME_COLUMNS = 3;
@@ -124,6 +124,7 @@ export interface AggregateTableRef {
   readonly name: string;
   readonly grain: AggregateGrain;
   readonly lakeKey: string;
+  readonly rows: number;
   readonly spec: AggregateSpec;
   readonly report: AggregateReport;
 }
@@ -136,7 +137,8 @@ export async function currentAggregates(lab: Lab, project: ProjectRecord): Promi
     if (!found?.outputs['report']) continue;
     const report = JSON.parse(Buffer.from(await lab.store.getBytes(found.outputs['report'])).toString('utf8')) as AggregateReport;
     for (const grain of AGGREGATE_GRAINS) {
-      refs.push({ name: `${spec.table}_${spec.time}_${GRAIN_NAMES[grain]}`, grain, lakeKey: found.outputs[`${grain}Key`]!, spec, report });
+      const rows = report.tables.find((t) => t.grain === grain)?.rows ?? 0;
+      refs.push({ name: `${spec.table}_${spec.time}_${GRAIN_NAMES[grain]}`, grain, lakeKey: found.outputs[`${grain}Key`]!, rows, spec, report });
     }
   }
   return refs;

@@ -6,7 +6,17 @@ import { tempPrefix } from '../../common/index.js';
 import type { ColumnTag, TagSet } from '../../explore/index.js';
 import { hasConfirmedTarget } from '../../explore/index.js';
 import { pruneFeatures, synthesizeFeatures, type PruneResult, type SynthesisColumn, type SynthesisInput, type SynthesisTable } from '../../features/index.js';
-import { buildGold, execute, goldLabelName, keySegment, openDuckEngine, quoteIdent, quoteLiteral, type GoldPlan, type GoldValueKind } from '../../lake/index.js';
+import {
+  buildGold,
+  execute,
+  goldLabelName,
+  keySegment,
+  openDuckEngine,
+  quoteIdent,
+  quoteLiteral,
+  type GoldPlan,
+  type GoldValueKind,
+} from '../../lake/index.js';
 import { actionKeyOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { loadExploration, type ExplorationState } from '../explore.js';
@@ -72,6 +82,26 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
   if (targetTable === undefined) return null;
   const built = new Map(silver.map((s) => [s.table, s]));
   if (!built.has(targetTable)) return null;
+  const tables = synthesisTables(state, tags, built, targetTable);
+  const relationships = tags.relationships
+    .filter((r) => r.status === 'confirmed' && built.has(r.from.table) && built.has(r.to.table))
+    .map((r) => ({ child: r.from.table, fk: r.from.column, parent: r.to.table, key: r.to.column }));
+  const target = tables.find((t) => t.name === targetTable)!;
+  const input: SynthesisInput = {
+    tables,
+    relationships,
+    target: {
+      table: targetTable,
+      label: expression ? { kind: 'expression', name: expression.name, expression: expression.expression } : { kind: 'column', column: targetColumn!.column },
+      time: target.time,
+      reads: expression ? expression.reads : [],
+    },
+  };
+  return { plan: synthesizeFeatures(input), silver: built };
+}
+
+/** Each explored table with a silver table, as synthesis sees it: kinds, roles, counts, its time column. */
+function synthesisTables(state: ExplorationState, tags: TagSet, built: ReadonlyMap<string, SilverTable>, targetTable: string | null): SynthesisTable[] {
   const tables: SynthesisTable[] = [];
   for (const explored of state.tables) {
     if (!built.has(explored.name)) continue;
@@ -96,21 +126,7 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
     const knownAt = tags.knownAt?.find((k) => k.table === explored.name)?.expression;
     tables.push({ name: explored.name, columns, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
   }
-  const relationships = tags.relationships
-    .filter((r) => r.status === 'confirmed' && built.has(r.from.table) && built.has(r.to.table))
-    .map((r) => ({ child: r.from.table, fk: r.from.column, parent: r.to.table, key: r.to.column }));
-  const target = tables.find((t) => t.name === targetTable)!;
-  const input: SynthesisInput = {
-    tables,
-    relationships,
-    target: {
-      table: targetTable,
-      label: expression ? { kind: 'expression', name: expression.name, expression: expression.expression } : { kind: 'column', column: targetColumn!.column },
-      time: target.time,
-      reads: expression ? expression.reads : [],
-    },
-  };
-  return { plan: synthesizeFeatures(input), silver: built };
+  return tables;
 }
 
 function roleOf(tag: ColumnTag | undefined): string | null {

@@ -89,18 +89,26 @@ export function registerLayerCommands(program: Command): void {
             status: outcome.status,
             waitsOn: outcome.waitsOn ?? null,
             error: outcome.failed === undefined ? null : describeError(outcome.failed),
+            aggregates: outcome.aggregates.map((a) => ({ name: a.name, rows: a.rows, lakeKey: a.lakeKey })),
             ...(table ? { lakeKey: table.lakeKey, label: table.label, rows: table.manifest.rows, planned: table.manifest.planned, features: table.manifest.plan.features.map((f) => f.name), dropped: table.manifest.dropped, notes: table.manifest.notes } : {}),
           });
-        } else if (outcome.waitsOn) printLine(`no gold yet; waits on you: ${outcome.waitsOn}`);
-        else if (outcome.failed !== undefined) printLine(`gold not built — ${describeError(outcome.failed)}`);
-        else if (!outcome.applies) printLine(`${project.name} learns from its target table's silver: no related tables confirmed and no target expression`);
-        else if (table) {
-          const d = table.manifest.dropped;
-          printLines([
-            `gold of ${project.name} (${outcome.status === 'done' ? 'built' : 'current'}): ${table.manifest.rows} rows, label ${table.label}, ${table.manifest.plan.features.length} features of ${table.manifest.planned} planned`,
-            `  pruned: ${d.missing.length} mostly missing, ${d.constant.length} constant, ${d.duplicate.length} duplicate, ${d.correlated.length} correlated, ${d.capped.length} over the cap`,
-            ...table.manifest.notes.map((n) => `  note: ${n}`),
-          ]);
+        } else {
+          const lines: string[] = [];
+          if (outcome.waitsOn) lines.push(`no gold yet; waits on you: ${outcome.waitsOn}`);
+          else if (outcome.failed !== undefined) lines.push(`gold not built — ${describeError(outcome.failed)}`);
+          else if (!outcome.applies) lines.push(`${project.name} learns from its target table's silver: no related tables confirmed and no target expression`);
+          else if (table) {
+            const d = table.manifest.dropped;
+            lines.push(
+              `gold of ${project.name} (${outcome.status === 'done' ? 'built' : 'current'}): ${table.manifest.rows} rows, label ${table.label}, ${table.manifest.plan.features.length} features of ${table.manifest.planned} planned`,
+              `  pruned: ${d.missing.length} mostly missing, ${d.constant.length} constant, ${d.duplicate.length} duplicate, ${d.correlated.length} correlated, ${d.capped.length} over the cap`,
+              ...table.manifest.notes.map((n) => `  note: ${n}`),
+            );
+          }
+          if (outcome.aggregates.length > 0) {
+            lines.push(`business aggregates (autolab export ${project.name} gold.NAME --out FILE):`, ...outcome.aggregates.map((a) => `  ${a.name}: ${a.rows} rows`));
+          }
+          printLines(lines);
         }
         if (outcome.failed !== undefined || outcome.waitsOn) process.exitCode = 1;
       } finally {

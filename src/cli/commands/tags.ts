@@ -140,7 +140,7 @@ export function registerTagsCommand(program: Command): void {
         const outcome = await editInEditor({
           yaml,
           fileName: `${project.name}-tags.yaml`,
-          apply: (text) => applyEditedTags(lab.catalog, project, base, text, (t) => checkExpressionTarget(lab, project, base.tags, t.table, t.expression)),
+          apply: (text) => applyEditedTags(lab.catalog, project, base, text, (e) => checkExpressionTarget(lab, project, base.tags, e.table, e.expression, e.what)),
           onProblems: (problems, file) => {
             for (const p of problems) process.stderr.write(`autolab: ${file} line ${p.line}: ${p.message}\n`);
             process.stderr.write('autolab: the file opens again with these problems at its end; fix them, or save it empty to give up\n');

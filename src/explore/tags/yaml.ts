@@ -51,6 +51,7 @@ const documentSchema = z
     relationships: z.array(relationshipSchema).nullable().optional(),
     rules: z.array(ruleYamlSchema).nullable().optional(),
     target: z.object({ table: z.string().min(1), name: z.string().min(1), expr: z.string().min(1) }).strict().nullable().optional(),
+    known_at: z.record(z.string(), z.string().min(1)).nullable().optional(),
   })
   .strict();
 
@@ -64,6 +65,8 @@ const HEADER = [
   RULES_HELP,
   ' target: {table, name, expr} — a target defined by a DuckDB SQL expression over the table\'s columns',
   ' (e.g. expr: delay > 15); it replaces any column with role target. Tag the table\'s time column role: time.',
+  ' known_at: {TABLE: SQL} — when a table\'s rows became known, if later than its time column (a flight\'s delay:',
+  ' date + to_minutes(CAST(delay AS BIGINT))); the tables listed replace the ones before.',
   ' Save an unchanged file, or an empty one, to abort.',
 ].join('\n');
 
@@ -100,7 +103,8 @@ export function tagsToYaml(tags: TagSet): string {
   const rules = rulesToYaml(tags.rules ?? []);
   const expression = tags.targetExpression;
   const target = expression ? { target: { table: expression.table, name: expression.name, expr: expression.expression } } : {};
-  const doc = parseDocument(stringify({ tables, relationships, ...(rules.length > 0 ? { rules } : {}), ...target }, { lineWidth: 0 }));
+  const known = tags.knownAt && tags.knownAt.length > 0 ? { known_at: Object.fromEntries(tags.knownAt.map((k) => [k.table, k.expression])) } : {};
+  const doc = parseDocument(stringify({ tables, relationships, ...(rules.length > 0 ? { rules } : {}), ...target, ...known }, { lineWidth: 0 }));
   doc.commentBefore = HEADER;
   const tablesNode = doc.get('tables', true);
   if (isMap(tablesNode)) {
@@ -196,6 +200,17 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
   } else if (targets.length > 0) {
     targetExpression = undefined;
   }
+  let knownAt = current.knownAt;
+  const askedKnown = parsed.data.known_at ?? undefined;
+  if (askedKnown) {
+    // reads are left for the lab to fill, as for the target expression
+    knownAt = Object.entries(askedKnown)
+      .map(([table, expression]) => current.knownAt?.find((k) => k.table === table && k.expression === expression) ?? { table, expression, reads: [] })
+      .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+    for (const table of Object.keys(askedKnown)) {
+      if (!current.columns.some((c) => c.table === table)) problems.push({ line: lineOf(locate(doc, ['known_at'], table)), message: `no table ${table} among the explored tables` });
+    }
+  }
   if (targets.length > 1) {
     const [, second] = targets;
     const [table, column] = (second?.[0] ?? '').split('\u0000');
@@ -251,8 +266,13 @@ export function parseTagsYaml(text: string, current: TagSet): TagsYamlResult {
       changes.push(`${r.from.table}.${r.from.column}->${r.to.table}.${r.to.column} ${r.status}`);
     }
   });
-  const { targetExpression: _previous, ...rest } = current;
-  return { ok: true, tags: { ...rest, columns, relationships, ...(ruleEdit.rules ? { rules: ruleEdit.rules } : {}), ...(targetExpression ? { targetExpression } : {}) }, changes };
+  if (JSON.stringify(knownAt ?? []) !== JSON.stringify(current.knownAt ?? [])) changes.push(`known at: ${(knownAt ?? []).map((k) => `${k.table} ${JSON.stringify(k.expression)}`).join(', ') || 'none'}`);
+  const { targetExpression: _previous, knownAt: _known, ...rest } = current;
+  return {
+    ok: true,
+    tags: { ...rest, columns, relationships, ...(ruleEdit.rules ? { rules: ruleEdit.rules } : {}), ...(targetExpression ? { targetExpression } : {}), ...(knownAt && knownAt.length > 0 ? { knownAt } : {}) },
+    changes,
+  };
 }
 
 function unknownNames(doc: Document, raw: unknown, current: TagSet, lineOf: (offset: number | undefined) => number): YamlProblem[] {
