@@ -10,10 +10,10 @@ describe('autolab serve, refusals before it listens', () => {
 
   it('says what to serve when nothing or two things are given', async () => {
     expect(await run('serve')).toBe(2);
-    expect(err).toMatch(/^autolab: nothing to serve — e\.g\. `autolab serve model\/ --port 8080`\n$/);
+    expect(err).toMatch(/^autolab: nothing to serve — give a model folder \(`autolab serve model\/`\), or run it in a lab to serve a project\n$/);
     writeFileSync(join(dir, 'deploy.json'), '{}');
     expect(await run('serve', dir, '--deployment', join(dir, 'deploy.json'))).toBe(2);
-    expect(err).toMatch(/give a model folder or --deployment, not both/);
+    expect(err).toMatch(/give a model folder or project, or --deployment, not both/);
   });
 
   it('names a bad flag value, a folder that is not a bundle and a deployment that is not valid, in one line', async () => {
