@@ -97,10 +97,13 @@ export async function compareEndpoint(lab: Lab, projectName: string | undefined,
   return { project: project.name, ...comparison };
 }
 
+/** A comparison as the log keeps it: when it was made. */
+export type RecordedComparison = EndpointComparison & { readonly at: string };
+
 /** The project's comparisons so far, oldest first: the detail of its done `model.compare` actions. */
-export async function listComparisons(lab: Lab, project: string): Promise<EndpointComparison[]> {
+export async function listComparisons(lab: Lab, project: string): Promise<RecordedComparison[]> {
   const actions: ActionRecord[] = await lab.catalog.listActions({ project, kind: 'model.compare', status: 'done' });
-  return actions.map((a) => a.detail as unknown as EndpointComparison);
+  return actions.map((a) => ({ ...(a.detail as unknown as EndpointComparison), at: a.finishedAt }));
 }
 
 interface EndpointTarget {

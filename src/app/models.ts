@@ -9,9 +9,8 @@ import {
   setWeights,
   switchLive,
   type DeploymentState,
-  type EndpointComparison,
 } from '../registry/index.js';
-import { listComparisons } from './compare-endpoint.js';
+import { listComparisons, type RecordedComparison } from './compare-endpoint.js';
 import { actionInput } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { compareChallenger } from './model-registration.js';
@@ -32,7 +31,7 @@ export interface ProjectModels {
   readonly versions: readonly ModelVersionRecord[];
   readonly deployment: DeploymentRecord | null;
   /** endpoints scored on a version's holdout (`autolab compare`), oldest first */
-  readonly comparisons: readonly EndpointComparison[];
+  readonly comparisons: readonly RecordedComparison[];
 }
 
 export async function listModels(lab: Lab, projectName?: string): Promise<ProjectModels> {

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import type { DeployChange } from '../../app/models.js';
 import type { DeploymentRecord, ModelVersionRecord, Slot } from '../../catalog/index.js';
 import { UsageError } from '../../common/index.js';
-import type { MetricInterval, ModelLineage, ModelMetrics } from '../../registry/index.js';
+import type { ModelLineage, ModelMetrics } from '../../registry/index.js';
 import { openLab } from '../../app/lab.js';
 import { printJson, printLine, printLines, printTable, shortTime, type JsonFlag } from '../output.js';
 import * as load from './load.js';
+import { COMPARISON_COLUMNS, comparisonRow } from './comparison-rows.js';
+import { fmt, formatInterval } from './interval-format.js';
 
 /**
  * The registry's commands: `models list|show|promote|archive`, `approve` (human moment 3) and
@@ -25,14 +27,6 @@ export function parseVersion(text: string): number {
   return value;
 }
 
-function fmt(value: number | undefined): string {
-  return value === undefined || !Number.isFinite(value) ? '—' : Number(value.toPrecision(4)).toString();
-}
-
-export function formatInterval(interval: MetricInterval | undefined): string {
-  if (!interval) return '—';
-  return `${fmt(interval.value)} [${fmt(interval.low)}, ${fmt(interval.high)}]`;
-}
 
 function approvalText(model: ModelVersionRecord): string {
   const last = model.approvals.at(-1);
@@ -89,6 +83,10 @@ export function registerModelCommands(program: Command): void {
             return [String(m.version), m.stage, metrics.metric, metrics.evaluation ? formatInterval(metrics.values[metrics.metric]) : fmt(metrics.score), approvalText(m), slotsOf(m, listed.deployment), shortTime(m.createdAt)];
           }),
         );
+        if (listed.comparisons.length === 0) return;
+        // endpoints scored on a version's holdout rows (autolab compare), beside the versions
+        printLine();
+        printTable(COMPARISON_COLUMNS, listed.comparisons.map(comparisonRow));
       } finally {
         await lab.close();
       }
