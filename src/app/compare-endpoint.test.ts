@@ -14,6 +14,9 @@ import { compareEndpoint, listComparisons } from './compare-endpoint.js';
 import { initLab } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { listModels } from './models.js';
+import { createProject } from './project.js';
+import { currentGold } from './stages/gold-stage.js';
+import { setTargetExpressionTag } from './target-expression.js';
 import { runProject } from './run.js';
 import { addSource } from './sources.js';
 import { acceptTags, setTags } from './tags.js';
@@ -188,6 +191,27 @@ describe('autolab compare: any endpoint scored on a version holdout', () => {
     } finally {
       await close(server);
     }
+  });
+
+  it('a model learned from gold is sent its gold rows (the features its schema reads), and ties the bundle own figures', async () => {
+    const project = await createProject(lab, 'busy');
+    await addSource(lab, 'busy', 'customers', join(lab.root, 'customers.csv'), { cwd: lab.root });
+    await runProject(lab, project, { trials: 1 });
+    await acceptTags(lab.catalog, project, 0.9);
+    await setTags(lab.catalog, project, 'customers.customer_id', ['role=id']);
+    await setTargetExpressionTag(lab, project, 'customers.busy', 'calls > 5');
+    const model = (await runProject(lab, project, { trials: 1 })).model!;
+    const gold = await currentGold(lab, project);
+    if (!gold.applies || !gold.table) throw new Error('project busy learned without gold');
+    const dir = await materializeBundle(lab, model);
+    const bundle = loadBundle(dir).model;
+    const goldHoldout = readHoldout(dir)!;
+    const frame = await readFrame(await lab.store.localPathFor(gold.table.lakeKey), { textColumns: [bundle.manifest.target], workDir: lab.workDir });
+    const own = modelMetrics(bundle.manifest, { ...goldHoldout, predictions: Array.from(bundle.predictFrame(takeRows(frame, goldHoldout.rows)).probabilities!) });
+    const served = await serveBundle(model);
+    const done = await compareEndpoint(lab, 'busy', { endpoint: `${served}/predict` });
+    expect(done.metrics.values).toEqual(own.values);
+    expect(done.metrics.target).toBe(bundle.manifest.target);
   });
 
   it('keeps every comparison in the log, and models list shows them beside the versions', async () => {
