@@ -61,6 +61,9 @@ describe('autolab compare', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/\(mlflow\)\s+1\s+auc\s+0\.\d+ \[0\.\d+, (0\.\d+|1)\]\s+-?0\.\d+ \[.*\]\s+[\d.]+ \/ [\d.]+\s+\d+\s+0\.4\s/);
 
+    expect(await run('models', 'show', '--only', '1')).toBe(0);
+    expect(out).toMatch(new RegExp(`compared with ${endpoint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(mlflow\\) at .*: auc 0\\.\\d+ \\[.*\\], gain over this version -?0\\.\\d+ \\[.*\\], p50 / p99 [\\d.]+ / [\\d.]+ ms, \\d+ rows/s, 0\\.4 per 1,000`));
+
     const lab = await openLab(root);
     try {
       expect((await lab.catalog.listActions({ kind: 'model.compare' })).map((a) => a.detail['endpoint'])).toEqual([endpoint, endpoint]);

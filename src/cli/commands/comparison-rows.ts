@@ -40,3 +40,9 @@ export function versionRow(m: ModelVersionRecord): string[] {
   return [`version ${m.version} (${m.stage})`, String(m.version), metrics.metric, metrics.evaluation ? formatInterval(metrics.values[metrics.metric]) : fmt(metrics.score), '', '', '', '', shortTime(m.createdAt)];
 }
 
+
+/** One comparison under its version in `models show`. */
+export function comparisonLine(c: RecordedComparison): string {
+  const [model, , metric, value, gain, latency, rate, cost, at] = comparisonRow(c);
+  return `  compared with ${model ?? ''} at ${at ?? ''}: ${metric ?? ''} ${value ?? ''}, gain over this version ${gain ?? ''}, p50 / p99 ${latency ?? ''} ms, ${rate ?? ''} rows/s${c.costPer1000 !== null ? `, ${cost ?? ''} per 1,000` : ''}`;
+}

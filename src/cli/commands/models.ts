@@ -6,7 +6,7 @@ import type { ModelLineage, ModelMetrics } from '../../registry/index.js';
 import { openLab } from '../../app/lab.js';
 import { printJson, printLine, printLines, printTable, shortTime, type JsonFlag } from '../output.js';
 import * as load from './load.js';
-import { COMPARISON_COLUMNS, comparisonRow } from './comparison-rows.js';
+import { COMPARISON_COLUMNS, comparisonLine, comparisonRow } from './comparison-rows.js';
 import { fmt, formatInterval } from './interval-format.js';
 
 /**
@@ -26,7 +26,6 @@ export function parseVersion(text: string): number {
   }
   return value;
 }
-
 
 function approvalText(model: ModelVersionRecord): string {
   const last = model.approvals.at(-1);
@@ -107,7 +106,10 @@ export function registerModelCommands(program: Command): void {
         if (only !== undefined && versions.length === 0) throw new UsageError(`project ${listed.project} has no model version ${only}`, `see autolab models list ${listed.project}`);
         if (flags.json) return printJson({ ...listed, versions });
         if (versions.length === 0) return printLine(`project ${listed.project} has no model yet: autolab run ${listed.project}`);
-        printLines([`project ${listed.project}`, ...versions.flatMap((v) => ['', ...showVersion(v, listed.deployment)])]);
+        printLines([
+          `project ${listed.project}`,
+          ...versions.flatMap((v) => ['', ...showVersion(v, listed.deployment), ...listed.comparisons.filter((c) => c.version === v.version).map(comparisonLine)]),
+        ]);
       } finally {
         await lab.close();
       }
