@@ -238,7 +238,7 @@ for (const backend of labBackends) {
       const junk = await thresholdServer(4, 'not-json');
       const hang = await thresholdServer(4, 'hang');
       try {
-        expect(await failure(compareEndpoint(lab, 'churn', { endpoint: `${short.url}/invocations`, batch: 40 }))).toMatch(/answered rows 1–40 .*it answered 39 predictions for 40 rows/);
+        expect(await failure(compareEndpoint(lab, 'churn', { endpoint: `${short.url}/invocations`, batch: 40 }))).toMatch(/^endpoint http:\/\/127\.0\.0\.1:\d+\/invocations's answer to rows 1–40 is not MLflow's: it answered 39 predictions for 40 rows — check that the endpoint speaks mlflow and predicts churn \(binary\)$/);
         expect(await failure(compareEndpoint(lab, 'churn', { endpoint: `${junk.url}/invocations` }))).toMatch(/answered a body that is not JSON: <html>gateway says hello/);
         expect(await failure(compareEndpoint(lab, 'churn', { endpoint: `${hang.url}/invocations`, timeoutMs: 300 }))).toMatch(/did not answer within 0.3 s/);
         expect(await failure(compareEndpoint(lab, 'churn', { endpoint: `${short.url}/elsewhere` }))).toMatch(/answered 404/);

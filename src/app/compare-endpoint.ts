@@ -1,6 +1,6 @@
 import { loadBundle, type BundleManifest } from '../automl/index.js';
 import type { ActionRecord, ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
-import { ConnectionError, DataError, describeError, InputError, LabError, redactUrl, takeUrlSecrets, UsageError } from '../common/index.js';
+import { ConnectionError, DataError, describeError, InputError, LabError, redactUrl, registerSecret, takeUrlSecrets, UsageError } from '../common/index.js';
 import { readFrame, takeRows, type Frame } from '../features/index.js';
 import {
   EndpointAnswerError,
@@ -47,6 +47,7 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE_BATCH = 100;
 const DEFAULT_TIMEOUT_MS = 30_000;
+const PROTOCOL_NAMES: Readonly<Record<EndpointFormat, string>> = { mlflow: 'MLflow', kserve: 'the Open Inference Protocol', json: "autolab's /predict" };
 
 export async function compareEndpoint(lab: Lab, projectName: string | undefined, options: CompareOptions): Promise<EndpointComparison & { readonly project: string }> {
   const startedAt = new Date().toISOString();
@@ -77,7 +78,7 @@ export async function compareEndpoint(lab: Lab, projectName: string | undefined,
       parsed = parseAnswer(format, body, part.length, manifest);
     } catch (error) {
       if (!(error instanceof EndpointAnswerError)) throw error;
-      throw new InputError(`${target.shown} answered rows ${from + 1}–${from + part.length} with ${format === 'json' ? "autolab's JSON" : format} that cannot be read: ${error.message}`, `check that the endpoint speaks ${format} and predicts ${manifest.target} (${manifest.task})`);
+      throw new InputError(`endpoint ${target.shown}'s answer to rows ${from + 1}–${from + part.length} is not ${PROTOCOL_NAMES[format]}'s: ${error.message}`, `check that the endpoint speaks ${format} and predicts ${manifest.target} (${manifest.task})`);
     }
     kinds.add(parsed.kind);
     predictions.set(parsed.predictions, from * width);
@@ -124,6 +125,7 @@ function endpointTarget(endpoint: string): EndpointTarget {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`endpoint ${shown} is not an http(s) URL`, 'give it as http://HOST:PORT/PATH');
   // fetch refuses a URL with credentials: they go into the Authorization header instead
   const secrets = takeUrlSecrets(endpoint);
+  registerSecret(secrets.password);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (url.username !== '' || url.password !== '') {
     headers['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${secrets.password ?? ''}`).toString('base64')}`;
