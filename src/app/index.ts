@@ -13,6 +13,7 @@ export { labStatus, STAGES, type ProjectStatusView } from './status.js';
 export { listModels, approveModel, promoteModel, archiveModel, changeDeployment, deploymentOf, type ProjectModels, type Promotion, type DeployChange } from './models.js';
 export { writeModelCard, defaultCardPath, type WrittenCard } from './model-card.js';
 export { exportModelVersion, type ExportedModel } from './model-export.js';
+export { compareEndpoint, listComparisons, type CompareOptions, type RecordedComparison } from './compare-endpoint.js';
 export { buildGoldTable, type GoldOutcome } from './gold.js';
 export { goldFeaturesOf } from './gold-features.js';
 export { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';

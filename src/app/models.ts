@@ -10,6 +10,7 @@ import {
   switchLive,
   type DeploymentState,
 } from '../registry/index.js';
+import { listComparisons, type RecordedComparison } from './compare-endpoint.js';
 import { actionInput } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { compareChallenger } from './model-registration.js';
@@ -29,12 +30,14 @@ export interface ProjectModels {
   /** oldest first */
   readonly versions: readonly ModelVersionRecord[];
   readonly deployment: DeploymentRecord | null;
+  /** endpoints scored on a version's holdout (`autolab compare`), oldest first */
+  readonly comparisons: readonly RecordedComparison[];
 }
 
 export async function listModels(lab: Lab, projectName?: string): Promise<ProjectModels> {
   const project = await resolveProject(lab, projectName);
-  const [versions, deployment] = await Promise.all([lab.catalog.listModelVersions(project.id), lab.catalog.getDeployment(project.id)]);
-  return { project: project.name, versions, deployment: deployment ?? null };
+  const [versions, deployment, comparisons] = await Promise.all([lab.catalog.listModelVersions(project.id), lab.catalog.getDeployment(project.id), listComparisons(lab, project.name)]);
+  return { project: project.name, versions, deployment: deployment ?? null, comparisons };
 }
 
 export async function approveModel(lab: Lab, projectName: string | undefined, version: number, options: { by?: string; note?: string } = {}): Promise<{ project: string; version: number; approval: ModelApproval }> {

@@ -12,9 +12,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const program = new Command('autolab')
     .description('An automated data lab: point it at your data; it explores, cleans, learns, serves and monitors.')
-    .version('0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
+  // commander takes the program's options wherever they are written: autolab's own --version only
+  // before a command, so that after one it can be the command's (`compare --version 3`: a model version)
+  if (argv[0]?.startsWith('-') === true) program.version('0.1.0');
   const jsonAsked = asksForJson(argv);
   // with --json a usage error is printed as JSON by `reportError`, not as commander's text
   program.configureOutput({ outputError: (message, write) => (jsonAsked ? undefined : write(redactSecrets(message))) });

@@ -11,3 +11,5 @@ export { buildModelCard, type ModelCardInput } from './card/model-card.js';
 export { renderModelCardHtml } from './card/card-html.js';
 export type { ModelCard } from './card/model-card-types.js';
 export { bundleOnnxModel, OnnxExpressionError } from './onnx/bundle-onnx.js';
+export { ENDPOINT_FORMATS, EndpointAnswerError, formatOfPath, parseAnswer, requestBody, type AnswerKind, type EndpointFormat, type ParsedAnswer } from './endpoint/endpoint-protocol.js';
+export { endpointLatency, scoreEndpoint, type EndpointComparison, type EndpointLatency } from './endpoint/endpoint-comparison.js';

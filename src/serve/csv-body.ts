@@ -30,7 +30,8 @@ export async function recordsOfCsvBody(body: string, pipeline: FeaturePipelineSp
   }
 }
 
-function recordsOfFrame(frame: Frame): RecordValues[] {
+/** A frame as records, each value as the service reads it (what `autolab compare` sends an endpoint, too). */
+export function recordsOfFrame(frame: Frame): RecordValues[] {
   const records: Record<string, unknown>[] = Array.from({ length: frame.rows }, () => ({}));
   for (const column of frame.columns) {
     for (let i = 0; i < frame.rows; i++) {

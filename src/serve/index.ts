@@ -1,4 +1,5 @@
 export { buildServer, type ServerOptions } from './server.js';
+export { recordsOfFrame } from './csv-body.js';
 export { loadServedModel, ServedModel, type LoadOptions, type Scored } from './served-model.js';
 export { SlotRouter, SLOT_NAMES, type Routing, type SlotName, type SlotsConfig } from './slots.js';
 export { RequestError } from './request-error.js';

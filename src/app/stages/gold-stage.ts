@@ -52,7 +52,7 @@ export interface GoldTableRef {
   readonly label: string;
 }
 
-function goldKey(project: string, name: string): string {
+export function goldKey(project: string, name: string): string {
   return `lake/gold/${keySegment(project)}/features/${name}.parquet`;
 }
 

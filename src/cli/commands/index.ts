@@ -10,6 +10,7 @@ import { registerMonitorCommand } from './monitor.js';
 import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 import { registerModelCommands } from './models.js';
+import { registerCompareCommand } from './compare.js';
 import { registerServeCommand } from './serve.js';
 
 /**
@@ -31,5 +32,6 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerRunCommands(program);
   registerModelCommands(program);
+  registerCompareCommand(program);
   registerMonitorCommand(program);
 }

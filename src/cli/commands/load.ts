@@ -25,6 +25,7 @@ export const models = () => import('../../app/models.js');
 export const registry = () => import('../../registry/index.js');
 export const modelCard = () => import('../../app/model-card.js');
 export const modelExport = () => import('../../app/model-export.js');
+export const compare = () => import('../../app/compare-endpoint.js');
 export const serve = () => import('../../serve/index.js');
 export const serveProject = () => import('../../app/serve-project.js');
 export const monitor = () => import('../../app/monitor.js');

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import type { DeployChange } from '../../app/models.js';
 import type { DeploymentRecord, ModelVersionRecord, Slot } from '../../catalog/index.js';
 import { UsageError } from '../../common/index.js';
-import type { MetricInterval, ModelLineage, ModelMetrics } from '../../registry/index.js';
+import type { ModelLineage, ModelMetrics } from '../../registry/index.js';
 import { openLab } from '../../app/lab.js';
 import { printJson, printLine, printLines, printTable, shortTime, type JsonFlag } from '../output.js';
 import * as load from './load.js';
+import { COMPARISON_COLUMNS, comparisonLine, comparisonRow } from './comparison-rows.js';
+import { fmt, formatInterval } from './interval-format.js';
 
 /**
  * The registry's commands: `models list|show|promote|archive`, `approve` (human moment 3) and
@@ -23,15 +25,6 @@ export function parseVersion(text: string): number {
     throw new UsageError(`model version '${text}' is not a positive whole number`, 'see the versions with autolab models list');
   }
   return value;
-}
-
-function fmt(value: number | undefined): string {
-  return value === undefined || !Number.isFinite(value) ? '—' : Number(value.toPrecision(4)).toString();
-}
-
-export function formatInterval(interval: MetricInterval | undefined): string {
-  if (!interval) return '—';
-  return `${fmt(interval.value)} [${fmt(interval.low)}, ${fmt(interval.high)}]`;
 }
 
 function approvalText(model: ModelVersionRecord): string {
@@ -89,6 +82,10 @@ export function registerModelCommands(program: Command): void {
             return [String(m.version), m.stage, metrics.metric, metrics.evaluation ? formatInterval(metrics.values[metrics.metric]) : fmt(metrics.score), approvalText(m), slotsOf(m, listed.deployment), shortTime(m.createdAt)];
           }),
         );
+        if (listed.comparisons.length === 0) return;
+        // endpoints scored on a version's holdout rows (autolab compare), beside the versions
+        printLine();
+        printTable(COMPARISON_COLUMNS, listed.comparisons.map(comparisonRow));
       } finally {
         await lab.close();
       }
@@ -109,7 +106,10 @@ export function registerModelCommands(program: Command): void {
         if (only !== undefined && versions.length === 0) throw new UsageError(`project ${listed.project} has no model version ${only}`, `see autolab models list ${listed.project}`);
         if (flags.json) return printJson({ ...listed, versions });
         if (versions.length === 0) return printLine(`project ${listed.project} has no model yet: autolab run ${listed.project}`);
-        printLines([`project ${listed.project}`, ...versions.flatMap((v) => ['', ...showVersion(v, listed.deployment)])]);
+        printLines([
+          `project ${listed.project}`,
+          ...versions.flatMap((v) => ['', ...showVersion(v, listed.deployment), ...listed.comparisons.filter((c) => c.version === v.version).map(comparisonLine)]),
+        ]);
       } finally {
         await lab.close();
       }

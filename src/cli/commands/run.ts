@@ -10,7 +10,7 @@ import { formatProject } from './status.js';
 import * as load from './load.js';
 import { exploreProgressPrinter } from './explore-progress.js';
 import { progressPrinter } from './train.js';
-import { formatInterval } from './models.js';
+import { formatInterval } from './interval-format.js';
 import type { MetricInterval } from '../../registry/index.js';
 
 interface RunFlags extends JsonFlag {
