@@ -16,3 +16,4 @@ export { exportModelVersion, type ExportedModel } from './model-export.js';
 export { buildGoldTable, type GoldOutcome } from './gold.js';
 export { goldFeaturesOf } from './gold-features.js';
 export { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
+export { loadFeedbackFile, writeFeedback, FEEDBACK_PREFIX } from './feedback.js';
