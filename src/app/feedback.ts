@@ -3,10 +3,13 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProjectRecord } from '../catalog/index.js';
 import { InputError, tempPrefix } from '../common/index.js';
+import { hasConfirmedTarget } from '../explore/index.js';
 import { readFrame } from '../features/index.js';
 import { copyToParquet, keySegment, openDuckEngine } from '../lake/index.js';
 import { feedbackOf, FeedbackInputError, type FeedbackEntry } from '../monitor/index.js';
 import type { Lab } from './lab-types.js';
+import { currentTags } from './tags.js';
+import { trainingColumns } from './train.js';
 
 /**
  * Outcomes that arrived after their predictions, kept in the lake beside the prediction log: one
@@ -45,8 +48,10 @@ export async function writeFeedback(lab: Pick<Lab, 'store' | 'workDir'>, service
  * column `id` (prediction ids) or `key`, and `outcome` — or the target's own name for it. Every row
  * is checked before anything is kept; one bad row refuses the file, naming the row and the column.
  */
-export async function loadFeedbackFile(lab: Lab, project: ProjectRecord, path: string, target: string): Promise<{ rows: number; key: string }> {
+export async function loadFeedbackFile(lab: Lab, project: ProjectRecord, path: string): Promise<{ rows: number; key: string }> {
   const file = resolve(path);
+  const tags = await currentTags(lab.catalog, project);
+  const target = tags && hasConfirmedTarget(tags.tags) ? trainingColumns(tags.tags, project.name).target : 'outcome';
   const frame = await readFrame(file, { textColumns: ['id', 'key', 'outcome', target], workDir: lab.workDir });
   const column = (name: string) => frame.columns.find((c) => c.name === name);
   const outcomeColumn = column('outcome') ?? column(target);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
-import type { ColumnDriftResult, MonitorResult } from '../../monitor/index.js';
+import { UsageError } from '../../common/index.js';
+import type { ColumnDriftResult, MonitorResult, PredictionLogResult, RealisedWindow } from '../../monitor/index.js';
 import { formatTable, printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
@@ -9,6 +10,9 @@ import * as load from './load.js';
 interface MonitorFlags extends JsonFlag {
   project?: string;
   out?: string;
+  source?: string;
+  since?: string;
+  every?: string;
 }
 
 function pct(x: number): string {
@@ -70,6 +74,58 @@ export function formatMonitor(r: MonitorResult, ran: boolean): string[] {
   return lines;
 }
 
+function realisedText(r: RealisedWindow | null): string {
+  if (!r) return '—';
+  return Object.entries(r.metrics)
+    .map(([name, m]) => `${name} ${m.value === null ? '—' : num(m.value)} [${m.low === null ? '—' : num(m.low)}, ${m.high === null ? '—' : num(m.high)}]${m.belowHoldout ? ' BELOW holdout' : ''}`)
+    .join('; ') + ` (n=${r.rows})`;
+}
+
+/** The prediction log's monitoring as the terminal shows it: windows with drift, estimated and realised performance. */
+export function formatLogMonitor(r: PredictionLogResult): string[] {
+  const d = r.drift;
+  const holdout = Object.values(r.realised?.metrics ?? {}).length > 0 ? r.realised!.metrics : null;
+  const lines = [
+    `${r.project}: prediction log of version ${r.model.version} (${r.current.rows} predictions in ${r.current.requests} requests${r.since ? ` since ${r.since}` : ''}) against its training rows (${r.reference.rows})`,
+    '',
+    ...formatTable(
+      [
+        { header: 'window' },
+        { header: 'from' },
+        { header: 'rows', align: 'right' },
+        { header: 'drifted columns', align: 'right' },
+        { header: 'dataset drift' },
+        { header: 'accuracy (estimated)', align: 'right' },
+        { header: 'realised (95% interval)', maxWidth: 70 },
+      ],
+      r.windows.map((w) => [
+        w.label,
+        w.from.slice(0, 19),
+        String(w.rows),
+        `${w.drift.driftedColumns}/${w.drift.columns.length}`,
+        w.drift.datasetDrift ? 'yes' : 'no',
+        w.estimated ? pct(w.estimated.accuracy) : '—',
+        realisedText(w.realised),
+      ]),
+    ),
+    '',
+    `dataset drift over the whole log: ${d.datasetDrift ? 'yes' : 'no'} — ${d.driftedColumns} of ${d.columns.length} columns drifted (${pct(d.driftedShare)})` +
+      (d.weightedDriftScore !== null ? `; importance-weighted ${pct(d.weightedDriftScore)}` : ''),
+    `feedback: ${r.feedback.outcomes} outcomes, ${r.feedback.matched} logged predictions reached${r.feedback.unknownOutcomes > 0 ? `, ${r.feedback.unknownOutcomes} with an outcome the model does not know` : ''}`,
+    `performance (realised): ${realisedText(r.realised)}`,
+  ];
+  if (holdout) lines.push(`holdout: ${Object.entries(holdout).map(([name, m]) => (m.holdout ? `${name} ${num(m.holdout.value)} [${num(m.holdout.low)}, ${num(m.holdout.high)}]` : `${name} —`)).join('; ')}`);
+  for (const note of r.notes) lines.push(`note: ${note}`);
+  return lines;
+}
+
+function everyOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--every takes a whole number of predictions, not '${text}'`, 'e.g. --every 500');
+  return n;
+}
+
 /**
  * `autolab monitor [PROJECT]` — drift of the newest snapshot of the target table against the rows
  * the model learned from, per column and as a verdict, with estimated performance (run now, or the
@@ -82,16 +138,48 @@ export function registerMonitorCommand(program: Command): void {
     .description('drift per column, the dataset verdict and estimated performance, as a table')
     .argument('[project]', 'the project (may be left out while the lab has one)')
     .option('--project <name>', 'the project, as an option')
+    .option('--source <source>', 'snapshot (the newest silver snapshot, default) or predictions (the production model\'s prediction log)', 'snapshot')
+    .option('--since <time>', 'with --source predictions: only requests from this date or time on')
+    .option('--every <n>', 'with --source predictions: windows of N predictions (default: one per UTC day)')
     .option('--json', 'the monitoring result as JSON')
     .action(async (name: string | undefined, flags: MonitorFlags) => {
+      if (flags.source !== 'snapshot' && flags.source !== 'predictions') throw new UsageError(`--source takes snapshot or predictions, not '${flags.source}'`, 'e.g. --source predictions');
+      if (flags.source === 'snapshot' && (flags.since !== undefined || flags.every !== undefined)) throw new UsageError('--since and --every go with --source predictions', 'add --source predictions');
+      const every = everyOf(flags.every);
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
+        if (flags.source === 'predictions') {
+          const { monitorPredictionLog } = await load.monitorPredictions();
+          const out = await monitorPredictionLog(lab, project, { ...(flags.since !== undefined ? { since: flags.since } : {}), ...(every !== undefined ? { every } : {}) });
+          if (flags.json) printJson(out.result ? { result: out.result } : { result: null, why: out.why });
+          else if (!out.result) printLine(`nothing to monitor yet: ${out.why}`);
+          else printLines(formatLogMonitor(out.result));
+          return;
+        }
         const { monitorProject } = await load.monitor();
         const out = await monitorProject(lab, project);
         if (flags.json) printJson(out.result ? { result: out.result, ran: out.ran } : { result: null, why: out.why });
         else if (!out.result) printLine(`nothing to monitor yet: ${out.why}`);
         else printLines(formatMonitor(out.result, out.ran));
+      } finally {
+        await lab.close();
+      }
+    });
+  program
+    .command('feedback')
+    .description('outcomes that arrived later: a CSV / JSON / Parquet file with id (the prediction id) or key, and outcome')
+    .argument('<project>', 'the project')
+    .argument('<file>', 'the outcomes file')
+    .option('--json', 'what was kept, as JSON')
+    .action(async (name: string, file: string, flags: JsonFlag) => {
+      const lab = await openLab();
+      try {
+        const project = await resolveProject(lab, name);
+        const { loadFeedbackFile } = await load.feedback();
+        const kept = await loadFeedbackFile(lab, project, file);
+        if (flags.json) printJson(kept);
+        else printLine(`kept ${kept.rows} outcomes (${kept.key}); autolab monitor ${project.name} --source predictions shows the realised performance`);
       } finally {
         await lab.close();
       }
