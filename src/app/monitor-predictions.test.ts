@@ -137,6 +137,30 @@ describe('monitoring over the prediction log, with feedback', () => {
         }
         expect(window.estimated!.accuracy).toBeGreaterThan(0.5);
       }
+      // autolab run checks the log (new files), and checks it again only when something new came
+      await runProject(lab, project, { trials: 1 });
+      const [check] = await lab.catalog.listActions({ project: 'churn', kind: 'monitor.predictions', status: 'done', limit: 1 });
+      expect(check?.detail).toMatchObject({ version: 1, rows: 2 * BLOCK, windows: 1, outcomes: 2 * BLOCK });
+      await runProject(lab, project, { trials: 1 });
+      expect(await lab.catalog.listActions({ project: 'churn', kind: 'monitor.predictions', status: 'done', limit: 10 })).toHaveLength(1);
+
+      // later outcomes for the shifted block, every one the opposite of the truth: the latest outcome
+      // of a prediction counts, realised accuracy falls below the holdout's interval, an alert is raised
+      const flipped = answers[1]!.predictions.map((p, i) => `${p.id},${blocks[1]![i]![churn] === classes[0] ? classes[1] : classes[0]}`);
+      writeFileSync(join(dir, 'later.csv'), `id,outcome\n${flipped.join('\n')}\n`);
+      await new Promise((r) => setTimeout(r, 5));
+      await loadFeedbackFile(lab, project, join(dir, 'later.csv'));
+      const later = await monitorPredictionLog(lab, project, { every: BLOCK });
+      const truthB = blocks[1]!.map((r) => r[churn]!);
+      const handB = handMetrics(truthB, answers[1]!.predictions.map((p) => p.prediction), answers[1]!.predictions.map((p) => p.probabilities[positive]!), positive);
+      expect(later.result?.windows[1]?.realised?.metrics['accuracy']?.value).toBeCloseTo(1 - handB.accuracy, 12);
+      expect(later.result?.feedback).toMatchObject({ outcomes: 3 * BLOCK, matched: 2 * BLOCK });
+      expect(later.result?.realised?.metrics['accuracy']?.belowHoldout).toBe(true);
+      await runProject(lab, project, { trials: 1 });
+      const [alert] = await lab.catalog.listActions({ project: 'churn', kind: 'monitor.alert', status: 'done', limit: 1 });
+      expect(alert?.unit).toBe('predictions');
+      expect(String(alert?.detail['message'])).toMatch(/^version 1's realised performance on 240 predictions with outcomes is below its holdout: accuracy /);
+
       // the window of a later --since holds nothing of these requests
       expect(await monitorPredictionLog(lab, project, { since: new Date(Date.now() + 60_000).toISOString() })).toMatchObject({ result: null });
     } finally {
