@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { captureOutput, err, out, run } from '../cli/commands/cli.testutil.js';
 import { serveOptionsShape, startServing } from '../serve/index.js';
 import { confirmDemoTarget, setUpDemo } from './demo.js';
 import { loadFeedbackFile } from './feedback.js';
@@ -20,6 +21,8 @@ const dir = mkdtempSync(join(tmpdir(), 'autolab-monitor-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const BLOCK = 120;
+
+captureOutput();
 
 /** A CSV line split on commas outside quotes (the demo file quotes its text, never with commas inside). */
 function cells(line: string): string[] {
@@ -160,6 +163,20 @@ describe('monitoring over the prediction log, with feedback', () => {
       const [alert] = await lab.catalog.listActions({ project: 'churn', kind: 'monitor.alert', status: 'done', limit: 1 });
       expect(alert?.unit).toBe('predictions');
       expect(String(alert?.detail['message'])).toMatch(/^version 1's realised performance on 240 predictions with outcomes is below its holdout: accuracy /);
+
+      // the command line: the table of windows, realised beside estimated; flags checked; a bad file refused in one line
+      process.chdir(lab.root);
+      expect(await run('monitor', 'churn', '--source', 'predictions', '--every', String(BLOCK))).toBe(0);
+      expect(out).toMatch(/^churn: prediction log of version 1 \(240 predictions in 2 requests\)/);
+      expect(out).toMatch(/accuracy \(estimated\)/);
+      expect(out).toMatch(/\n#2 .* yes .*accuracy [0-9.]+ \[[0-9.]+, [0-9.]+\] BELOW holdout/);
+      expect(await run('monitor', 'churn', '--source', 'predictions', '--every', '0')).toBe(2);
+      expect(err).toMatch(/--every '0' is not a positive whole number/);
+      expect(await run('monitor', 'churn', '--since', '2026-01-01')).toBe(2);
+      expect(await run('feedback', 'churn', join(dir, 'bad.csv'))).toBe(1);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(await run('feedback', 'churn', join(dir, 'outcomes.csv'), '--json')).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ rows: BLOCK });
 
       // the window of a later --since holds nothing of these requests
       expect(await monitorPredictionLog(lab, project, { since: new Date(Date.now() + 60_000).toISOString() })).toMatchObject({ result: null });

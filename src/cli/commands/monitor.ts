@@ -3,6 +3,7 @@ import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import { UsageError } from '../../common/index.js';
 import type { ColumnDriftResult, MonitorResult, PredictionLogResult, RealisedWindow } from '../../monitor/index.js';
+import { parseNumberFlag, POSITIVE_COUNT } from '../number-flag.js';
 import { formatTable, printJson, printLine, printLines, type JsonFlag } from '../output.js';
 import { projectArgument } from './explore.js';
 import * as load from './load.js';
@@ -119,13 +120,6 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
   return lines;
 }
 
-function everyOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--every takes a whole number of predictions, not '${text}'`, 'e.g. --every 500');
-  return n;
-}
-
 /**
  * `autolab monitor [PROJECT]` — drift of the newest snapshot of the target table against the rows
  * the model learned from, per column and as a verdict, with estimated performance (run now, or the
@@ -145,7 +139,7 @@ export function registerMonitorCommand(program: Command): void {
     .action(async (name: string | undefined, flags: MonitorFlags) => {
       if (flags.source !== 'snapshot' && flags.source !== 'predictions') throw new UsageError(`--source takes snapshot or predictions, not '${flags.source}'`, 'e.g. --source predictions');
       if (flags.source === 'snapshot' && (flags.since !== undefined || flags.every !== undefined)) throw new UsageError('--since and --every go with --source predictions', 'add --source predictions');
-      const every = everyOf(flags.every);
+      const every = parseNumberFlag('every', flags.every, POSITIVE_COUNT);
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
