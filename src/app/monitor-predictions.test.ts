@@ -13,6 +13,7 @@ import { serveOptionsShape, startServing } from '../serve/index.js';
 import { confirmDemoTarget, setUpDemo } from './demo.js';
 import { loadFeedbackFile } from './feedback.js';
 import { approveModel, promoteModel } from './models.js';
+import { setTags } from './tags.js';
 import { monitorPredictionLog } from './monitor-predictions.js';
 import { runProject } from './run.js';
 import { deploymentFileOf, projectDeployment, writeDeploymentFile } from './serve-project.js';
@@ -180,6 +181,24 @@ describe('monitoring over the prediction log, with feedback', () => {
 
       // the window of a later --since holds nothing of these requests
       expect(await monitorPredictionLog(lab, project, { since: new Date(Date.now() + 60_000).toISOString() })).toMatchObject({ result: null });
+
+      // an outcome by key: the column tagged id (here total_charges) names the record; later than the
+      // outcome by id, it replaces it for the prediction of that record
+      await setTags(lab.catalog, project, 'customers.total_charges', ['role=id']);
+      const charges = header.indexOf('total_charges');
+      const blockA = blocks[0]!;
+      const unique = blockA.findIndex((r) => blockA.filter((o) => o[charges] === r[charges]).length === 1);
+      expect(unique).toBeGreaterThanOrEqual(0);
+      const truthA = blockA.map((r) => r[churn]!);
+      const flippedA = truthA.map((t, i) => (i === unique ? (t === classes[0] ? classes[1]! : classes[0]!) : t));
+      writeFileSync(join(dir, 'by-key.csv'), `key,outcome\n${blockA[unique]![charges]},${flippedA[unique]}\n`);
+      await new Promise((r) => setTimeout(r, 5));
+      await loadFeedbackFile(lab, project, join(dir, 'by-key.csv'));
+      const byKey = await monitorPredictionLog(lab, project, { every: BLOCK });
+      const predictionsA = answers[0]!.predictions;
+      const handA = handMetrics(flippedA, predictionsA.map((p) => p.prediction), predictionsA.map((p) => p.probabilities[positive]!), positive);
+      expect(byKey.result?.windows[0]?.realised?.metrics['accuracy']?.value).toBeCloseTo(handA.accuracy, 12);
+      expect(byKey.result?.windows[0]?.realised?.metrics['auc']?.value).toBeCloseTo(handA.auc, 9);
     } finally {
       await lab.close();
     }

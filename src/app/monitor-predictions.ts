@@ -182,15 +182,19 @@ async function outcomesOf(lab: Lab, conn: DuckDBConnection, byKey: boolean): Pro
   if (keys.length === 0) return 0;
   const files = listValue(await Promise.all(keys.map((k) => lab.store.localPathFor(k))));
   await execute(conn, `CREATE OR REPLACE TEMP TABLE monitor_feedback AS SELECT id, key, outcome, time FROM read_parquet($files, union_by_name = true)`, { files });
-  // an outcome given by key reaches every logged prediction of that record; one by id, its prediction
+  // an outcome given by key reaches every logged prediction of that record, one by id its prediction;
+  // when a prediction has both, the later one counts
+  const latest = (column: string) => `SELECT ${column}, arg_max(outcome, time) AS outcome, max(time) AS at FROM monitor_feedback WHERE ${column} IS NOT NULL GROUP BY ${column}`;
+  const outcome = byKey ? 'CASE WHEN by_key.at IS NOT NULL AND (by_id.at IS NULL OR by_key.at > by_id.at) THEN by_key.outcome ELSE by_id.outcome END' : 'by_id.outcome';
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE monitor_outcomes AS
-     SELECT r.ord, coalesce(by_id.outcome, ${byKey ? 'by_key.outcome' : 'NULL'}) AS outcome
-     FROM ${ROWS} r
-     LEFT JOIN (SELECT id, arg_max(outcome, time) AS outcome FROM monitor_feedback WHERE id IS NOT NULL GROUP BY id) by_id ON by_id.id = r.prediction_id
-     ${byKey ? 'LEFT JOIN (SELECT key, arg_max(outcome, time) AS outcome FROM monitor_feedback WHERE id IS NULL AND key IS NOT NULL GROUP BY key) by_key ON by_key.key = r.key' : ''}
-     WHERE coalesce(by_id.outcome, ${byKey ? 'by_key.outcome' : 'NULL'}) IS NOT NULL`,
+     SELECT ord, outcome FROM (
+       SELECT r.ord, ${outcome} AS outcome
+       FROM ${ROWS} r
+       LEFT JOIN (${latest('id')}) by_id ON by_id.id = r.prediction_id
+       ${byKey ? `LEFT JOIN (${latest('key')}) by_key ON by_key.key = r.key` : ''}
+     ) WHERE outcome IS NOT NULL`,
   );
   return Number((await queryRows(conn, 'SELECT count(*) FROM monitor_feedback'))[0]![0]);
 }
