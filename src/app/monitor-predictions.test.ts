@@ -13,6 +13,7 @@ import { serveOptionsShape, startServing } from '../serve/index.js';
 import { confirmDemoTarget, setUpDemo } from './demo.js';
 import { loadFeedbackFile } from './feedback.js';
 import { approveModel, promoteModel } from './models.js';
+import { labStatus } from './status.js';
 import { setTags } from './tags.js';
 import { monitorPredictionLog } from './monitor-predictions.js';
 import { runProject } from './run.js';
@@ -164,6 +165,8 @@ describe('monitoring over the prediction log, with feedback', () => {
       const [alert] = await lab.catalog.listActions({ project: 'churn', kind: 'monitor.alert', status: 'done', limit: 1 });
       expect(alert?.unit).toBe('predictions');
       expect(String(alert?.detail['message'])).toMatch(/^version 1's realised performance on 240 predictions with outcomes is below its holdout: accuracy /);
+      const churnStatus = (await labStatus(lab)).projects.find((p) => p.project === 'churn');
+      expect(churnStatus?.alert?.message).toMatch(/below its holdout: accuracy .*: autolab monitor churn --source predictions$/);
 
       // the command line: the table of windows, realised beside estimated; flags checked; a bad file refused in one line
       process.chdir(lab.root);
