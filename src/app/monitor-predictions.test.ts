@@ -202,6 +202,14 @@ describe('monitoring over the prediction log, with feedback', () => {
       const handA = handMetrics(flippedA, predictionsA.map((p) => p.prediction), predictionsA.map((p) => p.probabilities[positive]!), positive);
       expect(byKey.result?.windows[0]?.realised?.metrics['accuracy']?.value).toBeCloseTo(handA.accuracy, 12);
       expect(byKey.result?.windows[0]?.realised?.metrics['auc']?.value).toBeCloseTo(handA.auc, 9);
+
+      // an outcome the model has no class for is counted, and left out of the metrics
+      writeFileSync(join(dir, 'unknown.csv'), `id,outcome\n${predictionsA[unique === 0 ? 1 : 0]!.id},Maybe\n`);
+      await new Promise((r) => setTimeout(r, 5));
+      await loadFeedbackFile(lab, project, join(dir, 'unknown.csv'));
+      const unknown = await monitorPredictionLog(lab, project, { every: BLOCK });
+      expect(unknown.result?.feedback.unknownOutcomes).toBe(1);
+      expect(unknown.result?.windows[0]?.realised?.rows).toBe(BLOCK - 1);
     } finally {
       await lab.close();
     }

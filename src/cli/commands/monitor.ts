@@ -97,7 +97,7 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
         { header: 'drifted columns', align: 'right' },
         { header: 'dataset drift' },
         { header: 'accuracy (estimated)', align: 'right' },
-        { header: 'realised (95% interval)', maxWidth: 70 },
+        { header: 'realised [95% interval]', maxWidth: 120 },
       ],
       r.windows.map((w) => [
         w.label,
@@ -105,7 +105,7 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
         String(w.rows),
         `${w.drift.driftedColumns}/${w.drift.columns.length}`,
         w.drift.datasetDrift ? 'yes' : 'no',
-        w.estimated ? pct(w.estimated.accuracy) : '—',
+        w.estimated ? num(w.estimated.accuracy) : '—',
         realisedText(w.realised),
       ]),
     ),
