@@ -7,6 +7,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureOutput, err, out, run } from '../cli/commands/cli.testutil.js';
 import { serveOptionsShape, startServing } from '../serve/index.js';
@@ -174,6 +176,20 @@ describe('monitoring over the prediction log, with feedback', () => {
       expect(out).toMatch(/^churn: prediction log of version 1 \(240 predictions in 2 requests\)/);
       expect(out).toMatch(/accuracy \(estimated\)/);
       expect(out).toMatch(/\n#2 .* yes .*accuracy [0-9.]+ \[[0-9.]+, [0-9.]+\] BELOW holdout/);
+      expect(await run('monitor', 'report', 'churn', '--source', 'predictions', '--every', String(BLOCK), '--json')).toBe(0);
+      const report = JSON.parse(out) as { path: string };
+      expect(report.path).toBe(join(lab.root, '.autolab', 'reports', 'churn-predictions.html'));
+      const html = readFileSync(report.path, 'utf8');
+      expect(html).toMatch(/prediction log of version 1/);
+      expect(html.match(/<tr><td>#\d<\/td>/g)).toHaveLength(2);
+      expect(html).toMatch(/<tr><td>#2<\/td>.*?<span class="badge warn">drifted<\/span>.*?below holdout/);
+      const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(specs)).toHaveLength(1);
+      // the chart compiles (Vega-Lite) and draws (Vega, to SVG), as the page's vega-embed would
+      for (const spec of Object.values(specs)) {
+        const svg = await new View(parse(compile({ ...spec, width: 600 } as unknown as TopLevelSpec).spec), { renderer: 'none' }).toSVG();
+        expect(svg).toMatch(/^<svg/);
+      }
       expect(await run('monitor', 'churn', '--source', 'predictions', '--every', '0')).toBe(2);
       expect(err).toMatch(/--every '0' is not a positive whole number/);
       expect(await run('monitor', 'churn', '--since', '2026-01-01')).toBe(2);

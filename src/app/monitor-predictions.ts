@@ -1,19 +1,24 @@
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { ProjectRecord } from '../catalog/index.js';
 import { InputError } from '../common/index.js';
 import { loadBundle, type AutoModel } from '../automl/index.js';
 import { hasConfirmedTarget, type ColumnSpec, type Source } from '../explore/index.js';
 import { readFrame } from '../features/index.js';
-import { execute, openDuckEngine, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
+import { execute, firstLine, openDuckEngine, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
 import {
   computeDrift,
   estimatePerformance,
+  renderLogMonitorHtml,
   type DriftThresholds,
   type LogWindow,
   type PredictionLogResult,
 } from '../monitor/index.js';
 import { bundleDirFor, productionVersion, type MetricInterval, type ModelLineage, type ModelMetrics } from '../registry/index.js';
+import { writeStreamAtomic } from '../store/index.js';
 import { FEEDBACK_PREFIX } from './feedback.js';
+import { LAB_DIR } from './lab-config.js';
 import type { Lab } from './lab-types.js';
 import { columnSpecs, thresholdsOf } from './monitor.js';
 import { realisedMetricNames, realisedWindow } from './monitor-realised.js';
@@ -247,4 +252,22 @@ function realised(model: AutoModel, names: Parameters<typeof realisedWindow>[0],
   const predictions = new Float64Array(known.length * width);
   known.forEach((r, i) => predictions.set(r.scores, i * width));
   return realisedWindow(names, Float64Array.from(known, (r) => r.truth!), predictions, width, holdout);
+}
+
+/** `autolab monitor report --source predictions`: the log's check written as a dashboard, atomically, to `out` (default `.autolab/reports/PROJECT-predictions.html`). */
+export async function writeLogMonitorReport(
+  lab: Lab,
+  project: ProjectRecord,
+  options: LogMonitorOptions & { out?: string; generatedAt?: string } = {},
+): Promise<{ path: string; bytes: number; result: PredictionLogResult } | { result: null; why: string }> {
+  const checked = await monitorPredictionLog(lab, project, options);
+  if (!checked.result) return checked;
+  const path = resolve(options.out ?? join(lab.root, LAB_DIR, 'reports', `${project.name}-predictions.html`));
+  const bytes = Buffer.from(renderLogMonitorHtml(checked.result, options.generatedAt ?? new Date().toISOString()), 'utf8');
+  try {
+    await writeStreamAtomic(() => Readable.from([bytes]), path);
+  } catch (error) {
+    throw new InputError(`cannot write the monitoring report to ${path}: ${firstLine(error)}`, 'check that its folder is writable, or give the report another path');
+  }
+  return { path, bytes: bytes.length, result: checked.result };
 }

@@ -8,3 +8,4 @@ export { estimatePerformance, estimatedAuc, type EstimatedPerformance } from './
 export type * from './result-types.js';
 export { renderMonitorHtml } from './report.js';
 export { feedbackOf, feedbackOfBody, FeedbackInputError, type FeedbackEntry, type FeedbackSink } from './feedback-entry.js';
+export { renderLogMonitorHtml } from './report-log.js';

@@ -120,6 +120,13 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
   return lines;
 }
 
+/** --source, and --since / --every which only go with --source predictions; the window size. */
+function checkSourceFlags(flags: MonitorFlags): number | undefined {
+  if (flags.source !== 'snapshot' && flags.source !== 'predictions') throw new UsageError(`--source takes snapshot or predictions, not '${flags.source}'`, 'e.g. --source predictions');
+  if (flags.source === 'snapshot' && (flags.since !== undefined || flags.every !== undefined)) throw new UsageError('--since and --every go with --source predictions', 'add --source predictions');
+  return parseNumberFlag('every', flags.every, POSITIVE_COUNT);
+}
+
 /**
  * `autolab monitor [PROJECT]` — drift of the newest snapshot of the target table against the rows
  * the model learned from, per column and as a verdict, with estimated performance (run now, or the
@@ -137,9 +144,7 @@ export function registerMonitorCommand(program: Command): void {
     .option('--every <n>', 'with --source predictions: windows of N predictions (default: one per UTC day)')
     .option('--json', 'the monitoring result as JSON')
     .action(async (name: string | undefined, flags: MonitorFlags) => {
-      if (flags.source !== 'snapshot' && flags.source !== 'predictions') throw new UsageError(`--source takes snapshot or predictions, not '${flags.source}'`, 'e.g. --source predictions');
-      if (flags.source === 'snapshot' && (flags.since !== undefined || flags.every !== undefined)) throw new UsageError('--since and --every go with --source predictions', 'add --source predictions');
-      const every = parseNumberFlag('every', flags.every, POSITIVE_COUNT);
+      const every = checkSourceFlags(flags);
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
@@ -183,14 +188,21 @@ export function registerMonitorCommand(program: Command): void {
     .description('write the monitoring dashboard: one self-contained HTML file')
     .argument('[project]', 'the project (may be left out while the lab has one)')
     .option('--project <name>', 'the project, as an option')
-    .option('--out <file>', 'the file to write (default .autolab/reports/PROJECT-monitor.html)')
+    .option('--out <file>', 'the file to write (default .autolab/reports/PROJECT-monitor.html, or PROJECT-predictions.html)')
+    .option('--source <source>', 'snapshot (default) or predictions (the production model\'s prediction log)', 'snapshot')
+    .option('--since <time>', 'with --source predictions: only requests from this date or time on')
+    .option('--every <n>', 'with --source predictions: windows of N predictions (default: one per UTC day)')
     .option('--json', 'what was written, as JSON')
     .action(async (name: string | undefined, flags: MonitorFlags) => {
+      const every = checkSourceFlags(flags);
       const lab = await openLab();
       try {
         const project = await resolveProject(lab, projectArgument(name, flags.project));
-        const { writeMonitorReport } = await load.monitor();
-        const written = await writeMonitorReport(lab, project, flags.out !== undefined ? { out: flags.out } : {});
+        const out = flags.out !== undefined ? { out: flags.out } : {};
+        const written =
+          flags.source === 'predictions'
+            ? await (await load.monitorPredictions()).writeLogMonitorReport(lab, project, { ...out, ...(flags.since !== undefined ? { since: flags.since } : {}), ...(every !== undefined ? { every } : {}) })
+            : await (await load.monitor()).writeMonitorReport(lab, project, out);
         if (!written.result) {
           if (flags.json) printJson({ path: null, why: written.why });
           else printLine(`nothing to monitor yet: ${written.why}`);
