@@ -133,7 +133,7 @@ function checkSourceFlags(flags: MonitorFlags): number | undefined {
  * last check when nothing changed). `autolab monitor report` writes the same as an HTML dashboard.
  */
 export function registerMonitorCommand(program: Command): void {
-  const monitor = program.command('monitor').description('drift and estimated performance of the model against the newest snapshot');
+  const monitor = program.command('monitor').description('drift and performance of the model: against the newest snapshot, or over its prediction log (--source predictions)');
   monitor
     .command('show', { isDefault: true })
     .description('drift per column, the dataset verdict and estimated performance, as a table')
