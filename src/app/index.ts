@@ -17,3 +17,5 @@ export { compareEndpoint, listComparisons, type CompareOptions, type RecordedCom
 export { buildGoldTable, type GoldOutcome } from './gold.js';
 export { goldFeaturesOf } from './gold-features.js';
 export { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
+export { loadFeedbackFile, writeFeedback, FEEDBACK_PREFIX } from './feedback.js';
+export { monitorPredictionLog, writeLogMonitorReport, type LogMonitorOptions } from './monitor-predictions.js';

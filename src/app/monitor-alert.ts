@@ -1,10 +1,11 @@
 import type { ProjectRecord } from '../catalog/index.js';
 import { inputsHash } from '../catalog/index.js';
 import { InputError } from '../common/index.js';
-import type { MonitorResult } from '../monitor/index.js';
+import type { MonitorResult, PredictionLogResult } from '../monitor/index.js';
 import type { Stage, StagePlan } from '../runtime/index.js';
 import { resolveEnvRefs } from './lab-config.js';
 import type { Lab } from './lab-types.js';
+import { lastLogCheck, metricsBelowHoldout } from './monitor-log-stage.js';
 import type { StageContext } from './stages/stage-context.js';
 
 /**
@@ -12,6 +13,8 @@ import type { StageContext } from './stages/stage-context.js';
  * the log (so `autolab status` shows it until a later check finds none) and, when `autolab.yaml`
  * names `monitor.webhook`, a JSON POST there. One per check: keyed by the check's result and the
  * webhook as written. A webhook that does not answer 2xx fails the action (retried next run).
+ * Likewise (unit `predictions`) when the newest check of the prediction log (`monitor.predictions`)
+ * found dataset drift, or a realised metric whose interval lies below the holdout's.
  */
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -30,6 +33,20 @@ export interface DriftAlert {
   readonly estimatedAccuracy: number | null;
   readonly checkedAt: string;
 }
+
+/** What the webhook receives for the prediction log: drift over the logged rows, or realised performance below the holdout. */
+export interface PredictionLogAlert {
+  readonly kind: 'autolab.performance' | 'autolab.drift';
+  readonly project: string;
+  readonly source: 'predictions';
+  readonly message: string;
+  readonly modelVersion: number;
+  readonly drifted: readonly string[];
+  readonly belowHoldout: readonly string[];
+  readonly checkedAt: string;
+}
+
+export type MonitorAlert = DriftAlert | PredictionLogAlert;
 
 async function newestCheck(lab: Lab, project: ProjectRecord) {
   const [record] = await lab.catalog.listActions({ project: project.name, kind: 'monitor.drift', status: 'done', limit: 1 });
@@ -58,12 +75,17 @@ export const monitorAlertStage: Stage<StageContext> = {
   version: 1,
   async plan(context, project): Promise<StagePlan> {
     const check = await newestCheck(context.lab, project);
-    if (!check || check.detail['datasetDrift'] !== true || check.outputs['result'] === undefined) return { units: [] };
     const webhook = context.lab.config.monitor?.webhook;
-    return { units: [{ unit: '', inputs: { check: check.outputs['result'], webhook: webhook === undefined ? 'none' : inputsHash({ webhook }) }, params: {} }] };
+    const hook = webhook === undefined ? 'none' : inputsHash({ webhook });
+    const units = [];
+    if (check && check.detail['datasetDrift'] === true && check.outputs['result'] !== undefined) units.push({ unit: '', inputs: { check: check.outputs['result'], webhook: hook }, params: {} });
+    const log = await lastLogCheck(context.lab, project);
+    if (log && (log.result.drift.datasetDrift || metricsBelowHoldout(log.result).length > 0)) units.push({ unit: 'predictions', inputs: { check: log.hash, webhook: hook }, params: {} });
+    return { units };
   },
   async run(context, project, unit) {
     const { lab } = context;
+    if (unit.unit === 'predictions') return raiseLogAlert(lab, project, unit.inputs['check']);
     const check = await newestCheck(lab, project);
     const resultHash = unit.inputs['check'];
     if (!check || resultHash === undefined || check.outputs['result'] !== resultHash) throw new Error('the monitoring check planned for an alert is no longer the newest');
@@ -80,8 +102,29 @@ export const monitorAlertStage: Stage<StageContext> = {
   },
 };
 
+/** The prediction log's alert: performance first (it is what users feel), drift otherwise. */
+export function predictionLogAlert(result: PredictionLogResult, checkedAt: string): PredictionLogAlert {
+  const drifted = result.drift.columns.filter((c) => c.drifted).map((c) => c.column);
+  const below = metricsBelowHoldout(result);
+  const message =
+    below.length > 0
+      ? `version ${result.model.version}'s realised performance on ${result.realised?.rows ?? 0} predictions with outcomes is below its holdout: ${below.join('; ')}`
+      : `the prediction log of version ${result.model.version} drifted from its training rows: ${drifted.length} of ${result.drift.columns.length} columns (${drifted.join(', ')})`;
+  return { kind: below.length > 0 ? 'autolab.performance' : 'autolab.drift', project: result.project, source: 'predictions', message, modelVersion: result.model.version, drifted, belowHoldout: below, checkedAt };
+}
+
+async function raiseLogAlert(lab: Lab, project: ProjectRecord, hash: string | undefined) {
+  const log = await lastLogCheck(lab, project);
+  if (!log || log.hash !== hash) throw new Error('the prediction-log check planned for an alert is no longer the newest');
+  const alert = predictionLogAlert(log.result, log.at);
+  const written = lab.config.monitor?.webhook;
+  const webhook = written === undefined ? 'none configured' : await postAlert(resolveEnvRefs(written, 'monitor.webhook in autolab.yaml'), alert);
+  const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(alert)));
+  return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { message: alert.message, webhook } };
+}
+
 /** POSTs the alert; a one-line error naming the host (never the URL, which may hold a token) when it fails. */
-export async function postAlert(url: string, alert: DriftAlert): Promise<string> {
+export async function postAlert(url: string, alert: MonitorAlert): Promise<string> {
   let host: string;
   try {
     const parsed = new URL(url);

@@ -50,7 +50,7 @@ function windowPeriod(lab: Lab): WindowPeriod {
 }
 
 /** The thresholds autolab.yaml sets (the rest are Evidently's defaults). */
-function thresholdsOf(lab: Lab): Partial<DriftThresholds> {
+export function thresholdsOf(lab: Lab): Partial<DriftThresholds> {
   return Object.fromEntries(Object.entries(lab.config.monitor?.thresholds ?? {}).filter(([, v]) => v !== undefined));
 }
 
@@ -229,7 +229,7 @@ const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLI
 const TIME_TYPE = /^(DATE|TIMESTAMP)/i;
 
 /** Each column of a Parquet file as drift compares it: numbers and times by value, the rest by category. */
-async function columnSpecs(conn: DuckDBConnection, path: string): Promise<ColumnSpec[]> {
+export async function columnSpecs(conn: DuckDBConnection, path: string): Promise<ColumnSpec[]> {
   const facts = await describeParquet(conn, path);
   return facts.schema.map((c) => {
     const semanticType: SemanticType = NUMERIC_TYPE.test(c.type) ? 'numeric' : TIME_TYPE.test(c.type) ? 'datetime' : 'categorical';

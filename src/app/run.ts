@@ -11,6 +11,7 @@ import { aggregatesStage } from './stages/aggregates-stage.js';
 import { approvalStage, registerStage } from './stages/model-stages.js';
 import { monitorDriftStage } from './monitor.js';
 import { monitorAlertStage } from './monitor-alert.js';
+import { monitorLogStage } from './monitor-log-stage.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { goldStage } from './stages/gold-stage.js';
@@ -35,8 +36,9 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   gold: [goldStage, aggregatesStage],
   trained: [trainStage],
   // monitoring compares the newest snapshot with the model trained before it, approved or not
-  // (monitor.ts): it runs before the walk stops for the approval
-  registered: [registerStage, monitorDriftStage, monitorAlertStage],
+  // (monitor.ts): it runs before the walk stops for the approval; the production version's
+  // prediction log is checked when it (or the feedback) has new files (monitor-log-stage.ts)
+  registered: [registerStage, monitorDriftStage, monitorLogStage, monitorAlertStage],
   approved: [approvalStage],
 };
 

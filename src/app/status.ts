@@ -113,14 +113,18 @@ export function projectView(status: ProjectStatus): ProjectStatusView {
   };
 }
 
-/** An alert stands while it is newer than (or as new as) the newest monitoring check. */
+/**
+ * An alert stands while it is newer than (or as new as) the newest check of its kind: the snapshot's
+ * (`monitor.drift`) or, for unit `predictions`, the prediction log's (`monitor.predictions`).
+ */
 function driftAlert(status: ProjectStatus): ProjectStatusView['alert'] {
   const raised = status.lastDoneByKind['monitor.alert'];
-  const checked = status.lastDoneByKind['monitor.drift'];
-  if (raised === undefined || (checked !== undefined && checked > raised)) return null;
   const action = status.lastActions.find((a) => a.kind === 'monitor.alert' && a.status === 'done');
+  const fromLog = action?.unit === 'predictions';
+  const checked = status.lastDoneByKind[fromLog ? 'monitor.predictions' : 'monitor.drift'];
+  if (raised === undefined || (checked !== undefined && checked > raised)) return null;
   const message = typeof action?.detail['message'] === 'string' ? action.detail['message'] : 'the newest monitoring check found data drift';
-  return { at: raised, message: `${message}: autolab monitor ${status.project.name}` };
+  return { at: raised, message: `${message}: autolab monitor ${status.project.name}${fromLog ? ' --source predictions' : ''}` };
 }
 
 function nextStep(status: ProjectStatus, stages: readonly StageView[]): NextStep | null {

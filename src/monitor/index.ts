@@ -7,3 +7,5 @@ export { chiSquareGoodnessOfFit, jensenShannonDistance } from './stats/distances
 export { estimatePerformance, estimatedAuc, type EstimatedPerformance } from './cbpe.js';
 export type * from './result-types.js';
 export { renderMonitorHtml } from './report.js';
+export { feedbackOf, feedbackOfBody, FeedbackInputError, type FeedbackEntry, type FeedbackSink } from './feedback-entry.js';
+export { renderLogMonitorHtml } from './report-log.js';

@@ -28,7 +28,7 @@ function header(r: MonitorResult, generatedAt: string): string {
   return `<header class="top"><h1>${esc(r.project)}</h1><p>Monitoring · ${esc(r.table)} snapshot v${r.current.snapshotVersion} against the model trained on v${r.reference.snapshotVersion} · generated ${esc(when)}</p></header>`;
 }
 
-function kpi(label: string, value: string, note = '', warn = false): string {
+export function kpi(label: string, value: string, note = '', warn = false): string {
   return `<div class="kpi${warn ? ' warn' : ''}"><div class="label">${esc(label)}</div><div class="value">${esc(value)}</div>${note ? `<div class="sub">${esc(note)}</div>` : ''}</div>`;
 }
 
@@ -45,7 +45,7 @@ ${r.windows.length > 0 ? kpi('windows drifted', `${r.windows.filter((w) => w.dri
 </div></section>`;
 }
 
-function columnRows(list: readonly ColumnDriftResult[]): string {
+export function columnRows(list: readonly ColumnDriftResult[]): string {
   return list
     .map(
       (c) =>
@@ -54,7 +54,7 @@ function columnRows(list: readonly ColumnDriftResult[]): string {
     .join('');
 }
 
-const COLUMN_HEAD = '<thead><tr><th>column</th><th>test</th><th class="num">statistic</th><th class="num">threshold</th><th>drifted</th><th class="num">PSI</th><th class="num">missing</th><th>new categories</th><th class="num">importance</th></tr></thead>';
+export const COLUMN_HEAD = '<thead><tr><th>column</th><th>test</th><th class="num">statistic</th><th class="num">threshold</th><th>drifted</th><th class="num">PSI</th><th class="num">missing</th><th>new categories</th><th class="num">importance</th></tr></thead>';
 
 function columns(r: MonitorResult, charts: ChartCollector): string {
   const psi = driftChart({
@@ -161,17 +161,17 @@ function notes(r: MonitorResult): string {
   return r.notes.length === 0 ? '' : `<section id="notes"><h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
 }
 
-function pct(x: number): string {
+export function pct(x: number): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—';
 }
 
-function num(x: number): string {
+export function num(x: number): string {
   if (!Number.isFinite(x)) return x === Number.POSITIVE_INFINITY ? '∞' : '—';
   if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
   return x.toFixed(3);
 }
 
-function fmt(n: number): string {
+export function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 

@@ -49,3 +49,57 @@ export interface MonitorResult {
   readonly notes: readonly string[];
 }
 
+
+/** A metric over the predictions that have an outcome, with its bootstrap interval, beside the model's holdout figure. */
+export interface RealisedMetric {
+  readonly value: number | null;
+  readonly low: number | null;
+  readonly high: number | null;
+  /** the registry's holdout figure with its interval (null when the version kept none) */
+  readonly holdout: { readonly value: number; readonly low: number; readonly high: number } | null;
+  /** the realised interval lies wholly on the worse side of the holdout's interval */
+  readonly belowHoldout: boolean;
+}
+
+export interface RealisedWindow {
+  /** predictions in the window with an outcome (and an outcome the model knows: a class it predicts) */
+  readonly rows: number;
+  readonly metrics: Readonly<Record<string, RealisedMetric>>;
+}
+
+/** How logged predictions are cut: by UTC day of the request, or every N predictions in time order. */
+export type LogWindowing = { readonly by: 'day' } | { readonly every: number };
+
+export interface LogWindow {
+  /** the day (ISO date), or `#n` for the n-th block of N predictions */
+  readonly label: string;
+  /** first and last request times in the window (ISO) */
+  readonly from: string;
+  readonly to: string;
+  readonly rows: number;
+  readonly drift: DriftSummary;
+  /** CBPE on the window's logged probabilities: estimated, before outcomes */
+  readonly estimated: EstimatedPerformance | null;
+  /** on the window's predictions with feedback: realised */
+  readonly realised: RealisedWindow | null;
+}
+
+/** `autolab monitor --source predictions`: the production model's prediction log against its training rows. */
+export interface PredictionLogResult {
+  readonly version: 1;
+  readonly source: 'predictions';
+  readonly project: string;
+  readonly target: string;
+  readonly model: { readonly version: number; readonly bundleHash: string; readonly metric: string };
+  readonly since: string | null;
+  readonly windowing: LogWindowing;
+  readonly reference: { readonly silver: string; readonly rows: number };
+  /** logged rows scored by this model (answers, not shadow scores) */
+  readonly current: { readonly files: number; readonly requests: number; readonly rows: number };
+  readonly drift: DriftSummary;
+  readonly windows: readonly LogWindow[];
+  /** outcomes kept, and how many logged predictions they reached (by id or key) */
+  readonly feedback: { readonly outcomes: number; readonly matched: number; readonly unknownOutcomes: number };
+  readonly realised: RealisedWindow | null;
+  readonly notes: readonly string[];
+}

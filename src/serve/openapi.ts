@@ -40,12 +40,39 @@ export function openApiDocument(model: ServedModel): unknown {
       '/v2/models/{name}': { get: { summary: 'the model metadata of the inference protocol', responses: { '200': { description: 'inputs and outputs' } } } },
       '/v2/health/live': { get: { summary: 'the process is up', responses: { '200': { description: 'live' } } } },
       '/v2/health/ready': { get: { summary: 'a model is loaded', responses: { '200': { description: 'ready' } } } },
+      '/feedback': {
+        post: {
+          summary: 'the true outcome of a logged prediction, by its id (as /predict answered it) or by the record\'s key; one item, a list, or {feedback: [...]}',
+          requestBody: {
+            required: true,
+            content: json({
+              oneOf: [
+                { $ref: '#/components/schemas/Feedback' },
+                { type: 'array', items: { $ref: '#/components/schemas/Feedback' } },
+                { type: 'object', required: ['feedback'], properties: { feedback: { type: 'array', items: { $ref: '#/components/schemas/Feedback' } } } },
+              ],
+            }),
+          },
+          responses: {
+            '200': { description: 'kept in the lab\'s lake', content: json({ type: 'object', properties: { recorded: { type: 'integer' } } }) },
+            '400': { description: 'neither id nor key, both, or no outcome: the field is named', content: json({ $ref: '#/components/schemas/Error' }) },
+            '409': { description: 'the server keeps no feedback (not serving inside a lab)', content: json({ $ref: '#/components/schemas/Error' }) },
+            '413': errors['413'],
+          },
+        },
+      },
       '/health': { get: { summary: 'the process is up', responses: { '200': { description: 'ok' } } } },
       '/ready': { get: { summary: 'a model is loaded, and what each slot holds', responses: { '200': { description: 'ready' } } } },
       '/model': { get: { summary: "the live model's task, classes, metric and input schema", responses: { '200': { description: 'the model' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     },
-    components: { schemas: { Record: record, Error: error } },
+    components: {
+      schemas: {
+        Record: record,
+        Error: error,
+        Feedback: { type: 'object', required: ['outcome'], properties: { id: { type: 'string' }, key: { type: ['string', 'number'] }, outcome: { type: ['string', 'number', 'boolean'] } } },
+      },
+    },
   };
 }
 

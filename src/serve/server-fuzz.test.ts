@@ -16,7 +16,8 @@ describe('the prediction server under random input', () => {
 
   beforeAll(async () => {
     const model = loadServedModel(await trainTinyBundle(2));
-    app = buildServer({ router: new SlotRouter({ blue: model, live: 'blue' }), maxRows: 20, bodyLimit: 32 * 1024 });
+    // a feedback sink that keeps nothing: this test checks answers only (the lab's writer is tested end to end in app/monitor-predictions.test.ts)
+    app = buildServer({ router: new SlotRouter({ blue: model, live: 'blue' }), maxRows: 20, bodyLimit: 32 * 1024, feedback: { record: async () => {} } });
     base = await listenLocally(app);
   }, 60_000);
   afterAll(async () => app.close());
@@ -58,7 +59,7 @@ describe('the prediction server under random input', () => {
     fc.constant({ type: 'application/json', text: '[' + '{"x":1},'.repeat(5000) + '{"x":1}]' }),
   );
   const target = fc.oneof(
-    fc.constantFrom('POST /predict', 'POST /invocations', 'POST /v2/models/tiny/infer', 'POST /v2/models/nope/infer', 'GET /health', 'GET /ready', 'GET /model', 'GET /metrics', 'GET /docs', 'GET /v2/models/tiny', 'GET /v2/health/ready', 'PUT /predict', 'POST /health'),
+    fc.constantFrom('POST /predict', 'POST /invocations', 'POST /v2/models/tiny/infer', 'POST /v2/models/nope/infer', 'GET /health', 'GET /ready', 'GET /model', 'GET /metrics', 'GET /docs', 'GET /v2/models/tiny', 'GET /v2/health/ready', 'PUT /predict', 'POST /health', 'POST /feedback'),
     fc.string({ maxLength: 20 }).map((s) => `POST /${encodeURIComponent(s)}`),
   );
 

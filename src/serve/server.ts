@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { recordsOfMlflowBody, recordsOfPredictBody, recordsOfV2Body } from './body-formats.js';
 import { recordsOfCsvBody } from './csv-body.js';
+import { feedbackOfBody, FeedbackInputError, type FeedbackSink } from '../monitor/index.js';
 import { openApiDocument } from './openapi.js';
 import type { PredictionSink } from './prediction-entry.js';
 import type { RecordValues } from './record-validator.js';
@@ -14,6 +15,8 @@ export interface ServerOptions {
   readonly router: SlotRouter;
   /** the prediction log; none: requests are not logged */
   readonly log?: PredictionSink | undefined;
+  /** where `POST /feedback` keeps outcomes; none: the route refuses them (409) */
+  readonly feedback?: FeedbackSink | undefined;
   /** records per request (default 10,000) */
   readonly maxRows?: number | undefined;
   /** bytes per request body (default 16 MiB) */
@@ -31,13 +34,22 @@ interface Scoring {
 
 type Format = 'predict' | 'mlflow' | 'v2';
 
-function predictBody(scored: Scored, routing: Routing): unknown {
+/** Outcomes per `POST /feedback` (each request is one file in the lake: a bigger batch is a file, not a request). */
+const MAX_FEEDBACK = 10_000;
+
+/** A logged prediction's id: its request's and its row's (what `POST /feedback` takes as `id`). */
+export function predictionId(requestId: string, row: number): string {
+  return `${requestId}.${row}`;
+}
+
+function predictBody(scored: Scored, routing: Routing, requestId: string): unknown {
   const k = scored.classes.length;
   const predictions = scored.predictions.map((prediction, i) => {
-    if (!scored.probabilities) return { prediction };
+    const id = requestId !== '' ? { id: predictionId(requestId, i) } : {};
+    if (!scored.probabilities) return { ...id, prediction };
     const probabilities: Record<string, number> = {};
     for (let j = 0; j < k; j++) probabilities[scored.classes[j]!] = scored.probabilities[i * k + j]!;
-    return { prediction, probabilities };
+    return { ...id, prediction, probabilities };
   });
   const { model, slot } = routing.answer;
   return { predictions, model: { name: model.name, version: model.version, slot }, warnings: scored.warnings };
@@ -156,7 +168,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       });
     }
     void reply.header('x-model-slot', slot).header('x-model-version', model.version);
-    if (format === 'predict') return predictBody(scored, routing);
+    if (format === 'predict') return predictBody(scored, routing, options.log ? requestId : '');
     if (format === 'mlflow') return mlflowBody(scored);
     const id = (request.body as { id?: unknown } | undefined)?.id;
     return v2Body(scored, model, typeof id === 'string' ? id : undefined);
@@ -167,6 +179,20 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.post<{ Params: { name: string } }>('/v2/models/:name/infer', (request, reply) => {
     checkModelName(router, request.params.name);
     return score(request, reply, 'v2');
+  });
+
+  app.post('/feedback', async (request) => {
+    if (!options.feedback) throw new RequestError(409, 'this server keeps no feedback', 'body', 'serve inside a lab (autolab serve PROJECT) or load outcomes with autolab feedback');
+    let entries;
+    try {
+      entries = feedbackOfBody(request.body, Date.now());
+    } catch (error) {
+      if (error instanceof FeedbackInputError) throw new RequestError(400, error.what, error.field, error.hint);
+      throw error;
+    }
+    if (entries.length > MAX_FEEDBACK) throw new RequestError(413, `the request holds ${entries.length} outcomes; at most ${MAX_FEEDBACK} per request`, 'body', 'split them, or load a file with autolab feedback');
+    await options.feedback.record(entries);
+    return { recorded: entries.length };
   });
 
   app.get('/health', async () => ({ status: 'ok' }));

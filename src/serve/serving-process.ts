@@ -3,7 +3,8 @@ import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openLab } from '../app/index.js';
+import { openLab, writeFeedback } from '../app/index.js';
+import type { FeedbackSink } from '../monitor/index.js';
 import { InputError, tempPrefix, UsageError } from '../common/index.js';
 import { keySegment } from '../lake/index.js';
 import { setPredictionThreads } from '../learn/index.js';
@@ -45,9 +46,9 @@ function readDeploymentFile(path: string): Deployment {
 /**
  * The prediction log: a folder given (`logDir`), or a lab's lake (`labRoot`): files are written in
  * the lab's work folder, then moved into its store as `lake/predictions/<service>/<file>.parquet`
- * (a rename on disk, an upload to S3).
+ * (a rename on disk, an upload to S3); `POST /feedback`'s outcomes likewise under `lake/feedback/<service>/`.
  */
-async function openPredictionLog(options: CheckedServeOptions, service: string): Promise<{ log: ParquetPredictionLog | undefined; closeLog: () => Promise<void> }> {
+async function openPredictionLog(options: CheckedServeOptions, service: string): Promise<{ log: ParquetPredictionLog | undefined; feedback?: FeedbackSink; closeLog: () => Promise<void> }> {
   if (options.logDir !== undefined) {
     const log = new ParquetPredictionLog(options.logDir, { flushMs: options.logFlushMs });
     return { log, closeLog: () => log.close() };
@@ -63,6 +64,8 @@ async function openPredictionLog(options: CheckedServeOptions, service: string):
   });
   return {
     log,
+    // outcomes of POST /feedback go beside the log, as lake/feedback/<service>/<file>.parquet
+    feedback: { record: async (entries) => void (await writeFeedback(lab, service, entries)) },
     closeLog: async () => {
       try {
         await log.close();
@@ -101,9 +104,9 @@ export async function startServing(options: CheckedServeOptions, hooks: { metric
   } else {
     throw new UsageError('nothing to serve', 'give a model bundle folder or a deployment file');
   }
-  const { log, closeLog } = await openPredictionLog(options, router.live.model.name);
+  const { log, feedback, closeLog } = await openPredictionLog(options, router.live.model.name);
   const metrics = new ServiceMetrics();
-  const app = buildServer({ router, log, metrics, maxRows: options.maxRows, bodyLimit: options.bodyLimit, metricsText: hooks.metricsText });
+  const app = buildServer({ router, log, feedback, metrics, maxRows: options.maxRows, bodyLimit: options.bodyLimit, metricsText: hooks.metricsText });
   const follower = deploymentFile !== undefined ? followDeployment(router, () => readDeploymentFile(deploymentFile), { intervalMs: options.pollMs, onError: (e) => process.stderr.write(`autolab serve: deployment not applied: ${String(e instanceof Error ? e.message : e)}\n`) }) : undefined;
   try {
     await app.listen({ port: options.port, host: options.host });
