@@ -11,6 +11,7 @@ import { registerTagsCommand } from './tags.js';
 import { registerAutomlCommands } from './train.js';
 import { registerModelCommands } from './models.js';
 import { registerServeCommand } from './serve.js';
+import { registerExplainCommand } from './explain.js';
 
 /**
  * Every command registers itself here, one line each, in the order `autolab --help` lists them.
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerLayerCommands(program);
   registerAutomlCommands(program);
+  registerExplainCommand(program);
   registerServeCommand(program);
   registerRunCommands(program);
   registerModelCommands(program);
