@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { recordsOfMlflowBody, recordsOfPredictBody, recordsOfV2Body } from './body-formats.js';
 import { recordsOfCsvBody } from './csv-body.js';
+import { explainRequestOf } from './explain-request.js';
 import { openApiDocument } from './openapi.js';
 import type { PredictionSink } from './prediction-entry.js';
 import type { RecordValues } from './record-validator.js';
@@ -34,10 +35,12 @@ type Format = 'predict' | 'mlflow' | 'v2';
 function predictBody(scored: Scored, routing: Routing): unknown {
   const k = scored.classes.length;
   const predictions = scored.predictions.map((prediction, i) => {
-    if (!scored.probabilities) return { prediction };
+    const explanation = scored.explanations?.[i];
+    const why = explanation ? { explanation } : {};
+    if (!scored.probabilities) return { prediction, ...why };
     const probabilities: Record<string, number> = {};
     for (let j = 0; j < k; j++) probabilities[scored.classes[j]!] = scored.probabilities[i * k + j]!;
-    return { prediction, probabilities };
+    return { prediction, probabilities, ...why };
   });
   const { model, slot } = routing.answer;
   return { predictions, model: { name: model.name, version: model.version, slot }, warnings: scored.warnings };
@@ -134,7 +137,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const { slot, model } = routing.answer;
     scorings.set(request, { slot });
     const records = await recordsOf(request, format, model);
-    const scored = model.score(records);
+    const explain = format === 'predict' ? explainRequestOf(request.body, request.query) : undefined;
+    const scored = model.score(records, explain);
     const latencyMs = performance.now() - started;
     metrics.predictions(slot, model.version, scored.predictions);
     metrics.warnings(slot, scored.warnings.length);
