@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, METRICS } from '../automl/index.js';
 import { InputError } from '../common/index.js';
-import { bundleDirFor, currentDeployment, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
+import { bundleDirFor, currentDeployment, DEFAULT_SERVICE_URL, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
+import { buildServer, loadServedModel, SlotRouter } from '../serve/index.js';
+import { listenLocally } from '../serve/serve.testutil.js';
 import { CONFIG_FILE } from './lab-config.js';
 import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -197,6 +201,21 @@ for (const backend of labBackends) {
         const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
         expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);
         expect(page).toContain('vegaEmbed');
+
+        // how to call the service: the card's own curl command, against a server on version 2's bundle
+        expect(page).toContain('<section id="service">');
+        expect(card.service.recordFrom).toBe('holdout');
+        expect(Object.keys(card.service.record).sort()).toEqual(card.schema.map((c) => c.name).sort());
+        const served = buildServer({ router: new SlotRouter({ blue: loadServedModel(await bundleDirFor(lab, 'churn', 2)), live: 'blue' }) });
+        try {
+          const base = await listenLocally(served);
+          expect(card.service.curl).toContain(`${DEFAULT_SERVICE_URL}/predict`);
+          const curl = await promisify(execFile)('sh', ['-c', card.service.curl.replace(DEFAULT_SERVICE_URL, base)]);
+          const answer = JSON.parse(curl.stdout) as { predictions: { prediction: string }[] };
+          expect(['no', 'yes']).toContain(answer.predictions[0]!.prediction);
+        } finally {
+          await served.close();
+        }
 
         // training outside the reconciler registers too
         const forced = await trainProject(lab, project, { trials: 2, seed: 7, force: true });

@@ -14,6 +14,7 @@ export function renderModelCardHtml(card: ModelCard): string {
     ['importance', 'Global importance', importanceSection(card, charts)],
     ...(card.segments.length > 0 ? [['segments', 'Performance by segment', segmentsSection(card)] as [string, string, string]] : []),
     ['schema', 'Input schema', schemaSection(card)],
+    ['service', 'How to call the service', serviceSection(card)],
     ['lineage', 'Lineage and approvals', lineageSection(card)],
   ];
   const nav = `<nav class="side" aria-label="Sections">
@@ -93,6 +94,14 @@ function schemaSection(card: ModelCard): string {
     fmtPct(c.missingShare),
   ]);
   return `<p class="lead">What a request must hold; values outside the training range or unseen categories are scored, but the model has not seen them.</p>${table(['column', 'kind', 'step', 'range or categories in training', 'missing'], rows, [4])}`;
+}
+
+function serviceSection(card: ModelCard): string {
+  const s = card.service;
+  const from = s.recordFrom === 'holdout' ? 'a held-out row of the training table' : 'values inside the training ranges';
+  return `<p class="lead">Serve the model with <code>autolab serve ${esc(card.project)}</code> (or the bundle folder), then send records to <code>POST /predict</code>; the example record is ${from}. Add <code>"explain": true</code> beside <code>"records"</code> for each record's top contributions; <code>GET /docs</code> has the OpenAPI document.</p>
+<h3>curl</h3><pre><code>${esc(s.curl)}</code></pre>
+<h3>TypeScript (fetch, Node 18+ or a browser)</h3><pre><code>${esc(s.typescript)}</code></pre>`;
 }
 
 function lineageSection(card: ModelCard): string {

@@ -2,6 +2,7 @@ import type { ModelApproval, ModelStage } from '../../catalog/index.js';
 import type { LeaderboardRow } from '../../automl/index.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
+import type { ServiceExamples } from './service-examples.js';
 
 /** A model version's card as data (`card.json`): what the HTML page shows, for people and for tools. */
 export interface ModelCard {
@@ -74,6 +75,8 @@ export interface ModelCard {
     readonly max?: number;
     readonly missingShare: number;
   }[];
+  /** how to call `autolab serve` with this model: a real record, a curl command and a TypeScript (fetch) snippet */
+  readonly service: ServiceExamples;
   readonly lineage: ModelLineage;
   readonly approvals: readonly ModelApproval[];
   readonly leaderboard: readonly LeaderboardRow[];

@@ -6,6 +6,7 @@ import type { HoldoutPredictions } from '../holdout.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
 import type { ModelCard } from './model-card-types.js';
+import { serviceExamples } from './service-examples.js';
 
 export interface ModelCardInput {
   readonly project: string;
@@ -18,6 +19,8 @@ export interface ModelCardInput {
   readonly generatedAt: string;
   /** rows TreeSHAP explains (evenly spaced over the holdout); default 200 */
   readonly shapRows?: number;
+  /** where the service examples send their request; default http://localhost:8080 (`autolab serve`'s port) */
+  readonly serviceUrl?: string;
 }
 
 /** Builds a model version's card from its registry record, its bundle, its holdout predictions and its training table. */
@@ -53,6 +56,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     importance,
     segments: holdout && input.frame ? segmentsOf(manifest, holdout, input.frame, importance) : [],
     schema: manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) })),
+    service: serviceExamples(manifest, input.frame, holdout, input.serviceUrl),
     lineage,
     approvals: model.approvals,
     leaderboard: (model.leaderboard as LeaderboardRow[]).slice(0, 10),
