@@ -184,6 +184,13 @@ for (const backend of labBackends) {
         expect(trees.length).toBeGreaterThan(0);
         // churn follows calls in the data version 2 learnt from: TreeSHAP puts it first
         expect(trees[0]!.byColumn[0]!.column).toBe('calls');
+        // the whole ensemble, by permutation: calls first too; partial dependence of the top three columns
+        const global = card.global!;
+        expect(global.permutation.metric).toBe('auc');
+        expect(global.permutation.columns.map((c) => c.column).sort()).toEqual(card.schema.map((c) => c.name).sort());
+        expect(global.permutation.columns[0]!.column).toBe('calls');
+        expect(global.partialDependence.map((d) => d.column)).toEqual(global.permutation.columns.slice(0, 3).map((c) => c.column));
+        for (const d of global.partialDependence) for (const point of d.points) expect(point.mean.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
         expect(card.schema.find((c) => c.name === 'usage')).toMatchObject({ kind: 'number', min: 0, max: 9.9, missingShare: 0 });
         expect(card.schema.find((c) => c.name === 'plan')).toMatchObject({ categories: expect.arrayContaining(['basic', 'plus', 'pro']) as unknown });
         expect(card.approvals.map((a) => a.by)).toEqual(['policy']);
@@ -196,7 +203,7 @@ for (const backend of labBackends) {
         expect(card.segments[0]!.groups.find((g) => g.value === 'basic')?.metric).toBeCloseTo(basic, 12);
         const page = readFileSync(html, 'utf8');
         expect(page).toContain('<title>churn · model version 2 · autolab</title>');
-        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'segments', 'schema', 'lineage']) expect(page).toContain(`<section id="${id}">`);
+        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'global', 'segments', 'schema', 'service', 'lineage']) expect(page).toContain(`<section id="${id}">`);
         // the chart libraries and every chart's spec are inline: one spec per chart container
         const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
         expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);

@@ -1,5 +1,5 @@
 import type { ModelApproval, ModelStage } from '../../catalog/index.js';
-import type { LeaderboardRow } from '../../automl/index.js';
+import type { ColumnPermutationImportance, LeaderboardRow, PartialDependence } from '../../automl/index.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
 import type { ServiceExamples } from './service-examples.js';
@@ -59,6 +59,15 @@ export interface ModelCard {
     /** members TreeSHAP cannot explain (linear models, log-target wrappers) */
     readonly skipped: readonly { readonly id: number; readonly model: string; readonly why: string }[];
   };
+  /**
+   * the whole ensemble, per input column, on held-out rows (null without them): permutation
+   * importance with the model's metric, and partial dependence of the top columns
+   */
+  readonly global: {
+    readonly rows: number;
+    readonly permutation: ColumnPermutationImportance;
+    readonly partialDependence: readonly PartialDependence[];
+  } | null;
   /** the model's metric on the out-of-sample rows of each value of the most important categorical columns */
   readonly segments: readonly {
     readonly column: string;

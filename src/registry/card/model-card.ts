@@ -1,5 +1,5 @@
 import type { ModelVersionRecord } from '../../catalog/index.js';
-import { METRICS, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
+import { columnPermutationImportance, METRICS, partialDependence, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
 import { applyPipeline, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
 import { argmaxLabels, modelShap, type Predictor } from '../../learn/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
@@ -54,6 +54,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     calibration: classification ? calibrationOf(holdout, manifest.classes) : null,
     residuals: manifest.task === 'regression' && holdout !== null ? residualsOf(holdout) : null,
     importance,
+    global: holdout && input.frame ? globalOf(bundle, holdout, input.frame) : null,
     segments: holdout && input.frame ? segmentsOf(manifest, holdout, input.frame, importance) : [],
     schema: manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) })),
     service: serviceExamples(manifest, input.frame, holdout, input.serviceUrl),
@@ -61,6 +62,27 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     approvals: model.approvals,
     leaderboard: (model.leaderboard as LeaderboardRow[]).slice(0, 10),
   };
+}
+
+/** rows shuffled per input column (each repeat scores them all), and rows averaged per partial-dependence point */
+const PERMUTATION_ROWS = 500;
+const DEPENDENCE_ROWS = 200;
+const DEPENDENCE_COLUMNS = 3;
+
+/** Permutation importance and partial dependence of the whole ensemble on evenly spaced holdout rows. */
+function globalOf(bundle: AutoModel, holdout: HoldoutPredictions, frame: Frame): NonNullable<ModelCard['global']> | null {
+  const spaced = (limit: number): number[] => {
+    const step = Math.max(1, Math.ceil(holdout.rows.length / limit));
+    return holdout.rows.map((_, i) => i).filter((i) => i % step === 0 && holdout.rows[i]! < frame.rows);
+  };
+  const picked = spaced(PERMUTATION_ROWS);
+  if (picked.length === 0) return null;
+  const rows = takeRows(frame, picked.map((i) => holdout.rows[i]!));
+  const y = Float64Array.from(picked, (i) => holdout.y[i]!);
+  const permutation = columnPermutationImportance(bundle, rows, y, { repeats: 3, seed: bundle.manifest.seed });
+  const top = permutation.columns.slice(0, DEPENDENCE_COLUMNS).map((c) => c.column);
+  const dependenceRows = takeRows(frame, spaced(DEPENDENCE_ROWS).map((i) => holdout.rows[i]!));
+  return { rows: rows.rows, permutation, partialDependence: partialDependence(bundle, dependenceRows, top) };
 }
 
 const SEGMENT_COLUMNS = 3;
