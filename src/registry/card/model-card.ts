@@ -1,6 +1,6 @@
 import type { ModelVersionRecord } from '../../catalog/index.js';
 import { columnPermutationImportance, METRICS, partialDependence, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
-import { applyPipeline, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
+import { applyPipelineWithSources, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
 import { argmaxLabels, modelShap, type Predictor } from '../../learn/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
 import type { ModelLineage } from '../lineage.js';
@@ -187,8 +187,8 @@ function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, fra
   }
   const step = Math.max(1, Math.ceil(holdout.rows.length / maxRows));
   const rows = holdout.rows.filter((_, i) => i % step === 0);
-  const table = applyPipeline(manifest.pipeline, takeRows(frame, rows));
-  const sourceOf = sourceColumns(manifest.schema.map((c) => c.name));
+  const { table, sources } = applyPipelineWithSources(manifest.pipeline, takeRows(frame, rows));
+  const sourceOf = (feature: string): string => sources[table.columns.findIndex((c) => c.name === feature)] ?? feature;
   const members: ModelCard['importance']['members'][number][] = [];
   const skipped: ModelCard['importance']['skipped'][number][] = [];
   bundle.fittedMembers.forEach((fitted, m) => {
@@ -221,12 +221,6 @@ function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, fra
     });
   });
   return { method, rows: table.rows, members, skipped };
-}
-
-/** The input column a model feature was made from: the longest input name it equals or starts with, then `__`. */
-function sourceColumns(inputs: readonly string[]): (feature: string) => string {
-  const sorted = [...inputs].sort((a, b) => b.length - a.length);
-  return (feature) => sorted.find((name) => feature === name || feature.startsWith(`${name}__`)) ?? feature;
 }
 
 function rangeOf(frame: Frame | null, name: string, kind: string): { min?: number; max?: number; missingShare: number } {
