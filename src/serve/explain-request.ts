@@ -33,12 +33,15 @@ function topOf(value: unknown, field: string): number | undefined {
 
 /**
  * Whether `/predict` should explain its records: `"explain": true` (and `"top": N`) beside
- * `"records"` in a JSON body, or `?explain=true` (`&top=N`) on any body, a CSV one included.
- * Undefined when not asked: the plain path computes nothing more.
+ * `"records"` in a JSON body, or in a one-record body when the model has no input column of that
+ * name (the record check ignores fields it does not read), or `?explain=true` (`&top=N`) on any
+ * body, a CSV one included. Undefined when not asked: the plain path computes nothing more.
  */
-export function explainRequestOf(body: unknown, query: unknown): ExplainRequest | undefined {
+export function explainRequestOf(body: unknown, query: unknown, inputColumns: ReadonlySet<string>): ExplainRequest | undefined {
   const q = isObject(query) ? query : {};
-  const wrapped = isObject(body) && Object.hasOwn(body, 'records') ? body : {};
+  const flagsOf = (b: Record<string, unknown>): Record<string, unknown> =>
+    Object.hasOwn(b, 'records') ? b : { explain: inputColumns.has('explain') ? undefined : b['explain'], top: inputColumns.has('top') ? undefined : b['top'] };
+  const wrapped = isObject(body) ? flagsOf(body) : {};
   const fromBody = flagOf(wrapped['explain'], 'explain');
   const fromQuery = flagOf(q['explain'], 'explain');
   const top = topOf(wrapped['top'], 'top') ?? topOf(q['top'], 'top');

@@ -63,6 +63,24 @@ describe('explanations on /predict, through HTTP', () => {
     answer.forEach((p, i) => expect(p.explanation!.contributions.map((c) => c.column)).toEqual(json[i]!.explanation!.contributions.map((c) => c.column)));
   });
 
+  it('a one-record body may carry "explain" itself (no input column has that name)', async () => {
+    const { status, body } = await postJson(`${base}/predict`, { ...records[0], explain: true, top: 1 });
+    expect(status).toBe(200);
+    const [answer] = (body as { predictions: Explained[] }).predictions;
+    expect(answer!.explanation!.contributions).toHaveLength(1);
+    const wrapped = ((await postJson(`${base}/predict`, { records: [records[0]], explain: true, top: 1 })).body as { predictions: Explained[] }).predictions[0]!;
+    expect(answer!.explanation).toEqual(wrapped.explanation);
+    expect(answer!.prediction).toBe(wrapped.prediction);
+  });
+
+  it('a number no Date can hold, sent for the date, is a 400 naming the column, explained or not (it was a 500)', async () => {
+    for (const explain of [true, false]) {
+      const { status, body } = await postJson(`${base}/predict`, { records: [{ ...records[0], day: 1e20 }], explain });
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ field: 'day' });
+    }
+  });
+
   it('a bad flag or count is a 400 naming it', async () => {
     const notFlag = await postJson(`${base}/predict`, { records, explain: 'please' });
     expect(notFlag).toMatchObject({ status: 400, body: { field: 'explain' } });

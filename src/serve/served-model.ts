@@ -25,6 +25,7 @@ export interface Scored {
 export class ServedModel {
   readonly #check: (records: readonly RecordValues[]) => CheckedRecords;
   readonly #clean: ((records: readonly RecordValues[]) => RecordValues[]) | undefined;
+  readonly #inputColumns: ReadonlySet<string>;
 
   constructor(
     readonly model: AutoModel,
@@ -32,6 +33,7 @@ export class ServedModel {
     readonly version: string,
     readonly dir: string | undefined,
   ) {
+    this.#inputColumns = new Set(model.manifest.schema.map((c) => c.name));
     this.#check = compileRecordValidator(model.manifest.schema, model.manifest.ranges ?? {});
     const { clean } = model.manifest;
     this.#clean = clean ? compileRecordCleaner(clean, model.manifest.schema.map((c) => c.name)) : undefined;
@@ -43,6 +45,11 @@ export class ServedModel {
 
   get schema(): readonly InputColumnSchema[] {
     return this.model.manifest.schema;
+  }
+
+  /** the names of the input columns, for telling a field of a record from a request's option */
+  get inputColumns(): ReadonlySet<string> {
+    return this.#inputColumns;
   }
 
   /**

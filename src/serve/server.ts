@@ -137,7 +137,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const { slot, model } = routing.answer;
     scorings.set(request, { slot });
     const records = await recordsOf(request, format, model);
-    const explain = format === 'predict' ? explainRequestOf(request.body, request.query) : undefined;
+    const explain = format === 'predict' ? explainRequestOf(request.body, request.query, model.inputColumns) : undefined;
     const scored = model.score(records, explain);
     const latencyMs = performance.now() - started;
     metrics.predictions(slot, model.version, scored.predictions);

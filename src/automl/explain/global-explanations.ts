@@ -9,6 +9,7 @@ import { permutationImportance } from '../../learn/index.js';
 import type { FeatureTable, Predictor } from '../../learn/types.js';
 import type { AutoModel } from '../auto-model.js';
 import { METRICS } from '../metrics.js';
+import { shownTime } from './top-contributions.js';
 
 export interface ColumnPermutationImportance {
   readonly metric: string;
@@ -105,7 +106,7 @@ export function partialDependence(model: AutoModel, frame: Frame, columns: reado
       const out = predictionOutput(model, { rows: frame.rows, columns: frame.columns.map((c) => (c.name === name ? fixed : c)) });
       const mean = new Array<number>(k).fill(0);
       for (let i = 0; i < frame.rows; i++) for (let j = 0; j < k; j++) mean[j] = mean[j]! + out[i * k + j]! / frame.rows;
-      const shown = column.kind === 'boolean' ? value === 1 : column.kind === 'datetime' ? new Date(value as number).toISOString() : value;
+      const shown = column.kind === 'boolean' ? value === 1 : column.kind === 'datetime' ? shownTime(value as number) : value;
       return { value: shown, mean };
     });
     return [{ column: name, kind: column.kind, outputs, points: result }];

@@ -44,6 +44,11 @@ function cellValue(column: Frame['columns'][number] | undefined, row: number): s
   const v = column.values[row]!;
   if (Number.isNaN(v)) return null;
   if (column.kind === 'boolean') return v !== 0;
-  if (column.kind === 'datetime') return new Date(v).toISOString();
+  if (column.kind === 'datetime') return shownTime(v);
   return v;
+}
+
+/** A time (ms since the epoch) as ISO text; one outside what a Date holds (±8.64e15 ms: a number sent for a date) stays the number. */
+export function shownTime(ms: number): string | number {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : ms;
 }

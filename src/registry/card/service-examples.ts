@@ -4,7 +4,7 @@
  * categories — and a curl command and a TypeScript (fetch) snippet that send it to `POST /predict`
  * of `autolab serve`. The test runs both against a server on the bundle.
  */
-import type { BundleManifest } from '../../automl/index.js';
+import { shownTime, type BundleManifest } from '../../automl/index.js';
 import { findColumn, parseNumber, type Frame } from '../../features/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
 
@@ -65,7 +65,7 @@ function valueAt(frame: Frame, name: string, kind: string, row: number): Example
   const v = column.values[row]!;
   if (Number.isNaN(v)) return null;
   if (kind === 'boolean' || column.kind === 'boolean') return v !== 0;
-  if (column.kind === 'datetime') return new Date(v).toISOString();
+  if (column.kind === 'datetime') return shownTime(v);
   return v;
 }
 
