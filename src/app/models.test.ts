@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, METRICS } from '../automl/index.js';
 import { InputError } from '../common/index.js';
-import { bundleDirFor, currentDeployment, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
+import { bundleDirFor, currentDeployment, DEFAULT_SERVICE_URL, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
+import { buildServer, loadServedModel, SlotRouter } from '../serve/index.js';
+import { listenLocally } from '../serve/serve.testutil.js';
 import { CONFIG_FILE } from './lab-config.js';
 import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -180,6 +184,13 @@ for (const backend of labBackends) {
         expect(trees.length).toBeGreaterThan(0);
         // churn follows calls in the data version 2 learnt from: TreeSHAP puts it first
         expect(trees[0]!.byColumn[0]!.column).toBe('calls');
+        // the whole ensemble, by permutation: calls first too; partial dependence of the top three columns
+        const global = card.global!;
+        expect(global.permutation.metric).toBe('auc');
+        expect(global.permutation.columns.map((c) => c.column).sort()).toEqual(card.schema.map((c) => c.name).sort());
+        expect(global.permutation.columns[0]!.column).toBe('calls');
+        expect(global.partialDependence.map((d) => d.column)).toEqual(global.permutation.columns.slice(0, 3).map((c) => c.column));
+        for (const d of global.partialDependence) for (const point of d.points) expect(point.mean.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
         expect(card.schema.find((c) => c.name === 'usage')).toMatchObject({ kind: 'number', min: 0, max: 9.9, missingShare: 0 });
         expect(card.schema.find((c) => c.name === 'plan')).toMatchObject({ categories: expect.arrayContaining(['basic', 'plus', 'pro']) as unknown });
         expect(card.approvals.map((a) => a.by)).toEqual(['policy']);
@@ -192,11 +203,26 @@ for (const backend of labBackends) {
         expect(card.segments[0]!.groups.find((g) => g.value === 'basic')?.metric).toBeCloseTo(basic, 12);
         const page = readFileSync(html, 'utf8');
         expect(page).toContain('<title>churn · model version 2 · autolab</title>');
-        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'segments', 'schema', 'lineage']) expect(page).toContain(`<section id="${id}">`);
+        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'global', 'segments', 'schema', 'service', 'lineage']) expect(page).toContain(`<section id="${id}">`);
         // the chart libraries and every chart's spec are inline: one spec per chart container
         const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
         expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);
         expect(page).toContain('vegaEmbed');
+
+        // how to call the service: the card's own curl command, against a server on version 2's bundle
+        expect(page).toContain('<section id="service">');
+        expect(card.service.recordFrom).toBe('holdout');
+        expect(Object.keys(card.service.record).sort()).toEqual(card.schema.map((c) => c.name).sort());
+        const served = buildServer({ router: new SlotRouter({ blue: loadServedModel(await bundleDirFor(lab, 'churn', 2)), live: 'blue' }) });
+        try {
+          const base = await listenLocally(served);
+          expect(card.service.curl).toContain(`${DEFAULT_SERVICE_URL}/predict`);
+          const curl = await promisify(execFile)('sh', ['-c', card.service.curl.replace(DEFAULT_SERVICE_URL, base)]);
+          const answer = JSON.parse(curl.stdout) as { predictions: { prediction: string }[] };
+          expect(['no', 'yes']).toContain(answer.predictions[0]!.prediction);
+        } finally {
+          await served.close();
+        }
 
         // training outside the reconciler registers too
         const forced = await trainProject(lab, project, { trials: 2, seed: 7, force: true });

@@ -11,3 +11,5 @@ export { writePredictionsCsv, writePredictions, predictFile } from './predict-fi
 export { describePlan, type ValidationPlan } from './validation-plan.js';
 export { STACK_EPS, stackFeatures } from './stacking.js';
 export { LogTargetModel } from './log-target-model.js';
+export { explainEnsemble, explainModel, topContributions, explainFile, explainRows, shownTime, columnPermutationImportance, partialDependence } from './explain/index.js';
+export type { EnsembleExplanation, MemberNote, ContributionScale, Contribution, RowExplanation, ExplanationDocument, ExplanationFormat, FileExplanation, ColumnPermutationImportance, PartialDependence } from './explain/index.js';

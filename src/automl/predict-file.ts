@@ -56,6 +56,24 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /**
+ * An output file that may be written: not the input data file (the results would replace the rows
+ * they came from), and an existing one only with `replace` (an `OutputExistsError` otherwise).
+ */
+export function checkOutputPath(dataPath: string, outPath: string, replace: boolean, what = 'predictions'): void {
+  if (sameFile(dataPath, outPath)) {
+    throw new UsageError(`the output ${outPath} is the input data file`, `write the ${what} to another file: they would replace the rows they came from`);
+  }
+  if (!replace && existsSync(outPath)) throw new OutputExistsError(outPath);
+}
+
+/** A data file as the model's input rows: read with the bundle's text columns and silver's cleaning, or by `frameOf` (gold). */
+export async function readModelInput(model: AutoModel, dataPath: string, frameOf?: (dataPath: string) => Promise<FrameRead>): Promise<FrameRead> {
+  if (frameOf) return frameOf(dataPath);
+  const clean = model.manifest.clean;
+  return readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline), ...(clean ? { clean } : {}) });
+}
+
+/**
  * Scores a data file with a bundle and writes the predictions CSV; returns the number of rows and
  * the notes on how the file was read.
  * `outPath` may not be `dataPath`: the predictions would replace the rows they came from. Another
@@ -71,15 +89,9 @@ export async function predictFile(
     readonly frameOf?: (dataPath: string) => Promise<FrameRead>;
   } = {},
 ): Promise<{ rows: number; notes: readonly string[] }> {
-  if (typeof outPath === 'string' && sameFile(dataPath, outPath)) {
-    throw new UsageError(`the output ${outPath} is the input data file`, 'write the predictions to another file: it would replace the rows they came from');
-  }
-  if (typeof outPath === 'string' && options.replace !== true && existsSync(outPath)) throw new OutputExistsError(outPath);
+  if (typeof outPath === 'string') checkOutputPath(dataPath, outPath, options.replace === true);
   const model = typeof modelDir === 'string' ? loadBundle(modelDir).model : modelDir;
-  const clean = model.manifest.clean;
-  const { frame, notes } = options.frameOf
-    ? await options.frameOf(dataPath)
-    : await readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline), ...(clean ? { clean } : {}) });
+  const { frame, notes } = await readModelInput(model, dataPath, options.frameOf);
   const batch = model.predictFrame(frame);
   if (typeof outPath === 'string') await writePredictionsCsv(outPath, batch);
   else await writePredictions(outPath, batch);

@@ -5,9 +5,9 @@
  * are not trees (linear models, the prior) are left out; shares keep gradient boosting's log-odds and
  * forests' probabilities comparable.
  */
-import { applyPipeline, takeRows, type Frame } from '../features/index.js';
+import { applyPipelineWithSources, takeRows, type Frame } from '../features/index.js';
 import { ForestModel, GbdtModel, modelShap } from '../learn/index.js';
-import type { Predictor } from '../learn/types.js';
+import type { FeatureTable, Predictor } from '../learn/types.js';
 import type { FittedMember } from './auto-model.js';
 import type { BundleManifest } from './bundle-types.js';
 
@@ -20,14 +20,9 @@ export function sourceImportance(manifest: BundleManifest, members: readonly Fit
   const step = Math.max(1, frame.rows / MAX_ROWS);
   const index = Uint32Array.from({ length: Math.min(frame.rows, MAX_ROWS) }, (_, i) => Math.floor(i * step));
   const sample = takeRows(frame, index);
-  const table = applyPipeline(manifest.pipeline, sample);
-  // which source column each model feature comes from, in the pipeline's order
-  const owner: string[] = [];
-  const oneRow = takeRows(sample, [0]);
-  for (const s of manifest.pipeline.steps) {
-    const width = applyPipeline({ ...manifest.pipeline, steps: [s] }, oneRow).columns.length;
-    for (let k = 0; k < width; k++) owner.push(s.column);
-  }
+  const { table, sources } = applyPipelineWithSources(manifest.pipeline, sample);
+  // which source column each model feature comes from, in the table's order
+  const owner = sources;
   const stacked = manifest.combiner.kind === 'stack';
   const total: Record<string, number> = {};
   let weightSeen = 0;
@@ -57,7 +52,7 @@ function isTreeModel(model: Predictor): boolean {
 }
 
 /** Mean |SHAP| per feature over rows and outputs, as shares of their sum (null when all are 0). */
-function featureShares(model: Predictor, table: ReturnType<typeof applyPipeline>): Float64Array | null {
+function featureShares(model: Predictor, table: FeatureTable): Float64Array | null {
   const shap = modelShap(model, table);
   const features = shap.featureNames.length;
   const mean = new Float64Array(features);

@@ -15,7 +15,7 @@ export type {
   ExpectedKind,
 } from './steps.js';
 export { inferColumnRole, categoriesByFrequency, type ColumnRole, type RoleOptions } from './column-roles.js';
-export { fitPipeline, applyPipeline, type FitPipelineOptions, type FittedPipeline } from './pipeline.js';
+export { fitPipeline, applyPipeline, applyPipelineWithSources, type FitPipelineOptions, type FittedPipeline } from './pipeline.js';
 export type { TargetValues } from './target-encoding.js';
 export { inputSchemaOf, numericRangesOf, textColumnsOf, type InputColumnSchema, type NumericRange } from './input-schema.js';
 export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';

@@ -190,7 +190,17 @@ function applyStep(step: FeatureStep, column: RawColumn): FeatureColumn[] {
  * columns are ignored; categories never seen in training become missing.
  */
 export function applyPipeline(spec: FeaturePipelineSpec, frame: Frame): FeatureTable {
+  return applyPipelineWithSources(spec, frame).table;
+}
+
+/**
+ * `applyPipeline`, with the input column each feature comes from (one-hot levels, encodings, date
+ * parts and text hashes all name their source), in the table's column order: what explanations
+ * and importances add up per input column.
+ */
+export function applyPipelineWithSources(spec: FeaturePipelineSpec, frame: Frame): { readonly table: FeatureTable; readonly sources: readonly string[] } {
   const columns: FeatureColumn[] = [];
+  const sources: string[] = [];
   for (const step of spec.steps) {
     const column = findColumn(frame, step.column);
     if (!column) {
@@ -199,7 +209,10 @@ export function applyPipeline(spec: FeaturePipelineSpec, frame: Frame): FeatureT
         `the model needs it (${expectedKindOf(step)}); add it, empty if unknown`,
       );
     }
-    columns.push(...applyStep(step, column));
+    for (const feature of applyStep(step, column)) {
+      columns.push(feature);
+      sources.push(step.column);
+    }
   }
-  return { rows: frame.rows, columns };
+  return { table: { rows: frame.rows, columns }, sources };
 }

@@ -8,6 +8,7 @@ export { bundleDirFor, currentDeployment, materializeBundle, modelVersionOf, pro
 export { compareWithChampion, type ApprovalPolicy, type ChampionComparison } from './champion.js';
 export { emptyDeployment, loadSlot, otherSlot, rollbackLive, setShadow, setWeights, switchLive, SLOTS, type DeploymentState } from './deployment.js';
 export { buildModelCard, type ModelCardInput } from './card/model-card.js';
+export { serviceExamples, exampleRecord, DEFAULT_SERVICE_URL, type ServiceExamples, type ExampleValue } from './card/service-examples.js';
 export { renderModelCardHtml } from './card/card-html.js';
 export type { ModelCard } from './card/model-card-types.js';
 export { bundleOnnxModel, OnnxExpressionError } from './onnx/bundle-onnx.js';

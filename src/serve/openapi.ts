@@ -1,5 +1,6 @@
 import type { InputColumnSchema } from '../features/index.js';
 import type { ServedModel } from './served-model.js';
+import { DEFAULT_EXPLAIN_TOP, MAX_EXPLAIN_TOP } from './explain-request.js';
 
 /**
  * The OpenAPI 3.1 document of the service, made from the live model's input schema so that a
@@ -24,9 +25,28 @@ export function openApiDocument(model: ServedModel): unknown {
     paths: {
       '/predict': {
         post: {
-          summary: 'score records: predictions and per-class probabilities',
-          requestBody: { content: { ...json({ oneOf: [{ type: 'array', items: { $ref: '#/components/schemas/Record' } }, { $ref: '#/components/schemas/Record' }] }), 'text/csv': { schema: { type: 'string' } } } },
-          responses: { '200': { description: 'one prediction per record; unseen categories and out-of-range values as warnings' }, ...errors },
+          summary: 'score records: predictions and per-class probabilities (and, asked for, each record\'s top contributions per input column)',
+          parameters: [
+            { name: 'explain', in: 'query', required: false, schema: { type: 'boolean' }, description: 'add each record\'s top contributions (any body, CSV included)' },
+            { name: 'top', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_EXPLAIN_TOP }, description: `contributions per record (default ${DEFAULT_EXPLAIN_TOP})` },
+          ],
+          requestBody: {
+            content: {
+              ...json({
+                oneOf: [
+                  { type: 'array', items: { $ref: '#/components/schemas/Record' } },
+                  { $ref: '#/components/schemas/Record' },
+                  {
+                    type: 'object',
+                    required: ['records'],
+                    properties: { records: { type: 'array', items: { $ref: '#/components/schemas/Record' } }, explain: { type: 'boolean' }, top: { type: 'integer', minimum: 1, maximum: MAX_EXPLAIN_TOP } },
+                  },
+                ],
+              }),
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          responses: { '200': { description: 'one prediction per record (with `explanation`: output, base, contributions [{column, value, contribution}] when asked); unseen categories and out-of-range values as warnings' }, ...errors },
         },
       },
       '/invocations': {

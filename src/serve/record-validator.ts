@@ -84,7 +84,8 @@ function datetimeReader(name: string): ColumnReader {
       const value = records[i]![name];
       if (isMissing(value)) values[i] = null;
       // epoch milliseconds, as the TypeScript API's Date values become
-      else if (typeof value === 'number' && Number.isFinite(value)) values[i] = new Date(value).toISOString();
+      // (a Date holds ±8.64e15 ms; a number beyond is no date, not a server error)
+      else if (typeof value === 'number' && Math.abs(value) <= 8.64e15) values[i] = new Date(value).toISOString();
       else if (typeof value === 'string') {
         values[i] = value;
       } else throw wrongType(name, i, 'a date (ISO 8601 text or epoch milliseconds)', value);

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { loadBundle, type AutoModel, type BundleManifest } from '../automl/index.js';
+import { explainEnsemble, loadBundle, topContributions, type AutoModel, type BundleManifest, type RowExplanation } from '../automl/index.js';
 import { isUserError } from '../common/index.js';
 import type { InputColumnSchema } from '../features/index.js';
 import { compileRecordCleaner } from './record-cleaning.js';
@@ -13,6 +13,8 @@ export interface Scored {
   readonly probabilities: Float64Array | undefined;
   readonly classes: readonly string[];
   readonly warnings: readonly string[];
+  /** each record's top contributions, when asked for */
+  readonly explanations?: readonly RowExplanation[];
 }
 
 /**
@@ -23,6 +25,7 @@ export interface Scored {
 export class ServedModel {
   readonly #check: (records: readonly RecordValues[]) => CheckedRecords;
   readonly #clean: ((records: readonly RecordValues[]) => RecordValues[]) | undefined;
+  readonly #inputColumns: ReadonlySet<string>;
 
   constructor(
     readonly model: AutoModel,
@@ -30,6 +33,7 @@ export class ServedModel {
     readonly version: string,
     readonly dir: string | undefined,
   ) {
+    this.#inputColumns = new Set(model.manifest.schema.map((c) => c.name));
     this.#check = compileRecordValidator(model.manifest.schema, model.manifest.ranges ?? {});
     const { clean } = model.manifest;
     this.#clean = clean ? compileRecordCleaner(clean, model.manifest.schema.map((c) => c.name)) : undefined;
@@ -43,18 +47,34 @@ export class ServedModel {
     return this.model.manifest.schema;
   }
 
-  /** Checks and scores records; a bad record is a `RequestError` naming its field. */
-  score(records: readonly RecordValues[]): Scored {
+  /** the names of the input columns, for telling a field of a record from a request's option */
+  get inputColumns(): ReadonlySet<string> {
+    return this.#inputColumns;
+  }
+
+  /**
+   * Checks and scores records; a bad record is a `RequestError` naming its field. With `explain`,
+   * each record's `top` contributions per input column too (towards class 1 for binary, the
+   * predicted class for multiclass); without, nothing of explanations is computed.
+   */
+  score(records: readonly RecordValues[], explain?: { readonly top: number }): Scored {
     const { frame, warnings } = this.#check(this.#clean ? this.#clean(records) : records);
     let batch;
+    let explanations: RowExplanation[] | undefined;
     try {
       batch = this.model.predictFrame(frame);
+      if (explain) {
+        const predicted = batch.prediction;
+        const classes = this.model.classes;
+        const outputOf = this.model.task === 'multiclass' ? (row: number) => classes.indexOf(String(predicted[row])) : () => 0;
+        explanations = topContributions(explainEnsemble(this.model, frame), frame, explain.top, outputOf);
+      }
     } catch (error) {
       // a value the feature pipeline cannot read (a date that is not one): the input's fault
       if (isUserError(error)) throw new RequestError(400, error.what, fieldNamed(error.what), error.hint);
       throw error;
     }
-    return { predictions: batch.prediction, probabilities: batch.probabilities, classes: batch.classes, warnings };
+    return { predictions: batch.prediction, probabilities: batch.probabilities, classes: batch.classes, warnings, ...(explanations ? { explanations } : {}) };
   }
 }
 

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { recordsOfMlflowBody, recordsOfPredictBody, recordsOfV2Body } from './body-formats.js';
 import { recordsOfCsvBody } from './csv-body.js';
 import { feedbackOfBody, FeedbackInputError, type FeedbackSink } from '../monitor/index.js';
+import { explainRequestOf } from './explain-request.js';
 import { openApiDocument } from './openapi.js';
 import type { PredictionSink } from './prediction-entry.js';
 import type { RecordValues } from './record-validator.js';
@@ -46,10 +47,12 @@ function predictBody(scored: Scored, routing: Routing, requestId: string): unkno
   const k = scored.classes.length;
   const predictions = scored.predictions.map((prediction, i) => {
     const id = requestId !== '' ? { id: predictionId(requestId, i) } : {};
-    if (!scored.probabilities) return { ...id, prediction };
+    const explanation = scored.explanations?.[i];
+    const why = explanation ? { explanation } : {};
+    if (!scored.probabilities) return { ...id, prediction, ...why };
     const probabilities: Record<string, number> = {};
     for (let j = 0; j < k; j++) probabilities[scored.classes[j]!] = scored.probabilities[i * k + j]!;
-    return { ...id, prediction, probabilities };
+    return { ...id, prediction, probabilities, ...why };
   });
   const { model, slot } = routing.answer;
   return { predictions, model: { name: model.name, version: model.version, slot }, warnings: scored.warnings };
@@ -146,7 +149,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const { slot, model } = routing.answer;
     scorings.set(request, { slot });
     const records = await recordsOf(request, format, model);
-    const scored = model.score(records);
+    const explain = format === 'predict' ? explainRequestOf(request.body, request.query, model.inputColumns) : undefined;
+    const scored = model.score(records, explain);
     const latencyMs = performance.now() - started;
     metrics.predictions(slot, model.version, scored.predictions);
     metrics.warnings(slot, scored.warnings.length);

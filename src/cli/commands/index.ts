@@ -12,6 +12,7 @@ import { registerAutomlCommands } from './train.js';
 import { registerModelCommands } from './models.js';
 import { registerCompareCommand } from './compare.js';
 import { registerServeCommand } from './serve.js';
+import { registerExplainCommand } from './explain.js';
 
 /**
  * Every command registers itself here, one line each, in the order `autolab --help` lists them.
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerLayerCommands(program);
   registerAutomlCommands(program);
+  registerExplainCommand(program);
   registerServeCommand(program);
   registerRunCommands(program);
   registerModelCommands(program);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { openLab } from '../../app/lab.js';
+import type { AutoModel } from '../../automl/index.js';
+import type { FrameRead } from '../../features/index.js';
 import * as load from './load.js';
 
 export function registerPredictCommand(program: Command): void {
@@ -16,19 +18,12 @@ export function registerPredictCommand(program: Command): void {
       const started = Date.now();
       const { loadBundle, predictFile } = await load.automl();
       const { model } = loadBundle(modelDir);
-      const gold = model.manifest.gold;
-      // a model trained on a project's gold table computes its features from the project's lab:
-      // the one the bundle sits in, else the one the current folder is in
-      const lab = gold ? await openLab(resolve(modelDir)).catch(() => openLab()) : undefined;
+      const input = await modelInputOf(modelDir, model);
       let outcome: { rows: number; notes: readonly string[] };
       try {
-        const { textColumnsOf } = await load.features();
-        const frameOf = lab && gold
-          ? async (path: string) => (await load.goldFeatures()).goldFeaturesOf(lab, gold, model.manifest.clean, path, textColumnsOf(model.manifest.pipeline))
-          : undefined;
-        outcome = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true, ...(frameOf ? { frameOf } : {}) });
+        outcome = await predictFile(model, data, flags.out ?? process.stdout, { replace: flags.force === true, ...input.options });
       } finally {
-        await lab?.close();
+        await input.close();
       }
       const { rows, notes } = outcome;
       // how the file was read (a repaired byte, a skipped row) is never silent; standard output may be the predictions
@@ -38,4 +33,21 @@ export function registerPredictCommand(program: Command): void {
       if (flags.json) process.stdout.write(JSON.stringify({ rows, out: flags.out, task: model.task, classes: model.classes, seconds, notes }) + '\n');
       else process.stdout.write(`wrote ${rows} predictions to ${flags.out} in ${seconds.toFixed(2)} s\n`);
     });
+}
+
+/**
+ * How a data file becomes a bundle's input rows: as it is, or — a model trained on a project's gold
+ * table — with its features computed from the project's lab: the one the bundle sits in, else the
+ * one the current folder is in. `close` closes that lab.
+ */
+export async function modelInputOf(
+  modelDir: string,
+  model: AutoModel,
+): Promise<{ options: { frameOf?: (path: string) => Promise<FrameRead> }; close: () => Promise<void> }> {
+  const gold = model.manifest.gold;
+  if (!gold) return { options: {}, close: async () => {} };
+  const lab = await openLab(resolve(modelDir)).catch(() => openLab());
+  const { textColumnsOf } = await load.features();
+  const frameOf = async (path: string): Promise<FrameRead> => (await load.goldFeatures()).goldFeaturesOf(lab, gold, model.manifest.clean, path, textColumnsOf(model.manifest.pipeline));
+  return { options: { frameOf }, close: () => lab.close() };
 }

@@ -183,6 +183,24 @@ export function expectedTreeOutput(tree: TreeArrays): number {
 }
 
 /**
+ * A tree's expected output and walker (with its scratch space), made once per tree: a served
+ * record is explained one at a time, and walking every tree again for its mean and depth, and
+ * allocating its path store, cost about as much as the explanation of one row. The walker's state
+ * lives only during `explain`, which never calls itself, so one per tree is enough.
+ */
+const walkers = new WeakMap<TreeArrays, { readonly expected: number; readonly walker: TreeShapWalker }>();
+
+function walkerOf(tree: TreeArrays): { readonly expected: number; readonly walker: TreeShapWalker } {
+  let entry = walkers.get(tree);
+  if (!entry) {
+    const depth = treeDepth(tree);
+    entry = { expected: expectedTreeOutput(tree), walker: new TreeShapWalker(tree, new PathStore(depth + 2, depth + 1)) };
+    walkers.set(tree, entry);
+  }
+  return entry;
+}
+
+/**
  * SHAP values of the summed outputs of `trees` (one model output; for a multiclass model pass the
  * trees of one class). Tree feature f reads table column f, or the column named featureNames[f], or
  * column featureIndex[f]. values[row · featureCount + f] + … summed over f, plus expectedValue,
@@ -193,9 +211,8 @@ export function treeShap(trees: readonly TreeArrays[], featureCount: number, tab
   const values = new Float64Array(table.rows * featureCount);
   let expectedValue = 0;
   for (const tree of trees) {
-    expectedValue += expectedTreeOutput(tree);
-    const depth = treeDepth(tree);
-    const walker = new TreeShapWalker(tree, new PathStore(depth + 2, depth + 1));
+    const { expected, walker } = walkerOf(tree);
+    expectedValue += expected;
     for (let row = 0; row < table.rows; row++) walker.explain(columns, row, values, row * featureCount);
   }
   return { values, expectedValue };

@@ -100,3 +100,37 @@ export function importanceChart(member: ModelCard['importance']['members'][numbe
     },
   });
 }
+
+export function permutationChart(permutation: NonNullable<ModelCard['global']>['permutation']): ChartSpec | null {
+  const values = permutation.columns.slice(0, 20).map((c) => ({ ...c, low: c.importance - c.std, high: c.importance + c.std }));
+  if (values.length === 0) return null;
+  const title = `worsening of ${permutation.metric} when shuffled (± std over ${permutation.repeats} repeats)`;
+  return vegaLiteSpec({
+    width: 'container',
+    height: Math.max(40, values.length * 18),
+    data: { values },
+    encoding: { y: { field: 'column', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 180 } } },
+    layer: [
+      { mark: { type: 'bar', cornerRadiusEnd: 2 }, encoding: { x: { field: 'importance', type: 'quantitative', title }, tooltip: [{ field: 'column' }, { field: 'importance', format: '.4f' }, { field: 'std', format: '.4f' }] } },
+      { mark: { type: 'rule' }, encoding: { x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+    ],
+  });
+}
+
+/** One panel per output (class or value): the mean prediction along the column's grid. */
+export function dependenceChart(dependence: NonNullable<ModelCard['global']>['partialDependence'][number]): ChartSpec | null {
+  const values = dependence.points.flatMap((p) => p.mean.map((mean, j) => ({ value: p.value, output: dependence.outputs[j], mean })));
+  if (values.length === 0) return null;
+  const ordered = dependence.kind === 'number' || dependence.kind === 'datetime';
+  const x = ordered
+    ? { field: 'value', type: dependence.kind === 'datetime' ? 'temporal' : 'quantitative', title: dependence.column, scale: { zero: false } }
+    : { field: 'value', type: 'nominal', title: dependence.column, sort: null };
+  const y = { field: 'mean', type: 'quantitative', title: dependence.outputs.length > 1 ? 'mean probability' : `mean predicted ${dependence.outputs[0] ?? ''}`, scale: { zero: false } };
+  return vegaLiteSpec({
+    width: 'container',
+    height: 160,
+    data: { values },
+    mark: ordered ? { type: 'line', point: true } : { type: 'point', filled: true, size: 70 },
+    encoding: { x, y, color: { field: 'output', type: 'nominal', title: null }, tooltip: [{ field: 'value' }, { field: 'output' }, { field: 'mean', format: '.4f' }] },
+  });
+}

@@ -1,5 +1,5 @@
 import { ChartCollector, esc, fmtInt, fmtNum, fmtPct, renderPage } from '../../explore/index.js';
-import { calibrationChart, confusionChart, importanceChart, metricIntervalChart, predictedActualChart, residualChart } from './card-charts.js';
+import { calibrationChart, confusionChart, dependenceChart, importanceChart, permutationChart, metricIntervalChart, predictedActualChart, residualChart } from './card-charts.js';
 import type { ModelCard } from './model-card-types.js';
 
 /** A model card as one self-contained HTML page (the exploration report's page, styles and chart libraries). */
@@ -12,8 +12,10 @@ export function renderModelCardHtml(card: ModelCard): string {
     ...(card.confusion || card.calibration ? [['errors', 'Errors and calibration', classificationSection(card, charts)] as [string, string, string]] : []),
     ...(card.residuals ? [['errors', 'Residuals', regressionSection(card, charts)] as [string, string, string]] : []),
     ['importance', 'Global importance', importanceSection(card, charts)],
+    ...(card.global ? [['global', 'Permutation importance and partial dependence', globalSection(card.global, charts)] as [string, string, string]] : []),
     ...(card.segments.length > 0 ? [['segments', 'Performance by segment', segmentsSection(card)] as [string, string, string]] : []),
     ['schema', 'Input schema', schemaSection(card)],
+    ['service', 'How to call the service', serviceSection(card)],
     ['lineage', 'Lineage and approvals', lineageSection(card)],
   ];
   const nav = `<nav class="side" aria-label="Sections">
@@ -77,6 +79,14 @@ function importanceSection(card: ModelCard, charts: ChartCollector): string {
   return `<p class="lead">${esc(imp.method)}; on ${fmtInt(imp.rows)} held-out rows.</p>${members || '<p class="empty">No tree member to explain.</p>'}${skipped}`;
 }
 
+function globalSection(global: NonNullable<ModelCard['global']>, charts: ChartCollector): string {
+  const p = global.permutation;
+  const dependence = global.partialDependence
+    .map((d) => `<div class="card"><h3 style="margin-top:0"><code>${esc(d.column)}</code></h3>${charts.place(dependenceChart(d), 'chart wide')}</div>`)
+    .join('');
+  return `<p class="lead">The whole ensemble on ${fmtInt(global.rows)} held-out rows: how much ${esc(p.metric)} (${fmtNum(p.baseline)} as they are) worsens when one input column's values are shuffled across rows, every feature made from it moving together.</p><div class="card">${charts.place(permutationChart(p), 'chart wide')}</div><h3>Partial dependence of the top columns</h3><p class="muted">The mean prediction with the column set to each value for every row, the other columns as they are; it hides interactions, and values that never occur with the others are included.</p><div class="two">${dependence}</div>`;
+}
+
 function segmentsSection(card: ModelCard): string {
   const parts = card.segments.map(
     (s) => `<h3><code>${esc(s.column)}</code></h3>${table(['value', 'rows', card.intendedUse.metric], s.groups.map((g) => [esc(g.value), fmtInt(g.rows), g.metric === null ? '— (one class)' : fmtNum(g.metric)]), [1, 2])}`,
@@ -93,6 +103,14 @@ function schemaSection(card: ModelCard): string {
     fmtPct(c.missingShare),
   ]);
   return `<p class="lead">What a request must hold; values outside the training range or unseen categories are scored, but the model has not seen them.</p>${table(['column', 'kind', 'step', 'range or categories in training', 'missing'], rows, [4])}`;
+}
+
+function serviceSection(card: ModelCard): string {
+  const s = card.service;
+  const from = s.recordFrom === 'holdout' ? 'a held-out row of the training table' : 'values inside the training ranges';
+  return `<p class="lead">Serve the model with <code>autolab serve ${esc(card.project)}</code> (or the bundle folder), then send records to <code>POST /predict</code>; the example record is ${from}. Add <code>"explain": true</code> beside <code>"records"</code> for each record's top contributions; <code>GET /docs</code> has the OpenAPI document.</p>
+<h3>curl</h3><pre><code>${esc(s.curl)}</code></pre>
+<h3>TypeScript (fetch, Node 18+ or a browser)</h3><pre><code>${esc(s.typescript)}</code></pre>`;
 }
 
 function lineageSection(card: ModelCard): string {

@@ -1,7 +1,8 @@
 import type { ModelApproval, ModelStage } from '../../catalog/index.js';
-import type { LeaderboardRow } from '../../automl/index.js';
+import type { ColumnPermutationImportance, LeaderboardRow, PartialDependence } from '../../automl/index.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
+import type { ServiceExamples } from './service-examples.js';
 
 /** A model version's card as data (`card.json`): what the HTML page shows, for people and for tools. */
 export interface ModelCard {
@@ -58,6 +59,15 @@ export interface ModelCard {
     /** members TreeSHAP cannot explain (linear models, log-target wrappers) */
     readonly skipped: readonly { readonly id: number; readonly model: string; readonly why: string }[];
   };
+  /**
+   * the whole ensemble, per input column, on held-out rows (null without them): permutation
+   * importance with the model's metric, and partial dependence of the top columns
+   */
+  readonly global: {
+    readonly rows: number;
+    readonly permutation: ColumnPermutationImportance;
+    readonly partialDependence: readonly PartialDependence[];
+  } | null;
   /** the model's metric on the out-of-sample rows of each value of the most important categorical columns */
   readonly segments: readonly {
     readonly column: string;
@@ -74,6 +84,8 @@ export interface ModelCard {
     readonly max?: number;
     readonly missingShare: number;
   }[];
+  /** how to call `autolab serve` with this model: a real record, a curl command and a TypeScript (fetch) snippet */
+  readonly service: ServiceExamples;
   readonly lineage: ModelLineage;
   readonly approvals: readonly ModelApproval[];
   readonly leaderboard: readonly LeaderboardRow[];

@@ -1,11 +1,12 @@
 import type { ModelVersionRecord } from '../../catalog/index.js';
-import { METRICS, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
-import { applyPipeline, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
+import { columnPermutationImportance, METRICS, partialDependence, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
+import { applyPipelineWithSources, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
 import { argmaxLabels, modelShap, type Predictor } from '../../learn/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
 import type { ModelCard } from './model-card-types.js';
+import { serviceExamples } from './service-examples.js';
 
 export interface ModelCardInput {
   readonly project: string;
@@ -18,6 +19,8 @@ export interface ModelCardInput {
   readonly generatedAt: string;
   /** rows TreeSHAP explains (evenly spaced over the holdout); default 200 */
   readonly shapRows?: number;
+  /** where the service examples send their request; default http://localhost:8080 (`autolab serve`'s port) */
+  readonly serviceUrl?: string;
 }
 
 /** Builds a model version's card from its registry record, its bundle, its holdout predictions and its training table. */
@@ -51,12 +54,35 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     calibration: classification ? calibrationOf(holdout, manifest.classes) : null,
     residuals: manifest.task === 'regression' && holdout !== null ? residualsOf(holdout) : null,
     importance,
+    global: holdout && input.frame ? globalOf(bundle, holdout, input.frame) : null,
     segments: holdout && input.frame ? segmentsOf(manifest, holdout, input.frame, importance) : [],
     schema: manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) })),
+    service: serviceExamples(manifest, input.frame, holdout, input.serviceUrl),
     lineage,
     approvals: model.approvals,
     leaderboard: (model.leaderboard as LeaderboardRow[]).slice(0, 10),
   };
+}
+
+/** rows shuffled per input column (each repeat scores them all), and rows averaged per partial-dependence point */
+const PERMUTATION_ROWS = 500;
+const DEPENDENCE_ROWS = 200;
+const DEPENDENCE_COLUMNS = 3;
+
+/** Permutation importance and partial dependence of the whole ensemble on evenly spaced holdout rows. */
+function globalOf(bundle: AutoModel, holdout: HoldoutPredictions, frame: Frame): NonNullable<ModelCard['global']> | null {
+  const spaced = (limit: number): number[] => {
+    const step = Math.max(1, Math.ceil(holdout.rows.length / limit));
+    return holdout.rows.map((_, i) => i).filter((i) => i % step === 0 && holdout.rows[i]! < frame.rows);
+  };
+  const picked = spaced(PERMUTATION_ROWS);
+  if (picked.length === 0) return null;
+  const rows = takeRows(frame, picked.map((i) => holdout.rows[i]!));
+  const y = Float64Array.from(picked, (i) => holdout.y[i]!);
+  const permutation = columnPermutationImportance(bundle, rows, y, { repeats: 3, seed: bundle.manifest.seed });
+  const top = permutation.columns.slice(0, DEPENDENCE_COLUMNS).map((c) => c.column);
+  const dependenceRows = takeRows(frame, spaced(DEPENDENCE_ROWS).map((i) => holdout.rows[i]!));
+  return { rows: rows.rows, permutation, partialDependence: partialDependence(bundle, dependenceRows, top) };
 }
 
 const SEGMENT_COLUMNS = 3;
@@ -161,8 +187,8 @@ function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, fra
   }
   const step = Math.max(1, Math.ceil(holdout.rows.length / maxRows));
   const rows = holdout.rows.filter((_, i) => i % step === 0);
-  const table = applyPipeline(manifest.pipeline, takeRows(frame, rows));
-  const sourceOf = sourceColumns(manifest.schema.map((c) => c.name));
+  const { table, sources } = applyPipelineWithSources(manifest.pipeline, takeRows(frame, rows));
+  const sourceOf = (feature: string): string => sources[table.columns.findIndex((c) => c.name === feature)] ?? feature;
   const members: ModelCard['importance']['members'][number][] = [];
   const skipped: ModelCard['importance']['skipped'][number][] = [];
   bundle.fittedMembers.forEach((fitted, m) => {
@@ -195,12 +221,6 @@ function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, fra
     });
   });
   return { method, rows: table.rows, members, skipped };
-}
-
-/** The input column a model feature was made from: the longest input name it equals or starts with, then `__`. */
-function sourceColumns(inputs: readonly string[]): (feature: string) => string {
-  const sorted = [...inputs].sort((a, b) => b.length - a.length);
-  return (feature) => sorted.find((name) => feature === name || feature.startsWith(`${name}__`)) ?? feature;
 }
 
 function rangeOf(frame: Frame | null, name: string, kind: string): { min?: number; max?: number; missingShare: number } {
