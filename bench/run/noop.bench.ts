@@ -7,6 +7,7 @@
  * The peer is `make -q` on a Makefile of the same graph (20 bronze files → 20 silver → a model):
  * the classic no-op check, which compares file times only, where ours plans every stage from the
  * catalog and compares content keys.
+ * The walk stops at the approval of the model (a person's step): every stage before it is planned.
  * Run: node --import tsx bench/run/noop.bench.ts [tables=20] [runs=5]
  */
 import { execFileSync } from 'node:child_process';
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
       for (const file of files) await addSource(lab, 'bench', file.split('/').pop()!.replace('.csv', ''), file);
       const project = await resolveProject(lab, 'bench');
       const first = await runProject(lab, project, { trials: 1, acceptSuggested: 0 });
-      if (first.waitsOn) throw new Error(`the first run waits on: ${first.waitsOn}`);
+      // the walk ends at the approval of the model it trained (human moment 3): that is as far as a run goes alone
+      if (!first.train || (first.waitsOn && !/waits for approval/.test(first.waitsOn))) throw new Error(`the first run waits on: ${first.waitsOn}`);
       console.log(`first run: ${first.ran} actions (${TABLES} tables)`);
     } finally {
       await lab.close();
