@@ -102,6 +102,22 @@ for (const backend of labBackends) {
         expect((await readLake(changed.tables[0]?.lakeKey ?? null)).rows).toHaveLength(6);
       });
 
+      it('makes a file given back an earlier snapshot\'s bytes the newest snapshot again', async () => {
+        const file = join(dir, 'reverting.csv');
+        const before = readFileSync(fixture('customers.csv'), 'utf8');
+        writeFileSync(file, before);
+        const first = await ingestLocation(file);
+        writeFileSync(file, before + '6,Fay,plus,60.0,2023-06-01,no\n');
+        expect((await ingestProject(lab, 'p', { source: first.source })).tables[0]).toMatchObject({ status: 'new', version: 2, rows: 6 });
+        // the first bytes again, at once (keyed by their hash, as the first read was)
+        writeFileSync(file, before);
+        expect((await ingestProject(lab, 'p', { source: first.source })).tables[0]).toMatchObject({ status: 'new', version: 3, rows: 5 });
+        const project = (await lab.catalog.getProject('p'))!;
+        const newest = (await lab.catalog.listSnapshots(project.id)).filter((s) => s.tableName === 'reverting').sort((a, b) => b.version - a.version)[0]!;
+        expect(newest).toMatchObject({ version: 3, contentHash: first.table.contentHash });
+        expect((await ingestProject(lab, 'p', { source: first.source })).tables[0]).toMatchObject({ status: 'unchanged', version: 3 });
+      });
+
       it('hashes a file read just after it was written once more when it settles, then keys it by size and time alone', async () => {
         const file = join(dir, 'settling.csv');
         copyFileSync(fixture('customers.csv'), file);

@@ -104,6 +104,7 @@ export const ingestStage: Stage<StageContext> = {
           units.push({ unit, inputs: { source: `${source.kind}:${source.name}/${table.name}`, read: context.runToken }, params });
           continue;
         }
+        context.newestSnapshots.set(unit, (await lab.catalog.latestSnapshot(source.id, table.name))?.contentHash ?? null);
         try {
           const raw = await table.fetchRaw({ workDir });
           const keys = await Promise.all(raw.map((file) => rawFileKey(file, lab.workDir)));
@@ -129,7 +130,11 @@ export const ingestStage: Stage<StageContext> = {
     return ingestTable(context, project, source, table);
   },
 
-  async usable(context, outputs) {
+  async usable(context, outputs, unit) {
+    // a file given back an earlier snapshot's bytes matches that snapshot's read, but the table's
+    // newest snapshot is another one since: read it again (it becomes the newest, as the file says)
+    const newest = context.newestSnapshots.get(unit.unit);
+    if (newest !== undefined && newest !== null && outputs['snapshot'] !== newest) return false;
     return outputs['lakeKey'] !== undefined && (await context.lab.store.hasObject(outputs['lakeKey']));
   },
 };

@@ -43,12 +43,14 @@ export interface StageContext {
   readonly connectors: Connector[];
   /** errors met while planning a unit (a source that cannot be listed): its run throws them, so they are recorded */
   readonly planErrors: Map<string, unknown>;
+  /** per ingest unit, the content hash of its table's newest snapshot when planned (null: none yet) */
+  readonly newestSnapshots: Map<string, string | null>;
   /** what to undo once the run is over (scratch folders, engines) */
   readonly cleanups: (() => Promise<unknown>)[];
 }
 
 export function stageContext(lab: Lab, options: StageOptions = {}): StageContext {
-  return { lab, options, runToken: new Date().toISOString(), listed: new Map(), connectors: [], planErrors: new Map(), cleanups: [] };
+  return { lab, options, runToken: new Date().toISOString(), listed: new Map(), connectors: [], planErrors: new Map(), newestSnapshots: new Map(), cleanups: [] };
 }
 
 /** Closes what planning opened (database connections). */
@@ -57,4 +59,5 @@ export async function closeStageContext(context: StageContext): Promise<void> {
   for (const cleanup of context.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   context.listed.clear();
   context.planErrors.clear();
+  context.newestSnapshots.clear();
 }
