@@ -17,6 +17,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { profileTable } from '../../src/explore/profile.js';
 import { findRelationships } from '../../src/explore/relationships.js';
 import type { TableProfile } from '../../src/explore/profile-types.js';
+import { time } from '../measure.js';
 
 if (process.argv.includes('--help')) {
   console.log('node --import tsx bench/explore/explore.bench.ts [--quick] [--wide-columns N] [--only wide]');
@@ -31,15 +32,6 @@ let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 20);
-
-/** Wall time, and the CPU time of the whole process (DuckDB's threads included): on a machine shared with other work, the CPU ratio is the steadier figure. */
-async function time<T>(run: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await run();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, value };
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pruneFeatures, synthesizeFeatures, type SynthesisColumn, type SynthesisTable } from '../../src/features/index.js';
 import { buildGold, execute, openDuckEngine, queryRows, quoteIdent, quoteLiteral } from '../../src/lake/index.js';
+import { time } from '../measure.js';
 
 if (process.argv.includes('--help')) {
   console.log('node --import tsx bench/gold/gold.bench.ts [--rows N] [--no-known-at]');
@@ -30,14 +31,6 @@ let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 20);
-
-async function time<T>(run: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await run();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, value };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'autolab-gold-bench-'));
 // the memory limit the gold stage builds with

@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initLab, openLab } from '../../app/lab.js';
-import { runProject } from '../../app/run.js';
-import { addSource } from '../../app/sources.js';
-import { acceptTags, setTags } from '../../app/tags.js';
+import { openLab } from '../../app/lab.js';
 import { materializeBundle, modelVersionOf } from '../../registry/index.js';
 import { serveOptionsShape, startServing, type ServingProcess } from '../../serve/index.js';
 import { captureOutput, err, out, run } from './cli.testutil.js';
+import { labWithModel } from './models.testutil.js';
 
 captureOutput();
 
@@ -18,17 +16,9 @@ const root = join(work, 'lab');
 let serving: ServingProcess;
 
 beforeAll(async () => {
-  const lab = await initLab(root, { project: 'churn' });
+  await labWithModel(root, {}, 1);
+  const lab = await openLab(root);
   try {
-    const lines = ['id,usage,plan,churn'];
-    for (let i = 0; i < 300; i++) lines.push(`${i},${(i * 37) % 100},${['a', 'b'][i % 2]},${((i * 37) % 100 < 40) !== (i % 9 === 4) ? 'yes' : 'no'}`);
-    writeFileSync(join(root, 'customers.csv'), lines.join('\n') + '\n');
-    await addSource(lab, 'churn', 'customers', join(root, 'customers.csv'), { cwd: root });
-    const project = (await lab.catalog.getProject('churn'))!;
-    await runProject(lab, project, { trials: 1 });
-    await acceptTags(lab.catalog, project, 0.9);
-    await setTags(lab.catalog, project, 'customers.churn', ['role=target']);
-    await runProject(lab, project, { trials: 1 });
     serving = await startServing(serveOptionsShape.parse({ modelDir: await materializeBundle(lab, await modelVersionOf(lab, 'churn', 1)), port: 0, host: '127.0.0.1', workers: 1 }));
   } finally {
     await lab.close();
