@@ -16,3 +16,16 @@ describe('autolab.yaml: the monitor section', () => {
     expect(() => parseConfig(`${base}monitor:\n  treshold: 1\n`, 'autolab.yaml')).toThrow(/\(monitor: /);
   });
 });
+
+describe('autolab.yaml: the retraining policy', () => {
+  const base = 'catalog: sqlite:.autolab/catalog.sqlite\nstore: file:.autolab/store\n';
+
+  it('takes per project what triggers a training and whether an approved version goes live, with defaults', () => {
+    const config = parseConfig(`${base}retraining:\n  churn:\n    on: drift\n  sales:\n    deploy: manual\n`, 'autolab.yaml');
+    expect(config.retraining).toEqual({ churn: { on: 'drift', deploy: 'auto' }, sales: { on: 'new-data', deploy: 'manual' } });
+  });
+
+  it('refuses a trigger it does not know, naming where and what it takes', () => {
+    expect(() => parseConfig(`${base}retraining:\n  churn:\n    on: weekly\n`, 'autolab.yaml')).toThrow(/\(retraining\.churn\.on: .*\) — retraining: takes, per project, on \(new-data, drift, performance, alert or manual\)/);
+  });
+});

@@ -21,6 +21,18 @@ const configSchema = z.object({
     .default({ timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false }),
   // per project: approve a challenger that beats the production model on its holdout by this margin (the metric's units)
   approval: z.record(z.string(), z.object({ autoApproveMargin: z.number().nonnegative() }).strict()).optional(),
+  // per project: what triggers a new training once a model is in production, and whether an approved one goes live by itself
+  retraining: z
+    .record(
+      z.string(),
+      z
+        .object({
+          on: z.enum(['new-data', 'drift', 'performance', 'alert', 'manual']).default('new-data'),
+          deploy: z.enum(['auto', 'manual']).default('auto'),
+        })
+        .strict(),
+    )
+    .optional(),
   /**
    * monitoring: where a drift alert is POSTed (a URL, or `${env:NAME}` holding one), the window the
    * current rows are cut by (on a tagged time column), and the drift thresholds (Evidently's defaults)
@@ -55,7 +67,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.retraining ? { retraining: config.retraining } : {}), ...(config.monitor ? { monitor: config.monitor } : {}) })
   );
 }
 
@@ -72,10 +84,12 @@ export function parseConfig(text: string, file: string): LabConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || 'the top level';
-    const hint =
-      issue?.path[0] === 'monitor'
-        ? 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)'
-        : 'it needs catalog: and store: URLs';
+    const hints: Record<string, string> = {
+      monitor: 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)',
+      retraining: 'retraining: takes, per project, on (new-data, drift, performance, alert or manual) and deploy (auto or manual)',
+      approval: 'approval: takes, per project, autoApproveMargin (a number ≥ 0 in the metric\'s units)',
+    };
+    const hint = hints[String(issue?.path[0])] ?? 'it needs catalog: and store: URLs';
     throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);
   }
   return parsed.data;

@@ -16,6 +16,8 @@ export interface LabConfig {
    * model on its holdout by `autoApproveMargin` (in the metric's units) is approved without a person.
    */
   readonly approval?: Readonly<Record<string, { readonly autoApproveMargin: number }>>;
+  /** Per project, when a model in production is trained again and whether an approved version goes live by itself: `RetrainingPolicy` */
+  readonly retraining?: Readonly<Record<string, RetrainingPolicy>>;
   /**
    * `webhook`: where a drift alert is POSTed as JSON (kept as written: `${env:NAME}` resolved when
    * used); `window`: day, week or month of a tagged time column (default month); `thresholds`: any
@@ -34,6 +36,19 @@ export interface LabConfig {
         }
       | undefined;
   };
+}
+
+/**
+ * What triggers a new training once a project has a model in production (before that, every new
+ * snapshot does): `new-data` (the default) every new snapshot of what it learns from; `drift` a
+ * monitoring alert of data drift on it (the snapshot's, or the prediction log's); `performance` an
+ * alert of realised performance below the holdout's; `alert` either; `manual` only `autolab train
+ * --force`. `deploy`: `auto` (the default) — an approved version newer than the production one is
+ * promoted and switched live blue-green by the next `autolab run`; `manual` — by `autolab deploy`.
+ */
+export interface RetrainingPolicy {
+  readonly on: 'new-data' | 'drift' | 'performance' | 'alert' | 'manual';
+  readonly deploy: 'auto' | 'manual';
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

@@ -12,6 +12,7 @@ import { approvalStage, registerStage } from './stages/model-stages.js';
 import { monitorDriftStage } from './monitor.js';
 import { monitorAlertStage } from './monitor-alert.js';
 import { monitorLogStage } from './monitor-log-stage.js';
+import { rolloutStage } from './stages/rollout-stage.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { goldStage } from './stages/gold-stage.js';
@@ -40,6 +41,8 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   // prediction log is checked when it (or the feedback) has new files (monitor-log-stage.ts)
   registered: [registerStage, monitorDriftStage, monitorLogStage, monitorAlertStage],
   approved: [approvalStage],
+  // an approved newer version goes live blue-green (retraining.PROJECT.deploy: manual leaves it to a person)
+  deployed: [rolloutStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);
@@ -130,6 +133,11 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
         const rest = await walk();
         result = { ...rest, outcomes: [...result.outcomes, ...rest.outcomes], stale: [...result.stale, ...rest.stale] };
       }
+    }
+    // an alert raised on this walk may let the retraining policy train again, a stage the walk has passed
+    if (!result.failed && !result.waitsOn && !options.dryRun && result.outcomes.some((o) => o.stage === monitorAlertStage.kind)) {
+      const rest = await walk();
+      result = { ...rest, outcomes: [...result.outcomes, ...rest.outcomes], stale: [...result.stale, ...rest.stale] };
     }
     const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);
     if (result.failed) throw result.failed.error;
