@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { LabError, describeError, registerSecret } from '../common/index.js';
+import { HUMILITY_HINT, humilitySectionShape } from '../monitor/index.js';
 import type { LabConfig } from './lab-types.js';
 
 export const CONFIG_FILE = 'autolab.yaml';
@@ -42,6 +43,8 @@ const configSchema = z.object({
     })
     .strict()
     .optional(),
+  /** humility rules the prediction service runs on every record (`autolab serve PROJECT`), with per-project replacements */
+  humility: humilitySectionShape.optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -55,7 +58,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.humility ? { humility: config.humility } : {}) })
   );
 }
 
@@ -75,7 +78,9 @@ export function parseConfig(text: string, file: string): LabConfig {
     const hint =
       issue?.path[0] === 'monitor'
         ? 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)'
-        : 'it needs catalog: and store: URLs';
+        : issue?.path[0] === 'humility'
+          ? HUMILITY_HINT
+          : 'it needs catalog: and store: URLs';
     throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);
   }
   return parsed.data;

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog/types.js';
+import type { HumilitySection } from '../monitor/index.js';
 import type { Store } from '../store/types.js';
 
 /** autolab.yaml */
@@ -34,6 +35,8 @@ export interface LabConfig {
         }
       | undefined;
   };
+  /** humility rules for the prediction service (monitor's `HumilitySection`): every project's, and per project replacements */
+  readonly humility?: HumilitySection | undefined;
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

@@ -36,7 +36,7 @@ describe('training rows per tree node (for the low-observation humility rule)', 
   });
 
   it("a forest's tree counts its distinct in-bag rows, split among the children", () => {
-    const forest = trainForest(table, y, { task: 'regression', trees: 5, minDataInLeaf: 1, seed: 3 });
+    const forest = trainForest(table, y, { task: 'regression', numTrees: 5, minDataInLeaf: 1, seed: 3 });
     for (const tree of forest.trees) {
       expect(tree.count![0]).toBeGreaterThan(0);
       expect(tree.count![0]).toBeLessThanOrEqual(10);
