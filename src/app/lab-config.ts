@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { LabError, describeError, registerSecret } from '../common/index.js';
-import { HUMILITY_HINT, humilitySectionShape } from '../monitor/index.js';
+import { HUMILITY_HINT, humilitySectionShape } from '../monitor/humility/index.js';
 import type { LabConfig } from './lab-types.js';
 
 export const CONFIG_FILE = 'autolab.yaml';

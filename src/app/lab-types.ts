@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/types.js';
-import type { HumilitySection } from '../monitor/index.js';
+import type { HumilitySection } from '../monitor/humility/index.js';
 import type { Store } from '../store/types.js';
 
 /** autolab.yaml */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describeError, InputError } from '../common/index.js';
-import { hasHumilityRules, humilityRulesFor, parseHumilitySection, type HumilityRules } from '../monitor/index.js';
+import { hasHumilityRules, humilityRulesFor, parseHumilitySection, type HumilityRules } from '../monitor/humility/index.js';
 import type { LabConfig } from './lab-types.js';
 
 /**

@@ -9,18 +9,4 @@ export type * from './result-types.js';
 export { renderMonitorHtml } from './report.js';
 export { feedbackOf, feedbackOfBody, FeedbackInputError, type FeedbackEntry, type FeedbackSink } from './feedback-entry.js';
 export { renderLogMonitorHtml } from './report-log.js';
-export {
-  humilityRulesShape,
-  humilitySectionShape,
-  parseHumilitySection,
-  humilityRulesFor,
-  hasHumilityRules,
-  firstIssue,
-  RULE_NAMES,
-  HUMILITY_HINT,
-  type HumilityRules,
-  type HumilitySection,
-  type HumilityAction,
-  type HumilityRuleKey,
-} from './humility/humility-config.js';
-export { uncertainRecords, outlyingRecords, unseenRecords, lowObservationRecords, robustZ, MAD_TO_SD } from './humility/humility-tests.js';
+export * from './humility/index.js';

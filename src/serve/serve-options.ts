@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { humilityRulesShape } from '../monitor/index.js';
+import { humilityRulesShape } from '../monitor/humility/index.js';
 
 /** How `autolab serve` runs: what it serves, where it listens, with how many workers, where it logs. */
 export const serveOptionsShape = z.object({
