@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +52,6 @@ describe('autolab.yaml: the humility section', () => {
     writeFileSync(file, 'lowObservation: { minRows: -1 }\n');
     expect(() => servedHumilityRules({ file })).toThrow(new RegExp(`^the file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not hold valid humility rules \\(lowObservation\\.minRows: [^\\n]*\\) — humility: takes`));
     expect(() => servedHumilityRules({ file: join(dir, 'nope.yaml') })).toThrow(/^the humility rules file .*nope\.yaml cannot be read — check the path$/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

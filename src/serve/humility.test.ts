@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainModel } from '../automl/index.js';
 import { humilityRulesShape, type HumilityRules } from '../monitor/index.js';
 import type { PredictionEntry } from './prediction-entry.js';
@@ -24,6 +24,9 @@ interface Answer {
   predictions: { prediction: string; probabilities: Record<string, number>; humility?: string[] }[];
 }
 
+const temp = mkdtempSync(join(tmpdir(), 'autolab-humility-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
 describe('humility rules in the prediction service (penguins, a real bundle)', () => {
   const rows = penguins();
   const records = rows.slice(0, 20).map(({ Sex: _sex, ...r }) => r);
@@ -32,7 +35,7 @@ describe('humility rules in the prediction service (penguins, a real bundle)', (
   let model: ServedModel;
 
   beforeAll(async () => {
-    dir = join(mkdtempSync(join(tmpdir(), 'autolab-humility-')), 'penguins');
+    dir = join(temp, 'penguins');
     await trainModel(rows, { target: 'Sex', trials: 3, seed: 1, out: dir, threads: 1 });
     model = loadServedModel(dir);
   }, 60_000);
@@ -125,7 +128,7 @@ describe('humility rules in the prediction service (penguins, a real bundle)', (
   });
 
   it('a bundle that predates the statistics says which rules it cannot run, and does not pass them silently', async () => {
-    const old = join(mkdtempSync(join(tmpdir(), 'autolab-humility-old-')), 'old');
+    const old = join(temp, 'old');
     cpSync(dir, old, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(old, 'bundle.json'), 'utf8')) as { ranges: Record<string, Record<string, number>> };
     for (const range of Object.values(manifest.ranges)) {
