@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { LabError, describeError, registerSecret } from '../common/index.js';
+import { HUMILITY_HINT, humilitySectionShape } from '../monitor/humility/index.js';
 import type { LabConfig } from './lab-types.js';
 
 export const CONFIG_FILE = 'autolab.yaml';
@@ -54,6 +55,8 @@ const configSchema = z.object({
     })
     .strict()
     .optional(),
+  /** humility rules the prediction service runs on every record (`autolab serve PROJECT`), with per-project replacements */
+  humility: humilitySectionShape.optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -67,7 +70,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.retraining ? { retraining: config.retraining } : {}), ...(config.monitor ? { monitor: config.monitor } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.retraining ? { retraining: config.retraining } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.humility ? { humility: config.humility } : {}) })
   );
 }
 
@@ -87,6 +90,7 @@ export function parseConfig(text: string, file: string): LabConfig {
     const hints: Record<string, string> = {
       monitor: 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)',
       retraining: 'retraining: takes, per project, on (new-data, drift, performance, alert or manual) and deploy (auto or manual)',
+      humility: HUMILITY_HINT,
       approval: 'approval: takes, per project, autoApproveMargin (a number ≥ 0 in the metric\'s units)',
     };
     const hint = hints[String(issue?.path[0])] ?? 'it needs catalog: and store: URLs';

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog/types.js';
+import type { HumilitySection } from '../monitor/humility/index.js';
 import type { Store } from '../store/types.js';
 
 /** autolab.yaml */
@@ -36,6 +37,8 @@ export interface LabConfig {
         }
       | undefined;
   };
+  /** humility rules for the prediction service (monitor's `HumilitySection`): every project's, and per project replacements */
+  readonly humility?: HumilitySection | undefined;
 }
 
 /**
