@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { formatOutcome } from '../cli/commands/run.js';
 import { loadLoop } from '../serve/load-loop.testutil.js';
 import { serveOptionsShape, startServing } from '../serve/index.js';
 import { initLab, openLab } from './lab.js';
@@ -71,6 +72,10 @@ describe('the retraining loop on real data: seattle-weather, a model of 2012–2
         const loop = await runProject(lab, project, { trials: 2 });
         expect(loop.waitsOn).toBeNull();
         expect(loop.model).toMatchObject({ version: 2, stage: 'production' });
+        // what autolab run prints: the policy's figures and the switch
+        const printed = formatOutcome(loop).join('\n');
+        expect(printed).toMatch(/^approval policy on version 2: approved by the project's policy: logloss [\d.]+ against [\d.]+ on the same \d+ held-out rows, all new since the production model's training/m);
+        expect(printed).toContain('version 2 is in production and live in slot green (version 1 kept in the other slot: autolab deploy rollback --project w)');
 
         // each step an action, in the loop's order: drift flagged before anything was trained
         const steps = (await lab.catalog.listActions({ project: 'w' })).filter((a) => a.seq > before).sort((a, b) => a.seq - b.seq);

@@ -69,6 +69,10 @@ export interface RunOutcome {
   readonly ran: number;
   /** the monitoring check this run made (its verdict, as the action log keeps it), or null */
   readonly monitor: Readonly<Record<string, unknown>> | null;
+  /** the approval policy's decision this run made (`model.policy`'s detail), or null */
+  readonly policy: Readonly<Record<string, unknown>> | null;
+  /** the version this run put live (`model.rollout`'s detail: version, slot, replaced), or null */
+  readonly rollout: Readonly<Record<string, unknown>> | null;
 }
 
 export interface RunOptions {
@@ -111,6 +115,8 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       stale: [],
       ran: 0,
       monitor: null,
+      policy: null,
+      rollout: null,
     };
   }
   let trained: ProjectTrainOutcome | null = null;
@@ -162,16 +168,18 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       waitsOn,
       stale: result.stale,
       ran: result.outcomes.length,
-      monitor: options.dryRun ? null : await monitoredNow(lab, project, context),
+      monitor: options.dryRun ? null : await doneThisRun(lab, project, context, monitorDriftStage.kind),
+      policy: options.dryRun ? null : await doneThisRun(lab, project, context, approvalStage.kind),
+      rollout: options.dryRun ? null : await doneThisRun(lab, project, context, rolloutStage.kind),
     };
   } finally {
     await closeStageContext(context);
   }
 }
 
-/** The verdict of the monitoring check made by this run, if it made one. */
-async function monitoredNow(lab: Lab, project: ProjectRecord, context: StageContext): Promise<Readonly<Record<string, unknown>> | null> {
-  const [record] = await lab.catalog.listActions({ project: project.name, kind: monitorDriftStage.kind, status: 'done', limit: 1 });
+/** The detail of the newest action of a kind, if this run made it. */
+async function doneThisRun(lab: Lab, project: ProjectRecord, context: StageContext, kind: string): Promise<Readonly<Record<string, unknown>> | null> {
+  const [record] = await lab.catalog.listActions({ project: project.name, kind, status: 'done', limit: 1 });
   return record && record.startedAt >= context.runToken ? record.detail : null;
 }
 
