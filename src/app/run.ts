@@ -9,6 +9,7 @@ import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { aggregatesStage } from './stages/aggregates-stage.js';
 import { approvalStage, registerStage } from './stages/model-stages.js';
+import { batchPredictionsStage } from './batch-predictions.js';
 import { monitorDriftStage } from './monitor.js';
 import { monitorAlertStage } from './monitor-alert.js';
 import { monitorLogStage } from './monitor-log-stage.js';
@@ -39,7 +40,8 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   // (monitor.ts): it runs before the walk stops for the approval; the production version's
   // prediction log is checked when it (or the feedback) has new files (monitor-log-stage.ts)
   registered: [registerStage, monitorDriftStage, monitorLogStage, monitorAlertStage],
-  approved: [approvalStage],
+  // with a version in production, its predictions for the target table's newest silver go back into gold
+  approved: [approvalStage, batchPredictionsStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);

@@ -31,3 +31,4 @@ export const serveProject = () => import('../../app/serve-project.js');
 export const monitor = () => import('../../app/monitor.js');
 export const monitorPredictions = () => import('../../app/monitor-predictions.js');
 export const feedback = () => import('../../app/feedback.js');
+export const batchPredictions = () => import('../../app/batch-predictions.js');
