@@ -75,6 +75,18 @@ export async function exportTable(lab: Lab, project: ProjectRecord, ref: string,
     const hint = layer === 'bronze' ? '' : ` (built for the current snapshots: run \`autolab silver ${project.name}\`)`;
     throw new UsageError(`project ${project.name} has no ${layer} table ${JSON.stringify(table)}${hint}`, names.length > 0 ? `one of: ${names.join(', ')}` : 'ingest and explore it first');
   }
+  return { layer, table, ...(await writeLakeTable(lab, key, path, { replace: true })) };
+}
+
+/**
+ * One lake table (by its key) to FILE.csv or FILE.parquet: written beside, then renamed. An
+ * existing file is replaced only with `replace`.
+ */
+export async function writeLakeTable(lab: Lab, key: string, out: string, options: { readonly replace?: boolean } = {}): Promise<{ path: string; rows: number }> {
+  const extension = extname(out).toLowerCase();
+  if (extension !== '.csv' && extension !== '.parquet') throw new UsageError(`cannot tell the format of ${out}`, 'name the output FILE.csv or FILE.parquet');
+  const path = resolve(out);
+  if (options.replace !== true && existsSync(path)) throw new OutputExistsError(out);
   const source = await lab.store.localPathFor(key);
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -84,7 +96,7 @@ export async function exportTable(lab: Lab, project: ProjectRecord, ref: string,
     await execute(engine.conn, `COPY (SELECT * FROM read_parquet($source)) TO ${quoteLiteral(temp)} ${format}`, { source });
     const [[rows]] = (await queryRows(engine.conn, 'SELECT count(*) FROM read_parquet($source)', { source })) as [[unknown]];
     await rename(temp, path);
-    return { layer, table, path, rows: Number(rows) };
+    return { path, rows: Number(rows) };
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

@@ -54,7 +54,8 @@ async function predictProjectCommand(name: string, flags: { out?: string; force?
   try {
     const project = await resolveProject(lab, name);
     const done = await (await load.batchPredictions()).predictProject(lab, project, version === undefined ? {} : { version });
-    const written = flags.out ? await (await load.exportLayer()).exportTable(lab, project, `gold.${done.name}`, flags.out, { replace: flags.force === true }) : null;
+    // this scoring's own table: `export` takes the newest scoring, which a reused older one is not
+    const written = flags.out ? await (await load.exportLayer()).writeLakeTable(lab, done.lakeKey, flags.out, { replace: flags.force === true }) : null;
     if (flags.json) return printJson({ ...done, ...(written ? { out: written.path } : {}) });
     const what = done.scored ? `scored ${done.rows} rows with model version ${done.version}` : `model version ${done.version} had scored these ${done.rows} rows already (${done.scoredAt})`;
     printLine(`${what}: gold.${done.name} of ${done.project}${written ? `, exported to ${flags.out}` : `; export it with autolab export ${done.project} gold.${done.name} --out FILE.csv`}`);
