@@ -16,7 +16,7 @@
  * within one run means anything.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainModel } from '../../src/automl/index.js';
@@ -94,6 +94,7 @@ try {
 }
 const loadAfter = loadAverage();
 const logFiles = existsSync(logDir) ? execFileSync('find', [logDir, '-name', '*.parquet'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length : 0;
+rmSync(scratch, { recursive: true, force: true });
 
 const total = (list: readonly WrkFigures[]) => list.reduce((s, f) => s + f.requests, 0) / (list.length * seconds);
 const worst = (list: readonly WrkFigures[], pick: (f: WrkFigures) => number) => Math.max(...list.map(pick));
