@@ -1,128 +1,124 @@
 /**
  * The prediction server beside the serving anchor (../shared/bench/serving: Flask + scikit-learn
  * HistGradientBoosting under gunicorn, 2 workers), one after the other in one run, with the same
- * wrk settings: 16 connections, one thread, the anchor's own single-record MLflow
- * `dataframe_records` body, POST /invocations on loopback.
+ * wrk settings: 16 connections, one thread, the anchor's own single-record body, loopback.
  *
- *   npm run bench:serve -- [--seconds 15] [--time-limit 30] [--workers 2] [--model DIR (skip training)] [--log]
+ *   npm run bench:serve -- [--seconds 15] [--time-limit 30] [--workers 2] [--model DIR (skip training)] [--rounds 2]
  *
  * Ours serves the best model of a `--time-limit` seconds training on the same data (credit_data),
- * with `--workers` processes (one per core, as gunicorn's 2). The machine's load (`uptime`) is
- * printed beside the figures: on a shared machine only the ratio within one run means anything.
+ * with `--workers` processes (one per core, as gunicorn's 2), and is measured on:
+ * - POST /invocations with the anchor's MLflow body (the headline, beside the anchor);
+ * - POST /predict with the same record, plain and with `"explain": true` (top 5 contributions);
+ * - the prediction log's cost: a second server with `--log DIR` runs beside the first (idle while
+ *   the other is loaded), and the two are loaded in turn off, on, on, off … (`--rounds` pairs), so
+ *   that a change of the machine's load in between falls on both sides alike.
+ * The machine's load (`uptime`) is printed beside the figures: on a shared machine only the ratio
+ * within one run means anything.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { trainModel } from '../../src/automl/index.js';
+import { anchorBody, anchorDir, anchorRecord, buildPackage, cpuSeconds, creditData, loadAverage, option, parseWrk, requireTools, serverPids, startServer, wrk, type WrkFigures } from './serve-harness.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const seconds = Number(option('seconds', '15'));
-const timeLimit = Number(option('time-limit', '30'));
-const workers = Number(option('workers', '2'));
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const shared = join(root, '..', 'shared');
-const anchorDir = join(shared, 'bench', 'serving');
-const data = join(shared, 'datasets', 'credit_data.csv');
-for (const tool of ['wrk', 'gunicorn']) {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`${tool} is not installed: apt-get install -y python3-sklearn python3-flask gunicorn wrk python3-pandas`);
-  }
-}
+const seconds = Number(option(args, 'seconds', '15'));
+const timeLimit = Number(option(args, 'time-limit', '30'));
+const workers = Number(option(args, 'workers', '2'));
+const rounds = Number(option(args, 'rounds', '2'));
+requireTools(['wrk', 'gunicorn']);
 if (!existsSync(join(anchorDir, 'run_flask_anchor.sh'))) throw new Error(`the anchor is not at ${anchorDir}`);
 
-interface WrkFigures {
-  readonly requestsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly requests: number;
-  /** non-2xx answers, socket errors and timeouts */
-  readonly errors: number;
-}
-
-function ms(text: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
-function parseWrk(output: string): WrkFigures {
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
-  const p50 = ms(/^\s+50%\s+(\S+)/m.exec(output)?.[1] ?? '');
-  const p99 = ms(/^\s+99%\s+(\S+)/m.exec(output)?.[1] ?? '');
-  const requests = Number(/(\d+) requests in/.exec(output)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const socketErrors = socket ? socket.slice(1).reduce((s, v) => s + Number(v), 0) : 0;
-  if (!Number.isFinite(rps)) throw new Error(`wrk printed no figures:\n${output}`);
-  return { requestsPerSecond: rps, p50Ms: p50, p99Ms: p99, requests, errors: non2xx + socketErrors };
-}
-
-const load = () => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average:\s*/, '');
-
 // 1. the anchor, with its own script (it starts gunicorn, waits for it, runs wrk, stops it)
-const loadBefore = load();
+const loadBefore = loadAverage();
 process.stderr.write(`anchor: Flask + scikit-learn under gunicorn, wrk ${seconds} s …\n`);
 const anchorOutput = execFileSync('bash', [join(anchorDir, 'run_flask_anchor.sh')], { encoding: 'utf8', env: { ...process.env, SECS: String(seconds), CONNS: '16' } });
 const anchor = parseWrk(anchorOutput);
 
 // 2. ours: the best model of a short training on the same data
-let modelDir = option('model', '');
+let modelDir = option(args, 'model', '');
 if (!modelDir) {
   modelDir = join(mkdtempSync(join(tmpdir(), 'autolab-bench-serve-')), 'credit');
   process.stderr.write(`training on credit_data for ${timeLimit} s …\n`);
-  await trainModel(data, { target: 'Status', timeLimit, out: modelDir });
+  await trainModel(creditData, { target: 'Status', timeLimit, out: modelDir });
 }
 const bundle = JSON.parse(readFileSync(join(modelDir, 'bundle.json'), 'utf8')) as { members: { config: { kind: string } }[]; folds: number; metric: string; score: number };
-const logDir = args.includes('--log') ? join(mkdtempSync(join(tmpdir(), 'autolab-bench-serve-log-')), 'log') : undefined;
-// the command a user runs, from the compiled output (built now, so that it is this source)
-process.stderr.write('building …\n');
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-const server = spawn(
-  process.execPath,
-  [join(root, 'bin', 'autolab.js'), 'serve', modelDir, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers), ...(logDir ? ['--log', logDir] : [])],
-  { stdio: ['ignore', 'inherit', 'pipe'] },
-);
-const port = await new Promise<number>((resolve, reject) => {
-  let text = '';
-  server.stderr.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    const m = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
-    if (m) resolve(Number(m[1]));
-  });
-  server.once('exit', (code) => reject(new Error(`autolab serve exited (${String(code)}) before listening: ${text}`)));
-});
-const url = `http://127.0.0.1:${port}/invocations`;
-const body = join(anchorDir, 'body.lua');
-// a short warm-up: the JIT compiles the hot path (the anchor's Python has no JIT to warm)
-execFileSync('wrk', ['-t1', '-c16', '-d2s', '-s', body, url], { encoding: 'utf8' });
-process.stderr.write(`autolab serve (${workers} workers), wrk ${seconds} s …\n`);
-const oursOutput = execFileSync('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', body, url], { encoding: 'utf8' });
-const ours = parseWrk(oursOutput);
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
-const loadAfter = load();
+const scratch = mkdtempSync(join(tmpdir(), 'autolab-bench-serve-run-'));
+const logDir = join(scratch, 'log');
+// the anchor's record on /predict, plain and explained
+const script = (name: string, body: unknown): string => {
+  const path = join(scratch, `${name}.lua`);
+  writeFileSync(path, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${JSON.stringify(body)}'\n`);
+  return path;
+};
+const record = anchorRecord();
+const predictBody = script('predict', { records: [record] });
+const explainBody = script('explain', { records: [record], explain: true });
 
-const row = (name: string, f: WrkFigures) => `${name.padEnd(34)} ${f.requestsPerSecond.toFixed(0).padStart(8)} ${f.p50Ms.toFixed(2).padStart(8)} ${f.p99Ms.toFixed(2).padStart(8)} ${String(f.errors).padStart(7)}`;
+process.stderr.write('building …\n');
+buildPackage();
+const plain = await startServer([modelDir, '--workers', String(workers)]);
+const logged = await startServer([modelDir, '--workers', String(workers), '--log', logDir]);
+let ours: WrkFigures;
+let predict: WrkFigures;
+let explain: WrkFigures;
+type Measured = WrkFigures & { readonly cpuMsPerRequest: number };
+const off: Measured[] = [];
+const on: Measured[] = [];
+try {
+  // a short warm-up of each route on each server: the JIT compiles the hot path (the anchor's Python has no JIT to warm)
+  for (const server of [plain, logged]) {
+    wrk(`${server.base}/invocations`, anchorBody, 2);
+    wrk(`${server.base}/predict`, explainBody, 2);
+  }
+  process.stderr.write(`autolab serve (${workers} workers), wrk ${seconds} s: /invocations, /predict, /predict explained …\n`);
+  ours = wrk(`${plain.base}/invocations`, anchorBody, seconds);
+  predict = wrk(`${plain.base}/predict`, predictBody, seconds);
+  explain = wrk(`${plain.base}/predict`, explainBody, seconds);
+  process.stderr.write(`prediction log off and on, ${rounds} rounds of ${seconds} s each …\n`);
+  for (let r = 0; r < rounds; r++) {
+    // off, on, then on, off: a drift of the machine's load falls on both sides alike
+    const order = r % 2 === 0 ? ([plain, logged] as const) : ([logged, plain] as const);
+    for (const server of order) {
+      // the server's own CPU per request: steadier than requests/s while other jobs share the cores
+      const pids = serverPids(server);
+      const cpuBefore = cpuSeconds(pids);
+      const figures = wrk(`${server.base}/invocations`, anchorBody, seconds);
+      (server === plain ? off : on).push({ ...figures, cpuMsPerRequest: ((cpuSeconds(pids) - cpuBefore) * 1000) / figures.requests });
+    }
+  }
+} finally {
+  await plain.stop();
+  await logged.stop();
+}
+const loadAfter = loadAverage();
+const logFiles = existsSync(logDir) ? execFileSync('find', [logDir, '-name', '*.parquet'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length : 0;
+rmSync(scratch, { recursive: true, force: true });
+
+const total = (list: readonly WrkFigures[]) => list.reduce((s, f) => s + f.requests, 0) / (list.length * seconds);
+const worst = (list: readonly WrkFigures[], pick: (f: WrkFigures) => number) => Math.max(...list.map(pick));
+const row = (name: string, f: WrkFigures) => `${name.padEnd(40)} ${f.requestsPerSecond.toFixed(0).padStart(8)} ${f.p50Ms.toFixed(2).padStart(8)} ${f.p99Ms.toFixed(2).padStart(8)} ${String(f.errors).padStart(7)}`;
 const members = bundle.members.map((m) => m.config.kind).join(', ');
+const offRate = total(off);
+const cpuPerRequest = (list: readonly Measured[]) => list.reduce((s, f) => s + f.cpuMsPerRequest * f.requests, 0) / list.reduce((s, f) => s + f.requests, 0);
+const onRate = total(on);
 process.stdout.write(
   [
-    `serve: wrk -t1 -c16 -d${seconds}s, single-record MLflow dataframe_records bodies, POST /invocations (${new Date().toISOString()})`,
+    `serve: wrk -t1 -c16 -d${seconds}s, single-record bodies on loopback (${new Date().toISOString()})`,
     `load average before: ${loadBefore}; after: ${loadAfter}`,
-    `ours: ${bundle.members.length} members (${members}) × ${bundle.folds} folds, ${bundle.metric} ${bundle.score.toFixed(4)} out of fold; ${workers} workers${logDir ? ', prediction log on' : ''}`,
-    `${'server'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
+    `ours: ${bundle.members.length} members (${members}) × ${bundle.folds} folds, ${bundle.metric} ${bundle.score.toFixed(4)} out of fold; ${workers} workers`,
+    `${'server'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
     row('Flask + sklearn (gunicorn -w 2)', anchor),
-    row(`autolab serve (--workers ${workers})`, ours),
+    row(`autolab serve /invocations`, ours),
+    row(`autolab serve /predict`, predict),
+    row(`autolab serve /predict "explain": true`, explain),
+    ...off.map((f, i) => `${row(`/invocations, log off (round ${i + 1})`, f)}  ${f.cpuMsPerRequest.toFixed(3)} CPU ms/request`),
+    ...on.map((f, i) => `${row(`/invocations, log on (round ${i + 1})`, f)}  ${f.cpuMsPerRequest.toFixed(3)} CPU ms/request`),
     `ratio: ${(ours.requestsPerSecond / anchor.requestsPerSecond).toFixed(1)}x the anchor's requests/s; p99 ${ours.p99Ms.toFixed(2)} ms (target: ≥10x, p99 < 5 ms, no errors)`,
+    `explain: ${explain.requestsPerSecond.toFixed(0)} explained req/s, ${(explain.requestsPerSecond / predict.requestsPerSecond * 100).toFixed(0)} % of plain /predict's (target: ≥ 1,000 req/s)`,
+    `prediction log: ${onRate.toFixed(0)} req/s on against ${offRate.toFixed(0)} off over ${rounds} rounds each: ${((1 - onRate / offRate) * 100).toFixed(1)} % cost (target: < 5 %); worst p99 on ${worst(on, (f) => f.p99Ms).toFixed(2)} ms, off ${worst(off, (f) => f.p99Ms).toFixed(2)} ms; errors ${[...on, ...off].reduce((s, f) => s + f.errors, 0)}; ${logFiles} Parquet files written`,
+    `prediction log, server CPU per request: ${cpuPerRequest(on).toFixed(3)} ms on against ${cpuPerRequest(off).toFixed(3)} ms off: ${((cpuPerRequest(on) / cpuPerRequest(off) - 1) * 100).toFixed(1)} % more CPU per request`,
     '',
   ].join('\n'),
 );

@@ -5,6 +5,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ProjectRecord } from '../catalog/index.js';
 import { OutputExistsError, UsageError } from '../common/index.js';
 import { execute, openDuckEngine, queryRows, quoteLiteral } from '../lake/index.js';
+import { currentPredictionTables } from './batch-predictions.js';
 import { latestSnapshots } from './explore.js';
 import type { Lab } from './lab-types.js';
 import { currentAggregates } from './stages/aggregates-stage.js';
@@ -14,7 +15,7 @@ import { currentGold } from './stages/gold-stage.js';
 /**
  * `autolab export [PROJECT] LAYER[.TABLE] --out FILE.csv|FILE.parquet`: any layer's table, for other
  * tools — bronze (the latest snapshot), silver (the current build), quarantine (silver's set-aside
- * rows, with the rules they broke) or gold (the business aggregates, `TABLE_TIME_daily|weekly|monthly`). Written to a temporary file beside the output, then renamed: an
+ * rows, with the rules they broke) or gold (the feature table, the business aggregates `TABLE_TIME_daily|weekly|monthly`, a model's predictions `TABLE_predictions`). Written to a temporary file beside the output, then renamed: an
  * existing file is replaced whole or not at all, and only when asked.
  */
 
@@ -41,6 +42,8 @@ async function layerTables(lab: Lab, project: ProjectRecord, layer: Layer): Prom
   if (layer === 'gold') {
     // the business aggregates, and the feature table when the project learns from one (named after its target table)
     const tables = new Map((await currentAggregates(lab, project)).map((a) => [a.name, a.lakeKey]));
+    // a model's predictions written back (`autolab predict PROJECT`, or `autolab run` with a production version)
+    for (const [name, key] of await currentPredictionTables(lab, project)) tables.set(name, key);
     const gold = await currentGold(lab, project);
     if (gold.applies && gold.table) tables.set(gold.plan.target.table, gold.table.lakeKey);
     if (tables.size > 0) return Object.assign(tables, gold.applies && gold.table ? { main: gold.plan.target.table } : {});
@@ -72,6 +75,18 @@ export async function exportTable(lab: Lab, project: ProjectRecord, ref: string,
     const hint = layer === 'bronze' ? '' : ` (built for the current snapshots: run \`autolab silver ${project.name}\`)`;
     throw new UsageError(`project ${project.name} has no ${layer} table ${JSON.stringify(table)}${hint}`, names.length > 0 ? `one of: ${names.join(', ')}` : 'ingest and explore it first');
   }
+  return { layer, table, ...(await writeLakeTable(lab, key, path, { replace: true })) };
+}
+
+/**
+ * One lake table (by its key) to FILE.csv or FILE.parquet: written beside, then renamed. An
+ * existing file is replaced only with `replace`.
+ */
+export async function writeLakeTable(lab: Lab, key: string, out: string, options: { readonly replace?: boolean } = {}): Promise<{ path: string; rows: number }> {
+  const extension = extname(out).toLowerCase();
+  if (extension !== '.csv' && extension !== '.parquet') throw new UsageError(`cannot tell the format of ${out}`, 'name the output FILE.csv or FILE.parquet');
+  const path = resolve(out);
+  if (options.replace !== true && existsSync(path)) throw new OutputExistsError(out);
   const source = await lab.store.localPathFor(key);
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -81,7 +96,7 @@ export async function exportTable(lab: Lab, project: ProjectRecord, ref: string,
     await execute(engine.conn, `COPY (SELECT * FROM read_parquet($source)) TO ${quoteLiteral(temp)} ${format}`, { source });
     const [[rows]] = (await queryRows(engine.conn, 'SELECT count(*) FROM read_parquet($source)', { source })) as [[unknown]];
     await rename(temp, path);
-    return { layer, table, path, rows: Number(rows) };
+    return { path, rows: Number(rows) };
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

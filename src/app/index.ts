@@ -16,6 +16,7 @@ export { exportModelVersion, type ExportedModel } from './model-export.js';
 export { compareEndpoint, listComparisons, type CompareOptions, type RecordedComparison } from './compare-endpoint.js';
 export { buildGoldTable, type GoldOutcome } from './gold.js';
 export { goldFeaturesOf } from './gold-features.js';
+export { predictProject, PREDICTIONS_SUFFIX, type BatchPredictionsOutcome } from './batch-predictions.js';
 export { setKnownAtTag, setTargetExpressionTag } from './target-expression.js';
 export { loadFeedbackFile, writeFeedback, FEEDBACK_PREFIX } from './feedback.js';
 export { monitorPredictionLog, writeLogMonitorReport, type LogMonitorOptions } from './monitor-predictions.js';

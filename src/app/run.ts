@@ -9,6 +9,7 @@ import { EXPLORE_STAGES, reportStage } from './stages/explore-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { aggregatesStage } from './stages/aggregates-stage.js';
 import { approvalStage, registerStage } from './stages/model-stages.js';
+import { batchPredictionsStage } from './batch-predictions.js';
 import { monitorDriftStage } from './monitor.js';
 import { monitorAlertStage } from './monitor-alert.js';
 import { monitorLogStage } from './monitor-log-stage.js';
@@ -41,8 +42,9 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   // prediction log is checked when it (or the feedback) has new files (monitor-log-stage.ts)
   registered: [registerStage, monitorDriftStage, monitorLogStage, monitorAlertStage],
   approved: [approvalStage],
-  // an approved newer version goes live blue-green (retraining.PROJECT.deploy: manual leaves it to a person)
-  deployed: [rolloutStage],
+  // an approved newer version goes live blue-green (retraining.PROJECT.deploy: manual leaves it to a person);
+  // then the version in production scores the target table's newest silver back into gold
+  deployed: [rolloutStage, batchPredictionsStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);

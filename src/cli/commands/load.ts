@@ -32,3 +32,4 @@ export const serveHumility = () => import('../../app/serve-humility.js');
 export const monitor = () => import('../../app/monitor.js');
 export const monitorPredictions = () => import('../../app/monitor-predictions.js');
 export const feedback = () => import('../../app/feedback.js');
+export const batchPredictions = () => import('../../app/batch-predictions.js');
