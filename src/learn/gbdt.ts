@@ -7,10 +7,13 @@ import { RowLayout } from './trees/row-layout.js';
 import { ParallelRows } from './trees/parallel-rows.js';
 import {
   checkLabels,
+  carriesScores,
   computeGradients,
   initialScores,
+  leafGradientKernel,
   logSumExpRows,
   outputsPerRound,
+  POISSON_MAX_DELTA,
   validationLoss,
   weightedMedian,
   type GbdtObjective,
@@ -262,10 +265,11 @@ export function trainGbdt(
   // workers pay off only on big data: below ~1M cells their start-up costs more than they save
   const useThreads = threads > 1 && n * data.numFeatures >= PARALLEL_MIN_CELLS;
   const doubles = (count: number): Float64Array => new Float64Array(useThreads ? new SharedArrayBuffer(count * 8) : new ArrayBuffer(count * 8));
-  const gh = doubles(2 * n);
   const scores = doubles(outputsPerRound(p.objective, numClasses) * n);
   const logSumExp = p.objective === 'multiclass' ? doubles(n) : null;
-  const layout = new RowLayout(data, gh, useThreads);
+  const layout = new RowLayout(data, { shared: useThreads, histograms: p.maxLeaves + 2, threads: useThreads ? threads : 1 });
+  // gradients are written by row id into the layout's memory, from where its kernels gather them
+  const gh = layout.sourceGh;
   let parallel: ParallelRows | null = null;
   if (useThreads) {
     const shared = (values: Float64Array): Float64Array => {
@@ -274,10 +278,10 @@ export function trainGbdt(
       return copy;
     };
     const gradients = { objective: p.objective, y: shared(y), w: w === undefined ? null : shared(w), logSumExp, numClasses, huberDelta: p.huberDelta ?? 1 };
-    parallel = new ParallelRows(data, layout, { threads, maxHistograms: p.maxLeaves + 2, maxLeaves: p.maxLeaves, scores, gradients });
+    parallel = new ParallelRows(data, layout, { threads, maxLeaves: p.maxLeaves, scores, gradients });
   }
   try {
-    return boost(p, binned, data, y, w, options, { gh, scores, logSumExp }, parallel ?? layoutHistogram(data, layout), parallel);
+    return boost(p, binned, data, y, w, options, { gh, scores, logSumExp, layout }, parallel ?? layoutHistogram(layout), parallel);
   } finally {
     parallel?.close();
   }
@@ -296,7 +300,7 @@ function boost(
   y: Float64Array,
   w: Float64Array | undefined,
   options: GbdtTrainOptions,
-  state: { gh: Float64Array; scores: Float64Array; logSumExp: Float64Array | null },
+  state: { gh: Float64Array; scores: Float64Array; logSumExp: Float64Array | null; layout: RowLayout },
   builder: HistogramBuilder,
   parallel: ParallelRows | null,
 ): GbdtModel {
@@ -323,7 +327,7 @@ function boost(
     featuresPerNode: 0,
   };
   const grower = new TreeGrower(data, builder, growParams);
-  const { gh, scores, logSumExp } = state;
+  const { gh, scores, logSumExp, layout } = state;
   const baseScore = initialScores(p.objective, y, w, numClasses);
   for (let k = 0; k < outputs; k++) scores.fill(baseScore[k]!, k * n, (k + 1) * n);
 
@@ -355,6 +359,12 @@ function boost(
   // share of the best loss: the share is also taken of a hundredth of the starting loss
   const deltaFloor = valid === null ? 0 : 0.01 * validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
   let rounds = 0;
+  // one output on every row, unweighted: once the first tree has laid the rows out, each row's
+  // score and label move with it (`RowLayout.carried`), and adding a tree's leaf values and the
+  // next gradients is one pass in node order — no scattered score updates, no gather. `scores`
+  // by row is then left behind (nothing reads it after training).
+  const carry = outputs === 1 && bagSize === n && w === undefined && carriesScores(p.objective);
+  let carrying = false;
 
   for (let round = 0; round < p.numRounds; round++) {
     const sample = bagSize < n ? sampleSorted(rng, n, bagSize) : allRows;
@@ -366,7 +376,9 @@ function boost(
     const roundTrees: TreeArrays[] = [];
     let anySplit = false;
     for (let k = 0; k < outputs; k++) {
-      if (parallel !== null) parallel.gradients(k);
+      if (carrying) {
+        // the gradients were written into the layout with the last tree's leaf values
+      } else if (parallel !== null) parallel.gradients(k);
       else computeGradients(p.objective, y, w, scores, k, numClasses, logSumExp, huberDelta, gh);
       const features = featureCount < data.numFeatures ? sampleSubset(rng, allFeatures, featureCount) : allFeatures;
       const grown = grower.grow(sample, features, rng);
@@ -385,7 +397,14 @@ function boost(
       if (grown.numNodes > 1) anySplit = true;
       roundTrees.push(tree);
       const off = k * n;
-      if (parallel !== null) parallel.addLeafValues(off, grown, Float64Array.from(grown.leafNode, (node) => tree.value[node]!), sample.length);
+      const values = Float64Array.from(grown.leafNode, (node) => tree.value[node]!);
+      if (carry) {
+        if (!carrying) layout.carryScores(scores, y);
+        carrying = true;
+        if (parallel !== null) parallel.addLeafValuesCarried(grown, values, n);
+        else leafGradientKernel(p.objective, huberDelta, POISSON_MAX_DELTA, layout.carried, layout.gh, grown.leafBegin, grown.leafEnd, values, values.length, 0, n);
+        layout.gradientsWritten();
+      } else if (parallel !== null) parallel.addLeafValues(off, grown, values, sample.length);
       else {
         for (let l = 0; l < grown.leafNode.length; l++) {
           const v = tree.value[grown.leafNode[l]!]!;

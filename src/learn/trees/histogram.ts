@@ -1,5 +1,5 @@
 import type { BinnedDataset } from './binning.js';
-import { buildLayoutHistogram, type RowLayout } from './row-layout.js';
+import type { RowLayout } from './row-layout.js';
 
 /**
  * The binned training data as the tree grower sees it. A histogram holds, for every bin of every
@@ -56,16 +56,27 @@ export interface HistogramBuilder {
   /** when set, the grower keeps this layout in node order and `build` reads positions, not `rows` */
   readonly layout?: RowLayout;
   build(hist: Float64Array, rows: Uint32Array, begin: number, end: number, features: Int32Array): void;
+  /**
+   * With a layout: partitions positions begin..end by goesLeft[code of feature] (as
+   * `RowLayout.partition`) and builds the histogram of one side into `hist` in the same pass over
+   * the threads; returns the first right position, or undefined (nothing done) when not worth it.
+   */
+  partitionAndBuild?(begin: number, end: number, feature: number, goesLeft: Uint8Array, smallIsLeft: boolean, hist: Float64Array, features: Int32Array): number | undefined;
 }
 
-/** Gradient boosting: (gradient, hessian) per bin, no count, read from the grower's `RowLayout`. */
-export function layoutHistogram(data: GrowData, layout: RowLayout): HistogramBuilder {
+/**
+ * Gradient boosting: (gradient, hessian) per bin, no count, read from the grower's `RowLayout`
+ * into histograms of the layout's memory (where its kernels write).
+ */
+export function layoutHistogram(layout: RowLayout): HistogramBuilder {
   return {
     channels: 1,
     hasCount: false,
     layout,
+    acquire: () => layout.acquireHistogram(),
+    release: (hist) => layout.releaseHistogram(hist),
     build(hist, _rows, begin, end, features) {
-      buildLayoutHistogram(layout, data.slotShift, begin, end, features, hist);
+      layout.buildHistogram(begin, end, features, hist);
     },
   };
 }

@@ -152,6 +152,73 @@ export function gradientKernel(
   }
 }
 
+/** Objectives whose boosting can carry scores in node order (`leafGradientKernel`): one output, no leaf renewal. */
+export function carriesScores(objective: GbdtObjective): boolean {
+  return objective === 'binary' || objective === 'regression' || objective === 'huber' || objective === 'poisson';
+}
+
+/**
+ * Boosting with each row's score and label carried in node order (`RowLayout.carried`: score at
+ * 2i, label at 2i + 1): for positions begin..end, adds the value of the leaf holding the position
+ * (leaf l holds leafBegin[l]..leafEnd[l]) to its score, then writes the next tree's gradient and
+ * hessian at the same position of `gh` — one streaming pass instead of scattered score updates,
+ * gradients by row and a gather. The same arithmetic as `gradientKernel`, so the same model.
+ * Unweighted, `carriesScores` objectives only. Self-contained: worker threads run its source text.
+ */
+export function leafGradientKernel(
+  objective: GbdtObjective,
+  huberDelta: number,
+  poissonMaxDelta: number,
+  carried: Float64Array,
+  gh: Float64Array,
+  leafBegin: Int32Array,
+  leafEnd: Int32Array,
+  leafValue: Float64Array,
+  numLeaves: number,
+  begin: number,
+  end: number,
+): void {
+  for (let l = 0; l < numLeaves; l++) {
+    const from = Math.max(begin, leafBegin[l]!);
+    const to = Math.min(end, leafEnd[l]!);
+    const v = leafValue[l]!;
+    switch (objective) {
+      case 'binary':
+        for (let i = from; i < to; i++) {
+          const s = (carried[2 * i] = carried[2 * i]! + v);
+          const p = 1 / (1 + Math.exp(-s));
+          gh[2 * i] = p - carried[2 * i + 1]!;
+          gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
+        }
+        break;
+      case 'regression':
+        for (let i = from; i < to; i++) {
+          const s = (carried[2 * i] = carried[2 * i]! + v);
+          gh[2 * i] = s - carried[2 * i + 1]!;
+          gh[2 * i + 1] = 1;
+        }
+        break;
+      case 'huber':
+        for (let i = from; i < to; i++) {
+          const s = (carried[2 * i] = carried[2 * i]! + v);
+          const d = s - carried[2 * i + 1]!;
+          gh[2 * i] = Math.abs(d) <= huberDelta ? d : d > 0 ? huberDelta : -huberDelta;
+          gh[2 * i + 1] = 1;
+        }
+        break;
+      case 'poisson':
+        for (let i = from; i < to; i++) {
+          const s = (carried[2 * i] = carried[2 * i]! + v);
+          gh[2 * i] = Math.exp(s) - carried[2 * i + 1]!;
+          gh[2 * i + 1] = Math.exp(s + poissonMaxDelta);
+        }
+        break;
+      default:
+        throw new Error(`scores are not carried for the ${objective} objective`);
+    }
+  }
+}
+
 /** Row-wise log Σ_k exp(score_k) over class-major scores. */
 export function logSumExpRows(scores: Float64Array, n: number, numClasses: number, out: Float64Array): void {
   for (let i = 0; i < n; i++) {

@@ -7,7 +7,7 @@ import { ParallelRows } from './parallel-rows.js';
 import { layoutHistogramKernel, makeFullHistogramKernel, RowLayout } from './row-layout.js';
 
 describe('RowLayout', () => {
-  it('keeps every laid-out row aligned with its row id through any sequence of partitions', () => {
+  it.each(['wasm', 'js'] as const)('keeps every laid-out row aligned with its row id through any sequence of partitions (%s kernels)', (kernels) => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 40 }),
@@ -19,9 +19,11 @@ describe('RowLayout', () => {
           const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
           const table: FeatureTable = { rows, columns: Array.from({ length: features }, (_, f) => ({ name: `f${f}`, type: 'numeric' as const, values: Float64Array.from({ length: rows }, () => Math.floor(next() * 300)) })) };
           const data = growDataOf(binTable(table));
-          const sourceGh = Float64Array.from({ length: 2 * rows }, () => next());
-          const layout = new RowLayout(data, sourceGh, false);
-          const order = Uint32Array.from({ length: rows }, (_, i) => i);
+          const layout = new RowLayout(data, { shared: false, histograms: 1, kernels });
+          const sourceGh = layout.sourceGh;
+          for (let i = 0; i < 2 * rows; i++) sourceGh[i] = next();
+          const order = layout.order;
+          for (let i = 0; i < rows; i++) order[i] = i;
           layout.load(order, rows);
           for (const [a, b, f, t] of splits) {
             const begin = a % rows;
@@ -44,14 +46,15 @@ describe('RowLayout', () => {
     );
   });
 
-  it('builds the same histogram bit for bit with the generated all-features kernel as with the generic one', () => {
+  it('builds the same histogram bit for bit with the generated all-features kernel and the WebAssembly one as with the generic one', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 64 }), fc.integer(), (rows, features, seed) => {
         let s = seed >>> 0;
         const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
         const table: FeatureTable = { rows, columns: Array.from({ length: features }, (_, f) => ({ name: `f${f}`, type: 'numeric' as const, values: Float64Array.from({ length: rows }, () => (next() < 0.1 ? NaN : Math.floor(next() * (f * 20 + 3)))) })) };
         const data = growDataOf(binTable(table));
-        const layout = new RowLayout(data, Float64Array.from({ length: 2 * rows }, () => next() - 0.5), false);
+        const layout = new RowLayout(data, { shared: false, histograms: 1 });
+        for (let i = 0; i < 2 * rows; i++) layout.sourceGh[i] = next() - 0.5;
         layout.load(Uint32Array.from({ length: rows }, (_, i) => i), rows);
         const all = Int32Array.from({ length: features }, (_, f) => f);
         const generic = new Float64Array(data.totalBins * 2);
@@ -59,26 +62,31 @@ describe('RowLayout', () => {
         const fast = new Float64Array(data.totalBins * 2);
         makeFullHistogramKernel(features, layout.stride, data.slotShift)!(layout.codes32, layout.gh, 0, rows, fast);
         expect(Array.from(fast)).toEqual(Array.from(generic));
+        const wasm = layout.acquireHistogram();
+        expect(layout.kernels?.histogram).toBeTypeOf('function');
+        layout.buildHistogram(0, rows, all, wasm);
+        expect(Array.from(wasm)).toEqual(Array.from(generic));
       }),
       { numRuns: 60 },
     );
   });
 
   it.each([
-    [2, 200_000],
-    [3, 70_000],
-  ])('keeps rows aligned when big nodes are partitioned and gathered on %i threads (%i rows)', (threads, rows) => {
+    [2, 200_000, 'wasm'],
+    [3, 70_000, 'wasm'],
+    [2, 200_000, 'js'],
+  ] as const)('keeps rows aligned when big nodes are partitioned and gathered on %i threads (%i rows, %s kernels)', (threads, rows, kernels) => {
     const features = 5;
     let s = 12345;
     const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const table: FeatureTable = { rows, columns: Array.from({ length: features }, (_, f) => ({ name: `f${f}`, type: 'numeric' as const, values: Float64Array.from({ length: rows }, () => Math.floor(next() * 200)) })) };
     const data = growDataOf(binTable(table));
-    const sourceGh = new Float64Array(new SharedArrayBuffer(16 * rows));
+    const layout = new RowLayout(data, { shared: true, histograms: 4, threads, kernels });
+    const sourceGh = layout.sourceGh;
     for (let i = 0; i < 2 * rows; i++) sourceGh[i] = next();
-    const layout = new RowLayout(data, sourceGh, true);
     const scores = new Float64Array(new SharedArrayBuffer(8 * rows));
     const y = new Float64Array(new SharedArrayBuffer(8 * rows));
-    const parallel = new ParallelRows(data, layout, { threads, maxHistograms: 4, maxLeaves: 4, scores, gradients: { objective: 'regression', y, w: null, logSumExp: null, numClasses: 1, huberDelta: 1 } });
+    const parallel = new ParallelRows(data, layout, { threads, maxLeaves: 4, scores, gradients: { objective: 'regression', y, w: null, logSumExp: null, numClasses: 1, huberDelta: 1 } });
     let wrong = 0;
     try {
       const order = layout.order;

@@ -1,4 +1,5 @@
 import type { GrowData } from './histogram.js';
+import { compileLayoutKernels, instantiateLayoutKernels, type LayoutKernels } from './wasm-kernels.js';
 
 /** Row passes over a layout shared with worker threads (see `ParallelRows`). */
 export interface ParallelRowWork {
@@ -8,12 +9,42 @@ export interface ParallelRowWork {
   gather(count: number): boolean;
 }
 
+export interface RowLayoutOptions {
+  /** worker threads will share the layout (SharedArrayBuffers) */
+  readonly shared: boolean;
+  /** histograms the grower may hold at once, kept in the layout's memory (`acquireHistogram`) */
+  readonly histograms: number;
+  /** threads that will build histograms (each worker thread gets one more histogram) */
+  readonly threads?: number;
+  /** the row kernels: WebAssembly (the default, when the layout fits in 4 GiB) or JavaScript */
+  readonly kernels?: 'wasm' | 'js';
+}
+
+/** Byte addresses of a layout's arrays in its WebAssembly memory, for the kernels. */
+export interface LayoutAddresses {
+  readonly codes: number;
+  readonly gh: number;
+  readonly order: number;
+  readonly sourceGh: number;
+  readonly carried: number;
+  readonly goesLeft: number;
+  readonly histograms: number;
+}
+
+/** Largest layout given to the WebAssembly kernels (their memory is 32-bit), leaving some room. */
+const MAX_WASM_BYTES = 3.75 * 2 ** 30;
+
 /**
  * The training rows of the tree being grown, kept in node order: the rows of every node are
- * contiguous, each as its bin codes (padded to a multiple of 4 bytes) next to its gradient and
+ * contiguous, each as its bin codes (padded to a multiple of 16 bytes) next to its gradient and
  * hessian. Histogram building then streams through memory instead of jumping between scattered
- * rows (three times faster on a million rows); the price is moving ~40 bytes per row when a node
+ * rows (three times faster on a million rows); the price is moving ~50 bytes per row when a node
  * is split, which is cheap next to 28 histogram updates.
+ *
+ * Everything the row kernels touch — codes, gradients, row ids, the gradients by row id, a 256-byte
+ * split table and the histograms — lives in one WebAssembly memory (shared with the worker threads
+ * when `shared`), so the same arrays are typed-array views for JavaScript and addresses for the
+ * kernels of `wasm-kernels.ts`. Layouts too big for it use the JavaScript kernels below.
  */
 export class RowLayout {
   /** bytes per row */
@@ -24,39 +55,128 @@ export class RowLayout {
   readonly gh: Float64Array;
   /** the grower's row ids by position (shared memory when the layout is) */
   readonly order: Uint32Array;
-  /** gradients and hessians by original row: gh[2r], gh[2r + 1] */
+  /** gradients and hessians by original row: gh[2r], gh[2r + 1], written before each tree */
   readonly sourceGh: Float64Array;
+  /**
+   * two values per position that move with their row (`carryScores`): boosting keeps each row's
+   * score and label here, so adding leaf values and computing gradients stream in node order
+   */
+  readonly carried: Float64Array;
+  /** the split table `partition` copies its argument into (the kernels read it from memory) */
+  readonly goesLeft: Uint8Array;
+  /** doubles per histogram: (gradient, hessian) per slot */
+  readonly histogramDoubles: number;
+  /** the WebAssembly memory, its compiled kernels' module and this thread's instance; null with JavaScript kernels */
+  readonly memory: WebAssembly.Memory | null;
+  readonly module: WebAssembly.Module | null;
+  readonly kernels: LayoutKernels | null;
+  readonly addresses: LayoutAddresses;
   /** the histogram kernel for all features (null on wide tables) and its source */
   readonly fullKernel: FullHistogramKernel | null;
   readonly fullKernelSource: string | null;
   /** set by a builder that shares the row passes with worker threads */
   parallel: ParallelRowWork | null = null;
   readonly #data: GrowData;
+  readonly #histograms: number;
+  readonly #poolSlots: number;
+  /** histogram slots of the pool not in use */
+  readonly #free: number[] = [];
+  readonly #buffer: ArrayBufferLike;
   /** the source codes padded to `stride`, so rows copy as 32-bit words */
   readonly #source32: Uint32Array;
   /** every row is laid out (in the order of the grower's `order`) */
   #complete = false;
+  /** `gh` already holds the next tree's gradients in node order (`gradientsWritten`) */
+  #ghInOrder = false;
 
-  /** `sourceGh`: gradients and hessians by original row (gh[2r], gh[2r+1]), rewritten before each tree */
-  constructor(data: GrowData, sourceGh: Float64Array, shared: boolean) {
+  constructor(data: GrowData, options: RowLayoutOptions) {
     this.#data = data;
-    this.sourceGh = sourceGh;
-    // 32 bytes (8 words, moved by straight-line code) up to 32 features, else a multiple of 16
+    // 32 bytes (two 128-bit words) up to 32 features, else a multiple of 16
     const stride = data.numFeatures <= 32 ? 32 : (data.numFeatures + 15) & ~15;
     this.stride = stride;
     this.numFeatures = data.numFeatures;
-    const make = (bytes: number): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    const codes = make(data.rows * stride);
-    this.codes = new Uint8Array(codes);
-    this.codes32 = new Uint32Array(codes);
-    this.gh = new Float64Array(make(data.rows * 16));
-    this.order = new Uint32Array(make(data.rows * 4));
+    this.histogramDoubles = data.totalBins * 2;
+    this.#poolSlots = options.histograms;
+    this.#histograms = options.histograms + Math.max(1, options.threads ?? 1) - 1;
+    for (let slot = options.histograms - 1; slot >= 0; slot--) this.#free.push(slot);
+    const n = data.rows;
+    // 64-byte aligned (a cache line) one after the other
+    const sizes = [n * stride, n * 16, n * 4, n * 16, n * 16, 256, this.#histograms * this.histogramDoubles * 8];
+    const at: number[] = [];
+    let bytes = 0;
+    for (const size of sizes) {
+      at.push(bytes);
+      bytes += (size + 63) & ~63;
+    }
+    const [codes, gh, order, sourceGh, carried, goesLeft, histograms] = at as [number, number, number, number, number, number, number];
+    this.addresses = { codes, gh, order, sourceGh, carried, goesLeft, histograms };
+    if (options.kernels !== 'js' && bytes <= MAX_WASM_BYTES) {
+      const pages = Math.max(1, Math.ceil(bytes / 65536));
+      // shared even on one thread: the kernels' module imports a shared memory
+      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      this.module = compileLayoutKernels(data.numFeatures, stride, data.slotShift);
+      this.kernels = instantiateLayoutKernels(this.module, this.memory);
+      this.#buffer = this.memory.buffer;
+    } else {
+      this.memory = null;
+      this.module = null;
+      this.kernels = null;
+      this.#buffer = options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    }
+    const buffer = this.#buffer;
+    this.codes = new Uint8Array(buffer, codes, n * stride);
+    this.codes32 = new Uint32Array(buffer, codes, (n * stride) >> 2);
+    this.gh = new Float64Array(buffer, gh, 2 * n);
+    this.order = new Uint32Array(buffer, order, n);
+    this.sourceGh = new Float64Array(buffer, sourceGh, 2 * n);
+    this.carried = new Float64Array(buffer, carried, 2 * n);
+    this.goesLeft = new Uint8Array(buffer, goesLeft, 256);
     this.fullKernelSource = fullHistogramKernelSource(data.numFeatures, stride, data.slotShift);
     this.fullKernel = makeFullHistogramKernel(data.numFeatures, stride, data.slotShift);
-    const padded = new Uint8Array(data.rows * stride);
+    const padded = new Uint8Array(n * stride);
     const f = data.numFeatures;
-    for (let r = 0; r < data.rows; r++) padded.set(data.codes.subarray(r * f, r * f + f), r * stride);
+    for (let r = 0; r < n; r++) padded.set(data.codes.subarray(r * f, r * f + f), r * stride);
     this.#source32 = new Uint32Array(padded.buffer);
+  }
+
+  /** The layout's memory (a SharedArrayBuffer when shared or with WebAssembly kernels). */
+  get buffer(): ArrayBufferLike {
+    return this.#buffer;
+  }
+
+  /** A zeroed histogram from the pool in the layout's memory (or plain memory when the pool is used up). */
+  acquireHistogram(): Float64Array {
+    const slot = this.#free.pop();
+    if (slot === undefined) return new Float64Array(this.histogramDoubles);
+    const hist = this.histogram(slot);
+    hist.fill(0);
+    return hist;
+  }
+
+  releaseHistogram(hist: Float64Array): void {
+    const slot = this.slotOf(hist);
+    if (slot >= 0 && slot < this.#histograms - this.#workerSlots) this.#free.push(slot);
+  }
+
+  /** The histogram slot of worker thread t (1 ≤ t < threads): after the pool's. */
+  workerSlot(t: number): number {
+    return this.#histograms - this.#workerSlots + t - 1;
+  }
+
+  get #workerSlots(): number {
+    return this.#histograms - this.#poolSlots;
+  }
+
+  /** Histogram `slot` of the layout's memory; not zeroed. */
+  histogram(slot: number): Float64Array {
+    if (!(slot >= 0 && slot < this.#histograms)) throw new Error(`histogram slot ${slot} out of 0..${this.#histograms - 1}`);
+    return new Float64Array(this.#buffer, this.addresses.histograms + slot * this.histogramDoubles * 8, this.histogramDoubles);
+  }
+
+  /** The slot of a histogram from `histogram`, or −1 for any other array. */
+  slotOf(hist: Float64Array): number {
+    if (hist.buffer !== this.#buffer) return -1;
+    return (hist.byteOffset - this.addresses.histograms) / (this.histogramDoubles * 8);
   }
 
   /**
@@ -67,6 +187,34 @@ export class RowLayout {
    */
   keepsOrder(count: number): boolean {
     return this.#complete && count === this.#data.rows;
+  }
+
+  /**
+   * Notes that the next tree's gradients were written straight into `gh` in the layout's order
+   * (boosting on every row, `keepsOrder` true): that tree then needs no gather.
+   */
+  gradientsWritten(): void {
+    this.#ghInOrder = true;
+  }
+
+  /**
+   * carried[2i] = scores[order[i]], carried[2i + 1] = labels[order[i]] for every laid-out row
+   * (`keepsOrder` true); from then on the partitions move them with their rows.
+   */
+  carryScores(scores: Float64Array, labels: Float64Array): void {
+    const order = this.order;
+    const carried = this.carried;
+    for (let i = 0; i < order.length; i++) {
+      const r = order[i]!;
+      carried[2 * i] = scores[r]!;
+      carried[2 * i + 1] = labels[r]!;
+    }
+  }
+
+  /** A tree on every row, kept where the previous tree left them: their gradients into `gh` in order. */
+  refreshGradients(order: Uint32Array, count: number): void {
+    if (this.#ghInOrder) this.#ghInOrder = false;
+    else this.gatherGradients(order, count);
   }
 
   /** Lays out rows order[0..count) for a new tree (after `keepsOrder` said no, with order filled). */
@@ -80,18 +228,26 @@ export class RowLayout {
       for (let j = 0; j < words; j++) codes32[to + j] = source32[from + j]!;
     }
     this.#complete = count === this.#data.rows;
+    this.#ghInOrder = false;
     this.gatherGradients(order, count);
   }
 
   /** `order` is (a view from the start of) this layout's own order, which worker threads share */
   #isOrder(order: Uint32Array): boolean {
-    return order.buffer === this.order.buffer && order.byteOffset === 0;
+    return order.buffer === this.order.buffer && order.byteOffset === this.order.byteOffset;
   }
 
-  /** Copies each laid-out row's gradient and hessian from the source. */
+  /** Copies each laid-out row's gradient and hessian from `sourceGh`. */
   gatherGradients(order: Uint32Array, count: number): void {
     if (this.#isOrder(order) && this.parallel?.gather(count) === true) return;
-    gatherKernel(order, this.sourceGh, this.gh, 0, count);
+    this.gatherRange(order, 0, count);
+  }
+
+  /** `gatherGradients` for positions begin..end on this thread */
+  gatherRange(order: Uint32Array, begin: number, end: number): void {
+    const a = this.addresses;
+    if (this.kernels !== null && this.#isOrder(order)) this.kernels.gather(a.order, a.sourceGh, a.gh, begin, end);
+    else gatherKernel(order, this.sourceGh, this.gh, begin, end);
   }
 
   /**
@@ -101,14 +257,38 @@ export class RowLayout {
    * Row order inside a node changes; any order serves the next histograms.
    */
   partition(order: Uint32Array, begin: number, end: number, feature: number, goesLeft: Uint8Array): number {
-    const mid = this.#isOrder(order) ? this.parallel?.partition(begin, end, feature, goesLeft) : undefined;
-    return mid ?? partitionKernel(this.codes, this.codes32, this.stride, this.gh, order, begin, end, feature, goesLeft);
+    if (goesLeft !== this.goesLeft) this.goesLeft.set(goesLeft.subarray(0, 256));
+    const mid = this.#isOrder(order) ? this.parallel?.partition(begin, end, feature, this.goesLeft) : undefined;
+    return mid ?? this.partitionRange(order, begin, end, feature);
+  }
+
+  /** `partition` of positions begin..end on this thread, by the split table in `goesLeft` */
+  partitionRange(order: Uint32Array, begin: number, end: number, feature: number): number {
+    const a = this.addresses;
+    if (this.kernels !== null && this.#isOrder(order)) return this.kernels.partition(a.codes, a.gh, a.carried, a.order, begin, end, feature, a.goesLeft);
+    return partitionKernel(this.codes, this.codes32, this.stride, this.gh, this.carried, order, begin, end, feature, this.goesLeft);
+  }
+
+  /** Swaps positions a..a+count with b..b+count on this thread. */
+  swapRows(a: number, b: number, count: number): void {
+    const at = this.addresses;
+    if (this.kernels !== null) this.kernels.swapRows(at.codes, at.gh, at.carried, at.order, a, b, count);
+    else swapRowsKernel(this.codes32, this.stride >> 2, this.gh, this.carried, this.order, a, b, count);
+  }
+
+  /** Adds positions begin..end to `hist` for `features` (sorted; maybe all of them, see `buildsAllFeatures`). */
+  buildHistogram(begin: number, end: number, features: Int32Array, hist: Float64Array): void {
+    const slot = this.slotOf(hist);
+    if (this.kernels?.histogram != null && slot >= 0 && buildsAllFeatures(this, features)) {
+      const a = this.addresses;
+      this.kernels.histogram(a.codes, a.gh, a.histograms + slot * this.histogramDoubles * 8, begin, end);
+    } else buildLayoutHistogram(this, this.#data.slotShift, begin, end, features, hist);
   }
 }
 
 /**
  * Hoare partition of positions begin..end of a layout by `goesLeft[code of feature]`, moving row
- * ids, codes and gradients together; returns the first right position. Worker threads run its
+ * ids, codes, gradients and carried values together; returns the first right position. Worker threads run its
  * source text beside `swapRowsKernel`'s, the one function it calls.
  */
 export function partitionKernel(
@@ -116,6 +296,7 @@ export function partitionKernel(
   codes32: Uint32Array,
   stride: number,
   gh: Float64Array,
+  carried: Float64Array,
   order: Uint32Array,
   begin: number,
   end: number,
@@ -130,15 +311,15 @@ export function partitionKernel(
     while (i < j && goesLeft[codes[j * stride + feature]!] === 0) j--;
     if (i >= j) break;
     // row i belongs right, row j left: swap them
-    swapRowsKernel(codes32, words, gh, order, i, j, 1);
+    swapRowsKernel(codes32, words, gh, carried, order, i, j, 1);
     i++;
     j--;
   }
   return i;
 }
 
-/** Swaps rows a..a+count with rows b..b+count of a layout (codes, gradients, row ids). Self-contained. */
-export function swapRowsKernel(codes32: Uint32Array, words: number, gh: Float64Array, order: Uint32Array, a: number, b: number, count: number): void {
+/** Swaps rows a..a+count with rows b..b+count of a layout (codes, gradients, carried values, row ids). Self-contained. */
+export function swapRowsKernel(codes32: Uint32Array, words: number, gh: Float64Array, carried: Float64Array, order: Uint32Array, a: number, b: number, count: number): void {
   for (let k = 0; k < count; k++) {
     const i = a + k;
     const j = b + k;
@@ -155,6 +336,12 @@ export function swapRowsKernel(codes32: Uint32Array, words: number, gh: Float64A
     gh[2 * i + 1] = gh[2 * j + 1]!;
     gh[2 * j] = g;
     gh[2 * j + 1] = h;
+    const c0 = carried[2 * i]!;
+    const c1 = carried[2 * i + 1]!;
+    carried[2 * i] = carried[2 * j]!;
+    carried[2 * i + 1] = carried[2 * j + 1]!;
+    carried[2 * j] = c0;
+    carried[2 * j + 1] = c1;
     const r = order[i]!;
     order[i] = order[j]!;
     order[j] = r;

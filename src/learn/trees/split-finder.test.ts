@@ -114,11 +114,13 @@ describe('findBestSplit', () => {
           gh[2 * i] = grad[i]!;
           gh[2 * i + 1] = hess[i]!;
         }
-        const layout = new RowLayout(data, gh, false);
-        const rows = Uint32Array.from({ length: n }, (_, i) => i);
+        const layout = new RowLayout(data, { shared: false, histograms: 1 });
+        layout.sourceGh.set(gh);
+        const rows = layout.order;
+        for (let i = 0; i < n; i++) rows[i] = i;
         layout.load(rows, n);
-        const builder = layoutHistogram(data, layout);
-        const hist = new Float64Array(data.totalBins * 2);
+        const builder = layoutHistogram(layout);
+        const hist = builder.acquire!();
         const features = Int32Array.from({ length: data.numFeatures }, (_, i) => i);
         builder.build(hist, rows, 0, n, features);
         const total = { sum: Float64Array.of(grad.reduce((a, b) => a + b, 0)), hess: n, count: n };

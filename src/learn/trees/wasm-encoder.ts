@@ -1,0 +1,154 @@
+/**
+ * Just enough of the WebAssembly binary format to emit the training kernels (`wasm-kernels.ts`)
+ * at run time: there is no .wat compiler in the build, and generating the bytes lets a kernel be
+ * specialised to a table's shape (constant slot offsets, unrolled row copies). Functions import
+ * one shared memory ("m", "memory") and use i32 / v128 values only.
+ */
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+/** Opcodes used by the kernels (https://webassembly.github.io/spec/core/binary/instructions.html). */
+export const op = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  voidType: 0x40,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  i32Load8U: 0x2d,
+  i32Store: 0x36,
+  i32Store8: 0x3a,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32LtU: 0x49,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  select: 0x1b,
+  simd: 0xfd,
+} as const;
+
+/** SIMD sub-opcodes (after `op.simd`, LEB128-encoded). */
+export const simd = { v128Load: 0x00, v128Store: 0x0b, f64x2Add: 0xf0 } as const;
+
+export function unsignedLeb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+export function signedLeb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const utf8 = (s: string): number[] => [...unsignedLeb(s.length), ...Buffer.from(s, 'utf8')];
+const vector = (items: readonly number[][]): number[] => [...unsignedLeb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...unsignedLeb(body.length), ...body];
+
+/** A function body under construction: typed helpers for the instructions the kernels use. */
+export class Code {
+  readonly bytes: number[] = [];
+  readonly #params: number;
+  readonly #locals: number[] = [];
+
+  constructor(params: number) {
+    this.#params = params;
+  }
+
+  /** A new local of `type`; returns its index. */
+  local(type: number): number {
+    this.#locals.push(type);
+    return this.#params + this.#locals.length - 1;
+  }
+
+  emit(...bytes: number[]): this {
+    this.bytes.push(...bytes);
+    return this;
+  }
+  get(local: number): this {
+    return this.emit(op.localGet, ...unsignedLeb(local));
+  }
+  set(local: number): this {
+    return this.emit(op.localSet, ...unsignedLeb(local));
+  }
+  tee(local: number): this {
+    return this.emit(op.localTee, ...unsignedLeb(local));
+  }
+  i32(value: number): this {
+    return this.emit(op.i32Const, ...signedLeb(value));
+  }
+  /** a load or store with its alignment (log2 bytes) and constant offset */
+  memory(opcode: number, align: number, offset: number): this {
+    return this.emit(opcode, ...unsignedLeb(align), ...unsignedLeb(offset));
+  }
+  simd(sub: number, memarg?: { align: number; offset: number }): this {
+    this.emit(op.simd, ...unsignedLeb(sub));
+    if (memarg !== undefined) this.emit(...unsignedLeb(memarg.align), ...unsignedLeb(memarg.offset));
+    return this;
+  }
+  /** local += amount (i32) */
+  advance(local: number, amount: number): this {
+    return this.get(local).i32(amount).emit(op.i32Add).set(local);
+  }
+
+  /** the body: locals grouped one entry per local, then the instructions and `end` */
+  encode(): number[] {
+    const locals = vector(this.#locals.map((t) => [1, t]));
+    const body = [...locals, ...this.bytes, op.end];
+    return [...unsignedLeb(body.length), ...body];
+  }
+}
+
+export interface WasmFunction {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+  readonly code: Code;
+}
+
+/** Most 64 KiB pages of a 32-bit memory (4 GiB). */
+export const MAX_PAGES = 65536;
+
+/** A module importing one shared memory (any size) and exporting `functions`. */
+export function encodeModule(functions: readonly WasmFunction[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [p])), ...vector(f.results.map((r) => [r]))]);
+  // limits flag 3 = shared, with a maximum (shared memories must have one): 1 page to 4 GiB
+  const memoryImport = [...utf8('m'), ...utf8('memory'), 0x02, 0x03, ...unsignedLeb(1), ...unsignedLeb(MAX_PAGES)];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector([memoryImport])),
+    ...section(3, vector(functions.map((_, i) => unsignedLeb(i)))),
+    ...section(7, vector(functions.map((f, i) => [...utf8(f.name), 0x00, ...unsignedLeb(i)]))),
+    ...section(10, vector(functions.map((f) => f.code.encode()))),
+  ]);
+}
