@@ -128,7 +128,7 @@ export const monitorDriftStage: Stage<StageContext> = {
 };
 
 /** What the action log keeps: the verdict, not the tables. */
-function monitorDetail(result: MonitorResult): Record<string, unknown> {
+export function monitorDetail(result: MonitorResult): Record<string, unknown> {
   return {
     table: result.table,
     referenceVersion: result.reference.snapshotVersion,
@@ -258,8 +258,8 @@ async function newRowsOnly(conn: DuckDBConnection, currentPath: string, referenc
   return scratch;
 }
 
-/** The current rows cut by the time column's month (week, day); each window against the whole reference. */
-async function windowDrift(conn: DuckDBConnection, input: DriftInput, column: string, period: WindowPeriod): Promise<MonitorWindow[]> {
+/** The current rows cut by the time column's month (week, day); each window against the whole reference (exported for bench/monitor). */
+export async function windowDrift(conn: DuckDBConnection, input: DriftInput, column: string, period: WindowPeriod): Promise<MonitorWindow[]> {
   const current = input.current;
   const bucket = `date_trunc('${period}', TRY_CAST(${quoteIdent(column)} AS TIMESTAMP))`;
   const starts = await queryRows(conn, `SELECT DISTINCT CAST(${bucket} AS DATE) AS w FROM ${current.from} WHERE ${bucket} IS NOT NULL ORDER BY w`, current.params);
