@@ -29,7 +29,8 @@ export function metricsBelowHoldout(result: PredictionLogResult): string[] {
 
 export const monitorLogStage: Stage<StageContext> = {
   kind: 'monitor.predictions',
-  version: 1,
+  // 2: calibration checked on the holdout, CBPE on rescaled probabilities when it is off
+  version: 2,
   async plan(context, project): Promise<StagePlan> {
     const { lab } = context;
     const production = await productionVersion(lab, project.name);

@@ -4,9 +4,14 @@ import type { ColumnSpec } from '../explore/index.js';
 import type { Frame } from '../features/index.js';
 import { execute } from '../lake/index.js';
 import { accuracy, argmaxLabels, multiclassAuc, rocAuc } from '../learn/index.js';
+import { readHoldout } from '../registry/index.js';
 import {
+  checkCalibration,
   computeDrift,
+  describeCalibration,
   estimatePerformance,
+  type CalibrationCheck,
+  type Calibrator,
   type DriftSummary,
   type DriftThresholds,
   type MonitorResult,
@@ -20,6 +25,21 @@ import {
  * drift, class shares), and its performance on the current rows — estimated (CBPE), and realised
  * where they already hold the outcome — per window too.
  */
+
+/**
+ * The model's probabilities checked on its holdout (`holdout.json` in the bundle folder): the check
+ * (null for a regressor or a bundle without holdout predictions) and the line the monitor shows.
+ */
+export function holdoutCalibration(model: AutoModel, bundleDir: string): { check: CalibrationCheck | null; text: string } {
+  if (model.task === 'regression') return { check: null, text: 'not applicable (regression)' };
+  const holdout = readHoldout(bundleDir);
+  if (!holdout) return { check: null, text: 'unchecked: the bundle keeps no holdout predictions to check calibration on' };
+  if (holdout.classes.join('\u0000') !== model.classes.join('\u0000')) {
+    return { check: null, text: `unchecked: the holdout predictions are of classes ${holdout.classes.join(', ')}, the model's ${model.classes.join(', ')}` };
+  }
+  const check = checkCalibration(holdout.y, holdout.predictions, model.classes.length);
+  return { check, text: describeCalibration(check) };
+}
 
 /** The model's outputs on both sides as two small tables, compared like any columns. */
 export async function predictionDrift(
@@ -75,7 +95,7 @@ export function windowStart(ms: number, period: WindowPeriod): string {
   return day.toISOString().slice(0, 10);
 }
 
-/** Each window's estimated (and, with outcomes, realised) performance, from the rows' predictions. */
+/** Each window's estimated (and, with outcomes, realised) performance, from the rows' predictions (rescaled by `calibrator` for the estimate). */
 export function withWindowPerformance(
   windows: readonly MonitorWindow[],
   column: string,
@@ -84,6 +104,7 @@ export function withWindowPerformance(
   frame: Frame,
   predictions: BatchPrediction,
   target: string,
+  calibrator: Calibrator | null,
 ): MonitorWindow[] {
   const time = frame.columns.find((c) => c.name === column);
   if (!time || !predictions.probabilities) return [...windows];
@@ -102,7 +123,7 @@ export function withWindowPerformance(
     if (rows.length === 0) return w;
     const proba = new Float64Array(rows.length * k);
     rows.forEach((r, i) => proba.set(predictions.probabilities!.subarray(r * k, r * k + k), i * k));
-    return { ...w, estimated: estimatePerformance(proba, k), realised: realisedPerformance(model, frame, predictions, target, rows) };
+    return { ...w, estimated: estimatePerformance(proba, k, calibrator), realised: realisedPerformance(model, frame, predictions, target, rows) };
   });
 }
 

@@ -151,6 +151,10 @@ describe('monitoring over the prediction log, with feedback', () => {
         }
         expect(window.estimated!.accuracy).toBeGreaterThan(0.5);
       }
+      // the production version's probabilities checked on its holdout before CBPE; rescaled only when off
+      expect(result.calibration).toMatch(/^(calibrated|miscalibrated): ECE 0\.\d{3} on \d+ holdout rows/);
+      const calibrator = result.calibrationCheck?.calibrator ?? null;
+      for (const window of result.windows) expect(window.estimated!.uncalibrated === undefined).toBe(calibrator === null);
       // autolab run checks the log (new files), and checks it again only when something new came
       await runProject(lab, project, { trials: 1 });
       const [check] = await lab.catalog.listActions({ project: 'churn', kind: 'monitor.predictions', status: 'done', limit: 1 });

@@ -11,6 +11,7 @@ import {
   computeDrift,
   estimatePerformance,
   renderLogMonitorHtml,
+  type Calibrator,
   type DriftThresholds,
   type LogWindow,
   type PredictionLogResult,
@@ -21,6 +22,7 @@ import { FEEDBACK_PREFIX } from './feedback.js';
 import { LAB_DIR } from './lab-config.js';
 import type { Lab } from './lab-types.js';
 import { columnSpecs, thresholdsOf } from './monitor.js';
+import { holdoutCalibration } from './monitor-model.js';
 import { realisedMetricNames, realisedWindow } from './monitor-realised.js';
 import { currentTags } from './tags.js';
 import { trainingColumns } from './train.js';
@@ -61,7 +63,10 @@ export async function monitorPredictionLog(lab: Lab, project: ProjectRecord, opt
   const logFiles = (await lab.store.listObjects(PREDICTIONS_PREFIX)).filter((k) => k.endsWith('.parquet'));
   if (logFiles.length === 0) return { result: null, why: 'no predictions logged yet: serve the project (autolab serve PROJECT) and send it requests' };
 
-  const { model } = loadBundle(await bundleDirFor(lab, project.name, production.version));
+  const bundleDir = await bundleDirFor(lab, project.name, production.version);
+  const { model } = loadBundle(bundleDir);
+  const calibration = holdoutCalibration(model, bundleDir);
+  const calibrator = calibration.check?.calibrator ?? null;
   const referencePath = await lab.store.localPathFor(lineage.silverLakeKey);
   const time = tags.tags.columns.find((c) => c.table === table && c.confirmed.role === 'time')?.column ?? null;
   const keyColumn = tags.tags.columns.find((c) => c.table === table && c.confirmed.role === 'id')?.column ?? null;
@@ -99,7 +104,7 @@ export async function monitorPredictionLog(lab: Lab, project: ProjectRecord, opt
         to: isoOf(to),
         rows: Number(count),
         drift: await computeDrift(conn, { reference, current: slice, columns: specs, ...weights }),
-        estimated: estimated(model, inWindow),
+        estimated: estimated(model, inWindow, calibrator),
         realised: realised(model, names, inWindow.filter((r) => r.outcome !== null), holdout),
         humility: humilityCounts(inWindow),
       });
@@ -109,7 +114,7 @@ export async function monitorPredictionLog(lab: Lab, project: ProjectRecord, opt
       'logged inputs are the records as sent, typed as the training silver types each column (a value that does not cast counts as missing)',
       ...(time ? [`${time} is the tagged time column: not compared (newer requests always have later times)`] : []),
       ...(importance ? [] : ['no tree model in the ensemble: the drift score is not weighted by importance']),
-      'estimated: CBPE on the logged probabilities (calibration unchecked); realised: on the predictions with an outcome, 95 % percentile bootstrap intervals',
+      'estimated: CBPE on the logged probabilities (rescaled when the holdout found them miscalibrated: see calibration); realised: on the predictions with an outcome, 95 % percentile bootstrap intervals',
     ];
     return {
       result: {
@@ -126,6 +131,8 @@ export async function monitorPredictionLog(lab: Lab, project: ProjectRecord, opt
         windows,
         feedback: { outcomes, matched: withOutcome.length, unknownOutcomes: withOutcome.filter((r) => r.truth === null).length },
         realised: realised(model, names, withOutcome, holdout),
+        calibration: calibration.text,
+        calibrationCheck: calibration.check,
         humility: humilityCounts(scored),
         notes,
       },
@@ -253,12 +260,12 @@ function humilityCounts(rows: readonly ScoredRow[]): Record<string, number> {
   return counts;
 }
 
-function estimated(model: AutoModel, rows: readonly ScoredRow[]): LogWindow['estimated'] {
+function estimated(model: AutoModel, rows: readonly ScoredRow[], calibrator: Calibrator | null): LogWindow['estimated'] {
   if (model.task === 'regression' || rows.length === 0) return null;
   const k = model.classes.length;
   const proba = new Float64Array(rows.length * k);
   rows.forEach((r, i) => proba.set(r.scores, i * k));
-  return estimatePerformance(proba, k);
+  return estimatePerformance(proba, k, calibrator);
 }
 
 function realised(model: AutoModel, names: Parameters<typeof realisedWindow>[0], rows: readonly ScoredRow[], holdout: Partial<Record<string, MetricInterval>>): LogWindow['realised'] {

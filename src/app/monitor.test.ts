@@ -84,7 +84,7 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
         expect(r.drift.columns.map((c) => c.column).sort()).toEqual(['precipitation', 'temp_max', 'temp_min', 'wind']);
         for (const c of r.drift.columns) expect(c.test).toBe('ks'); // 731 reference rows
         expect(r.performance.estimated?.kind).toBe('estimated');
-        expect(r.performance.calibration).toMatch(/^unchecked/);
+        expect(r.performance.calibration).toMatch(/^(calibrated|miscalibrated): ECE 0\.\d{3} on 731 holdout rows/);
       }
       // each check that found drift raised one alert: in the log, and POSTed as JSON to the webhook
       expect(posts).toHaveLength(2);
@@ -125,6 +125,9 @@ describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 
           `2015 drifted ${drifted(y2015).join(', ')} (share ${y2015.drift.driftedShare}, weighted ${y2015.drift.weightedDriftScore?.toFixed(3)}); ` +
           `2015 accuracy estimated ${y2015.performance.estimated!.accuracy.toFixed(3)}, realised ${y2015.performance.realised!.accuracy.toFixed(3)}`,
       );
+      const gaps = (r: typeof y2014) =>
+        r.windows.map((w) => `${w.start.slice(0, 7)} realised ${w.realised!.accuracy.toFixed(3)} estimated ${w.estimated!.accuracy.toFixed(3)} (own probabilities ${(w.estimated!.uncalibrated ?? w.estimated!).accuracy.toFixed(3)})`);
+      console.log(`calibration: ${y2014.performance.calibration}\n2014:\n${gaps(y2014).join('\n')}\n2015:\n${gaps(y2015).join('\n')}`);
 
       // the command line: the table, --json, and the HTML dashboard (the last check, reused)
       const cwd = process.cwd();

@@ -25,7 +25,7 @@ import { loadExploration } from './explore.js';
 import { LAB_DIR } from './lab-config.js';
 import { workerId } from './lab.js';
 import { monitorAlertStage } from './monitor-alert.js';
-import { classShares, predictionDrift, realisedPerformance, withWindowPerformance } from './monitor-model.js';
+import { classShares, holdoutCalibration, predictionDrift, realisedPerformance, withWindowPerformance } from './monitor-model.js';
 import type { Lab } from './lab-types.js';
 import { buildSilverTables } from './silver.js';
 import { currentSilver, silverKey } from './stages/silver-stage.js';
@@ -42,8 +42,6 @@ import { restoreBundle, trainingColumns } from './train.js';
  * whether or not `autolab run` has since retrained on it. The new rows come as a table of rows (a
  * silver Parquet); a prediction log can take the same place.
  */
-
-const UNCHECKED = 'unchecked: the bundle keeps no out-of-fold predictions to check calibration on';
 
 function windowPeriod(lab: Lab): WindowPeriod {
   return lab.config.monitor?.window ?? 'month';
@@ -93,8 +91,8 @@ async function monitorPlan(lab: Lab, project: ProjectRecord): Promise<Plan | str
 
 export const monitorDriftStage: Stage<StageContext> = {
   kind: 'monitor.drift',
-  // 2: a snapshot that repeats the training rows is compared by its new rows only
-  version: 2,
+  // 2: a snapshot that repeats the training rows is compared by its new rows only; 3: calibration checked on the holdout, CBPE on rescaled probabilities when it is off
+  version: 3,
   async plan(context, project): Promise<StagePlan> {
     const plan = await monitorPlan(context.lab, project);
     if (typeof plan === 'string') return { units: [] };
@@ -130,7 +128,7 @@ export const monitorDriftStage: Stage<StageContext> = {
 };
 
 /** What the action log keeps: the verdict, not the tables. */
-function monitorDetail(result: MonitorResult): Record<string, unknown> {
+export function monitorDetail(result: MonitorResult): Record<string, unknown> {
   return {
     table: result.table,
     referenceVersion: result.reference.snapshotVersion,
@@ -141,6 +139,7 @@ function monitorDetail(result: MonitorResult): Record<string, unknown> {
     drifted: result.drift.columns.filter((c) => c.drifted).map((c) => c.column),
     ...(result.drift.weightedDriftScore !== null ? { weightedDriftScore: Math.round(result.drift.weightedDriftScore * 1000) / 1000 } : {}),
     ...(result.windows.length > 0 ? { windows: result.windows.length, windowsDrifted: result.windows.filter((w) => w.drift.datasetDrift).length } : {}),
+    ...(result.performance.calibrationCheck ? { calibration: result.performance.calibrationCheck.calibrated ? 'calibrated' : 'miscalibrated', ece: round3(result.performance.calibrationCheck.ece) } : {}),
     ...(result.performance.estimated ? { estimatedAccuracy: round3(result.performance.estimated.accuracy), estimatedAuc: round3(result.performance.estimated.auc) } : {}),
   };
 }
@@ -160,6 +159,8 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
   try {
     await restoreBundle(lab, plan.model.outputs, join(scratch, 'bundle'));
     const { model } = loadBundle(join(scratch, 'bundle'));
+    const calibration = holdoutCalibration(model, join(scratch, 'bundle'));
+    const calibrator = calibration.check?.calibrator ?? null;
     const referencePath = await lab.store.localPathFor(referenceKey);
     const notes: string[] = [];
     const currentPath = await newRowsOnly(engine.conn, await lab.store.localPathFor(plan.currentKey), referencePath, join(scratch, 'new-rows.parquet'), notes);
@@ -190,7 +191,7 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
     const windows = window ? await windowDrift(engine.conn, { reference, current, columns: specs, ...weights }, window, period) : [];
     const referencePredictions = model.predictFrame(referenceFrame);
     const currentPredictions = model.predictFrame(currentFrame);
-    const windowed = window ? withWindowPerformance(windows, window, period, model, currentFrame, currentPredictions, plan.target) : [];
+    const windowed = window ? withWindowPerformance(windows, window, period, model, currentFrame, currentPredictions, plan.target, calibrator) : [];
     const prediction = await predictionDrift(engine.conn, model, referencePredictions, currentPredictions, thresholds);
     notes.push('reference predictions are the model scoring its own training rows (in sample)');
     return {
@@ -214,8 +215,9 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
       predictedClasses: classShares(model, referencePredictions, currentPredictions),
       performance: {
         training: { metric: model.manifest.metric, score: model.manifest.score },
-        estimated: currentPredictions.probabilities ? estimatePerformance(currentPredictions.probabilities, model.classes.length) : null,
-        calibration: model.task === 'regression' ? 'not applicable (regression)' : UNCHECKED,
+        estimated: currentPredictions.probabilities ? estimatePerformance(currentPredictions.probabilities, model.classes.length, calibrator) : null,
+        calibration: calibration.text,
+        calibrationCheck: calibration.check,
         realised: realisedPerformance(model, currentFrame, currentPredictions, plan.target),
       },
       notes,
@@ -256,8 +258,8 @@ async function newRowsOnly(conn: DuckDBConnection, currentPath: string, referenc
   return scratch;
 }
 
-/** The current rows cut by the time column's month (week, day); each window against the whole reference. */
-async function windowDrift(conn: DuckDBConnection, input: DriftInput, column: string, period: WindowPeriod): Promise<MonitorWindow[]> {
+/** The current rows cut by the time column's month (week, day); each window against the whole reference (exported for bench/monitor). */
+export async function windowDrift(conn: DuckDBConnection, input: DriftInput, column: string, period: WindowPeriod): Promise<MonitorWindow[]> {
   const current = input.current;
   const bucket = `date_trunc('${period}', TRY_CAST(${quoteIdent(column)} AS TIMESTAMP))`;
   const starts = await queryRows(conn, `SELECT DISTINCT CAST(${bucket} AS DATE) AS w FROM ${current.from} WHERE ${bucket} IS NOT NULL ORDER BY w`, current.params);

@@ -4,24 +4,38 @@
  * calibrated — each row counts as p correct and 1 − p wrong. Always shown as "estimated".
  */
 
+import { argmaxLabels } from '../learn/index.js';
+import { calibrate, type Calibrator } from './calibration.js';
+
 export interface EstimatedPerformance {
   readonly kind: 'estimated';
   readonly rows: number;
-  /** mean probability of the predicted (most probable) class */
+  /** mean probability of the predicted (the model's most probable) class */
   readonly accuracy: number;
   /** NannyML's expected ROC AUC (binary: of the positive class; multiclass: macro one-vs-rest) */
   readonly auc: number;
+  /** when a calibrator rescaled the probabilities: the estimate on the model's own probabilities */
+  readonly uncalibrated?: { readonly accuracy: number; readonly auc: number };
 }
 
-/** `probabilities`: rows × classes, row-major, each row summing to 1. */
-export function estimatePerformance(probabilities: ArrayLike<number>, numClasses: number): EstimatedPerformance {
+/**
+ * `probabilities`: the model's, rows × classes, row-major, each row summing to 1. With a
+ * `calibrator` (fitted on the holdout when the model's probabilities proved miscalibrated), each
+ * row's class is still the one the model predicts — its most probable — and the chance it is right
+ * is the rescaled probability of that class (NannyML's CBPE on calibrated scores).
+ */
+export function estimatePerformance(probabilities: ArrayLike<number>, numClasses: number, calibrator: Calibrator | null = null): EstimatedPerformance {
+  const predicted = numClasses > 0 ? argmaxLabels(probabilities, numClasses) : new Float64Array(0);
+  const own = estimateOn(probabilities, numClasses, predicted);
+  if (!calibrator) return own;
+  return { ...estimateOn(calibrate(calibrator, probabilities, numClasses), numClasses, predicted), uncalibrated: { accuracy: own.accuracy, auc: own.auc } };
+}
+
+/** CBPE on `probabilities`, each row's class being `predicted`. */
+function estimateOn(probabilities: ArrayLike<number>, numClasses: number, predicted: ArrayLike<number>): EstimatedPerformance {
   const rows = numClasses > 0 ? Math.floor(probabilities.length / numClasses) : 0;
   let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    let best = 0;
-    for (let k = 1; k < numClasses; k++) if (probabilities[i * numClasses + k]! > probabilities[i * numClasses + best]!) best = k;
-    correct += probabilities[i * numClasses + best]!;
-  }
+  for (let i = 0; i < rows; i++) correct += probabilities[i * numClasses + predicted[i]!]!;
   const column = (k: number) => Float64Array.from({ length: rows }, (_, i) => probabilities[i * numClasses + k]!);
   let auc: number;
   if (numClasses === 2) auc = estimatedAuc(column(1));

@@ -5,6 +5,7 @@ export { computeDrift, type DriftInput } from './drift.js';
 export { ksTwoSamplePValue, kolmogorovSurvival } from './stats/ks.js';
 export { chiSquareGoodnessOfFit, jensenShannonDistance } from './stats/distances.js';
 export { estimatePerformance, estimatedAuc, type EstimatedPerformance } from './cbpe.js';
+export { calibrate, checkCalibration, describeCalibration, fitCalibrator, CALIBRATION_BINS, type Calibrator, type CalibrationCheck } from './calibration.js';
 export type * from './result-types.js';
 export { renderMonitorHtml } from './report.js';
 export { feedbackOf, feedbackOfBody, FeedbackInputError, type FeedbackEntry, type FeedbackSink } from './feedback-entry.js';

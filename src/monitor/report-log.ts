@@ -84,7 +84,7 @@ function windows(r: PredictionLogResult, charts: ChartCollector): string {
             },
           ],
         });
-  return `<section id="windows"><h2>Windows</h2><p class="lead">Each window's logged rows against the training rows; accuracy estimated (CBPE on the logged probabilities) and realised on the predictions whose outcome came back${holdout ? ', the holdout’s interval shaded' : ''}.</p>
+  return `<section id="windows"><h2>Windows</h2><p class="lead">Each window's logged rows against the training rows; accuracy estimated (CBPE on the logged probabilities) and realised on the predictions whose outcome came back${holdout ? ', the holdout’s interval shaded' : ''}.${r.calibration ? ` Calibration: ${esc(r.calibration)}.` : ''}</p>
 <table class="grid">${head}<tbody>${rows}</tbody></table>${chart ? `<h3>Accuracy per window</h3><div class="card">${charts.place(chart, 'chart wide')}</div>` : ''}</section>`;
 }
 

@@ -1,4 +1,5 @@
 /** A monitoring run's result as plain JSON: kept in the store, printed by `autolab monitor`, drawn by its report. */
+import type { CalibrationCheck } from './calibration.js';
 import type { EstimatedPerformance } from './cbpe.js';
 import type { DriftSummary } from './drift-types.js';
 
@@ -41,8 +42,10 @@ export interface MonitorResult {
     readonly training: { readonly metric: string; readonly score: number };
     /** CBPE on the current rows (classifiers), before outcomes arrive */
     readonly estimated: EstimatedPerformance | null;
-    /** whether the probabilities were checked to be calibrated, and how; CBPE assumes they are */
+    /** "calibrated: ECE …" / "miscalibrated: ECE …" on the holdout, "unchecked: …" or "not applicable (regression)"; CBPE assumes calibrated probabilities */
     readonly calibration: string;
+    /** the holdout's check and, when miscalibrated, the calibrator CBPE rescaled the probabilities with (absent in checks made before) */
+    readonly calibrationCheck?: CalibrationCheck | null;
     /** when the current rows already hold the outcome (a snapshot with the target filled) */
     readonly realised: RealisedPerformance | null;
   };
@@ -103,6 +106,9 @@ export interface PredictionLogResult {
   /** outcomes kept, and how many logged predictions they reached (by id or key) */
   readonly feedback: { readonly outcomes: number; readonly matched: number; readonly unknownOutcomes: number };
   readonly realised: RealisedWindow | null;
+  /** the production version's probabilities checked on its holdout, as `MonitorResult.performance.calibration` says it (absent in checks made before) */
+  readonly calibration?: string;
+  readonly calibrationCheck?: CalibrationCheck | null;
   /** over every window: records each humility rule fired on (refused requests are not logged: /metrics counts them) */
   readonly humility?: Readonly<Record<string, number>>;
   readonly notes: readonly string[];

@@ -69,7 +69,10 @@ export function formatMonitor(r: MonitorResult, ran: boolean): string[] {
   if (r.window) lines.push(`windows (${r.window.period} of ${r.window.column}): ${r.windows.filter((w) => w.drift.datasetDrift).length} of ${r.windows.length} drifted`);
   lines.push(`predictions: ${r.prediction.columns.map((c) => `${c.column} ${c.test} ${num(c.statistic)} ${c.drifted ? 'drifted' : 'stable'}`).join('; ')}`);
   const parts = [`training ${p.training.metric} ${num(p.training.score)} (out of fold)`];
-  if (p.estimated) parts.push(`accuracy ${pct(p.estimated.accuracy)} (estimated), ROC AUC ${num(p.estimated.auc)} (estimated)`);
+  if (p.estimated) {
+    const own = p.estimated.uncalibrated ? ` — on the model's own probabilities ${pct(p.estimated.uncalibrated.accuracy)}` : '';
+    parts.push(`accuracy ${pct(p.estimated.accuracy)} (estimated${own}), ROC AUC ${num(p.estimated.auc)} (estimated)`);
+  }
   if (p.realised) parts.push(`realised on ${p.realised.rows} rows with outcomes: accuracy ${pct(p.realised.accuracy)}, ROC AUC ${num(p.realised.auc)}`);
   lines.push(`performance: ${parts.join('; ')}`, `calibration: ${p.calibration}`);
   for (const note of r.notes) lines.push(`note: ${note}`);
@@ -118,6 +121,7 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
     `feedback: ${r.feedback.outcomes} outcomes, ${r.feedback.matched} logged predictions reached${r.feedback.unknownOutcomes > 0 ? `, ${r.feedback.unknownOutcomes} with an outcome the model does not know` : ''}`,
     `performance (realised): ${realisedText(r.realised)}`,
     `humility rules fired (records per rule): ${humilityText(r.humility)}`,
+    ...(r.calibration ? [`calibration: ${r.calibration}`] : []),
   ];
   if (holdout) lines.push(`holdout: ${Object.entries(holdout).map(([name, m]) => (m.holdout ? `${name} ${num(m.holdout.value)} [${num(m.holdout.low)}, ${num(m.holdout.high)}]` : `${name} —`)).join('; ')}`);
   for (const note of r.notes) lines.push(`note: ${note}`);

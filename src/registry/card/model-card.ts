@@ -1,7 +1,7 @@
 import type { ModelVersionRecord } from '../../catalog/index.js';
 import { columnPermutationImportance, METRICS, partialDependence, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
 import { applyPipelineWithSources, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
-import { argmaxLabels, modelShap, type Predictor } from '../../learn/index.js';
+import { argmaxLabels, modelShap, positiveColumn, reliabilityBins, topLabel, type Predictor } from '../../learn/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
@@ -133,28 +133,11 @@ function confusionOf(holdout: HoldoutPredictions, classes: readonly string[]): N
 /** Binary: the positive class's probability; multiclass: the top class's probability against being right. */
 function calibrationOf(holdout: HoldoutPredictions, classes: readonly string[]): NonNullable<ModelCard['calibration']> {
   const k = classes.length;
-  const bins = Array.from({ length: 10 }, (_, b) => ({ lower: b / 10, upper: (b + 1) / 10, rows: 0, sumPredicted: 0, hits: 0 }));
-  holdout.y.forEach((truth, i) => {
-    let p: number;
-    let hit: boolean;
-    if (k === 2) {
-      p = holdout.predictions[i * 2 + 1]!;
-      hit = truth === 1;
-    } else {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (holdout.predictions[i * k + j]! > holdout.predictions[i * k + best]!) best = j;
-      p = holdout.predictions[i * k + best]!;
-      hit = truth === best;
-    }
-    if (!Number.isFinite(p)) return;
-    const bin = bins[Math.min(9, Math.max(0, Math.floor(p * 10)))]!;
-    bin.rows++;
-    bin.sumPredicted += p;
-    if (hit) bin.hits++;
-  });
+  const y = Float64Array.from(holdout.y);
+  const { confidence, hit } = k === 2 ? { confidence: positiveColumn(holdout.predictions), hit: y } : topLabel(y, holdout.predictions, k);
   return {
     of: k === 2 ? `probability of ${classes[1]}` : 'probability of the most probable class',
-    bins: bins.filter((b) => b.rows > 0).map((b) => ({ lower: b.lower, upper: b.upper, rows: b.rows, meanPredicted: b.sumPredicted / b.rows, observed: b.hits / b.rows })),
+    bins: reliabilityBins(confidence, hit, 10),
   };
 }
 
