@@ -95,6 +95,10 @@ describe('monitoring on real data: flights-3m by month, a model of January, then
       // "on time" is right more often then
       expect(lateShare.get('05')!).toBeLessThan(lateShare.get('02')! - 0.05);
       expect(june.windows[3]!.realised!.accuracy).toBeGreaterThan(june.windows[0]!.realised!.accuracy);
+      // CBPE's estimate tracks the realised accuracy (it was 0.11 off on average while the linear member ran its line on
+      // past January's dates; it clamps its inputs to the training range now)
+      const gaps = june.windows.map((w) => Math.abs(w.estimated!.accuracy - w.realised!.accuracy));
+      expect(gaps.reduce((a, b) => a + b, 0) / gaps.length).toBeLessThan(0.06);
       const line = june.windows.map((w, i) => {
         const m = MONTHS[i + 1]!;
         const drifted = w.drift.columns.filter((c) => c.drifted).map((c) => c.column);

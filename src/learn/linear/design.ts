@@ -1,7 +1,9 @@
 /**
- * The linear models' view of a FeatureTable: numeric columns standardised with the training mean and
- * standard deviation (missing and ±Infinity imputed with the mean, plus a 0/1 missing-indicator slot
- * when the training column had any), categorical columns one-hot encoded (a missing or unseen
+ * The linear models' view of a FeatureTable: numeric columns clamped to their training range (a line
+ * fitted on the range knows nothing beyond it: an input past it — a date after the training period,
+ * say — scores as the range's edge instead of running the line on), standardised with the training
+ * mean and standard deviation (missing and ±Infinity imputed with the mean, plus a 0/1
+ * missing-indicator slot when the training column had any), categorical columns one-hot encoded (a missing or unseen
  * category sets no slot). The spec is plain JSON; the encoded design is columnar, with categorical
  * columns kept as codes so that one-hot never materialises n × levels numbers.
  */
@@ -18,6 +20,9 @@ export type LinearColumnSpec =
       readonly slot: number;
       /** slot of the missing indicator, -1 when the training column had no missing value */
       readonly missingSlot: number;
+      /** the training range inputs are clamped to (left out by models fitted before it was kept: no clamping) */
+      readonly min?: number;
+      readonly max?: number;
     }
   | {
       readonly kind: 'categorical';
@@ -71,10 +76,14 @@ export function fitDesign(table: FeatureTable): LinearDesignSpec {
     }
     let count = 0;
     let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
     for (const v of column.values) {
       if (Number.isFinite(v)) {
         count++;
         sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
       }
     }
     const mean = count > 0 ? sum / count : 0;
@@ -85,7 +94,7 @@ export function fitDesign(table: FeatureTable): LinearDesignSpec {
     const scale = std > 0 && Number.isFinite(std) ? std : 1;
     const slot = width++;
     const missingSlot = count < table.rows ? width++ : -1;
-    columns.push({ kind: 'numeric', name: column.name, mean, scale, slot, missingSlot });
+    columns.push({ kind: 'numeric', name: column.name, mean, scale, slot, missingSlot, ...(count > 0 ? { min, max } : {}) });
   }
   return { columns, width };
 }
@@ -122,9 +131,11 @@ export function encodeDesign(spec: LinearDesignSpec, table: FeatureTable): Encod
       const values = new Float64Array(n);
       const indicator = columnSpec.missingSlot >= 0 ? new Float64Array(n) : undefined;
       const { mean, scale } = columnSpec;
+      const min = columnSpec.min ?? -Infinity;
+      const max = columnSpec.max ?? Infinity;
       for (let i = 0; i < n; i++) {
         const v = source[i]!;
-        if (Number.isFinite(v)) values[i] = (v - mean) / scale;
+        if (Number.isFinite(v)) values[i] = ((v < min ? min : v > max ? max : v) - mean) / scale;
         else if (indicator) indicator[i] = 1;
       }
       dense.push({ slot: columnSpec.slot, values });

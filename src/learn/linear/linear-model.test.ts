@@ -134,6 +134,16 @@ describe('trainLinear against scikit-learn', () => {
     expectClose(model.predict(small), [3.537806122448979, 2.2056632653061223, 4.0306632653061225, 1.345459183673469, 2.719438775510204, 1.838316326530612, 5.016377551020408, 4.586275510204081, 1.088571428571428, 5.231428571428571], 1e-7);
   });
 
+  it('scores an input beyond the training range as the edge of the range (no line run past what it was fitted on)', () => {
+    const model = trainLinear(small, yRegression, { task: 'regression', lambda: 2, tol: 1e-12 });
+    const edge = (x1: number): FeatureTable => ({ rows: 1, columns: small.columns.map((c) => (c.name === 'a' ? numeric('a', [x1]) : { ...c, values: c.values.slice(0, 1) })) });
+    const max = Math.max(...X1);
+    const min = Math.min(...X1);
+    expect(model.predict(edge(1000))[0]).toBe(model.predict(edge(max))[0]);
+    expect(model.predict(edge(-1000))[0]).toBe(model.predict(edge(min))[0]);
+    expect(model.predict(edge(max))[0]).not.toBe(model.predict(edge(min))[0]);
+  });
+
   it('elastic net (alpha = λ/n) by coordinate descent', () => {
     const model = trainLinear(small, yRegression, { task: 'regression', lambda: 0.3, l1Ratio: 0.5, tol: 1e-12, maxIter: 100000 });
     const coef = model.coefficients();

@@ -44,6 +44,8 @@ export function linearOnnxModel(model: LinearModel, inputType: 'float' | 'double
   const numericIndex: number[] = [];
   const means: number[] = [];
   const scales: number[] = [];
+  const mins: number[] = [];
+  const maxs: number[] = [];
   const numericSlots: number[] = [];
   const indicatorPositions: number[] = [];
   const indicatorSlots: number[] = [];
@@ -56,12 +58,16 @@ export function linearOnnxModel(model: LinearModel, inputType: 'float' | 'double
     numericIndex.push(index);
     means.push(column.mean);
     scales.push(column.scale);
+    mins.push(column.min ?? -Infinity);
+    maxs.push(column.max ?? Infinity);
     numericSlots.push(column.slot);
   });
   if (numericIndex.length > 0) {
     const xn = op('Gather', [x, constant('numeric_columns', ONNX_INT64, [numericIndex.length], numericIndex)], 'numeric', { axis: { type: 'int', value: 1 } });
     const missing = op('Or', [op('IsNaN', [xn], 'is_nan'), op('IsInf', [xn], 'is_inf')], 'missing');
-    const standardised = op('Div', [op('Sub', [xn, constant('means', ONNX_DOUBLE, [numericIndex.length], means)], 'centred'), constant('scales', ONNX_DOUBLE, [numericIndex.length], scales)], 'standardised');
+    // clamped to the training range, as design.ts does (a missing value is replaced below whatever Min/Max make of it)
+    const clamped = op('Max', [op('Min', [xn, constant('maxs', ONNX_DOUBLE, [numericIndex.length], maxs)], 'below_max'), constant('mins', ONNX_DOUBLE, [numericIndex.length], mins)], 'clamped');
+    const standardised = op('Div', [op('Sub', [clamped, constant('means', ONNX_DOUBLE, [numericIndex.length], means)], 'centred'), constant('scales', ONNX_DOUBLE, [numericIndex.length], scales)], 'standardised');
     pieces.push(op('Where', [missing, constant('zero', ONNX_DOUBLE, [], [0]), standardised], 'numeric_design'));
     slotOrder.push(...numericSlots);
     if (indicatorSlots.length > 0) {

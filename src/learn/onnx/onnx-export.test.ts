@@ -130,6 +130,9 @@ describe('exportLinearOnnx', () => {
       x1[0] = Infinity;
       x1[1] = -Infinity;
       fresh.columns[1]!.values[2] = 7;
+      // far outside the training range: clamped to it, in the graph as in TypeScript
+      x1[3] = 1e6;
+      fresh.columns[2]!.values[4] = -1e6;
       const result = await runOnnx(exportLinearOnnx(model), fresh);
       const expected = model.predict(fresh);
       // regression outputs are around 10 here: float32 output carries 1e-6 of rounding, so 1e-5 relative
