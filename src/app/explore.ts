@@ -27,6 +27,7 @@ import { LocalExecutor, reconcile, runAction, type ReconcileEvent, type Unit } f
 import { closeStageContext, stageContext } from './stages/stage-context.js';
 import { EXPLORE_STAGES, reportStage, round2Stage } from './stages/explore-stages.js';
 import { currentSilver } from './stages/silver-stage.js';
+import { getJson, putJson } from './stored-json.js';
 
 /**
  * `autolab explore`: round 1 on every latest bronze snapshot not yet explored, relationships
@@ -182,7 +183,7 @@ export async function latestSnapshots(lab: Lab, project: ProjectRecord): Promise
 
 /** An exploration result: its JSON into the store first, then exploration's index in the catalog. */
 async function keepResult(lab: Lab, value: unknown, index: Omit<ExploreResultRecord, 'id' | 'createdAt' | 'resultHash'>): Promise<{ hash: string; bytes: number }> {
-  const put = await lab.store.putBytes(Buffer.from(JSON.stringify(value)));
+  const put = await putJson(lab, value);
   await lab.catalog.putExploreResult({ ...index, resultHash: put.hash });
   return { hash: put.hash, bytes: put.bytes };
 }
@@ -267,7 +268,7 @@ export async function round2Of(lab: Lab, project: ProjectRecord, tables: readonl
 async function currentRound2(lab: Lab, project: ProjectRecord, state: ExplorationState): Promise<{ result: Round2Result; resultHash: string } | null> {
   if (!state.tags || !confirmedTarget(state.tags.tags)) return null;
   const found = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'round2', subject: 'project', inputsHash: round2InputsHash(state.tables, state.tags) });
-  return found ? { result: await readJson<Round2Result>(lab, found.resultHash), resultHash: found.resultHash } : null;
+  return found ? { result: await getJson<Round2Result>(lab, found.resultHash), resultHash: found.resultHash } : null;
 }
 
 export function relationshipsInputsHash(tables: readonly ExploredTable[]): string {
@@ -299,12 +300,12 @@ export async function loadExploration(lab: Lab, project: ProjectRecord): Promise
   for (const { name, snapshot, previous } of await latestSnapshots(lab, project)) {
     const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: name, inputsHash: profileInputsHash(snapshot) });
     if (!result) continue;
-    tables.push({ name, snapshot, previous, profile: await readJson<TableProfile>(lab, result.resultHash), profileHash: result.resultHash });
+    tables.push({ name, snapshot, previous, profile: await getJson<TableProfile>(lab, result.resultHash), profileHash: result.resultHash });
   }
   let relationships: Relationship[] = [];
   if (tables.length >= 2) {
     const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'relationships', subject: 'project', inputsHash: relationshipsInputsHash(tables) });
-    if (result) relationships = await readJson<Relationship[]>(lab, result.resultHash);
+    if (result) relationships = await getJson<Relationship[]>(lab, result.resultHash);
   }
   const [target] = suggestTarget(tables.map((t) => t.profile));
   return { tables, relationships, targetSuggestion: target ?? null, tags: await currentTags(lab.catalog, project) };
@@ -322,10 +323,6 @@ export async function ensureRound2(lab: Lab, project: ProjectRecord, state: Expl
   const outcome = await runAction({ catalog: lab.catalog, workerId: workerId() }, round2Stage, context, project, unit);
   if (outcome.status === 'failed') throw outcome.error;
   return (await currentRound2(lab, project, state))?.result ?? null;
-}
-
-async function readJson<T>(lab: Lab, hash: string): Promise<T> {
-  return JSON.parse(Buffer.from(await lab.store.getBytes(hash)).toString('utf8')) as T;
 }
 
 /** The report's content for a project: stored results, with round 2 brought up to date. */

@@ -7,6 +7,7 @@ import { resolveEnvRefs } from './lab-config.js';
 import type { Lab } from './lab-types.js';
 import { lastLogCheck, metricsBelowHoldout } from './monitor-log-stage.js';
 import type { StageContext } from './stages/stage-context.js';
+import { getJson, putJson } from './stored-json.js';
 
 /**
  * `monitor.alert`: when the newest monitoring check found dataset drift, an alert — an action in
@@ -89,12 +90,12 @@ export const monitorAlertStage: Stage<StageContext> = {
     const check = await newestCheck(lab, project);
     const resultHash = unit.inputs['check'];
     if (!check || resultHash === undefined || check.outputs['result'] !== resultHash) throw new Error('the monitoring check planned for an alert is no longer the newest');
-    const result = JSON.parse(Buffer.from(await lab.store.getBytes(resultHash)).toString('utf8')) as MonitorResult;
+    const result = await getJson<MonitorResult>(lab, resultHash);
     const alert = driftAlert(result, check.finishedAt ?? check.startedAt);
     const written = lab.config.monitor?.webhook;
     let webhook = 'none configured';
     if (written !== undefined) webhook = await postAlert(resolveEnvRefs(written, 'monitor.webhook in autolab.yaml'), alert);
-    const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(alert)));
+    const stored = await putJson(lab, alert);
     return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { alert: alert.kind, message: alert.message, webhook } };
   },
   async usable(context, outputs) {
@@ -119,7 +120,7 @@ async function raiseLogAlert(lab: Lab, project: ProjectRecord, hash: string | un
   const alert = predictionLogAlert(log.result, log.at);
   const written = lab.config.monitor?.webhook;
   const webhook = written === undefined ? 'none configured' : await postAlert(resolveEnvRefs(written, 'monitor.webhook in autolab.yaml'), alert);
-  const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(alert)));
+  const stored = await putJson(lab, alert);
   return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { alert: alert.kind, message: alert.message, webhook } };
 }
 

@@ -8,6 +8,7 @@ import type { Lab } from './lab-types.js';
 import { monitorPredictionLog, PREDICTIONS_PREFIX } from './monitor-predictions.js';
 import { thresholdsOf } from './monitor.js';
 import type { StageContext } from './stages/stage-context.js';
+import { getJson, putJson } from './stored-json.js';
 
 /**
  * `monitor.predictions`: the production version's prediction log checked (drift per UTC day,
@@ -57,7 +58,7 @@ export const monitorLogStage: Stage<StageContext> = {
     const checked = await monitorPredictionLog(lab, project);
     // logged predictions of other versions only: a check with nothing in it, said so
     const result = checked.result;
-    const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(checked)));
+    const stored = await putJson(lab, checked);
     return { outputs: { result: stored.hash }, bytesWritten: stored.bytes, detail: result ? logDetail(result) : { why: (checked as { why: string }).why } };
   },
   async usable(context, outputs) {
@@ -83,6 +84,6 @@ export async function lastLogCheck(lab: Lab, project: ProjectRecord): Promise<{ 
   const [record] = await lab.catalog.listActions({ project: project.name, kind: monitorLogStage.kind, status: 'done', limit: 1 });
   const hash = record?.outputs['result'];
   if (!record || hash === undefined) return null;
-  const stored = JSON.parse(Buffer.from(await lab.store.getBytes(hash)).toString('utf8')) as { result: PredictionLogResult | null };
+  const stored = await getJson<{ result: PredictionLogResult | null }>(lab, hash);
   return stored.result ? { hash, at: record.finishedAt ?? record.startedAt, result: stored.result } : null;
 }

@@ -32,6 +32,7 @@ import { currentSilver, silverKey } from './stages/silver-stage.js';
 import { stageContext, type StageContext } from './stages/stage-context.js';
 import { currentTags } from './tags.js';
 import { restoreBundle, trainingColumns } from './train.js';
+import { getJson, putJson } from './stored-json.js';
 
 /**
  * `monitor.drift`: once the target table has a silver snapshot newer than the one a model learned
@@ -119,7 +120,7 @@ export const monitorDriftStage: Stage<StageContext> = {
       throw new Error('the model or the snapshot planned for monitoring is no longer the current one');
     }
     const result = await monitorOnce(lab, project, plan);
-    const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(result)));
+    const stored = await putJson(lab, result);
     return { outputs: { result: stored.hash }, bytesWritten: stored.bytes, detail: monitorDetail(result) };
   },
   async usable(context, outputs) {
@@ -279,8 +280,7 @@ export async function lastMonitorResult(lab: Lab, project: ProjectRecord): Promi
     const plan = await monitorPlan(lab, project);
     return { result: null, why: typeof plan === 'string' ? plan : `not monitored yet: run autolab run ${project.name}` };
   }
-  const bytes = await lab.store.getBytes(record.outputs['result']);
-  return { result: JSON.parse(Buffer.from(bytes).toString('utf8')) as MonitorResult, at: record.finishedAt ?? record.startedAt };
+  return { result: await getJson<MonitorResult>(lab, record.outputs['result']), at: record.finishedAt ?? record.startedAt };
 }
 
 /**
@@ -305,8 +305,7 @@ export async function monitorProject(lab: Lab, project: ProjectRecord): Promise<
     const raised = await runAction(runtime, monitorAlertStage, context, project, alert);
     if (raised.status === 'failed') throw raised.error;
   }
-  const bytes = await lab.store.getBytes(outcome.record.outputs['result'] ?? '');
-  return { result: JSON.parse(Buffer.from(bytes).toString('utf8')) as MonitorResult, ran: outcome.status === 'done' };
+  return { result: await getJson<MonitorResult>(lab, outcome.record.outputs['result'] ?? ''), ran: outcome.status === 'done' };
 }
 
 /** Where `autolab monitor report` writes a project's dashboard unless told otherwise. */

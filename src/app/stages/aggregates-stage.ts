@@ -11,6 +11,7 @@ import { loadExploration } from '../explore.js';
 import type { Lab } from '../lab-types.js';
 import { currentSilver, effectiveTags } from './silver-stage.js';
 import type { StageContext } from './stage-context.js';
+import { getJson, putJson } from '../stored-json.js';
 
 /**
  * `gold.aggregates`: business aggregates for dashboards — for each time column of a silver table
@@ -95,7 +96,7 @@ export const aggregatesStage: Stage<StageContext> = {
         outputs[`${grain}Key`] = key;
         bytes += hashed.bytes;
       }
-      const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(report)));
+      const stored = await putJson(lab, report);
       outputs['report'] = stored.hash;
       return {
         outputs,
@@ -135,7 +136,7 @@ export async function currentAggregates(lab: Lab, project: ProjectRecord): Promi
   for (const { unit, spec } of await aggregateUnits(lab, project)) {
     const found = await lab.catalog.findResult(actionKeyOf(aggregatesStage, project.name, unit));
     if (!found?.outputs['report']) continue;
-    const report = JSON.parse(Buffer.from(await lab.store.getBytes(found.outputs['report'])).toString('utf8')) as AggregateReport;
+    const report = await getJson<AggregateReport>(lab, found.outputs['report']);
     for (const grain of AGGREGATE_GRAINS) {
       const rows = report.tables.find((t) => t.grain === grain)?.rows ?? 0;
       refs.push({ name: `${spec.table}_${spec.time}_${GRAIN_NAMES[grain]}`, grain, lakeKey: found.outputs[`${grain}Key`]!, rows, spec, report });

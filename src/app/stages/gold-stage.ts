@@ -25,6 +25,7 @@ import { silverColumnTypes } from '../target-expression.js';
 import { isPersonalData } from './personal-data.js';
 import { currentSilver, type SilverTable } from './silver-stage.js';
 import type { StageContext } from './stage-context.js';
+import { getJson, putJson } from '../stored-json.js';
 
 /**
  * `gold.build`: the project's modelling table, one row per row of the target table, with features
@@ -178,7 +179,7 @@ export const goldStage: Stage<StageContext> = {
       await lab.store.moveObject(lakeKey, outPath, gold);
       const keptPlan: GoldPlan = { ...plan, features: pruned.kept.map((name) => plan.features.find((f) => f.name === name)!) };
       const manifest: GoldManifest = { plan: keptPlan, rows, planned: plan.features.length, dropped: pruned.dropped, notes: plan.notes };
-      const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(manifest)));
+      const stored = await putJson(lab, manifest);
       return {
         outputs: { gold: gold.hash, lakeKey, manifest: stored.hash },
         bytesWritten: gold.bytes + stored.bytes,
@@ -207,6 +208,6 @@ export async function currentGold(lab: Lab, project: ProjectRecord): Promise<{ a
   const found = await lab.catalog.findResult(actionKeyOf(goldStage, project.name, unitOf(planned.plan, planned.silver, state.tags.confirmedHash)));
   const outputs = found?.outputs;
   if (!outputs?.['lakeKey'] || !outputs['manifest'] || !outputs['gold']) return { applies: true, table: null, plan: planned.plan };
-  const manifest = JSON.parse(Buffer.from(await lab.store.getBytes(outputs['manifest'])).toString('utf8')) as GoldManifest;
+  const manifest = await getJson<GoldManifest>(lab, outputs['manifest']);
   return { applies: true, plan: planned.plan, table: { goldHash: outputs['gold'], lakeKey: outputs['lakeKey'], manifest, label: goldLabelName(planned.plan) } };
 }

@@ -13,6 +13,7 @@ import { loadExploration, type ExploredTable } from '../explore.js';
 import { LAB_DIR } from '../lab-config.js';
 import type { Lab } from '../lab-types.js';
 import type { StageContext } from './stage-context.js';
+import { getJson, putJson } from '../stored-json.js';
 
 /**
  * `silver.build`: one silver table per explored bronze table, made from its latest snapshot, the
@@ -144,7 +145,7 @@ export const silverStage: Stage<StageContext> = {
       const quarantineKey = silverKey(project.name, table.name, `quarantine-${quarantine.hash}`);
       await lab.store.moveObject(lakeKey, outPath, silver);
       await lab.store.moveObject(quarantineKey, quarantinePath, quarantine);
-      const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(report)));
+      const stored = await putJson(lab, report);
       return {
         outputs: { silver: silver.hash, lakeKey, quarantine: quarantine.hash, quarantineKey, report: stored.hash },
         bytesWritten: silver.bytes + quarantine.bytes + stored.bytes,
@@ -200,7 +201,7 @@ export async function currentSilver(lab: Lab, project: ProjectRecord): Promise<{
       missing.push(t.name);
       continue;
     }
-    const report = JSON.parse(Buffer.from(await lab.store.getBytes(outputs['report'])).toString('utf8')) as SilverReport;
+    const report = await getJson<SilverReport>(lab, outputs['report']);
     tables.push({ table: t.name, silverHash: outputs['silver'], lakeKey: outputs['lakeKey'], quarantineKey: outputs['quarantineKey'], plan: silverPlanFor(t.profile, state.tags.tags), report });
   }
   return { tables, missing };
