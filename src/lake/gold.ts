@@ -309,11 +309,15 @@ class RunningTotals {
   expression(a: GoldAggregate, params: Params): string {
     const sum = (c: string) => `sum(${c}) OVER w`;
     const x = 'column' in a ? this.#value(a.column) : '';
-    const n = () => this.#part(`n_${x}`, `count(${x})`, sum);
-    const s = () => this.#part(`s_${x}`, `sum(${x})`, sum);
+    // running sums are summed as DOUBLE: a window's sum costs twice as much on HUGEINT (what sum
+    // and count give per bucket), the same integers below 2^53, and gold's Parquet holds a
+    // HUGEINT as a DOUBLE anyway
+    const summed = (name: string, bucket: string) => this.#part(name, `CAST(${bucket} AS DOUBLE)`, sum);
+    const n = () => summed(`n_${x}`, `count(${x})`);
+    const s = () => summed(`s_${x}`, `sum(${x})`);
     switch (a.fn) {
       case 'count':
-        return `coalesce(${this.#part('n', 'count(*)', sum)}, 0)`;
+        return `coalesce(${summed('n', 'count(*)')}, 0)`;
       case 'days_since_last':
         return `(epoch(p.__t) - epoch(${this.#part('mct', 'max(__ct)', (c) => `max(${c}) OVER w`)})) / 86400.0`;
       case 'mean':
@@ -325,23 +329,23 @@ class RunningTotals {
       case 'max':
         return this.#part(`mx_${x}`, `max(${x})`, (c) => `max(${c}) OVER w`);
       case 'std': {
-        const ss = this.#part(`ss_${x}`, `sum(${x}::DOUBLE * ${x})`, sum);
+        const ss = summed(`ss_${x}`, `sum(${x}::DOUBLE * ${x})`);
         return `CASE WHEN ${n()} > 1 THEN sqrt(greatest(0, (${ss} - ${s()}::DOUBLE * ${s()} / ${n()}) / (${n()} - 1))) END`;
       }
       case 'last':
         return this.#part(`l_${x}`, `arg_max(${x}, __ct) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
       case 'trend': {
         // days from a fixed instant: sums of squares of epoch seconds would lose the slope to rounding
-        const sx = this.#part(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
-        const sxx = this.#part(`sxx_${x}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
-        const sxy = this.#part(`sxy_${x}`, `sum(__x * ${x})`, sum);
+        const sx = summed(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`);
+        const sxx = summed(`sxx_${x}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`);
+        const sxy = summed(`sxy_${x}`, `sum(__x * ${x})`);
         return `(${n()} * ${sxy} - ${sx} * ${s()}) / nullif(${n()} * ${sxx} - ${sx} * ${sx}, 0)`;
       }
       case 'distinct':
         this.#distinct.add(a.column);
-        return `coalesce(${this.#part(`nd_${x}`, `sum(__first${x})`, sum)}, 0)`;
+        return `coalesce(${summed(`nd_${x}`, `sum(__first${x})`)}, 0)`;
       case 'count_value':
-        return `coalesce(${this.#part(`cv${this.#parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`, sum)}, 0)`;
+        return `coalesce(${summed(`cv${this.#parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`)}, 0)`;
       case 'mode':
         throw new Error(`the gold plan asks for the most frequent value of ${this.child.name}.${a.column} under a cut-off, which gold does not compute`);
     }
