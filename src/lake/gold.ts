@@ -333,7 +333,8 @@ class RunningTotals {
         return `CASE WHEN ${n()} > 1 THEN sqrt(greatest(0, (${ss} - ${s()}::DOUBLE * ${s()} / ${n()}) / (${n()} - 1))) END`;
       }
       case 'last':
-        return this.#part(`l_${x}`, `arg_max(${x}, __ct) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
+        // rows of one instant: the one later in the child's file, so that a build gives the same value every time
+        return this.#part(`l_${x}`, `arg_max(${x}, {'t': __ct, 'r': __r}) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
       case 'trend': {
         // days from a fixed instant: sums of squares of epoch seconds would lose the slope to rounding
         const sx = summed(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`);
@@ -361,8 +362,8 @@ class RunningTotals {
       .join('');
     const rows =
       `SELECT ${this.key} AS __k, ${known} AS __t, CAST(${q(this.time)} AS TIMESTAMP) AS __ct, ` +
-      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(TIMESTAMP '2000-01-01')) / 86400.0 AS __x${values}${firsts} ` +
-      `FROM read_parquet(${this.path}) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
+      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(TIMESTAMP '2000-01-01')) / 86400.0 AS __x, file_row_number AS __r${values}${firsts} ` +
+      `FROM read_parquet(${this.path}, file_row_number = true) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
     const parts = [...this.#parts];
     const buckets = `SELECT __k, __t, ${parts.map(([name, p]) => `${p.bucket} AS ${name}`).join(', ')} FROM (${rows}) GROUP BY __k, __t`;
     return `${this.name} AS MATERIALIZED (SELECT __k, __t, ${parts.map(([name, p]) => `${p.running} AS ${name}`).join(', ')} FROM (${buckets}) WINDOW w AS (PARTITION BY __k ORDER BY __t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`;
