@@ -337,7 +337,8 @@ class RunningTotals {
         // every time (time and row packed in one HUGEINT: a struct as arg_max's key costs 8 times more)
         return this.#part(`l_${x}`, `arg_max(${x}, epoch_us(__ct)::HUGEINT * 18446744073709551616 + __r) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
       case 'trend': {
-        // days from a fixed instant: sums of squares of epoch seconds would lose the slope to rounding
+        // days from the key's first row: the slope does not move with the origin, and sums of squares
+        // of days since a distant instant lose it to rounding (2e-6 relative on two flights minutes apart)
         const sx = summed(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`);
         const sxx = summed(`sxx_${x}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`);
         const sxy = summed(`sxy_${x}`, `sum(__x * ${x})`);
@@ -363,7 +364,7 @@ class RunningTotals {
       .join('');
     const rows =
       `SELECT ${this.key} AS __k, ${known} AS __t, CAST(${q(this.time)} AS TIMESTAMP) AS __ct, ` +
-      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(TIMESTAMP '2000-01-01')) / 86400.0 AS __x, file_row_number AS __r${values}${firsts} ` +
+      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(min(CAST(${q(this.time)} AS TIMESTAMP)) OVER (PARTITION BY ${this.key}))) / 86400.0 AS __x, file_row_number AS __r${values}${firsts} ` +
       `FROM read_parquet(${this.path}, file_row_number = true) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
     const parts = [...this.#parts];
     const buckets = `SELECT __k, __t, ${parts.map(([name, p]) => `${p.bucket} AS ${name}`).join(', ')} FROM (${rows}) GROUP BY __k, __t`;
