@@ -2,10 +2,9 @@
  * Gold: the modelling table, one row per row of the target table, built by one DuckDB statement
  * from a `GoldPlan` over silver Parquet files. Parents are joined on their key; children are
  * aggregated per key. Where the target table has a cut-off time, a child's aggregates see only
- * rows dated strictly before the target row's time: the target rows go into the child's rows as
- * probes (values null), and every aggregate is a window over the rows of the same key ordered by
- * time whose frame ends before the probe's time (`RANGE … CURRENT ROW EXCLUDE GROUP` leaves out the
- * rows of that very instant). Featuretools includes the cut-off instant by default; we do not.
+ * rows known strictly before the target row's time: the child's rows become running totals per
+ * key (`RunningTotals`), and each target row is ASOF-joined to the last of them before its time.
+ * Featuretools includes the cut-off instant by default; we do not.
  * Every identifier is quoted, every path and value bound; the target expression, SQL a person
  * wrote, was checked by `checkTargetExpression` and is spliced in its checked wrapper.
  */
