@@ -242,7 +242,10 @@ export function goldSelect(input: GoldBuildInput, scratch: string): { sql: strin
   // the groups' joins: each group is keyed by the target row number
   const groupJoins = groupCtes.length === 0 ? [] : [...groupAlias.values()].map((alias) => `LEFT JOIN ${alias} ON ${alias}.${ROW} = t.${ROW}`);
   const rows = `WITH ${cte.join(',\n')}\nSELECT ${select.join(', ')}\nFROM t\n${joins.joins()}\n${groupJoins.join('\n')}\nORDER BY t.${ROW}`;
-  const sql = staged.length === 0 ? rows : `SELECT ${outer.join(', ')} FROM (${rows}) AS t\n${staged.join('\n')}`;
+  // rows are paired in the order each side gives them: a row out of line stops the build
+  const aligned = [...groupAlias.values()].map((alias) => `${alias}.${ROW} = t.${ROW}`).join(' AND ');
+  const misaligned = quoteLiteral('gold: a group of features came out of line with the target rows');
+  const sql = staged.length === 0 ? rows : `SELECT ${outer.join(', ')} FROM (${rows}) AS t\n${staged.join('\n')}\nWHERE CASE WHEN ${aligned} THEN true ELSE error(${misaligned}) END`;
   return { sql, params: params.values, columns, stages };
 }
 
@@ -306,7 +309,7 @@ function runningGroup(input: GoldBuildInput, group: readonly AggregateFeature[],
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
   const probes = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(plan.target.time!)} AS TIMESTAMP) AS __t FROM ${targetRows} AS t ${probeJoins.joins()}`;
   const withCte = probeCte.length > 0 ? `WITH ${probeCte.join(',\n')} ` : '';
-  return `${withCte}SELECT ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS c ON p.__k = c.__k AND p.__t > c.__t ORDER BY p.${ROW}`;
+  return `${withCte}SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS c ON p.__k = c.__k AND p.__t > c.__t ORDER BY p.${ROW}`;
 }
 
 /**
