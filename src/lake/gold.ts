@@ -1,5 +1,5 @@
 /**
- * Gold: the modelling table, one row per row of the target table, built by one DuckDB statement
+ * Gold: the modelling table, one row per row of the target table, built in DuckDB SQL
  * from a `GoldPlan` over silver Parquet files. Parents are joined on their key; children are
  * aggregated per key. Where the target table has a cut-off time, a child's aggregates see only
  * rows known strictly before the target row's time: the child's rows become running totals per
