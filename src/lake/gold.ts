@@ -158,21 +158,15 @@ function valueColumn(a: GoldAggregate): string | null {
   return 'column' in a ? a.column : null;
 }
 
-/** A statement to run before the gold SELECT: it writes `out`, which the SELECT (or a later stage) reads. */
-export interface GoldStage {
-  readonly sql: string;
-  readonly out: string;
-}
-
 /**
  * The SELECT that computes the gold table: the row number of each target row (`__autolab_row`,
  * dropped on write), the label when asked, then the features in order. Under a cut-off it reads
  * files that `stages` write first, in order, into `scratch`: each child's running totals, then
  * each group's features per target row, in the target rows' order — the SELECT puts them beside
  * the target rows by position. One statement held every group's rows in hash tables and sorted
- * all 91 columns at the end: past DuckDB's 2 GB it spilled 10 GB for 3M flights.
+ * every column at the end: past DuckDB's 2 GB it spilled 10 GB for 3M flights (91 features).
  */
-export function goldSelect(input: GoldBuildInput, scratch: string): { sql: string; params: SqlParams; columns: string[]; stages: GoldStage[] } {
+export function goldSelect(input: GoldBuildInput, scratch: string): { sql: string; params: SqlParams; columns: string[]; stages: string[] } {
   const { plan } = input;
   const params = new Params();
   const cte: string[] = [];
@@ -202,7 +196,7 @@ export function goldSelect(input: GoldBuildInput, scratch: string): { sql: strin
   const groupAlias = new Map<string, string>();
   const running = new Map<string, RunningTotals>();
   const groupCtes: string[] = [];
-  const groupStages: GoldStage[] = [];
+  const groupStages: string[] = [];
   const staged: string[] = [];
   let g = 0;
   for (const [key, group] of groups) {
@@ -212,12 +206,12 @@ export function goldSelect(input: GoldBuildInput, scratch: string): { sql: strin
       groupCtes.push(aggregateGroup(input, group, alias, params));
     } else {
       const out = join(scratch, `${alias}.parquet`);
-      groupStages.push({ sql: `COPY (${runningGroup(input, group, params, running, scratch)}) TO ${quoteLiteral(out)} (FORMAT parquet)`, out });
+      groupStages.push(`COPY (${runningGroup(input, group, params, running, scratch)}) TO ${quoteLiteral(out)} (FORMAT parquet)`);
       staged.push(`POSITIONAL JOIN read_parquet(${params.bind(out)}) AS ${alias}`);
     }
   }
   // the running totals of each child and key, shared by every path that looks them up, before the groups that read them
-  const stages: GoldStage[] = [...running.values()].map((totals) => ({ sql: `COPY (${totals.sql()}) TO ${quoteLiteral(totals.path)} (FORMAT parquet)`, out: totals.path }));
+  const stages = [...running.values()].map((totals) => `COPY (${totals.sql()}) TO ${quoteLiteral(totals.path)} (FORMAT parquet)`);
   stages.push(...groupStages);
   cte.push(...groupCtes);
   // a staged group's features are columns of its file, already beside the target row
@@ -425,7 +419,7 @@ export async function buildGold(conn: DuckDBConnection, input: GoldBuildInput, o
   const { sql, params, columns, stages } = goldSelect(input, scratch);
   try {
     // `execute` gives each statement the values it binds
-    for (const stage of stages) await execute(conn, stage.sql, params);
+    for (const stage of stages) await execute(conn, stage, params);
     await execute(conn, `COPY (SELECT * EXCLUDE (${ROW}) FROM (${sql})) TO ${quoteLiteral(outPath)} (FORMAT parquet)`, params);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
