@@ -53,7 +53,8 @@ try {
       const top = await queryRows(conn, `SELECT CAST(${quoteIdent(column)} AS VARCHAR) FROM read_parquet($p) WHERE ${quoteIdent(column)} IS NOT NULL GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 3`, { p: path });
       columns.push({ name: column, kind, role: roles[column] ?? 'feature', semantic: kind === 'number' ? 'numeric' : kind === 'time' ? 'datetime' : column === 'name' ? 'text' : 'categorical', distinct: Number(distinct), topValues: top.map((r) => String(r[0])), personal: false });
     }
-    return { name, columns, time, ...(name === 'flights' && knownAt ? { knownAt: 'date + to_minutes(CAST(delay AS BIGINT))' } : {}) };
+    const [[rows]] = (await queryRows(conn, 'SELECT count(*) FROM read_parquet($p)', { p: path })) as [[number]];
+    return { name, columns, rows: Number(rows), time, ...(name === 'flights' && knownAt ? { knownAt: 'date + to_minutes(CAST(delay AS BIGINT))' } : {}) };
   }
   const tables = [await describe('flights', flights, { date: 'time' }, 'date'), await describe('airports', airports, { iata: 'id' }, null)];
   const plan = synthesizeFeatures({

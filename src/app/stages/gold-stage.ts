@@ -124,7 +124,7 @@ function synthesisTables(state: ExplorationState, tags: TagSet, built: ReadonlyM
       columns.find((c) => c.kind === 'time' && (confirmedOnly ? tagOf.get(c.name)?.confirmed.role === 'time' : c.role === 'time'))?.name ?? null;
     // the target's cut-off is what a person tagged; another table's rows are dated by its (suggested) time column
     const knownAt = tags.knownAt?.find((k) => k.table === explored.name)?.expression;
-    tables.push({ name: explored.name, columns, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
+    tables.push({ name: explored.name, columns, rows: explored.profile.rows, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
   }
   return tables;
 }
