@@ -42,6 +42,8 @@ const configSchema = z.object({
     })
     .strict()
     .optional(),
+  /** feature synthesis: hops outward from the target table (features/synthesis.ts's default when left out) */
+  gold: z.object({ depth: z.number().int().min(0).max(4).optional() }).strict().optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -55,7 +57,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.gold ? { gold: config.gold } : {}) })
   );
 }
 
@@ -75,7 +77,9 @@ export function parseConfig(text: string, file: string): LabConfig {
     const hint =
       issue?.path[0] === 'monitor'
         ? 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)'
-        : 'it needs catalog: and store: URLs';
+        : issue?.path[0] === 'gold'
+          ? 'gold: takes depth, a whole number of hops from 0 to 4'
+          : 'it needs catalog: and store: URLs';
     throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);
   }
   return parsed.data;

@@ -34,6 +34,8 @@ export interface LabConfig {
         }
       | undefined;
   };
+  /** feature synthesis: `depth`, hops outward from the target table (default 2; an entity of repeated values needs 2) */
+  readonly gold?: { readonly depth?: number | undefined };
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

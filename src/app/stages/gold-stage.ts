@@ -73,7 +73,7 @@ export function usesGold(tags: TagSet): boolean {
 }
 
 /** The feature plan of a project as its silver stands, or null when it learns from silver alone (or silver is not built). */
-export function goldPlanFor(state: ExplorationState, silver: readonly SilverTable[]): { plan: GoldPlan; silver: Map<string, SilverTable> } | null {
+export function goldPlanFor(state: ExplorationState, silver: readonly SilverTable[], depth?: number): { plan: GoldPlan; silver: Map<string, SilverTable> } | null {
   const tags = state.tags?.tags;
   if (!tags || !hasConfirmedTarget(tags) || !usesGold(tags)) return null;
   const expression = tags.targetExpression;
@@ -96,6 +96,7 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
       time: target.time,
       reads: expression ? expression.reads : [],
     },
+    ...(depth !== undefined ? { depth } : {}),
   };
   return { plan: synthesizeFeatures(input), silver: built };
 }
@@ -142,7 +143,7 @@ function unitOf(plan: GoldPlan, silver: Map<string, SilverTable>, tagsHash: stri
 async function currentPlan(lab: Lab, project: ProjectRecord): Promise<{ state: ExplorationState; planned: ReturnType<typeof goldPlanFor> }> {
   const state = await loadExploration(lab, project);
   const silver = await currentSilver(lab, project);
-  return { state, planned: goldPlanFor(state, silver.tables) };
+  return { state, planned: goldPlanFor(state, silver.tables, lab.config.gold?.depth) };
 }
 
 export const goldStage: Stage<StageContext> = {
