@@ -42,8 +42,11 @@ const configSchema = z.object({
     })
     .strict()
     .optional(),
-  /** feature synthesis: hops outward from the target table (features/synthesis.ts's default when left out) */
-  gold: z.object({ depth: z.number().int().min(0).max(4).optional() }).strict().optional(),
+  /** feature synthesis: hops outward from the target table, and windows of days before the cut-off (features/synthesis.ts's defaults when left out) */
+  gold: z
+    .object({ depth: z.number().int().min(0).max(4).optional(), recentDays: z.array(z.number().int().min(1).max(3660)).max(8).optional() })
+    .strict()
+    .optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -78,7 +81,7 @@ export function parseConfig(text: string, file: string): LabConfig {
       issue?.path[0] === 'monitor'
         ? 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)'
         : issue?.path[0] === 'gold'
-          ? 'gold: takes depth, a whole number of hops from 0 to 4'
+          ? 'gold: takes depth (a whole number of hops from 0 to 4) and recentDays (a list of whole numbers of days, e.g. [7, 30])'
           : 'it needs catalog: and store: URLs';
     throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);
   }

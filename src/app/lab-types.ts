@@ -34,8 +34,12 @@ export interface LabConfig {
         }
       | undefined;
   };
-  /** feature synthesis: `depth`, hops outward from the target table (default 2; an entity of repeated values needs 2) */
-  readonly gold?: { readonly depth?: number | undefined };
+  /**
+   * feature synthesis: `depth`, hops outward from the target table (default 2; an entity of
+   * repeated values needs 2); `recentDays`, windows before the cut-off whose rows are counted and
+   * averaged (default none: on flights they lowered the held-out AUC, docs/benchmarks.md)
+   */
+  readonly gold?: { readonly depth?: number | undefined; readonly recentDays?: readonly number[] | undefined };
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

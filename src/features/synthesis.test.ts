@@ -101,7 +101,7 @@ describe('feature synthesis and the gold table', () => {
   });
 
   it('computes each aggregate from rows strictly before the row\'s time, with hostile names as plain names', async () => {
-    const plan = synthesizeFeatures(visitsInput('at'));
+    const plan = synthesizeFeatures({ ...visitsInput('at'), recentDays: [7] });
     const visits = await writeParquet('visits', VISITS);
     const shops = await writeParquet('shops', SHOPS);
     const rows = await goldRows(plan, visits, { [HOSTILE]: visits, shops }, 'gold-exact');
@@ -184,6 +184,7 @@ function tripsInput(time: string | null, rows = 8): SynthesisInput {
     ],
     relationships: [],
     target: { table: 'trips', label: { kind: 'expression', name: 'dear', expression: 'fare > 15' }, time, reads: ['fare'] },
+    recentDays: [7, 30],
   };
 }
 
@@ -203,6 +204,8 @@ describe('entities that exist only as a repeated value, most frequent values and
     const plan = synthesizeFeatures(tripsInput('at'));
     const names = plan.features.map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining(['count(trips by city)', 'mean(trips.fare by city)', 'mean(trips.fare by city, 30 days)', 'mode(trips.kind by city)', 'count(trips by kind)']));
+    // windows only when asked
+    expect(synthesizeFeatures({ ...tripsInput('at'), recentDays: [] }).features.some((f) => f.name.endsWith(' days)'))).toBe(false);
     // not the id, free text or personal data; not a category that is nearly a key
     expect(names.some((n) => / by (id|note|email)\b/.test(n))).toBe(false);
     expect(synthesizeFeatures(tripsInput('at', 3)).features.some((f) => f.name.includes(' by '))).toBe(false);

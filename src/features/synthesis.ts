@@ -6,8 +6,8 @@
  * - the target table's own columns (not ids, personal data, the label or what its expression reads);
  * - its children (tables whose foreign key refers to it): count, mean, sum, min, max, std, last
  *   value and trend by time, days since the last row, distinct count and most frequent value of
- *   categories, a count per frequent value, and under a cut-off the count and means of the rows
- *   known in the last 7 and 30 days;
+ *   categories, a count per frequent value, and under a cut-off, when asked, the count and means
+ *   of the rows known in the last days (`recentDays`);
  * - its parents: their columns, and, within `depth`, their own parents and children — the flights
  *   of this flight's origin airport, before this flight;
  * - entities that exist only as a repeated value: under a cut-off, a category of the target table
@@ -60,6 +60,12 @@ export interface SynthesisInput {
   readonly depth?: number;
   /** per categorical child column, how many of its most frequent values get a count; default 3 */
   readonly topValues?: number;
+  /**
+   * under a cut-off, windows of days before it whose rows of each child are counted and averaged
+   * (`[7, 30]`: the last week and month); default none — on the flights of docs/benchmarks.md
+   * they lowered the held-out AUC, stale or fresh
+   */
+  readonly recentDays?: readonly number[];
 }
 
 const NOT_FEATURE_ROLES = new Set(['id', 'ignore', 'weight', 'group', 'target']);
@@ -67,8 +73,6 @@ const NOT_FEATURE_ROLES = new Set(['id', 'ignore', 'weight', 'group', 'target'])
 const MAX_CATEGORY_DISTINCT = 1000;
 /** a child's category gets counts of its top values only when it has at most this many */
 const MAX_COUNTED_DISTINCT = 50;
-/** under a cut-off, a child's rows known in the last this many days are counted and averaged */
-const RECENT_DAYS = [7, 30] as const;
 /** an entity of repeated values has its history from parent and child: two hops */
 const ENTITY_DEPTH = 2;
 
@@ -79,6 +83,7 @@ function usable(c: SynthesisColumn): boolean {
 export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
   const depth = input.depth ?? 2;
   const topCount = input.topValues ?? 3;
+  const recentDays = input.recentDays ?? [];
   // the target table, as a child of its parents, is dated by its cut-off column
   const byName = new Map(input.tables.map((t) => [t.name, t.name === input.target.table && input.target.time !== null ? { ...t, time: input.target.time } : t]));
   const target = byName.get(input.target.table);
@@ -136,7 +141,7 @@ export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
     const dated = child.time !== null && cutoff !== null;
     if (dated) {
       add({ fn: 'days_since_last' }, `days_since_last(${by})`);
-      for (const days of RECENT_DAYS) add({ fn: 'recent_count', days }, `count(${by}, ${days} days)`);
+      for (const days of recentDays) add({ fn: 'recent_count', days }, `count(${by}, ${days} days)`);
     }
     // without a cut-off, a row's own label would be among its siblings' aggregates
     const leaks = (c: SynthesisColumn) => child.name === input.target.table && cutoff === null && labelColumns.has(c.name);
@@ -145,7 +150,7 @@ export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
       const of = `${child.name}.${c.name} by ${rel.fk}`;
       if (c.kind === 'number' || c.kind === 'boolean') {
         for (const fn of ['mean', 'sum', 'min', 'max', 'std'] as const) add({ fn, column: c.name }, `${fn}(${of})`);
-        if (dated) for (const days of RECENT_DAYS) add({ fn: 'recent_mean', column: c.name, days }, `mean(${of}, ${days} days)`);
+        if (dated) for (const days of recentDays) add({ fn: 'recent_mean', column: c.name, days }, `mean(${of}, ${days} days)`);
         if (child.time !== null) {
           add({ fn: 'last', column: c.name }, `last(${of})`);
           add({ fn: 'trend', column: c.name }, `trend(${of})`);

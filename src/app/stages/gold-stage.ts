@@ -20,7 +20,7 @@ import {
 import { actionKeyOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { loadExploration, type ExplorationState } from '../explore.js';
-import type { Lab } from '../lab-types.js';
+import type { Lab, LabConfig } from '../lab-types.js';
 import { silverColumnTypes } from '../target-expression.js';
 import { isPersonalData } from './personal-data.js';
 import { currentSilver, type SilverTable } from './silver-stage.js';
@@ -73,7 +73,7 @@ export function usesGold(tags: TagSet): boolean {
 }
 
 /** The feature plan of a project as its silver stands, or null when it learns from silver alone (or silver is not built). */
-export function goldPlanFor(state: ExplorationState, silver: readonly SilverTable[], depth?: number): { plan: GoldPlan; silver: Map<string, SilverTable> } | null {
+export function goldPlanFor(state: ExplorationState, silver: readonly SilverTable[], settings: LabConfig['gold'] = {}): { plan: GoldPlan; silver: Map<string, SilverTable> } | null {
   const tags = state.tags?.tags;
   if (!tags || !hasConfirmedTarget(tags) || !usesGold(tags)) return null;
   const expression = tags.targetExpression;
@@ -96,7 +96,8 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
       time: target.time,
       reads: expression ? expression.reads : [],
     },
-    ...(depth !== undefined ? { depth } : {}),
+    ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
+    ...(settings.recentDays !== undefined ? { recentDays: settings.recentDays } : {}),
   };
   return { plan: synthesizeFeatures(input), silver: built };
 }
@@ -143,7 +144,7 @@ function unitOf(plan: GoldPlan, silver: Map<string, SilverTable>, tagsHash: stri
 async function currentPlan(lab: Lab, project: ProjectRecord): Promise<{ state: ExplorationState; planned: ReturnType<typeof goldPlanFor> }> {
   const state = await loadExploration(lab, project);
   const silver = await currentSilver(lab, project);
-  return { state, planned: goldPlanFor(state, silver.tables, lab.config.gold?.depth) };
+  return { state, planned: goldPlanFor(state, silver.tables, lab.config.gold) };
 }
 
 export const goldStage: Stage<StageContext> = {
