@@ -1,7 +1,6 @@
-import { loadBundle, type BundleManifest } from '../automl/index.js';
+import { loadBundle } from '../automl/index.js';
 import type { ActionRecord, ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
-import { ConnectionError, DataError, describeError, InputError, LabError, redactUrl, registerSecret, takeUrlSecrets, UsageError } from '../common/index.js';
-import { readFrame, takeRows, type Frame } from '../features/index.js';
+import { ConnectionError, DataError, describeError, InputError, redactUrl, registerSecret, takeUrlSecrets, UsageError } from '../common/index.js';
 import {
   EndpointAnswerError,
   endpointLatency,
@@ -14,14 +13,12 @@ import {
   scoreEndpoint,
   type EndpointComparison,
   type EndpointFormat,
-  type HoldoutPredictions,
-  type ModelLineage,
 } from '../registry/index.js';
 import { recordsOfFrame } from '../serve/index.js';
 import { actionInput } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { resolveProject } from './project.js';
-import { goldKey } from './stages/gold-stage.js';
+import { holdoutFrame } from './version-holdout.js';
 
 /**
  * `autolab compare`: any HTTP model — a vendor's service, an MLflow server, another autolab —
@@ -61,7 +58,7 @@ export async function compareEndpoint(lab: Lab, projectName: string | undefined,
   const manifest = loadBundle(dir).model.manifest;
   const holdout = readHoldout(dir);
   if (!holdout) throw new DataError(`model version ${model.version} of ${project.name} kept no holdout predictions to compare on`, 'train again (autolab train --force) and compare with the new version');
-  const rows = await holdoutRows(lab, project, model, manifest, holdout);
+  const rows = await holdoutFrame(lab, project, model, manifest, holdout);
   const columns = manifest.schema.map((c) => c.name);
   const records = recordsOfFrame(rows);
   const width = manifest.task === 'regression' ? 1 : manifest.classes.length;
@@ -178,18 +175,3 @@ async function versionToCompare(lab: Lab, project: ProjectRecord, version: numbe
   return chosen;
 }
 
-/** The version's holdout rows as its training read them: the gold table where it learned from gold, else silver. */
-async function holdoutRows(lab: Lab, project: ProjectRecord, model: ModelVersionRecord, manifest: BundleManifest, holdout: HoldoutPredictions): Promise<Frame> {
-  const lineage = model.lineage as unknown as ModelLineage;
-  const training = (await lab.catalog.listActions({ project: project.name, kind: 'automl.train', status: 'done' })).find((a) => a.seq === lineage.trainSeq);
-  const goldHash = training?.detail['gold'];
-  const lakeKey = typeof goldHash === 'string' ? goldKey(project.name, goldHash) : lineage.silverLakeKey;
-  if (!lakeKey || !(await lab.store.hasObject(lakeKey))) {
-    throw new LabError(`the holdout rows of model version ${model.version} (its training table) are not in the lab`, 'train again (autolab train --force) and compare with the new version');
-  }
-  const frame = await readFrame(await lab.store.localPathFor(lakeKey), { textColumns: [manifest.target], workDir: lab.workDir });
-  const missing = manifest.schema.map((c) => c.name).filter((name) => !frame.columns.some((c) => c.name === name));
-  if (missing.length > 0) throw new LabError(`the training table of model version ${model.version} lacks ${missing.join(', ')}`, 'train again (autolab train --force) and compare with the new version');
-  const rows = takeRows(frame, Uint32Array.from(holdout.rows));
-  return { rows: rows.rows, columns: manifest.schema.map((s) => rows.columns.find((c) => c.name === s.name)!) };
-}

@@ -1,4 +1,4 @@
-export type { Lab, LabConfig } from './lab-types.js';
+export type { Lab, LabConfig, RetrainingPolicy } from './lab-types.js';
 export { initLab, openLab, findLabRoot, workerId, actionInput, projectNameFromFolder, type InitLabOptions } from './lab.js';
 export { CONFIG_FILE, LAB_DIR } from './lab-config.js';
 export { verifyLabLog, LOG_ANCHOR_KEY } from './log-anchor.js';

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { LabError, describeError, registerSecret } from '../common/index.js';
+import { HUMILITY_HINT, humilitySectionShape } from '../monitor/humility/index.js';
 import type { LabConfig } from './lab-types.js';
 
 export const CONFIG_FILE = 'autolab.yaml';
@@ -21,6 +22,18 @@ const configSchema = z.object({
     .default({ timeLimitSeconds: DEFAULT_TIME_LIMIT_SECONDS, autoAcceptTags: false }),
   // per project: approve a challenger that beats the production model on its holdout by this margin (the metric's units)
   approval: z.record(z.string(), z.object({ autoApproveMargin: z.number().nonnegative() }).strict()).optional(),
+  // per project: what triggers a new training once a model is in production, and whether an approved one goes live by itself
+  retraining: z
+    .record(
+      z.string(),
+      z
+        .object({
+          on: z.enum(['new-data', 'drift', 'performance', 'alert', 'manual']).default('new-data'),
+          deploy: z.enum(['auto', 'manual']).default('auto'),
+        })
+        .strict(),
+    )
+    .optional(),
   /**
    * monitoring: where a drift alert is POSTed (a URL, or `${env:NAME}` holding one), the window the
    * current rows are cut by (on a tagged time column), and the drift thresholds (Evidently's defaults)
@@ -42,6 +55,8 @@ const configSchema = z.object({
     })
     .strict()
     .optional(),
+  /** humility rules the prediction service runs on every record (`autolab serve PROJECT`), with per-project replacements */
+  humility: humilitySectionShape.optional(),
   /** feature synthesis: hops outward from the target table, and windows of days before the cut-off (features/synthesis.ts's defaults when left out) */
   gold: z
     .object({ depth: z.number().int().min(0).max(4).optional(), recentDays: z.array(z.number().int().min(1).max(3660)).max(8).optional() })
@@ -60,7 +75,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.gold ? { gold: config.gold } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.retraining ? { retraining: config.retraining } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.humility ? { humility: config.humility } : {}), ...(config.gold ? { gold: config.gold } : {}) })
   );
 }
 
@@ -77,12 +92,14 @@ export function parseConfig(text: string, file: string): LabConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || 'the top level';
-    const hint =
-      issue?.path[0] === 'monitor'
-        ? 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)'
-        : issue?.path[0] === 'gold'
-          ? 'gold: takes depth (a whole number of hops from 0 to 4) and recentDays (a list of whole numbers of days, e.g. [7, 30])'
-          : 'it needs catalog: and store: URLs';
+    const hints: Record<string, string> = {
+      monitor: 'monitor: takes webhook, window (day, week or month) and thresholds (pValue, wasserstein, jensenShannon, driftShare, smallReference)',
+      retraining: 'retraining: takes, per project, on (new-data, drift, performance, alert or manual) and deploy (auto or manual)',
+      humility: HUMILITY_HINT,
+      approval: 'approval: takes, per project, autoApproveMargin (a number ≥ 0 in the metric\'s units)',
+      gold: 'gold: takes depth (a whole number of hops from 0 to 4) and recentDays (a list of whole numbers of days, e.g. [7, 30])',
+    };
+    const hint = hints[String(issue?.path[0])] ?? 'it needs catalog: and store: URLs';
     throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);
   }
   return parsed.data;

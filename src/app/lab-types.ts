@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog/types.js';
+import type { HumilitySection } from '../monitor/humility/index.js';
 import type { Store } from '../store/types.js';
 
 /** autolab.yaml */
@@ -16,6 +17,8 @@ export interface LabConfig {
    * model on its holdout by `autoApproveMargin` (in the metric's units) is approved without a person.
    */
   readonly approval?: Readonly<Record<string, { readonly autoApproveMargin: number }>>;
+  /** Per project, when a model in production is trained again and whether an approved version goes live by itself: `RetrainingPolicy` */
+  readonly retraining?: Readonly<Record<string, RetrainingPolicy>>;
   /**
    * `webhook`: where a drift alert is POSTed as JSON (kept as written: `${env:NAME}` resolved when
    * used); `window`: day, week or month of a tagged time column (default month); `thresholds`: any
@@ -34,12 +37,27 @@ export interface LabConfig {
         }
       | undefined;
   };
+  /** humility rules for the prediction service (monitor's `HumilitySection`): every project's, and per project replacements */
+  readonly humility?: HumilitySection | undefined;
   /**
    * feature synthesis: `depth`, hops outward from the target table (default 2; an entity of
    * repeated values needs 2); `recentDays`, windows before the cut-off whose rows are counted and
    * averaged (default none: on flights they lowered the held-out AUC, docs/benchmarks.md)
    */
   readonly gold?: { readonly depth?: number | undefined; readonly recentDays?: readonly number[] | undefined };
+}
+
+/**
+ * What triggers a new training once a project has a model in production (before that, every new
+ * snapshot does): `new-data` (the default) every new snapshot of what it learns from; `drift` a
+ * monitoring alert of data drift on it (the snapshot's, or the prediction log's); `performance` an
+ * alert of realised performance below the holdout's; `alert` either; `manual` only `autolab train
+ * --force`. `deploy`: `auto` (the default) — an approved version newer than the production one is
+ * promoted and switched live blue-green by the next `autolab run`; `manual` — by `autolab deploy`.
+ */
+export interface RetrainingPolicy {
+  readonly on: 'new-data' | 'drift' | 'performance' | 'alert' | 'manual';
+  readonly deploy: 'auto' | 'manual';
 }
 
 /** An opened lab: found by walking up from the working folder, like git. */

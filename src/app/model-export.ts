@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadBundle } from '../automl/index.js';
 import { describeError, InputError, LabError, OutputExistsError } from '../common/index.js';
-import { applyPipeline, coerceToTexts, findColumn, readFrame, takeRows, type Frame } from '../features/index.js';
+import { applyPipeline, coerceToTexts, findColumn, takeRows, type Frame } from '../features/index.js';
 import { encodeOnnxModel } from '../learn/index.js';
-import { bundleOnnxModel, materializeBundle, modelVersionOf, readHoldout, type ModelLineage } from '../registry/index.js';
+import { bundleOnnxModel, materializeBundle, modelVersionOf, readHoldout } from '../registry/index.js';
+import type { ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 // only its types here: the module itself is loaded when an export is checked
 import type * as OnnxRuntime from 'onnxruntime-node';
@@ -13,6 +14,7 @@ import type { BundleManifest, AutoModel } from '../automl/index.js';
 import { actionInput } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { resolveProject } from './project.js';
+import { trainingFrame } from './version-holdout.js';
 
 /**
  * `autolab models export VERSION --format onnx --out FILE`: the bundle as one ONNX graph, checked
@@ -43,7 +45,7 @@ export async function exportModelVersion(lab: Lab, projectName: string | undefin
   const bundle = loadBundle(dir).model;
   const graph = bundleOnnxModel(bundle.manifest, bundle.fittedMembers, bundle.fittedStackers);
   const bytes = encodeOnnxModel(graph);
-  const rows = await holdoutRows(lab, model.lineage as unknown as ModelLineage, bundle.manifest, dir);
+  const rows = await holdoutRows(lab, project, model, bundle.manifest, dir);
   checkFeatureOrder(bundle, rows);
   const maxDifference = await checkWithOnnxRuntime(bytes, bundle, rows);
   try {
@@ -55,13 +57,11 @@ export async function exportModelVersion(lab: Lab, projectName: string | undefin
   return { project: project.name, version, path, bytes: bytes.length, checkedRows: rows.rows, maxDifference };
 }
 
-/** Up to CHECK_ROWS of the version's holdout rows, from its training table in the lake. */
-async function holdoutRows(lab: Lab, lineage: ModelLineage, manifest: BundleManifest, dir: string): Promise<Frame> {
+/** Up to CHECK_ROWS of the version's holdout rows, from its training table in the lake (gold where it learned from gold). */
+async function holdoutRows(lab: Lab, project: ProjectRecord, model: ModelVersionRecord, manifest: BundleManifest, dir: string): Promise<Frame> {
   const holdout = readHoldout(dir);
-  if (!holdout || !lineage.silverLakeKey || !(await lab.store.hasObject(lineage.silverLakeKey))) {
-    throw new LabError('the rows to check the ONNX graph on (the version\'s holdout in its silver table) are not in the lab', 'train the model again (autolab train --force) and export the new version');
-  }
-  const frame = await readFrame(await lab.store.localPathFor(lineage.silverLakeKey), { textColumns: [manifest.target], workDir: lab.workDir });
+  if (!holdout) throw new LabError(`model version ${model.version} kept no holdout rows to check the ONNX graph on`, 'train the model again (autolab train --force) and export the new version');
+  const { frame } = await trainingFrame(lab, project, model, manifest);
   const step = Math.max(1, Math.ceil(holdout.rows.length / CHECK_ROWS));
   return takeRows(frame, holdout.rows.filter((_, i) => i % step === 0));
 }

@@ -142,25 +142,31 @@ for (const backend of labBackends) {
         const v2 = (await lab.catalog.getModelVersion(project.id, 2))!;
         expect(v2.approvals.map((a) => a.by)).toEqual(['policy']);
         expect(v2.approvals[0]!.note).toMatch(/^approved by the project's policy: auc /);
-        const promoted = await promoteModel(lab, 'churn', 2, 'production');
-        expect(promoted.archived).toBe(1);
+        // approved, it goes live by itself, blue-green: promoted (version 1 archived), in the idle slot, traffic switched to it
         expect((await listModels(lab, 'churn')).versions.map((v) => [v.version, v.stage])).toEqual([[1, 'archived'], [2, 'production']]);
-
-        // blue-green: switch to green, then roll back to blue (its version production again)
-        const switched = await changeDeployment(lab, 'churn', { kind: 'switch' });
-        expect(switched.deployment).toMatchObject({ live: 'green', weights: { blue: 0, green: 100 }, shadow: null, previousLive: 'blue' });
+        const [rollout] = await lab.catalog.listActions({ project: 'churn', kind: 'model.rollout' });
+        expect(rollout?.detail).toMatchObject({ version: 2, slot: 'green', replaced: 1, archived: 1 });
+        await expect(promoteModel(lab, 'churn', 2, 'production')).rejects.toThrow(/in production already/);
+        const switched = (await lab.catalog.getDeployment(project.id))!;
+        expect(switched).toMatchObject({ slots: { blue: 1, green: 2 }, live: 'green', weights: { blue: 0, green: 100 }, shadow: null, previousLive: 'blue' });
         await expect(archiveModel(lab, 'churn', 2)).rejects.toThrow(/takes traffic in slot green/);
-        expect(await currentDeployment(lab, 'churn')).toEqual(switched.deployment);
+        expect(await currentDeployment(lab, 'churn')).toEqual(switched);
+        // once: the next run leaves it be
+        expect((await runProject(lab, project, { trials: 1 })).ran).toBe(0);
+
+        // blue-green: roll back to blue (its version production again), which the next run does not undo
         const back = await changeDeployment(lab, 'churn', { kind: 'rollback' });
         expect(back).toMatchObject({ promoted: 1, deployment: { live: 'blue', weights: { blue: 100, green: 0 } } });
         expect((await productionVersion(lab, 'churn'))?.version).toBe(1);
         expect((await lab.catalog.getModelVersion(project.id, 2))?.stage).toBe('archived');
         // an archived version takes no traffic share
         await expect(changeDeployment(lab, 'churn', { kind: 'weights', weights: { blue: 90, green: 10 } })).rejects.toThrow(/cannot take traffic in slot green/);
+        expect((await runProject(lab, project, { trials: 1 })).ran).toBe(0);
+        expect((await lab.catalog.getDeployment(project.id))?.live).toBe('blue');
 
         // every change is in the action log, and the log holds
         const kinds = (await lab.catalog.listActions({ project: 'churn' })).map((a) => a.kind);
-        for (const kind of ['model.register', 'model.policy', 'model.approve', 'model.promote', 'model.deploy']) expect(kinds).toContain(kind);
+        for (const kind of ['model.register', 'model.policy', 'model.approve', 'model.promote', 'model.deploy', 'model.rollout']) expect(kinds).toContain(kind);
         expect((await lab.catalog.verifyLog()).ok).toBe(true);
 
         // the holdout kept beside the bundle is the ensemble's: its AUC is the bundle's score

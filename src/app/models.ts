@@ -84,7 +84,7 @@ async function approveByPolicy(lab: Lab, project: ProjectRecord, model: ModelVer
   if (!policy) throw refuse('');
   const champion = (await lab.catalog.listModelVersions(project.id)).find((v) => v.stage === 'production');
   if (!champion) throw refuse(' (the approval policy needs a production model to compare with)');
-  const decision = await policyDecision(lab, project, model.version, () => compareChallenger(lab, model, champion, policy.autoApproveMargin));
+  const decision = await policyDecision(lab, project, model.version, () => compareChallenger(lab, project, model, champion, policy.autoApproveMargin));
   if (!decision.approved) throw refuse(` and the policy did not approve it: ${decision.reason}`);
   return decision.reason;
 }

@@ -95,7 +95,7 @@ export const monitorAlertStage: Stage<StageContext> = {
     let webhook = 'none configured';
     if (written !== undefined) webhook = await postAlert(resolveEnvRefs(written, 'monitor.webhook in autolab.yaml'), alert);
     const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(alert)));
-    return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { message: alert.message, webhook } };
+    return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { alert: alert.kind, message: alert.message, webhook } };
   },
   async usable(context, outputs) {
     return outputs['alert'] !== undefined && (await context.lab.store.has(outputs['alert']));
@@ -120,7 +120,7 @@ async function raiseLogAlert(lab: Lab, project: ProjectRecord, hash: string | un
   const written = lab.config.monitor?.webhook;
   const webhook = written === undefined ? 'none configured' : await postAlert(resolveEnvRefs(written, 'monitor.webhook in autolab.yaml'), alert);
   const stored = await lab.store.putBytes(Buffer.from(JSON.stringify(alert)));
-  return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { message: alert.message, webhook } };
+  return { outputs: { alert: stored.hash }, bytesWritten: stored.bytes, detail: { alert: alert.kind, message: alert.message, webhook } };
 }
 
 /** POSTs the alert; a one-line error naming the host (never the URL, which may hold a token) when it fails. */

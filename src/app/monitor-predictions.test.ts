@@ -66,7 +66,7 @@ describe('monitoring over the prediction log, with feedback', () => {
 
       const file = deploymentFileOf(lab, 'churn');
       await writeDeploymentFile(file, (await projectDeployment(lab, 'churn')).deployment);
-      const serving = await startServing(serveOptionsShape.parse({ deploymentFile: file, labRoot: lab.root, port: 0, host: '127.0.0.1', workers: 1, logFlushMs: 600_000 }));
+      const serving = await startServing(serveOptionsShape.parse({ deploymentFile: file, labRoot: lab.root, port: 0, host: '127.0.0.1', workers: 1, logFlushMs: 600_000, humility: { outlying: { action: 'flag' } } }));
       const lines = readFileSync(join(lab.root, 'data', 'customers.csv'), 'utf8').trim().split('\n');
       const header = cells(lines[0]!);
       const churn = header.indexOf('churn');
@@ -121,6 +121,13 @@ describe('monitoring over the prediction log, with feedback', () => {
       expect(result.current).toMatchObject({ requests: 2, rows: 2 * BLOCK });
       expect(result.feedback).toMatchObject({ outcomes: 2 * BLOCK, matched: 2 * BLOCK, unknownOutcomes: 0 });
       expect(result.windows.map((w) => [w.label, w.rows])).toEqual([['#1', BLOCK], ['#2', BLOCK]]);
+      // the humility rule's flags came with the answers, into the log, and per window into the check:
+      // the first block is training rows (inside every range), the second's tenure is past anything seen
+      const flagsOf = (answer: Answer) => answer.predictions.map((p) => (p as { humility?: string[] }).humility ?? null);
+      expect(flagsOf(answers[0]!).every((f) => f !== null && f.length === 0)).toBe(true);
+      expect(flagsOf(answers[1]!).every((f) => f !== null && f.includes('outlying:tenure'))).toBe(true);
+      expect(result.windows.map((w) => w.humility)).toEqual([{}, { outlying: BLOCK }]);
+      expect(result.humility).toEqual({ outlying: BLOCK });
       const [quiet, moved] = result.windows;
       expect(quiet!.drift.datasetDrift).toBe(false);
       expect(moved!.drift.datasetDrift).toBe(true);
@@ -175,12 +182,15 @@ describe('monitoring over the prediction log, with feedback', () => {
       expect(await run('monitor', 'churn', '--source', 'predictions', '--every', String(BLOCK))).toBe(0);
       expect(out).toMatch(/^churn: prediction log of version 1 \(240 predictions in 2 requests\)/);
       expect(out).toMatch(/accuracy \(estimated\)/);
+      expect(out).toMatch(/\n#2 .* outlying 120\n/);
+      expect(out).toMatch(/\nhumility rules fired \(records per rule\): outlying 120\n/);
       expect(out).toMatch(/\n#2 .* yes .*accuracy [0-9.]+ \[[0-9.]+, [0-9.]+\] BELOW holdout/);
       expect(await run('monitor', 'report', 'churn', '--source', 'predictions', '--every', String(BLOCK), '--json')).toBe(0);
       const report = JSON.parse(out) as { path: string };
       expect(report.path).toBe(join(lab.root, '.autolab', 'reports', 'churn-predictions.html'));
       const html = readFileSync(report.path, 'utf8');
       expect(html).toMatch(/prediction log of version 1/);
+      expect(html).toMatch(/<tr><td>#2<\/td>.*?<td>outlying 120<\/td><\/tr>/);
       expect(html.match(/<tr><td>#\d<\/td>/g)).toHaveLength(2);
       expect(html).toMatch(/<tr><td>#2<\/td>.*?<span class="badge warn">drifted<\/span>.*?below holdout/);
       const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, Record<string, unknown>>;

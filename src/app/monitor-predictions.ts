@@ -101,6 +101,7 @@ export async function monitorPredictionLog(lab: Lab, project: ProjectRecord, opt
         drift: await computeDrift(conn, { reference, current: slice, columns: specs, ...weights }),
         estimated: estimated(model, inWindow),
         realised: realised(model, names, inWindow.filter((r) => r.outcome !== null), holdout),
+        humility: humilityCounts(inWindow),
       });
     }
     const withOutcome = scored.filter((r) => r.outcome !== null);
@@ -125,6 +126,7 @@ export async function monitorPredictionLog(lab: Lab, project: ProjectRecord, opt
         windows,
         feedback: { outcomes, matched: withOutcome.length, unknownOutcomes: withOutcome.filter((r) => r.truth === null).length },
         realised: realised(model, names, withOutcome, holdout),
+        humility: humilityCounts(scored),
         notes,
       },
     };
@@ -211,6 +213,8 @@ interface ScoredRow {
   readonly outcome: string | null;
   /** the outcome as the metric reads it: class index, or number; null when the model cannot read it */
   readonly truth: number | null;
+  /** the humility rules that fired on the record as the service logged them (`outlying:age`, `uncertain`) */
+  readonly flags: readonly string[];
 }
 
 /** Every logged row's scores and outcome, in time order; the log keeps each request's outputs once, parsed here per request. */
@@ -223,19 +227,30 @@ async function scoredRows(conn: DuckDBConnection, model: AutoModel, hasOutcomes:
   );
   const classes = new Map(model.classes.map((c, i) => [c, i]));
   const k = model.classes.length;
-  const parsed = new Map<string, { predictions: unknown[]; probabilities: number[] | null }>();
+  const parsed = new Map<string, { predictions: unknown[]; probabilities: number[] | null; humility?: unknown[] }>();
   return rows.map(([requestId, i, window, outputs, outcome]) => {
     let out = parsed.get(String(requestId));
     if (!out) {
-      out = JSON.parse(String(outputs)) as { predictions: unknown[]; probabilities: number[] | null };
+      out = JSON.parse(String(outputs)) as { predictions: unknown[]; probabilities: number[] | null; humility?: unknown[] };
       parsed.set(String(requestId), out);
     }
     const row = Number(i);
     const scores = model.task === 'regression' || !out.probabilities ? Float64Array.of(Number(out.predictions[row])) : Float64Array.from(out.probabilities.slice(row * k, row * k + k));
     const text = outcome === null || outcome === undefined ? null : String(outcome);
     const truth = text === null ? null : model.task === 'regression' ? (Number.isFinite(Number(text)) ? Number(text) : null) : (classes.get(text) ?? null);
-    return { window: String(window), scores, outcome: text, truth };
+    const logged = out.humility?.[row];
+    const flags = Array.isArray(logged) ? logged.map(String) : [];
+    return { window: String(window), scores, outcome: text, truth, flags };
   });
+}
+
+/** Records each humility rule fired on: `outlying:age` and `outlying:income` on one record count once for `outlying`. */
+function humilityCounts(rows: readonly ScoredRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { flags } of rows) {
+    for (const rule of new Set(flags.map((f) => f.split(':')[0]!))) counts[rule] = (counts[rule] ?? 0) + 1;
+  }
+  return counts;
 }
 
 function estimated(model: AutoModel, rows: readonly ScoredRow[]): LogWindow['estimated'] {

@@ -8,7 +8,7 @@ import { InputError, tempPrefix } from '../common/index.js';
 import { loadBundle } from '../automl/index.js';
 import { hasConfirmedTarget, type ColumnSpec, type SemanticType, type Source } from '../explore/index.js';
 import { readFrame } from '../features/index.js';
-import { describeParquet, firstLine, openDuckEngine, queryRows, quoteIdent } from '../lake/index.js';
+import { describeParquet, execute, firstLine, newRowsOf, openDuckEngine, queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
 import {
   computeDrift,
   estimatePerformance,
@@ -93,7 +93,8 @@ async function monitorPlan(lab: Lab, project: ProjectRecord): Promise<Plan | str
 
 export const monitorDriftStage: Stage<StageContext> = {
   kind: 'monitor.drift',
-  version: 1,
+  // 2: a snapshot that repeats the training rows is compared by its new rows only
+  version: 2,
   async plan(context, project): Promise<StagePlan> {
     const plan = await monitorPlan(context.lab, project);
     if (typeof plan === 'string') return { units: [] };
@@ -160,10 +161,10 @@ async function monitorOnce(lab: Lab, project: ProjectRecord, plan: Plan): Promis
     await restoreBundle(lab, plan.model.outputs, join(scratch, 'bundle'));
     const { model } = loadBundle(join(scratch, 'bundle'));
     const referencePath = await lab.store.localPathFor(referenceKey);
-    const currentPath = await lab.store.localPathFor(plan.currentKey);
+    const notes: string[] = [];
+    const currentPath = await newRowsOnly(engine.conn, await lab.store.localPathFor(plan.currentKey), referencePath, join(scratch, 'new-rows.parquet'), notes);
     const reference: Source = { from: 'read_parquet($ref_path)', params: { ref_path: referencePath } };
     const current: Source = { from: 'read_parquet($cur_path)', params: { cur_path: currentPath } };
-    const notes: string[] = [];
     const used = new Set(model.manifest.pipeline.steps.map((s) => s.column));
     const window = plan.timeColumn;
     const period = windowPeriod(lab);
@@ -235,6 +236,24 @@ export async function columnSpecs(conn: DuckDBConnection, path: string): Promise
     const semanticType: SemanticType = NUMERIC_TYPE.test(c.type) ? 'numeric' : TIME_TYPE.test(c.type) ? 'datetime' : 'categorical';
     return { name: c.name, physicalType: c.type, semanticType, datetimeFormat: null };
   });
+}
+
+/**
+ * A snapshot of a source that grows by appending repeats the training rows: compared whole, the
+ * new rows' drift would be diluted by the old. Such a snapshot's new rows (those the training
+ * snapshot does not hold) are written to `scratch` and compared instead, said in `notes`; a
+ * snapshot with no row in common, or nothing new, is compared whole.
+ */
+async function newRowsOnly(conn: DuckDBConnection, currentPath: string, referencePath: string, scratch: string, notes: string[]): Promise<string> {
+  const fresh = await newRowsOf(conn, currentPath, referencePath);
+  if (!fresh) return currentPath;
+  const [[found, all]] = (await queryRows(conn, `SELECT (SELECT count(*) FROM (${fresh.sql})), (SELECT count(*) FROM read_parquet($cur_all))`, { ...fresh.params, cur_all: currentPath })) as [[bigint, bigint]];
+  const newRows = Number(found);
+  const total = Number(all);
+  if (newRows === 0 || newRows === total) return currentPath;
+  await execute(conn, `COPY (SELECT * EXCLUDE (file_row_number) FROM (${fresh.sql})) TO ${quoteLiteral(scratch)} (FORMAT parquet)`, fresh.params);
+  notes.push(`the snapshot repeats ${total - newRows} rows of the training snapshot: its ${newRows} new rows are compared`);
+  return scratch;
 }
 
 /** The current rows cut by the time column's month (week, day); each window against the whole reference. */

@@ -12,6 +12,7 @@ import { approvalStage, registerStage } from './stages/model-stages.js';
 import { monitorDriftStage } from './monitor.js';
 import { monitorAlertStage } from './monitor-alert.js';
 import { monitorLogStage } from './monitor-log-stage.js';
+import { rolloutStage } from './stages/rollout-stage.js';
 import { silverStage } from './stages/silver-stage.js';
 import { acceptTags } from './tags.js';
 import { goldStage } from './stages/gold-stage.js';
@@ -40,6 +41,8 @@ const MACHINERY: Readonly<Record<string, readonly Stage<StageContext>[]>> = {
   // prediction log is checked when it (or the feedback) has new files (monitor-log-stage.ts)
   registered: [registerStage, monitorDriftStage, monitorLogStage, monitorAlertStage],
   approved: [approvalStage],
+  // an approved newer version goes live blue-green (retraining.PROJECT.deploy: manual leaves it to a person)
+  deployed: [rolloutStage],
 };
 
 export const RUN_STAGES: readonly Stage<StageContext>[] = STAGES.flatMap((s) => MACHINERY[s.stage] ?? []);
@@ -66,6 +69,10 @@ export interface RunOutcome {
   readonly ran: number;
   /** the monitoring check this run made (its verdict, as the action log keeps it), or null */
   readonly monitor: Readonly<Record<string, unknown>> | null;
+  /** the approval policy's decision this run made (`model.policy`'s detail), or null */
+  readonly policy: Readonly<Record<string, unknown>> | null;
+  /** the version this run put live (`model.rollout`'s detail: version, slot, replaced), or null */
+  readonly rollout: Readonly<Record<string, unknown>> | null;
 }
 
 export interface RunOptions {
@@ -108,6 +115,8 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       stale: [],
       ran: 0,
       monitor: null,
+      policy: null,
+      rollout: null,
     };
   }
   let trained: ProjectTrainOutcome | null = null;
@@ -130,6 +139,11 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
         const rest = await walk();
         result = { ...rest, outcomes: [...result.outcomes, ...rest.outcomes], stale: [...result.stale, ...rest.stale] };
       }
+    }
+    // an alert raised on this walk may let the retraining policy train again, a stage the walk has passed
+    if (!result.failed && !result.waitsOn && !options.dryRun && result.outcomes.some((o) => o.stage === monitorAlertStage.kind)) {
+      const rest = await walk();
+      result = { ...rest, outcomes: [...result.outcomes, ...rest.outcomes], stale: [...result.stale, ...rest.stale] };
     }
     const ingested = await ingest.outcome(lab, project, result.failed?.stage === ingestStage.kind ? result.failed.error : undefined);
     if (result.failed) throw result.failed.error;
@@ -154,16 +168,18 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       waitsOn,
       stale: result.stale,
       ran: result.outcomes.length,
-      monitor: options.dryRun ? null : await monitoredNow(lab, project, context),
+      monitor: options.dryRun ? null : await doneThisRun(lab, project, context, monitorDriftStage.kind),
+      policy: options.dryRun ? null : await doneThisRun(lab, project, context, approvalStage.kind),
+      rollout: options.dryRun ? null : await doneThisRun(lab, project, context, rolloutStage.kind),
     };
   } finally {
     await closeStageContext(context);
   }
 }
 
-/** The verdict of the monitoring check made by this run, if it made one. */
-async function monitoredNow(lab: Lab, project: ProjectRecord, context: StageContext): Promise<Readonly<Record<string, unknown>> | null> {
-  const [record] = await lab.catalog.listActions({ project: project.name, kind: monitorDriftStage.kind, status: 'done', limit: 1 });
+/** The detail of the newest action of a kind, if this run made it. */
+async function doneThisRun(lab: Lab, project: ProjectRecord, context: StageContext, kind: string): Promise<Readonly<Record<string, unknown>> | null> {
+  const [record] = await lab.catalog.listActions({ project: project.name, kind, status: 'done', limit: 1 });
   return record && record.startedAt >= context.runToken ? record.detail : null;
 }
 

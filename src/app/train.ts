@@ -79,6 +79,24 @@ export function trainingColumns(tags: TagSet, project: string): { table: string;
 }
 
 /**
+ * Whether the project's retraining policy lets new data be learned from now. Always before a model
+ * is in production, and whenever the tags changed (a person changed what to learn); otherwise, by
+ * `retraining.PROJECT.on` in autolab.yaml: `new-data` (the default) yes; `drift`, `performance` or
+ * `alert` once such an alert was raised after the training in force; `manual` never.
+ */
+export async function retrainingDue(lab: Lab, project: ProjectRecord, inputs: Readonly<Record<string, string>>): Promise<boolean> {
+  const on = lab.config.retraining?.[project.name]?.on ?? 'new-data';
+  if (on === 'new-data') return true;
+  const [last] = await lab.catalog.listActions({ project: project.name, kind: 'automl.train', unit: '', status: 'done', limit: 1 });
+  if (!last || last.inputs['tags'] !== inputs['tags'] || Object.keys(inputs).every((name) => last.inputs[name] === inputs[name])) return true;
+  if (!(await lab.catalog.listModelVersions(project.id)).some((v) => v.stage === 'production')) return true;
+  if (on === 'manual') return false;
+  const since = last.finishedAt ?? last.startedAt;
+  const alerts = await lab.catalog.listActions({ project: project.name, kind: 'monitor.alert', status: 'done', limit: 50 });
+  return alerts.some((a) => a.startedAt > since && (on === 'alert' || a.detail['alert'] === (on === 'drift' ? 'autolab.drift' : 'autolab.performance')));
+}
+
+/**
  * `automl.train` as a stage: one unit per project once a target is confirmed, keyed by the
  * snapshot of the target's table and the confirmed tags. Every bundle file goes into the store before the action is recorded; a
  * readable copy lands in `<lab>/models/<project>/`.
@@ -101,19 +119,13 @@ export const trainStage: Stage<StageContext> = {
     if (gold.applies) {
       // related tables or an expression target: learned from gold, once it is built
       if (!gold.table) return { units: [] };
-      return { units: [{ unit: '', inputs: { gold: gold.table.goldHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) }, params: { table } }] };
+      const inputs = { gold: gold.table.goldHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) };
+      return { units: options.force || (await retrainingDue(lab, project, inputs)) ? [{ unit: '', inputs, params: { table } }] : [] };
     }
     // the budget and seed say how hard to look, not what to learn from: a model trained on the same
     // silver table and tags is reused whatever they were (`train --force` trains again)
-    return {
-      units: [
-        {
-          unit: '',
-          inputs: { silver: silver.silverHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) },
-          params: { table },
-        },
-      ],
-    };
+    const inputs = { silver: silver.silverHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) };
+    return { units: options.force || (await retrainingDue(lab, project, inputs)) ? [{ unit: '', inputs, params: { table } }] : [] };
   },
   async run(context, project, unit) {
     const { lab, options } = context;

@@ -13,3 +13,4 @@ export { STACK_EPS, stackFeatures } from './stacking.js';
 export { LogTargetModel } from './log-target-model.js';
 export { explainEnsemble, explainModel, topContributions, explainFile, explainRows, shownTime, columnPermutationImportance, partialDependence } from './explain/index.js';
 export type { EnsembleExplanation, MemberNote, ContributionScale, Contribution, RowExplanation, ExplanationDocument, ExplanationFormat, FileExplanation, ColumnPermutationImportance, PartialDependence } from './explain/index.js';
+export { leafSupportOf, type LeafSupport } from './leaf-support.js';

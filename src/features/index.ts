@@ -17,7 +17,7 @@ export type {
 export { inferColumnRole, categoriesByFrequency, type ColumnRole, type RoleOptions } from './column-roles.js';
 export { fitPipeline, applyPipeline, applyPipelineWithSources, type FitPipelineOptions, type FittedPipeline } from './pipeline.js';
 export type { TargetValues } from './target-encoding.js';
-export { inputSchemaOf, numericRangesOf, textColumnsOf, type InputColumnSchema, type NumericRange } from './input-schema.js';
+export { inputSchemaOf, medianOfSorted, numericRangesOf, textColumnsOf, type InputColumnSchema, type NumericRange } from './input-schema.js';
 export { coerceToTexts, formatNumber, isMissingText, parseNumber } from './coerce.js';
 export { synthesizeFeatures, type SynthesisColumn, type SynthesisInput, type SynthesisRelationship, type SynthesisTable } from './synthesis.js';
 export { pruneFeatures, type PruneOptions, type PruneResult } from './pruning.js';

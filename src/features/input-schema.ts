@@ -24,15 +24,29 @@ export function textColumnsOf(spec: FeaturePipelineSpec): string[] {
   return spec.steps.filter((s) => expectedKindOf(s) === 'string').map((s) => s.column);
 }
 
-/** The smallest and largest value a numeric input held in training. */
+/**
+ * A numeric input's training values in brief: the smallest and largest, and (bundles made since
+ * the humility rules) the median and the median absolute deviation, for a robust z-score.
+ */
 export interface NumericRange {
   readonly min: number;
   readonly max: number;
+  readonly median?: number;
+  /** median of |x − median| (unscaled: a robust z-score divides by 1.4826 · mad) */
+  readonly mad?: number;
+}
+
+/** The median of values sorted ascending (the mean of the two middle ones for an even count); NaN when empty. */
+export function medianOfSorted(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const half = n >> 1;
+  return n % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
 }
 
 /**
- * The training range of every numeric input (a number or numeric text), so that a service can warn
- * about a value outside what the model has seen; inputs without a finite value are left out.
+ * The training range, median and MAD of every numeric input (a number or numeric text), so that
+ * a service can tell a value outside what the model has seen; inputs without a finite value are left out.
  */
 export function numericRangesOf(spec: FeaturePipelineSpec, frame: Frame): Record<string, NumericRange> {
   const ranges: Record<string, NumericRange> = {};
@@ -41,14 +55,11 @@ export function numericRangesOf(spec: FeaturePipelineSpec, frame: Frame): Record
     const column = findColumn(frame, step.column);
     if (!column) continue;
     const values = column.kind === 'string' ? Float64Array.from(column.values, (v) => parseNumber(v)) : coerceToNumbers(column).values;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values) {
-      if (!Number.isFinite(v)) continue;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    if (min <= max) ranges[step.column] = { min, max };
+    const finite = values.filter((v) => Number.isFinite(v)).sort();
+    if (finite.length === 0) continue;
+    const median = medianOfSorted(finite);
+    const deviations = finite.map((v) => Math.abs(v - median)).sort();
+    ranges[step.column] = { min: finite[0]!, max: finite[finite.length - 1]!, median, mad: medianOfSorted(deviations) };
   }
   return ranges;
 }

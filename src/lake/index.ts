@@ -2,6 +2,7 @@ export { openDuckEngine, type DuckEngine, type EngineOptions } from './engine.js
 export { copyToParquet, describeParquet, type ColumnSchema, type ParquetFacts } from './bronze-writer.js';
 export { bronzeKey, keySegment } from './bronze-key.js';
 export { findMixedTypeColumns, type MixedColumn } from './mixed-types.js';
+export { newRowsOf, type NewRows } from './new-rows.js';
 export { execute, firstLine, queryRows, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
 export { MAX_ROW_GROUP_ROWS, MIN_MEAN_ROW_GROUP_ROWS, parquetLayoutProblem, readWholeParquet } from './parquet-layout.js';
 export { buildSilver, cleanedRows, cleaningSelect, type RowSink, type SilverBuildInput } from './silver.js';

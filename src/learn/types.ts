@@ -44,6 +44,11 @@ export interface TreeArrays {
   readonly cover: Float64Array;
   /** split gain at internal nodes, 0 at leaves */
   readonly gain: Float64Array;
+  /**
+   * training rows reaching the node (distinct rows the tree was grown on: a bag or a sample when
+   * the learner draws one); absent in models saved before it was kept
+   */
+  readonly count?: Uint32Array;
 }
 
 /**

@@ -9,3 +9,4 @@ export type * from './result-types.js';
 export { renderMonitorHtml } from './report.js';
 export { feedbackOf, feedbackOfBody, FeedbackInputError, type FeedbackEntry, type FeedbackSink } from './feedback-entry.js';
 export { renderLogMonitorHtml } from './report-log.js';
+export * from './humility/index.js';

@@ -6,6 +6,7 @@
  */
 import { ChartCollector, esc, renderPage, vegaLiteSpec, type ChartSpec } from '../explore/index.js';
 import { COLUMN_HEAD, columnRows, fmt, kpi, num, pct } from './report.js';
+import { humilityText } from './humility/index.js';
 import type { PredictionLogResult, RealisedMetric } from './result-types.js';
 
 export function renderLogMonitorHtml(result: PredictionLogResult, generatedAt: string): string {
@@ -50,10 +51,10 @@ function windows(r: PredictionLogResult, charts: ChartCollector): string {
         const m = w.realised?.metrics[name];
         return `<td class="num">${esc(interval(m))}${m?.belowHoldout ? ' <span class="badge warn">below holdout</span>' : ''}</td>`;
       });
-      return `<tr><td>${esc(w.label)}</td><td>${esc(w.from.slice(0, 19).replace('T', ' '))}</td><td class="num">${fmt(w.rows)}</td><td class="num">${w.drift.driftedColumns}/${w.drift.columns.length}</td><td>${w.drift.datasetDrift ? '<span class="badge warn">drifted</span>' : '<span class="badge ok">no</span>'}</td><td class="num">${w.estimated ? pct(w.estimated.accuracy) : '—'}</td><td class="num">${w.realised ? fmt(w.realised.rows) : '0'}</td>${cells.join('')}</tr>`;
+      return `<tr><td>${esc(w.label)}</td><td>${esc(w.from.slice(0, 19).replace('T', ' '))}</td><td class="num">${fmt(w.rows)}</td><td class="num">${w.drift.driftedColumns}/${w.drift.columns.length}</td><td>${w.drift.datasetDrift ? '<span class="badge warn">drifted</span>' : '<span class="badge ok">no</span>'}</td><td class="num">${w.estimated ? pct(w.estimated.accuracy) : '—'}</td><td class="num">${w.realised ? fmt(w.realised.rows) : '0'}</td>${cells.join('')}<td>${esc(humilityText(w.humility))}</td></tr>`;
     })
     .join('');
-  const head = `<thead><tr><th>window</th><th>from</th><th class="num">rows</th><th class="num">drifted</th><th>dataset drift</th><th class="num">accuracy (estimated)</th><th class="num">outcomes</th>${names.map((n) => `<th class="num">${esc(n)} (realised, 95 %)</th>`).join('')}</tr></thead>`;
+  const head = `<thead><tr><th>window</th><th>from</th><th class="num">rows</th><th class="num">drifted</th><th>dataset drift</th><th class="num">accuracy (estimated)</th><th class="num">outcomes</th>${names.map((n) => `<th class="num">${esc(n)} (realised, 95 %)</th>`).join('')}<th>humility (records per rule)</th></tr></thead>`;
   const points = r.windows.flatMap((w) => {
     const m = w.realised?.metrics['accuracy'];
     const out: Record<string, unknown>[] = [];

@@ -82,6 +82,8 @@ export interface LogWindow {
   readonly estimated: EstimatedPerformance | null;
   /** on the window's predictions with feedback: realised */
   readonly realised: RealisedWindow | null;
+  /** records each humility rule fired on (`outlying`, `unseen`, …; a record counts once per rule), as the log keeps them; absent in checks made before */
+  readonly humility?: Readonly<Record<string, number>>;
 }
 
 /** `autolab monitor --source predictions`: the production model's prediction log against its training rows. */
@@ -101,5 +103,7 @@ export interface PredictionLogResult {
   /** outcomes kept, and how many logged predictions they reached (by id or key) */
   readonly feedback: { readonly outcomes: number; readonly matched: number; readonly unknownOutcomes: number };
   readonly realised: RealisedWindow | null;
+  /** over every window: records each humility rule fired on (refused requests are not logged: /metrics counts them) */
+  readonly humility?: Readonly<Record<string, number>>;
   readonly notes: readonly string[];
 }

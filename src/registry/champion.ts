@@ -18,6 +18,8 @@ export interface ChampionComparison {
   readonly gain: MetricInterval;
   readonly margin: number;
   readonly beats: boolean;
+  /** of the compared rows, how many the champion never trained on (null: not known) */
+  readonly newToChampion?: number | null;
 }
 
 /**

@@ -11,3 +11,5 @@ export { startServing, type ServingProcess } from './serving-process.js';
 export { startServeCluster, type ServeCluster } from './serve-cluster.js';
 export { serveOptionsShape, type ServeOptions } from './serve-options.js';
 export { ServiceMetrics, mergeSnapshots, prometheusText, type MetricsSnapshot } from './service-metrics.js';
+export { compileHumility, HumilityRefusal, type HumilityJudge, type HumilityVerdict, type HumilityCount } from './humility-judge.js';
+export { humilityLines } from './run-serve.js';

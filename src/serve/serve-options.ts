@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { humilityRulesShape } from '../monitor/humility/index.js';
 
 /** How `autolab serve` runs: what it serves, where it listens, with how many workers, where it logs. */
 export const serveOptionsShape = z.object({
@@ -18,6 +19,8 @@ export const serveOptionsShape = z.object({
   logFlushMs: z.number().int().positive().default(2000),
   maxRows: z.number().int().positive().default(10_000),
   bodyLimit: z.number().int().positive().default(16 * 1024 * 1024),
+  /** humility rules run on every answered record (see monitor's humility-config.ts) */
+  humility: humilityRulesShape.optional(),
 });
 
 export type ServeOptions = z.input<typeof serveOptionsShape>;

@@ -2,6 +2,8 @@ import { basename, resolve } from 'node:path';
 import { explainEnsemble, loadBundle, topContributions, type AutoModel, type BundleManifest, type RowExplanation } from '../automl/index.js';
 import { isUserError } from '../common/index.js';
 import type { InputColumnSchema } from '../features/index.js';
+import type { HumilityRules } from '../monitor/index.js';
+import { compileHumility, type HumilityCount, type HumilityJudge } from './humility-judge.js';
 import { compileRecordCleaner } from './record-cleaning.js';
 import { compileRecordValidator, type CheckedRecords, type RecordValues } from './record-validator.js';
 import { RequestError } from './request-error.js';
@@ -15,6 +17,8 @@ export interface Scored {
   readonly warnings: readonly string[];
   /** each record's top contributions, when asked for */
   readonly explanations?: readonly RowExplanation[];
+  /** with humility rules: per record, the rules that fired (`outlying:age`), and records per rule */
+  readonly humility?: { readonly flags: readonly (readonly string[])[]; readonly counts: readonly HumilityCount[] };
 }
 
 /**
@@ -26,6 +30,7 @@ export class ServedModel {
   readonly #check: (records: readonly RecordValues[]) => CheckedRecords;
   readonly #clean: ((records: readonly RecordValues[]) => RecordValues[]) | undefined;
   readonly #inputColumns: ReadonlySet<string>;
+  readonly #judges = new WeakMap<HumilityRules, HumilityJudge>();
 
   constructor(
     readonly model: AutoModel,
@@ -52,12 +57,24 @@ export class ServedModel {
     return this.#inputColumns;
   }
 
+  /** The humility rules compiled for this model (once per rules object): what runs, what cannot, and the check. */
+  humility(rules: HumilityRules): HumilityJudge {
+    let judge = this.#judges.get(rules);
+    if (!judge) {
+      judge = compileHumility(this.model, rules);
+      this.#judges.set(rules, judge);
+    }
+    return judge;
+  }
+
   /**
    * Checks and scores records; a bad record is a `RequestError` naming its field. With `explain`,
    * each record's `top` contributions per input column too (towards class 1 for binary, the
-   * predicted class for multiclass); without, nothing of explanations is computed.
+   * predicted class for multiclass); without, nothing of explanations is computed. With `humility`
+   * (this model's judge), each record's fired rules, fallback values in place of predictions, or a
+   * `HumilityRefusal` (422).
    */
-  score(records: readonly RecordValues[], explain?: { readonly top: number }): Scored {
+  score(records: readonly RecordValues[], explain?: { readonly top: number }, humility?: HumilityJudge): Scored {
     const { frame, warnings } = this.#check(this.#clean ? this.#clean(records) : records);
     let batch;
     let explanations: RowExplanation[] | undefined;
@@ -74,7 +91,15 @@ export class ServedModel {
       if (isUserError(error)) throw new RequestError(400, error.what, fieldNamed(error.what), error.hint);
       throw error;
     }
-    return { predictions: batch.prediction, probabilities: batch.probabilities, classes: batch.classes, warnings, ...(explanations ? { explanations } : {}) };
+    const verdict = humility?.judge(frame, batch);
+    return {
+      predictions: verdict?.predictions ?? batch.prediction,
+      probabilities: batch.probabilities,
+      classes: batch.classes,
+      warnings,
+      ...(explanations ? { explanations } : {}),
+      ...(verdict ? { humility: { flags: verdict.flags, counts: verdict.counts } } : {}),
+    };
   }
 }
 

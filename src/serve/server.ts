@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { recordsOfMlflowBody, recordsOfPredictBody, recordsOfV2Body } from './body-formats.js';
 import { recordsOfCsvBody } from './csv-body.js';
-import { feedbackOfBody, FeedbackInputError, type FeedbackSink } from '../monitor/index.js';
+import { feedbackOfBody, FeedbackInputError, hasHumilityRules, type FeedbackSink, type HumilityRules } from '../monitor/index.js';
+import { HumilityRefusal } from './humility-judge.js';
 import { explainRequestOf } from './explain-request.js';
 import { openApiDocument } from './openapi.js';
 import type { PredictionSink } from './prediction-entry.js';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   readonly metrics?: ServiceMetrics | undefined;
   /** what `/metrics` shows (a cluster's worker asks the primary for every worker's); default: this process's */
   readonly metricsText?: ((own: MetricsSnapshot) => Promise<string>) | undefined;
+  /** humility rules run on every answered record (none: no rules) */
+  readonly humility?: HumilityRules | undefined;
 }
 
 /** A scoring request's facts, kept for its answer's metrics and log rows. */
@@ -49,25 +52,27 @@ function predictBody(scored: Scored, routing: Routing, requestId: string): unkno
     const id = requestId !== '' ? { id: predictionId(requestId, i) } : {};
     const explanation = scored.explanations?.[i];
     const why = explanation ? { explanation } : {};
-    if (!scored.probabilities) return { ...id, prediction, ...why };
+    const humility = scored.humility ? { humility: scored.humility.flags[i] } : {};
+    if (!scored.probabilities) return { ...id, prediction, ...humility, ...why };
     const probabilities: Record<string, number> = {};
     for (let j = 0; j < k; j++) probabilities[scored.classes[j]!] = scored.probabilities[i * k + j]!;
-    return { ...id, prediction, probabilities, ...why };
+    return { ...id, prediction, probabilities, ...humility, ...why };
   });
   const { model, slot } = routing.answer;
   return { predictions, model: { name: model.name, version: model.version, slot }, warnings: scored.warnings };
 }
 
 function mlflowBody(scored: Scored): unknown {
-  // MLflow's scoring server answers `{"predictions": [...]}`; the probabilities ride beside them
-  if (!scored.probabilities) return { predictions: scored.predictions, ...(scored.warnings.length > 0 ? { warnings: scored.warnings } : {}) };
+  // MLflow's scoring server answers `{"predictions": [...]}`; the probabilities (and humility flags) ride beside them
+  const humility = scored.humility ? { humility: scored.humility.flags } : {};
+  if (!scored.probabilities) return { predictions: scored.predictions, ...humility, ...(scored.warnings.length > 0 ? { warnings: scored.warnings } : {}) };
   const k = scored.classes.length;
   const probabilities = scored.predictions.map((_, i) => {
     const row: Record<string, number> = {};
     for (let j = 0; j < k; j++) row[scored.classes[j]!] = scored.probabilities![i * k + j]!;
     return row;
   });
-  return { predictions: scored.predictions, probabilities, ...(scored.warnings.length > 0 ? { warnings: scored.warnings } : {}) };
+  return { predictions: scored.predictions, probabilities, ...humility, ...(scored.warnings.length > 0 ? { warnings: scored.warnings } : {}) };
 }
 
 function v2Body(scored: Scored, model: ServedModel, id: string | undefined): unknown {
@@ -81,7 +86,7 @@ function v2Body(scored: Scored, model: ServedModel, id: string | undefined): unk
     model_version: model.version,
     ...(id !== undefined ? { id } : {}),
     outputs,
-    parameters: { classes: scored.classes, warnings: scored.warnings },
+    parameters: { classes: scored.classes, warnings: scored.warnings, ...(scored.humility ? { humility: scored.humility.flags } : {}) },
   };
 }
 
@@ -95,6 +100,7 @@ const V2_TYPES = { number: 'FP64', boolean: 'BOOL', datetime: 'BYTES', string: '
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { router } = options;
   const maxRows = options.maxRows ?? 10_000;
+  const humilityRules = hasHumilityRules(options.humility) ? options.humility : undefined;
   const metrics = options.metrics ?? new ServiceMetrics();
   const scorings = new WeakMap<FastifyRequest, Scoring>();
   const app = Fastify({
@@ -150,7 +156,14 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     scorings.set(request, { slot });
     const records = await recordsOf(request, format, model);
     const explain = format === 'predict' ? explainRequestOf(request.body, request.query, model.inputColumns) : undefined;
-    const scored = model.score(records, explain);
+    let scored: Scored;
+    try {
+      scored = model.score(records, explain, humilityRules ? model.humility(humilityRules) : undefined);
+    } catch (error) {
+      if (error instanceof HumilityRefusal) metrics.humility(slot, error.counts);
+      throw error;
+    }
+    if (scored.humility) metrics.humility(slot, scored.humility.counts);
     const latencyMs = performance.now() - started;
     metrics.predictions(slot, model.version, scored.predictions);
     metrics.warnings(slot, scored.warnings.length);
@@ -201,7 +214,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async () => ({ ready: true, ...slotsSummary(router) }));
-  app.get('/model', async () => modelDescription(router));
+  app.get('/model', async () => modelDescription(router, humilityRules));
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async () => ({ ready: true }));
   app.get<{ Params: { name: string } }>('/v2/models/:name/ready', async (request) => {
@@ -231,9 +244,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-/** What the log keeps of a request's scores; serialized when the batch is written, off the request's path. */
+/** What the log keeps of a request's scores (and each record's humility flags); serialized when the batch is written, off the request's path. */
 function outputsOf(scored: Scored): unknown {
-  return { predictions: scored.predictions, probabilities: scored.probabilities ?? null, classes: scored.classes };
+  return { predictions: scored.predictions, probabilities: scored.probabilities ?? null, classes: scored.classes, ...(scored.humility ? { humility: scored.humility.flags } : {}) };
 }
 
 function checkModelName(router: SlotRouter, name: string): void {
@@ -247,9 +260,10 @@ function slotsSummary(router: SlotRouter): Record<string, unknown> {
   return { live: config.live, blue: slot(config.blue), green: slot(config.green), weights: config.weights ?? null, shadow: config.shadow === true };
 }
 
-function modelDescription(router: SlotRouter): unknown {
+function modelDescription(router: SlotRouter, humility: HumilityRules | undefined): unknown {
   const { model, slot } = router.live;
   const m = model.manifest;
+  const judge = humility ? model.humility(humility) : undefined;
   return {
     name: model.name,
     version: model.version,
@@ -262,5 +276,6 @@ function modelDescription(router: SlotRouter): unknown {
     trainingRows: m.trainingRows,
     schema: m.schema.map((c) => ({ ...c, ...(m.ranges?.[c.name] ? { range: m.ranges[c.name] } : {}) })),
     slots: slotsSummary(router),
+    ...(judge ? { humility: { active: judge.active, unavailable: judge.unavailable } } : {}),
   };
 }

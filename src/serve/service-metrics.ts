@@ -1,7 +1,7 @@
 /**
  * The service's counters, written in Prometheus' text format for `GET /metrics`: requests by route,
  * status code and slot, a latency histogram per slot, predicted classes (or a sum and count of
- * predicted values) per slot, shadow scoring. Plain maps of numbers: a worker of a cluster keeps its
+ * predicted values) per slot, shadow scoring, records humility rules fired on. Plain maps of numbers: a worker of a cluster keeps its
  * own and hands a snapshot to the primary, which adds them up (`mergeSnapshots`).
  */
 
@@ -92,6 +92,11 @@ export class ServiceMetrics {
     this.#add(`autolab_shadow_requests_total${labels({ slot, outcome })}`, 1);
   }
 
+  /** Records humility rules fired on in one request, by rule and action (refused requests too). */
+  humility(slot: string, counts: readonly { readonly rule: string; readonly action: string; readonly records: number }[]): void {
+    for (const { rule, action, records } of counts) this.#add(`autolab_humility_records_total${labels({ slot, rule, action })}`, records);
+  }
+
   warnings(slot: string, count: number): void {
     if (count > 0) this.#add(`autolab_input_warnings_total${labels({ slot })}`, count);
   }
@@ -108,6 +113,7 @@ const HELP: Readonly<Record<string, [string, string]>> = {
   autolab_prediction_value: ['summary', 'predicted values (regression), by slot and model version'],
   autolab_shadow_requests_total: ['counter', 'requests a shadow slot scored, by agreement with the answer'],
   autolab_input_warnings_total: ['counter', 'unseen categories and values outside the training range, by slot'],
+  autolab_humility_records_total: ['counter', 'records a humility rule fired on, by slot, rule and action (flag, fallback, refuse)'],
 };
 
 /** Adds up snapshots (one per worker). */

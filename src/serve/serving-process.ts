@@ -11,7 +11,7 @@ import { setPredictionThreads } from '../learn/index.js';
 import { applyDeployment, followDeployment, healthCheck, ModelCache, parseDeployment, slotsOf, type Deployment } from './deployment.js';
 import { ParquetPredictionLog } from './prediction-log.js';
 import { buildServer } from './server.js';
-import { loadServedModel } from './served-model.js';
+import { loadServedModel, type ServedModel } from './served-model.js';
 import type { CheckedServeOptions } from './serve-options.js';
 import { ServiceMetrics, type MetricsSnapshot } from './service-metrics.js';
 import { SlotRouter } from './slots.js';
@@ -78,11 +78,18 @@ async function openPredictionLog(options: CheckedServeOptions, service: string):
   };
 }
 
-/** Loads and checks what `options` would serve, without serving it; a `UserError` when it cannot be. */
-export function checkServable(options: CheckedServeOptions): void {
-  if (options.deploymentFile !== undefined) slotsOf(readDeploymentFile(options.deploymentFile), new ModelCache());
-  else if (options.modelDir !== undefined) healthCheck(loadServedModel(options.modelDir));
-  else throw new UsageError('nothing to serve', 'give a model bundle folder or a deployment file');
+/** Loads and checks what `options` would serve, without serving it; a `UserError` when it cannot be. Returns the models. */
+export function checkServable(options: CheckedServeOptions): ServedModel[] {
+  if (options.deploymentFile !== undefined) {
+    const slots = slotsOf(readDeploymentFile(options.deploymentFile), new ModelCache());
+    return [slots.blue, slots.green].filter((m): m is ServedModel => m !== undefined);
+  }
+  if (options.modelDir !== undefined) {
+    const model = loadServedModel(options.modelDir);
+    healthCheck(model);
+    return [model];
+  }
+  throw new UsageError('nothing to serve', 'give a model bundle folder or a deployment file');
 }
 
 /**
@@ -106,7 +113,7 @@ export async function startServing(options: CheckedServeOptions, hooks: { metric
   }
   const { log, feedback, closeLog } = await openPredictionLog(options, router.live.model.name);
   const metrics = new ServiceMetrics();
-  const app = buildServer({ router, log, feedback, metrics, maxRows: options.maxRows, bodyLimit: options.bodyLimit, metricsText: hooks.metricsText });
+  const app = buildServer({ router, log, feedback, metrics, maxRows: options.maxRows, bodyLimit: options.bodyLimit, metricsText: hooks.metricsText, humility: options.humility });
   const follower = deploymentFile !== undefined ? followDeployment(router, () => readDeploymentFile(deploymentFile), { intervalMs: options.pollMs, onError: (e) => process.stderr.write(`autolab serve: deployment not applied: ${String(e instanceof Error ? e.message : e)}\n`) }) : undefined;
   try {
     await app.listen({ port: options.port, host: options.host });

@@ -61,7 +61,7 @@ export const approvalStage: Stage<StageContext> = {
     ]);
     if (!challenger || !champion) throw new Error(`model versions ${String(unit.params['version'])} and ${String(unit.params['champion'])} are not both registered`);
     const margin = Number(unit.inputs['margin']);
-    const decision = await policyDecision(lab, project, challenger.version, () => compareChallenger(lab, challenger, champion, margin));
+    const decision = await policyDecision(lab, project, challenger.version, () => compareChallenger(lab, project, challenger, champion, margin));
     return { outputs: { approved: decision.approved ? 'yes' : 'no' }, bytesWritten: 0, detail: { version: challenger.version, champion: champion.version, ...decision } };
   },
 };
@@ -81,13 +81,19 @@ export async function policyDecision(
     if (isUserError(error)) return { approved: false, reason: error.what };
     throw error;
   }
-  const figures = `${comparison.metric} ${fmt(comparison.challenger)} against ${fmt(comparison.champion)} on the same ${comparison.rows} held-out rows (gain ${fmt(comparison.gain.value)}, 95 % interval ${fmt(comparison.gain.low)} to ${fmt(comparison.gain.high)}; margin ${comparison.margin})`;
+  const figures = `${comparison.metric} ${fmt(comparison.challenger)} against ${fmt(comparison.champion)} on the same ${comparison.rows} held-out rows${rowsNote(comparison)} (gain ${fmt(comparison.gain.value)}, 95 % interval ${fmt(comparison.gain.low)} to ${fmt(comparison.gain.high)}; margin ${comparison.margin})`;
   if (!comparison.beats) return { approved: false, reason: `does not beat the production model by the margin: ${figures}`, comparison };
   const startedAt = new Date().toISOString();
   const note = `approved by the project's policy: ${figures}`;
   await lab.catalog.addModelApproval(project.id, version, { by: 'policy', note });
   await lab.catalog.appendAction({ ...actionInput('model.approve', project.name, startedAt), detail: { version, by: 'policy', note } });
   return { approved: true, reason: note, comparison };
+}
+
+function rowsNote(comparison: { rows: number; newToChampion?: number | null }): string {
+  const fresh = comparison.newToChampion;
+  if (fresh === undefined || fresh === null) return '';
+  return fresh === comparison.rows ? ', all new since the production model\'s training' : ` (${fresh} of them new since the production model's training)`;
 }
 
 function fmt(value: number): string {

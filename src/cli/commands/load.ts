@@ -28,6 +28,7 @@ export const modelExport = () => import('../../app/model-export.js');
 export const compare = () => import('../../app/compare-endpoint.js');
 export const serve = () => import('../../serve/index.js');
 export const serveProject = () => import('../../app/serve-project.js');
+export const serveHumility = () => import('../../app/serve-humility.js');
 export const monitor = () => import('../../app/monitor.js');
 export const monitorPredictions = () => import('../../app/monitor-predictions.js');
 export const feedback = () => import('../../app/feedback.js');

@@ -209,7 +209,9 @@ export function registerModelCommands(program: Command): void {
       try {
         const done = await (await load.models()).approveModel(lab, flags.project, version, { ...(flags.note !== undefined ? { note: flags.note } : {}), ...(flags.by !== undefined ? { by: flags.by } : {}) });
         if (flags.json) return printJson(done);
-        printLine(`approved model version ${done.version} of ${done.project} (by ${done.approval.by}); next: autolab models promote ${done.version} --to production --project ${done.project}`);
+        const byHand = `autolab models promote ${done.version} --to production --project ${done.project}`;
+        const next = lab.config.retraining?.[done.project]?.deploy === 'manual' ? byHand : `autolab run ${done.project} puts it live blue-green (by hand: ${byHand})`;
+        printLine(`approved model version ${done.version} of ${done.project} (by ${done.approval.by}); next: ${next}`);
       } finally {
         await lab.close();
       }

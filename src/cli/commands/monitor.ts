@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openLab } from '../../app/lab.js';
 import { resolveProject } from '../../app/project.js';
 import { UsageError } from '../../common/index.js';
+import { humilityText } from '../../monitor/humility/index.js';
 import type { ColumnDriftResult, MonitorResult, PredictionLogResult, RealisedWindow } from '../../monitor/index.js';
 import { parseNumberFlag, POSITIVE_COUNT } from '../number-flag.js';
 import { formatTable, printJson, printLine, printLines, type JsonFlag } from '../output.js';
@@ -98,6 +99,7 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
         { header: 'dataset drift' },
         { header: 'accuracy (estimated)', align: 'right' },
         { header: 'realised [95% interval]', maxWidth: 120 },
+        { header: 'humility', maxWidth: 60 },
       ],
       r.windows.map((w) => [
         w.label,
@@ -107,6 +109,7 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
         w.drift.datasetDrift ? 'yes' : 'no',
         w.estimated ? num(w.estimated.accuracy) : '—',
         realisedText(w.realised),
+        humilityText(w.humility),
       ]),
     ),
     '',
@@ -114,6 +117,7 @@ export function formatLogMonitor(r: PredictionLogResult): string[] {
       (d.weightedDriftScore !== null ? `; importance-weighted ${pct(d.weightedDriftScore)}` : ''),
     `feedback: ${r.feedback.outcomes} outcomes, ${r.feedback.matched} logged predictions reached${r.feedback.unknownOutcomes > 0 ? `, ${r.feedback.unknownOutcomes} with an outcome the model does not know` : ''}`,
     `performance (realised): ${realisedText(r.realised)}`,
+    `humility rules fired (records per rule): ${humilityText(r.humility)}`,
   ];
   if (holdout) lines.push(`holdout: ${Object.entries(holdout).map(([name, m]) => (m.holdout ? `${name} ${num(m.holdout.value)} [${num(m.holdout.low)}, ${num(m.holdout.high)}]` : `${name} —`)).join('; ')}`);
   for (const note of r.notes) lines.push(`note: ${note}`);

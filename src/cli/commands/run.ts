@@ -58,7 +58,7 @@ function eventPrinter(quiet: boolean): { onEvent(event: RunEvent): void; done():
   };
 }
 
-function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
+export function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
   const lines: string[] = [];
   if (dryRun) {
     if (outcome.stale.length === 0) return [outcome.waitsOn ? `nothing to run; waits on you: ${outcome.waitsOn}` : 'nothing to run: the project is up to date'];
@@ -90,6 +90,12 @@ function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     );
   }
   if (outcome.report) lines.push(`report: ${outcome.report}`);
+  if (outcome.policy) lines.push(`approval policy on version ${String(outcome.policy['version'])}: ${String(outcome.policy['reason'])}`);
+  if (outcome.rollout) {
+    const r = outcome.rollout;
+    const kept = r['replaced'] === null ? '' : ` (version ${String(r['replaced'])} kept in the other slot: autolab deploy rollback --project ${outcome.project})`;
+    lines.push(`version ${String(r['version'])} is in production and live in slot ${String(r['slot'])}${kept}`);
+  }
   if (outcome.waitsOn) lines.push(`waits on you: ${outcome.waitsOn}`);
   return lines;
 }
@@ -185,6 +191,8 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
     },
     registered: outcome.model && { version: outcome.model.version, stage: outcome.model.stage, approved: outcome.model.approvals.length > 0, metrics: outcome.model.metrics },
     monitor: outcome.monitor,
+    policy: outcome.policy,
+    rollout: outcome.rollout,
     waitsOn: outcome.waitsOn,
     ran: outcome.ran,
     stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),

@@ -22,7 +22,8 @@ export function registerServeCommand(program: Command): void {
     .option('--deployment <file>', 'a JSON deployment to follow instead of one model: { blue: { dir }, green?: { dir }, live, weights?, shadow? }, read every second')
     .option('--log <dir>', 'write every request\'s inputs, outputs, slot, model version and latency to Parquet files in this folder (default inside a lab: its lake, lake/predictions/<model>/)')
     .option('--max-rows <n>', 'records scored per request at most', '10000')
-    .action(async (model: string | undefined, flags: { port: string; host: string; workers?: string; deployment?: string; log?: string; maxRows: string }) => {
+    .option('--humility <file>', "humility rules (YAML or JSON, as autolab.yaml's humility: section): flag, fall back or refuse uncertain, outlying, unseen or low-observation records (default for a project: autolab.yaml's)")
+    .action(async (model: string | undefined, flags: { port: string; host: string; workers?: string; deployment?: string; log?: string; maxRows: string; humility?: string }) => {
       if (model !== undefined && flags.deployment !== undefined) throw new UsageError('give a model folder or project, or --deployment, not both', 'e.g. `autolab serve model/ --port 8080`');
       const port = parseNumberFlag('port', flags.port, PORT)!;
       const workers = parseNumberFlag('workers', flags.workers, POSITIVE_COUNT) ?? availableParallelism();
@@ -36,10 +37,13 @@ export function registerServeCommand(program: Command): void {
       let following: { stop(): Promise<void> } | undefined;
       let lab: Lab | undefined;
       try {
+        const { servedHumilityRules } = await load.serveHumility();
+        let humility = flags.humility !== undefined ? servedHumilityRules({ file: flags.humility }) : undefined;
         if (!bundle && deploymentFile === undefined) {
           // a project of this lab: follow its deployment record as the workers' deployment file
           lab = await openLab();
           const project = await resolveProject(lab, model);
+          humility = servedHumilityRules({ file: flags.humility, config: lab.config, project: project.name });
           const { projectDeployment, deploymentFileOf, followProjectDeployment, writeDeploymentFile } = await load.serveProject();
           const { deployment, revision } = await projectDeployment(lab, project.name);
           deploymentFile = deploymentFileOf(lab, project.name);
@@ -59,6 +63,7 @@ export function registerServeCommand(program: Command): void {
             host: flags.host,
             workers,
             maxRows,
+            ...(humility ? { humility } : {}),
           },
           say,
         );

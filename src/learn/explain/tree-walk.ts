@@ -52,11 +52,16 @@ export function treeDepth(tree: TreeArrays): number {
   return max;
 }
 
-/** Output of one tree for one row of columns. */
-export function treeOutput(tree: TreeArrays, columns: readonly Float64Array[], row: number): number {
+/** The leaf one row of columns reaches. */
+export function treeLeaf(tree: TreeArrays, columns: readonly Float64Array[], row: number): number {
   let node = 0;
   while (tree.left[node]! >= 0) {
     node = goesLeft(tree, node, columns[tree.feature[node]!]![row]!) ? tree.left[node]! : tree.right[node]!;
   }
-  return tree.value[node]!;
+  return node;
+}
+
+/** Output of one tree for one row of columns. */
+export function treeOutput(tree: TreeArrays, columns: readonly Float64Array[], row: number): number {
+  return tree.value[treeLeaf(tree, columns, row)]!;
 }

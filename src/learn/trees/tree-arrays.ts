@@ -57,18 +57,19 @@ export function toTreeArrays(grown: GrownTree, mapper: BinMapper, leafValue: (no
     value,
     cover,
     gain: grown.gain,
+    count: Uint32Array.from(grown.count),
   });
 }
 
 /**
- * A copy of `tree` whose twelve arrays are views of one buffer. An AutoML search keeps the fold
+ * A copy of `tree` whose twelve (thirteen with `count`) arrays are views of one buffer. An AutoML search keeps the fold
  * models of its best candidates — some 100,000 small trees on a tiny table — and one buffer per
  * array (an object and a separate allocation each) was most of their memory.
  */
 export function compactTree(tree: TreeArrays): TreeArrays {
   // 8-byte arrays first, then 4-byte, then bytes: every view is aligned
   const wide = [tree.threshold, tree.value, tree.cover, tree.gain];
-  const words = [tree.feature, tree.left, tree.right, tree.catOffset, tree.catWords, tree.catBits];
+  const words = [tree.feature, tree.left, tree.right, tree.catOffset, tree.catWords, tree.catBits, ...(tree.count ? [tree.count] : [])];
   const bytes = [tree.defaultLeft, tree.isCategorical];
   const size = wide.reduce((s, a) => s + a.length * 8, 0) + words.reduce((s, a) => s + a.length * 4, 0) + bytes.reduce((s, a) => s + a.length, 0);
   const buffer = new ArrayBuffer(size);
@@ -92,9 +93,10 @@ export function compactTree(tree: TreeArrays): TreeArrays {
   const catOffset = i32(tree.catOffset);
   const catWords = i32(tree.catWords);
   const catBits = place(tree.catBits, (b, o, n) => new Uint32Array(b, o, n));
+  const count = tree.count ? place(tree.count, (b, o, n) => new Uint32Array(b, o, n)) : undefined;
   const defaultLeft = u8(tree.defaultLeft);
   const isCategorical = u8(tree.isCategorical);
-  return { feature, threshold, left, right, defaultLeft, isCategorical, catOffset, catWords, catBits, value, cover, gain };
+  return { feature, threshold, left, right, defaultLeft, isCategorical, catOffset, catWords, catBits, value, cover, gain, ...(count ? { count } : {}) };
 }
 
 /**

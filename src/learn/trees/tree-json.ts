@@ -9,9 +9,11 @@ type TypedArray = Float64Array | Int32Array | Uint8Array | Uint32Array;
  * model holds exactly the same doubles (and predicts bit-identically) at a third of the size of
  * number lists.
  */
-export type TreeJSON = Record<keyof TreeArrays, string>;
+export type TreeJSON = Record<Exclude<keyof TreeArrays, 'count'>, string> & { readonly count?: string };
 
-const FIELDS: { readonly [K in keyof TreeArrays]: new (buffer: ArrayBuffer) => TreeArrays[K] } = {
+type Required = Exclude<keyof TreeArrays, 'count'>;
+
+const FIELDS: { readonly [K in Required]: new (buffer: ArrayBuffer) => TreeArrays[K] } = {
   feature: Int32Array,
   threshold: Float64Array,
   left: Int32Array,
@@ -42,16 +44,20 @@ export function decodeTypedArray<T extends TypedArray>(text: string, make: new (
 
 export function treeToJSON(tree: TreeArrays): TreeJSON {
   const out = {} as Record<string, string>;
-  for (const key of Object.keys(FIELDS) as (keyof TreeArrays)[]) out[key] = encodeTypedArray(tree[key]);
+  for (const key of Object.keys(FIELDS) as Required[]) out[key] = encodeTypedArray(tree[key]);
+  if (tree.count) out['count'] = encodeTypedArray(tree.count);
   return out as TreeJSON;
 }
 
 export function treeFromJSON(json: TreeJSON): TreeArrays {
   if (typeof json !== 'object' || json === null) throw new InputError('a tree in the model is not an object', 'load a model file written by autolab');
   const out = {} as Record<string, TypedArray>;
-  for (const key of Object.keys(FIELDS) as (keyof TreeArrays)[]) out[key] = decodeTypedArray(json[key], FIELDS[key] as new (buffer: ArrayBuffer) => TypedArray, key);
+  for (const key of Object.keys(FIELDS) as Required[]) out[key] = decodeTypedArray(json[key], FIELDS[key] as new (buffer: ArrayBuffer) => TypedArray, key);
+  // trees saved before training-row counts were kept have none: what needs them says so
+  if (json.count !== undefined) out['count'] = decodeTypedArray(json.count, Uint32Array, 'count');
   const tree = out as unknown as TreeArrays;
   const n = tree.feature.length;
+  if (tree.count && tree.count.length !== n) throw new InputError(`tree field 'count' has ${tree.count.length} entries for ${n} nodes`, 'load a model file written by autolab');
   for (const key of ['threshold', 'left', 'right', 'defaultLeft', 'isCategorical', 'catOffset', 'catWords', 'value', 'cover', 'gain'] as const) {
     if (tree[key].length !== n) throw new InputError(`tree field '${key}' has ${tree[key].length} entries for ${n} nodes`, 'load a model file written by autolab');
   }
