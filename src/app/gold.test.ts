@@ -154,7 +154,7 @@ describe('gold on real data: flights and airports', () => {
       const entityGold = await currentGold(lab, await resolveProject(lab, 'single'));
       if (!entityGold.applies || !entityGold.table) throw new Error('no gold table was built for the flights alone');
       const entityFeatures = entityGold.plan.features.map((f) => f.name);
-      expect(entityFeatures).toEqual(expect.arrayContaining(['count(flights by origin)', 'mean(flights.delay by origin)', 'last(flights.delay by destination)', 'mode(flights.destination by origin)']));
+      expect(entityFeatures).toEqual(expect.arrayContaining(['count(flights by origin)', 'mean(flights.delay by origin)', 'mean(flights.late by origin)', 'last(flights.delay by destination)', 'mode(flights.destination by origin)']));
       // no windows of days unless autolab.yaml asks (gold: { recentDays: [7, 30] })
       expect(entityFeatures.filter((f) => f.endsWith(' days)'))).toEqual([]);
       expect(features.filter((f) => / by (origin|destination)/.test(f) && !f.includes('.airports.'))).toEqual([]);

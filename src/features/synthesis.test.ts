@@ -203,7 +203,7 @@ describe('entities that exist only as a repeated value, most frequent values and
   it('makes each repeated category of the target an entity under a cut-off, and none without one (said in the notes)', () => {
     const plan = synthesizeFeatures(tripsInput('at'));
     const names = plan.features.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['count(trips by city)', 'mean(trips.fare by city)', 'mean(trips.fare by city, 30 days)', 'mode(trips.kind by city)', 'count(trips by kind)']));
+    expect(names).toEqual(expect.arrayContaining(['count(trips by city)', 'mean(trips.dear by city)', 'mean(trips.fare by city)', 'mean(trips.fare by city, 30 days)', 'mode(trips.kind by city)', 'count(trips by kind)']));
     // windows only when asked
     expect(synthesizeFeatures({ ...tripsInput('at'), recentDays: [] }).features.some((f) => f.name.endsWith(' days)'))).toBe(false);
     // not the id, free text or personal data; not a category that is nearly a key
@@ -247,6 +247,8 @@ describe('entities that exist only as a repeated value, most frequent values and
     // r6: x and y 2-2, x reached 2 first (Jan 3); r7: x and y 1-1, y came first (Jan 3)
     expect(of('mode(trips.kind by city)')).toEqual([null, 'x', null, 'x', 'x', 'y', 'x', 'y']);
     expect(of('days_since_last(trips by city)')).toEqual([null, 14, null, 14, 17, 17, 7, 7]);
+    // the share of earlier trips of the city whose fare > 15: r0 (10) is not, r1, r3, r4 are
+    expect(of('mean(trips.dear by city)')).toEqual([null, 0, null, 0, 2 / 3, 1, 0.75, 1]);
     // the other entity: trips of the same kind before
     expect(of('count(trips by kind)')).toEqual([0, 0, 0, 1, 2, 2, 3, 3]);
   });

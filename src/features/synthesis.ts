@@ -7,7 +7,8 @@
  * - its children (tables whose foreign key refers to it): count, mean, sum, min, max, std, last
  *   value and trend by time, days since the last row, distinct count and most frequent value of
  *   categories, a count per frequent value, and under a cut-off, when asked, the count and means
- *   of the rows known in the last days (`recentDays`);
+ *   of the rows known in the last days (`recentDays`); the target table as a child, under a
+ *   cut-off, also the mean of its label's expression over its earlier rows;
  * - its parents: their columns, and, within `depth`, their own parents and children — the flights
  *   of this flight's origin airport, before this flight;
  * - entities that exist only as a repeated value: under a cut-off, a category of the target table
@@ -142,6 +143,8 @@ export function synthesizeFeatures(input: SynthesisInput): GoldPlan {
     if (dated) {
       add({ fn: 'days_since_last' }, `days_since_last(${by})`);
       for (const days of recentDays) add({ fn: 'recent_count', days }, `count(${by}, ${days} days)`);
+      // the label of the target's earlier rows, known by then (a label column is aggregated as a column)
+      if (child.name === input.target.table && input.target.label.kind === 'expression') add({ fn: 'label_mean' }, `mean(${child.name}.${labelName} by ${rel.fk})`);
     }
     // without a cut-off, a row's own label would be among its siblings' aggregates
     const leaks = (c: SynthesisColumn) => child.name === input.target.table && cutoff === null && labelColumns.has(c.name);

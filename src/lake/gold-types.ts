@@ -37,6 +37,8 @@ export type GoldAggregate =
   | { readonly fn: 'days_since_last' }
   /** `mode`: the most frequent value (under a cut-off, the earlier to reach its count on a tie; in one instant, the smaller value) */
   | { readonly fn: 'mean' | 'sum' | 'min' | 'max' | 'std' | 'last' | 'trend' | 'distinct' | 'mode'; readonly column: string }
+  /** the mean of the label's expression (the share of true) over the child's rows, the child being the target table itself (only under a cut-off) */
+  | { readonly fn: 'label_mean' }
   /** rows known in the `days` days before the cut-off (only under one) */
   | { readonly fn: 'recent_count'; readonly days: number }
   /** the mean of `column` over the rows known in the `days` days before the cut-off (only under one) */

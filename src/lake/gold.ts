@@ -152,10 +152,19 @@ function aggregateSql(a: GoldAggregate, v: string, ct: string | null, pt: string
     case 'recent_mean':
       // "the last days before the cut-off" has no meaning without one
       return null;
+    case 'label_mean':
+      // without a cut-off the rows would include the row's own label
+      return null;
   }
 }
 
 type AggregateFeature = Extract<GoldFeature, { kind: 'aggregate' }>;
+
+/** The label on the rows of `child` as a number, when `child` is the target table and its label an expression (checked, in its wrapper); else null. */
+function labelValue(plan: GoldPlan, child: string): string | null {
+  const label = plan.target.label;
+  return child === plan.target.table && label.kind === 'expression' ? `CAST(${wrapTargetExpression(label.expression)} AS DOUBLE)` : null;
+}
 
 function valueColumn(a: GoldAggregate): string | null {
   return 'column' in a ? a.column : null;
@@ -265,7 +274,7 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
     running.set(runKey, totals);
   }
   const r = totals;
-  const columns = group.map((f) => `${r.expression(f.aggregate, params)} AS ${q(f.name)}`);
+  const columns = group.map((f) => `${r.expression(f.aggregate, params, labelValue(plan, first.child))} AS ${q(f.name)}`);
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
   // a window over the last days takes the totals at the cut-off less those as they stood that many days before
   const windows = [...new Set(group.flatMap((f) => ('days' in f.aggregate ? [f.aggregate.days] : [])))];
@@ -291,6 +300,7 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
  */
 class RunningTotals {
   readonly #parts = new Map<string, { bucket: string; running: string }>();
+  /** the SQL of each value column the parts read (`__v0`, `__v1`, …) */
   readonly #values: string[] = [];
   readonly #distinct = new Set<string>();
   readonly #modes = new Set<string>();
@@ -309,8 +319,12 @@ class RunningTotals {
   }
 
   #value(column: string): string {
-    if (!this.#values.includes(column)) this.#values.push(column);
-    return `__v${this.#values.indexOf(column)}`;
+    return this.#valueOf(q(column));
+  }
+
+  #valueOf(sql: string): string {
+    if (!this.#values.includes(sql)) this.#values.push(sql);
+    return `__v${this.#values.indexOf(sql)}`;
   }
 
   #part(name: string, bucket: string, running: (c: string) => string): string {
@@ -318,10 +332,10 @@ class RunningTotals {
     return `c.${name}`;
   }
 
-  /** The SQL of one aggregate, over the running totals joined as `c` and the probe as `p`. */
-  expression(a: GoldAggregate, params: Params): string {
+  /** The SQL of one aggregate, over the running totals joined as `c` and the probe as `p`; `label`, the label's value on the child's rows (`labelValue`). */
+  expression(a: GoldAggregate, params: Params, label: string | null): string {
     const sum = (c: string) => `sum(${c}) OVER w`;
-    const x = 'column' in a ? this.#value(a.column) : '';
+    const x = 'column' in a ? this.#value(a.column) : a.fn === 'label_mean' && label !== null ? this.#valueOf(label) : '';
     const n = () => this.#part(`n_${x}`, `count(${x})`, sum);
     const s = () => this.#part(`s_${x}`, `sum(${x})`, sum);
     switch (a.fn) {
@@ -367,6 +381,9 @@ class RunningTotals {
           (c) => `arg_min(${c}, CASE WHEN ${mc} IS NOT NULL THEN struct_pack(a := -${mc}, b := __t) END) OVER w`,
         );
       }
+      case 'label_mean':
+        if (label === null) throw new Error(`the gold plan averages the label over ${this.name}'s rows, which are not the target's rows labelled by an expression`);
+        return `${s()} / nullif(${n()}, 0)`;
       case 'recent_count':
         return this.#recent(this.#part('n', 'count(*)', sum), a.days);
       case 'recent_mean':
@@ -388,7 +405,7 @@ class RunningTotals {
   /** The CTE, once every aggregate that reads it has asked for its parts. */
   sql(): string {
     const known = this.#known;
-    const values = this.#values.map((c, i) => `, ${q(c)} AS __v${i}`).join('');
+    const values = this.#values.map((sql, i) => `, ${sql} AS __v${i}`).join('');
     // a value was seen before the cut-off exactly when its first row was
     const firsts = [...this.#distinct]
       .map((c) => `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${this.key}, ${q(c)} ORDER BY ${known}) = 1 THEN 1 ELSE 0 END AS __first${this.#value(c)}`)
