@@ -292,11 +292,12 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
  * bucket), the buckets accumulated in time order. A target row takes the totals of the last bucket
  * strictly before its cut-off (an ASOF join on `>`). Every aggregate is made of decomposable parts
  * (counts, sums, sums of squares and products, extremes, the last value, each value's first row,
- * each value's count so far for the most frequent one), so the cost is a sort and a scan; a window
- * over the last days subtracts the totals as they stood that many days earlier (a second ASOF join) — a window re-reading each row's history took 73 s for 300,000
- * flights. A child's rows take their place in time when they became known (`knownAt`, a checked
- * expression), else at their time — never before it: a target row that is its own child (a flight
- * that left early) must not be known before its own cut-off.
+ * each value's count so far for the most frequent one), so the cost is a sort and a scan — a window
+ * re-reading each row's history took 73 s for 300,000 flights. A window over the last days
+ * subtracts the totals as they stood that many days earlier (one more ASOF join). A child's rows
+ * take their place in time when they became known (`knownAt`, a checked expression), else at their
+ * time — never before it: a target row that is its own child (a flight that left early) must not
+ * be known before its own cut-off.
  */
 class RunningTotals {
   readonly #parts = new Map<string, { bucket: string; running: string }>();
