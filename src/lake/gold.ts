@@ -1,16 +1,17 @@
 /**
- * Gold: the modelling table, one row per row of the target table, built by one DuckDB statement
+ * Gold: the modelling table, one row per row of the target table, built in DuckDB SQL
  * from a `GoldPlan` over silver Parquet files. Parents are joined on their key; children are
  * aggregated per key. Where the target table has a cut-off time, a child's aggregates see only
- * rows dated strictly before the target row's time: the target rows go into the child's rows as
- * probes (values null), and every aggregate is a window over the rows of the same key ordered by
- * time whose frame ends before the probe's time (`RANGE … CURRENT ROW EXCLUDE GROUP` leaves out the
- * rows of that very instant). Featuretools includes the cut-off instant by default; we do not.
+ * rows known strictly before the target row's time: the child's rows become running totals per
+ * key (`RunningTotals`), and each target row is ASOF-joined to the last of them before its time.
+ * Featuretools includes the cut-off instant by default; we do not.
  * Every identifier is quoted, every path and value bound; the target expression, SQL a person
  * wrote, was checked by `checkTargetExpression` and is spliced in its checked wrapper.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { InputError } from '../common/index.js';
+import { InputError, tempPrefix } from '../common/index.js';
 import { describeParquet } from './bronze-writer.js';
 import { execute, firstLine, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
 import { wrapTargetExpression } from './target-expression.js';
@@ -170,11 +171,21 @@ function valueColumn(a: GoldAggregate): string | null {
   return 'column' in a ? a.column : null;
 }
 
+/** A statement to run before the gold SELECT: it writes `out`, which the SELECT (or a later stage) reads. */
+export interface GoldStage {
+  readonly sql: string;
+  readonly out: string;
+}
+
 /**
  * The SELECT that computes the gold table: the row number of each target row (`__autolab_row`,
- * dropped on write), the label when asked, then the features in order.
+ * dropped on write), the label when asked, then the features in order. Under a cut-off it reads
+ * files that `stages` write first, in order, into `scratch`: each child's running totals, then
+ * each group's features per target row, in the target rows' order — the SELECT puts them beside
+ * the target rows by position. One statement held every group's rows in hash tables and sorted
+ * all 91 columns at the end: past DuckDB's 2 GB it spilled 10 GB for 3M flights.
  */
-export function goldSelect(input: GoldBuildInput): { sql: string; params: SqlParams; columns: string[] } {
+export function goldSelect(input: GoldBuildInput, scratch: string): { sql: string; params: SqlParams; columns: string[]; stages: GoldStage[] } {
   const { plan } = input;
   const params = new Params();
   const cte: string[] = [];
@@ -204,22 +215,35 @@ export function goldSelect(input: GoldBuildInput): { sql: string; params: SqlPar
   const groupAlias = new Map<string, string>();
   const running = new Map<string, RunningTotals>();
   const groupCtes: string[] = [];
+  const groupStages: GoldStage[] = [];
+  const staged: string[] = [];
   let g = 0;
   for (const [key, group] of groups) {
     const alias = `g${g++}`;
     groupAlias.set(key, alias);
-    groupCtes.push(aggregateGroup(input, group, alias, params, running));
+    if (plan.target.time === null) {
+      groupCtes.push(aggregateGroup(input, group, alias, params));
+    } else {
+      const out = join(scratch, `${alias}.parquet`);
+      groupStages.push({ sql: `COPY (${runningGroup(input, group, params, running, scratch)}) TO ${quoteLiteral(out)} (FORMAT parquet)`, out });
+      staged.push(`POSITIONAL JOIN read_parquet(${params.bind(out)}) AS ${alias}`);
+    }
   }
   // the running totals of each child and key, shared by every path that looks them up, before the groups that read them
-  for (const totals of running.values()) cte.push(totals.sql());
+  const stages: GoldStage[] = [...running.values()].map((totals) => ({ sql: `COPY (${totals.sql()}) TO ${quoteLiteral(totals.path)} (FORMAT parquet)`, out: totals.path }));
+  stages.push(...groupStages);
   cte.push(...groupCtes);
+  // a staged group's features are columns of its file, already beside the target row
+  const outer: string[] = [`t.${ROW}`, ...(input.withLabel ? [`t.${q(goldLabelName(plan))}`] : [])];
   for (const f of features) {
     if (f.kind === 'aggregate') {
       const alias = groupAlias.get(JSON.stringify([pathKey(f.path), f.child, f.fk, f.key]))!;
       const counted = f.aggregate.fn === 'count' || f.aggregate.fn === 'count_value' || f.aggregate.fn === 'recent_count';
       // no related row at all: the count is 0, every other aggregate missing
-      select.push(counted ? `coalesce(${alias}.${q(f.name)}, 0) AS ${q(f.name)}` : `${alias}.${q(f.name)} AS ${q(f.name)}`);
+      if (plan.target.time === null) select.push(counted ? `coalesce(${alias}.${q(f.name)}, 0) AS ${q(f.name)}` : `${alias}.${q(f.name)} AS ${q(f.name)}`);
+      outer.push(`${plan.target.time === null ? 't' : alias}.${q(f.name)}`);
     } else {
+      outer.push(`t.${q(f.name)}`);
       const value = `${joins.alias(f.path)}.${q(f.column)}`;
       if (f.kind === 'column') select.push(`${value} AS ${q(f.name)}`);
       else if (f.kind === 'date_part') select.push(`${datePart(value, f.part)} AS ${q(f.name)}`);
@@ -229,13 +253,17 @@ export function goldSelect(input: GoldBuildInput): { sql: string; params: SqlPar
     columns.push(f.name);
   }
   // the groups' joins: each group is keyed by the target row number
-  const groupJoins = [...groupAlias.values()].map((alias) => `LEFT JOIN ${alias} ON ${alias}.${ROW} = t.${ROW}`);
-  const sql = `WITH ${cte.join(',\n')}\nSELECT ${select.join(', ')}\nFROM t\n${joins.joins()}\n${groupJoins.join('\n')}\nORDER BY t.${ROW}`;
-  return { sql, params: params.values, columns };
+  const groupJoins = groupCtes.length === 0 ? [] : [...groupAlias.values()].map((alias) => `LEFT JOIN ${alias} ON ${alias}.${ROW} = t.${ROW}`);
+  const rows = `WITH ${cte.join(',\n')}\nSELECT ${select.join(', ')}\nFROM t\n${joins.joins()}\n${groupJoins.join('\n')}\nORDER BY t.${ROW}`;
+  // rows are paired in the order each side gives them: a row out of line stops the build
+  const aligned = [...groupAlias.values()].map((alias) => `${alias}.${ROW} = t.${ROW}`).join(' AND ');
+  const misaligned = quoteLiteral('gold: a group of features came out of line with the target rows');
+  const sql = staged.length === 0 ? rows : `SELECT ${outer.join(', ')} FROM (${rows}) AS t\n${staged.join('\n')}\nWHERE CASE WHEN ${aligned} THEN true ELSE error(${misaligned}) END`;
+  return { sql, params: params.values, columns, stages };
 }
 
-/** One child reached by one path: its aggregates, per target row. */
-function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[], alias: string, params: Params, running: Map<string, RunningTotals>): string {
+/** One child reached by one path, without a cut-off: its aggregates, per target row. */
+function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[], alias: string, params: Params): string {
   const { plan } = input;
   const first = group[0]!;
   const child = tableOf(plan, first.child);
@@ -250,27 +278,43 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
   const fkKind = kindOf(plan, first.child, first.fk);
   const probeKey = keyExpression(`${end}.${q(first.key)}`, keyKind, fkKind);
   const childKey = keyExpression(q(first.fk), fkKind, keyKind);
-  const cutoff = plan.target.time;
   const childTime = child.time;
   const withCte = (body: string) => `${alias} AS (${probeCte.length > 0 ? `WITH ${probeCte.join(',\n')} ` : ''}${body})`;
-  if (cutoff === null) {
-    // no cut-off: every related row counts; one row per key, then joined to the target rows
-    const aggs = group.map((f) => {
-      const a = f.aggregate;
-      const v = a.fn === 'count' || a.fn === 'days_since_last' ? '*' : q(valueColumn(a)!);
-      const sql = aggregateSql(a, v, childTime === null ? null : q(childTime), null, '', params);
-      return `${sql ?? 'NULL'} AS ${q(f.name)}`;
-    });
-    const perKey = `SELECT ${childKey} AS __k, ${aggs.join(', ')} FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL GROUP BY ALL`;
-    const targetPath = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
-    return withCte(`SELECT t.${ROW}, k.* EXCLUDE (__k) FROM ${targetPath} AS t ${probeJoins.joins()} LEFT JOIN (${perKey}) AS k ON k.__k = ${probeKey}`);
-  }
-  if (childTime === null) throw new Error(`the gold plan aggregates ${first.child} under a cut-off, but it has no time column`);
-  // Under a cut-off, as running totals (`RunningTotals`), shared by every path to the same child and key
+  // every related row counts; one row per key, then joined to the target rows
+  const aggs = group.map((f) => {
+    const a = f.aggregate;
+    const v = a.fn === 'count' || a.fn === 'days_since_last' ? '*' : q(valueColumn(a)!);
+    const sql = aggregateSql(a, v, childTime === null ? null : q(childTime), null, '', params);
+    return `${sql ?? 'NULL'} AS ${q(f.name)}`;
+  });
+  const perKey = `SELECT ${childKey} AS __k, ${aggs.join(', ')} FROM read_parquet(${params.bind(childPath)}) WHERE ${q(first.fk)} IS NOT NULL GROUP BY ALL`;
+  const targetPath = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
+  return withCte(`SELECT t.${ROW}, k.* EXCLUDE (__k) FROM ${targetPath} AS t ${probeJoins.joins()} LEFT JOIN (${perKey}) AS k ON k.__k = ${probeKey}`);
+}
+
+/**
+ * One child reached by one path, under a cut-off: its aggregates for every target row, in the
+ * target rows' order — each row ASOF-joined to its key's running totals (`RunningTotals`, shared
+ * by every path to the same child and key; written to `scratch` by a stage of their own). A row
+ * without a key or a time matches nothing: its counts are 0, every other aggregate missing.
+ */
+function runningGroup(input: GoldBuildInput, group: readonly AggregateFeature[], params: Params, running: Map<string, RunningTotals>, scratch: string): string {
+  const { plan } = input;
+  const first = group[0]!;
+  const child = tableOf(plan, first.child);
+  const childPath = input.tablePaths[first.child];
+  if (childPath === undefined) throw new Error(`no Parquet file for table ${first.child}`);
+  if (child.time === null) throw new Error(`the gold plan aggregates ${first.child} under a cut-off, but it has no time column`);
+  const probeCte: string[] = [];
+  const probeJoins = new ParentJoins(plan, params, input.tablePaths, probeCte);
+  const keyKind = kindOf(plan, tableAtEnd(plan, first.path), first.key);
+  const fkKind = kindOf(plan, first.child, first.fk);
+  const probeKey = keyExpression(`${probeJoins.alias(first.path)}.${q(first.key)}`, keyKind, fkKind);
   const runKey = JSON.stringify([first.child, first.fk, keyKind]);
   let totals = running.get(runKey);
   if (!totals) {
-    totals = new RunningTotals(`r${running.size}`, child, childTime, childKey, q(first.fk), params.bind(childPath));
+    const path = join(scratch, `r${running.size}.parquet`);
+    totals = new RunningTotals(path, child, child.time, keyExpression(q(first.fk), fkKind, keyKind), q(first.fk), params.bind(childPath));
     running.set(runKey, totals);
   }
   const r = totals;
@@ -278,13 +322,14 @@ function aggregateGroup(input: GoldBuildInput, group: readonly AggregateFeature[
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
   // a window over the last days takes the totals at the cut-off less those as they stood that many days before
   const windows = [...new Set(group.flatMap((f) => ('days' in f.aggregate ? [f.aggregate.days] : [])))];
-  const lagged = windows.map((days) => `, CAST(t.${q(cutoff)} AS TIMESTAMP) - to_days(${days}) AS __t${RunningTotals.lagged(days)}`).join('');
+  const lagged = windows.map((days) => `, CAST(t.${q(plan.target.time!)} AS TIMESTAMP) - to_days(${days}) AS __t${RunningTotals.lagged(days)}`).join('');
   const laggedJoins = windows.map((days) => {
     const c = RunningTotals.lagged(days);
-    return ` ASOF LEFT JOIN ${r.name} AS ${c} ON p.__k = ${c}.__k AND p.__t${c} > ${c}.__t`;
+    return ` ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS ${c} ON p.__k = ${c}.__k AND p.__t${c} > ${c}.__t`;
   });
-  const probes = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(cutoff)} AS TIMESTAMP) AS __t${lagged} FROM ${targetRows} AS t ${probeJoins.joins()} WHERE ${probeKey} IS NOT NULL AND t.${q(cutoff)} IS NOT NULL`;
-  return withCte(`SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN ${r.name} AS c ON p.__k = c.__k AND p.__t > c.__t${laggedJoins.join('')}`);
+  const probes = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(plan.target.time!)} AS TIMESTAMP) AS __t${lagged} FROM ${targetRows} AS t ${probeJoins.joins()}`;
+  const withCte = probeCte.length > 0 ? `WITH ${probeCte.join(',\n')} ` : '';
+  return `${withCte}SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS c ON p.__k = c.__k AND p.__t > c.__t${laggedJoins.join('')} ORDER BY p.${ROW}`;
 }
 
 /**
@@ -307,12 +352,13 @@ class RunningTotals {
   readonly #modes = new Set<string>();
   readonly #known: string;
   constructor(
-    readonly name: string,
-    child: GoldTable,
+    /** where its stage writes it */
+    readonly path: string,
+    private readonly child: GoldTable,
     private readonly time: string,
     private readonly key: string,
     private readonly fk: string,
-    private readonly path: string,
+    private readonly source: string,
   ) {
     this.#known = child.knownAt !== undefined
       ? `greatest(CAST(${q(time)} AS TIMESTAMP), CAST(${wrapTargetExpression(child.knownAt)} AS TIMESTAMP))`
@@ -337,11 +383,15 @@ class RunningTotals {
   expression(a: GoldAggregate, params: Params, label: string | null): string {
     const sum = (c: string) => `sum(${c}) OVER w`;
     const x = 'column' in a ? this.#value(a.column) : a.fn === 'label_mean' && label !== null ? this.#valueOf(label) : '';
-    const n = () => this.#part(`n_${x}`, `count(${x})`, sum);
-    const s = () => this.#part(`s_${x}`, `sum(${x})`, sum);
+    // running sums are summed as DOUBLE: a window's sum costs twice as much on HUGEINT (what sum
+    // and count give per bucket), the same integers below 2^53, and gold's Parquet holds a
+    // HUGEINT as a DOUBLE anyway
+    const summed = (name: string, bucket: string) => this.#part(name, `CAST(${bucket} AS DOUBLE)`, sum);
+    const n = () => summed(`n_${x}`, `count(${x})`);
+    const s = () => summed(`s_${x}`, `sum(${x})`);
     switch (a.fn) {
       case 'count':
-        return `coalesce(${this.#part('n', 'count(*)', sum)}, 0)`;
+        return `coalesce(${summed('n', 'count(*)')}, 0)`;
       case 'days_since_last':
         return `(epoch(p.__t) - epoch(${this.#part('mct', 'max(__ct)', (c) => `max(${c}) OVER w`)})) / 86400.0`;
       case 'mean':
@@ -353,23 +403,27 @@ class RunningTotals {
       case 'max':
         return this.#part(`mx_${x}`, `max(${x})`, (c) => `max(${c}) OVER w`);
       case 'std': {
-        const ss = this.#part(`ss_${x}`, `sum(${x}::DOUBLE * ${x})`, sum);
+        const ss = summed(`ss_${x}`, `sum(${x}::DOUBLE * ${x})`);
         return `CASE WHEN ${n()} > 1 THEN sqrt(greatest(0, (${ss} - ${s()}::DOUBLE * ${s()} / ${n()}) / (${n()} - 1))) END`;
       }
       case 'last':
-        return this.#part(`l_${x}`, `arg_max(${x}, __ct) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
+        // rows of one instant: the one later in the child's file, so that a build gives the same value
+        // every time (time and row packed in one HUGEINT: a struct as arg_max's key costs 8 times more)
+        return this.#part(`l_${x}`, `arg_max(${x}, epoch_us(__ct)::HUGEINT * 18446744073709551616 + __r) FILTER (WHERE ${x} IS NOT NULL)`, (c) => `last_value(${c} IGNORE NULLS) OVER w`);
       case 'trend': {
-        // days from a fixed instant: sums of squares of epoch seconds would lose the slope to rounding
-        const sx = this.#part(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
-        const sxx = this.#part(`sxx_${x}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`, sum);
-        const sxy = this.#part(`sxy_${x}`, `sum(__x * ${x})`, sum);
+        // days from the key's first row: the slope does not move with the origin, and sums of squares
+        // of days since a distant instant lose it to rounding (2e-6 relative on two flights minutes apart)
+        const sx = summed(`sx_${x}`, `sum(__x) FILTER (WHERE ${x} IS NOT NULL)`);
+        const sxx = summed(`sxx_${x}`, `sum(__x * __x) FILTER (WHERE ${x} IS NOT NULL)`);
+        const sxy = summed(`sxy_${x}`, `sum(__x * ${x})`);
         return `(${n()} * ${sxy} - ${sx} * ${s()}) / nullif(${n()} * ${sxx} - ${sx} * ${sx}, 0)`;
       }
       case 'distinct':
         this.#distinct.add(a.column);
-        return `coalesce(${this.#part(`nd_${x}`, `sum(__first${x})`, sum)}, 0)`;
+        // 0 before a key's first row, missing for a target row without a key or a time
+        return `CASE WHEN p.__k IS NOT NULL AND p.__t IS NOT NULL THEN coalesce(${summed(`nd_${x}`, `sum(__first${x})`)}, 0) END`;
       case 'count_value':
-        return `coalesce(${this.#part(`cv${this.#parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`, sum)}, 0)`;
+        return `coalesce(${summed(`cv${this.#parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`)}, 0)`;
       case 'mode': {
         // each row carries its value's count so far (`__cnt`); a bucket keeps its best value and
         // count, and the running best is the bucket with the highest count — the earliest on a tie
@@ -383,10 +437,10 @@ class RunningTotals {
         );
       }
       case 'label_mean':
-        if (label === null) throw new Error(`the gold plan averages the label over ${this.name}'s rows, which are not the target's rows labelled by an expression`);
+        if (label === null) throw new Error(`the gold plan averages the label over ${this.child.name}'s rows, which are not the target's rows labelled by an expression`);
         return `${s()} / nullif(${n()}, 0)`;
       case 'recent_count':
-        return this.#recent(this.#part('n', 'count(*)', sum), a.days);
+        return this.#recent(summed('n', 'count(*)'), a.days);
       case 'recent_mean':
         return `${this.#recent(s(), a.days)} / nullif(${this.#recent(n(), a.days)}, 0)`;
     }
@@ -403,7 +457,7 @@ class RunningTotals {
     return `c${days}d`;
   }
 
-  /** The CTE, once every aggregate that reads it has asked for its parts. */
+  /** The SELECT of the running totals, once every aggregate that reads them has asked for its parts. */
   sql(): string {
     const known = this.#known;
     const values = this.#values.map((sql, i) => `, ${sql} AS __v${i}`).join('');
@@ -417,18 +471,21 @@ class RunningTotals {
       .join('');
     const rows =
       `SELECT ${this.key} AS __k, ${known} AS __t, CAST(${q(this.time)} AS TIMESTAMP) AS __ct, ` +
-      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(TIMESTAMP '2000-01-01')) / 86400.0 AS __x${values}${firsts}${counts} ` +
-      `FROM read_parquet(${this.path}) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
+      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(min(CAST(${q(this.time)} AS TIMESTAMP)) OVER (PARTITION BY ${this.key}))) / 86400.0 AS __x, file_row_number AS __r${values}${firsts}${counts} ` +
+      `FROM read_parquet(${this.source}, file_row_number = true) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
     const parts = [...this.#parts];
     const buckets = `SELECT __k, __t, ${parts.map(([name, p]) => `${p.bucket} AS ${name}`).join(', ')} FROM (${rows}) GROUP BY __k, __t`;
-    return `${this.name} AS MATERIALIZED (SELECT __k, __t, ${parts.map(([name, p]) => `${p.running} AS ${name}`).join(', ')} FROM (${buckets}) WINDOW w AS (PARTITION BY __k ORDER BY __t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`;
+    return `SELECT __k, __t, ${parts.map(([name, p]) => `${p.running} AS ${name}`).join(', ')} FROM (${buckets}) WINDOW w AS (PARTITION BY __k ORDER BY __t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
   }
 }
 
 /** Builds the gold table of `input` into `outPath` (Parquet, one row per target row, in their order). */
 export async function buildGold(conn: DuckDBConnection, input: GoldBuildInput, outPath: string): Promise<{ rows: number; columns: string[] }> {
-  const { sql, params, columns } = goldSelect(input);
+  const scratch = await mkdtemp(join(dirname(outPath), tempPrefix('gold-stages')));
+  const { sql, params, columns, stages } = goldSelect(input, scratch);
   try {
+    // `execute` gives each statement the values it binds
+    for (const stage of stages) await execute(conn, stage.sql, params);
     await execute(conn, `COPY (SELECT * EXCLUDE (${ROW}) FROM (${sql})) TO ${quoteLiteral(outPath)} (FORMAT parquet)`, params);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
@@ -439,6 +496,8 @@ export async function buildGold(conn: DuckDBConnection, input: GoldBuildInput, o
       );
     }
     throw error;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
   const facts = await describeParquet(conn, outPath);
   return { rows: facts.rows, columns };
