@@ -1,6 +1,6 @@
 /**
  * Gold's feature build beside DuckDB scanning the same inputs once, in the same run:
- *   node --import tsx bench/gold/gold.bench.ts [--rows N] [--no-known-at]
+ *   node --import tsx bench/gold/gold.bench.ts [--rows N] [--no-known-at] [--recent-days 7,30]
  * Inputs: flights-3m.parquet from vega-datasets (3 million flights, taken as the flights' silver)
  * and airports.csv (3,376 airports, written to Parquet first, untimed). The plan is what gold plans
  * for the end-to-end test's project: target `delay > 15` cut off at `date`, flights.origin and
@@ -8,7 +8,8 @@
  * they left). The peer reads every column of both inputs once and writes the flights back out
  * (`COPY (SELECT * FROM …) TO …parquet`): the floor of any build that reads them and writes one row
  * per flight. Pruning is timed apart. `GOLD_FN=count` (any aggregate) builds only the non-aggregate
- * features and that aggregate: where the time goes. Wall and CPU time (DuckDB's threads included); peak RSS of
+ * features and that aggregate: where the time goes. `--recent-days` adds the windows of the last
+ * days (`recentDays`, off by default as in the lab). Wall and CPU time (DuckDB's threads included); peak RSS of
  * this process (DuckDB runs in it, limited to 2 GB as in the gold stage).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,12 +20,14 @@ import { buildGold, execute, openDuckEngine, queryRows, quoteIdent, quoteLiteral
 import { time } from '../measure.js';
 
 if (process.argv.includes('--help')) {
-  console.log('node --import tsx bench/gold/gold.bench.ts [--rows N] [--no-known-at]');
+  console.log('node --import tsx bench/gold/gold.bench.ts [--rows N] [--no-known-at] [--recent-days 7,30]');
   process.exit(0);
 }
 const rowsAt = process.argv.indexOf('--rows');
 const rowLimit = rowsAt > 0 ? Number(process.argv[rowsAt + 1]) : undefined;
 const knownAt = !process.argv.includes('--no-known-at');
+const recentAt = process.argv.indexOf('--recent-days');
+const recentDays = recentAt > 0 ? (process.argv[recentAt + 1] ?? '').split(',').map(Number) : [];
 const data = join(import.meta.dirname, '../../node_modules/vega-datasets/data');
 
 let peakRss = 0;
@@ -53,11 +56,13 @@ try {
       const top = await queryRows(conn, `SELECT CAST(${quoteIdent(column)} AS VARCHAR) FROM read_parquet($p) WHERE ${quoteIdent(column)} IS NOT NULL GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 3`, { p: path });
       columns.push({ name: column, kind, role: roles[column] ?? 'feature', semantic: kind === 'number' ? 'numeric' : kind === 'time' ? 'datetime' : column === 'name' ? 'text' : 'categorical', distinct: Number(distinct), topValues: top.map((r) => String(r[0])), personal: false });
     }
-    return { name, columns, time, ...(name === 'flights' && knownAt ? { knownAt: 'date + to_minutes(CAST(delay AS BIGINT))' } : {}) };
+    const [[rows]] = (await queryRows(conn, 'SELECT count(*) FROM read_parquet($p)', { p: path })) as [[number]];
+    return { name, columns, rows: Number(rows), time, ...(name === 'flights' && knownAt ? { knownAt: 'date + to_minutes(CAST(delay AS BIGINT))' } : {}) };
   }
   const tables = [await describe('flights', flights, { date: 'time' }, 'date'), await describe('airports', airports, { iata: 'id' }, null)];
   const plan = synthesizeFeatures({
     tables,
+    recentDays,
     relationships: [
       { child: 'flights', fk: 'origin', parent: 'airports', key: 'iata' },
       { child: 'flights', fk: 'destination', parent: 'airports', key: 'iata' },

@@ -68,3 +68,16 @@ describe('autolab.yaml: the humility section', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('autolab.yaml: the gold section', () => {
+  const base = 'catalog: sqlite:.autolab/catalog.sqlite\nstore: file:.autolab/store\n';
+
+  it('takes the depth of feature synthesis and its windows of days, and refuses what is not whole numbers', () => {
+    expect(parseConfig(`${base}gold:\n  depth: 1\n`, 'autolab.yaml').gold).toEqual({ depth: 1 });
+    expect(parseConfig(`${base}gold:\n  recentDays: [7, 30]\n`, 'autolab.yaml').gold).toEqual({ recentDays: [7, 30] });
+    expect(() => parseConfig(`${base}gold:\n  recentDays: 7\n`, 'autolab.yaml')).toThrow(/\(gold\.recentDays: .*\) — gold: takes depth .* and recentDays/);
+    expect(parseConfig(base, 'autolab.yaml').gold).toBeUndefined();
+    expect(() => parseConfig(`${base}gold:\n  depth: 1.5\n`, 'autolab.yaml')).toThrow(/\(gold\.depth: .*\) — gold: takes depth \(a whole number of hops from 0 to 4\)/);
+    expect(() => parseConfig(`${base}gold:\n  deep: 1\n`, 'autolab.yaml')).toThrow(/\(gold: /);
+  });
+});

@@ -57,6 +57,11 @@ const configSchema = z.object({
     .optional(),
   /** humility rules the prediction service runs on every record (`autolab serve PROJECT`), with per-project replacements */
   humility: humilitySectionShape.optional(),
+  /** feature synthesis: hops outward from the target table, and windows of days before the cut-off (features/synthesis.ts's defaults when left out) */
+  gold: z
+    .object({ depth: z.number().int().min(0).max(4).optional(), recentDays: z.array(z.number().int().min(1).max(3660)).max(8).optional() })
+    .strict()
+    .optional(),
 });
 
 export function defaultConfig(overrides: { catalog?: string; store?: string } = {}): LabConfig {
@@ -70,7 +75,7 @@ export function defaultConfig(overrides: { catalog?: string; store?: string } = 
 export function configToYaml(config: LabConfig): string {
   return (
     '# autolab lab settings. URLs may use ${env:NAME} for passwords; relative paths are from this folder.\n' +
-    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.retraining ? { retraining: config.retraining } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.humility ? { humility: config.humility } : {}) })
+    stringify({ catalog: config.catalog, store: config.store, defaults: config.defaults, ...(config.approval ? { approval: config.approval } : {}), ...(config.retraining ? { retraining: config.retraining } : {}), ...(config.monitor ? { monitor: config.monitor } : {}), ...(config.humility ? { humility: config.humility } : {}), ...(config.gold ? { gold: config.gold } : {}) })
   );
 }
 
@@ -92,6 +97,7 @@ export function parseConfig(text: string, file: string): LabConfig {
       retraining: 'retraining: takes, per project, on (new-data, drift, performance, alert or manual) and deploy (auto or manual)',
       humility: HUMILITY_HINT,
       approval: 'approval: takes, per project, autoApproveMargin (a number ≥ 0 in the metric\'s units)',
+      gold: 'gold: takes depth (a whole number of hops from 0 to 4) and recentDays (a list of whole numbers of days, e.g. [7, 30])',
     };
     const hint = hints[String(issue?.path[0])] ?? 'it needs catalog: and store: URLs';
     throw new LabError(`${file} is not a valid lab configuration (${where}: ${issue?.message ?? 'invalid'})`, hint);

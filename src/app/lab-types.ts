@@ -39,6 +39,12 @@ export interface LabConfig {
   };
   /** humility rules for the prediction service (monitor's `HumilitySection`): every project's, and per project replacements */
   readonly humility?: HumilitySection | undefined;
+  /**
+   * feature synthesis: `depth`, hops outward from the target table (default 2; an entity of
+   * repeated values needs 2); `recentDays`, windows before the cut-off whose rows are counted and
+   * averaged (default none: on flights they lowered the held-out AUC, docs/benchmarks.md)
+   */
+  readonly gold?: { readonly depth?: number | undefined; readonly recentDays?: readonly number[] | undefined };
 }
 
 /**

@@ -56,10 +56,11 @@ function flightsPlan(knownAt: string | undefined): GoldPlan {
     {
       name: 'flights',
       time: 'date',
+      rows: 3000,
       ...(knownAt ? { knownAt } : {}),
       columns: [column('date', 'time', { role: 'time' }), column('delay', 'number'), column('distance', 'number'), column('origin', 'text'), column('destination', 'text'), column('half', 'text', { distinct: 2, topValues: ['pm', 'am'] })],
     },
-    { name: 'airports', time: null, columns: [column('iata', 'text', { role: 'id', semantic: 'identifier' }), column('state', 'text'), column('latitude', 'number')] },
+    { name: 'airports', time: null, rows: 3376, columns: [column('iata', 'text', { role: 'id', semantic: 'identifier' }), column('state', 'text'), column('latitude', 'number')] },
   ];
   return synthesizeFeatures({
     tables,
@@ -68,11 +69,12 @@ function flightsPlan(knownAt: string | undefined): GoldPlan {
       { child: 'flights', fk: 'destination', parent: 'airports', key: 'iata' },
     ],
     target: { table: 'flights', label: { kind: 'expression', name: 'late', expression: 'delay > 15' }, time: 'date', reads: ['delay'] },
+    recentDays: [7, 30],
   });
 }
 
 /** One aggregate over the related rows `c` (already cut off), as the textbook writes it. */
-function referenceAggregate(a: GoldAggregate, cutoff: string): string {
+function referenceAggregate(a: GoldAggregate, cutoff: string): string | null {
   switch (a.fn) {
     case 'count':
       return 'count(*)';
@@ -95,9 +97,22 @@ function referenceAggregate(a: GoldAggregate, cutoff: string): string {
       return `arg_max(c.${q(a.column)}, (c.__known, c."date", c.__r)) FILTER (WHERE c.${q(a.column)} IS NOT NULL)`;
     case 'trend':
       return `nullif(regr_slope(c.${q(a.column)}, epoch(c."date") / 86400.0), 'NaN'::DOUBLE) * 1.0`;
+    // the most frequent value; on a tie the one that reached its count first (its last row the
+    // earliest known), then the smaller value — a subquery of its own (`modeSubquery`)
     case 'mode':
-      throw new Error('no mode under a cut-off');
+      return null;
+    case 'recent_count':
+      return `count(*) FILTER (WHERE c.__known >= ${cutoff} - to_days(${a.days}))`;
+    case 'recent_mean':
+      return `avg(c.${q(a.column)}) FILTER (WHERE c.__known >= ${cutoff} - to_days(${a.days}))`;
+    case 'label_mean':
+      return 'avg(CAST(c."delay" > 15 AS DOUBLE))';
   }
+}
+
+function modeSubquery(column: string, related: string, where: string): string {
+  const c = `c.${q(column)}`;
+  return `(SELECT ${c} FROM (${related}) AS c WHERE ${where} AND ${c} IS NOT NULL GROUP BY ${c} ORDER BY count(*) DESC, max(c.__known), ${c} LIMIT 1)`;
 }
 
 /** Every aggregate feature of `plan`, per target row in file order, by correlated subqueries. */
@@ -107,17 +122,20 @@ async function reference(plan: GoldPlan, knownAt: string | undefined): Promise<R
   const selects = aggregates.map((f) => {
     // a row with no related row at all (its key null, or no such parent) counts 0; the distinct
     // values of its parent's earlier rows are 0 when there are none, missing without a parent
-    const counted = f.aggregate.fn === 'count' || f.aggregate.fn === 'count_value';
-    const hop = f.path[0]!;
-    expect(f.path).toHaveLength(1);
+    const counted = f.aggregate.fn === 'count' || f.aggregate.fn === 'count_value' || f.aggregate.fn === 'recent_count';
     const related = `SELECT *, file_row_number AS __r, ${known} AS __known FROM read_parquet($f, file_row_number = true)`;
+    // an entity of repeated values (no path): the target's own rows with this row's value
+    const hop = f.path[0];
+    expect(f.path.length).toBeLessThanOrEqual(1);
+    const where = `c.${q(f.fk)} = ${hop ? `p.${q(hop.key)}` : `t.${q(f.key)}`} AND c.__known < t."date"`;
     const aggregate = referenceAggregate(f.aggregate, 't."date"');
-    const value = `(SELECT ${f.aggregate.fn === 'distinct' ? `coalesce(${aggregate}, 0)` : aggregate} FROM (${related}) AS c WHERE c.${q(f.fk)} = p.${q(hop.key)} AND c.__known < t."date")`;
-    const parent = `(SELECT ${value} FROM read_parquet($a) AS p WHERE p.${q(hop.key)} = t.${q(hop.via)})`;
+    const value =
+      f.aggregate.fn === 'mode' ? modeSubquery(f.aggregate.column, related, where) : `(SELECT ${f.aggregate.fn === 'distinct' ? `coalesce(${aggregate}, 0)` : aggregate} FROM (${related}) AS c WHERE ${where})`;
+    const parent = hop ? `(SELECT ${value} FROM read_parquet($a) AS p WHERE p.${q(hop.key)} = t.${q(hop.via)})` : `CASE WHEN t.${q(f.key)} IS NOT NULL THEN ${value} END`;
     return `${counted ? `coalesce(${parent}, 0)` : parent} AS ${q(f.name)}`;
   });
   const rows = await queryRows(engine.conn, `SELECT ${selects.join(', ')} FROM read_parquet($f, file_row_number = true) AS t ORDER BY t.file_row_number`, { f: flights, a: airports });
-  return rows.map((r) => Object.fromEntries(aggregates.map((f, i) => [f.name, r[i] === null ? null : Number(r[i])])));
+  return rows.map((r) => Object.fromEntries(aggregates.map((f, i) => [f.name, valueOf(r[i], f.name)])));
 }
 
 async function built(plan: GoldPlan, out: string): Promise<Record<string, unknown>[]> {
@@ -125,7 +143,12 @@ async function built(plan: GoldPlan, out: string): Promise<Record<string, unknow
   const names = plan.features.filter((f) => f.kind === 'aggregate').map((f) => f.name);
   await buildGold(engine.conn, { plan, targetPath: flights, tablePaths: { flights, airports }, withLabel: false, features: names }, path);
   const rows = await queryRows(engine.conn, `SELECT ${names.map(q).join(', ')} FROM read_parquet($p)`, { p: path });
-  return rows.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i] === null ? null : Number(r[i])])));
+  return rows.map((r) => Object.fromEntries(names.map((n, i) => [n, valueOf(r[i], n)])));
+}
+
+/** A most frequent value as its text, any other value as a number (DuckDB gives some as text or bigint). */
+function valueOf(value: unknown, feature: string): unknown {
+  return value === null ? null : feature.includes('mode(') ? String(value) : Number(value);
 }
 
 /** Same nulls; counts exact; other numbers to 1e-6 relative (sums add in another order; a slope from running sums loses digits to cancellation). */
@@ -160,7 +183,9 @@ describe('the gold build against correlated subqueries', () => {
     it(`computes every aggregate as the reference does, rows cut off at their time${knownAt ? ', known once they left' : ''}`, async () => {
       const plan = flightsPlan(knownAt);
       const kinds = new Set(plan.features.flatMap((f) => (f.kind === 'aggregate' ? [f.aggregate.fn] : [])));
-      expect([...kinds].sort()).toEqual(['count', 'count_value', 'days_since_last', 'distinct', 'last', 'max', 'mean', 'min', 'std', 'sum', 'trend']);
+      expect([...kinds].sort()).toEqual(['count', 'count_value', 'days_since_last', 'distinct', 'label_mean', 'last', 'max', 'mean', 'min', 'mode', 'recent_count', 'recent_mean', 'std', 'sum', 'trend']);
+      // `half` is an entity of its own: no table holds it
+      expect(plan.features.some((f) => f.kind === 'aggregate' && f.path.length === 0 && f.fk === 'half')).toBe(true);
       expectSameFeatures(await built(plan, knownAt ? 'known' : 'plain'), await reference(plan, knownAt));
     });
   }

@@ -35,13 +35,23 @@ export type GoldAggregate =
   | { readonly fn: 'count' }
   /** days from the child's latest row (before the cut-off) to the cut-off */
   | { readonly fn: 'days_since_last' }
+  /** `mode`: the most frequent value (under a cut-off, the earlier to reach its count on a tie; in one instant, the smaller value) */
   | { readonly fn: 'mean' | 'sum' | 'min' | 'max' | 'std' | 'last' | 'trend' | 'distinct' | 'mode'; readonly column: string }
+  /** the mean of the label's expression (the share of true) over the child's rows, the child being the target table itself (only under a cut-off) */
+  | { readonly fn: 'label_mean' }
+  /** rows known in the `days` days before the cut-off (only under one) */
+  | { readonly fn: 'recent_count'; readonly days: number }
+  /** the mean of `column` over the rows known in the `days` days before the cut-off (only under one) */
+  | { readonly fn: 'recent_mean'; readonly column: string; readonly days: number }
   /** rows whose `column` equals `value` */
   | { readonly fn: 'count_value'; readonly column: string; readonly value: string };
 
 /**
  * One feature. `path` leads from the target table through parents (empty: the target table
  * itself); an aggregate then reads the rows of `child` whose `fk` equals the path's end's `key`.
+ * An aggregate with an empty path whose child is the target table itself, with `fk` = `key`, reads
+ * the target's rows sharing this row's value of that column: an entity that exists only as a
+ * repeated value (a flight's origin without an airports table), its history before this row.
  */
 export type GoldFeature =
   | { readonly kind: 'column'; readonly name: string; readonly path: readonly ParentHop[]; readonly column: string }

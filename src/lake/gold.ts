@@ -149,10 +149,23 @@ function aggregateSql(a: GoldAggregate, v: string, ct: string | null, pt: string
       return ct === null ? null : `nullif(regr_slope(${v}, epoch(${ct}))${over} * 86400, 'NaN'::DOUBLE)`;
     case 'days_since_last':
       return ct === null || pt === null ? null : `(epoch(${pt}) - epoch(max(${ct})${over})) / 86400.0`;
+    case 'recent_count':
+    case 'recent_mean':
+      // "the last days before the cut-off" has no meaning without one
+      return null;
+    case 'label_mean':
+      // without a cut-off the rows would include the row's own label
+      return null;
   }
 }
 
 type AggregateFeature = Extract<GoldFeature, { kind: 'aggregate' }>;
+
+/** The label on the rows of `child` as a number, when `child` is the target table and its label an expression (checked, in its wrapper); else null. */
+function labelValue(plan: GoldPlan, child: string): string | null {
+  const label = plan.target.label;
+  return child === plan.target.table && label.kind === 'expression' ? `CAST(${wrapTargetExpression(label.expression)} AS DOUBLE)` : null;
+}
 
 function valueColumn(a: GoldAggregate): string | null {
   return 'column' in a ? a.column : null;
@@ -219,7 +232,7 @@ export function goldSelect(input: GoldBuildInput, scratch: string): { sql: strin
   for (const f of features) {
     if (f.kind === 'aggregate') {
       const alias = groupAlias.get(JSON.stringify([pathKey(f.path), f.child, f.fk, f.key]))!;
-      const counted = f.aggregate.fn === 'count' || f.aggregate.fn === 'count_value';
+      const counted = f.aggregate.fn === 'count' || f.aggregate.fn === 'count_value' || f.aggregate.fn === 'recent_count';
       // no related row at all: the count is 0, every other aggregate missing
       if (plan.target.time === null) select.push(counted ? `coalesce(${alias}.${q(f.name)}, 0) AS ${q(f.name)}` : `${alias}.${q(f.name)} AS ${q(f.name)}`);
       outer.push(`${plan.target.time === null ? 't' : alias}.${q(f.name)}`);
@@ -299,27 +312,38 @@ function runningGroup(input: GoldBuildInput, group: readonly AggregateFeature[],
     running.set(runKey, totals);
   }
   const r = totals;
-  const columns = group.map((f) => `${r.expression(f.aggregate, params)} AS ${q(f.name)}`);
+  const columns = group.map((f) => `${r.expression(f.aggregate, params, labelValue(plan, first.child))} AS ${q(f.name)}`);
   const targetRows = `(SELECT file_row_number AS ${ROW}, * EXCLUDE (file_row_number) FROM read_parquet(${params.bind(input.targetPath)}, file_row_number = true))`;
-  const probes = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(plan.target.time!)} AS TIMESTAMP) AS __t FROM ${targetRows} AS t ${probeJoins.joins()}`;
+  // a window over the last days takes the totals at the cut-off less those as they stood that many days before
+  const windows = [...new Set(group.flatMap((f) => ('days' in f.aggregate ? [f.aggregate.days] : [])))];
+  const lagged = windows.map((days) => `, CAST(t.${q(plan.target.time!)} AS TIMESTAMP) - to_days(${days}) AS __t${RunningTotals.lagged(days)}`).join('');
+  const laggedJoins = windows.map((days) => {
+    const c = RunningTotals.lagged(days);
+    return ` ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS ${c} ON p.__k = ${c}.__k AND p.__t${c} > ${c}.__t`;
+  });
+  const probes = `SELECT t.${ROW}, ${probeKey} AS __k, CAST(t.${q(plan.target.time!)} AS TIMESTAMP) AS __t${lagged} FROM ${targetRows} AS t ${probeJoins.joins()}`;
   const withCte = probeCte.length > 0 ? `WITH ${probeCte.join(',\n')} ` : '';
-  return `${withCte}SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS c ON p.__k = c.__k AND p.__t > c.__t ORDER BY p.${ROW}`;
+  return `${withCte}SELECT p.${ROW}, ${columns.join(', ')} FROM (${probes}) AS p ASOF LEFT JOIN read_parquet(${params.bind(r.path)}) AS c ON p.__k = c.__k AND p.__t > c.__t${laggedJoins.join('')} ORDER BY p.${ROW}`;
 }
 
 /**
  * A child's rows as running totals per key: summed per key and instant they became known (a
  * bucket), the buckets accumulated in time order. A target row takes the totals of the last bucket
  * strictly before its cut-off (an ASOF join on `>`). Every aggregate is made of decomposable parts
- * (counts, sums, sums of squares and products, extremes, the last value, each value's first row),
- * so the cost is a sort and a scan — a window re-reading each row's history took 73 s for 300,000
- * flights. A child's rows take their place in time when they became known (`knownAt`, a checked
- * expression), else at their time — never before it: a target row that is its own child (a flight
- * that left early) must not be known before its own cut-off.
+ * (counts, sums, sums of squares and products, extremes, the last value, each value's first row,
+ * each value's count so far for the most frequent one), so the cost is a sort and a scan — a window
+ * re-reading each row's history took 73 s for 300,000 flights. A window over the last days
+ * subtracts the totals as they stood that many days earlier (one more ASOF join). A child's rows
+ * take their place in time when they became known (`knownAt`, a checked expression), else at their
+ * time — never before it: a target row that is its own child (a flight that left early) must not
+ * be known before its own cut-off.
  */
 class RunningTotals {
   readonly #parts = new Map<string, { bucket: string; running: string }>();
+  /** the SQL of each value column the parts read (`__v0`, `__v1`, …) */
   readonly #values: string[] = [];
   readonly #distinct = new Set<string>();
+  readonly #modes = new Set<string>();
   readonly #known: string;
   constructor(
     /** where its stage writes it */
@@ -336,8 +360,12 @@ class RunningTotals {
   }
 
   #value(column: string): string {
-    if (!this.#values.includes(column)) this.#values.push(column);
-    return `__v${this.#values.indexOf(column)}`;
+    return this.#valueOf(q(column));
+  }
+
+  #valueOf(sql: string): string {
+    if (!this.#values.includes(sql)) this.#values.push(sql);
+    return `__v${this.#values.indexOf(sql)}`;
   }
 
   #part(name: string, bucket: string, running: (c: string) => string): string {
@@ -345,10 +373,10 @@ class RunningTotals {
     return `c.${name}`;
   }
 
-  /** The SQL of one aggregate, over the running totals joined as `c` and the probe as `p`. */
-  expression(a: GoldAggregate, params: Params): string {
+  /** The SQL of one aggregate, over the running totals joined as `c` and the probe as `p`; `label`, the label's value on the child's rows (`labelValue`). */
+  expression(a: GoldAggregate, params: Params, label: string | null): string {
     const sum = (c: string) => `sum(${c}) OVER w`;
-    const x = 'column' in a ? this.#value(a.column) : '';
+    const x = 'column' in a ? this.#value(a.column) : a.fn === 'label_mean' && label !== null ? this.#valueOf(label) : '';
     // running sums are summed as DOUBLE: a window's sum costs twice as much on HUGEINT (what sum
     // and count give per bucket), the same integers below 2^53, and gold's Parquet holds a
     // HUGEINT as a DOUBLE anyway
@@ -390,22 +418,54 @@ class RunningTotals {
         return `CASE WHEN p.__k IS NOT NULL AND p.__t IS NOT NULL THEN coalesce(${summed(`nd_${x}`, `sum(__first${x})`)}, 0) END`;
       case 'count_value':
         return `coalesce(${summed(`cv${this.#parts.size}`, `sum(CASE WHEN CAST(${x} AS VARCHAR) = ${params.bind(a.value)} THEN 1 ELSE 0 END)`)}, 0)`;
-      case 'mode':
-        throw new Error(`the gold plan asks for the most frequent value of ${this.child.name}.${a.column} under a cut-off, which gold does not compute`);
+      case 'mode': {
+        // each row carries its value's count so far (`__cnt`); a bucket keeps its best value and
+        // count, and the running best is the bucket with the highest count — the earliest on a tie
+        // (counts only grow, so the highest count reached is the most frequent value's)
+        this.#modes.add(a.column);
+        const mc = this.#part(`mc_${x}`, `max(__cnt${x})`, (c) => `max(${c}) OVER w`).slice(2);
+        return this.#part(
+          `mo_${x}`,
+          `arg_min(${x}, struct_pack(a := -__cnt${x}, b := ${x})) FILTER (WHERE ${x} IS NOT NULL)`,
+          (c) => `arg_min(${c}, CASE WHEN ${mc} IS NOT NULL THEN struct_pack(a := -${mc}, b := __t) END) OVER w`,
+        );
+      }
+      case 'label_mean':
+        if (label === null) throw new Error(`the gold plan averages the label over ${this.child.name}'s rows, which are not the target's rows labelled by an expression`);
+        return `${s()} / nullif(${n()}, 0)`;
+      case 'recent_count':
+        return this.#recent(summed('n', 'count(*)'), a.days);
+      case 'recent_mean':
+        return `${this.#recent(s(), a.days)} / nullif(${this.#recent(n(), a.days)}, 0)`;
     }
+  }
+
+  /** A running sum over the rows known in the `days` before the cut-off: the totals at the cut-off less those `days` earlier (`RunningTotals.lagged`). */
+  #recent(part: string, days: number): string {
+    return `(coalesce(${part}, 0) - coalesce(${RunningTotals.lagged(days)}.${part.slice(2)}, 0))`;
+  }
+
+  /** The alias the totals are joined as `days` days before the cut-off. */
+  static lagged(days: number): string {
+    if (!Number.isInteger(days) || days <= 0) throw new Error(`the gold plan asks for a window of ${days} days, not a whole number of days`);
+    return `c${days}d`;
   }
 
   /** The SELECT of the running totals, once every aggregate that reads them has asked for its parts. */
   sql(): string {
     const known = this.#known;
-    const values = this.#values.map((c, i) => `, ${q(c)} AS __v${i}`).join('');
+    const values = this.#values.map((sql, i) => `, ${sql} AS __v${i}`).join('');
     // a value was seen before the cut-off exactly when its first row was
     const firsts = [...this.#distinct]
       .map((c) => `, CASE WHEN ${q(c)} IS NOT NULL AND row_number() OVER (PARTITION BY ${this.key}, ${q(c)} ORDER BY ${known}) = 1 THEN 1 ELSE 0 END AS __first${this.#value(c)}`)
       .join('');
+    // a value's count so far, its peers of the same instant included: the count once that instant is known
+    const counts = [...this.#modes]
+      .map((c) => `, CASE WHEN ${q(c)} IS NOT NULL THEN count(*) OVER (PARTITION BY ${this.key}, ${q(c)} ORDER BY ${known} RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS __cnt${this.#value(c)}`)
+      .join('');
     const rows =
       `SELECT ${this.key} AS __k, ${known} AS __t, CAST(${q(this.time)} AS TIMESTAMP) AS __ct, ` +
-      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(min(CAST(${q(this.time)} AS TIMESTAMP)) OVER (PARTITION BY ${this.key}))) / 86400.0 AS __x, file_row_number AS __r${values}${firsts} ` +
+      `(epoch(CAST(${q(this.time)} AS TIMESTAMP)) - epoch(min(CAST(${q(this.time)} AS TIMESTAMP)) OVER (PARTITION BY ${this.key}))) / 86400.0 AS __x, file_row_number AS __r${values}${firsts}${counts} ` +
       `FROM read_parquet(${this.source}, file_row_number = true) WHERE ${this.fk} IS NOT NULL AND ${q(this.time)} IS NOT NULL AND ${known} IS NOT NULL`;
     const parts = [...this.#parts];
     const buckets = `SELECT __k, __t, ${parts.map(([name, p]) => `${p.bucket} AS ${name}`).join(', ')} FROM (${rows}) GROUP BY __k, __t`;

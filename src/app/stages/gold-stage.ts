@@ -20,7 +20,7 @@ import {
 import { actionKeyOf, type Stage, type StagePlan, type Unit } from '../../runtime/index.js';
 import { hashFile } from '../../store/index.js';
 import { loadExploration, type ExplorationState } from '../explore.js';
-import type { Lab } from '../lab-types.js';
+import type { Lab, LabConfig } from '../lab-types.js';
 import { silverColumnTypes } from '../target-expression.js';
 import { isPersonalData } from './personal-data.js';
 import { currentSilver, type SilverTable } from './silver-stage.js';
@@ -74,7 +74,7 @@ export function usesGold(tags: TagSet): boolean {
 }
 
 /** The feature plan of a project as its silver stands, or null when it learns from silver alone (or silver is not built). */
-export function goldPlanFor(state: ExplorationState, silver: readonly SilverTable[]): { plan: GoldPlan; silver: Map<string, SilverTable> } | null {
+export function goldPlanFor(state: ExplorationState, silver: readonly SilverTable[], settings: LabConfig['gold'] = {}): { plan: GoldPlan; silver: Map<string, SilverTable> } | null {
   const tags = state.tags?.tags;
   if (!tags || !hasConfirmedTarget(tags) || !usesGold(tags)) return null;
   const expression = tags.targetExpression;
@@ -97,6 +97,8 @@ export function goldPlanFor(state: ExplorationState, silver: readonly SilverTabl
       time: target.time,
       reads: expression ? expression.reads : [],
     },
+    ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
+    ...(settings.recentDays !== undefined ? { recentDays: settings.recentDays } : {}),
   };
   return { plan: synthesizeFeatures(input), silver: built };
 }
@@ -125,7 +127,7 @@ function synthesisTables(state: ExplorationState, tags: TagSet, built: ReadonlyM
       columns.find((c) => c.kind === 'time' && (confirmedOnly ? tagOf.get(c.name)?.confirmed.role === 'time' : c.role === 'time'))?.name ?? null;
     // the target's cut-off is what a person tagged; another table's rows are dated by its (suggested) time column
     const knownAt = tags.knownAt?.find((k) => k.table === explored.name)?.expression;
-    tables.push({ name: explored.name, columns, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
+    tables.push({ name: explored.name, columns, rows: explored.profile.rows, time: timeColumn(explored.name === targetTable), ...(knownAt !== undefined ? { knownAt } : {}) });
   }
   return tables;
 }
@@ -143,7 +145,7 @@ function unitOf(plan: GoldPlan, silver: Map<string, SilverTable>, tagsHash: stri
 async function currentPlan(lab: Lab, project: ProjectRecord): Promise<{ state: ExplorationState; planned: ReturnType<typeof goldPlanFor> }> {
   const state = await loadExploration(lab, project);
   const silver = await currentSilver(lab, project);
-  return { state, planned: goldPlanFor(state, silver.tables) };
+  return { state, planned: goldPlanFor(state, silver.tables, lab.config.gold) };
 }
 
 export const goldStage: Stage<StageContext> = {
