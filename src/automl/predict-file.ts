@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { OutputExistsError, UsageError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
-import { readFrameWithNotes, textColumnsOf, type FrameRead } from '../features/index.js';
+import { inputSchemaOf, readFrameWithNotes, textColumnsOf, type FrameRead } from '../features/index.js';
 import type { AutoModel, BatchPrediction } from './auto-model.js';
 import { loadBundle } from './bundle.js';
 
@@ -70,7 +70,12 @@ export function checkOutputPath(dataPath: string, outPath: string, replace: bool
 export async function readModelInput(model: AutoModel, dataPath: string, frameOf?: (dataPath: string) => Promise<FrameRead>): Promise<FrameRead> {
   if (frameOf) return frameOf(dataPath);
   const clean = model.manifest.clean;
-  return readFrameWithNotes(dataPath, { textColumns: textColumnsOf(model.manifest.pipeline), ...(clean ? { clean } : {}) });
+  const pipeline = model.manifest.pipeline;
+  return readFrameWithNotes(dataPath, {
+    textColumns: textColumnsOf(pipeline),
+    expectedColumns: inputSchemaOf(pipeline).map((c) => c.name),
+    ...(clean ? { clean } : {}),
+  });
 }
 
 /**

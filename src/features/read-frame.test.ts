@@ -92,6 +92,26 @@ describe('readFrame', () => {
     await expect(readFrame(cut)).rejects.toThrow(/cut\.json is cut off/);
   });
 
+  it('reads a file whose header names the expected columns as the sniffer would, on any usual delimiter', async () => {
+    const wide = ['y,' + Array.from({ length: 300 }, (_, i) => `f${i}`).join(','), ...Array.from({ length: 40 }, (_, r) => `${r % 3 === 0 ? 'a' : 'b'},` + Array.from({ length: 300 }, (_, i) => ((r * i) % 7 === 0 ? '1' : '0')).join(','))];
+    const cases = [
+      file('expected-wide.csv', wide.join('\n') + '\n'),
+      file('expected-semi.csv', 'a;b;c\n1,5;x;"q;r"\n2,25;y;""\n'),
+      file('expected-tab.tsv', 'a\tb\r\n1\t2020-01-01\r\n\t2020-01-02\r\n'),
+      file('expected-ragged.csv', 'a,b,c\n1,2\n3,4,5\n'),
+    ];
+    for (const path of cases) {
+      const sniffed = await readFrameWithNotes(path, { textColumns: ['y'] });
+      const names = sniffed.frame.columns.map((c) => c.name);
+      // the model's columns, in another order, and fewer than the file has
+      const expected = await readFrameWithNotes(path, { textColumns: ['y'], expectedColumns: names.slice(1).reverse() });
+      expect(expected).toEqual(sniffed);
+    }
+    // a header without one of them: the sniffer decides, as before
+    const other = await readFrameWithNotes(cases[1]!, { expectedColumns: ['a', 'z'] });
+    expect(other).toEqual(await readFrameWithNotes(cases[1]!));
+  });
+
   it('gives one-line input errors for missing, empty and header-only files', async () => {
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(InputError);
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(/file not found/);

@@ -12,6 +12,8 @@ export interface ReadFrameOptions {
   readonly textColumns?: readonly string[];
   /** clean the rows as silver does (the plan a bundle trained on silver keeps), so raw rows score as training's rows were */
   readonly clean?: SilverPlan;
+  /** the columns the caller expects (a model's inputs): a CSV whose header names them all is read without sniffing its dialect */
+  readonly expectedColumns?: readonly string[];
   /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */
   readonly workDir?: string;
 }
@@ -36,7 +38,12 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
       const textColumns = options.textColumns ?? [];
       const collector = new FrameCollector(path, textColumns);
       const consumer = options.clean ? cleanedRows(options.clean, collector) : collector;
-      const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer }, { label: path, workDir, textColumns });
+      const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer }, {
+        label: path,
+        workDir,
+        textColumns,
+        ...(options.expectedColumns ? { expectedColumns: options.expectedColumns } : {}),
+      });
       const frame = collector.frame;
       if (frame.columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
       if (frame.rows === 0) throw new InputError(`${path} has a header but no rows`, 'pass a file with at least one data row');

@@ -21,6 +21,8 @@ export interface ReadFileOptions {
   readonly sheet?: XlsxSheet;
   /** columns read as exact text whatever they look like (CSV and workbooks: "007" stays "007") */
   readonly textColumns?: readonly string[];
+  /** columns the caller expects (a model's inputs): a CSV whose header names them all is read without a search over dialects */
+  readonly expectedColumns?: readonly string[];
 }
 
 /**
@@ -31,7 +33,10 @@ export interface ReadFileOptions {
 export async function readDataFile(conn: DuckDBConnection, path: string, target: ReadTarget, options: ReadFileOptions): Promise<QualityRecord> {
   const { label, workDir } = options;
   const format = fileFormat(path);
-  const csvSettings = options.textColumns ? { textColumns: options.textColumns } : {};
+  const csvSettings = {
+    ...(options.textColumns ? { textColumns: options.textColumns } : {}),
+    ...(options.expectedColumns ? { expectedColumns: options.expectedColumns } : {}),
+  };
   switch (format) {
     case 'csv':
       return readCsv(conn, path, target, label, workDir, csvSettings);

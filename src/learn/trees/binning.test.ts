@@ -60,6 +60,27 @@ describe('binTable', () => {
     );
   });
 
+  it('gives each of a few distinct values its own bin, edges halfway between neighbours, whatever their order', () => {
+    const few = fc.constantFrom(0, -0, 1, -1, 3, 0.5, 1e6, Number.NaN, Infinity, -Infinity);
+    fc.assert(
+      fc.property(fc.array(few, { minLength: 1, maxLength: 300 }), fc.integer({ min: 2, max: 255 }), (values, maxBins) => {
+        // the distinct values in sorted order, the first of equal ones kept (−0 before +0)
+        const distinct: number[] = [];
+        for (const v of Float64Array.from(values.filter((x) => !Number.isNaN(x))).sort()) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+        if (distinct.length > maxBins) return;
+        const edges = distinct.slice(1).map((b, i) => {
+          const a = distinct[i]!;
+          const mid = a / 2 + b / 2;
+          return mid >= a && mid < b ? mid : a;
+        });
+        if (edges[edges.length - 1] !== Infinity) edges.push(Infinity);
+        expect(Array.from(binTable(numericTable(values), { maxBins }).mapper.features[0]!.edges)).toEqual(edges);
+      }),
+      // −0 below +Infinity: the edge is −0, as sorting put it
+      { examples: [[[Infinity, -0, 0], 2]] },
+    );
+  });
+
   it('spreads many distinct values over about equal bins', () => {
     const values = Array.from({ length: 10_000 }, (_, i) => Math.sin(i) * 1000);
     const binned = binTable(numericTable(values), { maxBins: 10 });

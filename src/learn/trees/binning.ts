@@ -1,5 +1,6 @@
 import { InputError } from '../../common/errors.js';
 import type { FeatureTable } from '../types.js';
+import { fewDistinctValues, type DistinctCounts } from './distinct-values.js';
 import { sortFloat64 } from './radix-sort.js';
 
 /**
@@ -44,6 +45,8 @@ export function isBinnedDataset(value: unknown): value is BinnedDataset {
   return typeof value === 'object' && value !== null && 'codes' in value && 'mapper' in value;
 }
 
+/** Up to this many distinct values are counted without sorting (indicators, small codes). */
+const FEW_DISTINCT = 16;
 /** Values sampled for quantiles: enough for 255 bins to be stable, bounded so binning stays fast. */
 const QUANTILE_SAMPLE = 200_000;
 
@@ -163,30 +166,17 @@ export function quantileEdges(values: Float64Array, maxBins: number): Float64Arr
   let present = 0;
   for (const v of values) if (v === v) present++;
   const step = Math.max(1, Math.floor(present / QUANTILE_SAMPLE));
-  const sample = new Float64Array(Math.ceil(present / step));
-  let k = 0;
-  let seenPresent = 0;
-  for (const v of values) {
-    if (v !== v) continue;
-    if (seenPresent++ % step === 0 && k < sample.length) sample[k++] = v;
-  }
-  const sorted = sortFloat64(sample.subarray(0, k));
-  const distinct = new Float64Array(sorted.length);
-  const counts = new Float64Array(sorted.length);
-  let nd = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const v = sorted[i]!;
-    if (nd > 0 && distinct[nd - 1] === v) counts[nd - 1]!++;
-    else {
-      distinct[nd] = v;
-      counts[nd++] = 1;
-    }
-  }
+  // a sample of every present value is the column itself (fewDistinctValues skips NaN): not copied unless it is sorted
+  const sample = step === 1 ? undefined : sampleOf(values, present, step);
+  const { values: distinct, counts } =
+    fewDistinctValues(sample ?? values, Math.min(maxBins, FEW_DISTINCT)) ?? countSorted(sortFloat64(sample ?? sampleOf(values, present, 1)));
+  const nd = distinct.length;
   const edges: number[] = [];
   if (nd <= maxBins) {
     for (let i = 0; i + 1 < nd; i++) edges.push(between(distinct[i]!, distinct[i + 1]!));
   } else {
-    let remaining = sorted.length;
+    let remaining = 0;
+    for (const c of counts) remaining += c;
     let binsLeft = maxBins;
     let acc = 0;
     for (let i = 0; i + 1 < nd && binsLeft > 1; i++) {
@@ -205,6 +195,34 @@ export function quantileEdges(values: Float64Array, maxBins: number): Float64Arr
   for (const e of edges) if (out.length === 0 || e > out[out.length - 1]!) out.push(e);
   if (out.length === 0 || out[out.length - 1] !== Infinity) out.push(Infinity);
   return Float64Array.from(out);
+}
+
+/** Every `step`-th present value of `values`. */
+function sampleOf(values: Float64Array, present: number, step: number): Float64Array {
+  const sample = new Float64Array(Math.ceil(present / step));
+  let k = 0;
+  let seenPresent = 0;
+  for (const v of values) {
+    if (v !== v) continue;
+    if (seenPresent++ % step === 0 && k < sample.length) sample[k++] = v;
+  }
+  return sample.subarray(0, k);
+}
+
+/** Distinct values of a sorted sample and their counts (−0 before +0 counts them as one, −0). */
+function countSorted(sorted: Float64Array): DistinctCounts {
+  const distinct = new Float64Array(sorted.length);
+  const counts = new Float64Array(sorted.length);
+  let nd = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    if (nd > 0 && distinct[nd - 1] === v) counts[nd - 1]!++;
+    else {
+      distinct[nd] = v;
+      counts[nd++] = 1;
+    }
+  }
+  return { values: distinct.subarray(0, nd), counts: counts.subarray(0, nd) };
 }
 
 /** An edge e with a <= e < b, halfway when floating point allows. */
