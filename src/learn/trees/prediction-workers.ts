@@ -38,16 +38,21 @@ parentPort.on('message', (m) => {
 `;
 
 let configured: number | undefined;
+/** the default, read once: `process.env` and the core count cost microseconds a call, and a served request asks once per fold model */
+let byDefault: number | undefined;
 const pool: Worker[] = [];
 
 /**
  * Threads used for batch prediction of tree ensembles: `setPredictionThreads`, else the
- * AUTOLAB_THREADS environment variable, else every core up to 4.
+ * AUTOLAB_THREADS environment variable (read on first use), else every core up to 4.
  */
 export function predictionThreads(): number {
   if (configured !== undefined) return configured;
-  const env = Number(process.env['AUTOLAB_THREADS']);
-  return Number.isInteger(env) && env >= 1 ? env : Math.max(1, Math.min(4, availableParallelism()));
+  if (byDefault === undefined) {
+    const env = Number(process.env['AUTOLAB_THREADS']);
+    byDefault = Number.isInteger(env) && env >= 1 ? env : Math.max(1, Math.min(4, availableParallelism()));
+  }
+  return byDefault;
 }
 
 /** Sets the prediction thread count for this process (1 = the calling thread only). */
