@@ -2,8 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,23 +15,12 @@ import { resolveProject } from './project.js';
 import { runProject } from './run.js';
 import { addSource } from './sources.js';
 import { labStatus } from './status.js';
+import { seattleByYear } from './seattle.testutil.js';
 import { setTags } from './tags.js';
 
 captureOutput();
 const dir = mkdtempSync(join(tmpdir(), 'autolab-monitor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** vega-datasets' seattle-weather: daily 2012–2015, date, precipitation, temp_max, temp_min, wind, weather */
-function seattleByYear(): Map<string, string[]> {
-  const path = join(dirname(fileURLToPath(import.meta.url)), '../../node_modules/vega-datasets/data/seattle-weather.csv');
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const years = new Map<string, string[]>();
-  for (const line of lines) {
-    const year = line.slice(0, 4);
-    years.set(year, [...(years.get(year) ?? [header!]), line]);
-  }
-  return years;
-}
 
 describe('monitoring on real data: seattle-weather, trained on 2012–2013, fed 2014 then 2015', () => {
   it('flags the columns that moved, estimates performance, and runs in autolab run only when a snapshot or the model changes', async () => {

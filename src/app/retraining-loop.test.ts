@@ -1,10 +1,9 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatOutcome } from '../cli/commands/run.js';
-import { loadLoop } from '../serve/load-loop.testutil.js';
+import { loadLoop, until } from '../serve/load-loop.testutil.js';
 import { serveOptionsShape, startServing } from '../serve/index.js';
 import { initLab, openLab } from './lab.js';
 import { approveModel, changeDeployment } from './models.js';
@@ -12,33 +11,19 @@ import { resolveProject } from './project.js';
 import { runProject } from './run.js';
 import { deploymentFileOf, followProjectDeployment, projectDeployment, writeDeploymentFile } from './serve-project.js';
 import { addSource } from './sources.js';
+import { seattleByYear } from './seattle.testutil.js';
 import { setTags } from './tags.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'autolab-retraining-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** vega-datasets' seattle-weather (daily, 2012–2015: date, precipitation, temp_max, temp_min, wind, weather), its lines by year */
-function seattleByYear(): { header: string; years: Map<string, string[]> } {
-  const path = join(dirname(fileURLToPath(import.meta.url)), '../../node_modules/vega-datasets/data/seattle-weather.csv');
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const years = new Map<string, string[]>();
-  for (const line of lines) years.set(line.slice(0, 4), [...(years.get(line.slice(0, 4)) ?? []), line]);
-  return { header: header!, years };
-}
-
-async function until(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('the server did not follow the deployment');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('the retraining loop on real data: seattle-weather, a model of 2012–2013 in production, then 2014 arrives', () => {
   it('flags drift, trains a challenger on the latest snapshot, the policy approves it on the new rows, it goes live blue-green while the service keeps answering', async () => {
-    const { header, years } = seattleByYear();
+    const years = seattleByYear();
+    const header = years.get('2012')![0]!;
+    const year = (y: string) => years.get(y)!.slice(1);
     const csv = join(dir, 'weather.csv');
-    writeFileSync(csv, [header, ...years.get('2012')!, ...years.get('2013')!].join('\n') + '\n');
+    writeFileSync(csv, [header, ...year('2012'), ...year('2013')].join('\n') + '\n');
     await (await initLab(join(dir, 'lab'), { project: 'w' })).close();
     // retrain only when monitoring raises an alert; a challenger no worse than the champion on the new rows is approved
     appendFileSync(join(dir, 'lab', 'autolab.yaml'), 'approval:\n  w:\n    autoApproveMargin: 0\nretraining:\n  w:\n    on: drift\n');
@@ -68,7 +53,7 @@ describe('the retraining loop on real data: seattle-weather, a model of 2012–2
       try {
         const before = Math.max(...(await lab.catalog.listActions({ project: 'w' })).map((a) => a.seq));
         // 2014 arrives: the source grows by a year
-        appendFileSync(csv, years.get('2014')!.join('\n') + '\n');
+        appendFileSync(csv, year('2014').join('\n') + '\n');
         const loop = await runProject(lab, project, { trials: 2 });
         expect(loop.waitsOn).toBeNull();
         expect(loop.model).toMatchObject({ version: 2, stage: 'production' });

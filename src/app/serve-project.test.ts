@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serveOptionsShape, startServing } from '../serve/index.js';
+import { until } from '../serve/load-loop.testutil.js';
 import { confirmDemoTarget, setUpDemo } from './demo.js';
 import { approveModel, changeDeployment, promoteModel } from './models.js';
 import { runProject } from './run.js';
@@ -13,14 +14,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function ready(port: number): Promise<{ live: string; blue: { version: string } | null; green: { version: string } | null; shadow: boolean }> {
   return (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as never;
-}
-
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('the server did not follow the deployment');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('autolab serve PROJECT', () => {

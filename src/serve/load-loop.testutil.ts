@@ -40,3 +40,12 @@ export async function loadLoop(url: string, body: unknown, concurrency: number, 
   await Promise.all(Array.from({ length: concurrency }, loop));
   return { byStatus, bySlot, byVersion, failures, requests };
 }
+
+/** Waits until `check` holds (polled every 50 ms), or throws after `ms`: a server following its deployment record. */
+export async function until(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('the server did not follow the deployment');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
