@@ -35,7 +35,7 @@ export const STAGES: readonly StageDefinition[] = [
   { stage: 'trained', actionKind: 'automl.train', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'registered', actionKind: 'model.register', built: true, humanMoment: false, next: 'run autolab run {project}' },
   { stage: 'approved', actionKind: 'model.approve', built: true, humanMoment: true, next: 'approve the model: autolab models list {project}, then autolab approve VERSION --project {project}' },
-  { stage: 'deployed', actionKind: 'model.deploy', built: true, humanMoment: false, next: 'run autolab serve {project}' },
+  { stage: 'deployed', actionKind: 'model.deploy', built: true, humanMoment: false, next: 'run autolab run {project}: it puts the approved version live (blue-green), which autolab serve {project} serves' },
   { stage: 'monitored', actionKind: 'monitor.drift', built: true, humanMoment: false, next: 'run autolab run {project}' },
 ];
 
