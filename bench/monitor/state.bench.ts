@@ -4,12 +4,14 @@
  * categories; the current drifts slowly through the year), go through the monitor's own path:
  * `windowDrift` (one `computeDrift` per UTC day of the time column), `computeDrift` on the whole,
  * CBPE and realised accuracy per window on generated scores. Measured: the result JSON the store
- * keeps for the check, and the action detail the catalog keeps (`monitorDetail`).
+ * keeps for the check (gzip-compressed, as `putJson` stores it; its plain size beside), and the
+ * action detail the catalog keeps (`monitorDetail`).
  * Run: node --import tsx bench/monitor/state.bench.ts [referenceRows=20000] [rowsPerDay=100]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { monitorDetail, windowDrift } from '../../src/app/monitor.js';
 import type { ColumnSpec, Source } from '../../src/explore/index.js';
 import { execute, openDuckEngine } from '../../src/lake/index.js';
@@ -76,12 +78,14 @@ try {
     performance: { training: { metric: 'auc', score: 0.8 }, estimated: scored[0]!.estimated, calibration: 'calibrated', calibrationCheck: null, realised: scored[0]!.realised },
     notes: [],
   };
-  const stored = Buffer.byteLength(JSON.stringify(result));
+  const plain = Buffer.byteLength(JSON.stringify(result));
+  // what the store holds: app/stored-json.ts's putJson, gzip-compressed
+  const stored = gzipSync(Buffer.from(JSON.stringify(result))).length;
   const detail = Buffer.byteLength(JSON.stringify(monitorDetail(result)));
-  const perWindow = (stored - Buffer.byteLength(JSON.stringify({ ...result, windows: [] }))) / windows.length;
+  const perWindow = (stored - gzipSync(Buffer.from(JSON.stringify({ ...result, windows: [] }))).length) / windows.length;
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
   console.log(`monitoring state, ${windows.length} daily windows × ${columns.length} columns (${ROWS_PER_DAY} rows a day against ${REFERENCE_ROWS.toLocaleString('en-US')}), drift in ${seconds.toFixed(1)} s:`);
-  console.log(`  the check's result JSON (store)            ${mb(stored)}   (${(perWindow / 1000).toFixed(1)} kB a window, ${windows.filter((w) => w.drift.datasetDrift).length} windows drifted)`);
+  console.log(`  the check's result JSON (store, gzip)      ${mb(stored)}   (${(perWindow / 1000).toFixed(1)} kB a window, ${windows.filter((w) => w.drift.datasetDrift).length} windows drifted; ${mb(plain)} as plain JSON)`);
   console.log(`  its action detail (catalog)                ${detail} bytes`);
   // a check a day, each on the rows since the model's training: the d-th check holds d windows
   const daily = Array.from({ length: DAYS }, (_, d) => stored - perWindow * (DAYS - d - 1)).reduce((a, b) => a + b, 0);
