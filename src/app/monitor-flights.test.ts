@@ -67,6 +67,7 @@ describe('monitoring on real data: flights-3m by month, a model of January, then
         appendFileSync(csv, months.get(month)!.join('\n') + '\n');
         const ran = await runProject(lab, project, { trials: 2 });
         expect(ran.monitor).not.toBeNull();
+        expect(ran.retrainingHeld).toBe('new data in flights is not learned from yet: retraining waits for autolab train --force (retraining.f.on: manual in autolab.yaml)');
         const { result } = await lastMonitorResult(lab, project);
         checks.push(result!);
       }

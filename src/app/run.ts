@@ -19,7 +19,7 @@ import { acceptTags } from './tags.js';
 import { goldStage } from './stages/gold-stage.js';
 import { closeStageContext, stageContext, type StageContext } from './stages/stage-context.js';
 import { STAGES } from './status.js';
-import { trainingColumns, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
+import { trainingColumns, trainingPlanned, trainOutcome, trainStage, type ProjectTrainOutcome } from './train.js';
 import { currentTags } from './tags.js';
 
 /**
@@ -75,6 +75,8 @@ export interface RunOutcome {
   readonly policy: Readonly<Record<string, unknown>> | null;
   /** the version this run put live (`model.rollout`'s detail: version, slot, replaced), or null */
   readonly rollout: Readonly<Record<string, unknown>> | null;
+  /** new data the retraining policy holds back (a model is in production; no trigger yet), or null */
+  readonly retrainingHeld: string | null;
 }
 
 export interface RunOptions {
@@ -119,6 +121,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       monitor: null,
       policy: null,
       rollout: null,
+      retrainingHeld: null,
     };
   }
   let trained: ProjectTrainOutcome | null = null;
@@ -173,6 +176,7 @@ export async function runProject(lab: Lab, project: ProjectRecord, options: RunO
       monitor: options.dryRun ? null : await doneThisRun(lab, project, context, monitorDriftStage.kind),
       policy: options.dryRun ? null : await doneThisRun(lab, project, context, approvalStage.kind),
       rollout: options.dryRun ? null : await doneThisRun(lab, project, context, rolloutStage.kind),
+      retrainingHeld: options.dryRun ? null : await retrainingHeld(lab, project, context),
     };
   } finally {
     await closeStageContext(context);
@@ -185,11 +189,25 @@ async function doneThisRun(lab: Lab, project: ProjectRecord, context: StageConte
   return record && record.startedAt >= context.runToken ? record.detail : null;
 }
 
+const TRIGGERS: Readonly<Record<string, string>> = {
+  drift: 'a drift alert',
+  performance: 'a performance alert',
+  alert: 'a drift or performance alert',
+  manual: 'autolab train --force',
+};
+
+/** What `autolab run` says when the retraining policy holds new data back from training. */
+async function retrainingHeld(lab: Lab, project: ProjectRecord, context: StageContext): Promise<string | null> {
+  const planned = await trainingPlanned(context, project);
+  if (!('unit' in planned) || !planned.unit || planned.due) return null;
+  const on = lab.config.retraining?.[project.name]?.on ?? 'new-data';
+  return `new data in ${String(planned.unit.params['table'])} is not learned from yet: retraining waits for ${TRIGGERS[on] ?? on} (retraining.${project.name}.on: ${on} in autolab.yaml)`;
+}
+
 /** The training in force after the run: its action's result (just made, or reused), as `trainProject` gives it. */
 async function lastTraining(lab: Lab, project: ProjectRecord, context: StageContext): Promise<ProjectTrainOutcome | null> {
-  const plan = await trainStage.plan(context, project);
-  const unit = 'units' in plan ? plan.units[0] : undefined;
-  if (!unit) return null;
+  const planned = await trainingPlanned(context, project);
+  if (!('unit' in planned) || !planned.unit) return null;
   const [record] = await lab.catalog.listActions({ project: project.name, kind: trainStage.kind, unit: '', status: 'done', limit: 1 });
   const tags = await currentTags(lab.catalog, project);
   if (!record || !tags) return null;

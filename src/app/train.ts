@@ -7,7 +7,7 @@ import { loadBundle, trainModel, type SearchProgress, type TrainResult } from '.
 import { readFrame, type Frame } from '../features/index.js';
 import { hasConfirmedTarget, type ColumnTag, type TagSet } from '../explore/index.js';
 import { HOLDOUT_FILE, holdoutJson, readHoldout } from '../registry/index.js';
-import { runAction, type ActionOutcome, type Stage, type StagePlan } from '../runtime/index.js';
+import { runAction, type ActionOutcome, type Stage, type StagePlan, type Unit } from '../runtime/index.js';
 import { latestSnapshots } from './explore.js';
 import { workerId } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -97,6 +97,32 @@ export async function retrainingDue(lab: Lab, project: ProjectRecord, inputs: Re
 }
 
 /**
+ * The training the project's current data and tags call for (none until silver or gold is built),
+ * and whether the retraining policy lets it run now: `trainStage`'s plan, and what `autolab run`
+ * says when the policy holds new data back.
+ */
+export async function trainingPlanned(context: StageContext, project: ProjectRecord): Promise<{ waitsOn: string } | { unit: Unit | null; due: boolean }> {
+  const { lab, options } = context;
+  const tags = await currentTags(lab.catalog, project);
+  if (!tags || !hasConfirmedTarget(tags.tags)) {
+    const suggested = tags?.tags.columns.find((c) => c.suggestion.role.value === 'target');
+    const hint = suggested ? ` (suggested: ${suggested.table}.${suggested.column})` : '';
+    return { waitsOn: `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept` };
+  }
+  const { table } = trainingColumns(tags.tags, project.name);
+  const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
+  if (!silver) return { unit: null, due: false };
+  const forced: Record<string, string> = options.force ? { forced: context.runToken } : {};
+  const gold = await currentGold(lab, project);
+  // related tables or an expression target: learned from gold, once it is built. The budget and seed
+  // say how hard to look, not what to learn from: a model trained on the same table and tags is
+  // reused whatever they were (`train --force` trains again)
+  if (gold.applies && !gold.table) return { unit: null, due: false };
+  const inputs: Record<string, string> = gold.applies && gold.table ? { gold: gold.table.goldHash, tags: tags.confirmedHash, ...forced } : { silver: silver.silverHash, tags: tags.confirmedHash, ...forced };
+  return { unit: { unit: '', inputs, params: { table } }, due: options.force === true || (await retrainingDue(lab, project, inputs)) };
+}
+
+/**
  * `automl.train` as a stage: one unit per project once a target is confirmed, keyed by the
  * snapshot of the target's table and the confirmed tags. Every bundle file goes into the store before the action is recorded; a
  * readable copy lands in `<lab>/models/<project>/`.
@@ -105,27 +131,9 @@ export const trainStage: Stage<StageContext> = {
   kind: 'automl.train',
   version: 1,
   async plan(context, project): Promise<StagePlan> {
-    const { lab, options } = context;
-    const tags = await currentTags(lab.catalog, project);
-    if (!tags || !hasConfirmedTarget(tags.tags)) {
-      const suggested = tags?.tags.columns.find((c) => c.suggestion.role.value === 'target');
-      const hint = suggested ? ` (suggested: ${suggested.table}.${suggested.column})` : '';
-      return { waitsOn: `confirm the target column${hint}: autolab tags set TABLE.COLUMN role=target, or autolab tags accept` };
-    }
-    const { table } = trainingColumns(tags.tags, project.name);
-    const silver = (await currentSilver(lab, project)).tables.find((t) => t.table === table);
-    if (!silver) return { units: [] };
-    const gold = await currentGold(lab, project);
-    if (gold.applies) {
-      // related tables or an expression target: learned from gold, once it is built
-      if (!gold.table) return { units: [] };
-      const inputs = { gold: gold.table.goldHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) };
-      return { units: options.force || (await retrainingDue(lab, project, inputs)) ? [{ unit: '', inputs, params: { table } }] : [] };
-    }
-    // the budget and seed say how hard to look, not what to learn from: a model trained on the same
-    // silver table and tags is reused whatever they were (`train --force` trains again)
-    const inputs = { silver: silver.silverHash, tags: tags.confirmedHash, ...(options.force ? { forced: context.runToken } : {}) };
-    return { units: options.force || (await retrainingDue(lab, project, inputs)) ? [{ unit: '', inputs, params: { table } }] : [] };
+    const planned = await trainingPlanned(context, project);
+    if ('waitsOn' in planned) return planned;
+    return { units: planned.unit && planned.due ? [planned.unit] : [] };
   },
   async run(context, project, unit) {
     const { lab, options } = context;

@@ -90,6 +90,7 @@ export function formatOutcome(outcome: RunOutcome, dryRun = false): string[] {
     );
   }
   if (outcome.report) lines.push(`report: ${outcome.report}`);
+  if (outcome.retrainingHeld) lines.push(outcome.retrainingHeld);
   if (outcome.policy) lines.push(`approval policy on version ${String(outcome.policy['version'])}: ${String(outcome.policy['reason'])}`);
   if (outcome.rollout) {
     const r = outcome.rollout;
@@ -193,6 +194,7 @@ function summary(outcome: RunOutcome): Record<string, unknown> {
     monitor: outcome.monitor,
     policy: outcome.policy,
     rollout: outcome.rollout,
+    retrainingHeld: outcome.retrainingHeld,
     waitsOn: outcome.waitsOn,
     ran: outcome.ran,
     stale: outcome.stale.map((s) => ({ stage: s.stage, unit: s.unit.unit, reason: s.reason })),
