@@ -3,6 +3,7 @@ import type { FeaturePipelineSpec, InputColumnSchema, NumericRange } from '../fe
 import type { Task } from '../learn/types.js';
 import type { MetricName } from './metric-types.js';
 import type { ModelConfig } from './model-config.js';
+import type { MemberRefit } from './refit.js';
 import type { ValidationPlan } from './validation-plan.js';
 
 export interface LeaderboardRow {
@@ -23,8 +24,10 @@ export interface BundleMember {
   /** share in the weighted average; 0 when a stacker combines the members */
   readonly weight: number;
   readonly config: ModelConfig;
-  /** files under the bundle folder, one fitted model per fold; predictions are their average */
+  /** files under the bundle folder: one model refitted on all rows (`refit`), else one per fold; predictions are their average */
   readonly models: readonly string[];
+  /** how the member was refitted on every training row after the search (bundles before it, or a member whose refit did not fit in time, have none) */
+  readonly refit?: MemberRefit;
 }
 
 /** How member predictions become the model's: a weighted average, or a stacker over them. */
@@ -48,7 +51,7 @@ export interface BundleManifest {
   /** out-of-fold score of the ensemble */
   readonly score: number;
   readonly seed: number;
-  /** models per member: the folds bagged under k-fold validation, 1 under a holdout */
+  /** folds of the validation: fold models per member under k-fold unless the member was refitted on all rows (`members[].refit`), 1 under a holdout */
   readonly folds: number;
   /** how candidates were validated and members fitted, and why */
   readonly validation: ValidationPlan;

@@ -80,13 +80,17 @@ export class FoldWorkers {
     return this.#lanes.length + 1;
   }
 
-  /** Up to `threads − 1` workers for the folds of `data`; undefined when one thread is all there is to use. */
-  static start(data: CvData, threads: number): FoldWorkers | undefined {
+  /**
+   * Up to `threads − 1` workers for the folds of `data`; undefined when one thread is all there is
+   * to use. `extra` (all rows, for the refit) follows the folds in the workers' copy, at index
+   * `data.folds.length`.
+   */
+  static start(data: CvData, threads: number, extra?: FoldData): FoldWorkers | undefined {
     // k folds keep at most k lanes busy; a single fold (a holdout) lets the lanes fit different candidates
     const count = (data.folds.length === 1 ? threads : Math.min(threads, data.folds.length)) - 1;
     if (count < 1 || data.table.rows * Math.max(1, data.table.columns.length) > MAX_PARALLEL_CELLS) return undefined;
     const boot = entry();
-    const folds: FoldData[] = data.folds.map((f) => ({ ...f, trainIndex: new Uint32Array(0), validIndex: new Uint32Array(0) }));
+    const folds: FoldData[] = [...data.folds, ...(extra ? [extra] : [])].map((f) => ({ ...f, trainIndex: new Uint32Array(0), validIndex: new Uint32Array(0) }));
     const lanes: Lane[] = [];
     for (let i = 0; i < count; i++) {
       const channel = new MessageChannel();

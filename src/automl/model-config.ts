@@ -17,6 +17,8 @@ export interface GbdtConfig {
   readonly baggingFraction: number;
   /** upper bound; early stopping on the fold's validation rows picks the count */
   readonly maxRounds: number;
+  /** a refit on all rows (refit.ts): exactly this many rounds, no validation rows, no early stopping */
+  readonly rounds?: number;
   readonly minSplitGain: number;
   /** regression only: fit log1p of the target */
   readonly logTarget?: boolean;

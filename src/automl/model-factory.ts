@@ -26,7 +26,7 @@ const EARLY_STOPPING_ROUNDS = 50;
  */
 const EARLY_STOPPING_MIN_DELTA = 1e-4;
 
-/** Fits one model of `config` on a fold's training rows; boosting stops early on the fold's validation rows. */
+/** Fits one model of `config` on a fold's training rows; boosting stops early on the fold's validation rows (unless its rounds are fixed). */
 export function fitModel(config: ModelConfig, fold: FoldData, context: FitContext): Predictor {
   const deadline = context.deadline !== undefined ? { deadline: context.deadline } : {};
   switch (config.kind) {
@@ -36,13 +36,15 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
       const log = config.logTarget === true && context.task === 'regression';
       const y = log ? LogTargetModel.transform(fold.yTrain) : fold.yTrain;
       const yValid = log ? LogTargetModel.transform(fold.yValid) : fold.yValid;
+      // a refit's rounds are fixed: it has no validation rows to stop on
+      const fixed = config.rounds !== undefined;
       const model = trainGbdt(
         fold.binnedTrain,
         y,
         {
           objective: context.task,
           numClasses: context.numClasses,
-          numRounds: config.maxRounds,
+          numRounds: config.rounds ?? config.maxRounds,
           learningRate: config.learningRate,
           maxLeaves: config.maxLeaves,
           maxDepth: config.maxDepth,
@@ -51,12 +53,12 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
           featureFraction: config.featureFraction,
           baggingFraction: config.baggingFraction,
           minSplitGain: config.minSplitGain,
-          earlyStoppingRounds: EARLY_STOPPING_ROUNDS,
+          earlyStoppingRounds: fixed ? 0 : EARLY_STOPPING_ROUNDS,
           earlyStoppingMinDelta: EARLY_STOPPING_MIN_DELTA,
           seed: context.seed,
           threads: context.threads ?? 1,
         },
-        { valid: { table: fold.binnedValid, y: yValid }, ...deadline, ...(config.classWeight && context.task !== 'regression' ? { weights: classWeights(fold.yTrain, context.numClasses) } : {}) },
+        { ...(fixed ? {} : { valid: { table: fold.binnedValid, y: yValid } }), ...deadline, ...(config.classWeight && context.task !== 'regression' ? { weights: classWeights(fold.yTrain, context.numClasses) } : {}) },
       );
       return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }

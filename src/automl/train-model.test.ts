@@ -78,8 +78,39 @@ describe('trainModel', () => {
     expect(result.model.manifest.validation).toMatchObject({ kind: 'kfold', folds: 5 });
     const run = JSON.parse(readFileSync(join(dir, 'v', 'run.json'), 'utf8'));
     expect(run.validation).toEqual(result.model.manifest.validation);
-    expect(Object.keys(run.phaseSeconds)).toEqual(['read', 'prepare', 'first candidate', 'search', 'combine']);
+    expect(Object.keys(run.phaseSeconds)).toEqual(['read', 'prepare', 'first candidate', 'search', 'combine', 'refit']);
     for (const row of result.model.leaderboard) expect(row.trainRows).toBe(240);
+  });
+
+  it('refits each ensemble member once on all rows after the search (one model to serve each), or keeps its fold models with refit: false', async () => {
+    const refitted = await trainModel(trainCsv, { target: 'label', trials: 5, seed: 2, out: join(dir, 'refit') });
+    const bagged = await trainModel(trainCsv, { target: 'label', trials: 5, seed: 2, out: join(dir, 'bagged'), refit: false });
+    // the same search and out-of-fold score: only the members' models differ
+    expect(refitted.model.leaderboard).toEqual(bagged.model.leaderboard);
+    expect(refitted.model.manifest.score).toBe(bagged.model.manifest.score);
+    const read = (name: string) => JSON.parse(readFileSync(join(dir, name, 'bundle.json'), 'utf8')) as { members: { config: { kind: string }; models: string[]; refit?: { rows: number; rounds?: number } }[] };
+    const [r, b] = [read('refit'), read('bagged')];
+    expect(r.members.length).toBeGreaterThan(0);
+    for (const member of r.members) {
+      expect(member.models).toHaveLength(1);
+      expect(member.refit?.rows).toBe(300);
+    }
+    for (const member of b.members) {
+      expect(member.models).toHaveLength(5);
+      expect(member.refit).toBeUndefined();
+    }
+    // a booster is refitted for the mean of its fold models' kept rounds
+    const boosters = bagged.model.fittedMembers.map((m, i) => ({ m, i })).filter(({ i }) => b.members[i]!.config.kind === 'gbdt');
+    expect(boosters.length).toBeGreaterThan(0);
+    for (const { m, i } of boosters) {
+      const rounds = m.models.map((model) => (model as unknown as { bestIteration: number }).bestIteration);
+      expect(r.members[i]!.refit?.rounds).toBe(Math.max(1, Math.round(rounds.reduce((x, y) => x + y, 0) / rounds.length)));
+      expect((refitted.model.fittedMembers[i]!.models[0] as unknown as { bestIteration: number }).bestIteration).toBe(r.members[i]!.refit?.rounds);
+    }
+    // both bundles predict alike where the label is clear
+    const rows = [{ x1: 1.8, x2: 50, colour: 'red', note: 'n1' }, { x1: -1.8, x2: 50, colour: 'blue', note: 'n2' }];
+    expect(loadBundle(join(dir, 'refit')).model.predict(rows).map((p) => p.prediction)).toEqual(['yes', 'no']);
+    expect(bagged.model.predict(rows).map((p) => p.prediction)).toEqual(['yes', 'no']);
   });
 
   it('says so in one line, and saves nothing, when no model beats the mean out of sample', async () => {

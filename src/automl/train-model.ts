@@ -30,6 +30,7 @@ import { describeConfig, familyOf } from './model-config.js';
 import { FoldWorkers } from './fold-workers.js';
 import { blend } from './ensemble-selection.js';
 import { ensembleOf, runSearch, type SearchProgress, type SearchResult } from './search.js';
+import { fullFold, refitMembers, type RefitOutcome } from './refit.js';
 import { fitStack } from './stacking.js';
 import { detectTask } from './task.js';
 
@@ -56,6 +57,11 @@ export interface TrainOptions {
   readonly clean?: SilverPlan;
   /** the gold feature plan the training rows were made by: kept in the bundle for `predict` */
   readonly gold?: BundleGold;
+  /**
+   * refit each ensemble member once on all rows after a k-fold search (default true; refit.ts):
+   * false keeps the k fold models of each
+   */
+  readonly refit?: boolean;
 }
 
 export interface TrainResult {
@@ -85,10 +91,12 @@ export interface OutOfFoldPredictions {
 /** The first candidate is due by this share of the time limit, or this later share of it from when it starts. */
 const FIRST_SHARE = 0.2;
 const FIRST_MIN_SHARE = 0.05;
-/** Share of the time limit the search may use; the rest covers the last fit, stacking and saving. */
-const SEARCH_SHARE = 0.85;
+/** Share of the time limit the search may use; the rest covers the last fit, stacking, the refit and saving. */
+const SEARCH_SHARE = 0.8;
 /** Stacking must end by this share of the time limit. */
-const STACK_SHARE = 0.92;
+const STACK_SHARE = 0.86;
+/** Refits on all rows must end by this share of the time limit; a member that would not keeps its fold models. */
+const REFIT_SHARE = 0.96;
 /** A stacker replaces the weighted average only when it is better by this relative margin out of fold. */
 const STACK_MIN_GAIN = 0.001;
 
@@ -185,12 +193,13 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   // the first candidate counts as one of the search's when it was validated on the same rows
   const initial = holdoutTrain && first?.candidate && first.candidate.trainRows === holdoutTrain.length ? [first.candidate] : [];
   // the other cores fit some of each candidate's folds; the models are the same on any count.
-  // With one fold (a holdout) there is nothing to share: the learner gets the threads instead
-  const workers = FoldWorkers.start(data, threads);
-  const foldThreads = workers?.lanes ?? 1;
-  let search: SearchResult;
+  // With one fold (a holdout) there is nothing to share: the learner gets the threads instead.
+  // Under k-fold the workers also hold all rows, for the members' refit at the end
+  const full = data.folds.length > 1 && options.refit !== false ? fullFold(data, binned) : undefined;
+  const workers = FoldWorkers.start(data, threads, full);
   try {
-    search = runSearch(data, {
+    const foldThreads = workers?.lanes ?? 1;
+    const search: SearchResult = runSearch(data, {
       metric,
       seed,
       startedAt,
@@ -200,87 +209,115 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(workers ? { workers } : {}),
     });
+    let outcome = { data, search, plan };
+    // nothing learnable finished under the plan: the first candidate, on its own holdout, is the model
+    if (!search.candidates.some(isLearnable) && first?.candidate) {
+      outcome = {
+        data: first.data,
+        search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric), notes: search.notes, skipped: search.skipped },
+        plan: { kind: 'holdout', holdoutRows: split[0]!.valid.length, trainRows: first.candidate.trainRows, reason: `no candidate finished under the plan (${describePlan(plan)})` },
+      };
+      notes.push(`no candidate finished under ${describePlan(plan)} in time; the model is the first, fast candidate — a larger time limit gives a better model`);
+    }
+    notes.push(...outcome.search.notes);
+    phases.end('search');
+
+    const combined = combine(outcome.search, outcome.data, metric, seed, options.trials === undefined ? startedAt + timeLimit! * 1000 * STACK_SHARE : undefined);
+    if (combined.useStack) notes.push(combined.note);
+    checkBeatsPrior(outcome.search.candidates, combined.score, metric, target.task);
+    phases.end('combine');
+
+    const { search: result } = outcome;
+    const weightOf = new Map(combined.useStack ? [] : result.ensemble.members.map((m) => [result.candidates[m.candidate]!.id, m.weight]));
+    const better = (a: number, b: number): number => (metric.higherIsBetter ? b - a : a - b);
+    const leaderboard: LeaderboardRow[] = [...result.candidates]
+      .sort((a, b) => better(a.score, b.score) || a.id - b.id)
+      .map((c, i) => ({ rank: i + 1, id: c.id, model: describeConfig(c.config), family: familyOf(c.config), score: c.score, weight: weightOf.get(c.id) ?? 0, trainRows: c.trainRows }));
+    const chosen = combined.useStack ? combined.stack.inputs : result.ensemble.members.map((m) => result.candidates[m.candidate]!);
+    // each member once more on every row: one model to serve instead of one per fold
+    const refits: readonly RefitOutcome[] =
+      full && outcome.data === data
+        ? refitMembers(chosen, full, data.folds.length, {
+            task: target.task,
+            numClasses,
+            seed,
+            foldTrainRows: data.folds[0]!.trainIndex.length,
+            searchLanes: foldThreads,
+            fitThreads: workers ? 1 : threads,
+            ...(options.trials === undefined ? { deadline: startedAt + timeLimit! * 1000 * REFIT_SHARE } : {}),
+            ...(workers ? { workers } : {}),
+          })
+        : chosen.map((c) => ({ models: c.models }));
+    notes.push(...refitNotes(chosen.map((c) => describeConfig(c.config)), refits, data.folds.length, frame.rows));
+    phases.end('refit');
+    const content: BundleContent = {
+      kind: 'autolab-model-bundle',
+      version: 1,
+      task: target.task,
+      target: options.target,
+      classes: target.classes,
+      metric: metric.name,
+      score: combined.score,
+      combinerScores: { average: result.ensemble.score, stack: combined.stack?.stacker.score ?? null },
+      seed,
+      folds: outcome.plan.kind === 'kfold' ? outcome.plan.folds : 1,
+      validation: outcome.plan,
+      trainingRows: frame.rows,
+      dataHash,
+      pipeline: fitted.spec,
+      schema: inputSchemaOf(fitted.spec),
+      ranges: numericRangesOf(fitted.spec, frame),
+      leaderboard,
+      notes,
+      members: chosen.map((c, i) => ({ id: c.id, weight: weightOf.get(c.id) ?? 0, config: c.config, fitted: refits[i]!.models, ...(refits[i]!.refit ? { refit: refits[i]!.refit } : {}) })),
+      ...(options.clean ? { clean: options.clean } : {}),
+      ...(options.gold ? { gold: options.gold } : {}),
+      ...(combined.useStack ? { stack: { config: combined.stack.stacker.config, fitted: combined.stack.stacker.models } } : {}),
+    };
+    const runFacts = {
+      createdAt: new Date().toISOString(),
+      seconds: 0,
+      timeLimit: timeLimit ?? null,
+      trials: options.trials ?? null,
+      candidatesTried: result.candidates.length + result.skipped,
+      candidateSeconds: Object.fromEntries(result.candidates.map((c) => [String(c.id), Number(c.seconds.toFixed(3))])),
+      foldThreads,
+      validation: outcome.plan,
+      phaseSeconds: phases.record(),
+    };
+    const finish = (): number => Number(((Date.now() - startedAt) / 1000).toFixed(3));
+    const run: RunRecord = options.out
+      ? saveBundle(options.out, content, { ...runFacts, seconds: finish() })
+      : { bundleHash: '', ...runFacts, seconds: finish() };
+    const model = new AutoModel(
+      manifestOf(content),
+      content.members.map((m) => ({ weight: m.weight, models: m.fitted })),
+      content.stack?.fitted ?? [],
+    );
+    const members = combined.useStack ? [] : result.ensemble.members;
+    const oof = combined.useStack ? combined.stack.stacker.oof : blend(members.map((m) => result.candidates[m.candidate]!.oof), members.map((m) => m.weight));
+    const outOfFold: OutOfFoldPredictions = {
+      kind: outcome.plan.kind === 'kfold' ? 'out-of-fold' : 'holdout',
+      rows: Uint32Array.from(outcome.data.scoredRows, (r) => target.rows[r]!),
+      y: outcome.data.yScored,
+      predictions: oof,
+    };
+    return { model, run, notes, outOfFold };
   } finally {
     workers?.close();
   }
-  let outcome = { data, search, plan };
-  // nothing learnable finished under the plan: the first candidate, on its own holdout, is the model
-  if (!search.candidates.some(isLearnable) && first?.candidate) {
-    outcome = {
-      data: first.data,
-      search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric), notes: search.notes, skipped: search.skipped },
-      plan: { kind: 'holdout', holdoutRows: split[0]!.valid.length, trainRows: first.candidate.trainRows, reason: `no candidate finished under the plan (${describePlan(plan)})` },
-    };
-    notes.push(`no candidate finished under ${describePlan(plan)} in time; the model is the first, fast candidate — a larger time limit gives a better model`);
-  }
-  notes.push(...outcome.search.notes);
-  phases.end('search');
+}
 
-  const combined = combine(outcome.search, outcome.data, metric, seed, options.trials === undefined ? startedAt + timeLimit! * 1000 * STACK_SHARE : undefined);
-  if (combined.useStack) notes.push(combined.note);
-  checkBeatsPrior(outcome.search.candidates, combined.score, metric, target.task);
-  phases.end('combine');
-
-  const { search: result } = outcome;
-  const weightOf = new Map(combined.useStack ? [] : result.ensemble.members.map((m) => [result.candidates[m.candidate]!.id, m.weight]));
-  const better = (a: number, b: number): number => (metric.higherIsBetter ? b - a : a - b);
-  const leaderboard: LeaderboardRow[] = [...result.candidates]
-    .sort((a, b) => better(a.score, b.score) || a.id - b.id)
-    .map((c, i) => ({ rank: i + 1, id: c.id, model: describeConfig(c.config), family: familyOf(c.config), score: c.score, weight: weightOf.get(c.id) ?? 0, trainRows: c.trainRows }));
-  const chosen = combined.useStack ? combined.stack.inputs : result.ensemble.members.map((m) => result.candidates[m.candidate]!);
-  const content: BundleContent = {
-    kind: 'autolab-model-bundle',
-    version: 1,
-    task: target.task,
-    target: options.target,
-    classes: target.classes,
-    metric: metric.name,
-    score: combined.score,
-    combinerScores: { average: result.ensemble.score, stack: combined.stack?.stacker.score ?? null },
-    seed,
-    folds: outcome.plan.kind === 'kfold' ? outcome.plan.folds : 1,
-    validation: outcome.plan,
-    trainingRows: frame.rows,
-    dataHash,
-    pipeline: fitted.spec,
-    schema: inputSchemaOf(fitted.spec),
-    ranges: numericRangesOf(fitted.spec, frame),
-    leaderboard,
-    notes,
-    members: chosen.map((c) => ({ id: c.id, weight: weightOf.get(c.id) ?? 0, config: c.config, fitted: c.models })),
-    ...(options.clean ? { clean: options.clean } : {}),
-    ...(options.gold ? { gold: options.gold } : {}),
-    ...(combined.useStack ? { stack: { config: combined.stack.stacker.config, fitted: combined.stack.stacker.models } } : {}),
-  };
-  const runFacts = {
-    createdAt: new Date().toISOString(),
-    seconds: 0,
-    timeLimit: timeLimit ?? null,
-    trials: options.trials ?? null,
-    candidatesTried: result.candidates.length + result.skipped,
-    candidateSeconds: Object.fromEntries(result.candidates.map((c) => [String(c.id), Number(c.seconds.toFixed(3))])),
-    foldThreads,
-    validation: outcome.plan,
-    phaseSeconds: phases.record(),
-  };
-  const finish = (): number => Number(((Date.now() - startedAt) / 1000).toFixed(3));
-  const run: RunRecord = options.out
-    ? saveBundle(options.out, content, { ...runFacts, seconds: finish() })
-    : { bundleHash: '', ...runFacts, seconds: finish() };
-  const model = new AutoModel(
-    manifestOf(content),
-    content.members.map((m) => ({ weight: m.weight, models: m.fitted })),
-    content.stack?.fitted ?? [],
-  );
-  const members = combined.useStack ? [] : result.ensemble.members;
-  const oof = combined.useStack ? combined.stack.stacker.oof : blend(members.map((m) => result.candidates[m.candidate]!.oof), members.map((m) => m.weight));
-  const outOfFold: OutOfFoldPredictions = {
-    kind: outcome.plan.kind === 'kfold' ? 'out-of-fold' : 'holdout',
-    rows: Uint32Array.from(outcome.data.scoredRows, (r) => target.rows[r]!),
-    y: outcome.data.yScored,
-    predictions: oof,
-  };
-  return { model, run, notes, outOfFold };
+/** What the refit did: every member on all rows, or which kept their fold models. */
+function refitNotes(names: readonly string[], refits: readonly RefitOutcome[], folds: number, rows: number): string[] {
+  const bagged = refits.filter((r) => r.models.length > 1).length;
+  if (folds < 2 || refits.every((r) => r.refit === undefined && r.models.length <= 1)) return [];
+  const done = refits.length - bagged;
+  const kept = names.filter((_, i) => refits[i]!.models.length > 1);
+  return [
+    `${done} of ${refits.length} ensemble members refitted once on all ${rows} rows (one model each instead of ${folds} fold models; the out-of-fold score is the bagged ensemble's)` +
+      (kept.length > 0 ? `; kept as ${folds} fold models, the refit not fitting in the time left: ${kept.join('; ')}` : ''),
+  ];
 }
 
 /** One note per reason a column was dropped, naming the first few columns: a wide table drops hundreds. */

@@ -16,6 +16,8 @@ interface TrainFlags {
   metric?: string;
   out: string;
   json?: boolean;
+  /** commander's `--no-refit` */
+  refit: boolean;
 }
 
 /** seeds feed 32-bit generators */
@@ -52,6 +54,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--task <task>', 'binary, multiclass or regression (default: detected from the target)')
     .option('--metric <name>', 'auc, logloss, accuracy, balanced_accuracy, f1, rmse, mae or r2 (default: auc, logloss or rmse)')
     .option('--out <dir>', 'folder for the model bundle', 'model')
+    .option('--no-refit', 'keep every fold model of each ensemble member (k times the trees to serve) instead of refitting each once on all rows')
     .option('--json', 'print the result as JSON')
     .action(async (data: string, flags: TrainFlags) => {
       // the limit counts from the process's start: loading Node and the command's modules is part of it
@@ -70,6 +73,7 @@ export function registerTrainCommand(program: Command): void {
         startedAt,
         ...(timeLimit !== undefined ? { timeLimit } : {}),
         ...(trials !== undefined ? { trials } : {}),
+        ...(flags.refit ? {} : { refit: false }),
         ...(flags.task !== undefined ? { task: flags.task as TrainOptions['task'] & string } : {}),
         ...(flags.metric !== undefined ? { metric: flags.metric } : {}),
         ...(flags.json ? {} : { onProgress: (p: SearchProgress) => progress.update(p) }),
