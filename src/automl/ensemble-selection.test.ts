@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectEnsemble } from './ensemble-selection.js';
+import { pruneForCost, selectEnsemble } from './ensemble-selection.js';
 import { METRICS } from './metrics.js';
 
 describe('selectEnsemble', () => {
@@ -23,5 +23,29 @@ describe('selectEnsemble', () => {
     const selection = selectEnsemble([bad, good], y, 2, METRICS.logloss);
     expect(selection.members).toEqual([{ candidate: 1, weight: 1 }]);
     expect(selection.score).toBeCloseTo(METRICS.logloss.score(y, good, 2), 12);
+  });
+});
+
+describe('pruneForCost', () => {
+  const y = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const high = Float64Array.from(y, (v, i) => v + (i % 2 ? 1 : -1));
+  const low = Float64Array.from(y, (v, i) => v - (i % 2 ? 1 : -1));
+  // a near copy of the blend of the two: what it adds is within the tolerance
+  const middle = Float64Array.from(y, (v, i) => v + (i === 0 ? 1e-3 : 0));
+  const blended = Float64Array.from(y, (_, i) => 0.4 * high[i]! + 0.4 * low[i]! + 0.2 * middle[i]!);
+  const selection = { members: [{ candidate: 0, weight: 0.4 }, { candidate: 1, weight: 0.2 }, { candidate: 2, weight: 0.4 }], score: METRICS.rmse.score(y, blended, 1) };
+
+  it('drops the dearest member the blend does as well without, and keeps one whose errors the others need', () => {
+    const pruned = pruneForCost(selection, [high, middle, low], y, 1, METRICS.rmse, [1, 50, 40], 0.01);
+    expect(pruned.dropped).toEqual([1]);
+    expect(pruned.members).toEqual([{ candidate: 0, weight: 0.5 }, { candidate: 2, weight: 0.5 }]);
+    expect(pruned.score).toBeCloseTo(0, 12);
+  });
+
+  it('keeps every member when each one matters, and at least one always', () => {
+    const pair = { members: [{ candidate: 0, weight: 0.5 }, { candidate: 2, weight: 0.5 }], score: 0 };
+    expect(pruneForCost(pair, [high, middle, low], y, 1, METRICS.rmse, [1, 50, 40], 0.01).dropped).toEqual([]);
+    const one = { members: [{ candidate: 0, weight: 1 }], score: METRICS.rmse.score(y, high, 1) };
+    expect(pruneForCost(one, [high], y, 1, METRICS.rmse, [99], 1).members).toEqual([{ candidate: 0, weight: 1 }]);
   });
 });

@@ -59,6 +59,42 @@ export function selectEnsemble(
   return { members, score: metric.higherIsBetter ? -bestLoss : bestLoss };
 }
 
+/**
+ * Leaves out the dearest members an ensemble can do without: members in order of `cost` (per row,
+ * dearest first) are dropped — the others' weights scaled back to 1 — while the blend's out-of-fold
+ * loss stays within `tolerance` (relative) of the whole ensemble's. The loss is measured against the
+ * whole ensemble each time, so the drops add up to at most the tolerance. One member always stays.
+ */
+export function pruneForCost(
+  selection: EnsembleSelection,
+  oof: readonly Float64Array[],
+  y: Float64Array,
+  numClasses: number,
+  metric: Metric,
+  cost: readonly number[],
+  tolerance: number,
+): EnsembleSelection & { readonly dropped: readonly number[] } {
+  const base = metric.higherIsBetter ? -selection.score : selection.score;
+  const allowed = base + tolerance * Math.max(Math.abs(base), 1e-12);
+  let kept = [...selection.members];
+  let loss = base;
+  const dropped: number[] = [];
+  const dearestFirst = [...selection.members].sort((a, b) => cost[b.candidate]! - cost[a.candidate]! || a.candidate - b.candidate);
+  for (const member of dearestFirst) {
+    if (kept.length === 1) break;
+    const rest = kept.filter((m) => m.candidate !== member.candidate);
+    const total = rest.reduce((s, m) => s + m.weight, 0);
+    const reweighted = rest.map((m) => ({ candidate: m.candidate, weight: m.weight / total }));
+    const trial = lossOf(metric, y, blend(reweighted.map((m) => oof[m.candidate]!), reweighted.map((m) => m.weight)), numClasses);
+    if (trial <= allowed) {
+      kept = reweighted;
+      loss = trial;
+      dropped.push(member.candidate);
+    }
+  }
+  return { members: kept, score: metric.higherIsBetter ? -loss : loss, dropped };
+}
+
 /** The weighted average of candidates' predictions. */
 export function blend(predictions: readonly Float64Array[], weights: readonly number[]): Float64Array {
   const out = new Float64Array(predictions[0]?.length ?? 0);

@@ -28,7 +28,8 @@ import { chooseFoldCount, makeFolds } from './folds.js';
 import { checkScorable, metricFor } from './metrics.js';
 import { describeConfig, familyOf } from './model-config.js';
 import { FoldWorkers } from './fold-workers.js';
-import { blend } from './ensemble-selection.js';
+import { blend, pruneForCost } from './ensemble-selection.js';
+import { inferenceCost } from './inference-cost.js';
 import { ensembleOf, runSearch, type SearchProgress, type SearchResult } from './search.js';
 import { fullFold, refitMembers, type RefitOutcome } from './refit.js';
 import { fitStack } from './stacking.js';
@@ -97,6 +98,8 @@ const SEARCH_SHARE = 0.8;
 const STACK_SHARE = 0.86;
 /** Refits on all rows must end by this share of the time limit; a member that would not keeps its fold models. */
 const REFIT_SHARE = 0.96;
+/** A member of the weighted average is left out when the ensemble does as well without it, within this relative margin out of fold (its cost to score a row saved). */
+const PRUNE_TOLERANCE = 0.001;
 /** A stacker replaces the weighted average only when it is better by this relative margin out of fold. */
 const STACK_MIN_GAIN = 0.001;
 
@@ -224,16 +227,23 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
 
     const combined = combine(outcome.search, outcome.data, metric, seed, options.trials === undefined ? startedAt + timeLimit! * 1000 * STACK_SHARE : undefined);
     if (combined.useStack) notes.push(combined.note);
-    checkBeatsPrior(outcome.search.candidates, combined.score, metric, target.task);
+    const { search: result } = outcome;
+    // a weighted average leaves out the dearest members it can do without (a stacker keeps its inputs)
+    const ensemble = combined.useStack
+      ? undefined
+      : pruneForCost(result.ensemble, result.candidates.map((c) => c.oof), outcome.data.yScored, outcome.data.numClasses, metric, result.candidates.map((c) => (c.models.length > 0 ? inferenceCost(c.models[0]!) : 0)), PRUNE_TOLERANCE);
+    if (ensemble && ensemble.dropped.length > 0) notes.push(prunedNote(ensemble.dropped.map((i) => result.candidates[i]!), result.ensemble.score, ensemble.score, metric.name));
+    const score = ensemble ? ensemble.score : combined.score;
+    checkBeatsPrior(outcome.search.candidates, score, metric, target.task);
     phases.end('combine');
 
-    const { search: result } = outcome;
-    const weightOf = new Map(combined.useStack ? [] : result.ensemble.members.map((m) => [result.candidates[m.candidate]!.id, m.weight]));
+    const members = ensemble ? ensemble.members : [];
+    const weightOf = new Map(members.map((m) => [result.candidates[m.candidate]!.id, m.weight]));
     const better = (a: number, b: number): number => (metric.higherIsBetter ? b - a : a - b);
     const leaderboard: LeaderboardRow[] = [...result.candidates]
       .sort((a, b) => better(a.score, b.score) || a.id - b.id)
       .map((c, i) => ({ rank: i + 1, id: c.id, model: describeConfig(c.config), family: familyOf(c.config), score: c.score, weight: weightOf.get(c.id) ?? 0, trainRows: c.trainRows }));
-    const chosen = combined.useStack ? combined.stack.inputs : result.ensemble.members.map((m) => result.candidates[m.candidate]!);
+    const chosen = combined.useStack ? combined.stack.inputs : members.map((m) => result.candidates[m.candidate]!);
     // each member once more on every row: one model to serve instead of one per fold
     const refits: readonly RefitOutcome[] =
       full && outcome.data === data
@@ -257,7 +267,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
       target: options.target,
       classes: target.classes,
       metric: metric.name,
-      score: combined.score,
+      score,
       combinerScores: { average: result.ensemble.score, stack: combined.stack?.stacker.score ?? null },
       seed,
       folds: outcome.plan.kind === 'kfold' ? outcome.plan.folds : 1,
@@ -294,7 +304,6 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
       content.members.map((m) => ({ weight: m.weight, models: m.fitted })),
       content.stack?.fitted ?? [],
     );
-    const members = combined.useStack ? [] : result.ensemble.members;
     const oof = combined.useStack ? combined.stack.stacker.oof : blend(members.map((m) => result.candidates[m.candidate]!.oof), members.map((m) => m.weight));
     const outOfFold: OutOfFoldPredictions = {
       kind: outcome.plan.kind === 'kfold' ? 'out-of-fold' : 'holdout',
@@ -306,6 +315,12 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   } finally {
     workers?.close();
   }
+}
+
+/** The members left out for their cost, and what it cost out of fold. */
+function prunedNote(dropped: readonly CandidateResult[], whole: number, pruned: number, metric: string): string {
+  const names = dropped.map((c) => describeConfig(c.config));
+  return `${dropped.length} ensemble member${dropped.length === 1 ? '' : 's'} left out for ${dropped.length === 1 ? 'its' : 'their'} cost to score a row, within ${PRUNE_TOLERANCE * 100} % out of fold (${metric} ${pruned.toPrecision(6)} against ${whole.toPrecision(6)} with ${dropped.length === 1 ? 'it' : 'them'}): ${names.join('; ')}`;
 }
 
 /** What the refit did: every member on all rows, or which kept their fold models. */

@@ -8,7 +8,7 @@ export { trainForest, ForestModel, DEFAULT_FOREST_PARAMS } from './forest.js';
 export type { ForestParams, ForestModelJSON } from './forest.js';
 export { loadModel } from './load-model.js';
 export { Rng, shuffleInPlace, shuffledIndex } from './random.js';
-export { leafOf } from './trees/tree-arrays.js';
+export { expectedPathLength, leafOf } from './trees/tree-arrays.js';
 export { predictionThreads, setPredictionThreads } from './trees/prediction-workers.js';
 // the other parts of the learning core (CONTEXT-linear-explain.md); `goesLeft` comes from explain/
 export * from './linear/index.js';

@@ -135,6 +135,29 @@ export function leafOf(tree: TreeArrays, x: Float64Array, row: number, numFeatur
   return node;
 }
 
+/**
+ * Nodes a row visits on its way to a leaf, on average over the training rows (`count`), or over
+ * the leaves alike when the tree has no counts: what one row costs to walk through the tree.
+ */
+export function expectedPathLength(tree: TreeArrays): number {
+  let weighted = 0;
+  let weight = 0;
+  const stack: number[] = [0, 1];
+  while (stack.length > 0) {
+    const depth = stack.pop()!;
+    const node = stack.pop()!;
+    const l = tree.left[node]!;
+    if (l >= 0) {
+      stack.push(l, depth + 1, tree.right[node]!, depth + 1);
+      continue;
+    }
+    const w = tree.count ? tree.count[node]! : 1;
+    weighted += w * depth;
+    weight += w;
+  }
+  return weight > 0 ? weighted / weight : 1;
+}
+
 /** The leaf reached by a binned row (bins row-major, as in `BinnedDataset.codes`). */
 export function leafOfBinned(tree: TreeArrays, thresholdBin: Int32Array, missingBin: Int32Array, codes: Uint8Array, row: number, numFeatures: number): number {
   const feature = tree.feature;

@@ -3,6 +3,7 @@ import { trainForest } from '../forest.js';
 import { trainGbdt } from '../gbdt.js';
 import { loadModel } from '../load-model.js';
 import type { FeatureTable, TreeArrays } from '../types.js';
+import { expectedPathLength } from './tree-arrays.js';
 
 // x = 0..9; y jumps after x = 3: one split, 4 rows left and 6 right
 const table: FeatureTable = { rows: 10, columns: [{ name: 'x', type: 'numeric', values: Float64Array.from({ length: 10 }, (_, i) => i) }] };
@@ -42,5 +43,18 @@ describe('training rows per tree node (for the low-observation humility rule)', 
       expect(tree.count![0]).toBeLessThanOrEqual(10);
       childrenAddUp(tree);
     }
+  });
+});
+
+describe('expectedPathLength (what a row costs to walk through a tree)', () => {
+  it('averages the depth of the leaf reached over the training rows, or over the leaves without counts', () => {
+    // the root splits 4 rows (a leaf at depth 2) from 6, split again into 3 + 3 (depth 3)
+    const model = trainGbdt(table, Float64Array.from({ length: 10 }, (_, i) => (i < 4 ? 0 : i < 7 ? 100 : 110)), { objective: 'regression', numRounds: 1, maxLeaves: 3, minDataInLeaf: 1, learningRate: 1 });
+    const tree = model.trees[0]!;
+    const leaves = tree.left.filter((l) => l < 0).length;
+    expect(leaves).toBe(3);
+    expect(expectedPathLength(tree)).toBeCloseTo((4 * 2 + 6 * 3) / 10, 12);
+    const { count: _, ...withoutCounts } = tree;
+    expect(expectedPathLength(withoutCounts)).toBeCloseTo((2 + 3 + 3) / 3, 12);
   });
 });
