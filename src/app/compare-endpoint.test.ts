@@ -111,8 +111,9 @@ for (const backend of labBackends) {
       await setTags(lab.catalog, project, 'customers.churn', ['role=target']);
       await setTags(lab.catalog, project, 'customers.customer_id', ['role=id']);
       v1 = (await runProject(lab, project, { trials: 1 })).model!;
-      // another bundle: trained again with another seed and budget
-      await trainProject(lab, project, { trials: 2, seed: 7, force: true });
+      // another bundle: trained again with another seed and budget (a larger one: refitted on all
+      // rows, the same booster with another seed is the same model)
+      await trainProject(lab, project, { trials: 5, seed: 7, force: true });
       v2 = (await listModels(lab, 'churn')).versions.at(-1)!;
       holdout = readHoldout(await materializeBundle(lab, v1))!;
       const frame = await readFrame(await lab.store.localPathFor((v1.lineage as unknown as ModelLineage).silverLakeKey!), { textColumns: ['churn'], workDir: lab.workDir });
