@@ -218,7 +218,8 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     if (sniffed.delimiter !== ',') notes.push(`delimiter ${JSON.stringify(sniffed.delimiter)} sniffed`);
     if (sniffed.header) {
       const header = sniffed.firstRecord ?? (await readCsvHeader(source, sniffed.delimiter, attempt.latin1 ? 'latin1' : 'utf8'));
-      const { renamed, extra } = await renamedColumns(conn, header, writtenRows(target, read));
+      // columns given by name are the header's own, and a longer row fails such a read: nothing to look up
+      const { renamed, extra } = sniffed.columnsGiven ? { renamed: [], extra: [] } : await renamedColumns(conn, header, writtenRows(target, read));
       if (renamed.length) {
         quality['renamedColumns'] = renamed;
         notes.push(`column names made unique or filled in: ${renamed.map((r) => `${JSON.stringify(r.from)}→${r.to}`).join(', ')}`);
@@ -349,6 +350,8 @@ interface Dialect {
   readonly firstRecord?: readonly string[];
   /** read_csv's options after the file: `auto_detect=false, delim=…, columns={…}, …` */
   readonly read: string;
+  /** the columns are the header's names with the caller's types (`givenTypesDialect`) */
+  readonly columnsGiven?: boolean;
 }
 
 /** Bytes of a file's head the dialect is sniffed from. */
@@ -447,7 +450,7 @@ async function givenTypesDialect(path: string, a: CsvAttempt, layout: Layout, ty
   const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), `columns={${columns.join(', ')}}`].join(', ');
   const records = await readFirstRecords(path, ',', encoding);
   const width = records[0]?.length ?? 0;
-  return { delimiter: ',', quote: '"', header: true, shortRows: records.some((r) => r.length < width), ...(records[0] !== undefined ? { firstRecord: records[0] } : {}), read };
+  return { delimiter: ',', quote: '"', header: true, shortRows: records.some((r) => r.length < width), ...(records[0] !== undefined ? { firstRecord: records[0] } : {}), read, columnsGiven: true };
 }
 
 async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: CsvSettings, workDir: string): Promise<Dialect> {
