@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { openCatalog, type ActionInput, type Catalog } from '../catalog/index.js';
+import type { ActionInput, Catalog } from '../catalog/index.js';
 import { z } from 'zod';
 import { LabError, registerSecret, removeStaleTemps, takeUrlSecrets, withUrlSecrets, type UrlSecrets } from '../common/index.js';
 import { CACHE_TEMP_DIR, PARTIAL_FILE_KIND, openStore, type Store } from '../store/index.js';
@@ -165,6 +165,9 @@ async function openParts(root: string, config: LabConfig, create: boolean): Prom
   if (!create) await checkSqliteCatalog(catalogUrl);
   // the log's key comes from the lab's secret key, kept outside the catalog (see README: a shared catalog)
   const logKey = await deriveLabKey(join(root, LAB_DIR), 'action-log');
+  // the catalog (Kysely and its dialects, 0.13 s) is loaded when a lab opens, not when the CLI starts:
+  // `autolab predict MODEL DATA` opens none
+  const { openCatalog } = await import('../catalog/index.js');
   const catalog = await openCatalog(catalogUrl, { create, logKey });
   try {
     const store = await openStore(storeUrl, { cacheDir: join(root, LAB_DIR, 'work', 'cache') });

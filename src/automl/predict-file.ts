@@ -73,7 +73,7 @@ export async function readModelInput(model: AutoModel, dataPath: string, frameOf
   const pipeline = model.manifest.pipeline;
   return readFrameWithNotes(dataPath, {
     textColumns: textColumnsOf(pipeline),
-    expectedColumns: inputSchemaOf(pipeline).map((c) => c.name),
+    expectedColumns: inputSchemaOf(pipeline),
     ...(clean ? { clean } : {}),
   });
 }

@@ -8,7 +8,7 @@
  * filled with the feature's mean there).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { correlationRatio, type GroupMoments } from '../explore/index.js';
+import type { GroupMoments } from '../explore/index.js';
 import { queryRows, quoteIdent } from '../lake/index.js';
 
 export interface PruneOptions {
@@ -41,6 +41,8 @@ const q = quoteIdent;
 
 /** Which features to keep, and why each other one goes, for the gold table at `path`. */
 export async function pruneFeatures(conn: DuckDBConnection, path: string, options: PruneOptions): Promise<PruneResult> {
+  // the explorer is loaded here, not with this folder: `predict` reads features' index and needs none of it (0.1 s of its start)
+  const { correlationRatio } = await import('../explore/index.js');
   const maxMissing = options.maxMissingShare ?? 0.95;
   const maxCorrelation = options.maxCorrelation ?? 0.95;
   const cap = options.maxFeatures ?? 500;
@@ -103,7 +105,7 @@ export async function pruneFeatures(conn: DuckDBConnection, path: string, option
   const vectors = numeric.map((_, j) => standardized(sampled.map((r) => toNumber(r[j + 1]))));
   const labelValues = sampled.map((r) => r[0]);
   const association = new Map<string, number>();
-  numeric.forEach((c, j) => association.set(c.name, associationWithLabel(vectors[j]!, labelValues, NUMERIC.test(label.type) && !/^BOOLEAN/i.test(label.type))));
+  numeric.forEach((c, j) => association.set(c.name, associationWithLabel(vectors[j]!, labelValues, NUMERIC.test(label.type) && !/^BOOLEAN/i.test(label.type), correlationRatio)));
 
   const order = [...survivors].sort((a, b) => (association.get(b.name) ?? -1) - (association.get(a.name) ?? -1) || (survivors.indexOf(a) - survivors.indexOf(b)));
   const correlated: string[] = [];
@@ -159,7 +161,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** |r| with a numeric label; η of the feature on the label's classes otherwise; 0 when undefined. */
-function associationWithLabel(feature: Float64Array, label: readonly unknown[], numericLabel: boolean): number {
+function associationWithLabel(feature: Float64Array, label: readonly unknown[], numericLabel: boolean, correlationRatio: (groups: readonly GroupMoments[]) => number | null): number {
   if (numericLabel) {
     const y = standardized(label.map(toNumber));
     return Math.abs(dot(feature, y) / Math.max(1, feature.length));

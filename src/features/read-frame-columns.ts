@@ -38,35 +38,34 @@ function doublesOf(vector: DuckDBVector): Float64Array | undefined {
   return items instanceof Float64Array ? items : undefined;
 }
 
-function copyDoubles(vector: DuckDBVector, out: Float64Array, rows: number): void {
+/** Writes a vector's first `rows` doubles into `out` from `offset`: one copy of DuckDB's memory when it can be had. */
+function copyDoubles(vector: DuckDBVector, out: Float64Array, offset: number, rows: number): void {
   const items = doublesOf(vector);
   if (items !== undefined && items.length >= rows) {
-    out.set(items.length === rows ? items : items.subarray(0, rows));
+    out.set(items.length === rows ? items : items.subarray(0, rows), offset);
     return;
   }
   for (let i = 0; i < rows; i++) {
     const v = vector.getItem(i);
-    out[i] = typeof v === 'number' ? v : NaN;
+    out[offset + i] = typeof v === 'number' ? v : NaN;
   }
 }
 
-function copyTexts(vector: DuckDBVector, out: (string | null)[], rows: number): void {
+function copyTexts(vector: DuckDBVector, out: (string | null)[], offset: number, rows: number): void {
   if (vector instanceof DuckDBVarCharVector) {
-    for (let i = 0; i < rows; i++) out[i] = vector.getItem(i);
+    for (let i = 0; i < rows; i++) out[offset + i] = vector.getItem(i);
     return;
   }
   for (let i = 0; i < rows; i++) {
     const v = vector.getItem(i);
-    out[i] = v === null ? null : String(v);
+    out[offset + i] = v === null ? null : String(v);
   }
 }
-
-/** The pieces of one column, one per chunk, joined when the read is done. */
-type ColumnParts = { readonly typed: true; parts: Float64Array[] } | { readonly typed: false; parts: (string | null)[][] };
 
 /**
- * Takes a file's rows from the sources' reader into a frame: typed columns a vector at a time
- * (one copy of DuckDB's doubles per chunk, no value objects), text value by value. Columns
+ * Takes a file's rows from the sources' reader into a frame: each typed column allocated once,
+ * for the rows DuckDB read, and filled a vector at a time (one copy of DuckDB's doubles per chunk,
+ * no value objects), text value by value. Columns
  * named in `textColumns` are text whatever they hold. A new `consume` starts over.
  */
 export class FrameCollector implements RowConsumer {
@@ -90,46 +89,34 @@ export class FrameCollector implements RowConsumer {
     const described = await queryRows(conn, `DESCRIBE ${selectSql}`, params);
     const names = described.map((r) => String(r[0]));
     const kinds = described.map((r, i) => (this.#textColumns.has(names[i]!) ? 'string' : kindOf(String(r[1]))));
-    const columns: ColumnParts[] = kinds.map((kind) => (kind === 'string' ? { typed: false, parts: [] } : { typed: true, parts: [] }));
     let rows = 0;
+    let values: (Float64Array | (string | null)[])[] = [];
     if (names.length > 0) {
       const select = names.map((name, i) => `${selectExpression(name, kinds[i]!)} AS c${i}`).join(', ');
-      const result = await conn.stream(`SELECT ${select} FROM (${selectSql})`, Object.keys(params).length > 0 ? params : undefined);
-      for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      // materialized, not streamed: a streamed read that fails part way (a value that does not fit
+      // its column's type, past the first chunks) ends as if complete, its later rows lost; and
+      // the row count known up front lets each vector go straight into its column
+      const result = await conn.run(`SELECT ${select} FROM (${selectSql})`, Object.keys(params).length > 0 ? params : undefined);
+      rows = result.rowCount;
+      values = kinds.map((kind) => (kind === 'string' ? new Array<string | null>(rows) : new Float64Array(rows)));
+      let offset = 0;
+      for (let index = 0; index < result.chunkCount; index++) {
+        const chunk = result.getChunk(index);
         const n = chunk.rowCount;
         for (let c = 0; c < names.length; c++) {
-          const column = columns[c]!;
-          if (column.typed) {
-            const out = new Float64Array(n);
-            copyDoubles(chunk.getColumnVector(c), out, n);
-            column.parts.push(out);
-          } else {
-            const out = new Array<string | null>(n);
-            copyTexts(chunk.getColumnVector(c), out, n);
-            column.parts.push(out);
-          }
+          const column = values[c]!;
+          if (column instanceof Float64Array) copyDoubles(chunk.getColumnVector(c), column, offset, n);
+          else copyTexts(chunk.getColumnVector(c), column, offset, n);
         }
-        rows += n;
+        offset += n;
       }
     }
     this.#frame = {
       rows,
       columns: names.map((name, i): RawColumn => {
-        const column = columns[i]!;
-        if (!column.typed) return { name, kind: 'string', values: column.parts.length === 1 ? column.parts[0]! : column.parts.flat() };
-        return { name, kind: kinds[i] as 'number' | 'boolean' | 'datetime', values: joined(column.parts, rows) };
+        const column = values[i]!;
+        return column instanceof Float64Array ? { name, kind: kinds[i] as 'number' | 'boolean' | 'datetime', values: column } : { name, kind: 'string', values: column };
       }),
     };
   }
-}
-
-function joined(parts: readonly Float64Array[], rows: number): Float64Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float64Array(rows);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -102,14 +102,53 @@ describe('readFrame', () => {
     ];
     for (const path of cases) {
       const sniffed = await readFrameWithNotes(path, { textColumns: ['y'] });
-      const names = sniffed.frame.columns.map((c) => c.name);
-      // the model's columns, in another order, and fewer than the file has
-      const expected = await readFrameWithNotes(path, { textColumns: ['y'], expectedColumns: names.slice(1).reverse() });
-      expect(expected).toEqual(sniffed);
+      // the model's columns, in another order, and fewer than the file has; a datetime among them leaves the types to the sniffer
+      const columns = sniffed.frame.columns.map((c) => ({ name: c.name, kind: c.kind }));
+      const named = columns.slice(1).reverse();
+      const expected = await readFrameWithNotes(path, { textColumns: ['y'], expectedColumns: named });
+      expect(expected.notes).toEqual(sniffed.notes);
+      expect(expected.frame.rows).toBe(sniffed.frame.rows);
+      // (the first column, not named, is text when the types were given: see the next test)
+      expect(expected.frame.columns.slice(1)).toEqual(sniffed.frame.columns.slice(1));
     }
     // a header without one of them: the sniffer decides, as before
-    const other = await readFrameWithNotes(cases[1]!, { expectedColumns: ['a', 'z'] });
+    const other = await readFrameWithNotes(cases[1]!, { expectedColumns: [{ name: 'a', kind: 'number' }, { name: 'z', kind: 'number' }] });
     expect(other).toEqual(await readFrameWithNotes(cases[1]!));
+  });
+
+  it('reads a CSV with the expected columns\' types as the sniffer reads it, and falls back to the sniffer when a value does not fit', async () => {
+    const many = ['x,label,z', ...Array.from({ length: 25_000 }, (_, r) => `${r === 24_000 ? 'seven' : r % 10},${r % 2 ? 'a' : 'b'},${r * 0.5}`)];
+    const cases = [
+      // numbers, missing values, quoted text with a comma and a newline, a byte order mark
+      file('typed.csv', '\ufeffx,label,z\n1,a,2.5\n,"b,c",-3e2\n4,"d\ne",\n'),
+      file('typed-crlf.csv', 'x,label,z\r\n1,a,2\r\n2,b,3\r\n'),
+      // short rows padded with NULL, and a row longer than the header
+      file('typed-short.csv', 'x,label,z\n1,a\n2,b,3\n'),
+      file('typed-long.csv', 'x,label,z\n1,a,2\n2,b,3,4\n'),
+      // text where a number is expected, and exported missing values: read as without the types
+      file('typed-text.csv', 'x,label,z\nabc,a,1\n2,b,2\n'),
+      file('typed-na.csv', 'x,label,z\nNA,a,1\n2,b,?\n'),
+      // text past the sniffer's sample: the sniffing read fails, then types from the whole file
+      file('typed-late-text.csv', many.join('\n') + '\n'),
+    ];
+    const kinds = { x: 'number', label: 'string', z: 'number' } as const;
+    for (const path of cases) {
+      const sniffed = await readFrameWithNotes(path, { textColumns: ['label'] });
+      const columns = sniffed.frame.columns.filter((c) => c.name in kinds).map((c) => ({ name: c.name, kind: kinds[c.name as keyof typeof kinds] }));
+      const typed = await readFrameWithNotes(path, { textColumns: ['label'], expectedColumns: columns });
+      expect(typed, path).toEqual(sniffed);
+    }
+    const late = await readFrameWithNotes(cases[6]!, { expectedColumns: [{ name: 'x', kind: 'number' }] });
+    expect(late.frame.rows).toBe(25_000);
+    expect(late.frame.columns[0]!.kind).toBe('string');
+    expect(late.notes).toContain('a value did not fit the type sniffed from a sample: types sniffed from the whole file');
+    // the types are used: an empty column the sniffer calls text is read as the number column expected,
+    // and a column the caller did not name comes as text
+    const empty = file('typed-empty.csv', 'x,z,other\n,1,5\n,2,6\n');
+    expect((await readFrame(empty)).columns.map((c) => c.kind)).toEqual(['string', 'number', 'number']);
+    const read = await readFrame(empty, { expectedColumns: [{ name: 'x', kind: 'number' }, { name: 'z', kind: 'number' }] });
+    expect(read.columns.map((c) => c.kind)).toEqual(['number', 'number', 'string']);
+    expect(read.columns[2]!.values).toEqual(['5', '6']);
   });
 
   it('gives one-line input errors for missing, empty and header-only files', async () => {

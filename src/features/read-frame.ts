@@ -6,14 +6,26 @@ import { cleanedRows, openDuckEngine, type SilverPlan } from '../lake/index.js';
 import { checkDataFile, readDataFile } from '../sources/index.js';
 import type { Frame } from './frame.js';
 import { FrameCollector } from './read-frame-columns.js';
+import type { ExpectedKind } from './steps.js';
+
+/** A column the caller expects (a model's input) and the kind it expects there. */
+export interface ExpectedColumn {
+  readonly name: string;
+  readonly kind: ExpectedKind;
+}
 
 export interface ReadFrameOptions {
   /** columns read as exact text whatever they look like (a target's class labels, categorical inputs) */
   readonly textColumns?: readonly string[];
   /** clean the rows as silver does (the plan a bundle trained on silver keeps), so raw rows score as training's rows were */
   readonly clean?: SilverPlan;
-  /** the columns the caller expects (a model's inputs): a CSV whose header names them all is read without sniffing its dialect */
-  readonly expectedColumns?: readonly string[];
+  /**
+   * the columns the caller expects (a model's inputs, `inputSchemaOf`): a CSV whose header names
+   * them all is read without sniffing its dialect, and — when they are all numbers or text and the
+   * rows are not cleaned — with those types, without sniffing its types either (a value that does
+   * not fit is read as without them: the same frame and notes)
+   */
+  readonly expectedColumns?: readonly ExpectedColumn[];
   /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */
   readonly workDir?: string;
 }
@@ -42,7 +54,7 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
         label: path,
         workDir,
         textColumns,
-        ...(options.expectedColumns ? { expectedColumns: options.expectedColumns } : {}),
+        ...(options.expectedColumns ? expectedSettings(options.expectedColumns, options.clean === undefined) : {}),
       });
       const frame = collector.frame;
       if (frame.columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
@@ -54,6 +66,18 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The sources reader's settings for the expected columns: their names, and their DuckDB types when
+ * every one is a number (read as DOUBLE, as the frame keeps numbers) or text. Booleans and datetimes
+ * are left to the sniffer, whose decision depends on how the values are written; so are rows that
+ * silver's cleaning will see, whose types it may depend on.
+ */
+function expectedSettings(columns: readonly ExpectedColumn[], typed: boolean): { expectedColumns: string[]; expectedTypes?: Record<string, string> } {
+  const expectedColumns = columns.map((c) => c.name);
+  if (!typed || !columns.every((c) => c.kind === 'number' || c.kind === 'string')) return { expectedColumns };
+  return { expectedColumns, expectedTypes: Object.fromEntries(columns.map((c) => [c.name, c.kind === 'number' ? 'DOUBLE' : 'VARCHAR'])) };
 }
 
 /** As `readFrameWithNotes`, the frame alone. */

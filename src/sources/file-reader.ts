@@ -23,6 +23,8 @@ export interface ReadFileOptions {
   readonly textColumns?: readonly string[];
   /** columns the caller expects (a model's inputs): a CSV whose header names them all is read without a search over dialects */
   readonly expectedColumns?: readonly string[];
+  /** DuckDB types of expected columns: a CSV whose header names them all is read with them, without a type sniff (see `CsvSettings`) */
+  readonly expectedTypes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function readDataFile(conn: DuckDBConnection, path: string, target:
   const csvSettings = {
     ...(options.textColumns ? { textColumns: options.textColumns } : {}),
     ...(options.expectedColumns ? { expectedColumns: options.expectedColumns } : {}),
+    ...(options.expectedTypes ? { expectedTypes: options.expectedTypes } : {}),
   };
   switch (format) {
     case 'csv':
