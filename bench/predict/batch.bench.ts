@@ -5,7 +5,7 @@
  * scoring the same file with pandas (read_csv, the anchor's ordinal encoding, predict_proba,
  * to_csv with the predicted label and each class's probability), in one run.
  *
- *   node --import tsx bench/predict/batch.bench.ts [--rows 1000000] [--time-limit 30] [--model DIR]
+ *   node --import tsx bench/predict/batch.bench.ts [--rows 1000000] [--time-limit 30] [--model DIR] [--baseline CHECKOUT]
  *
  * The file: credit_data's rows without `Status`, repeated to `--rows`, its values copied as text
  * (DuckDB would turn Records' no/yes into false/true, categories neither model knows). Issue 15's
@@ -13,6 +13,8 @@
  * or the best model of a `--time-limit` training on credit_data. Both sides print wall and CPU time
  * (every thread's): the whole `autolab predict` process, then each phase in this process (read,
  * pipeline, scoring, write), beside the peer's phases (its training and Python start left out).
+ * `--baseline CHECKOUT`: another built checkout of autolab (e.g. a `git worktree` of the commit
+ * before a change) whose `autolab predict` is timed too, in the same run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ const option = (name: string, fallback: string): string => {
 const rows = Number(option('rows', '1000000'));
 const timeLimit = option('time-limit', '30');
 const reused = option('model', '');
+const baseline = option('baseline', '');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const credit = join(root, '..', 'shared', 'datasets', 'credit_data.csv');
 const cli = join(root, 'bin', 'autolab.js');
@@ -56,6 +59,7 @@ try {
   const loadAtStart = load();
 
   const whole = timedProcess(process.execPath, [cli, 'predict', model, big, '--out', join(dir, 'ours.csv')]);
+  const before = baseline ? timedProcess(process.execPath, [join(baseline, 'bin', 'autolab.js'), 'predict', model, big, '--out', join(dir, 'baseline.csv')]) : null;
 
   // the same work in this process, phase by phase (the pipeline is timed on its own, then again inside predictFrame)
   const bundle = loadBundle(model).model;
@@ -106,6 +110,7 @@ print(json.dumps(phases))
     console.log(`  ${name.padEnd(34)} ${seconds(ours.ms)} ${seconds(ours.cpuMs)}    ${seconds(peerPhase.ms)} ${seconds(peerPhase.cpuMs)}`);
   console.log(`batch scoring, ${rows.toLocaleString('en')} rows of credit_data to CSV, model ${reused || `of a ${timeLimit} s training`} (load average ${loadAtStart} at start, ${load()} at end):`);
   console.log(`  autolab predict (whole process)         ${seconds(whole.wall * 1000)} wall ${seconds(whole.cpu * 1000)} CPU  ${rate(whole.wall * 1000)} rows/s`);
+  if (before) console.log(`  baseline ${baseline}`.padEnd(41) + `${seconds(before.wall * 1000)} wall ${seconds(before.cpu * 1000)} CPU  ${rate(before.wall * 1000)} rows/s`);
   console.log(`  pandas + scikit-learn HGB (after train) ${seconds(peerMs)} wall ${seconds(peerCpuMs)} CPU  ${rate(peerMs)} rows/s`);
   console.log(`  ratio (ours / peer)                     ${(whole.wall * 1000 / peerMs).toFixed(2)}× wall, ${(whole.cpu * 1000 / peerCpuMs).toFixed(2)}× CPU`);
   console.log(`  phase (in this process)                   ours wall       CPU    peer wall       CPU`);
