@@ -36,6 +36,7 @@ export const op = {
   i32LtU: 0x49,
   i32GeU: 0x4f,
   i32LtS: 0x48,
+  i32LeS: 0x4c,
   i32GeS: 0x4e,
   f64Eq: 0x61,
   f64Ne: 0x62,
