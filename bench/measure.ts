@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 /**
  * How benchmarks time a side: wall time, and the CPU time of the whole process (DuckDB's threads
  * included) — on a machine shared with other work, the CPU ratio is the steadier figure.
@@ -8,4 +10,12 @@ export async function time<T>(run: () => Promise<T>): Promise<{ ms: number; cpuM
   const value = await run();
   const used = process.cpuUsage(cpu);
   return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, value };
+}
+
+/** A whole process, timed by /usr/bin/time: wall and CPU (user + system, every thread's) seconds. */
+export function timedProcess(command: string, args: readonly string[], cwd?: string): { wall: number; cpu: number } {
+  const run = spawnSync('/usr/bin/time', ['-f', 'TIMED %e %U %S', command, ...args], { encoding: 'utf8', ...(cwd ? { cwd } : {}) });
+  const timed = /TIMED ([\d.]+) ([\d.]+) ([\d.]+)/.exec(run.stderr);
+  if (run.status !== 0 || !timed) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
+  return { wall: Number(timed[1]), cpu: Number(timed[2]) + Number(timed[3]) };
 }

@@ -10,7 +10,7 @@
  * Needs `npm run build` (the CLI runs from dist/) and /usr/bin/python3 with pandas and scikit-learn.
  * Run: node --import tsx bench/automl/wide.bench.ts [--dir DIR] [--runs N]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { makeFolds } from '../../src/automl/folds.js';
 import { buildCvData } from '../../src/automl/cv-data.js';
 import { findColumn, fitPipeline, readFrameWithNotes } from '../../src/features/index.js';
 import { binTable } from '../../src/learn/index.js';
-import { time } from '../measure.js';
+import { time, timedProcess } from '../measure.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -70,14 +70,6 @@ async function readyInProcess(path: string): Promise<{ read: { ms: number; cpuMs
   return { read, prepare, columns: prepare.value };
 }
 
-/** A whole process, timed by /usr/bin/time: wall and CPU (user + system, every thread's) seconds. */
-function timedProcess(command: string, args: readonly string[]): { wall: number; cpu: number } {
-  const run = spawnSync('/usr/bin/time', ['-f', 'TIMED %e %U %S', command, ...args], { cwd: ROOT, encoding: 'utf8' });
-  const timed = /TIMED ([\d.]+) ([\d.]+) ([\d.]+)/.exec(run.stderr);
-  if (run.status !== 0 || !timed) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
-  return { wall: Number(timed[1]), cpu: Number(timed[2]) + Number(timed[3]) };
-}
-
 async function main(): Promise<void> {
   const dir = flag('dir') ?? join(tmpdir(), 'autolab-bench-wide');
   mkdirSync(dir, { recursive: true });
@@ -115,8 +107,8 @@ async function main(): Promise<void> {
   const predicted = { ours: [] as { wall: number; cpu: number }[], peer: [] as { wall: number; cpu: number }[] };
   for (let i = 0; i < runs; i++) {
     // alternating, so that both sides meet the same moments of a shared machine
-    predicted.ours.push(timedProcess(process.execPath, [CLI, 'predict', model, head, '--out', join(dir, 'preds.csv'), '--force']));
-    predicted.peer.push(timedProcess(PYTHON, [join(HERE, 'wide_peer.py'), 'predict', peerModel, head, join(dir, 'preds-peer.csv')]));
+    predicted.ours.push(timedProcess(process.execPath, [CLI, 'predict', model, head, '--out', join(dir, 'preds.csv'), '--force'], ROOT));
+    predicted.peer.push(timedProcess(PYTHON, [join(HERE, 'wide_peer.py'), 'predict', peerModel, head, join(dir, 'preds-peer.csv')], ROOT));
   }
   console.log(`\n${PREDICT_ROWS} rows predicted, the whole process:`);
   console.log(`  autolab predict            wall ${seconds(predicted.ours.map((p) => p.wall))}, CPU ${seconds(predicted.ours.map((p) => p.cpu))}`);

@@ -78,4 +78,59 @@ describe('PackedTrees', () => {
       expect(Buffer.from(out.buffer).equals(Buffer.from(batch.buffer, start * 3 * 8, few * 3 * 8))).toBe(true);
     }
   });
+
+  /** each row's sums as the unpacked trees give them, tree by tree in tree order, from `start` */
+  const reference = (trees: typeof model.trees, outputs: number, cols: readonly Float64Array[], rows: number, start: number): Float64Array => {
+    const nf = cols.length;
+    const rowMajor = new Float64Array(rows * nf);
+    for (let r = 0; r < rows; r++) for (let f = 0; f < nf; f++) rowMajor[r * nf + f] = cols[f]![r]!;
+    const out = new Float64Array(rows * outputs).fill(start);
+    for (let r = 0; r < rows; r++) trees.forEach((tree, t) => (out[r * outputs + (t % outputs)]! += tree.value[leafOf(tree, rowMajor, r, nf)]!));
+    return out;
+  };
+  const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+  it('gives the unpacked sums bit for bit for 0, 1, 4, 5, 256, 257 and 1,003 rows (blocks of 256, groups of four, the rest one by one)', () => {
+    const packed = new PackedTrees(model.trees, () => 0);
+    for (const rows of [0, 1, 4, 5, 256, 257, 1003]) {
+      const cols = columns.map((c) => c.subarray(0, rows));
+      const out = new Float64Array(rows).fill(0.25);
+      packed.accumulate(cols, rows, 1, out, 1);
+      expect(same(out, reference(model.trees, 1, cols, rows, 0.25)), `${rows} rows`).toBe(true);
+    }
+  });
+
+  it('scores rows that are all missing, and unseen or fractional categories, by the default sides', () => {
+    const rows = 9;
+    const cols = [new Float64Array(rows).fill(NaN), new Float64Array(rows).fill(NaN), Float64Array.from([NaN, -1, 0.5, 40, 1e12, 3, 39, 2 ** 32 + 3, -0])];
+    const out = new Float64Array(rows);
+    new PackedTrees(model.trees, () => 0).accumulate(cols, rows, 1, out, 1);
+    expect(same(out, reference(model.trees, 1, cols, rows, 0))).toBe(true);
+  });
+
+  it('adds each tree to its class for multiclass models without categorical splits, on one thread and on workers', () => {
+    const rng = new Rng(5);
+    const rows = 40_000;
+    const a = Float64Array.from({ length: rows }, () => (rng.next() < 0.05 ? NaN : rng.next() * 6 - 3));
+    const b = Float64Array.from({ length: rows }, () => rng.next() * 6 - 3);
+    const y = Float64Array.from({ length: rows }, (_, i) => ((Number.isNaN(a[i]!) ? 0 : a[i]!) + b[i]! > 1 ? 2 : b[i]! > 0 ? 1 : 0));
+    const three = trainGbdt(
+      { rows: 3000, columns: [{ name: 'a', type: 'numeric', values: a.subarray(0, 3000) }, { name: 'b', type: 'numeric', values: b.subarray(0, 3000) }] },
+      y.subarray(0, 3000),
+      { objective: 'multiclass', numClasses: 3, numRounds: 40, maxLeaves: 15, learningRate: 0.1 },
+    );
+    expect(three.trees.every((t) => t.catBits.length === 0)).toBe(true);
+    const packed = new PackedTrees(three.trees, (t) => t % 3);
+    const one = new Float64Array(rows * 3);
+    packed.accumulate([a, b], rows, 3, one, 1);
+    expect(same(one, reference(three.trees, 3, [a, b], rows, 0))).toBe(true);
+    const many = new Float64Array(rows * 3);
+    expect(rows * three.trees.length).toBeGreaterThanOrEqual(4_000_000); // large enough to go parallel
+    packed.accumulate([a, b], rows, 3, many, 2);
+    expect(same(many, one)).toBe(true);
+    // the model stays in this thread's wasm memory: a second, smaller batch is scored the same
+    const again = new Float64Array(30 * 3);
+    packed.accumulate([a.subarray(0, 30), b.subarray(0, 30)], 30, 3, again, 1);
+    expect(same(again, one.subarray(0, 90))).toBe(true);
+  });
 });

@@ -1,8 +1,15 @@
 import type { TreeArrays } from '../types.js';
 import { predictionThreads, runOnPredictionWorkers, type PredictionJob } from './prediction-workers.js';
+import { predictionKernel } from './wasm-prediction.js';
 
 const DEFAULT_LEFT = 1 << 30;
 const CATEGORICAL = 1 << 29;
+/**
+ * A leaf's `links[4i + 2]`: negative (the sign bit says leaf), no flags, feature bits all ones (the
+ * batch walk reads feature (m + 1) & mask: 0, its column of −∞); its `links[4i + 3]` is itself.
+ * A step from a leaf stays there (−∞ > output is false): the batch walk needs no "at a leaf?" test.
+ */
+const LEAF = (1 << 31) | 0x1fffffff;
 
 /** Below this many row × tree visits a batch is predicted on the calling thread alone. */
 const MIN_PARALLEL_VISITS = 4_000_000;
@@ -12,7 +19,7 @@ const MIN_PARALLEL_VISITS = 4_000_000;
  * each other (right child = left child + 1), pairs in depth-first order (left subtree first).
  * A node is 16 bytes of one buffer, read through two views: `nodes[2i]` (float64) is the threshold
  * of an internal node and the output of a leaf; `links[4i + 2]` (int32) is the feature with flag
- * bits (−1 at a leaf), `links[4i + 3]` the left child. A visit touches one cache line, not one in
+ * bits (`LEAF`, negative, at a leaf), `links[4i + 3]` the left child (the leaf itself at a leaf). A visit touches one cache line, not one in
  * each of two arrays: a single record walking a forest of deep trees misses the cache at nearly
  * every level, and half the misses went.
  * a categorical node's categories going left are a bitset at `catBits[catOffset[i]..]`, and its
@@ -26,6 +33,8 @@ export class PackedTrees {
   readonly links: Int32Array;
   readonly catOffset: Int32Array;
   readonly catBits: Int32Array;
+  /** this thread's wasm memory holding the model, kept between batches (a server scores many small ones) */
+  readonly #scratch: PredictionScratch = {};
 
   constructor(trees: readonly TreeArrays[], outputOf: (tree: number) => number) {
     let total = 0;
@@ -60,7 +69,8 @@ export class PackedTrees {
         const l = tree.left[node]!;
         if (l < 0) {
           this.nodes[2 * id] = tree.value[node]!;
-          this.links[4 * id + 2] = -1;
+          this.links[4 * id + 2] = LEAF;
+          this.links[4 * id + 3] = id;
           continue;
         }
         const categorical = tree.isCategorical[node] === 1;
@@ -81,9 +91,9 @@ export class PackedTrees {
    * order, so the result is bit-identical for any thread count.
    */
   accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads()): void {
-    const model = { nodes: this.nodes, links: this.links, roots: this.roots, outputOf: this.outputOf, catOffset: this.catOffset, catBits: this.catBits };
+    const model = { nodes: this.nodes, links: this.links, roots: this.roots, outputOf: this.outputOf, catOffset: this.catOffset, catBits: this.catBits, kernel: predictionKernel() };
     if (threads <= 1 || rows < 2 * threads || rows * this.roots.length < MIN_PARALLEL_VISITS) {
-      accumulatePacked({ ...model, columns, outputs, out }, 0, rows);
+      accumulatePacked({ ...model, columns, outputs, out }, 0, rows, this.#scratch);
       return;
     }
     // workers read the input and write the output in shared memory
@@ -93,24 +103,32 @@ export class PackedTrees {
       return copy;
     };
     const job: PredictionJob = { ...model, columns: columns.map((c) => shared(c.subarray(0, rows))), outputs, out: shared(out) };
-    runOnPredictionWorkers(job, rows, threads);
+    runOnPredictionWorkers(job, rows, threads, this.#scratch);
     out.set(job.out);
   }
 }
 
+/** A thread's wasm instance with a model copied into its memory, for `accumulatePacked` to reuse. */
+export interface PredictionScratch {
+  memory?: WebAssembly.Memory;
+  walk?: (...addresses: number[]) => void;
+  /** the model and shape the memory holds */
+  holds?: { nodes: Float64Array; features: number; outputs: number };
+}
+
 /**
- * The prediction loop over rows [begin, end) of a job: blocks of rows are laid out row-major, then
- * every tree walks the block, four rows in lockstep — four independent chains of loads the CPU
- * overlaps, where one walk waits on each load in turn (1.3–1.45× the rows per second of one walk
- * at a time on a 500-tree, 63-leaf model; the sums are the same, in the same order). Self-contained
- * (no outside names, constants inlined): worker threads run its source text.
+ * The prediction loop over rows [begin, end) of a job. Batches of four rows or more go to the wasm
+ * walk (`wasm-prediction.ts`) in blocks of rows laid out row-major in its memory, every tree over
+ * the block before the next (its nodes stay in cache); the model is copied into the memory once
+ * per `scratch`. Self-contained (no outside names, constants inlined): worker threads run its
+ * source text.
  */
-export function accumulatePacked(job: PredictionJob, begin: number, end: number): void {
+export function accumulatePacked(job: PredictionJob, begin: number, end: number, scratch: PredictionScratch = {}): void {
   const { nodes, links, roots, outputOf, catOffset, catBits, columns, outputs, out } = job;
   const nf = columns.length;
   const BLOCK = 256;
   // links[4i + 2]: feature = m & (1 << 29) − 1, default-left flag 1 << 30, categorical flag 1 << 29.
-  // A numeric split is a comparison turned into 0/1 rather than a branch (left/right is a coin
+  // Here (one to three rows) a numeric split is a comparison turned into 0/1 rather than a branch (left/right is a coin
   // flip the CPU would mispredict); NaN and categorical nodes are rare and go through here.
   const rareStep = (i: number, m: number, v: number): number => {
     let right: number;
@@ -179,69 +197,45 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number)
     }
     return;
   }
-  const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - begin)) * nf);
+  // the wasm memory: nodes, catOffset, catBits, roots, outputOf, then a block of rows and its outputs
+  const nt = roots.length;
+  const total = nodes.length / 2;
+  const stride = nf + 1;
+  const catOffsetAt = 16 * total;
+  const catBitsAt = catOffsetAt + 4 * total;
+  const rootsAt = catBitsAt + 4 * Math.max(1, catBits.length);
+  const outputOfAt = rootsAt + 4 * nt;
+  const blockAt = Math.ceil((outputOfAt + 4 * nt) / 8) * 8;
+  const outAt = blockAt + 8 * stride * BLOCK;
+  const held = scratch.holds;
+  if (!held || held.nodes !== nodes || held.features !== nf || held.outputs !== outputs || !scratch.memory || !scratch.walk) {
+    const pages = Math.ceil((outAt + 8 * outputs * BLOCK) / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const bytes = new Uint8Array(memory.buffer);
+    bytes.set(new Uint8Array(nodes.buffer, nodes.byteOffset, 16 * total), 0);
+    new Int32Array(memory.buffer, catOffsetAt, total).set(catOffset.subarray(0, total));
+    new Int32Array(memory.buffer, catBitsAt, catBits.length).set(catBits);
+    new Int32Array(memory.buffer, rootsAt, nt).set(roots);
+    new Int32Array(memory.buffer, outputOfAt, nt).set(outputOf);
+    const instance = new WebAssembly.Instance(job.kernel, { m: { memory } });
+    scratch.memory = memory;
+    scratch.walk = instance.exports['walk'] as (...addresses: number[]) => void;
+    scratch.holds = { nodes, features: nf, outputs };
+  }
+  const walk = scratch.walk!;
+  const memory = new Float64Array(scratch.memory!.buffer);
+  const blockBase = blockAt / 8;
+  const outBase = outAt / 8;
   for (let start = begin; start < end; start += BLOCK) {
     const count = Math.min(BLOCK, end - start);
+    for (let r = 0; r < count; r++) memory[blockBase + r * stride] = -Infinity;
     for (let f = 0; f < nf; f++) {
       const column = columns[f]!;
-      for (let r = 0; r < count; r++) block[r * nf + f] = column[start + r]!;
+      const at = blockBase + f + 1 - start * stride;
+      for (let r = start; r < start + count; r++) memory[at + r * stride] = column[r]!;
     }
-    for (let t = 0; t < roots.length; t++) {
-      const root = roots[t]!;
-      const k = outputOf[t]!;
-      let r = 0;
-      for (; r + 4 <= count; r += 4) {
-        const b0 = r * nf;
-        const b1 = b0 + nf;
-        const b2 = b1 + nf;
-        const b3 = b2 + nf;
-        let i0 = root;
-        let i1 = root;
-        let i2 = root;
-        let i3 = root;
-        let m0 = links[4 * root + 2]!;
-        let m1 = m0;
-        let m2 = m0;
-        let m3 = m0;
-        // each walk goes one level down per pass until it is at its leaf (links[4i + 2] < 0)
-        while (m0 >= 0 || m1 >= 0 || m2 >= 0 || m3 >= 0) {
-          if (m0 >= 0) {
-            const v = block[b0 + (m0 & 0x1fffffff)]!;
-            i0 = (m0 & 0x20000000) === 0 && v === v ? links[4 * i0 + 3]! + +(v > nodes[2 * i0]!) : rareStep(i0, m0, v);
-            m0 = links[4 * i0 + 2]!;
-          }
-          if (m1 >= 0) {
-            const v = block[b1 + (m1 & 0x1fffffff)]!;
-            i1 = (m1 & 0x20000000) === 0 && v === v ? links[4 * i1 + 3]! + +(v > nodes[2 * i1]!) : rareStep(i1, m1, v);
-            m1 = links[4 * i1 + 2]!;
-          }
-          if (m2 >= 0) {
-            const v = block[b2 + (m2 & 0x1fffffff)]!;
-            i2 = (m2 & 0x20000000) === 0 && v === v ? links[4 * i2 + 3]! + +(v > nodes[2 * i2]!) : rareStep(i2, m2, v);
-            m2 = links[4 * i2 + 2]!;
-          }
-          if (m3 >= 0) {
-            const v = block[b3 + (m3 & 0x1fffffff)]!;
-            i3 = (m3 & 0x20000000) === 0 && v === v ? links[4 * i3 + 3]! + +(v > nodes[2 * i3]!) : rareStep(i3, m3, v);
-            m3 = links[4 * i3 + 2]!;
-          }
-        }
-        out[(start + r) * outputs + k]! += nodes[2 * i0]!;
-        out[(start + r + 1) * outputs + k]! += nodes[2 * i1]!;
-        out[(start + r + 2) * outputs + k]! += nodes[2 * i2]!;
-        out[(start + r + 3) * outputs + k]! += nodes[2 * i3]!;
-      }
-      for (; r < count; r++) {
-        const base = r * nf;
-        let i = root;
-        let m = links[4 * i + 2]!;
-        while (m >= 0) {
-          const v = block[base + (m & 0x1fffffff)]!;
-          i = (m & 0x20000000) === 0 && v === v ? links[4 * i + 3]! + +(v > nodes[2 * i]!) : rareStep(i, m, v);
-          m = links[4 * i + 2]!;
-        }
-        out[(start + r) * outputs + k]! += nodes[2 * i]!;
-      }
-    }
+    memory.set(out.subarray(start * outputs, (start + count) * outputs), outBase);
+    walk(blockAt, 8 * stride, count, outAt, outputs, rootsAt, outputOfAt, nt, 0, catOffsetAt, catBitsAt);
+    out.set(memory.subarray(outBase, outBase + count * outputs), start * outputs);
   }
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { accumulatePacked } from './packed-trees.js';
+import { accumulatePacked, type PredictionScratch } from './packed-trees.js';
 
 /** A worker silent this long is taken as lost (a bug, or a machine starved of CPU). */
 const WORKER_TIMEOUT_MS = 120_000;
@@ -17,6 +17,8 @@ export interface PredictionJob {
   readonly outputs: number;
   /** row-major rows × outputs, added to */
   readonly out: Float64Array;
+  /** the wasm batch walk (`wasm-prediction.ts`), compiled once and sent to the workers as it is */
+  readonly kernel: WebAssembly.Module;
 }
 
 /** The worker's source, made on first use (the kernel's text comes from packed-trees.ts). */
@@ -25,10 +27,12 @@ const { parentPort } = require('node:worker_threads');
 // esbuild's keepNames (tsx) may wrap named inner functions of the kernel in __name()
 const __name = (f) => f;
 const accumulatePacked = ${accumulatePacked.toString()};
+// the last model's wasm memory: a batch of many fold models sends each in turn
+const scratch = {};
 parentPort.on('message', (m) => {
   const ctl = new Int32Array(m.control);
   try {
-    accumulatePacked(m.job, m.begin, m.end);
+    accumulatePacked(m.job, m.begin, m.end, scratch);
     Atomics.store(ctl, 0, 1);
   } catch (e) {
     Atomics.store(ctl, 0, 2);
@@ -77,7 +81,7 @@ function workers(count: number): Worker[] {
  * memory. The calling thread stays synchronous (it waits on Atomics), so `predict` keeps its
  * plain signature.
  */
-export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads: number): void {
+export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads: number, scratch: PredictionScratch = {}): void {
   const helpers = workers(threads - 1);
   const cut = (p: number): number => Math.round((rows * p) / threads);
   const controls = helpers.map((worker, i) => {
@@ -85,7 +89,7 @@ export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads
     worker.postMessage({ job, control: control.buffer, begin: cut(i + 1), end: cut(i + 2) });
     return control;
   });
-  accumulatePacked(job, 0, cut(1));
+  accumulatePacked(job, 0, cut(1), scratch);
   for (const control of controls) {
     const started = Date.now();
     while (Atomics.load(control, 0) === 0) {

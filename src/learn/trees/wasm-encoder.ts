@@ -2,10 +2,11 @@
  * Just enough of the WebAssembly binary format to emit the training kernels (`wasm-kernels.ts`)
  * at run time: there is no .wat compiler in the build, and generating the bytes lets a kernel be
  * specialised to a table's shape (constant slot offsets, unrolled row copies). Functions import
- * one shared memory ("m", "memory") and use i32 / v128 values only.
+ * one shared memory ("m", "memory") and use i32, f64 and v128 values.
  */
 
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 /** Opcodes used by the kernels (https://webassembly.github.io/spec/core/binary/instructions.html). */
@@ -25,20 +26,37 @@ export const op = {
   i32Load8U: 0x2d,
   i32Store: 0x36,
   i32Store8: 0x3a,
+  f64Load: 0x2b,
+  f64Store: 0x39,
   i32Const: 0x41,
+  f64Const: 0x44,
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32Ne: 0x47,
   i32LtU: 0x49,
   i32GeU: 0x4f,
+  i32LtS: 0x48,
+  i32LeS: 0x4c,
+  i32GeS: 0x4e,
+  f64Eq: 0x61,
+  f64Ne: 0x62,
+  f64Lt: 0x63,
+  f64Gt: 0x64,
+  f64Ge: 0x66,
+  f64Add: 0xa0,
+  f64ConvertI32U: 0xb8,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Shl: 0x74,
+  i32Or: 0x72,
+  i32Xor: 0x73,
   i32ShrU: 0x76,
   select: 0x1b,
   simd: 0xfd,
+  /** prefix of the saturating conversions: `op.misc, 3` is i32.trunc_sat_f64_u (never traps) */
+  misc: 0xfc,
 } as const;
 
 /** SIMD sub-opcodes (after `op.simd`, LEB128-encoded). */

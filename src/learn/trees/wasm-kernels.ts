@@ -132,25 +132,22 @@ function partitionFunction(stride: number): WasmFunction {
   c.get(begin).set(i);
   c.get(end).i32(1).emit(op.i32Sub).set(j);
   // i, j are signed: j = begin − 1 when the range is empty
-  const i32LeS = 0x4c;
-  const i32LtS = 0x48;
-  const i32GeS = 0x4e;
   c.emit(op.block, op.voidType, op.loop, op.voidType);
   {
     // while (i <= j && goesLeft[code(i)] === 1) i++
     c.emit(op.block, op.voidType, op.loop, op.voidType);
-    c.get(i).get(j).emit(i32LeS, op.i32Eqz, op.brIf, 1);
+    c.get(i).get(j).emit(op.i32LeS, op.i32Eqz, op.brIf, 1);
     goes(i);
     c.emit(op.i32Eqz, op.brIf, 1);
     c.advance(i, 1).emit(op.br, 0, op.end, op.end);
     // while (i < j && goesLeft[code(j)] === 0) j--
     c.emit(op.block, op.voidType, op.loop, op.voidType);
-    c.get(i).get(j).emit(i32LtS, op.i32Eqz, op.brIf, 1);
+    c.get(i).get(j).emit(op.i32LtS, op.i32Eqz, op.brIf, 1);
     goes(j);
     c.emit(op.brIf, 1);
     c.advance(j, -1).emit(op.br, 0, op.end, op.end);
     // if (i >= j) break
-    c.get(i).get(j).emit(i32GeS, op.brIf, 1);
+    c.get(i).get(j).emit(op.i32GeS, op.brIf, 1);
     emitSwap(c, stride, codes, gh, carried, order, i, j, t, a, b, w);
     c.advance(i, 1).advance(j, -1);
     c.emit(op.br, 0);
