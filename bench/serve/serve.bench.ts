@@ -89,6 +89,9 @@ try {
   ours = measured(plain, '/invocations', anchorBody);
   predict = wrk(`${plain.base}/predict`, predictBody, seconds);
   explain = wrk(`${plain.base}/predict`, explainBody, seconds);
+  // explained requests wrk gave up on are still being answered: let the workers drain them before
+  // the next measurement (a 30 s bundle's backlog cost the first log round 95 % of its requests)
+  for (let i = 0; i < 4 * workers; i++) await fetch(`${plain.base}/health`);
   process.stderr.write(`prediction log off and on, ${rounds} rounds of ${seconds} s each …\n`);
   for (let r = 0; r < rounds; r++) {
     // off, on, then on, off: a drift of the machine's load falls on both sides alike
