@@ -17,6 +17,7 @@
  * within one run means anything.
  */
 import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +92,8 @@ try {
   explain = wrk(`${plain.base}/predict`, explainBody, seconds);
   // explained requests wrk gave up on are still being answered: let the workers drain them before
   // the next measurement (a 30 s bundle's backlog cost the first log round 95 % of its requests)
-  for (let i = 0; i < 4 * workers; i++) await fetch(`${plain.base}/health`);
+  // (a new connection each time: the cluster hands connections to the workers in turn)
+  for (let i = 0; i < 4 * workers; i++) await new Promise((resolve) => get(`${plain.base}/health`, { agent: false }, (res) => res.resume().on('end', resolve)));
   process.stderr.write(`prediction log off and on, ${rounds} rounds of ${seconds} s each …\n`);
   for (let r = 0; r < rounds; r++) {
     // off, on, then on, off: a drift of the machine's load falls on both sides alike
