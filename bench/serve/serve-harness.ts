@@ -88,8 +88,13 @@ export interface RunningServer {
 }
 
 /** `autolab serve ARGS --port 0 --host 127.0.0.1`, once it says where it listens. */
-export async function startServer(args: readonly string[]): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'autolab.js'), 'serve', ...args, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+export function startServer(args: readonly string[]): Promise<RunningServer> {
+  return startListening([join(root, 'bin', 'autolab.js'), 'serve', ...args, '--port', '0', '--host', '127.0.0.1']);
+}
+
+/** A node process (`node ARGS`) that prints `on http://127.0.0.1:PORT` on standard error once it listens. */
+export async function startListening(nodeArgs: readonly string[]): Promise<RunningServer> {
+  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -97,7 +102,7 @@ export async function startServer(args: readonly string[]): Promise<RunningServe
       const m = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`autolab serve exited (${String(code)}) before listening: ${text}`)));
+    child.once('exit', (code) => reject(new Error(`${nodeArgs.join(' ')} exited (${String(code)}) before listening: ${text}`)));
   });
   // keep reading its stderr (a full pipe would block the server)
   child.stderr!.resume();

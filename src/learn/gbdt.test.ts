@@ -251,6 +251,18 @@ describe('trainGbdt', () => {
     expect(() => model.predict({ rows: 1, columns: [{ name: 'z', type: 'numeric', values: Float64Array.of(1) }] })).toThrow(/column 'x' is missing/);
   });
 
+  it('finds its columns by name: in training order, in another order, or among extra ones; a missing one is named', () => {
+    const train = makeHiggsLike(800, 5);
+    const model = trainGbdt(train.table, train.y, { objective: 'binary', numRounds: 20, maxLeaves: 7 });
+    const rows = { rows: 3, columns: train.table.columns.map((c) => ({ ...c, values: c.values.slice(0, 3) })) };
+    const inOrder = model.predict(rows);
+    expect(model.predict({ ...rows, columns: [...rows.columns].reverse() })).toEqual(inOrder);
+    expect(model.predict({ ...rows, columns: [...rows.columns, { name: 'extra', type: 'numeric', values: Float64Array.of(1, 2, 3) }] })).toEqual(inOrder);
+    const missing = rows.columns[4]!.name;
+    expect(() => model.predict({ ...rows, columns: rows.columns.filter((c) => c.name !== missing) })).toThrow(`column '${missing}' is missing from the input`);
+    expect(() => model.predict({ ...rows, columns: rows.columns.map((c, i) => (i === 2 ? { ...c, values: c.values.slice(0, 2) } : c)) })).toThrow('has 2 values for 3 rows');
+  });
+
   it('handles constant columns', () => {
     const n = 200;
     const table: FeatureTable = { rows: n, columns: [{ name: 'k', type: 'numeric', values: new Float64Array(n).fill(3) }] };

@@ -12,16 +12,16 @@ export interface PredictionEntry {
   readonly model: string;
   readonly version: string;
   readonly rows: number;
-  /** the records as sent (any JSON value); written as JSON text when the batch is written, not on the request's path */
+  /** the records as sent (any JSON value; typed arrays as lists); written as JSON text */
   readonly inputs: unknown;
-  /** predictions, probabilities and classes (any JSON value); written as JSON text likewise */
+  /** predictions, probabilities and classes (likewise) */
   readonly outputs: unknown;
   readonly warnings: number;
   /** from arrival to scores, milliseconds */
   readonly latencyMs: number;
 }
 
-/** Where entries go; `append` is called on the hot path and must only queue the entry. */
+/** Where entries go; `append` is called on the hot path: it keeps nothing of the entry's objects (the request's records) past the call. */
 export interface PredictionSink {
   append(entry: PredictionEntry): void;
 }

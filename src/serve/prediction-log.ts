@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tempPrefix } from '../common/index.js';
@@ -12,8 +12,20 @@ const SELECT = `SELECT requestId AS request_id, epoch_ms(time) AS time, route, s
 
 /** One JSON line of the batch: inputs and outputs as JSON text columns (typed arrays as lists). */
 function entryLine(entry: PredictionEntry): string {
-  const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v));
+  const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'object' && v instanceof Float64Array ? Array.from(v) : v));
   return JSON.stringify({ ...entry, inputs: json(entry.inputs), outputs: json(entry.outputs) });
+}
+
+/** Lines per write: a batch is megabytes of text, and turning it into bytes at once held the event loop (7,000 lines: 8 ms). */
+const LINES_PER_WRITE = 500;
+
+async function writeLines(path: string, lines: readonly string[]): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (let start = 0; start < lines.length; start += LINES_PER_WRITE) await file.write(lines.slice(start, start + LINES_PER_WRITE).join('\n') + '\n');
+  } finally {
+    await file.close();
+  }
 }
 
 export interface PredictionLogOptions {
@@ -29,7 +41,7 @@ export interface PredictionLogOptions {
 }
 
 /**
- * The prediction log: entries queued in memory by `append` (the request's only cost) and written
+ * The prediction log: entries queued in memory as JSON lines by `append` (the request's only cost) and written
  * every `flushMs` as one Parquet file per batch into `dir` — `predictions-<time>-<host>-<pid>-<n>.parquet`,
  * written under a temporary name and renamed, so a reader never sees half a file and the workers of
  * a cluster never write the same file. `close()` writes what is left: a graceful shutdown loses nothing.
@@ -41,7 +53,8 @@ export class ParquetPredictionLog implements PredictionSink {
   readonly #onError: (error: unknown) => void;
   readonly #publish: ((path: string, fileName: string) => Promise<void>) | undefined;
   readonly #timer: NodeJS.Timeout;
-  #queue: PredictionEntry[] = [];
+  /** entries as their JSON lines */
+  #queue: string[] = [];
   #engine: Promise<DuckEngine> | undefined;
   #writing: Promise<void> = Promise.resolve();
   #files = 0;
@@ -57,9 +70,16 @@ export class ParquetPredictionLog implements PredictionSink {
     this.#timer.unref();
   }
 
+  /**
+   * Queues the entry as its JSON line, made now: a request's records and scores kept as objects
+   * until the flush outlived two young-generation collections, were copied into the old generation
+   * and cost a full collection every few seconds (p99 193–269 ms with the log against 50–60 ms
+   * without, on a 0.1 ms model); serializing the batch at the flush also held the event loop
+   * 100–140 ms per 7,000 entries. A line is one flat string: nothing for the collector to trace.
+   */
   append(entry: PredictionEntry): void {
     if (this.#closed) return;
-    this.#queue.push(entry);
+    this.#queue.push(entryLine(entry));
   }
 
   /** Entries queued and not yet written. */
@@ -81,7 +101,7 @@ export class ParquetPredictionLog implements PredictionSink {
     const lines = join(this.#dir, `${tempPrefix('predictions')}-${name}.jsonl`);
     const partial = join(this.#dir, `${tempPrefix('predictions')}-${name}.parquet`);
     try {
-      await writeFile(lines, batch.map(entryLine).join('\n') + '\n');
+      await writeLines(lines, batch);
       this.#engine ??= openDuckEngine(this.#workDir, { threads: 1, memoryLimit: '256MB' });
       const { conn } = await this.#engine;
       await copyToParquet(conn, SELECT, { batch: lines }, partial);

@@ -244,7 +244,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-/** What the log keeps of a request's scores (and each record's humility flags); serialized when the batch is written, off the request's path. */
+/** What the log keeps of a request's scores (and each record's humility flags). */
 function outputsOf(scored: Scored): unknown {
   return { predictions: scored.predictions, probabilities: scored.probabilities ?? null, classes: scored.classes, ...(scored.humility ? { humility: scored.humility.flags } : {}) };
 }

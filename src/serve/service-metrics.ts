@@ -18,56 +18,76 @@ function labels(pairs: Readonly<Record<string, string>>): string {
   return body ? `{${body}}` : '';
 }
 
-/** The series keys one request adds to, made once per route, code and slot (not per request). */
-interface RequestKeys {
-  readonly requests: string;
+/** A slot's latency histogram: its series keys made once, its counts in place (a request adds to numbers, not to map entries). */
+interface LatencyHistogram {
   /** bucket keys in LATENCY_BUCKETS order, then +Inf */
-  readonly buckets: readonly string[];
-  readonly sum: string;
-  readonly count: string;
+  readonly bucketKeys: readonly string[];
+  readonly sumKey: string;
+  readonly countKey: string;
+  /** requests at or under each bound (cumulative, as Prometheus has them), then every request */
+  readonly buckets: Float64Array;
+  sum: number;
+}
+
+/** The requests of one route, code and slot: its series key made once, its count in place. */
+interface RequestCounter {
+  readonly key: string;
+  count: number;
 }
 
 export class ServiceMetrics {
   readonly #series = new Map<string, number>();
-  readonly #requestKeys = new Map<string, RequestKeys>();
+  readonly #requests = new Map<string, RequestCounter>();
+  readonly #histograms = new Map<string, LatencyHistogram>();
   readonly #classKeys = new Map<string, string>();
 
   #add(key: string, amount: number): void {
     this.#series.set(key, (this.#series.get(key) ?? 0) + amount);
   }
 
-  #keysOf(route: string, code: number, slot: string): RequestKeys {
+  #counterOf(route: string, code: number, slot: string): RequestCounter {
     const id = `${route}\u0000${code}\u0000${slot}`;
-    let keys = this.#requestKeys.get(id);
-    if (!keys) {
-      keys = {
-        requests: `autolab_requests_total${labels({ route, code: String(code), slot })}`,
-        buckets: [...LATENCY_BUCKETS.map(String), '+Inf'].map((le) => `autolab_request_duration_seconds_bucket${labels({ slot, le })}`),
-        sum: `autolab_request_duration_seconds_sum${labels({ slot })}`,
-        count: `autolab_request_duration_seconds_count${labels({ slot })}`,
-      };
-      this.#requestKeys.set(id, keys);
+    let counter = this.#requests.get(id);
+    if (!counter) {
+      counter = { key: `autolab_requests_total${labels({ route, code: String(code), slot })}`, count: 0 };
+      this.#requests.set(id, counter);
     }
-    return keys;
+    return counter;
+  }
+
+  #histogramOf(slot: string): LatencyHistogram {
+    let histogram = this.#histograms.get(slot);
+    if (!histogram) {
+      histogram = {
+        bucketKeys: [...LATENCY_BUCKETS.map(String), '+Inf'].map((le) => `autolab_request_duration_seconds_bucket${labels({ slot, le })}`),
+        sumKey: `autolab_request_duration_seconds_sum${labels({ slot })}`,
+        countKey: `autolab_request_duration_seconds_count${labels({ slot })}`,
+        buckets: new Float64Array(LATENCY_BUCKETS.length + 1),
+        sum: 0,
+      };
+      this.#histograms.set(slot, histogram);
+    }
+    return histogram;
   }
 
   /** One answered request: its route, status code, slot ('' when no model answered) and seconds. */
   request(route: string, code: number, slot: string, seconds: number): void {
-    const keys = this.#keysOf(route, code, slot);
-    this.#add(keys.requests, 1);
+    this.#counterOf(route, code, slot).count++;
     if (slot === '') return;
     // every bucket exists from the first request on, empty ones at 0
-    for (let b = 0; b < LATENCY_BUCKETS.length; b++) this.#add(keys.buckets[b]!, seconds <= LATENCY_BUCKETS[b]! ? 1 : 0);
-    this.#add(keys.buckets[LATENCY_BUCKETS.length]!, 1);
-    this.#add(keys.sum, seconds);
-    this.#add(keys.count, 1);
+    const histogram = this.#histogramOf(slot);
+    const { buckets } = histogram;
+    for (let b = 0; b < LATENCY_BUCKETS.length; b++) if (seconds <= LATENCY_BUCKETS[b]!) buckets[b]!++;
+    buckets[LATENCY_BUCKETS.length]!++;
+    histogram.sum += seconds;
   }
 
   /** The predictions one slot made: classes counted, or values summed (regression). */
   predictions(slot: string, version: string, predictions: readonly (string | number)[]): void {
+    const model = `${slot}\u0000${version}`;
     for (const p of predictions) {
       if (typeof p === 'string') {
-        const id = `${slot}\u0000${version}\u0000${p}`;
+        const id = `${model}\u0000${p}`;
         let key = this.#classKeys.get(id);
         if (key === undefined) {
           key = `autolab_predictions_total${labels({ slot, version, class: p })}`;
@@ -75,11 +95,10 @@ export class ServiceMetrics {
         }
         this.#add(key, 1);
       } else {
-        const id = `${slot}\u0000${version}`;
-        let key = this.#classKeys.get(id);
+        let key = this.#classKeys.get(model);
         if (key === undefined) {
           key = labels({ slot, version });
-          this.#classKeys.set(id, key);
+          this.#classKeys.set(model, key);
         }
         this.#add(`autolab_prediction_value_sum${key}`, p);
         this.#add(`autolab_prediction_value_count${key}`, 1);
@@ -102,7 +121,14 @@ export class ServiceMetrics {
   }
 
   snapshot(): MetricsSnapshot {
-    return Object.fromEntries(this.#series);
+    const snapshot: MetricsSnapshot = Object.fromEntries(this.#series);
+    for (const { key, count } of this.#requests.values()) snapshot[key] = count;
+    for (const histogram of this.#histograms.values()) {
+      histogram.bucketKeys.forEach((key, b) => (snapshot[key] = histogram.buckets[b]!));
+      snapshot[histogram.sumKey] = histogram.sum;
+      snapshot[histogram.countKey] = histogram.buckets[LATENCY_BUCKETS.length]!;
+    }
+    return snapshot;
   }
 }
 

@@ -99,8 +99,10 @@ export function fitDesign(table: FeatureTable): LinearDesignSpec {
   return { columns, width };
 }
 
-function findColumn(table: FeatureTable, spec: LinearColumnSpec): FeatureColumn {
-  const column = table.columns.find((c) => c.name === spec.name);
+/** The spec's column; `at` is where training had it (the spec lists columns in training order), looked at first. */
+function findColumn(table: FeatureTable, spec: LinearColumnSpec, at: number): FeatureColumn {
+  const inPlace = table.columns[at];
+  const column = inPlace?.name === spec.name ? inPlace : table.columns.find((c) => c.name === spec.name);
   if (!column) {
     throw new InputError(`column '${spec.name}' is missing from the table to predict`, 'pass every column the model was trained on');
   }
@@ -124,8 +126,9 @@ export function encodeDesign(spec: LinearDesignSpec, table: FeatureTable): Encod
   const n = table.rows;
   const dense: DenseSlot[] = [];
   const categorical: CategoricalBlock[] = [];
-  for (const columnSpec of spec.columns) {
-    const column = findColumn(table, columnSpec);
+  for (let at = 0; at < spec.columns.length; at++) {
+    const columnSpec = spec.columns[at]!;
+    const column = findColumn(table, columnSpec, at);
     const source = column.values;
     if (columnSpec.kind === 'numeric') {
       const values = new Float64Array(n);

@@ -178,9 +178,14 @@ export function leafOfBinned(tree: TreeArrays, thresholdBin: Int32Array, missing
 
 /** The table's columns in the model's feature order; a missing column is a clear error. */
 export function columnsByName(table: FeatureTable, featureNames: readonly string[]): Float64Array[] {
-  const byName = new Map(table.columns.map((c) => [c.name, c.values]));
-  return featureNames.map((name) => {
-    const values = byName.get(name);
+  // the usual table is the pipeline's output the model was trained on, its columns in the model's
+  // order: no name map to build (a served record pays for this once per fold model)
+  const { columns } = table;
+  let inOrder = columns.length === featureNames.length;
+  for (let i = 0; inOrder && i < columns.length; i++) inOrder = columns[i]!.name === featureNames[i];
+  const byName = inOrder ? undefined : new Map(columns.map((c) => [c.name, c.values]));
+  return featureNames.map((name, i) => {
+    const values = byName ? byName.get(name) : columns[i]!.values;
     if (values === undefined) throw new InputError(`column '${name}' is missing from the input`, 'pass every column the model was trained on');
     if (values.length < table.rows) throw new InputError(`column '${name}' has ${values.length} values for ${table.rows} rows`, 'give every column one value per row');
     return values;
