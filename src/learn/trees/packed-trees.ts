@@ -91,9 +91,22 @@ export class PackedTrees {
    * order, so the result is bit-identical for any thread count.
    */
   accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads()): void {
-    const model = { nodes: this.nodes, links: this.links, roots: this.roots, outputOf: this.outputOf, catOffset: this.catOffset, catBits: this.catBits, kernel: predictionKernel() };
+    // the job written out field by field: an object spread here (once per fold model and call, a
+    // served record included) cost ~4 µs and kept short-lived garbage long enough to lengthen GC pauses
+    const job = (input: readonly Float64Array[], output: Float64Array): PredictionJob => ({
+      nodes: this.nodes,
+      links: this.links,
+      roots: this.roots,
+      outputOf: this.outputOf,
+      catOffset: this.catOffset,
+      catBits: this.catBits,
+      kernel: predictionKernel(),
+      columns: input,
+      outputs,
+      out: output,
+    });
     if (threads <= 1 || rows < 2 * threads || rows * this.roots.length < MIN_PARALLEL_VISITS) {
-      accumulatePacked({ ...model, columns, outputs, out }, 0, rows, this.#scratch);
+      accumulatePacked(job(columns, out), 0, rows, this.#scratch);
       return;
     }
     // workers read the input and write the output in shared memory
@@ -102,9 +115,9 @@ export class PackedTrees {
       copy.set(values);
       return copy;
     };
-    const job: PredictionJob = { ...model, columns: columns.map((c) => shared(c.subarray(0, rows))), outputs, out: shared(out) };
-    runOnPredictionWorkers(job, rows, threads, this.#scratch);
-    out.set(job.out);
+    const parallel = job(columns.map((c) => shared(c.subarray(0, rows))), shared(out));
+    runOnPredictionWorkers(parallel, rows, threads, this.#scratch);
+    out.set(parallel.out);
   }
 }
 
@@ -114,6 +127,8 @@ export interface PredictionScratch {
   walk?: (...addresses: number[]) => void;
   /** the model and shape the memory holds */
   holds?: { nodes: Float64Array; features: number; outputs: number };
+  /** one row's values on the few-rows path, kept between calls */
+  row?: Float64Array;
 }
 
 /**
@@ -142,7 +157,7 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number,
   // side by side: four trees walk in lockstep instead, the same overlap of load chains (deep forest
   // trees, whose paths miss the cache, gain the most). Each row still adds its trees in tree order.
   if (end - begin < 4) {
-    const row = new Float64Array(nf);
+    const row = scratch.row !== undefined && scratch.row.length === nf ? scratch.row : (scratch.row = new Float64Array(nf));
     const nt = roots.length;
     for (let r = begin; r < end; r++) {
       for (let f = 0; f < nf; f++) row[f] = columns[f]![r]!;
