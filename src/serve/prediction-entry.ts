@@ -12,7 +12,7 @@ export interface PredictionEntry {
   readonly model: string;
   readonly version: string;
   readonly rows: number;
-  /** the records as sent (any JSON value; typed arrays as lists); written as JSON text */
+  /** the records as sent (any JSON value; a typed array, as the value or a field of it, as a list); written as JSON text */
   readonly inputs: unknown;
   /** predictions, probabilities and classes (likewise) */
   readonly outputs: unknown;

@@ -10,10 +10,24 @@ import type { PredictionEntry, PredictionSink } from './prediction-entry.js';
 const COLUMNS = `{requestId: 'VARCHAR', time: 'BIGINT', route: 'VARCHAR', slot: 'VARCHAR', role: 'VARCHAR', model: 'VARCHAR', version: 'VARCHAR', rows: 'INTEGER', inputs: 'VARCHAR', outputs: 'VARCHAR', warnings: 'INTEGER', latencyMs: 'DOUBLE'}`;
 const SELECT = `SELECT requestId AS request_id, epoch_ms(time) AS time, route, slot, role, model, version, rows, inputs, outputs, warnings, latencyMs AS latency_ms FROM read_json($batch, format = 'newline_delimited', columns = ${COLUMNS})`;
 
-/** One JSON line of the batch: inputs and outputs as JSON text columns (typed arrays as lists). */
+/**
+ * One JSON line of the batch: inputs and outputs as JSON text columns, typed arrays — the value, or
+ * a field of it — as lists. Without a replacer function: one called for every key and value cost
+ * more than the rest of the line (a served record's entry: 7.4 → 5.5 µs).
+ */
 function entryLine(entry: PredictionEntry): string {
-  const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'object' && v instanceof Float64Array ? Array.from(v) : v));
-  return JSON.stringify({ ...entry, inputs: json(entry.inputs), outputs: json(entry.outputs) });
+  return JSON.stringify({ ...entry, inputs: jsonText(entry.inputs), outputs: jsonText(entry.outputs) });
+}
+
+function jsonText(value: unknown): string {
+  if (ArrayBuffer.isView(value)) return JSON.stringify(Array.from(value as Float64Array));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return JSON.stringify(value);
+  let views = false;
+  for (const key in value) if (ArrayBuffer.isView((value as Record<string, unknown>)[key])) views = true;
+  if (!views) return JSON.stringify(value);
+  const plain: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) plain[key] = ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v;
+  return JSON.stringify(plain);
 }
 
 /** Lines per write: a batch is megabytes of text, and turning it into bytes at once held the event loop (7,000 lines: 8 ms). */
