@@ -200,49 +200,9 @@ class Scratch {
 const scratch = new Scratch();
 
 /**
- * Closes the edge into the internal node open at `level`, whose subtree is done: its K, its
- * feature's share of φ, and U (and K) handed to its parent (and to the edge above on its feature).
- */
-function closeEdge(level: number, x: Float64Array, w: Float64Array, links: Int32Array, phi: Float64Array, offset: number): void {
-  const { at: open, zero, one, sum, below, belowK } = scratch;
-  const points = x.length;
-  const link = open[level]! * LINKS;
-  const base = level * points;
-  const parentBase = base - points;
-  const previous = links[link + PREVIOUS]!;
-  const z = zero[level]!;
-  const slope = one[level]! - z;
-  // with a deeper edge on this feature below, its leaves' K comes from there, with their own factor
-  const hasBelow = links[link + BELOW] === 1;
-  let integral = 0;
-  if (previous >= 0) {
-    const previousBase = previous * points;
-    for (let t = 0; t < points; t++) {
-      const u = sum[base + t]!;
-      const k = hasBelow ? (u - below[base + t]!) / (z + slope * x[t]!) + belowK[base + t]! : u / (z + slope * x[t]!);
-      integral += w[t]! * k;
-      sum[parentBase + t] = sum[parentBase + t]! + u;
-      below[previousBase + t] = below[previousBase + t]! + u;
-      belowK[previousBase + t] = belowK[previousBase + t]! + k;
-    }
-    const feature = offset + links[link + EDGE]!;
-    phi[feature] = phi[feature]! + (slope - (one[previous]! - zero[previous]!)) * integral;
-  } else {
-    for (let t = 0; t < points; t++) {
-      const u = sum[base + t]!;
-      const k = hasBelow ? (u - below[base + t]!) / (z + slope * x[t]!) + belowK[base + t]! : u / (z + slope * x[t]!);
-      integral += w[t]! * k;
-      sum[parentBase + t] = sum[parentBase + t]! + u;
-    }
-    const feature = offset + links[link + EDGE]!;
-    phi[feature] = phi[feature]! + slope * integral;
-  }
-}
-
-/**
  * Adds one tree's SHAP values for one row to phi[offset + f]: one pass in preorder, an internal
- * node opened on the way down (its path product) and closed when the next node is not below it, a
- * leaf opened and closed at once (its K is v times its parent's product without its own h).
+ * node's edge opened on the way down (its path product) and closed when the next node is not below
+ * it, a leaf's opened and closed at once (its K is v times its parent's product without its own h).
  */
 function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: number, phi: Float64Array, offset: number): void {
   const { size, links, share, value, tree } = shap;
@@ -259,10 +219,45 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
   }
   hot[0] = goesLeft(tree, links[SOURCE]!, columns[links[SPLIT]!]![row]!) ? 1 : links[RIGHT]!;
   let top = 0;
-  for (let at = 1; at < size; ) {
+  for (let at = 1; ; ) {
     const link = at * LINKS;
-    const level = links[link + LEVEL]!;
-    for (; top >= level; top--) closeEdge(top, x, w, links, phi, offset);
+    // past the last node, every open edge closes
+    const level = at < size ? links[link + LEVEL]! : 1;
+    // close the internal edges whose subtrees are done: K, the feature's share of φ, and U (and K)
+    // handed to the parent (and to the edge above on the same feature)
+    for (; top >= level; top--) {
+      const closing = open[top]! * LINKS;
+      const base = top * points;
+      const parentBase = base - points;
+      const previous = links[closing + PREVIOUS]!;
+      const z = zero[top]!;
+      const slope = one[top]! - z;
+      // with a deeper edge on this feature below, its leaves' K comes from there, with their own factor
+      const hasBelow = links[closing + BELOW] === 1;
+      let integral = 0;
+      if (previous >= 0) {
+        const previousBase = previous * points;
+        for (let t = 0; t < points; t++) {
+          const u = sum[base + t]!;
+          const k = hasBelow ? (u - below[base + t]!) / (z + slope * x[t]!) + belowK[base + t]! : u / (z + slope * x[t]!);
+          integral += w[t]! * k;
+          sum[parentBase + t] = sum[parentBase + t]! + u;
+          below[previousBase + t] = below[previousBase + t]! + u;
+          belowK[previousBase + t] = belowK[previousBase + t]! + k;
+        }
+        const feature = offset + links[closing + EDGE]!;
+        phi[feature] = phi[feature]! + (slope - (one[previous]! - zero[previous]!)) * integral;
+      } else {
+        for (let t = 0; t < points; t++) {
+          const u = sum[base + t]!;
+          integral += w[t]! * (hasBelow ? (u - below[base + t]!) / (z + slope * x[t]!) + belowK[base + t]! : u / (z + slope * x[t]!));
+          sum[parentBase + t] = sum[parentBase + t]! + u;
+        }
+        const feature = offset + links[closing + EDGE]!;
+        phi[feature] = phi[feature]! + slope * integral;
+      }
+    }
+    if (at >= size) return;
     const previous = links[link + PREVIOUS]!;
     const zeroAbove = previous >= 0 ? zero[previous]! : 1;
     const oneAbove = previous >= 0 ? one[previous]! : 1;
@@ -327,7 +322,6 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
     hot[level] = goesLeft(tree, links[link + SOURCE]!, columns[f]![row]!) ? at + 1 : links[link + RIGHT]!;
     at++;
   }
-  for (; top >= 1; top--) closeEdge(top, x, w, links, phi, offset);
 }
 
 /**
