@@ -41,6 +41,7 @@ const records = Array.from({ length: Math.min(recordCount, frame.rows) }, (_, i)
 
 /** every tree model of the bundle (fold models of every member), its trees grouped by output */
 interface TreeModel {
+  readonly kind: 'boosting' | 'forest';
   readonly featureNames: readonly string[];
   readonly byOutput: readonly (readonly TreeArrays[])[];
 }
@@ -52,15 +53,16 @@ for (const member of model.fittedMembers) {
     const inner = unwrap(fold);
     if (!(inner instanceof GbdtModel || inner instanceof ForestModel)) continue;
     const byOutput = Array.from({ length: explainedOutputs }, (_, k) => inner.trees.filter((_, t) => t % inner.outputs === k));
-    treeModels.push({ featureNames: inner.featureNames, byOutput });
+    treeModels.push({ kind: inner instanceof GbdtModel ? 'boosting' : 'forest', featureNames: inner.featureNames, byOutput });
   }
 }
 const treeCount = treeModels.reduce((s, m) => s + m.byOutput.reduce((t, trees) => t + trees.length, 0), 0);
 const tables: FeatureTable[] = records.map((r) => applyPipelineWithSources(model.manifest.pipeline, r).table);
 
 type Shap = typeof treeShap;
-function explainTrees(shap: Shap, table: FeatureTable, into?: Float64Array[]): void {
+function explainTrees(shap: Shap, table: FeatureTable, into?: Float64Array[], kind?: TreeModel['kind']): void {
   for (const m of treeModels) {
+    if (kind && m.kind !== kind) continue;
     for (const trees of m.byOutput) {
       const { values } = shap(trees, m.featureNames.length, table, { featureNames: m.featureNames });
       into?.push(values);
@@ -95,23 +97,35 @@ for (const table of tables) {
 }
 for (const r of records) topContributions(explainEnsemble(model, r), r, 5);
 
-const reference: Timing = { wallMs: 0, cpuMs: 0 };
-const fast: Timing = { wallMs: 0, cpuMs: 0 };
+const kinds = (['boosting', 'forest'] as const).filter((k) => treeModels.some((m) => m.kind === k));
+const reference = kinds.map((): Timing => ({ wallMs: 0, cpuMs: 0 }));
+const fast = kinds.map((): Timing => ({ wallMs: 0, cpuMs: 0 }));
 const whole: Timing = { wallMs: 0, cpuMs: 0 };
 const scored: Timing = { wallMs: 0, cpuMs: 0 };
 for (let round = 0; round < rounds; round++) {
-  add(reference, timed(() => tables.forEach((t) => explainTrees(referenceTreeShap, t))));
-  add(fast, timed(() => tables.forEach((t) => explainTrees(treeShap, t))));
+  kinds.forEach((kind, i) => {
+    add(reference[i]!, timed(() => tables.forEach((t) => explainTrees(referenceTreeShap, t, undefined, kind))));
+    add(fast[i]!, timed(() => tables.forEach((t) => explainTrees(treeShap, t, undefined, kind))));
+  });
   add(whole, timed(() => records.forEach((r) => topContributions(explainEnsemble(model, r), r, 5))));
   add(scored, timed(() => records.forEach((r) => model.predictFrame(r))));
 }
+const total = (timings: Timing[]): Timing => timings.reduce((a, b) => ({ wallMs: a.wallMs + b.wallMs, cpuMs: a.cpuMs + b.cpuMs }), { wallMs: 0, cpuMs: 0 });
 const per = (t: Timing): string => `${(t.wallMs / (rounds * records.length)).toFixed(3)} ms wall, ${(t.cpuMs / (rounds * records.length)).toFixed(3)} ms CPU`;
 const lines = [
   `bundle ${modelDir}: ${model.fittedMembers.length} members, ${treeModels.length} tree models, ${treeCount} trees; ${records.length} records × ${rounds} rounds, one record at a time`,
   `TreeSHAP over every tree, per record:`,
-  `  classic (Lundberg 2018, before)   ${per(reference)}`,
-  `  tree-shap.ts (now)                ${per(fast)}`,
-  `  speed-up                          ${(reference.wallMs / fast.wallMs).toFixed(1)}× wall, ${(reference.cpuMs / fast.cpuMs).toFixed(1)}× CPU`,
+  ...kinds.flatMap((kind, i) => {
+    const models = treeModels.filter((m) => m.kind === kind);
+    const trees = models.reduce((s, m) => s + m.byOutput.reduce((t, byOutput) => t + byOutput.length, 0), 0);
+    return [
+      `  ${kind} (${models.length} fold models, ${trees} trees)`,
+      `    classic (Lundberg 2018, before)   ${per(reference[i]!)}`,
+      `    tree-shap.ts (now)                ${per(fast[i]!)}   ${(reference[i]!.cpuMs / fast[i]!.cpuMs).toFixed(1)}× less CPU`,
+    ];
+  }),
+  `  all: classic ${per(total(reference))}; now ${per(total(fast))}`,
+  `  speed-up                          ${(total(reference).wallMs / total(fast).wallMs).toFixed(1)}× wall, ${(total(reference).cpuMs / total(fast).cpuMs).toFixed(1)}× CPU`,
   `  largest difference                ${worst.toExponential(2)} (relative to max(1, |value|))`,
   `whole explanation (explainEnsemble + top 5), per record: ${per(whole)}`,
   `scoring alone (predictFrame), per record:                ${per(scored)}`,
