@@ -93,6 +93,18 @@ describe('treeShap', () => {
     );
   });
 
+  it('equals the classic algorithm on long paths through many features (paths deeper than 25 levels)', () => {
+    const wide: RandomTreeShape = { featureCount: 40, categories: Array.from({ length: 40 }, (_, f) => (f % 7 === 3 ? 5 : 0)), maxDepth: 40, leafChance: 0.45 };
+    let longest = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const rng = new Rng(2000 + seed);
+      const trees = Array.from({ length: 2 }, () => randomTree(rng, wide));
+      longest = Math.max(longest, ...trees.map(treeDepth));
+      expectClassic(trees, wide.featureCount, randomTable(rng, wide, 6));
+    }
+    expect(longest).toBeGreaterThan(25);
+  });
+
   it('skips a branch no row reaches, as the classic algorithm does (zero-cover children)', () => {
     for (let seed = 0; seed < 30; seed++) {
       const rng = new Rng(1000 + seed);

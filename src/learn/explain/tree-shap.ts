@@ -10,8 +10,8 @@
  * extension,  φ_i = v_l (p_i − q_i) ∫₀¹ Π_{j≠i} h_j(t) dt  with  h_j(t) = q_j + (p_j − q_j) t.
  * The integrand is a polynomial of degree < d (the leaf's distinct features), so Gauss–Legendre
  * quadrature with ⌈d/2⌉ points is exact; every quantity below is a vector of its values at those
- * points. Summed over leaves, bottom-up: U(n) = Σ_{leaves under n} v_l Π_j h_j (one pass down for
- * the products, one up for the sums). For an edge e on feature i, K(e) = Σ_{leaves under e} of the
+ * points. Summed over leaves, bottom-up: U(n) = Σ_{leaves under n} v_l Π_j h_j (the products on the
+ * way down, the sums as each subtree closes). For an edge e on feature i, K(e) = Σ_{leaves under e} of the
  * leaf's product without its i factor = (U(e) − Σ U(e'))/h_e + Σ K(e'), e' the next edges on i below
  * e, whose leaves carry their own i factor; and φ_i = Σ_e ((p_e − q_e) − (p_a − q_a)) ∫K(e), a being
  * the edge on i above e (the telescoping gives each leaf the factor of its deepest edge on i).
