@@ -11,7 +11,7 @@ import type { ModelConfig } from '../model-config.js';
 import { STACK_EPS, stackFeatures } from '../stacking.js';
 import { trainModel } from '../train-model.js';
 import { explainEnsemble } from './explain-ensemble.js';
-import { explainModel } from './member-contributions.js';
+import { explainModel, sourceColumnsOf } from './member-contributions.js';
 import { topContributions } from './top-contributions.js';
 
 /** rows with a numeric signal, a categorical one, a date and noise */
@@ -131,7 +131,7 @@ describe('member contributions per source column', () => {
         [forest, forest.predict(table), task === 'regression' ? 1 : k],
       ];
       for (const [model, raw, stride] of raws) {
-        const result = explainModel(model, table, sources, index, task, k);
+        const result = explainModel(model, table, sourceColumnsOf(table, sources, index), task, k);
         expect(result.explained).toBe(true);
         if (!result.explained) continue;
         for (let o = 0; o < outputs; o++) {

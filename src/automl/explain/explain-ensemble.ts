@@ -22,7 +22,7 @@ import { applyPipelineWithSources, type Frame } from '../../features/index.js';
 import { LinearModel } from '../../learn/index.js';
 import type { AutoModel } from '../auto-model.js';
 import { STACK_EPS } from '../stacking.js';
-import { explainedOutputs, explainModel, type ContributionScale, type ModelContributions } from './member-contributions.js';
+import { explainedOutputs, explainModel, sourceColumnsOf, type ContributionScale, type ModelContributions } from './member-contributions.js';
 
 export interface MemberNote {
   readonly id: number;
@@ -60,11 +60,12 @@ export function explainEnsemble(model: AutoModel, frame: Frame): EnsembleExplana
   const outputs = explainedOutputs(task, numClasses);
   const width = columns.length;
   const stacked = manifest.combiner.kind === 'stack';
+  const sourceColumns = sourceColumnsOf(table, sources, columnIndex);
 
   // each member: its fold models' contributions averaged
   const explained = model.fittedMembers.map((member, m): { contributions: ModelContributions } | { reason: string } | null => {
     if (!stacked && !(member.weight > 0)) return null;
-    const parts = member.models.map((fold) => explainModel(fold, table, sources, columnIndex, task, numClasses));
+    const parts = member.models.map((fold) => explainModel(fold, table, sourceColumns, task, numClasses));
     const failed = parts.find((p) => !p.explained);
     if (failed && !failed.explained) return { reason: failed.reason };
     const values = Array.from({ length: outputs }, () => new Float64Array(frame.rows * width));

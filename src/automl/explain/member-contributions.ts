@@ -26,8 +26,25 @@ export function explainedOutputs(task: Task, numClasses: number): number {
   return task === 'multiclass' ? numClasses : 1;
 }
 
+/** Which source column each engineered feature (table column, by name) adds to; made once per explained table. */
+export interface SourceColumns {
+  /** the number of source columns */
+  readonly width: number;
+  /** feature name → source column index (absent: the feature is not a table column) */
+  readonly ofFeature: ReadonlyMap<string, number>;
+}
+
+/** `sources[f]` names table column f's source column and `columnIndex` numbers the source columns. */
+export function sourceColumnsOf(table: FeatureTable, sources: readonly string[], columnIndex: ReadonlyMap<string, number>): SourceColumns {
+  const ofFeature = new Map<string, number>();
+  table.columns.forEach((c, f) => {
+    if (!ofFeature.has(c.name)) ofFeature.set(c.name, columnIndex.get(sources[f]!) ?? -1);
+  });
+  return { width: columnIndex.size, ofFeature };
+}
+
 /**
- * `sources[f]` names table column f's source column and `columnIndex` numbers the source columns.
+ * Contributions per source column (`sourceColumnsOf`).
  * The model's raw score: the margin (log-odds, softmax margin or value) of boosting and linear
  * models, the mean of the trees (class probability or value) of forests, the log-scale output of a
  * log-target model, the output of the prior.
@@ -35,21 +52,17 @@ export function explainedOutputs(task: Task, numClasses: number): number {
 export function explainModel(
   model: Predictor,
   table: FeatureTable,
-  sources: readonly string[],
-  columnIndex: ReadonlyMap<string, number>,
+  sourceColumns: SourceColumns,
   task: Task,
   numClasses: number,
 ): ModelExplanation {
   const outputs = explainedOutputs(task, numClasses);
-  const width = columnIndex.size;
-  const sourceOf = (featureName: string): number => {
-    const f = table.columns.findIndex((c) => c.name === featureName);
-    return f >= 0 ? (columnIndex.get(sources[f]!) ?? -1) : -1;
-  };
+  const width = sourceColumns.width;
+  const sourceOf = (featureName: string): number => sourceColumns.ofFeature.get(featureName) ?? -1;
   const empty = (): Float64Array[] => Array.from({ length: outputs }, () => new Float64Array(table.rows * width));
   const marginScale: ContributionScale = task === 'regression' ? 'value' : task === 'binary' ? 'log-odds' : 'softmax-margin';
   if (model instanceof LogTargetModel) {
-    const inner = explainModel(model.logScale.inner, table, sources, columnIndex, task, numClasses);
+    const inner = explainModel(model.logScale.inner, table, sourceColumns, task, numClasses);
     return inner.explained ? { explained: true, contributions: { ...inner.contributions, scale: 'log1p-value' } } : inner;
   }
   if (model instanceof GbdtModel || model instanceof ForestModel) {

@@ -7,7 +7,8 @@ import { UsageError } from '../../common/index.js';
 import { ForestModel } from '../forest.js';
 import { GbdtModel } from '../gbdt.js';
 import type { FeatureTable, Predictor } from '../types.js';
-import { treeShap } from './tree-shap.js';
+import { addShapValues, shapTree, type ShapTree } from './tree-shap.js';
+import { featureColumns } from './tree-walk.js';
 
 export interface ModelShap {
   /** the model's features, in the order of each row of `values` */
@@ -36,20 +37,31 @@ export function modelShap(model: Predictor, table: FeatureTable): ModelShap {
   } else {
     throw new UsageError(`TreeSHAP explains tree models, not models of kind '${model.toJSON().kind}'`, 'use permutationImportance for other models');
   }
-  const trees = (model as GbdtModel | ForestModel).trees;
+  const byOutput = shapTreesOf(model as GbdtModel | ForestModel, outputs);
   const f = model.featureNames.length;
+  const columns = featureColumns(table, f, { featureNames: model.featureNames });
   const values: Float64Array[] = [];
   const expectedValues: number[] = [];
   for (let k = 0; k < outputs; k++) {
-    const result = treeShap(
-      trees.filter((_, t) => t % outputs === k),
-      f,
-      table,
-      { featureNames: model.featureNames },
-    );
-    if (scale !== 1) for (let i = 0; i < result.values.length; i++) result.values[i] = result.values[i]! * scale;
-    values.push(result.values);
-    expectedValues.push(base[k]! + result.expectedValue * scale);
+    const output = new Float64Array(table.rows * f);
+    const expected = addShapValues(byOutput[k]!, f, columns, table.rows, output);
+    if (scale !== 1) for (let i = 0; i < output.length; i++) output[i] = output[i]! * scale;
+    values.push(output);
+    expectedValues.push(base[k]! + expected * scale);
   }
   return { featureNames: model.featureNames, values, expectedValues };
+}
+
+/** Per model, its trees laid out for TreeSHAP and grouped by output: a served record looks up one entry per model, not one per tree. */
+const shapTreesByModel = new WeakMap<GbdtModel | ForestModel, readonly (readonly ShapTree[])[]>();
+
+function shapTreesOf(model: GbdtModel | ForestModel, outputs: number): readonly (readonly ShapTree[])[] {
+  let byOutput = shapTreesByModel.get(model);
+  if (!byOutput) {
+    const grouped: ShapTree[][] = Array.from({ length: outputs }, () => []);
+    model.trees.forEach((tree, t) => grouped[t % outputs]!.push(shapTree(tree)));
+    byOutput = grouped;
+    shapTreesByModel.set(model, byOutput);
+  }
+  return byOutput;
 }

@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random.js';
+import type { ForestModel} from '../forest.js';
 import { trainForest } from '../forest.js';
+import type { GbdtModel} from '../gbdt.js';
 import { trainGbdt } from '../gbdt.js';
 import type { FeatureTable, Predictor, TreeArrays } from '../types.js';
 import { modelShap, permutationImportance, treeImportance, treeShap } from './index.js';
+import { referenceTreeShap } from './reference-tree-shap.js';
 import { randomTable, randomTree, type RandomTreeShape } from './test-trees.js';
-import { featureColumns, goesLeft, treeOutput } from './tree-walk.js';
+import { featureColumns, goesLeft, treeDepth, treeOutput } from './tree-walk.js';
 
 /** E[tree | features in `known` fixed to the row], features outside integrated out by cover. */
 function conditionalExpectation(tree: TreeArrays, columns: readonly Float64Array[], row: number, known: number): number {
@@ -45,22 +48,72 @@ function bruteForceShap(trees: readonly TreeArrays[], featureCount: number, tabl
   return phi;
 }
 
+/** treeShap equals the classic algorithm (the values it replaced) within 1e-9 relative to max(1, |value|). */
+function expectClassic(trees: readonly TreeArrays[], featureCount: number, table: FeatureTable, lookup: { featureNames?: readonly string[] } = {}): void {
+  const ours = treeShap(trees, featureCount, table, lookup);
+  const classic = referenceTreeShap(trees, featureCount, table, lookup);
+  expect(Math.abs(ours.expectedValue - classic.expectedValue)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(classic.expectedValue)));
+  for (let i = 0; i < classic.values.length; i++) {
+    const want = classic.values[i]!;
+    if (!(Math.abs(ours.values[i]! - want) <= 1e-9 * Math.max(1, Math.abs(want)))) throw new Error(`value ${i}: ${ours.values[i]} vs classic ${want}`);
+  }
+}
+
 const shape: RandomTreeShape = { featureCount: 5, categories: [0, 0, 3, 0, 40], maxDepth: 6, leafChance: 0.25 };
 
 describe('treeShap', () => {
-  it('equals brute-force Shapley values on small random trees (repeated features, NaN, categories)', () => {
+  it('equals brute-force Shapley values on small random trees (repeated features, NaN, categories), as the classic algorithm does', () => {
     for (let seed = 0; seed < 40; seed++) {
       const rng = new Rng(seed);
       const trees = Array.from({ length: 1 + (seed % 3) }, () => randomTree(rng, shape));
       const table = randomTable(rng, shape, 12);
-      const { values } = treeShap(trees, shape.featureCount, table);
-      for (let row = 0; row < table.rows; row++) {
-        const expected = bruteForceShap(trees, shape.featureCount, table, row);
-        for (let f = 0; f < shape.featureCount; f++) {
-          const got = values[row * shape.featureCount + f]!;
-          if (Math.abs(got - expected[f]!) > 1e-9) throw new Error(`seed ${seed} row ${row} feature ${f}: ${got} vs brute force ${expected[f]}`);
+      for (const [name, shap] of [['treeShap', treeShap], ['referenceTreeShap', referenceTreeShap]] as const) {
+        const { values } = shap(trees, shape.featureCount, table);
+        for (let row = 0; row < table.rows; row++) {
+          const expected = bruteForceShap(trees, shape.featureCount, table, row);
+          for (let f = 0; f < shape.featureCount; f++) {
+            const got = values[row * shape.featureCount + f]!;
+            if (Math.abs(got - expected[f]!) > 1e-9) throw new Error(`${name} seed ${seed} row ${row} feature ${f}: ${got} vs brute force ${expected[f]}`);
+          }
         }
       }
+    }
+  });
+
+  it('equals the classic algorithm within 1e-9 (relative) on deep random trees: features split again and again, NaN, categories', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 20 }), (seed, treeCount, maxDepth) => {
+        const rng = new Rng(seed);
+        const deepShape: RandomTreeShape = { featureCount: 9, categories: [0, 4, 0, 0, 70, 0, 0, 3, 0], maxDepth, leafChance: 0.3 };
+        const trees = Array.from({ length: treeCount }, () => randomTree(rng, deepShape));
+        const table = randomTable(rng, deepShape, 8);
+        expectClassic(trees, 9, table);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('equals the classic algorithm on long paths through many features (paths deeper than 25 levels)', () => {
+    const wide: RandomTreeShape = { featureCount: 40, categories: Array.from({ length: 40 }, (_, f) => (f % 7 === 3 ? 5 : 0)), maxDepth: 40, leafChance: 0.45 };
+    let longest = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const rng = new Rng(2000 + seed);
+      const trees = Array.from({ length: 2 }, () => randomTree(rng, wide));
+      longest = Math.max(longest, ...trees.map(treeDepth));
+      expectClassic(trees, wide.featureCount, randomTable(rng, wide, 6));
+    }
+    expect(longest).toBeGreaterThan(25);
+  });
+
+  it('skips a branch no row reaches, as the classic algorithm does (zero-cover children)', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const rng = new Rng(1000 + seed);
+      const tree = randomTree(rng, { ...shape, maxDepth: 8 });
+      // empty some leaves: their cover, and so the share of the branch leading to them, is 0
+      const cover = tree.cover as Float64Array;
+      for (let n = 0; n < cover.length; n++) if (tree.left[n]! < 0 && rng.next() < 0.3) cover[n] = 0;
+      const table = randomTable(rng, shape, 10);
+      expectClassic([tree], shape.featureCount, table);
     }
   });
 
@@ -134,6 +187,46 @@ describe('treeShap on a fitted gradient-boosted model', () => {
         expect(Math.abs(sum - raw[row * 3 + k]!)).toBeLessThan(1e-9);
       }
     }
+  });
+});
+
+describe('treeShap on fitted models equals the classic algorithm', () => {
+  // a credit-like table: numeric columns with missing values, a categorical one with many levels, a few rare codes
+  const rng = new Rng(5);
+  const n = 600;
+  const income = Float64Array.from({ length: n }, () => (rng.next() < 0.08 ? Number.NaN : Math.round(rng.next() * 300)));
+  const debt = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 40 + 100));
+  const age = Float64Array.from({ length: n }, () => 18 + rng.int(60));
+  const job = Float64Array.from({ length: n }, () => (rng.next() < 0.05 ? Number.NaN : rng.int(12)));
+  const home = Float64Array.from({ length: n }, () => rng.int(4));
+  const table: FeatureTable = {
+    rows: n,
+    columns: [
+      { name: 'income', type: 'numeric', values: income },
+      { name: 'debt', type: 'numeric', values: debt },
+      { name: 'age', type: 'numeric', values: age },
+      { name: 'job', type: 'categorical', values: job, categories: Array.from({ length: 12 }, (_, i) => `j${i}`) },
+      { name: 'home', type: 'categorical', values: home, categories: ['own', 'rent', 'parents', 'other'] },
+    ],
+  };
+  const y = Float64Array.from({ length: n }, (_, i) => ((Number.isNaN(income[i]!) ? 100 : income[i]!) - debt[i]! + (job[i]! % 3 === 0 ? 40 : 0) + age[i]! / 2 + rng.normal() * 30 > 60 ? 1 : 0));
+  const check = (model: GbdtModel | ForestModel, outputs: number): void => {
+    for (let k = 0; k < outputs; k++) expectClassic(model.trees.filter((_, t) => t % outputs === k), model.featureNames.length, table, { featureNames: model.featureNames });
+  };
+
+  it('boosting, binary and multiclass, with learned missing directions and categorical splits', () => {
+    check(trainGbdt(table, y, { objective: 'binary', numRounds: 30, maxLeaves: 31, minDataInLeaf: 5 }), 1);
+    const y3 = Float64Array.from(y, (v, i) => (v === 1 ? 1 + (age[i]! > 50 ? 1 : 0) : 0));
+    check(trainGbdt(table, y3, { objective: 'multiclass', numRounds: 10, maxLeaves: 15 }), 3);
+  });
+
+  it('deep random-forest and extra-trees trees (one row per leaf)', () => {
+    const forest = trainForest(table, y, { task: 'binary', numTrees: 6, minDataInLeaf: 1 });
+    const extra = trainForest(table, y, { task: 'binary', numTrees: 6, minDataInLeaf: 1, extraTrees: true });
+    expect(Math.max(...forest.trees.map(treeDepth))).toBeGreaterThan(10);
+    expect(Math.max(...extra.trees.map(treeDepth))).toBeGreaterThan(10);
+    check(forest, forest.outputs);
+    check(extra, extra.outputs);
   });
 });
 

@@ -19,11 +19,14 @@ export interface FeatureLookup {
 /** The table's columns in the trees' feature order (by name, by index, or by position). */
 export function featureColumns(table: FeatureTable, featureCount: number, lookup: FeatureLookup = {}): Float64Array[] {
   const columns: Float64Array[] = [];
+  // by name through one map: a served record is explained by every fold model of every member
+  const byName = new Map<string, Float64Array>();
+  if (lookup.featureNames) for (const c of table.columns) if (!byName.has(c.name)) byName.set(c.name, c.values);
   for (let f = 0; f < featureCount; f++) {
     let values: Float64Array | undefined;
     if (lookup.featureNames) {
       const name = lookup.featureNames[f];
-      values = table.columns.find((c) => c.name === name)?.values;
+      values = name === undefined ? undefined : byName.get(name);
       if (!values) throw new InputError(`column '${name ?? f}' is missing from the table to explain`, 'pass every column the model was trained on');
     } else {
       const index = lookup.featureIndex ? lookup.featureIndex[f] : f;
