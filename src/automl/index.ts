@@ -8,7 +8,7 @@ export { METRICS, defaultMetric, metricFor } from './metrics.js';
 export type { Metric, MetricName } from './metric-types.js';
 export type { ModelConfig } from './model-config.js';
 export { writePredictionsCsv, writePredictions, predictFile } from './predict-file.js';
-export { describePlan, type ValidationPlan } from './validation-plan.js';
+export { describeFitting, describePlan, type ValidationPlan } from './validation-plan.js';
 export { STACK_EPS, stackFeatures } from './stacking.js';
 export { LogTargetModel } from './log-target-model.js';
 export { explainEnsemble, explainModel, topContributions, explainFile, explainRows, shownTime, columnPermutationImportance, partialDependence } from './explain/index.js';

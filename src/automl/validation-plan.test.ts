@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { choosePlan, sampleRows } from './validation-plan.js';
+import { choosePlan, describeFitting, describePlan, sampleRows } from './validation-plan.js';
 
 describe('choosePlan', () => {
   const base = { folds: 5, lanes: 2, foldTrainRows: 8000, holdoutRows: 2000, remainingSeconds: 24 };
@@ -59,3 +59,16 @@ describe('sampleRows', () => {
     );
   });
 });
+
+describe('describeFitting', () => {
+  const kfold = { kind: 'kfold' as const, folds: 5, reason: 'six candidates fit' };
+  const member = (refit: boolean) => ({ id: 1, weight: 1, config: { kind: 'linear' as const, lambda: 1 }, models: ['m.json'], ...(refit ? { refit: { rows: 300 } } : {}) });
+  it('says whether the members were refitted on all rows or their fold models bagged', () => {
+    expect(describeFitting({ validation: kfold, trainingRows: 300, members: [member(true), member(true)] })).toBe('5-fold cross-validation, each member then refitted once on all 300 rows');
+    expect(describeFitting({ validation: kfold, trainingRows: 300, members: [member(true), member(false)] })).toBe("5-fold cross-validation, 1 of 2 members then refitted on all 300 rows, the others' fold models bagged");
+    expect(describeFitting({ validation: kfold, trainingRows: 300, members: [member(false)] })).toBe('5-fold cross-validation, fold models bagged');
+    const holdout = { kind: 'holdout' as const, holdoutRows: 100, trainRows: 200, reason: 'one fit fits' };
+    expect(describeFitting({ validation: holdout, trainingRows: 300, members: [member(false)] })).toBe(describePlan(holdout));
+  });
+});
+

@@ -1,11 +1,13 @@
 import { Rng, shuffledIndex } from '../learn/index.js';
 import type { Task } from '../learn/types.js';
+import type { BundleManifest } from './bundle-types.js';
 
 /**
  * How candidates are validated and what the final members are, decided once per training from
  * what the first candidate cost (as AutoGluon and FLAML choose between bagging and a holdout):
  * - `kfold`: every candidate is fitted on each of `folds` folds; every row is scored out of fold
- *   and the members are the fold models, bagged (their predictions averaged);
+ *   and the members are the fold models, bagged (their predictions averaged) — then, once the
+ *   ensemble is chosen, each refitted once on all rows where time allows (refit.ts);
  * - `holdout`: every candidate is fitted once, on `trainRows` rows of the training part (all of
  *   them, or a sample when even that is too dear), and scored on the `holdoutRows` held out; the
  *   members are those single models.
@@ -73,6 +75,21 @@ export function choosePlan(inputs: PlanInputs): ValidationPlan {
 export function describePlan(plan: ValidationPlan): string {
   if (plan.kind === 'kfold') return `${plan.folds}-fold cross-validation, fold models bagged`;
   return `a holdout of ${plan.holdoutRows} rows, models fitted once on ${plan.trainRows} rows`;
+}
+
+/**
+ * How a bundle's members were validated and fitted: under k-fold, refitted once on all rows
+ * (refit.ts) or bagged as their fold models, member by member; under a holdout, the plan.
+ */
+export function describeFitting(manifest: Pick<BundleManifest, 'validation' | 'members' | 'trainingRows'>): string {
+  const plan = manifest.validation;
+  if (plan.kind !== 'kfold') return describePlan(plan);
+  const refitted = manifest.members.filter((m) => m.refit !== undefined).length;
+  const all = manifest.members.length;
+  if (refitted === 0) return describePlan(plan);
+  const cv = `${plan.folds}-fold cross-validation`;
+  if (refitted === all) return `${cv}, each member then refitted once on all ${manifest.trainingRows} rows`;
+  return `${cv}, ${refitted} of ${all} members then refitted on all ${manifest.trainingRows} rows, the others' fold models bagged`;
 }
 
 /** Least rows of each class kept in a sample, when the class has them: a class absent from training cannot be predicted. */

@@ -20,8 +20,8 @@ export function formatLeaderboard(rows: readonly LeaderboardRow[], metric: strin
 }
 
 /** The bundle's validation plan in words; bundles written before plans were recorded were all k-fold. */
-function validationOf(m: BundleManifest, automl: { describePlan(plan: BundleManifest['validation']): string }): string {
-  return (m as Partial<BundleManifest>).validation ? automl.describePlan(m.validation) : `${m.folds}-fold cross-validation, fold models bagged`;
+function validationOf(m: BundleManifest, automl: { describeFitting(manifest: BundleManifest): string }): string {
+  return (m as Partial<BundleManifest>).validation ? automl.describeFitting(m) : `${m.folds}-fold cross-validation, fold models bagged`;
 }
 
 export function registerLeaderboardCommand(program: Command): void {

@@ -114,8 +114,8 @@ export function registerTrainCommand(program: Command): void {
         `trained a ${model.task} model of '${model.manifest.target}' on ${model.manifest.trainingRows} rows in ${run.seconds.toFixed(1)} s: ` +
           `${model.manifest.metric} ${formatScore(model.manifest.score)} (${model.manifest.validation.kind === 'kfold' ? 'out of fold' : 'on the holdout'}, ensemble of ${members} of ${model.leaderboard.length} candidates) → ${flags.out}\n`,
       );
-      const { describePlan } = await load.automl();
-      process.stdout.write(`validation: ${describePlan(model.manifest.validation)} (${model.manifest.validation.reason})\n`);
+      const { describeFitting } = await load.automl();
+      process.stdout.write(`validation: ${describeFitting(model.manifest)} (${model.manifest.validation.reason})\n`);
       for (const note of notes) process.stdout.write(`note: ${note}\n`);
       process.stdout.write(formatLeaderboard(model.leaderboard.slice(0, 10), model.manifest.metric, run.candidateSeconds));
     });
