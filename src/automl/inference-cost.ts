@@ -1,6 +1,6 @@
-import { expectedPathLength, type Predictor, type TreeArrays } from '../learn/index.js';
-import { LogTargetModel } from './log-target-model.js';
+import { expectedPathLength, type Predictor } from '../learn/index.js';
 import { PriorModel } from './prior-model.js';
+import { treeModelOf } from './tree-model.js';
 
 /**
  * What one row costs a model to score, in tree nodes visited: each tree's expected path length
@@ -9,9 +9,8 @@ import { PriorModel } from './prior-model.js';
  * ensemble chosen by cost is as reproducible as one chosen by score.
  */
 export function inferenceCost(model: Predictor): number {
-  const inner = model instanceof LogTargetModel ? model.logScale.inner : model;
-  const trees = (inner as { readonly trees?: readonly TreeArrays[] }).trees;
+  const trees = treeModelOf(model)?.trees;
   if (trees !== undefined) return trees.reduce((sum, tree) => sum + expectedPathLength(tree), 0);
-  if (inner instanceof PriorModel) return 0;
-  return (inner.featureNames.length * (inner.task === 'multiclass' ? inner.numClasses : 1)) / 8;
+  if (model instanceof PriorModel) return 0;
+  return (model.featureNames.length * (model.task === 'multiclass' ? model.numClasses : 1)) / 8;
 }

@@ -7,10 +7,10 @@
  * small leaves on residuals, so nearly every row meets one leaf at the learner's minimum leaf size.
  */
 import { applyPipeline, medianOfSorted, type Frame } from '../features/index.js';
-import { featureColumns, ForestModel, GbdtModel, treeLeaf } from '../learn/index.js';
-import type { Predictor, TreeArrays } from '../learn/types.js';
+import { featureColumns, treeLeaf, type ForestModel, type GbdtModel } from '../learn/index.js';
+import type { TreeArrays } from '../learn/types.js';
 import type { AutoModel } from './auto-model.js';
-import { LogTargetModel } from './log-target-model.js';
+import { treeModelOf } from './tree-model.js';
 
 export type LeafSupport =
   | {
@@ -21,11 +21,6 @@ export type LeafSupport =
       rows(frame: Frame): Float64Array;
     }
   | { readonly available: false; readonly reason: string };
-
-function treeModelOf(model: Predictor): GbdtModel | ForestModel | undefined {
-  if (model instanceof LogTargetModel) return treeModelOf(model.logScale.inner);
-  return model instanceof GbdtModel || model instanceof ForestModel ? model : undefined;
-}
 
 /** The member whose leaves count (see above), or why there is none. */
 export function leafSupportOf(model: AutoModel): LeafSupport {

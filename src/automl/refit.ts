@@ -14,9 +14,9 @@ import type { ForestModel } from '../learn/forest.js';
 import type { CvData, FoldData } from './cv-data.js';
 import { fitFoldsInOrder, type CandidateResult } from './evaluate-candidate.js';
 import type { FoldWorkers } from './fold-workers.js';
-import { LogTargetModel } from './log-target-model.js';
 import type { ModelConfig } from './model-config.js';
 import { restoreModel } from './model-factory.js';
+import { treeModelOf } from './tree-model.js';
 
 /** How a member was refitted on all rows (kept in bundle.json beside its config). */
 export interface MemberRefit {
@@ -74,7 +74,7 @@ function forestTrees(model: ForestModel): number {
 }
 
 function boosterOf(model: Predictor): GbdtModel {
-  return (model instanceof LogTargetModel ? model.logScale.inner : model) as GbdtModel;
+  return treeModelOf(model) as GbdtModel;
 }
 
 /** Whether a refitted model is whole: a deadline can cut boosting or a forest short, and a cut model is worse than its folds. */
