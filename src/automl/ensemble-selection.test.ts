@@ -24,6 +24,17 @@ describe('selectEnsemble', () => {
     expect(selection.members).toEqual([{ candidate: 1, weight: 1 }]);
     expect(selection.score).toBeCloseTo(METRICS.logloss.score(y, good, 2), 12);
   });
+
+  it('past its deadline, stops after the first round with the best single model', () => {
+    const y = Float64Array.from([1, 2, 3, 4, 5, 6]);
+    const high = Float64Array.from(y, (v, i) => v + (i % 2 ? 1 : -1));
+    const low = Float64Array.from(y, (v, i) => v - (i % 2 ? 1.1 : -1.1));
+    const late = selectEnsemble([high, low], y, 1, METRICS.rmse, { deadline: Date.now() - 1 });
+    expect(late.members).toEqual([{ candidate: 0, weight: 1 }]);
+    expect(late.score).toBeCloseTo(1, 12);
+    const blended = selectEnsemble([high, low], y, 1, METRICS.rmse, { deadline: Date.now() + 60_000 });
+    expect(blended.members.length).toBe(2);
+  });
 });
 
 describe('pruneForCost', () => {

@@ -26,6 +26,8 @@ export interface SearchOptions {
   readonly deadline?: number;
   /** exactly this many candidates (portfolio first), ignoring time: reproducible runs */
   readonly trials?: number;
+  /** ms since epoch when the ensemble selection after the search stops adding members (see `selectEnsemble`) */
+  readonly ensembleDeadline?: number;
   readonly startedAt: number;
   readonly onProgress?: (progress: SearchProgress) => void;
   /** worker threads that fit some of each candidate's folds */
@@ -220,7 +222,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       `the time limit was too small for the plan: ${portfolioDone} of ${portfolio.length} default configurations finished; the best so far is used — a larger --time-limit gives a better model`,
     );
   }
-  return { candidates, ensemble: ensembleOf(candidates, data, metric), notes, skipped };
+  return { candidates, ensemble: ensembleOf(candidates, data, metric, options.ensembleDeadline), notes, skipped };
 }
 
 /**
@@ -229,7 +231,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
  * such as AUC unchanged while it flattens every probability towards the base rate, so greedy
  * selection on AUC would take it for free.
  */
-export function ensembleOf(candidates: readonly CandidateResult[], data: CvData, metric: Metric): EnsembleSelection {
+export function ensembleOf(candidates: readonly CandidateResult[], data: CvData, metric: Metric, deadline?: number): EnsembleSelection {
   const kept = candidates.filter((c) => c.models.length > 0);
   const pool = kept.some((c) => c.config.kind !== 'prior') ? kept.filter((c) => c.config.kind !== 'prior') : kept;
   const selection = selectEnsemble(
@@ -237,6 +239,7 @@ export function ensembleOf(candidates: readonly CandidateResult[], data: CvData,
     data.yScored,
     data.numClasses,
     metric,
+    deadline !== undefined ? { deadline } : {},
   );
   return { ...selection, members: selection.members.map((m) => ({ ...m, candidate: candidates.indexOf(pool[m.candidate]!) })) };
 }

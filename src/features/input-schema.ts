@@ -1,4 +1,3 @@
-import { fewDistinctValues } from '../learn/index.js';
 import { coerceToNumbers, parseNumber } from './coerce.js';
 import { findColumn, type Frame } from './frame.js';
 import { expectedKindOf, type ExpectedKind, type FeaturePipelineSpec } from './steps.js';
@@ -56,69 +55,65 @@ export function numericRangesOf(spec: FeaturePipelineSpec, frame: Frame): Record
     const column = findColumn(frame, step.column);
     if (!column) continue;
     const values = column.kind === 'string' ? Float64Array.from(column.values, (v) => parseNumber(v)) : coerceToNumbers(column).values;
-    const finite = sortedFinite(values);
-    if (finite.length === 0) continue;
-    const median = medianOfSorted(finite);
-    ranges[step.column] = { min: finite[0]!, max: finite[finite.length - 1]!, median, mad: medianOfDeviations(finite, median) };
+    const finite = new Float64Array(values.length);
+    let n = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) continue;
+      finite[n++] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (n === 0) continue;
+    const kept = finite.subarray(0, n);
+    const median = medianInPlace(kept);
+    for (let i = 0; i < n; i++) kept[i] = Math.abs(kept[i]! - median);
+    ranges[step.column] = { min, max, median, mad: medianInPlace(kept) };
   }
   return ranges;
 }
 
-/** Up to this many distinct values a column's sorted values are laid out from their counts. */
-const FEW_DISTINCT = 16;
-
 /**
- * The finite values, ascending. A column of few distinct values (a wide table's indicators) is
- * counted and laid out, not sorted: sorting 1,600 such columns cost a second of training.
+ * The median of the values (as `medianOfSorted` of them sorted), found by selection in O(n): the
+ * values are reordered. Sorting each column took 2.3 s of a 30 s training on 800,000 rows × 28.
  */
-function sortedFinite(values: Float64Array): Float64Array {
-  const few = fewDistinctValues(values, FEW_DISTINCT);
-  if (few !== undefined) {
-    let n = 0;
-    for (let j = 0; j < few.values.length; j++) if (Number.isFinite(few.values[j])) n += few.counts[j]!;
-    const sorted = new Float64Array(n);
-    let at = 0;
-    for (let j = 0; j < few.values.length; j++) {
-      const v = few.values[j]!;
-      if (!Number.isFinite(v)) continue;
-      sorted.fill(v, at, at + few.counts[j]!);
-      at += few.counts[j]!;
-    }
-    return sorted;
-  }
-  const finite = new Float64Array(values.length);
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite[n++] = values[i]!;
-  return finite.subarray(0, n).sort();
+function medianInPlace(values: Float64Array): number {
+  const n = values.length;
+  const half = n >> 1;
+  if (n % 2 === 1) return selectInPlace(values, half);
+  const lower = selectInPlace(values, half - 1);
+  // every value after the lower middle one is at least it: the upper middle one is their least
+  let upper = Infinity;
+  for (let i = half; i < n; i++) if (values[i]! < upper) upper = values[i]!;
+  return (lower + upper) / 2;
 }
 
-/** The median of |x − median| over sorted values (as `medianOfSorted` of them sorted). */
-function medianOfDeviations(sorted: Float64Array, median: number): number {
-  const n = sorted.length;
-  const lower = smallestDeviations(sorted, median);
-  return n % 2 === 1 ? lower[n >> 1]! : (lower[(n >> 1) - 1]! + lower[n >> 1]!) / 2;
-}
-
-/**
- * The smallest half (and one) of |x − median| over sorted values, ascending — all a median of
- * them reads. The values below the median, read downwards, and those above it, read upwards, are
- * each ascending in distance: merging them replaces a second sort.
- */
-function smallestDeviations(sorted: Float64Array, median: number): Float64Array {
-  const out = new Float64Array(Math.min(sorted.length, (sorted.length >> 1) + 1));
-  let above = 0;
-  while (above < sorted.length && sorted[above]! < median) above++;
-  let below = above - 1;
-  for (let at = 0; at < out.length; at++) {
-    const down = below >= 0 ? Math.abs(sorted[below]! - median) : Infinity;
-    const up = above < sorted.length ? Math.abs(sorted[above]! - median) : Infinity;
-    if (down <= up && below >= 0) {
-      out[at] = down;
-      below--;
-    } else {
-      out[at] = up;
-      above++;
+/** The k-th smallest value (from 0); afterwards no value before index k is above it and none after it below it. */
+function selectInPlace(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const x = a[lo]!;
+    const y = a[(lo + hi) >>> 1]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
     }
+    // a[lo..j] ≤ pivot ≤ a[i..hi], and everything between equals the pivot
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
   }
-  return out;
+  return a[k]!;
 }
