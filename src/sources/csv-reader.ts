@@ -8,6 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { scanUtf8, utf16Bom, writeUtf16AsUtf8, writeUtf8Repaired } from './csv-encoding.js';
 import { headOfFile, isGzipped, readCsvHeader, readFirstRecords, readHead, splitRecords } from './csv-header.js';
 import { countLineEndings, mixedLineEndings, writeLfLineEndings } from './csv-line-endings.js';
+import { plainCommaColumns } from './csv-plain-head.js';
 import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
 import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
 import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
@@ -408,6 +409,18 @@ function sampleOptions(a: CsvAttempt, columns: number): string[] {
   return sampleRows < DEFAULT_SAMPLE_ROWS && !a.fullSample ? [`sample_size=${sampleRows}`] : [];
 }
 
+/**
+ * The layout of a plainly comma-delimited file (`plainCommaColumns`): what DuckDB's search over
+ * dialects finds in its head — `,`, no quote, no escape, a header, nothing skipped — without the
+ * search (0.2 s on a file of 1,701 columns, a tenth of training's time before its first
+ * candidate). Undefined for any other file: the sniffer decides.
+ */
+async function plainLayout(path: string, a: CsvAttempt): Promise<Layout | undefined> {
+  const columns = await plainCommaColumns(path, DIALECT_SAMPLE_BYTES);
+  if (columns === undefined) return undefined;
+  return { options: [`delim=','`, `quote=''`, `escape=''`, 'header=true', ...sampleOptions(a, columns)], delimiter: ',', quote: '', header: true };
+}
+
 /** Bytes of a file's head its first line (the header) is looked for in, against the columns a caller expects. */
 const HEADER_BYTES = 256 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'];
@@ -448,16 +461,14 @@ async function givenTypesDialect(path: string, a: CsvAttempt, layout: Layout, ty
   if (names === undefined || layout.delimiter !== ',' || new Set(names).size !== names.length || names.some((n) => n === '')) return undefined;
   const columns = names.map((name) => `${quoteLiteral(name)}: ${quoteLiteral(Object.hasOwn(types, name) ? types[name]! : 'VARCHAR')}`);
   const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), `columns={${columns.join(', ')}}`].join(', ');
-  const records = await readFirstRecords(path, ',', encoding);
-  const width = records[0]?.length ?? 0;
-  return { delimiter: ',', quote: '"', header: true, shortRows: records.some((r) => r.length < width), ...(records[0] !== undefined ? { firstRecord: records[0] } : {}), read, columnsGiven: true };
+  const { header, shortRows } = await readFirstRecords(path, ',', encoding);
+  return { delimiter: ',', quote: '"', header: true, shortRows, ...(header !== undefined ? { firstRecord: header } : {}), read, columnsGiven: true };
 }
 
 async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: CsvSettings, workDir: string): Promise<Dialect> {
-  const layout =
-    fixed.delim !== undefined
-      ? { options: [], delimiter: fixed.delim, quote: '"', header: true }
-      : ((a.longLines ? undefined : await expectedLayout(path, a, fixed.expectedColumns ?? [])) ?? (await sniffLayout(conn, path, a, workDir)));
+  // the head is looked at as text (UTF-8) only where the search would read its whole lines
+  const fromHead = async () => (a.longLines ? undefined : ((await expectedLayout(path, a, fixed.expectedColumns ?? [])) ?? (a.latin1 ? undefined : await plainLayout(path, a))));
+  const layout = fixed.delim !== undefined ? { options: [], delimiter: fixed.delim, quote: '"', header: true } : ((await fromHead()) ?? (await sniffLayout(conn, path, a, workDir)));
   const encoding = a.latin1 ? 'latin1' : 'utf8';
   const given = a.givenTypes && fixed.expectedTypes !== undefined && layout !== undefined ? await givenTypesDialect(path, a, layout, fixed.expectedTypes, encoding) : undefined;
   if (given !== undefined) return given;
@@ -493,13 +504,12 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   // sniffed from garbage): a prompt that does not parse gives way to the options built here
   if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
   const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
-  const width = records[0]?.length ?? 0;
   return {
     delimiter,
     quote: quote === '(empty)' ? '' : quote,
     header: row[2] === true,
-    shortRows: records.some((r) => r.length < width),
-    ...(records[0] !== undefined ? { firstRecord: records[0] } : {}),
+    shortRows: records.shortRows,
+    ...(records.header !== undefined ? { firstRecord: records.header } : {}),
     read,
   };
 }
