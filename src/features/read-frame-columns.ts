@@ -1,5 +1,5 @@
-import { DuckDBDoubleVector, DuckDBVarCharVector, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
-import { queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
+import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDoubleVector, DuckDBVarCharVector, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
 import type { RowConsumer } from '../sources/index.js';
 import type { Frame, RawColumn, RawColumnKind } from './frame.js';
 

@@ -1,4 +1,5 @@
-import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { listValue } from './duckdb.js';
 import { DataError } from '../common/index.js';
 import { copyToParquet } from './bronze-writer.js';
 import { execute, queryRows, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
