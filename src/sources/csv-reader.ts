@@ -220,7 +220,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     if (sniffed.header) {
       const header = sniffed.firstRecord ?? (await readCsvHeader(source, sniffed.delimiter, attempt.latin1 ? 'latin1' : 'utf8'));
       // columns given by name are the header's own, and a longer row fails such a read: nothing to look up
-      const { renamed, extra } = sniffed.columnsGiven ? { renamed: [], extra: [] } : await renamedColumns(conn, header, writtenRows(target, read));
+      const { renamed, extra } = sniffed.columnsGiven ? { renamed: [], extra: [] } : renamedColumns(header, sniffed.columns ?? (await describedColumns(conn, writtenRows(target, read))));
       if (renamed.length) {
         quality['renamedColumns'] = renamed;
         notes.push(`column names made unique or filled in: ${renamed.map((r) => `${JSON.stringify(r.from)}→${r.to}`).join(', ')}`);
@@ -353,6 +353,8 @@ interface Dialect {
   readonly read: string;
   /** the columns are the header's names with the caller's types (`givenTypesDialect`) */
   readonly columnsGiven?: boolean;
+  /** the columns' names as the read gives them, when `read` names them (the sniffer's own read) */
+  readonly columns?: readonly string[];
 }
 
 /** Bytes of a file's head the dialect is sniffed from. */
@@ -504,6 +506,8 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   // sniffed from garbage): a prompt that does not parse gives way to the options built here
   if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
   const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
+  // the prompt's read names the sniffed columns: no DESCRIBE of the read needed for their names
+  const sniffedColumns = read !== optionsFor(used) && Array.isArray(row[4]) ? (row[4] as { name?: unknown }[]).map((c) => String(c.name)) : undefined;
   return {
     delimiter,
     quote: quote === '(empty)' ? '' : quote,
@@ -511,6 +515,7 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
     shortRows: records.shortRows,
     ...(records.header !== undefined ? { firstRecord: records.header } : {}),
     read,
+    ...(sniffedColumns !== undefined ? { columns: sniffedColumns } : {}),
   };
 }
 
@@ -523,9 +528,13 @@ async function parses(conn: DuckDBConnection, sql: string): Promise<boolean> {
   }
 }
 
+/** The names of the columns a relation gives. */
+async function describedColumns(conn: DuckDBConnection, relation: Relation): Promise<string[]> {
+  return (await queryRows(conn, `DESCRIBE SELECT * FROM ${relation.sql}`, relation.params)).map((r) => String(r[0]));
+}
+
 /** Columns DuckDB named differently from the header as written, and columns beyond the header (ragged rows). */
-async function renamedColumns(conn: DuckDBConnection, header: readonly string[], written: Relation): Promise<{ renamed: { from: string; to: string }[]; extra: string[] }> {
-  const columns = (await queryRows(conn, `DESCRIBE SELECT * FROM ${written.sql}`, written.params)).map((r) => String(r[0]));
+function renamedColumns(header: readonly string[], columns: readonly string[]): { renamed: { from: string; to: string }[]; extra: string[] } {
   return {
     renamed: columns
       .slice(0, header.length)
