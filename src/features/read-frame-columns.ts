@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
-import { DuckDBDoubleVector, DuckDBVarCharVector, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
+import { DuckDBDoubleVector, DuckDBVarCharVector, queryRows, quoteIdent, type ColumnSchema, type SqlParams } from '../lake/index.js';
 import type { RowConsumer } from '../sources/index.js';
 import type { Frame, RawColumn, RawColumnKind } from './frame.js';
 
@@ -116,11 +116,11 @@ export class FrameCollector implements RowConsumer {
     return this.#frame;
   }
 
-  async consume(conn: DuckDBConnection, selectSql: string, params: SqlParams): Promise<void> {
+  async consume(conn: DuckDBConnection, selectSql: string, params: SqlParams, columns?: readonly ColumnSchema[]): Promise<void> {
     this.#frame = undefined;
-    const described = await queryRows(conn, `DESCRIBE ${selectSql}`, params);
-    const names = described.map((r) => String(r[0]));
-    const kinds = described.map((r, i) => (this.#textColumns.has(names[i]!) ? 'string' : kindOf(String(r[1]))));
+    const described = columns ?? (await queryRows(conn, `DESCRIBE ${selectSql}`, params)).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+    const names = described.map((c) => c.name);
+    const kinds = described.map((c) => (this.#textColumns.has(c.name) ? 'string' : kindOf(c.type)));
     let rows = 0;
     let values: (Float64Array | (string | null)[])[] = [];
     if (names.length > 0) {

@@ -2,7 +2,7 @@ import { mkdtemp, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../common/index.js';
-import { queryRows, quoteIdent, quoteLiteral } from '../lake/index.js';
+import { queryRows, quoteIdent, quoteLiteral, type ColumnSchema } from '../lake/index.js';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { scanUtf8, utf16Bom, writeUtf16AsUtf8, writeUtf8Repaired } from './csv-encoding.js';
@@ -144,7 +144,8 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   let lineEndsChecked = false;
   for (let round = 0; round < 9; round++) {
     const rejects = rejectsTableName();
-    const read: Relation = { sql: readCsvCall(attempt, await dialectNow(), rejects), params: { src: source } };
+    const dialectRead = await dialectNow();
+    const read: Relation = { sql: readCsvCall(attempt, dialectRead, rejects), params: { src: source }, ...(dialectRead.columns !== undefined ? { columns: dialectRead.columns } : {}) };
     try {
       await writeToTarget(conn, target, read);
     } catch (error) {
@@ -220,7 +221,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
     if (sniffed.header) {
       const header = sniffed.firstRecord ?? (await readCsvHeader(source, sniffed.delimiter, attempt.latin1 ? 'latin1' : 'utf8'));
       // columns given by name are the header's own, and a longer row fails such a read: nothing to look up
-      const { renamed, extra } = sniffed.columnsGiven ? { renamed: [], extra: [] } : renamedColumns(header, sniffed.columns ?? (await describedColumns(conn, writtenRows(target, read))));
+      const { renamed, extra } = sniffed.columnsGiven ? { renamed: [], extra: [] } : renamedColumns(header, sniffed.columns?.map((c) => c.name) ?? (await describedColumns(conn, writtenRows(target, read))));
       if (renamed.length) {
         quality['renamedColumns'] = renamed;
         notes.push(`column names made unique or filled in: ${renamed.map((r) => `${JSON.stringify(r.from)}→${r.to}`).join(', ')}`);
@@ -353,8 +354,8 @@ interface Dialect {
   readonly read: string;
   /** the columns are the header's names with the caller's types (`givenTypesDialect`) */
   readonly columnsGiven?: boolean;
-  /** the columns' names as the read gives them, when `read` names them (the sniffer's own read) */
-  readonly columns?: readonly string[];
+  /** the columns as the read gives them (names, DuckDB types), when `read` names them: given types, or the sniffer's own read */
+  readonly columns?: readonly ColumnSchema[];
 }
 
 /** Bytes of a file's head the dialect is sniffed from. */
@@ -461,10 +462,10 @@ async function expectedLayout(path: string, a: CsvAttempt, expected: readonly st
 async function givenTypesDialect(path: string, a: CsvAttempt, layout: Layout, types: Readonly<Record<string, string>>, encoding: 'utf8' | 'latin1'): Promise<Dialect | undefined> {
   const names = layout.names;
   if (names === undefined || layout.delimiter !== ',' || new Set(names).size !== names.length || names.some((n) => n === '')) return undefined;
-  const columns = names.map((name) => `${quoteLiteral(name)}: ${quoteLiteral(Object.hasOwn(types, name) ? types[name]! : 'VARCHAR')}`);
-  const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), `columns={${columns.join(', ')}}`].join(', ');
+  const columns = names.map((name) => ({ name, type: Object.hasOwn(types, name) ? types[name]! : 'VARCHAR' }));
+  const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), `columns={${columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ')}}`].join(', ');
   const { header, shortRows } = await readFirstRecords(path, ',', encoding);
-  return { delimiter: ',', quote: '"', header: true, shortRows, ...(header !== undefined ? { firstRecord: header } : {}), read, columnsGiven: true };
+  return { delimiter: ',', quote: '"', header: true, shortRows, ...(header !== undefined ? { firstRecord: header } : {}), read, columnsGiven: true, columns };
 }
 
 async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed: CsvSettings, workDir: string): Promise<Dialect> {
@@ -506,8 +507,8 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   // sniffed from garbage): a prompt that does not parse gives way to the options built here
   if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
   const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
-  // the prompt's read names the sniffed columns: no DESCRIBE of the read needed for their names
-  const sniffedColumns = read !== optionsFor(used) && Array.isArray(row[4]) ? (row[4] as { name?: unknown }[]).map((c) => String(c.name)) : undefined;
+  // the prompt's read names the sniffed columns and types: no DESCRIBE of the read needed for them
+  const sniffedColumns = read !== optionsFor(used) && Array.isArray(row[4]) ? (row[4] as { name?: unknown; type?: unknown }[]).map((c) => ({ name: String(c.name), type: String(c.type) })) : undefined;
   return {
     delimiter,
     quote: quote === '(empty)' ? '' : quote,
