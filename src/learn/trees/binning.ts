@@ -136,6 +136,15 @@ function binColumn(feature: FeatureBins, values: Float64Array, rows: number, cod
   const edges = new Float64Array(size).fill(Infinity);
   edges.set(feature.edges);
   const missing = feature.numBins;
+  if (size === 2) {
+    // one edge below +Infinity (an indicator's 0.5): the search is one comparison
+    const edge = edges[0]!;
+    for (let r = 0, at = f; r < rows; r++, at += stride) {
+      const v = values[r]!;
+      codes[at] = v !== v ? missing : +(edge < v);
+    }
+    return;
+  }
   for (let r = 0, at = f; r < rows; r++, at += stride) {
     const v = values[r]!;
     if (v !== v) {
