@@ -21,6 +21,9 @@ import type { Lab, LabConfig } from './lab-types.js';
 import { keepLogAnchor } from './log-anchor.js';
 import { assertProjectName } from './project-name.js';
 
+// where a lab keeps its sources' passwords (in its .autolab folder): named for `init`'s output, which loads no reader
+export { LAB_SECRETS_FILE };
+
 export interface InitLabOptions {
   /** catalog URL; default `sqlite:.autolab/catalog.sqlite` */
   readonly catalog?: string;

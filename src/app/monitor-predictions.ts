@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ProjectRecord } from '../catalog/index.js';
 import { InputError } from '../common/index.js';
 import { loadBundle, type AutoModel } from '../automl/index.js';
 import { hasConfirmedTarget, type ColumnSpec, type Source } from '../explore/index.js';
 import { readFrame } from '../features/index.js';
-import { execute, firstLine, openDuckEngine, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
+import { execute, firstLine, listValue, openDuckEngine, queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
 import {
   computeDrift,
   estimatePerformance,

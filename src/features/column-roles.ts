@@ -44,12 +44,15 @@ function numericRole(column: RawColumn & { values: Float64Array }): ColumnRole {
   let constant = true;
   let first = NaN;
   let previous = -Infinity;
-  for (const v of column.values) {
-    if (Number.isNaN(v)) continue;
+  // indexed, and each test skipped once it has failed: a wide table's 1,700 columns made this 0.07 s
+  const values = column.values;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
     if (present++ === 0) first = v;
-    else if (v !== first) constant = false;
-    if (!Number.isInteger(v)) integers = false;
-    if (v <= previous) increasing = false;
+    else if (constant && v !== first) constant = false;
+    if (integers && !Number.isInteger(v)) integers = false;
+    if (increasing && v <= previous) increasing = false;
     previous = v;
   }
   if (present === 0) return { role: 'drop', reason: 'all-missing' };

@@ -94,7 +94,7 @@ function duplicateColumns(columns: readonly RawColumn[]): Map<RawColumn, RawColu
   return copies;
 }
 
-/** FNV-1a over the values' bits (numbers) or their text: equal columns hash alike. */
+/** FNV-1a over the values' text, or their bits (two lanes: low and high words): equal columns hash alike. */
 function columnHash(column: RawColumn): number {
   let h = 0x811c9dc5;
   if (column.kind === 'string') {
@@ -105,17 +105,34 @@ function columnHash(column: RawColumn): number {
     }
     return h >>> 0;
   }
+  // in two lanes each multiply need not wait for the one before: half the time on a wide table
   const words = new Uint32Array(column.values.buffer, column.values.byteOffset, column.values.length * 2);
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
-  return h >>> 0;
+  let g = 0x01000193;
+  for (let i = 0; i + 1 < words.length; i += 2) {
+    h = Math.imul(h ^ words[i]!, 0x01000193);
+    g = Math.imul(g ^ words[i + 1]!, 0x01000193);
+  }
+  return (h ^ Math.imul(g, 0x85ebca6b)) >>> 0;
 }
 
 function sameValues(a: RawColumn, b: RawColumn): boolean {
   if (a.kind !== b.kind || a.values.length !== b.values.length) return false;
+  // numbers compared as numbers: the generic loop below reads either kind of array, slowly
+  if (a.kind !== 'string' && b.kind !== 'string') return sameNumbers(a.values, b.values);
   for (let i = 0; i < a.values.length; i++) {
     const x = a.values[i];
     const y = b.values[i];
     if (x !== y && !(typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y))) return false;
+  }
+  return true;
+}
+
+/** Equal value for value, NaN equal to NaN (and −0 to +0). */
+function sameNumbers(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x === x || y === y)) return false;
   }
   return true;
 }

@@ -1,5 +1,5 @@
-import { DuckDBDoubleVector, DuckDBVarCharVector, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
-import { queryRows, quoteIdent, type SqlParams } from '../lake/index.js';
+import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDoubleVector, DuckDBVarCharVector, queryRows, quoteIdent, type ColumnSchema, type SqlParams } from '../lake/index.js';
 import type { RowConsumer } from '../sources/index.js';
 import type { Frame, RawColumn, RawColumnKind } from './frame.js';
 
@@ -13,15 +13,19 @@ function kindOf(duckType: string): RawColumnKind {
   return 'string';
 }
 
-/** Each column as DuckDB hands it over: numbers, booleans and datetimes as DOUBLE with NaN for missing (no null mask to read), the rest as text. */
+/**
+ * Each column as DuckDB hands it over: numbers, booleans and datetimes as DOUBLE (missing values
+ * are made NaN from the vector's null mask: `coalesce(…, NaN)` on each of a wide table's 1,700
+ * columns cost DuckDB 0.09 s), the rest as text.
+ */
 function selectExpression(name: string, kind: RawColumnKind): string {
   const id = quoteIdent(name);
   switch (kind) {
     case 'number':
     case 'boolean':
-      return `coalesce(CAST(${id} AS DOUBLE), 'NaN'::DOUBLE)`;
+      return `CAST(${id} AS DOUBLE)`;
     case 'datetime':
-      return `coalesce(CAST(epoch_ms(CAST(${id} AS TIMESTAMP)) AS DOUBLE), 'NaN'::DOUBLE)`;
+      return `CAST(epoch_ms(CAST(${id} AS TIMESTAMP)) AS DOUBLE)`;
     case 'string':
       return `CAST(${id} AS VARCHAR)`;
   }
@@ -38,11 +42,39 @@ function doublesOf(vector: DuckDBVector): Float64Array | undefined {
   return items instanceof Float64Array ? items : undefined;
 }
 
-/** Writes a vector's first `rows` doubles into `out` from `offset`: one copy of DuckDB's memory when it can be had. */
+/** The null mask's 64-bit words are read as 32-bit halves: the low half first on this machine. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * A vector's null mask as 32-bit words (bit i of the mask: row i is present), null when every row
+ * is present, undefined when the API does not show it as expected (private, as `items` is).
+ */
+function nullMaskOf(vector: DuckDBVector, rows: number): Uint32Array | null | undefined {
+  if (!LITTLE_ENDIAN) return undefined;
+  const validity = (vector as unknown as { validity?: { data?: unknown; offset?: unknown } }).validity;
+  if (validity === undefined || validity.offset !== 0) return undefined;
+  if (validity.data === null) return null;
+  const data = validity.data;
+  if (!(data instanceof BigUint64Array) || data.length * 64 < rows) return undefined;
+  return new Uint32Array(data.buffer, data.byteOffset, data.length * 2);
+}
+
+/**
+ * Writes a vector's first `rows` doubles into `out` from `offset`, NaN where one is missing: one
+ * copy of DuckDB's memory and a look at each 32 rows' mask when they can be had.
+ */
 function copyDoubles(vector: DuckDBVector, out: Float64Array, offset: number, rows: number): void {
   const items = doublesOf(vector);
-  if (items !== undefined && items.length >= rows) {
+  const mask = nullMaskOf(vector, rows);
+  if (items !== undefined && items.length >= rows && mask !== undefined) {
     out.set(items.length === rows ? items : items.subarray(0, rows), offset);
+    if (mask !== null) {
+      for (let w = 0; w * 32 < rows; w++) {
+        const word = mask[w]!;
+        if (word === 0xffffffff) continue;
+        for (let bit = 0, row = w * 32; bit < 32 && row < rows; bit++, row++) if ((word & (1 << bit)) === 0) out[offset + row] = NaN;
+      }
+    }
     return;
   }
   for (let i = 0; i < rows; i++) {
@@ -84,11 +116,11 @@ export class FrameCollector implements RowConsumer {
     return this.#frame;
   }
 
-  async consume(conn: DuckDBConnection, selectSql: string, params: SqlParams): Promise<void> {
+  async consume(conn: DuckDBConnection, selectSql: string, params: SqlParams, columns?: readonly ColumnSchema[]): Promise<void> {
     this.#frame = undefined;
-    const described = await queryRows(conn, `DESCRIBE ${selectSql}`, params);
-    const names = described.map((r) => String(r[0]));
-    const kinds = described.map((r, i) => (this.#textColumns.has(names[i]!) ? 'string' : kindOf(String(r[1]))));
+    const described = columns ?? (await queryRows(conn, `DESCRIBE ${selectSql}`, params)).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+    const names = described.map((c) => c.name);
+    const kinds = described.map((c) => (this.#textColumns.has(c.name) ? 'string' : kindOf(c.type)));
     let rows = 0;
     let values: (Float64Array | (string | null)[])[] = [];
     if (names.length > 0) {

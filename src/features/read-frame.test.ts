@@ -40,6 +40,18 @@ describe('readFrame', () => {
     expect(frame.columns[2]!.values).toEqual(['true', 'false', null]);
   });
 
+  it('makes a missing number or datetime NaN wherever it falls in DuckDB’s vectors of 2,048 rows', async () => {
+    const gaps = new Set([0, 31, 32, 63, 64, 65, 2047, 2048, 2049, 4095, 4096, 4999]);
+    const missing = (r: number) => gaps.has(r) || r % 37 === 0;
+    const lines = ['x,t,y', ...Array.from({ length: 5000 }, (_, r) => `${missing(r) ? '' : r * 0.5},${missing(r + 1) ? '' : `2021-01-0${1 + (r % 9)}`},${r % 2}`)];
+    const frame = await readFrame(file('gaps.csv', lines.join('\n') + '\n'));
+    expect(frame.columns.map((c) => c.kind)).toEqual(['number', 'datetime', 'number']);
+    const [x, t, y] = frame.columns.map((c) => Array.from(c.values as Float64Array));
+    expect(x).toEqual(Array.from({ length: 5000 }, (_, r) => (missing(r) ? NaN : r * 0.5)));
+    expect(t).toEqual(Array.from({ length: 5000 }, (_, r) => (missing(r + 1) ? NaN : Date.UTC(2021, 0, 1 + (r % 9)))));
+    expect(y).toEqual(Array.from({ length: 5000 }, (_, r) => r % 2));
+  });
+
   it('keeps forced text columns exactly as written', async () => {
     const path = file('labels.csv', 'y,x\nyes,1\nno,2\n007,3\n');
     const frame = await readFrame(path, { textColumns: ['y', 'not-there'] });

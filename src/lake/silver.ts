@@ -1,6 +1,7 @@
-import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { listValue } from './duckdb.js';
 import { DataError } from '../common/index.js';
-import { copyToParquet } from './bronze-writer.js';
+import { copyToParquet, type ColumnSchema } from './bronze-writer.js';
 import { execute, queryRows, quoteIdent, quoteLiteral, type SqlParams } from './sql.js';
 import type { QualityRule, RuleCheck, RuleResult, SilverColumn, SilverPlan, SilverReport } from './silver-types.js';
 
@@ -116,7 +117,8 @@ export function cleaningSelect(plan: SilverPlan, input: readonly { name: string;
 
 /** What takes rows from a reader (structurally the sources' RowConsumer). */
 export interface RowSink {
-  consume(conn: DuckDBConnection, selectSql: string, params: SqlParams): Promise<void>;
+  /** `columns`: the names and DuckDB types the select gives, when the caller knows them (no DESCRIBE needed) */
+  consume(conn: DuckDBConnection, selectSql: string, params: SqlParams, columns?: readonly ColumnSchema[]): Promise<void>;
 }
 
 /**
@@ -126,9 +128,8 @@ export interface RowSink {
  */
 export function cleanedRows(plan: SilverPlan, sink: RowSink): RowSink {
   return {
-    async consume(conn, selectSql, params) {
-      const described = await queryRows(conn, `DESCRIBE ${selectSql}`, params);
-      const input = described.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+    async consume(conn, selectSql, params, columns) {
+      const input = columns ?? (await queryRows(conn, `DESCRIBE ${selectSql}`, params)).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
       const select = cleaningSelect(plan, input);
       if (select.kept.length === 0) return sink.consume(conn, selectSql, params);
       return sink.consume(conn, `SELECT ${select.list} FROM (${selectSql})`, { ...params, ...select.params });

@@ -2,7 +2,8 @@
  * SQL text helpers for the lake. Values are bound as parameters wherever DuckDB allows it; the one
  * place it does not — the target of `COPY … TO` — gets a quoted literal of a path the lab made itself.
  */
-import { DOUBLE, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE } from './duckdb.js';
 import { InputError, shownInError } from '../common/index.js';
 
 // the one identifier quoter (common/sql-identifiers.ts), here too so the lake's SQL helpers are in one place

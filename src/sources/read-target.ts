@@ -1,13 +1,14 @@
 import { rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { copyToParquet, type SqlParams } from '../lake/index.js';
+import { copyToParquet, type ColumnSchema, type SqlParams } from '../lake/index.js';
 
 /**
  * Takes a file's rows as DuckDB reads them (a Frame's columns, say). A read that fails part way
  * is tried again with other settings: each call starts from scratch, dropping what an earlier one took.
  */
 export interface RowConsumer {
-  consume(conn: DuckDBConnection, selectSql: string, params: SqlParams): Promise<void>;
+  /** `columns`: the names and DuckDB types the select gives, when the reader knows them (no DESCRIBE needed) */
+  consume(conn: DuckDBConnection, selectSql: string, params: SqlParams, columns?: readonly ColumnSchema[]): Promise<void>;
 }
 
 /**
@@ -21,12 +22,14 @@ export type ReadTarget = { readonly kind: 'parquet'; readonly path: string } | {
 export interface Relation {
   readonly sql: string;
   readonly params: SqlParams;
+  /** the names and DuckDB types of its columns, when known without asking DuckDB */
+  readonly columns?: readonly ColumnSchema[];
 }
 
 /** Writes the rows of a relation to the target; each write replaces what an earlier attempt wrote. */
 export async function writeToTarget(conn: DuckDBConnection, target: ReadTarget, rows: Relation): Promise<void> {
   const select = `SELECT * FROM ${rows.sql}`;
-  if (target.kind === 'rows') return target.consumer.consume(conn, select, rows.params);
+  if (target.kind === 'rows') return target.consumer.consume(conn, select, rows.params, rows.columns);
   // a new file, not the last attempt's overwritten (a reader following the output can tell them apart)
   await rm(target.path, { force: true });
   await copyToParquet(conn, select, rows.params, target.path);

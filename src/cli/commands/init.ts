@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { initLab } from '../../app/lab.js';
+import { initLab, LAB_SECRETS_FILE } from '../../app/lab.js';
 import { LAB_DIR } from '../../app/lab-config.js';
-import { LAB_SECRETS_FILE } from '../../sources/index.js';
 import { printJson, printLines, type JsonFlag } from '../output.js';
 
 interface InitFlags extends JsonFlag {

@@ -22,13 +22,14 @@ export function fewDistinctValues(values: Float64Array, limit: number): Distinct
     if (v !== v) continue;
     if (n > 0 && found[last] === v) {
       counts[last]!++;
-      if (v === 0 && 1 / v < 0) found[last] = v;
+      // Object.is(v, -0) tests the sign bit; 1 / v < 0 divided on every zero of a sparse column (a third of the time)
+      if (v === 0 && Object.is(v, -0)) found[last] = v;
       continue;
     }
     for (let j = 0; j < n; j++) {
       if (found[j] === v) {
         counts[j]!++;
-        if (v === 0 && 1 / v < 0) found[j] = v;
+        if (v === 0 && Object.is(v, -0)) found[j] = v;
         last = j;
         continue scan;
       }
