@@ -5,6 +5,7 @@ import { recordsOfCsvBody } from './csv-body.js';
 import { feedbackOfBody, FeedbackInputError, hasHumilityRules, type FeedbackSink, type HumilityRules } from '../monitor/index.js';
 import { HumilityRefusal } from './humility-judge.js';
 import { explainRequestOf } from './explain-request.js';
+import { recordsJson, scoresJson } from './entry-json.js';
 import { openApiDocument } from './openapi.js';
 import type { PredictionSink } from './prediction-entry.js';
 import type { RecordValues } from './record-validator.js';
@@ -110,6 +111,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return503OnClosing: false,
   });
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  /** a JSON body's text, kept while the log is on: the records the log keeps are a slice of it */
+  const bodyTexts = new WeakMap<FastifyRequest, string>();
+  if (options.log) {
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      bodyTexts.set(request, body as string);
+      parseJson(request, body as string, done);
+    });
+  }
 
   app.setErrorHandler((error: unknown, _request, reply) => {
     if (error instanceof RequestError) return reply.code(error.statusCode).send(errorBody(error));
@@ -169,7 +179,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     metrics.warnings(slot, scored.warnings.length);
     const route = request.routeOptions.url ?? format;
     const requestId = options.log || routing.shadow ? randomUUID() : '';
-    options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs: records, outputs: outputsOf(scored), warnings: scored.warnings.length, latencyMs });
+    const inputs = options.log ? recordsJson(records, request.body, bodyTexts.get(request)) : undefined;
+    options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs, outputs: scoresJson(scored), warnings: scored.warnings.length, latencyMs });
     if (routing.shadow) {
       const shadow = routing.shadow;
       // the challenger scores after the answer is on its way: it never slows or fails the request
@@ -178,7 +189,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         try {
           const other = shadow.model.score(records);
           metrics.shadow(shadow.slot, other.predictions.every((p, i) => p === scored.predictions[i]) ? 'agree' : 'disagree');
-          options.log?.append({ requestId, time: arrived, route, slot: shadow.slot, role: 'shadow', model: shadow.model.name, version: shadow.model.version, rows: records.length, inputs: records, outputs: outputsOf(other), warnings: other.warnings.length, latencyMs: performance.now() - t });
+          options.log?.append({ requestId, time: arrived, route, slot: shadow.slot, role: 'shadow', model: shadow.model.name, version: shadow.model.version, rows: records.length, inputs, outputs: scoresJson(other), warnings: other.warnings.length, latencyMs: performance.now() - t });
         } catch {
           metrics.shadow(shadow.slot, 'error');
         }
@@ -242,11 +253,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   app.get('/docs', async () => openApiDocument(router.live.model));
   return app;
-}
-
-/** What the log keeps of a request's scores (and each record's humility flags). */
-function outputsOf(scored: Scored): unknown {
-  return { predictions: scored.predictions, probabilities: scored.probabilities ?? null, classes: scored.classes, ...(scored.humility ? { humility: scored.humility.flags } : {}) };
 }
 
 function checkModelName(router: SlotRouter, name: string): void {
