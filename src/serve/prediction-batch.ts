@@ -11,11 +11,11 @@ const SPARE_CHUNKS = 64;
 const DEFAULT_MAX_LINE = 2_097_152;
 
 /** The text fields as DuckDB reads a batch: tab-separated, without quoting (no field holds a tab or a line break). */
-const COLUMNS = `{request_id: 'VARCHAR', time: 'BIGINT', source: 'INTEGER', rows: 'INTEGER', inputs: 'VARCHAR', outputs: 'VARCHAR', warnings: 'INTEGER', latency_ns: 'BIGINT'}`;
+const COLUMNS = `{request_id: 'VARCHAR', ms_after_first: 'BIGINT', source: 'INTEGER', rows: 'INTEGER', inputs: 'VARCHAR', outputs: 'VARCHAR', warnings: 'INTEGER', latency_ns: 'BIGINT'}`;
 
 /** A batch's rows in the log's columns; `$source_*` are the batch's lists of route, slot, … (1-based, as `source` counts). */
 const SELECT = `SELECT CASE WHEN starts_with(request_id, '"') THEN json_extract_string(request_id, '$') ELSE request_id END AS request_id,
-    epoch_ms(time) AS time, $source_route[source] AS route, $source_slot[source] AS slot, $source_role[source] AS role,
+    epoch_ms($first_time + ms_after_first) AS time, $source_route[source] AS route, $source_slot[source] AS slot, $source_role[source] AS role,
     $source_model[source] AS model, $source_version[source] AS version, rows, inputs, outputs, warnings, CAST(latency_ns AS DOUBLE) / 1e6 AS latency_ms
   FROM read_csv($batch, delim = '\t', quote = '', escape = '', header = false, auto_detect = false, max_line_size = $max_line, buffer_size = $buffer, columns = ${COLUMNS})`;
 
@@ -28,13 +28,12 @@ interface Source {
   readonly version: string;
 }
 
+// eslint-disable-next-line no-control-regex -- a control character is what it looks for
+const NEEDS_JSON = /["\\\u0000-\u001f]/;
+
 /** A request id as a field: as it is when that is unambiguous (a UUID), else as a JSON string (which the SELECT reads back). */
 function idField(id: string): string {
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return JSON.stringify(id);
-  }
-  return id;
+  return NEEDS_JSON.test(id) ? JSON.stringify(id) : id;
 }
 
 /**
@@ -76,6 +75,8 @@ export class PredictionBatch {
   #lastIndex = 0;
   #rows = 0;
   #longest = 0;
+  /** the first entry's time: entries are written as milliseconds from it (a short integer's text is cheaper to make) */
+  #firstTime: number | undefined;
 
   /** `spare`: chunks free for reuse, shared by the batches of one log (taken from, and given back by `release`) */
   constructor(spare: Buffer[]) {
@@ -88,7 +89,7 @@ export class PredictionBatch {
   }
 
   append(entry: PredictionEntry): void {
-    const line = `${idField(entry.requestId)}\t${Math.round(entry.time)}\t${this.#sourceOf(entry)}\t${entry.rows}\t${jsonField(entry.inputs)}\t${jsonField(entry.outputs)}\t${entry.warnings}\t${latencyField(entry.latencyMs)}\n`;
+    const line = `${idField(entry.requestId)}\t${this.#timeField(entry.time)}\t${this.#sourceOf(entry)}\t${entry.rows}\t${jsonField(entry.inputs)}\t${jsonField(entry.outputs)}\t${entry.warnings}\t${latencyField(entry.latencyMs)}\n`;
     // at most 3 bytes of UTF-8 per UTF-16 unit
     const room = line.length * 3;
     let chunk = this.#chunks[this.#chunks.length - 1];
@@ -102,6 +103,13 @@ export class PredictionBatch {
     this.#used += bytes;
     if (bytes > this.#longest) this.#longest = bytes;
     this.#rows++;
+  }
+
+  /** Milliseconds after the batch's first entry (a time that is no number: empty, read as null rather than failing the batch). */
+  #timeField(time: number): string {
+    if (!Number.isFinite(time)) return '';
+    this.#firstTime ??= Math.round(time);
+    return String(Math.round(time) - this.#firstTime);
   }
 
   /** The entry's source's number (1-based): the last one's, or found among the batch's few. */
@@ -131,6 +139,7 @@ export class PredictionBatch {
       sql: SELECT,
       params: {
         batch: path,
+        first_time: this.#firstTime ?? 0,
         max_line: maxLine,
         // DuckDB asks for a buffer larger than the longest line
         buffer: Math.max(16 * DEFAULT_MAX_LINE, 2 * maxLine),

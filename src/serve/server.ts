@@ -39,6 +39,9 @@ interface Scoring {
 
 type Format = 'predict' | 'mlflow' | 'v2';
 
+/** The request decoration holding a JSON body's text while the log is on. */
+const BODY_TEXT = 'autolabBodyText';
+
 /** Outcomes per `POST /feedback` (each request is one file in the lake: a bigger batch is a file, not a request). */
 const MAX_FEEDBACK = 10_000;
 
@@ -111,12 +114,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return503OnClosing: false,
   });
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  /** a JSON body's text, kept while the log is on: the records the log keeps are a slice of it */
-  const bodyTexts = new WeakMap<FastifyRequest, string>();
   if (options.log) {
+    // a JSON body's text, kept on the request while the log is on: the records it logs are a slice
+    // of it (a request decoration: a WeakMap cost 0.3 µs a request)
     const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.decorateRequest(BODY_TEXT, null);
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      bodyTexts.set(request, body as string);
+      request.setDecorator(BODY_TEXT, body);
       parseJson(request, body as string, done);
     });
   }
@@ -179,7 +183,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     metrics.warnings(slot, scored.warnings.length);
     const route = request.routeOptions.url ?? format;
     const requestId = options.log || routing.shadow ? randomUUID() : '';
-    const inputs = options.log ? recordsJson(records, request.body, bodyTexts.get(request)) : undefined;
+    const inputs = options.log ? recordsJson(records, request.body, request.getDecorator<string | null>(BODY_TEXT) ?? undefined) : undefined;
     options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs, outputs: scoresJson(scored), warnings: scored.warnings.length, latencyMs });
     if (routing.shadow) {
       const shadow = routing.shadow;
