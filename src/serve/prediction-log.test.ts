@@ -75,7 +75,7 @@ describe('the prediction log, exactly', () => {
   it('keeps every field as given — odd ids and names, many sources, long lines — in order, in the columns readers expect', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'autolab-serve-log-')), 'log');
     const log = new ParquetPredictionLog(dir, { flushMs: 60_000 });
-    const ids = ['"quoted"', 'tab\there', 'back\\slash', 'line\nbreak', 'ünï\u2028', '', '9f1c0c3e-9a77-4c55-8c1e-2d1f0e0a5b11'];
+    const ids = ['"quoted"', 'nul\u0000', 'tab\there', 'back\\slash', 'line\nbreak', 'ünï\u2028', '', '9f1c0c3e-9a77-4c55-8c1e-2d1f0e0a5b11'];
     const models = ['m', 'with\ttab', 'with "quotes"\nand a line'];
     // a line past DuckDB's default longest (2 MB)
     const long = new JsonText(JSON.stringify([{ text: 'x'.repeat(3_000_000) }]));
