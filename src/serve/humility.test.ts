@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainModel } from '../automl/index.js';
 import { humilityRulesShape, type HumilityRules } from '../monitor/index.js';
-import type { PredictionEntry } from './prediction-entry.js';
+import type { JsonText, PredictionEntry } from './prediction-entry.js';
 import { humilityLines } from './run-serve.js';
 import { buildServer } from './server.js';
 import { loadServedModel, type ServedModel } from './served-model.js';
@@ -69,7 +69,7 @@ describe('humility rules in the prediction service (penguins, a real bundle)', (
     expect(answer.predictions.map((p) => p.humility)).toEqual([[], ['unseen:Island', `outlying:${MASS}`]]);
     expect(answer.predictions.map((p) => p.prediction)).toEqual(plain.predictions);
     // the log keeps each record's flags with the outputs
-    expect((log[0]!.outputs as { humility: string[][] }).humility).toEqual([[], ['unseen:Island', `outlying:${MASS}`]]);
+    expect((JSON.parse((log[0]!.outputs as JsonText).text) as { humility: string[][] }).humility).toEqual([[], ['unseen:Island', `outlying:${MASS}`]]);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('autolab_humility_records_total{slot="blue",rule="unseen",action="flag"} 1');
     expect(metrics).toContain(`autolab_humility_records_total{slot="blue",rule="outlying",action="flag"} 1`);

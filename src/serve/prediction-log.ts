@@ -4,43 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tempPrefix } from '../common/index.js';
 import { copyToParquet, openDuckEngine, type DuckEngine } from '../lake/index.js';
+import { PredictionBatch } from './prediction-batch.js';
 import type { PredictionEntry, PredictionSink } from './prediction-entry.js';
-
-/** The log's columns as DuckDB reads them from the batch's JSON lines. */
-const COLUMNS = `{requestId: 'VARCHAR', time: 'BIGINT', route: 'VARCHAR', slot: 'VARCHAR', role: 'VARCHAR', model: 'VARCHAR', version: 'VARCHAR', rows: 'INTEGER', inputs: 'VARCHAR', outputs: 'VARCHAR', warnings: 'INTEGER', latencyMs: 'DOUBLE'}`;
-const SELECT = `SELECT requestId AS request_id, epoch_ms(time) AS time, route, slot, role, model, version, rows, inputs, outputs, warnings, latencyMs AS latency_ms FROM read_json($batch, format = 'newline_delimited', columns = ${COLUMNS})`;
-
-/**
- * One JSON line of the batch: inputs and outputs as JSON text columns, typed arrays — the value, or
- * a field of it — as lists. Without a replacer function: one called for every key and value cost
- * more than the rest of the line (a served record's entry: 7.4 → 5.5 µs).
- */
-function entryLine(entry: PredictionEntry): string {
-  return JSON.stringify({ ...entry, inputs: jsonText(entry.inputs), outputs: jsonText(entry.outputs) });
-}
-
-function jsonText(value: unknown): string {
-  if (ArrayBuffer.isView(value)) return JSON.stringify(Array.from(value as Float64Array));
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return JSON.stringify(value);
-  let views = false;
-  for (const key in value) if (ArrayBuffer.isView((value as Record<string, unknown>)[key])) views = true;
-  if (!views) return JSON.stringify(value);
-  const plain: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) plain[key] = ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v;
-  return JSON.stringify(plain);
-}
-
-/** Lines per write: a batch is megabytes of text, and turning it into bytes at once held the event loop (7,000 lines: 8 ms). */
-const LINES_PER_WRITE = 500;
-
-async function writeLines(path: string, lines: readonly string[]): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    for (let start = 0; start < lines.length; start += LINES_PER_WRITE) await file.write(lines.slice(start, start + LINES_PER_WRITE).join('\n') + '\n');
-  } finally {
-    await file.close();
-  }
-}
 
 export interface PredictionLogOptions {
   /** how often queued entries are written (default 2000 ms) */
@@ -55,7 +20,7 @@ export interface PredictionLogOptions {
 }
 
 /**
- * The prediction log: entries queued in memory as JSON lines by `append` (the request's only cost) and written
+ * The prediction log: entries queued in memory as lines of text by `append` (the request's only cost) and written
  * every `flushMs` as one Parquet file per batch into `dir` — `predictions-<time>-<host>-<pid>-<n>.parquet`,
  * written under a temporary name and renamed, so a reader never sees half a file and the workers of
  * a cluster never write the same file. `close()` writes what is left: a graceful shutdown loses nothing.
@@ -67,8 +32,11 @@ export class ParquetPredictionLog implements PredictionSink {
   readonly #onError: (error: unknown) => void;
   readonly #publish: ((path: string, fileName: string) => Promise<void>) | undefined;
   readonly #timer: NodeJS.Timeout;
-  /** entries as their JSON lines */
-  #queue: string[] = [];
+  /** chunks of written batches, for the next ones */
+  readonly #spare: Buffer[] = [];
+  #batch: PredictionBatch;
+  /** batches whose write failed, tried again first at the next flush */
+  #failed: PredictionBatch[] = [];
   #engine: Promise<DuckEngine> | undefined;
   #writing: Promise<void> = Promise.resolve();
   #files = 0;
@@ -80,25 +48,26 @@ export class ParquetPredictionLog implements PredictionSink {
     mkdirSync(dir, { recursive: true });
     this.#onError = options.onError ?? ((error) => process.stderr.write(`autolab serve: the prediction log could not be written: ${String(error)}\n`));
     this.#publish = options.publish;
+    this.#batch = new PredictionBatch(this.#spare);
     this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 2000);
     this.#timer.unref();
   }
 
   /**
-   * Queues the entry as its JSON line, made now: a request's records and scores kept as objects
-   * until the flush outlived two young-generation collections, were copied into the old generation
-   * and cost a full collection every few seconds (p99 193–269 ms with the log against 50–60 ms
-   * without, on a 0.1 ms model); serializing the batch at the flush also held the event loop
-   * 100–140 ms per 7,000 entries. A line is one flat string: nothing for the collector to trace.
+   * Queues the entry as a line of text in the batch's chunks, made now: a request's records and
+   * scores kept as objects until the flush outlived two young-generation collections, were copied
+   * into the old generation and cost a full collection every few seconds (p99 193–269 ms with the
+   * log against 50–60 ms without, on a 0.1 ms model); serializing the batch at the flush also held
+   * the event loop 100–140 ms per 7,000 entries.
    */
   append(entry: PredictionEntry): void {
     if (this.#closed) return;
-    this.#queue.push(entryLine(entry));
+    this.#batch.append(entry);
   }
 
   /** Entries queued and not yet written. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#failed.reduce((n, b) => n + b.entries, this.#batch.entries);
   }
 
   /** Writes the queued entries (after any write under way). */
@@ -108,27 +77,48 @@ export class ParquetPredictionLog implements PredictionSink {
   }
 
   async #writeQueued(): Promise<void> {
-    if (this.#queue.length === 0) return;
-    const batch = this.#queue;
-    this.#queue = [];
+    if (this.#batch.entries > 0) {
+      this.#failed.push(this.#batch);
+      this.#batch = new PredictionBatch(this.#spare);
+    }
+    const batches = this.#failed;
+    this.#failed = [];
+    for (let i = 0; i < batches.length; i++) {
+      if (!(await this.#write(batches[i]!))) {
+        // kept for the next flush, ahead of what came since
+        this.#failed = batches.slice(i);
+        return;
+      }
+    }
+  }
+
+  /** Writes one batch as one Parquet file; false (reported) when it could not be. */
+  async #write(batch: PredictionBatch): Promise<boolean> {
     const name = `predictions-${new Date().toISOString().replace(/[:.]/g, '-')}-${hostname()}-${process.pid}-${this.#files++}`;
-    const lines = join(this.#dir, `${tempPrefix('predictions')}-${name}.jsonl`);
+    const text = join(this.#dir, `${tempPrefix('predictions')}-${name}.tsv`);
     const partial = join(this.#dir, `${tempPrefix('predictions')}-${name}.parquet`);
     try {
-      await writeLines(lines, batch);
+      const file = await open(text, 'w');
+      try {
+        await batch.writeTo(file);
+      } finally {
+        await file.close();
+      }
       this.#engine ??= openDuckEngine(this.#workDir, { threads: 1, memoryLimit: '256MB' });
       const { conn } = await this.#engine;
-      await copyToParquet(conn, SELECT, { batch: lines }, partial);
+      const { sql, params } = batch.select(text);
+      await copyToParquet(conn, sql, params, partial);
       const written = join(this.#dir, `${name}.parquet`);
       await rename(partial, written);
+      batch.release();
       if (this.#publish) await this.#publish(written, `${name}.parquet`).catch(this.#onError);
+      return true;
     } catch (error) {
-      // kept for the next flush, ahead of what came since
-      this.#queue = batch.concat(this.#queue);
       await rm(partial, { force: true });
       this.#onError(error);
+      return false;
     } finally {
-      await rm(lines, { force: true });
+      await rm(text, { force: true });
     }
   }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import type { JsonText, PredictionEntry } from './prediction-entry.js';
 import { buildServer } from './server.js';
 import { loadServedModel } from './served-model.js';
 import { SlotRouter } from './slots.js';
@@ -13,11 +14,23 @@ import { listenLocally, trainTinyBundle } from './serve.testutil.js';
 describe('the prediction server under random input', () => {
   let app: FastifyInstance;
   let base: string;
+  const badEntries: string[] = [];
+  const checkEntry = (entry: PredictionEntry): void => {
+    const text = (entry.inputs as JsonText).text;
+    let inputs: unknown;
+    try {
+      inputs = JSON.parse(text);
+    } catch {
+      inputs = undefined;
+    }
+    if (/[\t\n\r]/.test(text) || !Array.isArray(inputs) || inputs.length !== entry.rows) badEntries.push(text.slice(0, 200));
+  };
 
   beforeAll(async () => {
     const model = loadServedModel(await trainTinyBundle(2));
     // a feedback sink that keeps nothing: this test checks answers only (the lab's writer is tested end to end in app/monitor-predictions.test.ts)
-    app = buildServer({ router: new SlotRouter({ blue: model, live: 'blue' }), maxRows: 20, bodyLimit: 32 * 1024, feedback: { record: async () => {} } });
+    // and a log that keeps what is wrong with an entry: the records it holds are a slice of the body's text when they can be
+    app = buildServer({ router: new SlotRouter({ blue: model, live: 'blue' }), maxRows: 20, bodyLimit: 32 * 1024, feedback: { record: async () => {} }, log: { append: checkEntry } });
     base = await listenLocally(app);
   }, 60_000);
   afterAll(async () => app.close());
@@ -77,6 +90,7 @@ describe('the prediction server under random input', () => {
       }),
       { numRuns: 400 },
     );
+    expect(badEntries).toEqual([]);
     // and the server still scores afterwards
     const ok = await fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 1, color: 'red', flag: true, day: '2024-01-02' }) });
     expect(ok.status).toBe(200);

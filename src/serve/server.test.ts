@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import type { JsonText, PredictionEntry } from './prediction-entry.js';
 import { buildServer } from './server.js';
 import { loadServedModel, type ServedModel } from './served-model.js';
 import { SlotRouter } from './slots.js';
@@ -62,6 +63,41 @@ describe('the prediction server', () => {
     expect(outputs.id).toBe('r1');
     expect(outputs.outputs[0]!.data).toEqual(labels);
     expect(outputs.outputs[1]!.shape).toEqual([records.length, 2]);
+  });
+
+  it("logs every format's records as sent, and the scores as answered", async () => {
+    const logged: PredictionEntry[] = [];
+    const logging = buildServer({ router: new SlotRouter({ blue: model, live: 'blue' }), log: { append: (e) => logged.push(e) } });
+    const names = model.schema.map((c) => c.name);
+    const bodies = [
+      JSON.stringify(records),
+      JSON.stringify({ records }, null, 2),
+      JSON.stringify({ records, explain: false }),
+      JSON.stringify(records[0]),
+      `\ufeff{ "dataframe_records" :\n${JSON.stringify(records, null, '\t')}\r\n}`,
+      JSON.stringify({ dataframe_split: { columns: names, data: records.map((r) => names.map((n) => (r as Record<string, unknown>)[n])) } }),
+      JSON.stringify({ instances: records }),
+      JSON.stringify({ inputs: Object.fromEntries(names.map((n) => [n, records.map((r) => (r as Record<string, unknown>)[n])])) }),
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const url = i < 4 ? '/predict' : '/invocations';
+      const answer = await logging.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: body });
+      expect(answer.statusCode, body).toBe(200);
+      const entry = logged.at(-1)!;
+      const inputs = (entry.inputs as JsonText).text;
+      expect(inputs, body).not.toMatch(/[\t\n\r]/);
+      expect(JSON.parse(inputs), body).toEqual(i === 3 ? [records[0]] : records);
+      const predictions = url === '/predict' ? (answer.json() as PredictAnswer).predictions.map((p) => p.prediction) : (answer.json() as { predictions: string[] }).predictions;
+      expect((JSON.parse((entry.outputs as JsonText).text) as { predictions: string[] }).predictions).toEqual(predictions);
+    }
+    expect(logged).toHaveLength(bodies.length);
+    // the body parser the log puts in refuses what Fastify's own does, alike
+    for (const payload of ['', '{"x":', '{"__proto__":{"x":1}}']) {
+      const [plain, withLog] = await Promise.all([app, logging].map((a) => a.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload })));
+      expect(withLog!.statusCode, payload).toBe(plain!.statusCode);
+      expect(withLog!.json(), payload).toEqual(plain!.json());
+    }
+    await logging.close();
   });
 
   it('answers health, readiness, the model, its v2 metadata and the OpenAPI document', async () => {

@@ -5,6 +5,7 @@ import { recordsOfCsvBody } from './csv-body.js';
 import { feedbackOfBody, FeedbackInputError, hasHumilityRules, type FeedbackSink, type HumilityRules } from '../monitor/index.js';
 import { HumilityRefusal } from './humility-judge.js';
 import { explainRequestOf } from './explain-request.js';
+import { recordsJson, scoresJson } from './entry-json.js';
 import { openApiDocument } from './openapi.js';
 import type { PredictionSink } from './prediction-entry.js';
 import type { RecordValues } from './record-validator.js';
@@ -37,6 +38,9 @@ interface Scoring {
 }
 
 type Format = 'predict' | 'mlflow' | 'v2';
+
+/** The request decoration holding a JSON body's text while the log is on. */
+const BODY_TEXT = 'autolabBodyText';
 
 /** Outcomes per `POST /feedback` (each request is one file in the lake: a bigger batch is a file, not a request). */
 const MAX_FEEDBACK = 10_000;
@@ -110,6 +114,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return503OnClosing: false,
   });
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  if (options.log) {
+    // a JSON body's text, kept on the request while the log is on: the records it logs are a slice
+    // of it (a request decoration: a WeakMap cost 0.3 µs a request)
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.decorateRequest(BODY_TEXT, null);
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      request.setDecorator(BODY_TEXT, body);
+      parseJson(request, body as string, done);
+    });
+  }
 
   app.setErrorHandler((error: unknown, _request, reply) => {
     if (error instanceof RequestError) return reply.code(error.statusCode).send(errorBody(error));
@@ -169,7 +183,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     metrics.warnings(slot, scored.warnings.length);
     const route = request.routeOptions.url ?? format;
     const requestId = options.log || routing.shadow ? randomUUID() : '';
-    options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs: records, outputs: outputsOf(scored), warnings: scored.warnings.length, latencyMs });
+    const inputs = options.log ? recordsJson(records, request.body, request.getDecorator<string | null>(BODY_TEXT) ?? undefined) : undefined;
+    options.log?.append({ requestId, time: arrived, route, slot, role: 'answer', model: model.name, version: model.version, rows: records.length, inputs, outputs: scoresJson(scored), warnings: scored.warnings.length, latencyMs });
     if (routing.shadow) {
       const shadow = routing.shadow;
       // the challenger scores after the answer is on its way: it never slows or fails the request
@@ -178,7 +193,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         try {
           const other = shadow.model.score(records);
           metrics.shadow(shadow.slot, other.predictions.every((p, i) => p === scored.predictions[i]) ? 'agree' : 'disagree');
-          options.log?.append({ requestId, time: arrived, route, slot: shadow.slot, role: 'shadow', model: shadow.model.name, version: shadow.model.version, rows: records.length, inputs: records, outputs: outputsOf(other), warnings: other.warnings.length, latencyMs: performance.now() - t });
+          options.log?.append({ requestId, time: arrived, route, slot: shadow.slot, role: 'shadow', model: shadow.model.name, version: shadow.model.version, rows: records.length, inputs, outputs: scoresJson(other), warnings: other.warnings.length, latencyMs: performance.now() - t });
         } catch {
           metrics.shadow(shadow.slot, 'error');
         }
@@ -242,11 +257,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   app.get('/docs', async () => openApiDocument(router.live.model));
   return app;
-}
-
-/** What the log keeps of a request's scores (and each record's humility flags). */
-function outputsOf(scored: Scored): unknown {
-  return { predictions: scored.predictions, probabilities: scored.probabilities ?? null, classes: scored.classes, ...(scored.humility ? { humility: scored.humility.flags } : {}) };
 }
 
 function checkModelName(router: SlotRouter, name: string): void {
