@@ -161,10 +161,11 @@ export interface PredictionScratch {
 }
 
 /**
- * The prediction loop over rows [begin, end) of a job. Batches of four rows or more go to the wasm
- * walk (`wasm-prediction.ts`) in blocks of rows laid out row-major in its memory, every tree over
- * the block before the next (its nodes stay in cache); the model is copied into the memory once
- * per `scratch`. Self-contained (no outside names, constants inlined): worker threads run its
+ * The prediction loop over rows [begin, end) of a job. Batches of four rows or more go to the job's
+ * wasm kernel — the generic walk (`wasm-prediction.ts`) or the model compiled to code
+ * (`wasm-compiled-trees.ts`) — in blocks of rows laid out row-major in its memory, every tree (or
+ * chunk of trees) over the block before the next; the model is copied into the memory once per
+ * `scratch`, and both kernels run on that memory. Self-contained (no outside names, constants inlined): worker threads run its
  * source text.
  */
 export function accumulatePacked(job: PredictionJob, begin: number, end: number, scratch: PredictionScratch = {}): void {
