@@ -1,4 +1,5 @@
 import { applyPipeline, frameFromRows, type Frame } from '../features/index.js';
+import { shareColumns } from '../learn/index.js';
 import type { FeatureTable, Predictor, Task } from '../learn/types.js';
 import { blend } from './ensemble-selection.js';
 import { sourceImportance } from './source-importance.js';
@@ -59,7 +60,8 @@ export class AutoModel {
 
   /** Scores a frame; input columns are checked against the training schema. */
   predictFrame(frame: Frame): BatchPrediction {
-    const table = applyPipeline(this.manifest.pipeline, frame);
+    // a big batch's columns go into shared memory once, for the worker threads of every tree model
+    const table = shareColumns(applyPipeline(this.manifest.pipeline, frame));
     const average = (models: readonly Predictor[], input: FeatureTable): Float64Array => {
       const perFold = models.map((model) => model.predict(input));
       return blend(perFold, perFold.map(() => 1 / perFold.length));

@@ -1,5 +1,6 @@
 import type { TreeArrays } from '../types.js';
 import { predictionThreads, runOnPredictionWorkers, type PredictionJob } from './prediction-workers.js';
+import { compiledNodes, compileTrees, type CompileOptions } from './wasm-compiled-trees.js';
 import { predictionKernel } from './wasm-prediction.js';
 
 const DEFAULT_LEFT = 1 << 30;
@@ -13,6 +14,19 @@ const LEAF = (1 << 31) | 0x1fffffff;
 
 /** Below this many row × tree visits a batch is predicted on the calling thread alone. */
 const MIN_PARALLEL_VISITS = 4_000_000;
+
+/**
+ * A batch is scored by the model compiled to code (`wasm-compiled-trees.ts`, compiled on the first
+ * such batch) from this many row × tree visits, and from `VISITS_PER_COMPILED_NODE` visits per
+ * node compiled: V8's compilation costs about 12 µs of CPU a node, a visit saves ~15 ns (credit_data
+ * and diamonds bundles, December 2026). Smaller batches (a served record) keep the generic walk
+ * and never pay the compilation.
+ */
+const MIN_COMPILED_VISITS = 4_000_000;
+const VISITS_PER_COMPILED_NODE = 1_000;
+
+/** Which batch kernel scores a batch: chosen by its size (`auto`), or forced (tests, benchmarks). */
+export type BatchKernel = 'auto' | 'walk' | 'compiled';
 
 /**
  * An ensemble packed for prediction: every node of every tree in flat arrays, siblings next to
@@ -35,6 +49,10 @@ export class PackedTrees {
   readonly catBits: Int32Array;
   /** this thread's wasm memory holding the model, kept between batches (a server scores many small ones) */
   readonly #scratch: PredictionScratch = {};
+  /** the trees compiled to code, made on the first big batch */
+  #compiled: WebAssembly.Module | undefined;
+  /** nodes the compiled module turns into code, counted on the first batch that could use it */
+  #compiledNodes: number | undefined;
 
   constructor(trees: readonly TreeArrays[], outputOf: (tree: number) => number) {
     let total = 0;
@@ -85,12 +103,20 @@ export class PackedTrees {
     });
   }
 
+  /** Compiles the trees to code now (`wasm-compiled-trees.ts`), with `options`; big batches use it. */
+  compile(options: CompileOptions = {}): void {
+    this.#compiled = compileTrees(this, options);
+  }
+
   /**
    * Adds each tree's output to out[row * outputs + outputOf(tree)]. Large batches are split by rows
    * between this thread and the prediction workers; every row still sums its trees in the same
    * order, so the result is bit-identical for any thread count.
    */
-  accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads()): void {
+  accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads(), kernel: BatchKernel = 'auto'): void {
+    const visits = rows * this.roots.length;
+    const compiled = kernel === 'compiled' || (kernel === 'auto' && visits >= MIN_COMPILED_VISITS && visits >= VISITS_PER_COMPILED_NODE * (this.#compiledNodes ??= compiledNodes(this)));
+    const batchKernel = compiled ? (this.#compiled ??= compileTrees(this)) : predictionKernel();
     // the job written out field by field: an object spread here (once per fold model and call, a
     // served record included) cost ~4 µs and kept short-lived garbage long enough to lengthen GC pauses
     const job = (input: readonly Float64Array[], output: Float64Array): PredictionJob => ({
@@ -100,7 +126,7 @@ export class PackedTrees {
       outputOf: this.outputOf,
       catOffset: this.catOffset,
       catBits: this.catBits,
-      kernel: predictionKernel(),
+      kernel: batchKernel,
       columns: input,
       outputs,
       out: output,
@@ -109,8 +135,9 @@ export class PackedTrees {
       accumulatePacked(job(columns, out), 0, rows, this.#scratch);
       return;
     }
-    // workers read the input and write the output in shared memory
+    // workers read the input and write the output in shared memory (input columns already there, from `shareColumns`, are not copied)
     const shared = (values: Float64Array): Float64Array => {
+      if (values.buffer instanceof SharedArrayBuffer) return values;
       const copy = new Float64Array(new SharedArrayBuffer(Math.max(8, values.length * 8)), 0, values.length);
       copy.set(values);
       return copy;
@@ -127,15 +154,18 @@ export interface PredictionScratch {
   walk?: (...addresses: number[]) => void;
   /** the model and shape the memory holds */
   holds?: { nodes: Float64Array; features: number; outputs: number };
+  /** the module `walk` comes from */
+  kernel?: WebAssembly.Module;
   /** one row's values on the few-rows path, kept between calls */
   row?: Float64Array;
 }
 
 /**
- * The prediction loop over rows [begin, end) of a job. Batches of four rows or more go to the wasm
- * walk (`wasm-prediction.ts`) in blocks of rows laid out row-major in its memory, every tree over
- * the block before the next (its nodes stay in cache); the model is copied into the memory once
- * per `scratch`. Self-contained (no outside names, constants inlined): worker threads run its
+ * The prediction loop over rows [begin, end) of a job. Batches of four rows or more go to the job's
+ * wasm kernel — the generic walk (`wasm-prediction.ts`) or the model compiled to code
+ * (`wasm-compiled-trees.ts`) — in blocks of rows laid out row-major in its memory, every tree (or
+ * chunk of trees) over the block before the next; the model is copied into the memory once per
+ * `scratch`, and both kernels run on that memory. Self-contained (no outside names, constants inlined): worker threads run its
  * source text.
  */
 export function accumulatePacked(job: PredictionJob, begin: number, end: number, scratch: PredictionScratch = {}): void {
@@ -223,7 +253,7 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number,
   const blockAt = Math.ceil((outputOfAt + 4 * nt) / 8) * 8;
   const outAt = blockAt + 8 * stride * BLOCK;
   const held = scratch.holds;
-  if (!held || held.nodes !== nodes || held.features !== nf || held.outputs !== outputs || !scratch.memory || !scratch.walk) {
+  if (!held || held.nodes !== nodes || held.features !== nf || held.outputs !== outputs || !scratch.memory) {
     const pages = Math.ceil((outAt + 8 * outputs * BLOCK) / 65536);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const bytes = new Uint8Array(memory.buffer);
@@ -232,10 +262,15 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number,
     new Int32Array(memory.buffer, catBitsAt, catBits.length).set(catBits);
     new Int32Array(memory.buffer, rootsAt, nt).set(roots);
     new Int32Array(memory.buffer, outputOfAt, nt).set(outputOf);
-    const instance = new WebAssembly.Instance(job.kernel, { m: { memory } });
     scratch.memory = memory;
-    scratch.walk = instance.exports['walk'] as (...addresses: number[]) => void;
     scratch.holds = { nodes, features: nf, outputs };
+    scratch.kernel = undefined;
+  }
+  // the generic walk or the model compiled to code (both read the same memory)
+  if (scratch.kernel !== job.kernel) {
+    const instance = new WebAssembly.Instance(job.kernel, { m: { memory: scratch.memory } });
+    scratch.walk = instance.exports['walk'] as (...addresses: number[]) => void;
+    scratch.kernel = job.kernel;
   }
   const walk = scratch.walk!;
   const memory = new Float64Array(scratch.memory!.buffer);

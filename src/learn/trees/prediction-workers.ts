@@ -1,6 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { FeatureTable } from '../types.js';
 import { accumulatePacked, type PredictionScratch } from './packed-trees.js';
+
+/** Tables of fewer rows are left where they are by `shareColumns`. */
+const MIN_SHARED_ROWS = 100_000;
 
 /** A worker silent this long is taken as lost (a bug, or a machine starved of CPU). */
 const WORKER_TIMEOUT_MS = 120_000;
@@ -17,7 +21,10 @@ export interface PredictionJob {
   readonly outputs: number;
   /** row-major rows × outputs, added to */
   readonly out: Float64Array;
-  /** the wasm batch walk (`wasm-prediction.ts`), compiled once and sent to the workers as it is */
+  /**
+   * the wasm batch kernel: the generic walk (`wasm-prediction.ts`) or the model compiled to code
+   * (`wasm-compiled-trees.ts`), compiled once and sent to the workers as it is (V8 shares its code)
+   */
   readonly kernel: WebAssembly.Module;
 }
 
@@ -63,6 +70,23 @@ export function predictionThreads(): number {
 export function setPredictionThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`prediction threads must be a whole number ≥ 1, not ${threads}`);
   configured = threads;
+}
+
+/**
+ * The table with its columns copied into shared memory, once, when it is big enough for worker
+ * threads to score it: every tree model of an ensemble then hands the same columns to its workers
+ * (each copied them for itself, a hundred megabytes a model for a million rows). Smaller tables,
+ * or one thread, come back as they are.
+ */
+export function shareColumns(table: FeatureTable): FeatureTable {
+  if (table.rows < MIN_SHARED_ROWS || predictionThreads() <= 1) return table;
+  const columns = table.columns.map((column) => {
+    if (column.values.buffer instanceof SharedArrayBuffer) return column;
+    const values = new Float64Array(new SharedArrayBuffer(column.values.byteLength));
+    values.set(column.values);
+    return { ...column, values };
+  });
+  return { ...table, columns };
 }
 
 function workers(count: number): Worker[] {

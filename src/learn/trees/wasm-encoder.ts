@@ -18,6 +18,7 @@ export const op = {
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  call: 0x10,
   voidType: 0x40,
   localGet: 0x20,
   localSet: 0x21,
@@ -29,6 +30,7 @@ export const op = {
   f64Load: 0x2b,
   f64Store: 0x39,
   i32Const: 0x41,
+  i64Const: 0x42,
   f64Const: 0x44,
   i32Eqz: 0x45,
   i32Eq: 0x46,
@@ -42,9 +44,11 @@ export const op = {
   f64Ne: 0x62,
   f64Lt: 0x63,
   f64Gt: 0x64,
+  f64Le: 0x65,
   f64Ge: 0x66,
   f64Add: 0xa0,
   f64ConvertI32U: 0xb8,
+  f64ReinterpretI64: 0xbf,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
@@ -92,11 +96,17 @@ const utf8 = (s: string): number[] => [...unsignedLeb(s.length), ...Buffer.from(
 const vector = (items: readonly number[][]): number[] => [...unsignedLeb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...unsignedLeb(body.length), ...body];
 
-/** A function body under construction: typed helpers for the instructions the kernels use. */
+/**
+ * A function body under construction: typed helpers for the instructions the kernels use. Bytes go
+ * into a growing typed array, not spread into arrays: a model compiled to code is megabytes.
+ */
 export class Code {
-  readonly bytes: number[] = [];
+  #bytes = new Uint8Array(256);
+  #length = 0;
   readonly #params: number;
   readonly #locals: number[] = [];
+  readonly #f64 = new Float64Array(1);
+  readonly #f64Bytes = new Uint8Array(this.#f64.buffer);
 
   constructor(params: number) {
     this.#params = params;
@@ -108,29 +118,82 @@ export class Code {
     return this.#params + this.#locals.length - 1;
   }
 
+  /** bytes of code so far */
+  get length(): number {
+    return this.#length;
+  }
+
+  #room(bytes: number): void {
+    if (this.#length + bytes <= this.#bytes.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.#bytes.length, this.#length + bytes));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+  }
+  #unsigned(value: number): this {
+    this.#room(5);
+    let v = value >>> 0;
+    do {
+      const byte = v & 0x7f;
+      v >>>= 7;
+      this.#bytes[this.#length++] = v !== 0 ? byte | 0x80 : byte;
+    } while (v !== 0);
+    return this;
+  }
+
   emit(...bytes: number[]): this {
-    this.bytes.push(...bytes);
+    this.#room(bytes.length);
+    for (const byte of bytes) this.#bytes[this.#length++] = byte;
     return this;
   }
   get(local: number): this {
-    return this.emit(op.localGet, ...unsignedLeb(local));
+    return this.emit(op.localGet).#unsigned(local);
   }
   set(local: number): this {
-    return this.emit(op.localSet, ...unsignedLeb(local));
+    return this.emit(op.localSet).#unsigned(local);
   }
   tee(local: number): this {
-    return this.emit(op.localTee, ...unsignedLeb(local));
+    return this.emit(op.localTee).#unsigned(local);
   }
   i32(value: number): this {
     return this.emit(op.i32Const, ...signedLeb(value));
   }
+  /** an f64.const immediate: the value's 8 bytes, little-endian */
+  f64(value: number): this {
+    this.#f64[0] = value;
+    this.emit(op.f64Const);
+    this.#room(8);
+    this.#bytes.set(this.#f64Bytes, this.#length);
+    this.#length += 8;
+    return this;
+  }
+  /** an i64.const of a float64's bits (`f64.reinterpret_i64` makes it the value again) */
+  i64Bits(value: number): this {
+    this.#f64[0] = value;
+    let v = new BigInt64Array(this.#f64.buffer)[0]!;
+    this.emit(op.i64Const);
+    this.#room(10);
+    // signed LEB128 of a 64-bit integer
+    for (;;) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0)) {
+        this.#bytes[this.#length++] = byte;
+        return this;
+      }
+      this.#bytes[this.#length++] = byte | 0x80;
+    }
+  }
   /** a load or store with its alignment (log2 bytes) and constant offset */
   memory(opcode: number, align: number, offset: number): this {
-    return this.emit(opcode, ...unsignedLeb(align), ...unsignedLeb(offset));
+    return this.emit(opcode).#unsigned(align).#unsigned(offset);
+  }
+  /** a call of function `index` */
+  call(index: number): this {
+    return this.emit(op.call).#unsigned(index);
   }
   simd(sub: number, memarg?: { align: number; offset: number }): this {
-    this.emit(op.simd, ...unsignedLeb(sub));
-    if (memarg !== undefined) this.emit(...unsignedLeb(memarg.align), ...unsignedLeb(memarg.offset));
+    this.emit(op.simd).#unsigned(sub);
+    if (memarg !== undefined) this.#unsigned(memarg.align).#unsigned(memarg.offset);
     return this;
   }
   /** local += amount (i32) */
@@ -138,11 +201,16 @@ export class Code {
     return this.get(local).i32(amount).emit(op.i32Add).set(local);
   }
 
-  /** the body: locals grouped one entry per local, then the instructions and `end` */
-  encode(): number[] {
+  /** the body: its size, locals grouped one entry per local, then the instructions and `end` */
+  encode(): Uint8Array {
     const locals = vector(this.#locals.map((t) => [1, t]));
-    const body = [...locals, ...this.bytes, op.end];
-    return [...unsignedLeb(body.length), ...body];
+    const size = locals.length + this.#length + 1;
+    const head = [...unsignedLeb(size), ...locals];
+    const body = new Uint8Array(head.length + size - locals.length);
+    body.set(head);
+    body.set(this.#bytes.subarray(0, this.#length), head.length);
+    body[body.length - 1] = op.end;
+    return body;
   }
 }
 
@@ -161,12 +229,24 @@ export function encodeModule(functions: readonly WasmFunction[]): Uint8Array {
   const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [p])), ...vector(f.results.map((r) => [r]))]);
   // limits flag 3 = shared, with a maximum (shared memories must have one): 1 page to 4 GiB
   const memoryImport = [...utf8('m'), ...utf8('memory'), 0x02, 0x03, ...unsignedLeb(1), ...unsignedLeb(MAX_PAGES)];
-  return Uint8Array.from([
+  const head = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
     ...section(2, vector([memoryImport])),
     ...section(3, vector(functions.map((_, i) => unsignedLeb(i)))),
     ...section(7, vector(functions.map((f, i) => [...utf8(f.name), 0x00, ...unsignedLeb(i)]))),
-    ...section(10, vector(functions.map((f) => f.code.encode()))),
-  ]);
+  ];
+  // the code section, its bodies copied once into the module's bytes
+  const bodies = functions.map((f) => f.code.encode());
+  const count = unsignedLeb(bodies.length);
+  const size = bodies.reduce((total, body) => total + body.length, count.length);
+  const codeHead = [...head, 10, ...unsignedLeb(size), ...count];
+  const module = new Uint8Array(codeHead.length + size - count.length);
+  module.set(codeHead);
+  let at = codeHead.length;
+  for (const body of bodies) {
+    module.set(body, at);
+    at += body.length;
+  }
+  return module;
 }

@@ -32,7 +32,8 @@ export function predictionKernel(): WebAssembly.Module {
 
 const LANES = 4;
 
-function walkFunction(): WasmFunction {
+/** The generic walk as a function (`compiledTreesModule` calls it for trees too big to compile). */
+export function walkFunction(): WasmFunction {
   const [block, stride, count, out, outputs, roots, outputOf, trees, nodes, catOffset, catBits] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const c = new Code(11);
   const t = c.local(I32);
@@ -69,7 +70,7 @@ function walkFunction(): WasmFunction {
     c.get(m).i32(29).emit(op.i32ShrU).i32(1).emit(op.i32And).set(isCat);
     c.get(v).emit(op.misc, 3).set(code);
     c.get(isCat);
-    c.get(v).emit(op.f64Const, ...f64Bytes(0)).emit(op.f64Ge, op.i32And);
+    c.get(v).f64(0).emit(op.f64Ge, op.i32And);
     c.get(v).get(thr).emit(op.f64Lt, op.i32And);
     c.get(code).emit(op.f64ConvertI32U).get(v).emit(op.f64Eq, op.i32And).set(valid);
     // select(a, b, cond) is cond ? a : b; the stack builds select(def, select(select(cat, def, valid), v > thr, isCat), v ≠ v)
@@ -132,9 +133,4 @@ function walkFunction(): WasmFunction {
   c.advance(t, 1);
   c.emit(op.br, 0, op.end, op.end);
   return { name: 'walk', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], code: c };
-}
-
-/** an f64.const immediate: the value's 8 bytes, little-endian */
-function f64Bytes(value: number): number[] {
-  return [...new Uint8Array(new Float64Array([value]).buffer)];
 }
