@@ -26,8 +26,12 @@ export interface SearchOptions {
   readonly deadline?: number;
   /** exactly this many candidates (portfolio first), ignoring time: reproducible runs */
   readonly trials?: number;
-  /** ms since epoch when the ensemble selection after the search stops adding members (see `selectEnsemble`) */
-  readonly ensembleDeadline?: number;
+  /**
+   * When the ensemble selection after the search stops adding members (see `selectEnsemble`): by
+   * `deadline` (ms since epoch), but not sooner than `atLeastMs` after the search ends — a search
+   * whose last candidates overran must still blend them (letter: 1 member instead of 2 when it had none)
+   */
+  readonly ensembleTime?: { readonly deadline: number; readonly atLeastMs: number };
   readonly startedAt: number;
   readonly onProgress?: (progress: SearchProgress) => void;
   /** worker threads that fit some of each candidate's folds */
@@ -222,7 +226,8 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       `the time limit was too small for the plan: ${portfolioDone} of ${portfolio.length} default configurations finished; the best so far is used — a larger --time-limit gives a better model`,
     );
   }
-  return { candidates, ensemble: ensembleOf(candidates, data, metric, options.ensembleDeadline), notes, skipped };
+  const ensembleDeadline = options.ensembleTime ? Math.max(options.ensembleTime.deadline, Date.now() + options.ensembleTime.atLeastMs) : undefined;
+  return { candidates, ensemble: ensembleOf(candidates, data, metric, ensembleDeadline), notes, skipped };
 }
 
 /**

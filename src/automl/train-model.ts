@@ -94,8 +94,9 @@ const FIRST_SHARE = 0.2;
 const FIRST_MIN_SHARE = 0.05;
 /** Share of the time limit the search may use; the rest covers the last fit, stacking, the refit and saving. */
 const SEARCH_SHARE = 0.8;
-/** The greedy ensemble selection stops adding members at this share of the time limit (one round at least). */
+/** The greedy ensemble selection stops adding members at this share of the time limit (one round at least), or this later share after the search ends. */
 const ENSEMBLE_SHARE = 0.83;
+const ENSEMBLE_MIN_SHARE = 0.03;
 /** Stacking must end by this share of the time limit. */
 const STACK_SHARE = 0.86;
 /** Refits on all rows must end by this share of the time limit; a member that would not keeps its fold models. */
@@ -212,7 +213,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
       startedAt,
       initial,
       fitThreads: workers ? 1 : threads,
-      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: searchDeadline!, ensembleDeadline: startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE }),
+      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: searchDeadline!, ensembleTime: { deadline: startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE, atLeastMs: timeLimit! * 1000 * ENSEMBLE_MIN_SHARE } }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(workers ? { workers } : {}),
     });
@@ -221,7 +222,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     if (!search.candidates.some(isLearnable) && first?.candidate) {
       outcome = {
         data: first.data,
-        search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric, options.trials === undefined ? startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE : undefined), notes: search.notes, skipped: search.skipped },
+        search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric, options.trials === undefined ? Math.max(startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE, Date.now() + timeLimit! * 1000 * ENSEMBLE_MIN_SHARE) : undefined), notes: search.notes, skipped: search.skipped },
         plan: { kind: 'holdout', holdoutRows: split[0]!.valid.length, trainRows: first.candidate.trainRows, reason: `no candidate finished under the plan (${describePlan(plan)})` },
       };
       notes.push(`no candidate finished under ${describePlan(plan)} in time; the model is the first, fast candidate — a larger time limit gives a better model`);
