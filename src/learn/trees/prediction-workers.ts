@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FeatureTable } from '../types.js';
 import { accumulatePacked, type PredictionScratch } from './packed-trees.js';
+import type { PackedModel } from './wasm-compiled-trees.js';
 
 /** Tables of fewer rows are left where they are by `shareColumns`. */
 const MIN_SHARED_ROWS = 100_000;
@@ -10,13 +11,7 @@ const MIN_SHARED_ROWS = 100_000;
 const WORKER_TIMEOUT_MS = 120_000;
 
 /** A prediction job: the packed model (shared memory), the input columns and the output. */
-export interface PredictionJob {
-  readonly nodes: Float64Array;
-  readonly links: Int32Array;
-  readonly roots: Int32Array;
-  readonly outputOf: Int32Array;
-  readonly catOffset: Int32Array;
-  readonly catBits: Int32Array;
+export interface PredictionJob extends PackedModel {
   readonly columns: readonly Float64Array[];
   readonly outputs: number;
   /** row-major rows × outputs, added to */
