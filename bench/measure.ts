@@ -19,3 +19,9 @@ export function timedProcess(command: string, args: readonly string[], cwd?: str
   if (run.status !== 0 || !timed) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
   return { wall: Number(timed[1]), cpu: Number(timed[2]) + Number(timed[3]) };
 }
+
+/** A benchmark's `--name value` option from the command line, or `fallback` when it is not given. */
+export function option(name: string, fallback: string, args: readonly string[] = process.argv.slice(2)): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+}

@@ -21,12 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { accuracy, argmaxLabels, positiveColumn, rmse, rocAuc, setPredictionThreads, trainGbdt, type FeatureTable, type GbdtParams } from '../../src/learn/index.js';
 import { makeHiggsLike, makeLetterLike, type SyntheticData } from '../../src/learn/synthetic.js';
 import { Rng } from '../../src/learn/random.js';
+import { option } from '../measure.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
 const rows = Number(option('rows', '1000000'));
 const rounds = Number(option('rounds', '500'));
 const threads = Number(option('threads', '2'));

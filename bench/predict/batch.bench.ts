@@ -25,13 +25,8 @@ import { loadBundle, writePredictionsCsv } from '../../src/automl/index.js';
 import { readModelInput } from '../../src/automl/predict-file.js';
 import { applyPipeline } from '../../src/features/index.js';
 import { execute, openDuckEngine, quoteLiteral } from '../../src/lake/index.js';
-import { time, timedProcess } from '../measure.js';
+import { option, time, timedProcess } from '../measure.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
 const rows = Number(option('rows', '1000000'));
 const timeLimit = option('time-limit', '30');
 const reused = option('model', '');

@@ -19,12 +19,9 @@ import { treeModelOf } from '../../src/automl/tree-model.js';
 import { applyPipeline, readFrame } from '../../src/features/index.js';
 import { PackedTrees } from '../../src/learn/trees/packed-trees.js';
 import { compiledTreesModule, type CompileOptions } from '../../src/learn/trees/wasm-compiled-trees.js';
+import { option } from '../measure.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const modelDir = option('model', '/tmp/ct-model');
 const dataPath = option('data', join(root, '..', 'shared', 'datasets', 'credit_data.csv'));

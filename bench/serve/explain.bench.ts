@@ -21,12 +21,8 @@ import { applyPipelineWithSources, readFrame, takeRows } from '../../src/feature
 import { ForestModel, GbdtModel, treeShap } from '../../src/learn/index.js';
 import { referenceTreeShap } from '../../src/learn/explain/reference-tree-shap.js';
 import type { FeatureTable, Predictor, TreeArrays } from '../../src/learn/types.js';
+import { option } from '../measure.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const modelDir = option('model', '/tmp/credit30-shap');
 const dataPath = option('data', join(root, '..', 'shared', 'datasets', 'credit_data.csv'));
