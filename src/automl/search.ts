@@ -19,6 +19,12 @@ export interface SearchProgress {
   readonly last: string;
 }
 
+/** When the ensemble selection stops adding members: by `deadline` (ms since epoch), but not sooner than `atLeastMs` after it starts. */
+export interface EnsembleTime {
+  readonly deadline: number;
+  readonly atLeastMs: number;
+}
+
 export interface SearchOptions {
   readonly metric: Metric;
   readonly seed: number;
@@ -31,7 +37,7 @@ export interface SearchOptions {
    * `deadline` (ms since epoch), but not sooner than `atLeastMs` after the search ends — a search
    * whose last candidates overran must still blend them (letter: 1 member instead of 2 when it had none)
    */
-  readonly ensembleTime?: { readonly deadline: number; readonly atLeastMs: number };
+  readonly ensembleTime?: EnsembleTime;
   readonly startedAt: number;
   readonly onProgress?: (progress: SearchProgress) => void;
   /** worker threads that fit some of each candidate's folds */
@@ -226,8 +232,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
       `the time limit was too small for the plan: ${portfolioDone} of ${portfolio.length} default configurations finished; the best so far is used — a larger --time-limit gives a better model`,
     );
   }
-  const ensembleDeadline = options.ensembleTime ? Math.max(options.ensembleTime.deadline, Date.now() + options.ensembleTime.atLeastMs) : undefined;
-  return { candidates, ensemble: ensembleOf(candidates, data, metric, ensembleDeadline), notes, skipped };
+  return { candidates, ensemble: ensembleOf(candidates, data, metric, options.ensembleTime), notes, skipped };
 }
 
 /**
@@ -236,7 +241,7 @@ export function runSearch(data: CvData, options: SearchOptions): SearchResult {
  * such as AUC unchanged while it flattens every probability towards the base rate, so greedy
  * selection on AUC would take it for free.
  */
-export function ensembleOf(candidates: readonly CandidateResult[], data: CvData, metric: Metric, deadline?: number): EnsembleSelection {
+export function ensembleOf(candidates: readonly CandidateResult[], data: CvData, metric: Metric, time?: EnsembleTime): EnsembleSelection {
   const kept = candidates.filter((c) => c.models.length > 0);
   const pool = kept.some((c) => c.config.kind !== 'prior') ? kept.filter((c) => c.config.kind !== 'prior') : kept;
   const selection = selectEnsemble(
@@ -244,7 +249,7 @@ export function ensembleOf(candidates: readonly CandidateResult[], data: CvData,
     data.yScored,
     data.numClasses,
     metric,
-    deadline !== undefined ? { deadline } : {},
+    time ? { deadline: Math.max(time.deadline, Date.now() + time.atLeastMs) } : {},
   );
   return { ...selection, members: selection.members.map((m) => ({ ...m, candidate: candidates.indexOf(pool[m.candidate]!) })) };
 }

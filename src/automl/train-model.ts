@@ -158,6 +158,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
   const binned = binTable(fitted.table, { maxBins: 255 });
   const threads = Math.max(1, options.threads ?? predictionThreads());
   const searchDeadline = options.trials !== undefined ? undefined : startedAt + timeLimit! * 1000 * SEARCH_SHARE;
+  const ensembleTime = options.trials !== undefined ? undefined : { deadline: startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE, atLeastMs: timeLimit! * 1000 * ENSEMBLE_MIN_SHARE };
   const cv = (folds: readonly Fold[]): CvData => {
     const data = buildCvData(target.task, numClasses, fitted.table, target.values, folds, binned);
     checkScorable(metric, data.yScored);
@@ -213,7 +214,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
       startedAt,
       initial,
       fitThreads: workers ? 1 : threads,
-      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: searchDeadline!, ensembleTime: { deadline: startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE, atLeastMs: timeLimit! * 1000 * ENSEMBLE_MIN_SHARE } }),
+      ...(options.trials !== undefined ? { trials: options.trials } : { deadline: searchDeadline!, ensembleTime: ensembleTime! }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(workers ? { workers } : {}),
     });
@@ -222,7 +223,7 @@ export async function trainModel(input: TrainingInput, options: TrainOptions): P
     if (!search.candidates.some(isLearnable) && first?.candidate) {
       outcome = {
         data: first.data,
-        search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric, options.trials === undefined ? Math.max(startedAt + timeLimit! * 1000 * ENSEMBLE_SHARE, Date.now() + timeLimit! * 1000 * ENSEMBLE_MIN_SHARE) : undefined), notes: search.notes, skipped: search.skipped },
+        search: { candidates: first.candidates, ensemble: ensembleOf(first.candidates, first.data, metric, ensembleTime), notes: search.notes, skipped: search.skipped },
         plan: { kind: 'holdout', holdoutRows: split[0]!.valid.length, trainRows: first.candidate.trainRows, reason: `no candidate finished under the plan (${describePlan(plan)})` },
       };
       notes.push(`no candidate finished under ${describePlan(plan)} in time; the model is the first, fast candidate — a larger time limit gives a better model`);
