@@ -4,7 +4,7 @@ import { DataError, InputError } from '../../common/index.js';
 import { Rng } from '../random.js';
 import type { FeatureColumn, FeatureTable } from '../types.js';
 import { bestCommonShift } from './coordinate-descent.js';
-import { encodeDesign, fitDesign } from './design.js';
+import { encodeDesign, fitDesign, linearPredictor, predictDesign } from './design.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { LinearModel, trainLinear } from './linear-model.js';
 
@@ -289,6 +289,36 @@ describe('LinearModel prediction input', () => {
     expect(() => trainLinear(train, y, { task: 'regression', lambda: -1 })).toThrow(/lambda/);
     const extreme: FeatureTable = { rows: 3, columns: [numeric('x', [1e308, 1e308, -1e308])] };
     expect(() => trainLinear(extreme, Float64Array.of(1, 2, 3), { task: 'regression', lambda: 1 })).toThrow(/too large to standardise/);
+  });
+});
+
+describe('predictDesign', () => {
+  it('gives the sums of encodeDesign then linearPredictor, bit for bit (missing, ±Infinity, out of range, unseen and relabelled categories, zero coefficients)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 4 }), (seed, outputs) => {
+        const { table } = randomProblem(seed, 60);
+        const spec = fitDesign(table);
+        const rng = new Rng(seed + 1);
+        // a third of the coefficients exactly zero, as a lasso leaves them
+        const coef = Float64Array.from({ length: outputs * spec.width }, () => (rng.next() < 0.33 ? 0 : rng.normal() * 3));
+        const intercept = Float64Array.from({ length: outputs }, () => rng.normal());
+        const x1 = Float64Array.from(table.columns[0]!.values, (v, i) => (i % 7 === 0 ? Infinity : i % 11 === 0 ? -1e6 : i % 13 === 0 ? 1e6 : v));
+        const codes = Float64Array.from(table.columns[2]!.values, (v, i) => (i % 5 === 0 ? 7 : i % 9 === 0 ? Number.NaN : v));
+        const scored: FeatureTable = {
+          rows: table.rows,
+          columns: [{ ...table.columns[2]!, values: codes, categories: ['s', 'r', 'q', 'p', 'new'] }, table.columns[1]!, { ...table.columns[0]!, values: x1 }],
+        };
+        const encoded = encodeDesign(spec, scored);
+        const expected = new Float64Array(table.rows * outputs);
+        const column = new Float64Array(table.rows);
+        for (let c = 0; c < outputs; c++) {
+          linearPredictor(encoded, coef, c * spec.width, intercept[c]!, column);
+          for (let i = 0; i < table.rows; i++) expected[i * outputs + c] = column[i]!;
+        }
+        expect(predictDesign(spec, scored, coef, intercept)).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

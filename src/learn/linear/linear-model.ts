@@ -13,7 +13,7 @@ import { DataError, InputError, UsageError } from '../../common/index.js';
 import type { FeatureTable, Predictor, Task } from '../types.js';
 import { indexLevels, solveElasticNet } from './coordinate-descent.js';
 import type { EncodedDesign, LinearDesignSpec } from './design.js';
-import { encodeDesign, fitDesign, linearPredictor } from './design.js';
+import { encodeDesign, fitDesign, linearPredictor, predictDesign } from './design.js';
 import { fitSmooth, sigmoid, softplus } from './smooth-fit.js';
 
 export interface LinearParams {
@@ -157,8 +157,7 @@ export class LinearModel implements Predictor {
 
   /** Raw linear outputs (margins), row-major n × outputs. */
   decisionFunction(table: FeatureTable): Float64Array {
-    const encoded = encodeDesign(this.design, table);
-    return this.margins(encoded);
+    return predictDesign(this.design, table, this.coef, this.intercept);
   }
 
   predict(table: FeatureTable): Float64Array {
@@ -186,22 +185,6 @@ export class LinearModel implements Predictor {
         sum += e;
       }
       for (let c = 0; c < k; c++) out[i * k + c] = out[i * k + c]! / sum;
-    }
-    return out;
-  }
-
-  private margins(encoded: EncodedDesign): Float64Array {
-    const n = encoded.rows;
-    const k = this.outputs;
-    const column = new Float64Array(n);
-    if (k === 1) {
-      linearPredictor(encoded, this.coef, 0, this.intercept[0]!, column);
-      return column;
-    }
-    const out = new Float64Array(n * k);
-    for (let c = 0; c < k; c++) {
-      linearPredictor(encoded, this.coef, c * this.design.width, this.intercept[c]!, column);
-      for (let i = 0; i < n; i++) out[i * k + c] = column[i]!;
     }
     return out;
   }
