@@ -171,3 +171,23 @@ describe('readFrame', () => {
     await expect(readFrame(file('x.xyz', 'a\n1\n'))).rejects.toThrow(/unknown kind of data file/);
   });
 });
+
+describe('readFrame with the expected text columns\' labels', () => {
+  it('gives the frame it gives without them: known labels, others, missing and empty values, across vectors', async () => {
+    const labels = ['a', "o'k", 'b,c', 'Zürich', ''];
+    const value = (r: number) => (r % 97 === 0 ? '' : r % 89 === 0 ? 'unseen' : r % 83 === 0 ? '"b,c"' : r % 7 === 0 ? 'Zürich' : r % 5 === 0 ? "o'k" : 'a');
+    const lines = ['c,x', ...Array.from({ length: 5000 }, (_, r) => `${value(r)},${r}`)];
+    const path = file('labelled.csv', lines.join('\n') + '\n');
+    const plain = await readFrameWithNotes(path, { textColumns: ['c'] });
+    const expectedColumns = [
+      { name: 'c', kind: 'string' as const, categories: labels },
+      { name: 'x', kind: 'number' as const },
+    ];
+    const labelled = await readFrameWithNotes(path, { textColumns: ['c'], expectedColumns });
+    expect(labelled).toEqual(plain);
+    expect(new Set(labelled.frame.columns[0]!.values)).toEqual(new Set(['a', "o'k", 'b,c', 'Zürich', null, 'unseen']));
+    // a label list with a repeat cannot be an ENUM: read as text, the same frame
+    const repeated = await readFrameWithNotes(path, { textColumns: ['c'], expectedColumns: [{ ...expectedColumns[0]!, categories: ['a', 'a'] }, expectedColumns[1]!] });
+    expect(repeated).toEqual(plain);
+  });
+});

@@ -12,6 +12,8 @@ import type { ExpectedKind } from './steps.js';
 export interface ExpectedColumn {
   readonly name: string;
   readonly kind: ExpectedKind;
+  /** the labels a text column is expected to hold (a model's categories): read as codes of them, the same values sooner */
+  readonly categories?: readonly string[];
 }
 
 export interface ReadFrameOptions {
@@ -48,7 +50,8 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
     const engine = await openDuckEngine(workDir);
     try {
       const textColumns = options.textColumns ?? [];
-      const collector = new FrameCollector(path, textColumns);
+      const labels = new Map((options.expectedColumns ?? []).flatMap((c) => (c.categories ? [[c.name, c.categories] as const] : [])));
+      const collector = new FrameCollector(path, textColumns, labels);
       const consumer = options.clean ? cleanedRows(options.clean, collector) : collector;
       const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer }, {
         label: path,
