@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { DuckDBDoubleVector, DuckDBVarCharVector, queryRows, quoteIdent, quoteLiteral, type ColumnSchema, type SqlParams } from '../lake/index.js';
+import { shareableColumn } from '../learn/index.js';
 import type { RowConsumer } from '../sources/index.js';
 import type { Frame, RawColumn, RawColumnKind } from './frame.js';
 
@@ -141,13 +142,19 @@ export class FrameCollector implements RowConsumer {
   readonly #label: string;
   readonly #textColumns: ReadonlySet<string>;
   readonly #labels: ReadonlyMap<string, readonly string[]>;
+  readonly #scored: boolean;
   #frame: Frame | undefined;
 
-  /** `labels`: text columns' known values (a model's categories), read as codes of them (`LabelledText`) */
-  constructor(label: string, textColumns: readonly string[], labels: ReadonlyMap<string, readonly string[]> = new Map()) {
+  /**
+   * `labels`: text columns' known values (a model's categories), read as codes of them
+   * (`LabelledText`); `scored`: the rows are a batch to score, their numbers put where the
+   * prediction workers read them (`shareableColumn`)
+   */
+  constructor(label: string, options: { readonly textColumns?: readonly string[]; readonly labels?: ReadonlyMap<string, readonly string[]>; readonly scored?: boolean } = {}) {
     this.#label = label;
-    this.#textColumns = new Set(textColumns);
-    this.#labels = labels;
+    this.#textColumns = new Set(options.textColumns);
+    this.#labels = options.labels ?? new Map();
+    this.#scored = options.scored === true;
   }
 
   /** The frame of the last read that went through. */
@@ -187,7 +194,7 @@ export class FrameCollector implements RowConsumer {
       // the row count known up front lets each vector go straight into its column
       const result = await conn.run(`SELECT ${select} FROM (${selectSql})`, Object.keys(params).length > 0 ? params : undefined);
       rows = result.rowCount;
-      values = kinds.map((kind) => (kind === 'string' ? new Array<string | null>(rows) : new Float64Array(rows)));
+      values = kinds.map((kind) => (kind === 'string' ? new Array<string | null>(rows) : this.#scored ? shareableColumn(rows) : new Float64Array(rows)));
       let offset = 0;
       for (let index = 0; index < result.chunkCount; index++) {
         const chunk = result.getChunk(index);

@@ -185,7 +185,7 @@ describe('readFrame with the expected text columns\' labels', () => {
     ];
     const labelled = await readFrameWithNotes(path, { textColumns: ['c'], expectedColumns });
     expect(labelled).toEqual(plain);
-    expect(new Set(labelled.frame.columns[0]!.values)).toEqual(new Set(['a', "o'k", 'b,c', 'Zürich', null, 'unseen']));
+    expect(new Set<unknown>(labelled.frame.columns[0]!.values)).toEqual(new Set(['a', "o'k", 'b,c', 'Zürich', null, 'unseen']));
     // a label list with a repeat cannot be an ENUM: read as text, the same frame
     const repeated = await readFrameWithNotes(path, { textColumns: ['c'], expectedColumns: [{ ...expectedColumns[0]!, categories: ['a', 'a'] }, expectedColumns[1]!] });
     expect(repeated).toEqual(plain);

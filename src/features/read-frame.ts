@@ -25,7 +25,8 @@ export interface ReadFrameOptions {
    * the columns the caller expects (a model's inputs, `inputSchemaOf`): a CSV whose header names
    * them all is read without sniffing its dialect, and — when they are all numbers or text and the
    * rows are not cleaned — with those types, without sniffing its types either (a value that does
-   * not fit is read as without them: the same frame and notes)
+   * not fit is read as without them: the same frame and notes); text columns' `categories` are read
+   * as codes of them, and numbers go where the prediction workers read them (the rows are scored)
    */
   readonly expectedColumns?: readonly ExpectedColumn[];
   /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */
@@ -51,7 +52,7 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
     try {
       const textColumns = options.textColumns ?? [];
       const labels = new Map((options.expectedColumns ?? []).flatMap((c) => (c.categories ? [[c.name, c.categories] as const] : [])));
-      const collector = new FrameCollector(path, textColumns, labels);
+      const collector = new FrameCollector(path, { textColumns, labels, scored: options.expectedColumns !== undefined });
       const consumer = options.clean ? cleanedRows(options.clean, collector) : collector;
       const quality = await readDataFile(engine.conn, path, { kind: 'rows', consumer }, {
         label: path,

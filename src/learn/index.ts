@@ -8,7 +8,7 @@ export type { ForestParams, ForestModelJSON } from './forest.js';
 export { loadModel } from './load-model.js';
 export { Rng, shuffleInPlace, shuffledIndex } from './random.js';
 export { expectedPathLength, leafOf } from './trees/tree-arrays.js';
-export { predictionThreads, setPredictionThreads, shareColumns } from './trees/prediction-workers.js';
+export { predictionThreads, setPredictionThreads, shareableColumn, shareColumns } from './trees/prediction-workers.js';
 // the other parts of the learning core (CONTEXT-linear-explain.md); `goesLeft` comes from explain/
 export * from './linear/index.js';
 export * from './metrics/index.js';

@@ -84,6 +84,14 @@ export function shareColumns(table: FeatureTable): FeatureTable {
   return { ...table, columns };
 }
 
+/**
+ * An empty column of `rows` numbers, in shared memory when a table that long goes to the
+ * prediction workers: `shareColumns` then hands it over as it is instead of copying it.
+ */
+export function shareableColumn(rows: number): Float64Array {
+  return rows >= MIN_SHARED_ROWS && predictionThreads() > 1 ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
+}
+
 function workers(count: number): Worker[] {
   while (pool.length < count) {
     // plain JavaScript: no loaders (e.g. tsx) in the worker, nothing it could wait on
