@@ -63,6 +63,8 @@ export class AutoModel {
     // a big batch's columns go into shared memory once, for the worker threads of every tree model
     const table = shareColumns(applyPipeline(this.manifest.pipeline, frame));
     const average = (models: readonly Predictor[], input: FeatureTable): Float64Array => {
+      // one model (a refitted member): its own predictions, which blending with weight 1 would copy unchanged
+      if (models.length === 1) return models[0]!.predict(input);
       const perFold = models.map((model) => model.predict(input));
       return blend(perFold, perFold.map(() => 1 / perFold.length));
     };
