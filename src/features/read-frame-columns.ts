@@ -196,8 +196,8 @@ export class FrameCollector implements RowConsumer {
       rows = result.rowCount;
       values = kinds.map((kind) => (kind === 'string' ? new Array<string | null>(rows) : this.#scored ? shareableColumn(rows) : new Float64Array(rows)));
       let offset = 0;
-      for (let index = 0; index < result.chunkCount; index++) {
-        const chunk = result.getChunk(index);
+      // in order, as DuckDB hands a result over (`getChunk(i)` seeks each chunk afresh: a third more time)
+      for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const n = chunk.rowCount;
         for (let c = 0; c < names.length; c++) {
           const column = values[c]!;
