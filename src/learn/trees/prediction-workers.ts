@@ -33,8 +33,12 @@ const accumulatePacked = ${accumulatePacked.toString()};
 const scratch = {};
 parentPort.on('message', (m) => {
   const ctl = new Int32Array(m.control);
+  const next = new Int32Array(m.next);
   try {
-    accumulatePacked(m.job, m.begin, m.end, scratch);
+    // row ranges taken in turn from the shared counter until none is left
+    for (let begin = Atomics.add(next, 0, 1) * m.chunk; begin < m.rows; begin = Atomics.add(next, 0, 1) * m.chunk) {
+      accumulatePacked(m.job, begin, Math.min(m.rows, begin + m.chunk), scratch);
+    }
     Atomics.store(ctl, 0, 1);
   } catch (e) {
     Atomics.store(ctl, 0, 2);
@@ -102,21 +106,28 @@ function workers(count: number): Worker[] {
   return pool.slice(0, count);
 }
 
+/** Ranges a batch is cut into per thread, taken in turn: a thread slowed down (by the machine, or a late start) takes fewer. */
+const RANGES_PER_THREAD = 16;
+
 /**
- * Runs a prediction job over `rows` rows split between the calling thread (the first share) and
- * `threads − 1` pooled workers; returns when all are done. The job's arrays must be in shared
- * memory. The calling thread stays synchronous (it waits on Atomics), so `predict` keeps its
- * plain signature.
+ * Runs a prediction job over `rows` rows on the calling thread and `threads − 1` pooled workers,
+ * each taking the next range of rows from a shared counter until none is left; returns when all
+ * are done. The job's arrays must be in shared memory. The calling thread stays synchronous (it
+ * waits on Atomics), so `predict` keeps its plain signature.
  */
 export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads: number, scratch: PredictionScratch = {}): void {
   const helpers = workers(threads - 1);
-  const cut = (p: number): number => Math.round((rows * p) / threads);
-  const controls = helpers.map((worker, i) => {
+  // whole blocks of 256 rows (the kernels' block)
+  const chunk = Math.max(256, Math.ceil(rows / (threads * RANGES_PER_THREAD) / 256) * 256);
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const controls = helpers.map((worker) => {
     const control = new Int32Array(new SharedArrayBuffer(4));
-    worker.postMessage({ job, control: control.buffer, begin: cut(i + 1), end: cut(i + 2) });
+    worker.postMessage({ job, control: control.buffer, next: next.buffer, chunk, rows });
     return control;
   });
-  accumulatePacked(job, 0, cut(1), scratch);
+  for (let begin = Atomics.add(next, 0, 1) * chunk; begin < rows; begin = Atomics.add(next, 0, 1) * chunk) {
+    accumulatePacked(job, begin, Math.min(rows, begin + chunk), scratch);
+  }
   for (const control of controls) {
     const started = Date.now();
     while (Atomics.load(control, 0) === 0) {
