@@ -1,7 +1,7 @@
 import type { HistogramBuilder, GrowData } from './histogram.js';
 import type { Rng } from '../random.js';
 import { sampleSubset } from '../random.js';
-import { findBestSplit, newStats, type NodeStats, type SplitCandidate, type SplitParams } from './split-finder.js';
+import { findBestSplit, newStats, numericLeftBins, type NodeStats, type SplitCandidate, type SplitParams } from './split-finder.js';
 
 export interface GrowParams extends SplitParams {
   /** most leaves; Infinity for none */
@@ -61,6 +61,8 @@ export class TreeGrower {
   readonly #pool: Float64Array[] = [];
   readonly #order: Uint32Array;
   readonly #scratch: Uint32Array;
+  /** the bins going left of the numeric split being made */
+  readonly #numericLeft = new Uint8Array(256);
   /**
    * [begin, end) of each feature's used slots in a histogram: every feature owns 2^k slots but
    * most use a few (a 12-category column, a small integer); zeroing and subtracting only these
@@ -181,6 +183,7 @@ export class TreeGrower {
       const leaf = open[pick]!;
       open.splice(pick, 1);
       const split = leaf.split!;
+      const goesLeft = split.isCategorical ? split.leftBins : numericLeftBins(data.numBins[split.feature]!, split.thresholdBin, split.defaultLeft, this.#numericLeft);
       // a builder sharing rows with threads builds the smaller child's histogram (smaller by the
       // split's estimated counts) while partitioning: one hand-off between threads instead of two
       let fused: Float64Array | null = null;
@@ -188,13 +191,13 @@ export class TreeGrower {
       let mid: number | undefined;
       if (subtract && numLeaves + 1 < p.maxLeaves && this.#builder.partitionAndBuild !== undefined) {
         fused = this.#acquire();
-        mid = this.#builder.partitionAndBuild(leaf.begin, leaf.end, split.feature, split.leftBins, fusedSmallIsLeft, fused, features);
+        mid = this.#builder.partitionAndBuild(leaf.begin, leaf.end, split.feature, goesLeft, fusedSmallIsLeft, fused, features);
         if (mid === undefined) {
           this.#release(fused);
           fused = null;
         }
       }
-      mid ??= this.#partition(order, leaf.begin, leaf.end, split);
+      mid ??= this.#partition(order, leaf.begin, leaf.end, split.feature, goesLeft);
       // counts from the partition are exact (the histogram may only estimate them)
       const leftStats: NodeStats = { sum: split.left.sum, hess: split.left.hess, count: mid - leaf.begin };
       const rightStats = newStats(m);
@@ -222,9 +225,12 @@ export class TreeGrower {
           this.#builder.build(smallHist, order, small.begin, small.end, features);
         }
         const parentHist = leaf.hist!;
-        const spans = this.#spans;
-        for (let j = 0; j < spans.length; j += 2) {
-          for (let i = spans[j]!, end = spans[j + 1]!; i < end; i++) parentHist[i]! -= smallHist[i]!;
+        if (layout !== undefined) layout.subtractHistogram(parentHist, smallHist);
+        else {
+          const spans = this.#spans;
+          for (let j = 0; j < spans.length; j += 2) {
+            for (let i = spans[j]!, end = spans[j + 1]!; i < end; i++) parentHist[i]! -= smallHist[i]!;
+          }
         }
         small.hist = smallHist;
         large.hist = parentHist;
@@ -256,12 +262,11 @@ export class TreeGrower {
     return findBestSplit(leaf.hist!, this.#data, candidates, this.#builder.channels, this.#builder.hasCount, leaf.stats, p, p.randomThresholds ? rng : null);
   }
 
-  /** Stable in-place partition of order[begin..end) by the split; returns where the right side starts. */
-  #partition(order: Uint32Array, begin: number, end: number, split: SplitCandidate): number {
+  /** Stable in-place partition of order[begin..end) by goesLeft[bin of feature]; returns where the right side starts. */
+  #partition(order: Uint32Array, begin: number, end: number, feature: number, goesLeft: Uint8Array): number {
     const layout = this.#builder.layout;
-    if (layout !== undefined) return layout.partition(order, begin, end, split.feature, split.leftBins);
-    const column = this.#data.columns[split.feature]!;
-    const goesLeft = split.leftBins;
+    if (layout !== undefined) return layout.partition(order, begin, end, feature, goesLeft);
+    const column = this.#data.columns[feature]!;
     const scratch = this.#scratch;
     let w = begin;
     let k = 0;

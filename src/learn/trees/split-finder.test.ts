@@ -5,7 +5,7 @@ import { binTable } from './binning.js';
 import { growDataOf, layoutHistogram, targetHistogram } from './histogram.js';
 import { Rng } from '../random.js';
 import { RowLayout } from './row-layout.js';
-import { findBestSplit, nodeScore, type SplitParams } from './split-finder.js';
+import { findBestSplit, nodeScore, numericLeftBins, type SplitParams } from './split-finder.js';
 
 const baseParams: SplitParams = {
   minDataInLeaf: 1,
@@ -196,5 +196,43 @@ describe('findBestSplit', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('gives each node its own split though the scan is reused from node to node', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(problem, fc.boolean()), { minLength: 2, maxLength: 5 }), (problems) => {
+        const nodes = problems.map(([pr, withCat]) => {
+          const table = tableOf(pr, withCat);
+          const data = growDataOf(binTable(table));
+          const n = table.rows;
+          const layout = new RowLayout(data, { shared: false, histograms: 1 });
+          for (let i = 0; i < n; i++) {
+            layout.sourceGh[2 * i] = pr.target[i]!;
+            layout.sourceGh[2 * i + 1] = 1;
+          }
+          layout.load(Uint32Array.from({ length: n }, (_, i) => i), n);
+          const hist = new Float64Array(data.totalBins * 2);
+          const features = Int32Array.from({ length: data.numFeatures }, (_, i) => i);
+          layout.buildHistogram(0, n, features, hist);
+          const total = { sum: Float64Array.of(pr.target.reduce((a, b) => a + b, 0)), hess: n, count: n };
+          const params = { ...baseParams, minDataInLeaf: pr.minData, lambdaL2: pr.l2 };
+          return () => findBestSplit(hist, data, features, 1, false, total, params, null);
+        });
+        // each node alone (after a scan of another shape), then all in a row, then backwards
+        const alone = nodes.map((scan) => {
+          nodes[0]!();
+          return scan();
+        });
+        expect(nodes.map((scan) => scan())).toEqual(alone);
+        expect(nodes.map((scan) => scan()).reverse()).toEqual([...nodes].reverse().map((scan) => scan()));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('spells out a numeric split into a reused table of bins', () => {
+    const out = new Uint8Array(256).fill(7);
+    expect(Array.from(numericLeftBins(5, 4, 0, out).subarray(0, 6))).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(Array.from(numericLeftBins(5, 1, 1, out).subarray(0, 6))).toEqual([1, 1, 0, 0, 0, 1]);
   });
 });

@@ -34,7 +34,10 @@ export interface SplitCandidate {
   thresholdBin: number;
   /** 1 when the missing bin goes left */
   defaultLeft: number;
-  /** per bin of the feature (numBins + 1, missing last): 1 = left */
+  /**
+   * categorical: per bin of the feature (numBins + 1, missing last), 1 = left; numeric: empty
+   * (`numericLeftBins` spells out the threshold when the split is made: most candidates never are)
+   */
   leftBins: Uint8Array;
   readonly left: NodeStats;
   /** the node had rows with missing values in this feature */
@@ -80,7 +83,8 @@ export function findBestSplit(
   rng: Rng | null,
   node?: NodeRows,
 ): SplitCandidate | null {
-  const finder = new SplitScan(channels, hasCount, params, total);
+  const finder = (SCANS[channels] ??= new SplitScan(channels, params, total));
+  finder.reset(hasCount, params, total);
   // a node of few rows fills few of a feature's 255 bins: scan just those (exact counts needed)
   const sparse = node !== undefined && hasCount && data.columns.length > 0 && node.end - node.begin <= SPARSE_MAX_ROWS;
   for (let j = 0; j < features.length; j++) {
@@ -96,9 +100,7 @@ export function findBestSplit(
     if (channels === 1 && rng === null) finder.numeric1(hist, f, off, nb, present, count);
     else finder.numeric(hist, f, off, nb, rng, present, count);
   }
-  const best = finder.best;
-  if (best !== null && !best.isCategorical) best.leftBins = numericLeftBins(data.numBins[best.feature]!, best.thresholdBin, best.defaultLeft);
-  return best;
+  return finder.best;
 }
 
 /** The rows of the node being split: rows[begin..end) */
@@ -140,30 +142,68 @@ function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: 
   return n;
 }
 
+/**
+ * The scan of one node, reused from node to node (one per channel count: a tree has hundreds of
+ * nodes, each scanned once, and these small allocations added up to a tenth of a small tree's time).
+ * Not re-entrant: one thread, one scan at a time.
+ */
 class SplitScan {
-  best: SplitCandidate | null = null;
+  #best: SplitCandidate | null = null;
+  /** the best gain so far, -Infinity before any */
+  #bestGain = -Infinity;
+  /**
+   * `numeric1`'s best, kept as numbers until `best` is read (most features improve on the one
+   * before, and only the last is kept): feature, or -1 when the best is `#best`
+   */
+  #numericFeature = -1;
+  #numericThreshold = 0;
+  #numericDefaultLeft = 0;
+  #numericHadMissing = false;
+  #numericLeftG = 0;
+  #numericLeftH = 0;
+  #numericLeftC = 0;
   readonly #m: number;
-  readonly #s: number;
+  #s = 0;
   /** offset of the count in a bin's slots, or -1 when counts are estimated from the hessian */
-  readonly #c: number;
+  #c = -1;
   /** rows per unit of hessian in this node, to estimate counts */
-  readonly #cph: number;
-  readonly #p: SplitParams;
-  readonly #total: NodeStats;
-  readonly #parentScore: number;
+  #cph = 0;
+  #p: SplitParams;
+  #total: NodeStats;
+  #parentScore = 0;
   readonly #cum: Float64Array;
   readonly #tmp: Float64Array;
 
-  constructor(channels: number, hasCount: boolean, params: SplitParams, total: NodeStats) {
+  constructor(channels: number, params: SplitParams, total: NodeStats) {
     this.#m = channels;
+    this.#p = params;
+    this.#total = total;
+    this.#cum = new Float64Array(channels);
+    this.#tmp = new Float64Array(channels);
+  }
+
+  /** Starts the scan of a node. */
+  reset(hasCount: boolean, params: SplitParams, total: NodeStats): void {
+    const channels = this.#m;
+    this.#best = null;
+    this.#bestGain = -Infinity;
+    this.#numericFeature = -1;
     this.#s = channels + (hasCount ? 2 : 1);
     this.#c = hasCount ? channels + 1 : -1;
     this.#cph = total.hess > 0 ? total.count / total.hess : 0;
     this.#p = params;
     this.#total = total;
     this.#parentScore = nodeScore(total.sum, 0, channels, total.hess, params.lambdaL1, params.lambdaL2);
-    this.#cum = new Float64Array(channels);
-    this.#tmp = new Float64Array(channels);
+  }
+
+  /** The best split found, or null. */
+  get best(): SplitCandidate | null {
+    if (this.#numericFeature >= 0) {
+      const left = { sum: Float64Array.of(this.#numericLeftG), hess: this.#numericLeftH, count: this.#numericLeftC };
+      this.#best = { gain: this.#bestGain, feature: this.#numericFeature, isCategorical: false, thresholdBin: this.#numericThreshold, defaultLeft: this.#numericDefaultLeft, leftBins: NO_BINS, left, hadMissing: this.#numericHadMissing };
+      this.#numericFeature = -1;
+    }
+    return this.#best;
   }
 
   /** gain of the split whose left side has sums `left`/leftH/leftC, or -Infinity if not allowed */
@@ -186,11 +226,13 @@ class SplitScan {
   }
 
   #better(gain: number): boolean {
-    return gain > -Infinity && (this.best === null || gain > this.best.gain);
+    return gain > -Infinity && gain > this.#bestGain;
   }
 
   #record(gain: number, feature: number, isCategorical: boolean, thresholdBin: number, defaultLeft: number, leftBins: Uint8Array, left: Float64Array, leftH: number, leftC: number, hadMissing = true): void {
-    this.best = { gain, feature, isCategorical, thresholdBin, defaultLeft, leftBins, left: { sum: Float64Array.from(left), hess: leftH, count: leftC }, hadMissing };
+    this.#best = { gain, feature, isCategorical, thresholdBin, defaultLeft, leftBins, left: { sum: Float64Array.from(left), hess: leftH, count: leftC }, hadMissing };
+    this.#bestGain = gain;
+    this.#numericFeature = -1;
   }
 
   /**
@@ -286,7 +328,7 @@ class SplitScan {
     const missH = hist[mi + 1]!;
     const missC = hasCount ? hist[mi + 2]! : missH * cph;
     const threshold = this.#parentScore + p.minSplitGain;
-    let bestGain = this.best === null ? -Infinity : this.best.gain;
+    let bestGain = this.#bestGain;
     let bestT = -1;
     let bestDefaultLeft = 0;
     let cumG = 0;
@@ -361,7 +403,15 @@ class SplitScan {
       lh += missH;
       lc += missC;
     }
-    this.best = { gain: bestGain, feature: f, isCategorical: false, thresholdBin: bestT, defaultLeft: bestDefaultLeft, leftBins: NO_BINS, left: { sum: Float64Array.of(lg), hess: lh, count: lc }, hadMissing: missC > 0 };
+    this.#bestGain = bestGain;
+    this.#best = null;
+    this.#numericFeature = f;
+    this.#numericThreshold = bestT;
+    this.#numericDefaultLeft = bestDefaultLeft;
+    this.#numericHadMissing = missC > 0;
+    this.#numericLeftG = lg;
+    this.#numericLeftH = lh;
+    this.#numericLeftC = lc;
   }
 
   #tmp2(cum: Float64Array, hist: Float64Array, mi: number): Float64Array {
@@ -426,12 +476,15 @@ class SplitScan {
 }
 
 const NO_BINS = new Uint8Array(0);
+/** the scan for each channel count (index), made on first use */
+const SCANS: SplitScan[] = [];
 /** scratch for `#tmp2` (one thread; `#record` copies what it keeps) */
 const WITH_MISS = new Float64Array(64);
 
-function numericLeftBins(nb: number, t: number, defaultLeft: number): Uint8Array {
-  const out = new Uint8Array(nb + 1);
+/** A numeric split as a table of bins 0..nb (missing last) into `out` (1 = left), returned. */
+export function numericLeftBins(nb: number, t: number, defaultLeft: number, out: Uint8Array): Uint8Array {
   out.fill(1, 0, t + 1);
+  out.fill(0, t + 1, nb);
   out[nb] = defaultLeft;
   return out;
 }
