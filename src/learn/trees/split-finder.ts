@@ -1,5 +1,6 @@
 import type { Rng } from '../random.js';
 import type { GrowData } from './histogram.js';
+import { listBins } from './bin-sets.js';
 
 export interface SplitParams {
   readonly minDataInLeaf: number;
@@ -70,7 +71,9 @@ export function nodeOutput(sum: number, hess: number, l1: number, l2: number): n
 
 /**
  * Finds the best split of one node over `features`, given the node's histogram `hist` and totals.
- * Returns null when no split satisfies the constraints with gain above minSplitGain.
+ * With `bins` (bin-sets.ts: per feature, a set of bins holding every bin whose slots are not
+ * zero), numeric features are scanned over those bins only: the same split, as the full scan
+ * skips empty bins. Returns null when no split satisfies the constraints with gain above minSplitGain.
  */
 export function findBestSplit(
   hist: Float64Array,
@@ -81,12 +84,12 @@ export function findBestSplit(
   total: NodeStats,
   params: SplitParams,
   rng: Rng | null,
-  node?: NodeRows,
+  bins: Int32Array | null = null,
 ): SplitCandidate | null {
   const finder = (SCANS[channels] ??= new SplitScan(channels, params, total));
   finder.reset(hasCount, params, total);
-  // a node of few rows fills few of a feature's 255 bins: scan just those (exact counts needed)
-  const sparse = node !== undefined && hasCount && data.columns.length > 0 && node.end - node.begin <= SPARSE_MAX_ROWS;
+  // an empty bin's estimated count must be 0 too for the full scan to skip it: a finite rows-per-hessian
+  const sets = bins !== null && (hasCount || Number.isFinite(finder.countPerHessian)) ? bins : null;
   for (let j = 0; j < features.length; j++) {
     const f = features[j]!;
     const nb = data.numBins[f]!;
@@ -95,52 +98,16 @@ export function findBestSplit(
       finder.categorical(hist, f, off, nb);
       continue;
     }
-    const count = sparse ? presentBins(data.columns[f]!, node.rows, node.begin, node.end, nb) : nb;
-    const present = sparse ? PRESENT : null;
+    const count = sets !== null ? listBins(sets, f, nb, PRESENT) : nb;
+    const present = sets !== null ? PRESENT : null;
     if (channels === 1 && rng === null) finder.numeric1(hist, f, off, nb, present, count);
     else finder.numeric(hist, f, off, nb, rng, present, count);
   }
   return finder.best;
 }
 
-/** The rows of the node being split: rows[begin..end) */
-export interface NodeRows {
-  readonly rows: Uint32Array;
-  readonly begin: number;
-  readonly end: number;
-}
-
-/** Nodes of at most this many rows are scanned over their present bins only. */
-const SPARSE_MAX_ROWS = 96;
-
-const presentWords = new Int32Array(8);
-/** scratch for `presentBins` (one thread; read before the next call) */
+/** scratch for a feature's listed bins (one thread; read before the next feature) */
 const PRESENT = new Int32Array(256);
-
-/**
- * Writes the bins (missing excluded) that rows[begin..end) fall in, and bin 0, ascending, to
- * `PRESENT` and returns how many: a 256-bit set, then its bits in order.
- */
-function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: number, nb: number): number {
-  presentWords.fill(0);
-  // bin 0 always: the full scan evaluates threshold 0 even when empty (missing values alone on one side)
-  presentWords[0] = 1;
-  for (let i = begin; i < end; i++) {
-    const b = column[rows[i]!]!;
-    presentWords[b >>> 5]! |= 1 << (b & 31);
-  }
-  let n = 0;
-  for (let w = 0; w < 8; w++) {
-    let bits = presentWords[w]!;
-    while (bits !== 0) {
-      const low = bits & -bits;
-      const b = (w << 5) + 31 - Math.clz32(low);
-      if (b < nb) PRESENT[n++] = b;
-      bits ^= low;
-    }
-  }
-  return n;
-}
 
 /**
  * The scan of one node, reused from node to node (one per channel count: a tree has hundreds of
@@ -167,7 +134,7 @@ class SplitScan {
   /** offset of the count in a bin's slots, or -1 when counts are estimated from the hessian */
   #c = -1;
   /** rows per unit of hessian in this node, to estimate counts */
-  #cph = 0;
+  countPerHessian = 0;
   #p: SplitParams;
   #total: NodeStats;
   #parentScore = 0;
@@ -190,7 +157,7 @@ class SplitScan {
     this.#numericFeature = -1;
     this.#s = channels + (hasCount ? 2 : 1);
     this.#c = hasCount ? channels + 1 : -1;
-    this.#cph = total.hess > 0 ? total.count / total.hess : 0;
+    this.countPerHessian = total.hess > 0 ? total.count / total.hess : 0;
     this.#p = params;
     this.#total = total;
     this.#parentScore = nodeScore(total.sum, 0, channels, total.hess, params.lambdaL1, params.lambdaL2);
@@ -222,7 +189,7 @@ class SplitScan {
   }
 
   #count(hist: Float64Array, i: number): number {
-    return this.#c >= 0 ? hist[i + this.#c]! : hist[i + this.#m]! * this.#cph;
+    return this.#c >= 0 ? hist[i + this.#c]! : hist[i + this.#m]! * this.countPerHessian;
   }
 
   #better(gain: number): boolean {
@@ -255,19 +222,11 @@ class SplitScan {
       // extra-trees: one uniform threshold between the lowest and highest present bin
       let lo = -1;
       let hi = -1;
-      if (present !== null) {
-        // the list starts with bin 0 even when no row is there
-        const first = count > 0 && this.#count(hist, off * s) > 0 ? 0 : 1;
-        if (count > first) {
-          lo = present[first]!;
-          hi = present[count - 1]!;
-        }
-      } else {
-        for (let b = 0; b < nb; b++) {
-          if (this.#count(hist, (off + b) * s) > 0) {
-            if (lo < 0) lo = b;
-            hi = b;
-          }
+      for (let q = 0; q < count; q++) {
+        const b = present === null ? q : present[q]!;
+        if (this.#count(hist, (off + b) * s) > 0) {
+          if (lo < 0) lo = b;
+          hi = b;
         }
       }
       if (lo < 0) return;
@@ -322,7 +281,7 @@ class SplitScan {
     const totalH = t.hess;
     const totalC = t.count;
     const hasCount = this.#c >= 0;
-    const cph = this.#cph;
+    const cph = this.countPerHessian;
     const mi = (off + nb) * s;
     const missG = hist[mi]!;
     const missH = hist[mi + 1]!;
