@@ -44,7 +44,7 @@ export interface GrownTree {
 
 /** Forest nodes of at most this many rows are scanned over the bins their rows fill. */
 const SPARSE_MAX_ROWS = 96;
-/** Boosting: a built histogram of at most 1/2^this rows per slot of a feature is scanned over the bins its rows fill. */
+/** Boosting: a node whose histogram came from at most 1/2^this rows per slot of a feature is scanned over the bins those rows fill. */
 const SPARSE_SLOT_SHIFT = 2;
 
 interface Leaf {
@@ -54,8 +54,13 @@ interface Leaf {
   readonly depth: number;
   readonly stats: NodeStats;
   hist: Float64Array | null;
-  /** `hist` was built from the node's rows (not subtracted): only the bins its rows fall in are not zero */
-  built: boolean;
+  /**
+   * positions [builtBegin, builtEnd) of the nearest node, this one or an ancestor, whose histogram
+   * was built from its rows: this node's histogram is that one less histograms built from some of
+   * those rows, so it is zero outside the bins they fall in (rounding residues included)
+   */
+  builtBegin: number;
+  builtEnd: number;
   split: SplitCandidate | null;
 }
 
@@ -168,7 +173,7 @@ export class TreeGrower {
       }
       rootStats.count = order.length;
     }
-    const root: Leaf = { node: nodes.add(rootStats), begin: 0, end: order.length, depth: 0, stats: rootStats, hist: rootHist, built: true, split: null };
+    const root: Leaf = { node: nodes.add(rootStats), begin: 0, end: order.length, depth: 0, stats: rootStats, hist: rootHist, builtBegin: 0, builtEnd: order.length, split: null };
     const open: Leaf[] = [];
     const done: Leaf[] = [];
     let numLeaves = 1;
@@ -233,8 +238,8 @@ export class TreeGrower {
       numLeaves++;
       const depth = leaf.depth + 1;
       const lastSplit = numLeaves >= p.maxLeaves;
-      const leftLeaf: Leaf = { node: leftNode, begin: leaf.begin, end: mid, depth, stats: leftStats, hist: null, built: false, split: null };
-      const rightLeaf: Leaf = { node: rightNode, begin: mid, end: leaf.end, depth, stats: rightStats, hist: null, built: false, split: null };
+      const leftLeaf: Leaf = { node: leftNode, begin: leaf.begin, end: mid, depth, stats: leftStats, hist: null, builtBegin: leaf.builtBegin, builtEnd: leaf.builtEnd, split: null };
+      const rightLeaf: Leaf = { node: rightNode, begin: mid, end: leaf.end, depth, stats: rightStats, hist: null, builtBegin: leaf.builtBegin, builtEnd: leaf.builtEnd, split: null };
       const leftOk = !lastSplit && this.#splittable(leftStats.count, depth);
       const rightOk = !lastSplit && this.#splittable(rightStats.count, depth);
       if (subtract && (leftOk || rightOk)) {
@@ -256,7 +261,8 @@ export class TreeGrower {
           }
         }
         small.hist = smallHist;
-        small.built = true;
+        small.builtBegin = small.begin;
+        small.builtEnd = small.end;
         large.hist = parentHist;
       } else {
         this.#release(leaf.hist);
@@ -283,12 +289,13 @@ export class TreeGrower {
   #findSplit(leaf: Leaf, features: Int32Array, rng: Rng): SplitCandidate | null {
     const p = this.#params;
     const candidates = p.featuresPerNode > 0 && p.featuresPerNode < features.length ? sampleSubset(rng, features, p.featuresPerNode) : features;
-    // a subtracted histogram may hold rounding residues in bins its rows left: those take the full scan
+    // not the node's own rows: a subtracted histogram holds rounding residues in bins its rows
+    // left, which the full scan reads
     const layout = this.#builder.layout;
     let bins: Int32Array | null = null;
-    if (layout !== undefined && leaf.built && leaf.end - leaf.begin <= this.#sparseRows) {
+    if (layout !== undefined && leaf.builtEnd - leaf.builtBegin <= this.#sparseRows) {
       bins = this.#bins;
-      markLayoutBins(layout.codes, layout.stride, this.#data.numFeatures, leaf.begin, leaf.end, bins);
+      markLayoutBins(layout.codes, layout.stride, this.#data.numFeatures, leaf.builtBegin, leaf.builtEnd, bins);
     }
     return findBestSplit(leaf.hist!, this.#data, candidates, this.#builder.channels, this.#builder.hasCount, leaf.stats, p, p.randomThresholds ? rng : null, bins);
   }

@@ -201,7 +201,8 @@ describe('findBestSplit', () => {
     );
   });
 
-  it('scans only the bins a boosting node\'s rows fill and finds the same split as the full scan, bit for bit', () => {
+  it('scans only the bins a boosting node\'s rows (or its built ancestor\'s) fill and finds the same split as the full scan, bit for bit', () => {
+    let residues = 0;
     fc.assert(
       fc.property(problem, fc.boolean(), fc.integer({ min: 0, max: 1000 }), fc.constantFrom(0, 0.5), (pr, withCat, seed, l1) => {
         const table = tableOf(pr, withCat);
@@ -234,9 +235,37 @@ describe('findBestSplit', () => {
         const full = findBestSplit(hist, data, features, 1, false, total, params, null);
         const sparse = findBestSplit(hist, data, features, 1, false, total, params, null, bins);
         expect(sparse).toEqual(full);
+        // the node split: its larger side's histogram by subtraction, zero outside the node's bins
+        // but for rounding residues in bins the smaller side emptied, which the node's bins cover
+        const goesLeft = Uint8Array.from({ length: 256 }, (_, b) => (b <= (seed >> 5) % 8 ? 1 : 0));
+        const mid = layout.partition(layout.order, begin, end, (seed >> 8) % data.numFeatures, goesLeft);
+        const smallIsLeft = mid - begin <= end - mid;
+        const [sb, se, lb, le] = smallIsLeft ? [begin, mid, mid, end] : [mid, end, begin, mid];
+        const small = new Float64Array(data.totalBins * 2);
+        layout.buildHistogram(sb, se, features, small);
+        layout.subtractHistogram(hist, small);
+        const large = { sum: new Float64Array(1), hess: 0, count: le - lb };
+        for (let i = lb; i < le; i++) {
+          large.sum[0]! += layout.gh[2 * i]!;
+          large.hess += layout.gh[2 * i + 1]!;
+        }
+        expect(findBestSplit(hist, data, features, 1, false, large, params, null, bins)).toEqual(findBestSplit(hist, data, features, 1, false, large, params, null));
+        const own = new Int32Array(bins.length);
+        markLayoutBins(layout.codes, layout.stride, data.numFeatures, lb, le, own);
+        for (let f = 0; f < data.numFeatures; f++) {
+          for (let b = 0; b <= data.numBins[f]!; b++) {
+            const slot = 2 * (data.binOffset[f]! + b);
+            const bit = 1 << (b & 31);
+            const at = f * BIN_SET_WORDS + (b >>> 5);
+            if ((bins[at]! & bit) === 0) expect([hist[slot], hist[slot + 1]]).toEqual([0, 0]);
+            else if ((own[at]! & bit) === 0 && hist[slot + 1] !== 0) residues++;
+          }
+        }
       }),
       { numRuns: 300 },
     );
+    // what the larger side's own rows would miss: its scan must take its built ancestor's bins
+    expect(residues).toBeGreaterThan(0);
   });
 
   it('gives each node its own split though the scan is reused from node to node', () => {
