@@ -1,8 +1,8 @@
 /**
  * Bin sets: for every feature f, a 256-bit set in words f * 8 .. f * 8 + 7 of an `Int32Array`,
  * holding (at least) every bin, missing bin included, whose histogram slots are not zero. A small
- * node fills a few of a feature's 255 bins; with its set, the split scan visits just those, a
- * subtraction touches just those and a released histogram is zeroed at just those.
+ * node fills a few of a feature's 255 bins; with its set, the split scan visits just those
+ * (`findBestSplit`). Marked from rows: the bins a histogram built from those rows can fill.
  */
 export const BIN_SET_WORDS = 8;
 
