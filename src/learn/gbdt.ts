@@ -3,7 +3,7 @@ import type { FeatureTable, Predictor, Task, TreeArrays } from './types.js';
 import { applyBins, binTable, isBinnedDataset, type BinnedDataset } from './trees/binning.js';
 import { TreeGrower, type GrowParams } from './trees/grow-tree.js';
 import { growDataOf, layoutHistogram, type GrowData, type HistogramBuilder } from './trees/histogram.js';
-import { RowLayout } from './trees/row-layout.js';
+import { addLeafValuesKernel, RowLayout } from './trees/row-layout.js';
 import { ParallelRows } from './trees/parallel-rows.js';
 import {
   checkLabels,
@@ -405,12 +405,7 @@ function boost(
         else leafGradientKernel(p.objective, huberDelta, POISSON_MAX_DELTA, layout.carried, layout.gh, grown.leafBegin, grown.leafEnd, values, values.length, 0, n);
         layout.gradientsWritten();
       } else if (parallel !== null) parallel.addLeafValues(off, grown, values, sample.length);
-      else {
-        for (let l = 0; l < grown.leafNode.length; l++) {
-          const v = tree.value[grown.leafNode[l]!]!;
-          for (let i = grown.leafBegin[l]!; i < grown.leafEnd[l]!; i++) scores[off + grown.rows[i]!]! += v;
-        }
-      }
+      else addLeafValuesKernel(grown.rows, scores, off, grown.leafBegin, grown.leafEnd, values, values.length, 0, sample.length);
       if (sample !== allRows) {
         for (let r = 0; r < n; r++) {
           if (inBag[r] === 0) scores[off + r]! += tree.value[leafOfBinned(tree, grown.thresholdBin, missingBin, binned.codes, r, data.numFeatures)]!;

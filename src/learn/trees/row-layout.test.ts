@@ -71,6 +71,37 @@ describe('RowLayout', () => {
     );
   });
 
+  it.each(['wasm', 'js'] as const)('subtracts histograms slot by slot, bit for bit, over the features\' bins only, and hands out zeroed ones (%s kernels)', (kernels) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 200 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (rows, features, seed) => {
+        let s = seed >>> 0;
+        const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+        // features of very different widths: spans of one slot pair up to 256, some adjacent
+        const table: FeatureTable = { rows, columns: Array.from({ length: features }, (_, f) => ({ name: `f${f}`, type: 'numeric' as const, values: Float64Array.from({ length: rows }, () => (next() < 0.1 ? NaN : Math.floor(next() * (f % 3 === 0 ? 300 : f + 1)))) })) };
+        const data = growDataOf(binTable(table));
+        const layout = new RowLayout(data, { shared: false, histograms: 2, kernels });
+        for (let i = 0; i < 2 * rows; i++) layout.sourceGh[i] = next() - 0.3;
+        layout.load(Uint32Array.from({ length: rows }, (_, i) => i), rows);
+        const all = Int32Array.from({ length: features }, (_, f) => f);
+        const parent = layout.acquireHistogram();
+        const small = layout.acquireHistogram();
+        layout.buildHistogram(0, rows, all, parent);
+        layout.buildHistogram(0, rows >> 1, all, small);
+        const expected = Float64Array.from(parent, (v, i) => v - small[i]!);
+        layout.subtractHistogram(parent, small);
+        expect(Array.from(parent)).toEqual(Array.from(expected));
+        // slots outside every feature's bins stay untouched (zero)
+        for (let f = 0; f < features; f++) {
+          for (let b = data.numBins[f]! + 1; b < 1 << data.slotShift; b++) expect(parent[2 * (data.binOffset[f]! + b)]).toBe(0);
+        }
+        layout.releaseHistogram(parent);
+        layout.releaseHistogram(small);
+        expect(layout.acquireHistogram().every((v) => v === 0)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it.each([
     [2, 200_000, 'wasm'],
     [3, 70_000, 'wasm'],

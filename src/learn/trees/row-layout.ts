@@ -29,6 +29,8 @@ export interface LayoutAddresses {
   readonly carried: number;
   readonly goesLeft: number;
   readonly histograms: number;
+  readonly spans: number;
+  readonly sourceCodes: number;
 }
 
 /** Largest layout given to the WebAssembly kernels (their memory is 32-bit), leaving some room. */
@@ -64,6 +66,11 @@ export class RowLayout {
   readonly carried: Float64Array;
   /** the split table `partition` copies its argument into (the kernels read it from memory) */
   readonly goesLeft: Uint8Array;
+  /**
+   * the byte ranges [begin, end) of a histogram that features' bins use, as int32 pairs (adjacent
+   * ranges joined): all `subtractHistogram` touches; the other slots are never written
+   */
+  readonly spans: Int32Array;
   /** doubles per histogram: (gradient, hessian) per slot */
   readonly histogramDoubles: number;
   /** the WebAssembly memory, its compiled kernels' module and this thread's instance; null with JavaScript kernels */
@@ -82,7 +89,7 @@ export class RowLayout {
   /** histogram slots of the pool not in use */
   readonly #free: number[] = [];
   readonly #buffer: ArrayBufferLike;
-  /** the source codes padded to `stride`, so rows copy as 32-bit words */
+  /** the source codes by row id, padded to `stride` (rows copy as 32-bit words, or 128-bit ones in wasm) */
   readonly #source32: Uint32Array;
   /** every row is laid out (in the order of the grower's `order`) */
   #complete = false;
@@ -101,15 +108,16 @@ export class RowLayout {
     for (let slot = options.histograms - 1; slot >= 0; slot--) this.#free.push(slot);
     const n = data.rows;
     // 64-byte aligned (a cache line) one after the other
-    const sizes = [n * stride, n * 16, n * 4, n * 16, n * 16, 256, this.#histograms * this.histogramDoubles * 8];
+    const spans = histogramSpans(data);
+    const sizes = [n * stride, n * 16, n * 4, n * 16, n * 16, 256, this.#histograms * this.histogramDoubles * 8, spans.length * 4, n * stride];
     const at: number[] = [];
     let bytes = 0;
     for (const size of sizes) {
       at.push(bytes);
       bytes += (size + 63) & ~63;
     }
-    const [codes, gh, order, sourceGh, carried, goesLeft, histograms] = at as [number, number, number, number, number, number, number];
-    this.addresses = { codes, gh, order, sourceGh, carried, goesLeft, histograms };
+    const [codes, gh, order, sourceGh, carried, goesLeft, histograms, spansAt, sourceCodes] = at as [number, number, number, number, number, number, number, number, number];
+    this.addresses = { codes, gh, order, sourceGh, carried, goesLeft, histograms, spans: spansAt, sourceCodes };
     if (options.kernels !== 'js' && bytes <= MAX_WASM_BYTES) {
       const pages = Math.max(1, Math.ceil(bytes / 65536));
       // shared even on one thread: the kernels' module imports a shared memory
@@ -131,12 +139,14 @@ export class RowLayout {
     this.sourceGh = new Float64Array(buffer, sourceGh, 2 * n);
     this.carried = new Float64Array(buffer, carried, 2 * n);
     this.goesLeft = new Uint8Array(buffer, goesLeft, 256);
+    this.spans = new Int32Array(buffer, spansAt, spans.length);
+    this.spans.set(spans);
     this.fullKernelSource = fullHistogramKernelSource(data.numFeatures, stride, data.slotShift);
     this.fullKernel = makeFullHistogramKernel(data.numFeatures, stride, data.slotShift);
-    const padded = new Uint8Array(n * stride);
+    const padded = new Uint8Array(buffer, sourceCodes, n * stride);
     const f = data.numFeatures;
     for (let r = 0; r < n; r++) padded.set(data.codes.subarray(r * f, r * f + f), r * stride);
-    this.#source32 = new Uint32Array(padded.buffer);
+    this.#source32 = new Uint32Array(buffer, sourceCodes, (n * stride) >> 2);
   }
 
   /** The layout's memory (a SharedArrayBuffer when shared or with WebAssembly kernels). */
@@ -149,7 +159,8 @@ export class RowLayout {
     const slot = this.#free.pop();
     if (slot === undefined) return new Float64Array(this.histogramDoubles);
     const hist = this.histogram(slot);
-    hist.fill(0);
+    if (this.kernels !== null) this.kernels.zero(this.addresses.histograms + slot * this.histogramDoubles * 8, this.histogramDoubles * 8);
+    else hist.fill(0);
     return hist;
   }
 
@@ -219,13 +230,17 @@ export class RowLayout {
 
   /** Lays out rows order[0..count) for a new tree (after `keepsOrder` said no, with order filled). */
   load(order: Uint32Array, count: number): void {
-    const words = this.stride >> 2;
-    const codes32 = this.codes32;
-    const source32 = this.#source32;
-    for (let i = 0; i < count; i++) {
-      const from = order[i]! * words;
-      const to = i * words;
-      for (let j = 0; j < words; j++) codes32[to + j] = source32[from + j]!;
+    const a = this.addresses;
+    if (this.kernels !== null && this.#isOrder(order)) this.kernels.load(a.order, a.sourceCodes, a.codes, count);
+    else {
+      const words = this.stride >> 2;
+      const codes32 = this.codes32;
+      const source32 = this.#source32;
+      for (let i = 0; i < count; i++) {
+        const from = order[i]! * words;
+        const to = i * words;
+        for (let j = 0; j < words; j++) codes32[to + j] = source32[from + j]!;
+      }
     }
     this.#complete = count === this.#data.rows;
     this.#ghInOrder = false;
@@ -276,6 +291,22 @@ export class RowLayout {
     else swapRowsKernel(this.codes32, this.stride >> 2, this.gh, this.carried, this.order, a, b, count);
   }
 
+  /** parent −= small (histogram subtraction: the larger child's histogram from its parent's and the smaller child's). */
+  subtractHistogram(parent: Float64Array, small: Float64Array): void {
+    const spans = this.spans;
+    const a = this.addresses;
+    const parentSlot = this.slotOf(parent);
+    const smallSlot = this.slotOf(small);
+    if (this.kernels !== null && parentSlot >= 0 && smallSlot >= 0) {
+      const bytes = this.histogramDoubles * 8;
+      this.kernels.subtract(a.histograms + parentSlot * bytes, a.histograms + smallSlot * bytes, a.spans, spans.length >> 1);
+      return;
+    }
+    for (let j = 0; j < spans.length; j += 2) {
+      for (let i = spans[j]! >> 3, end = spans[j + 1]! >> 3; i < end; i++) parent[i]! -= small[i]!;
+    }
+  }
+
   /** Adds positions begin..end to `hist` for `features` (sorted; maybe all of them, see `buildsAllFeatures`). */
   buildHistogram(begin: number, end: number, features: Int32Array, hist: Float64Array): void {
     const slot = this.slotOf(hist);
@@ -284,6 +315,18 @@ export class RowLayout {
       this.kernels.histogram(a.codes, a.gh, a.histograms + slot * this.histogramDoubles * 8, begin, end);
     } else buildLayoutHistogram(this, this.#data.slotShift, begin, end, features, hist);
   }
+}
+
+/** Byte ranges of a histogram of (g, h) pairs that features' bins (missing bin included) use, adjacent ones joined. */
+function histogramSpans(data: GrowData): Int32Array {
+  const spans: number[] = [];
+  for (let f = 0; f < data.numFeatures; f++) {
+    const begin = data.binOffset[f]! * 16;
+    const end = (data.binOffset[f]! + data.numBins[f]! + 1) * 16;
+    if (spans.length > 0 && spans[spans.length - 1] === begin) spans[spans.length - 1] = end;
+    else spans.push(begin, end);
+  }
+  return Int32Array.from(spans);
 }
 
 /**

@@ -5,7 +5,8 @@ import { binTable } from './binning.js';
 import { growDataOf, layoutHistogram, targetHistogram } from './histogram.js';
 import { Rng } from '../random.js';
 import { RowLayout } from './row-layout.js';
-import { findBestSplit, nodeScore, type SplitParams } from './split-finder.js';
+import { findBestSplit, nodeScore, numericLeftBins, type SplitParams } from './split-finder.js';
+import { BIN_SET_WORDS, markColumnBins, markLayoutBins } from './bin-sets.js';
 
 const baseParams: SplitParams = {
   minDataInLeaf: 1,
@@ -186,7 +187,9 @@ describe('findBestSplit', () => {
         for (const r of rows) if (channel[r]! >= 0) total.sum[channel[r]!]! += 1;
         const params = { ...baseParams, minDataInLeaf: pr.minData, minHessianInLeaf: 1e-12, randomThresholds: random };
         const full = findBestSplit(hist, data, features, k, true, total, params, random ? new Rng(seed) : null);
-        const sparse = findBestSplit(hist, data, features, k, true, total, params, random ? new Rng(seed) : null, { rows, begin: 0, end: rows.length });
+        const bins = new Int32Array(data.numFeatures * BIN_SET_WORDS);
+        markColumnBins(data.columns, features, rows, 0, rows.length, bins);
+        const sparse = findBestSplit(hist, data, features, k, true, total, params, random ? new Rng(seed) : null, bins);
         if (full === null) expect(sparse).toBeNull();
         else {
           expect(sparse).not.toBeNull();
@@ -196,5 +199,110 @@ describe('findBestSplit', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('scans only the bins a boosting node\'s rows (or its built ancestor\'s) fill and finds the same split as the full scan, bit for bit', () => {
+    let residues = 0;
+    fc.assert(
+      fc.property(problem, fc.boolean(), fc.integer({ min: 0, max: 1000 }), fc.constantFrom(0, 0.5), (pr, withCat, seed, l1) => {
+        const table = tableOf(pr, withCat);
+        const data = growDataOf(binTable(table));
+        const n = table.rows;
+        const layout = new RowLayout(data, { shared: false, histograms: 1 });
+        let s = seed;
+        const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+        // softmax-like gradients and hessians, some tiny, as a many-class booster has them
+        for (let i = 0; i < n; i++) {
+          const p = next() < 0.2 ? 1e-12 : next();
+          layout.sourceGh[2 * i] = p - (pr.target[i]! > 0 ? 1 : 0);
+          layout.sourceGh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
+        }
+        layout.load(Uint32Array.from({ length: n }, (_, i) => i), n);
+        // the node: a block of positions, as partitions leave them
+        const begin = seed % n;
+        const end = begin + 1 + ((seed >> 3) % (n - begin));
+        const hist = new Float64Array(data.totalBins * 2);
+        const features = Int32Array.from({ length: data.numFeatures }, (_, i) => i);
+        layout.buildHistogram(begin, end, features, hist);
+        const total = { sum: new Float64Array(1), hess: 0, count: end - begin };
+        for (let i = begin; i < end; i++) {
+          total.sum[0]! += layout.gh[2 * i]!;
+          total.hess += layout.gh[2 * i + 1]!;
+        }
+        const bins = new Int32Array(data.numFeatures * BIN_SET_WORDS);
+        markLayoutBins(layout.codes, layout.stride, data.numFeatures, begin, end, bins);
+        const params = { ...baseParams, minDataInLeaf: pr.minData, lambdaL2: pr.l2, lambdaL1: l1, minHessianInLeaf: 1e-3 };
+        const full = findBestSplit(hist, data, features, 1, false, total, params, null);
+        const sparse = findBestSplit(hist, data, features, 1, false, total, params, null, bins);
+        expect(sparse).toEqual(full);
+        // the node split: its larger side's histogram by subtraction, zero outside the node's bins
+        // but for rounding residues in bins the smaller side emptied, which the node's bins cover
+        const goesLeft = Uint8Array.from({ length: 256 }, (_, b) => (b <= (seed >> 5) % 8 ? 1 : 0));
+        const mid = layout.partition(layout.order, begin, end, (seed >> 8) % data.numFeatures, goesLeft);
+        const smallIsLeft = mid - begin <= end - mid;
+        const [sb, se, lb, le] = smallIsLeft ? [begin, mid, mid, end] : [mid, end, begin, mid];
+        const small = new Float64Array(data.totalBins * 2);
+        layout.buildHistogram(sb, se, features, small);
+        layout.subtractHistogram(hist, small);
+        const large = { sum: new Float64Array(1), hess: 0, count: le - lb };
+        for (let i = lb; i < le; i++) {
+          large.sum[0]! += layout.gh[2 * i]!;
+          large.hess += layout.gh[2 * i + 1]!;
+        }
+        expect(findBestSplit(hist, data, features, 1, false, large, params, null, bins)).toEqual(findBestSplit(hist, data, features, 1, false, large, params, null));
+        const own = new Int32Array(bins.length);
+        markLayoutBins(layout.codes, layout.stride, data.numFeatures, lb, le, own);
+        for (let f = 0; f < data.numFeatures; f++) {
+          for (let b = 0; b <= data.numBins[f]!; b++) {
+            const slot = 2 * (data.binOffset[f]! + b);
+            const bit = 1 << (b & 31);
+            const at = f * BIN_SET_WORDS + (b >>> 5);
+            if ((bins[at]! & bit) === 0) expect([hist[slot], hist[slot + 1]]).toEqual([0, 0]);
+            else if ((own[at]! & bit) === 0 && hist[slot + 1] !== 0) residues++;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // what the larger side's own rows would miss: its scan must take its built ancestor's bins
+    expect(residues).toBeGreaterThan(0);
+  });
+
+  it('gives each node its own split though the scan is reused from node to node', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(problem, fc.boolean()), { minLength: 2, maxLength: 5 }), (problems) => {
+        const nodes = problems.map(([pr, withCat]) => {
+          const table = tableOf(pr, withCat);
+          const data = growDataOf(binTable(table));
+          const n = table.rows;
+          const layout = new RowLayout(data, { shared: false, histograms: 1 });
+          for (let i = 0; i < n; i++) {
+            layout.sourceGh[2 * i] = pr.target[i]!;
+            layout.sourceGh[2 * i + 1] = 1;
+          }
+          layout.load(Uint32Array.from({ length: n }, (_, i) => i), n);
+          const hist = new Float64Array(data.totalBins * 2);
+          const features = Int32Array.from({ length: data.numFeatures }, (_, i) => i);
+          layout.buildHistogram(0, n, features, hist);
+          const total = { sum: Float64Array.of(pr.target.reduce((a, b) => a + b, 0)), hess: n, count: n };
+          const params = { ...baseParams, minDataInLeaf: pr.minData, lambdaL2: pr.l2 };
+          return () => findBestSplit(hist, data, features, 1, false, total, params, null);
+        });
+        // each node alone (after a scan of another shape), then all in a row, then backwards
+        const alone = nodes.map((scan) => {
+          nodes[0]!();
+          return scan();
+        });
+        expect(nodes.map((scan) => scan())).toEqual(alone);
+        expect(nodes.map((scan) => scan()).reverse()).toEqual([...nodes].reverse().map((scan) => scan()));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('spells out a numeric split into a reused table of bins', () => {
+    const out = new Uint8Array(256).fill(7);
+    expect(Array.from(numericLeftBins(5, 4, 0, out).subarray(0, 6))).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(Array.from(numericLeftBins(5, 1, 1, out).subarray(0, 6))).toEqual([1, 1, 0, 0, 0, 1]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Rng } from '../random.js';
 import type { GrowData } from './histogram.js';
+import { listBins } from './bin-sets.js';
 
 export interface SplitParams {
   readonly minDataInLeaf: number;
@@ -34,7 +35,10 @@ export interface SplitCandidate {
   thresholdBin: number;
   /** 1 when the missing bin goes left */
   defaultLeft: number;
-  /** per bin of the feature (numBins + 1, missing last): 1 = left */
+  /**
+   * categorical: per bin of the feature (numBins + 1, missing last), 1 = left; numeric: empty
+   * (`numericLeftBins` spells out the threshold when the split is made: most candidates never are)
+   */
   leftBins: Uint8Array;
   readonly left: NodeStats;
   /** the node had rows with missing values in this feature */
@@ -67,7 +71,9 @@ export function nodeOutput(sum: number, hess: number, l1: number, l2: number): n
 
 /**
  * Finds the best split of one node over `features`, given the node's histogram `hist` and totals.
- * Returns null when no split satisfies the constraints with gain above minSplitGain.
+ * With `bins` (bin-sets.ts: per feature, a set of bins holding every bin whose slots are not
+ * zero), numeric features are scanned over those bins only: the same split, as the full scan
+ * skips empty bins. Returns null when no split satisfies the constraints with gain above minSplitGain.
  */
 export function findBestSplit(
   hist: Float64Array,
@@ -78,11 +84,12 @@ export function findBestSplit(
   total: NodeStats,
   params: SplitParams,
   rng: Rng | null,
-  node?: NodeRows,
+  bins: Int32Array | null = null,
 ): SplitCandidate | null {
-  const finder = new SplitScan(channels, hasCount, params, total);
-  // a node of few rows fills few of a feature's 255 bins: scan just those (exact counts needed)
-  const sparse = node !== undefined && hasCount && data.columns.length > 0 && node.end - node.begin <= SPARSE_MAX_ROWS;
+  const finder = (SCANS[channels] ??= new SplitScan(channels, params, total));
+  finder.reset(hasCount, params, total);
+  // an empty bin's estimated count must be 0 too for the full scan to skip it: a finite rows-per-hessian
+  const sets = bins !== null && (hasCount || Number.isFinite(finder.countPerHessian)) ? bins : null;
   for (let j = 0; j < features.length; j++) {
     const f = features[j]!;
     const nb = data.numBins[f]!;
@@ -91,79 +98,79 @@ export function findBestSplit(
       finder.categorical(hist, f, off, nb);
       continue;
     }
-    const count = sparse ? presentBins(data.columns[f]!, node.rows, node.begin, node.end, nb) : nb;
-    const present = sparse ? PRESENT : null;
+    const count = sets !== null ? listBins(sets, f, nb, PRESENT) : nb;
+    const present = sets !== null ? PRESENT : null;
     if (channels === 1 && rng === null) finder.numeric1(hist, f, off, nb, present, count);
     else finder.numeric(hist, f, off, nb, rng, present, count);
   }
-  const best = finder.best;
-  if (best !== null && !best.isCategorical) best.leftBins = numericLeftBins(data.numBins[best.feature]!, best.thresholdBin, best.defaultLeft);
-  return best;
+  return finder.best;
 }
 
-/** The rows of the node being split: rows[begin..end) */
-export interface NodeRows {
-  readonly rows: Uint32Array;
-  readonly begin: number;
-  readonly end: number;
-}
-
-/** Nodes of at most this many rows are scanned over their present bins only. */
-const SPARSE_MAX_ROWS = 96;
-
-const presentWords = new Int32Array(8);
-/** scratch for `presentBins` (one thread; read before the next call) */
+/** scratch for a feature's listed bins (one thread; read before the next feature) */
 const PRESENT = new Int32Array(256);
 
 /**
- * Writes the bins (missing excluded) that rows[begin..end) fall in, and bin 0, ascending, to
- * `PRESENT` and returns how many: a 256-bit set, then its bits in order.
+ * The scan of one node, reused from node to node (one per channel count: a tree has hundreds of
+ * nodes, each scanned once, and these small allocations added up to a tenth of a small tree's time).
+ * Not re-entrant: one thread, one scan at a time.
  */
-function presentBins(column: Uint8Array, rows: Uint32Array, begin: number, end: number, nb: number): number {
-  presentWords.fill(0);
-  // bin 0 always: the full scan evaluates threshold 0 even when empty (missing values alone on one side)
-  presentWords[0] = 1;
-  for (let i = begin; i < end; i++) {
-    const b = column[rows[i]!]!;
-    presentWords[b >>> 5]! |= 1 << (b & 31);
-  }
-  let n = 0;
-  for (let w = 0; w < 8; w++) {
-    let bits = presentWords[w]!;
-    while (bits !== 0) {
-      const low = bits & -bits;
-      const b = (w << 5) + 31 - Math.clz32(low);
-      if (b < nb) PRESENT[n++] = b;
-      bits ^= low;
-    }
-  }
-  return n;
-}
-
 class SplitScan {
-  best: SplitCandidate | null = null;
+  #best: SplitCandidate | null = null;
+  /** the best gain so far, -Infinity before any */
+  #bestGain = -Infinity;
+  /**
+   * `numeric1`'s best, kept as numbers until `best` is read (most features improve on the one
+   * before, and only the last is kept): feature, or -1 when the best is `#best`
+   */
+  #numericFeature = -1;
+  #numericThreshold = 0;
+  #numericDefaultLeft = 0;
+  #numericHadMissing = false;
+  #numericLeftG = 0;
+  #numericLeftH = 0;
+  #numericLeftC = 0;
   readonly #m: number;
-  readonly #s: number;
+  #s = 0;
   /** offset of the count in a bin's slots, or -1 when counts are estimated from the hessian */
-  readonly #c: number;
+  #c = -1;
   /** rows per unit of hessian in this node, to estimate counts */
-  readonly #cph: number;
-  readonly #p: SplitParams;
-  readonly #total: NodeStats;
-  readonly #parentScore: number;
+  countPerHessian = 0;
+  #p: SplitParams;
+  #total: NodeStats;
+  #parentScore = 0;
   readonly #cum: Float64Array;
   readonly #tmp: Float64Array;
 
-  constructor(channels: number, hasCount: boolean, params: SplitParams, total: NodeStats) {
+  constructor(channels: number, params: SplitParams, total: NodeStats) {
     this.#m = channels;
+    this.#p = params;
+    this.#total = total;
+    this.#cum = new Float64Array(channels);
+    this.#tmp = new Float64Array(channels);
+  }
+
+  /** Starts the scan of a node. */
+  reset(hasCount: boolean, params: SplitParams, total: NodeStats): void {
+    const channels = this.#m;
+    this.#best = null;
+    this.#bestGain = -Infinity;
+    this.#numericFeature = -1;
     this.#s = channels + (hasCount ? 2 : 1);
     this.#c = hasCount ? channels + 1 : -1;
-    this.#cph = total.hess > 0 ? total.count / total.hess : 0;
+    this.countPerHessian = total.hess > 0 ? total.count / total.hess : 0;
     this.#p = params;
     this.#total = total;
     this.#parentScore = nodeScore(total.sum, 0, channels, total.hess, params.lambdaL1, params.lambdaL2);
-    this.#cum = new Float64Array(channels);
-    this.#tmp = new Float64Array(channels);
+  }
+
+  /** The best split found, or null. */
+  get best(): SplitCandidate | null {
+    if (this.#numericFeature >= 0) {
+      const left = { sum: Float64Array.of(this.#numericLeftG), hess: this.#numericLeftH, count: this.#numericLeftC };
+      this.#best = { gain: this.#bestGain, feature: this.#numericFeature, isCategorical: false, thresholdBin: this.#numericThreshold, defaultLeft: this.#numericDefaultLeft, leftBins: NO_BINS, left, hadMissing: this.#numericHadMissing };
+      this.#numericFeature = -1;
+    }
+    return this.#best;
   }
 
   /** gain of the split whose left side has sums `left`/leftH/leftC, or -Infinity if not allowed */
@@ -182,15 +189,17 @@ class SplitScan {
   }
 
   #count(hist: Float64Array, i: number): number {
-    return this.#c >= 0 ? hist[i + this.#c]! : hist[i + this.#m]! * this.#cph;
+    return this.#c >= 0 ? hist[i + this.#c]! : hist[i + this.#m]! * this.countPerHessian;
   }
 
   #better(gain: number): boolean {
-    return gain > -Infinity && (this.best === null || gain > this.best.gain);
+    return gain > -Infinity && gain > this.#bestGain;
   }
 
   #record(gain: number, feature: number, isCategorical: boolean, thresholdBin: number, defaultLeft: number, leftBins: Uint8Array, left: Float64Array, leftH: number, leftC: number, hadMissing = true): void {
-    this.best = { gain, feature, isCategorical, thresholdBin, defaultLeft, leftBins, left: { sum: Float64Array.from(left), hess: leftH, count: leftC }, hadMissing };
+    this.#best = { gain, feature, isCategorical, thresholdBin, defaultLeft, leftBins, left: { sum: Float64Array.from(left), hess: leftH, count: leftC }, hadMissing };
+    this.#bestGain = gain;
+    this.#numericFeature = -1;
   }
 
   /**
@@ -213,19 +222,11 @@ class SplitScan {
       // extra-trees: one uniform threshold between the lowest and highest present bin
       let lo = -1;
       let hi = -1;
-      if (present !== null) {
-        // the list starts with bin 0 even when no row is there
-        const first = count > 0 && this.#count(hist, off * s) > 0 ? 0 : 1;
-        if (count > first) {
-          lo = present[first]!;
-          hi = present[count - 1]!;
-        }
-      } else {
-        for (let b = 0; b < nb; b++) {
-          if (this.#count(hist, (off + b) * s) > 0) {
-            if (lo < 0) lo = b;
-            hi = b;
-          }
+      for (let q = 0; q < count; q++) {
+        const b = present === null ? q : present[q]!;
+        if (this.#count(hist, (off + b) * s) > 0) {
+          if (lo < 0) lo = b;
+          hi = b;
         }
       }
       if (lo < 0) return;
@@ -280,13 +281,13 @@ class SplitScan {
     const totalH = t.hess;
     const totalC = t.count;
     const hasCount = this.#c >= 0;
-    const cph = this.#cph;
+    const cph = this.countPerHessian;
     const mi = (off + nb) * s;
     const missG = hist[mi]!;
     const missH = hist[mi + 1]!;
     const missC = hasCount ? hist[mi + 2]! : missH * cph;
     const threshold = this.#parentScore + p.minSplitGain;
-    let bestGain = this.best === null ? -Infinity : this.best.gain;
+    let bestGain = this.#bestGain;
     let bestT = -1;
     let bestDefaultLeft = 0;
     let cumG = 0;
@@ -361,7 +362,15 @@ class SplitScan {
       lh += missH;
       lc += missC;
     }
-    this.best = { gain: bestGain, feature: f, isCategorical: false, thresholdBin: bestT, defaultLeft: bestDefaultLeft, leftBins: NO_BINS, left: { sum: Float64Array.of(lg), hess: lh, count: lc }, hadMissing: missC > 0 };
+    this.#bestGain = bestGain;
+    this.#best = null;
+    this.#numericFeature = f;
+    this.#numericThreshold = bestT;
+    this.#numericDefaultLeft = bestDefaultLeft;
+    this.#numericHadMissing = missC > 0;
+    this.#numericLeftG = lg;
+    this.#numericLeftH = lh;
+    this.#numericLeftC = lc;
   }
 
   #tmp2(cum: Float64Array, hist: Float64Array, mi: number): Float64Array {
@@ -426,12 +435,15 @@ class SplitScan {
 }
 
 const NO_BINS = new Uint8Array(0);
+/** the scan for each channel count (index), made on first use */
+const SCANS: SplitScan[] = [];
 /** scratch for `#tmp2` (one thread; `#record` copies what it keeps) */
 const WITH_MISS = new Float64Array(64);
 
-function numericLeftBins(nb: number, t: number, defaultLeft: number): Uint8Array {
-  const out = new Uint8Array(nb + 1);
+/** A numeric split as a table of bins 0..nb (missing last) into `out` (1 = left), returned. */
+export function numericLeftBins(nb: number, t: number, defaultLeft: number, out: Uint8Array): Uint8Array {
   out.fill(1, 0, t + 1);
+  out.fill(0, t + 1, nb);
   out[nb] = defaultLeft;
   return out;
 }

@@ -11,29 +11,41 @@ import type { GrownTree } from './grow-tree.js';
  */
 export function toTreeArrays(grown: GrownTree, mapper: BinMapper, leafValue: (node: number) => number): TreeArrays {
   const n = grown.numNodes;
-  const threshold = new Float64Array(n);
-  const catOffset = new Int32Array(n);
-  const catWords = new Int32Array(n);
   const bits: number[] = [];
+  const catNodes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (grown.feature[i]! < 0 || grown.isCategorical[i] !== 1) continue;
+    const words = Math.ceil(mapper.features[grown.feature[i]!]!.numBins / 32);
+    const left = grown.catLeftBins.get(i)!;
+    catNodes.push(i, bits.length, words);
+    for (let w = 0; w < words; w++) {
+      let word = 0;
+      for (let b = 0; b < 32; b++) if (left[w * 32 + b] === 1) word |= 1 << b;
+      bits.push(word >>> 0);
+    }
+  }
+  // written straight into the one buffer of the kept tree (no per-array copies to compact later)
+  const tree = treeStorage(n, bits.length, true);
+  const { threshold, value, cover } = tree;
+  tree.feature.set(grown.feature.subarray(0, n));
+  tree.left.set(grown.left.subarray(0, n));
+  tree.right.set(grown.right.subarray(0, n));
+  tree.defaultLeft.set(grown.defaultLeft.subarray(0, n));
+  tree.isCategorical.set(grown.isCategorical.subarray(0, n));
+  tree.gain.set(grown.gain.subarray(0, n));
+  tree.catBits.set(bits);
+  for (let i = 0; i < n; i++) tree.count![i] = grown.count[i]!;
+  for (let j = 0; j < catNodes.length; j += 3) {
+    const i = catNodes[j]!;
+    tree.catOffset[i] = catNodes[j + 1]!;
+    tree.catWords[i] = catNodes[j + 2]!;
+    threshold[i] = mapper.features[grown.feature[i]!]!.numBins;
+  }
   for (let i = 0; i < n; i++) {
     const f = grown.feature[i]!;
-    if (f < 0) continue;
-    const feature = mapper.features[f]!;
-    if (grown.isCategorical[i] === 1) {
-      const left = grown.catLeftBins.get(i)!;
-      const words = Math.ceil(feature.numBins / 32);
-      catOffset[i] = bits.length;
-      catWords[i] = words;
-      for (let w = 0; w < words; w++) {
-        let word = 0;
-        for (let b = 0; b < 32; b++) if (left[w * 32 + b] === 1) word |= 1 << b;
-        bits.push(word >>> 0);
-      }
-      threshold[i] = feature.numBins;
-    } else threshold[i] = feature.edges[grown.thresholdBin[i]!]!;
+    if (f >= 0 && grown.isCategorical[i] !== 1) threshold[i] = mapper.features[f]!.edges[grown.thresholdBin[i]!]!;
   }
-  const value = new Float64Array(n);
-  const cover = Float64Array.from(grown.hess);
+  cover.set(grown.hess.subarray(0, n));
   // children are appended after their parent, so a reverse pass sees children first
   for (let i = n - 1; i >= 0; i--) {
     const l = grown.left[i]!;
@@ -44,59 +56,60 @@ export function toTreeArrays(grown: GrownTree, mapper: BinMapper, leafValue: (no
       value[i] = c > 0 ? (value[l]! * cover[l]! + value[r]! * cover[r]!) / c : (value[l]! + value[r]!) / 2;
     }
   }
-  return compactTree({
-    feature: grown.feature,
-    threshold,
-    left: grown.left,
-    right: grown.right,
-    defaultLeft: grown.defaultLeft,
-    isCategorical: grown.isCategorical,
-    catOffset,
-    catWords,
-    catBits: Uint32Array.from(bits),
-    value,
-    cover,
-    gain: grown.gain,
-    count: Uint32Array.from(grown.count),
-  });
+  return tree;
 }
 
 /**
- * A copy of `tree` whose twelve (thirteen with `count`) arrays are views of one buffer. An AutoML search keeps the fold
- * models of its best candidates — some 100,000 small trees on a tiny table — and one buffer per
- * array (an object and a separate allocation each) was most of their memory.
+ * Zeroed arrays of a tree of `nodes` nodes as views of one buffer: 8-byte arrays first, then
+ * 4-byte, then bytes, so every view is aligned. An AutoML search keeps the fold models of its best
+ * candidates — some 100,000 small trees on a tiny table — and one buffer per array (an object and
+ * a separate allocation each) was most of their memory.
  */
-export function compactTree(tree: TreeArrays): TreeArrays {
-  // 8-byte arrays first, then 4-byte, then bytes: every view is aligned
-  const wide = [tree.threshold, tree.value, tree.cover, tree.gain];
-  const words = [tree.feature, tree.left, tree.right, tree.catOffset, tree.catWords, tree.catBits, ...(tree.count ? [tree.count] : [])];
-  const bytes = [tree.defaultLeft, tree.isCategorical];
-  const size = wide.reduce((s, a) => s + a.length * 8, 0) + words.reduce((s, a) => s + a.length * 4, 0) + bytes.reduce((s, a) => s + a.length, 0);
-  const buffer = new ArrayBuffer(size);
+function treeStorage(nodes: number, catBits: number, withCount: boolean): TreeArrays & { count: Uint32Array | undefined } {
+  const buffer = new ArrayBuffer(nodes * (4 * 8 + (withCount ? 6 : 5) * 4 + 2) + catBits * 4);
   let at = 0;
-  const place = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(source: T, make: (buffer: ArrayBuffer, offset: number, length: number) => T): T => {
-    const view = make(buffer, at, source.length);
-    view.set(source as never);
-    at += source.byteLength;
+  const take = <T>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, length: number, width: number): T => {
+    const view = make(buffer, at, length);
+    at += length * width;
     return view;
   };
-  const f64 = (a: Float64Array): Float64Array => place(a, (b, o, n) => new Float64Array(b, o, n));
-  const i32 = (a: Int32Array): Int32Array => place(a, (b, o, n) => new Int32Array(b, o, n));
-  const u8 = (a: Uint8Array): Uint8Array => place(a, (b, o, n) => new Uint8Array(b, o, n));
-  const threshold = f64(tree.threshold);
-  const value = f64(tree.value);
-  const cover = f64(tree.cover);
-  const gain = f64(tree.gain);
-  const feature = i32(tree.feature);
-  const left = i32(tree.left);
-  const right = i32(tree.right);
-  const catOffset = i32(tree.catOffset);
-  const catWords = i32(tree.catWords);
-  const catBits = place(tree.catBits, (b, o, n) => new Uint32Array(b, o, n));
-  const count = tree.count ? place(tree.count, (b, o, n) => new Uint32Array(b, o, n)) : undefined;
-  const defaultLeft = u8(tree.defaultLeft);
-  const isCategorical = u8(tree.isCategorical);
-  return { feature, threshold, left, right, defaultLeft, isCategorical, catOffset, catWords, catBits, value, cover, gain, ...(count ? { count } : {}) };
+  const f64 = (): Float64Array => take((b, o, n) => new Float64Array(b, o, n), nodes, 8);
+  const i32 = (length = nodes): Int32Array => take((b, o, n) => new Int32Array(b, o, n), length, 4);
+  const u8 = (): Uint8Array => take((b, o, n) => new Uint8Array(b, o, n), nodes, 1);
+  const threshold = f64();
+  const value = f64();
+  const cover = f64();
+  const gain = f64();
+  const feature = i32();
+  const left = i32();
+  const right = i32();
+  const catOffset = i32();
+  const catWords = i32();
+  const bits = take((b, o, n) => new Uint32Array(b, o, n), catBits, 4);
+  const count = withCount ? take((b, o, n) => new Uint32Array(b, o, n), nodes, 4) : undefined;
+  const defaultLeft = u8();
+  const isCategorical = u8();
+  return { feature, threshold, left, right, defaultLeft, isCategorical, catOffset, catWords, catBits: bits, value, cover, gain, count };
+}
+
+/** A copy of `tree` whose twelve (thirteen with `count`) arrays are views of one buffer (`treeStorage`). */
+export function compactTree(tree: TreeArrays): TreeArrays {
+  const out = treeStorage(tree.feature.length, tree.catBits.length, tree.count !== undefined);
+  out.threshold.set(tree.threshold);
+  out.value.set(tree.value);
+  out.cover.set(tree.cover);
+  out.gain.set(tree.gain);
+  out.feature.set(tree.feature);
+  out.left.set(tree.left);
+  out.right.set(tree.right);
+  out.catOffset.set(tree.catOffset);
+  out.catWords.set(tree.catWords);
+  out.catBits.set(tree.catBits);
+  out.defaultLeft.set(tree.defaultLeft);
+  out.isCategorical.set(tree.isCategorical);
+  if (tree.count !== undefined) out.count!.set(tree.count);
+  const { count, ...rest } = out;
+  return count !== undefined ? { ...rest, count } : rest;
 }
 
 /**

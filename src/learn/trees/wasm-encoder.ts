@@ -59,12 +59,12 @@ export const op = {
   i32ShrU: 0x76,
   select: 0x1b,
   simd: 0xfd,
-  /** prefix of the saturating conversions: `op.misc, 3` is i32.trunc_sat_f64_u (never traps) */
+  /** prefix of the saturating conversions (`op.misc, 3` is i32.trunc_sat_f64_u, never traps) and of `op.misc, 11, 0`: memory.fill */
   misc: 0xfc,
 } as const;
 
 /** SIMD sub-opcodes (after `op.simd`, LEB128-encoded). */
-export const simd = { v128Load: 0x00, v128Store: 0x0b, f64x2Add: 0xf0 } as const;
+export const simd = { v128Load: 0x00, v128Store: 0x0b, f64x2Add: 0xf0, f64x2Sub: 0xf1 } as const;
 
 export function unsignedLeb(value: number): number[] {
   const out: number[] = [];

@@ -21,6 +21,12 @@ export interface LayoutKernels {
   readonly swapRows: (codes: number, gh: number, carried: number, order: number, a: number, b: number, count: number) => void;
   /** gh of row position i = sourceGh of row id order[i], for positions begin..end */
   readonly gather: (order: number, sourceGh: number, gh: number, begin: number, end: number) => void;
+  /** parent −= small over `count` byte ranges [begin, end) of a histogram, listed as int32 pairs at `spans` */
+  readonly subtract: (parent: number, small: number, spans: number, count: number) => void;
+  /** codes of row position i = source codes of row id order[i] (`stride` bytes each), for positions 0..count */
+  readonly load: (order: number, source: number, codes: number, count: number) => void;
+  /** zeroes `bytes` bytes from `at` (memory.fill: a typed array's fill on shared memory is several times slower) */
+  readonly zero: (at: number, bytes: number) => void;
 }
 
 /** Wider tables build histograms with the generic JavaScript kernel (as `fullHistogramKernelSource`). */
@@ -28,7 +34,7 @@ const MAX_HISTOGRAM_FEATURES = 64;
 
 /** The kernels' module for a layout shape (it imports a shared memory of any size). */
 export function layoutKernelsModule(numFeatures: number, stride: number, shift: number): Uint8Array {
-  const functions: WasmFunction[] = [partitionFunction(stride), swapRowsFunction(stride), gatherFunction()];
+  const functions: WasmFunction[] = [partitionFunction(stride), swapRowsFunction(stride), gatherFunction(), subtractFunction(), zeroFunction(), loadFunction(stride)];
   if (numFeatures <= MAX_HISTOGRAM_FEATURES) functions.push(histogramFunction(numFeatures, stride, shift));
   return encodeModule(functions);
 }
@@ -54,6 +60,9 @@ export function instantiateLayoutKernels(module: WebAssembly.Module, memory: Web
     partition: exports.partition as LayoutKernels['partition'],
     swapRows: exports.swapRows as LayoutKernels['swapRows'],
     gather: exports.gather as LayoutKernels['gather'],
+    subtract: exports.subtract as LayoutKernels['subtract'],
+    zero: exports.zero as LayoutKernels['zero'],
+    load: exports.load as LayoutKernels['load'],
   };
 }
 
@@ -194,4 +203,66 @@ function gatherFunction(): WasmFunction {
   c.advance(at, 4).advance(to, 16);
   c.emit(op.br, 0, op.end, op.end);
   return { name: 'gather', params: [I32, I32, I32, I32, I32], results: [], code: c };
+}
+
+/** Histogram subtraction, one (g, h) slot as one f64x2 sub: the same differences as slot by slot. */
+function subtractFunction(): WasmFunction {
+  const [parent, small, spans, count] = [0, 1, 2, 3];
+  const c = new Code(4);
+  const span = c.local(I32);
+  const spansEnd = c.local(I32);
+  const at = c.local(I32);
+  const end = c.local(I32);
+  const a = c.local(I32);
+  c.get(spans).get(count).i32(3).emit(op.i32Shl, op.i32Add).set(spansEnd);
+  c.get(spans).set(span);
+  c.emit(op.block, op.voidType, op.loop, op.voidType);
+  c.get(span).get(spansEnd).emit(op.i32GeU, op.brIf, 1);
+  c.get(span).memory(op.i32Load, 2, 0).set(at);
+  c.get(span).memory(op.i32Load, 2, 4).set(end);
+  {
+    c.emit(op.block, op.voidType, op.loop, op.voidType);
+    c.get(at).get(end).emit(op.i32GeU, op.brIf, 1);
+    const m = { align: 3, offset: 0 };
+    c.get(parent).get(at).emit(op.i32Add).tee(a);
+    c.get(a).simd(simd.v128Load, m);
+    c.get(small).get(at).emit(op.i32Add).simd(simd.v128Load, m);
+    c.simd(simd.f64x2Sub).simd(simd.v128Store, m);
+    c.advance(at, 16);
+    c.emit(op.br, 0, op.end, op.end);
+  }
+  c.advance(span, 8);
+  c.emit(op.br, 0, op.end, op.end);
+  return { name: 'subtract', params: [I32, I32, I32, I32], results: [], code: c };
+}
+
+function zeroFunction(): WasmFunction {
+  const [at, bytes] = [0, 1];
+  const c = new Code(2);
+  c.get(at).i32(0).get(bytes).emit(op.misc, 11, 0);
+  return { name: 'zero', params: [I32, I32], results: [], code: c };
+}
+
+/** A new tree's rows laid out: each row's codes copied from its row id's, as 128-bit words. */
+function loadFunction(stride: number): WasmFunction {
+  const [order, source, codes, count] = [0, 1, 2, 3];
+  const c = new Code(4);
+  const at = c.local(I32);
+  const last = c.local(I32);
+  const to = c.local(I32);
+  const from = c.local(I32);
+  // at = order, last = order + 4·count, to = codes
+  c.get(order).set(at);
+  c.get(order).get(count).i32(2).emit(op.i32Shl, op.i32Add).set(last);
+  c.get(codes).set(to);
+  c.emit(op.block, op.voidType, op.loop, op.voidType);
+  c.get(at).get(last).emit(op.i32GeU, op.brIf, 1);
+  c.get(source).get(at).memory(op.i32Load, 2, 0).i32(stride).emit(op.i32Mul, op.i32Add).set(from);
+  for (let k = 0; k < stride; k += 16) {
+    const m = { align: 4, offset: k };
+    c.get(to).get(from).simd(simd.v128Load, m).simd(simd.v128Store, m);
+  }
+  c.advance(at, 4).advance(to, stride);
+  c.emit(op.br, 0, op.end, op.end);
+  return { name: 'load', params: [I32, I32, I32, I32], results: [], code: c };
 }
