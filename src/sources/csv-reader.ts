@@ -11,6 +11,7 @@ import { countLineEndings, mixedLineEndings, writeLfLineEndings } from './csv-li
 import { plainCommaColumns } from './csv-plain-head.js';
 import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
 import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
+import { columnsOption, strictRead } from './csv-strict-types.js';
 import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
 import type { QualityRecord } from './types.js';
 
@@ -145,7 +146,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   for (let round = 0; round < 9; round++) {
     const rejects = rejectsTableName();
     const dialectRead = await dialectNow();
-    const read: Relation = { sql: readCsvCall(attempt, dialectRead, rejects), params: { src: source }, ...(dialectRead.columns !== undefined ? { columns: dialectRead.columns } : {}) };
+    const read = readRelation(attempt, dialectRead, rejects, source);
     try {
       await writeToTarget(conn, target, read);
     } catch (error) {
@@ -268,11 +269,27 @@ function sniffOptions(a: CsvAttempt, fixed: CsvSettings, textColumns: readonly s
 }
 
 /** The read of one attempt: with the dialect and columns the sniffer settled on (it is not sniffed again), or sniffing for itself when the sniffer failed. */
-function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string): string {
-  const opts = [dialect.read];
+function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string, columns?: string): string {
+  // a second `columns` replaces the one in the sniffer's read: DuckDB takes the last of a named parameter
+  const opts = [dialect.read, ...(columns !== undefined ? [columns] : [])];
   if (a.serial) opts.push('parallel=false');
   if (a.skipBadRows) opts.push(...rejectOptions(rejects));
   return `read_csv($src, ${opts.join(', ')})`;
+}
+
+/**
+ * The read of one attempt as a relation. Columns typed from a sample (or given by the caller) whose
+ * cast is lenient are read as text and cast back, failing on a value the cast would change: it
+ * does not fit the type, and is retried as one that fails the scanner's cast (`strictRead`).
+ * Types sniffed from the whole file need no check: the sniffer saw every value.
+ */
+function readRelation(a: CsvAttempt, dialect: Dialect, rejects: string, source: string): Relation {
+  const params = { src: source };
+  const columns = dialect.columns;
+  if (columns === undefined) return { sql: readCsvCall(a, dialect, rejects), params };
+  const strict = a.fullSample && dialect.columnsGiven !== true ? undefined : strictRead(columns);
+  if (strict === undefined) return { sql: readCsvCall(a, dialect, rejects), params, columns };
+  return { sql: `(SELECT ${strict.select} FROM ${readCsvCall(a, dialect, rejects, columnsOption(strict.readAs))} WHERE ${strict.where})`, params, columns };
 }
 
 /** The setting that fixes this failure (changed in place) and a note saying so; undefined when none does. */
@@ -463,7 +480,7 @@ async function givenTypesDialect(path: string, a: CsvAttempt, layout: Layout, ty
   const names = layout.names;
   if (names === undefined || layout.delimiter !== ',' || new Set(names).size !== names.length || names.some((n) => n === '')) return undefined;
   const columns = names.map((name) => ({ name, type: Object.hasOwn(types, name) ? types[name]! : 'VARCHAR' }));
-  const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), `columns={${columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ')}}`].join(', ');
+  const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), columnsOption(columns)].join(', ');
   const { header, shortRows } = await readFirstRecords(path, ',', encoding);
   return { delimiter: ',', quote: '"', header: true, shortRows, ...(header !== undefined ? { firstRecord: header } : {}), read, columnsGiven: true, columns };
 }

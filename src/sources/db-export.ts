@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { InputError } from '../common/index.js';
-import { copyToParquet, firstLine, quoteLiteral } from '../lake/index.js';
+import { copyToParquet, firstLine } from '../lake/index.js';
+import { columnsOption, strictRead } from './csv-strict-types.js';
 import { CsvChunkWriter } from './csv-writer.js';
 import type { QualityRecord, ReadContext, SourceTable } from './types.js';
 
@@ -62,11 +63,14 @@ export async function exportRows(
   const types = columns.map((c) => c.duckType);
   const textColumns: string[] = [];
   for (let round = 0; round <= columns.length; round++) {
-    const struct = names.map((n, i) => `${quoteLiteral(n)}: ${quoteLiteral(types[i] ?? 'VARCHAR')}`).join(', ');
-    const call = `read_csv($src, auto_detect=false, header=false, delim=',', quote='"', escape='"', allow_quoted_nulls=false, null_padding=false, max_line_size=${MAX_ROW_BYTES}, buffer_size=${2 * MAX_ROW_BYTES}, columns={${struct}})`;
+    const declared = names.map((name, i) => ({ name, type: types[i] ?? 'VARCHAR' }));
+    // a type the database does not enforce (SQLite's, or one taken from its first rows) would round
+    // "2.5" in a BIGINT column to 3: such a value fails instead, and its column is read as text
+    const strict = strictRead(declared, { datesWithoutFormat: true });
+    const call = `read_csv($src, auto_detect=false, header=false, delim=',', quote='"', escape='"', allow_quoted_nulls=false, null_padding=false, max_line_size=${MAX_ROW_BYTES}, buffer_size=${2 * MAX_ROW_BYTES}, ${columnsOption(strict?.readAs ?? declared)})`;
     try {
       if (names.length === 0) throw new InputError(`${label} has no columns`, 'choose a table or query that returns columns');
-      await copyToParquet(ctx.conn, `SELECT * FROM ${call}`, { src: csvPath }, outPath);
+      await copyToParquet(ctx.conn, strict ? `SELECT ${strict.select} FROM ${call} WHERE ${strict.where}` : `SELECT * FROM ${call}`, { src: csvPath }, outPath);
       if (textColumns.length) notes.push(`values that do not fit their declared type: read as text in ${textColumns.join(', ')}`);
       return { format, notes, ...(renamed.length ? { renamedColumns: renamed } : {}), ...(textColumns.length ? { textColumns } : {}) };
     } catch (error) {
