@@ -85,7 +85,8 @@ export async function hasLongLine(path: string): Promise<boolean> {
  * the header are padded with NULL. A failure that a setting can fix is retried with that setting,
  * and the quality record says so: text not all UTF-8 (a few stray bytes: repaired per byte; else
  * Latin-1), lines over 2 MB, quoted newlines with ragged rows (serial reader), values that do not
- * fit the type sniffed from a sample (whole-file sniff, then text), and at last malformed rows
+ * fit the type sniffed from a sample or that its lenient cast would change, "2.5" in a BIGINT
+ * column (whole-file sniff, then text), and at last malformed rows
  * (skipped, counted, their line numbers kept). A quote that never closes in the sniffer's sample
  * does not turn quoting off for the whole file: its row is skipped and named instead.
  * A folder of its own in `workDir` holds the file's head and repaired copies (a file named like
@@ -281,7 +282,8 @@ function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string, columns?:
  * The read of one attempt as a relation. Columns typed from a sample (or given by the caller) whose
  * cast is lenient are read as text and cast back, failing on a value the cast would change: it
  * does not fit the type, and is retried as one that fails the scanner's cast (`strictRead`).
- * Types sniffed from the whole file need no check: the sniffer saw every value.
+ * Types sniffed from the whole file need no check: the sniffer saw every value. A read that sniffs
+ * for itself (the sniffer failed, or its read did not parse) is not checked: its columns are not known here.
  */
 function readRelation(a: CsvAttempt, dialect: Dialect, rejects: string, source: string): Relation {
   const params = { src: source };
