@@ -54,7 +54,7 @@ export async function exportRows(
   const csvPath = join(ctx.workDir, 'rows.csv');
   const writer = new CsvChunkWriter(csvPath);
   let columns: DbColumn[];
-  let looseTypes = false;
+  let looseTypes: boolean;
   try {
     const result = await open();
     columns = result.columns;
