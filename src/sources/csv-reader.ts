@@ -521,21 +521,24 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   const quote = String(row[1] ?? '"');
   const prompt = String(row[3] ?? '');
   const prefix = `FROM read_csv(${quoteLiteral(path)}, `;
-  let read = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : optionsFor(used);
-  // the sniffer's prompt writes what it found as SQL text without escaping it (a quote or a NUL
-  // sniffed from garbage): a prompt that does not parse gives way to the options built here
-  if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
+  const prompted = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : undefined;
+  // the columns the sniffer found: the read takes them as they are, and no DESCRIBE of it is needed for them
+  const sniffedColumns = Array.isArray(row[4]) ? (row[4] as { name?: unknown; type?: unknown }[]).map((c) => ({ name: String(c.name), type: String(c.type) })) : undefined;
+  // the sniffer's prompt writes what it found as SQL text without escaping it (a name with a quote,
+  // or a quote or a NUL sniffed from garbage): a prompt that does not parse gives way to the
+  // options built here, with the sniffer's columns and header when it found them (the read then
+  // finds the dialect again, not the types: those would be a sample's, unchecked)
+  let read = prompted !== undefined && (await parses(conn, `SELECT * FROM read_csv('x', ${prompted})`)) ? prompted : undefined;
+  if (read === undefined && sniffedColumns !== undefined) read = [optionsFor([]), `header=${row[2] === true}`, columnsOption(sniffedColumns)].join(', ');
   const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
-  // the prompt's read names the sniffed columns and types: no DESCRIBE of the read needed for them
-  const sniffedColumns = read !== optionsFor(used) && Array.isArray(row[4]) ? (row[4] as { name?: unknown; type?: unknown }[]).map((c) => ({ name: String(c.name), type: String(c.type) })) : undefined;
   return {
     delimiter,
     quote: quote === '(empty)' ? '' : quote,
     header: row[2] === true,
     shortRows: records.shortRows,
     ...(records.header !== undefined ? { firstRecord: records.header } : {}),
-    read,
-    ...(sniffedColumns !== undefined ? { columns: sniffedColumns } : {}),
+    read: read ?? optionsFor(used),
+    ...(read !== undefined && sniffedColumns !== undefined ? { columns: sniffedColumns } : {}),
   };
 }
 

@@ -243,6 +243,15 @@ describe('readDataFile: values past the sniffer’s sample are never changed (du
     }
   });
 
+  it('checks a column whatever its name holds (quotes, a comma, spaces)', async () => {
+    const lines = ['"it\'s ""x"", or y",n', ...Array.from({ length: ROWS }, (_, i) => `${i === LATE_ROW ? '2.5' : i % 9},${i % 7}`)];
+    const path = file('late-named.csv', lines.join('\n') + '\n');
+    for (const { target, types, rows } of await readBothAsText(path)) {
+      expect(types, target).toEqual(['DOUBLE', 'BIGINT']);
+      expect(rows[LATE_ROW]?.[0], target).toBe('2.5');
+    }
+  });
+
   it('keeps the time of day of a timestamp in a DATE column', async () => {
     const path = lateValueFile('late-timestamp.csv', '2024-01-05 12:34:56', (i) => `2024-01-0${1 + (i % 9)}`);
     for (const { target, types, rows } of await readBothAsText(path)) {
