@@ -283,7 +283,7 @@ function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string, columns?:
  * cast is lenient are read as text and cast back, failing on a value the cast would change: it
  * does not fit the type, and is retried as one that fails the scanner's cast (`strictRead`).
  * Types sniffed from the whole file need no check: the sniffer saw every value. A read that sniffs
- * for itself (the sniffer failed, or its read did not parse) is not checked: its columns are not known here.
+ * for itself (the sniffer failed: the read most likely fails too) is not checked: its columns are not known here.
  */
 function readRelation(a: CsvAttempt, dialect: Dialect, rejects: string, source: string): Relation {
   const params = { src: source };
