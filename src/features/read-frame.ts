@@ -23,7 +23,7 @@ export interface ReadFrameOptions {
    * the columns the caller expects (a model's inputs, `inputSchemaOf`): a CSV whose header names
    * them all is read without sniffing its dialect, and — when they are all numbers or text and the
    * rows are not cleaned — with those types, without sniffing its types either (a value that does
-   * not fit is read as without them: the same frame and notes)
+   * not fit is read as without them: the same frame and notes; "007" in a number column is 7)
    */
   readonly expectedColumns?: readonly ExpectedColumn[];
   /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */

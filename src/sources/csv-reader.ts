@@ -27,6 +27,8 @@ export interface CsvSettings {
    * comma-delimited file whose header names every expected column, each once, is read with these
    * types and its other columns as text, without DuckDB's type sniff; a read that fails so (a value
    * that does not fit) is done again as if no types were given, with the same result and notes.
+   * (A number the sniffer would not type as one, "007" or "+5" past its sample, is read as the
+   * number it writes, as a model's numeric input wants it; the sniffer's read makes its column text.)
    */
   readonly expectedTypes?: Readonly<Record<string, string>>;
 }
@@ -529,7 +531,10 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   // options built here, with the sniffer's columns and header when it found them (the read then
   // finds the dialect again, not the types: those would be a sample's, unchecked)
   let read = prompted !== undefined && (await parses(conn, `SELECT * FROM read_csv('x', ${prompted})`)) ? prompted : undefined;
-  if (read === undefined && sniffedColumns !== undefined) read = [optionsFor([]), `header=${row[2] === true}`, columnsOption(sniffedColumns)].join(', ');
+  // (a name holding a NUL cannot be written as SQL: that read sniffs for itself, and a later step names the column)
+  if (read === undefined && sniffedColumns !== undefined && !sniffedColumns.some((c) => c.name.includes('\u0000'))) {
+    read = [optionsFor([]), `header=${row[2] === true}`, columnsOption(sniffedColumns)].join(', ');
+  }
   const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
   return {
     delimiter,
