@@ -332,3 +332,31 @@ describe.skipIf(!MYSQL_URL)(`a wrong MariaDB password${MYSQL_URL ? '' : ' (skipp
     expect((error as Error).message).toMatch(/refused the password/);
   });
 });
+
+describe('sqlite sources: types SQLite does not enforce (duckdb/duckdb#25824)', () => {
+  it('keeps a decimal in an INTEGER column, a time in a DATE column and a decimal past the rows an untyped column is typed from', async () => {
+    const file = join(dir, 'loose.sqlite');
+    const db = new Database(file);
+    const late = 1500;
+    db.exec('CREATE TABLE loose (id INTEGER, x INTEGER, d DATE)');
+    const insert = db.prepare('INSERT INTO loose VALUES (?, ?, ?)');
+    for (let i = 0; i < 2000; i++) insert.run(i, i === late ? 2.5 : i % 9, i === late ? '2024-01-05 12:34:56' : `2024-01-0${1 + (i % 9)}`);
+    // a column made by an expression declares no type: the first 1,000 rows give it one
+    db.exec(`CREATE TABLE derived AS SELECT id, CASE WHEN id = ${late} THEN 2.5 ELSE id END AS v FROM loose`);
+    db.close();
+    await addSource(lab, 'p', 'sqlite-loose', `sqlite:${file}`, {});
+    const outcome = await ingestProject(lab, 'p', { source: 'sqlite-loose' });
+    expect(outcome.firstError).toBeUndefined();
+    const [derived, loose] = [...outcome.tables].sort((a, b) => (a.table ?? '').localeCompare(b.table ?? ''));
+    const looseRows = await lakeRows(loose?.lakeKey ?? null, `SELECT * FROM read_parquet($p) WHERE id IN (${late - 1}, ${late}) ORDER BY id`);
+    expect(looseRows.types).toEqual(['BIGINT', 'VARCHAR', 'VARCHAR']);
+    expect(looseRows.rows).toEqual([
+      [String(late - 1), String((late - 1) % 9), `2024-01-0${1 + ((late - 1) % 9)}`],
+      [String(late), '2.5', '2024-01-05 12:34:56'],
+    ]);
+    expect(loose?.notes.join('\n')).toMatch(/values that do not fit their declared type: read as text in (x, d|d, x)$/);
+    const derivedRows = await lakeRows(derived?.lakeKey ?? null, `SELECT * FROM read_parquet($p) WHERE id = ${late}`);
+    expect(derivedRows.types).toEqual(['BIGINT', 'VARCHAR']);
+    expect(derivedRows.rows).toEqual([[String(late), '2.5']]);
+  });
+});

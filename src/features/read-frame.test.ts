@@ -163,6 +163,32 @@ describe('readFrame', () => {
     expect(read.columns[2]!.values).toEqual(['5', '6']);
   });
 
+  it('sees a decimal past the sniffer’s sample as written, for training and for a model’s inputs (duckdb/duckdb#25824)', async () => {
+    const late = 25_000;
+    const FAR = 'a value did not fit the type sniffed from a sample: types sniffed from the whole file';
+    const lines = ['x,d,label', ...Array.from({ length: 30_000 }, (_, r) => `${r === late ? '2.5' : r % 9},2024-01-0${1 + (r % 9)},${r % 2 ? 'a' : 'b'}`)];
+    const path = file('late-decimal.csv', lines.join('\n') + '\n');
+    const training = await readFrameWithNotes(path, { textColumns: ['label'] });
+    // a model's inputs: with a datetime among them the types are the sniffer's; numbers and text only: given
+    const withDates = await readFrameWithNotes(path, { expectedColumns: [{ name: 'x', kind: 'number' }, { name: 'd', kind: 'datetime' }] });
+    const numbersOnly = await readFrameWithNotes(path, { textColumns: ['label'], expectedColumns: [{ name: 'x', kind: 'number' }] });
+    for (const { frame } of [training, withDates, numbersOnly]) {
+      expect(frame.columns[0]!.kind).toBe('number');
+      const x = frame.columns[0]!.values as Float64Array;
+      expect([x[late - 1], x[late], x[late + 1]]).toEqual([(late - 1) % 9, 2.5, (late + 1) % 9]);
+    }
+    // (read as the DOUBLE expected, 2.5 fits from the start)
+    expect([training.notes, withDates.notes, numbersOnly.notes]).toEqual([[FAR], [FAR], []]);
+    // a leading zero past the sample makes the column text, as the sniffer types it on the whole file;
+    // where numbers are expected (read as DOUBLE) it is the number it writes
+    const padded = file('late-padded.csv', lines.map((line, r) => (r === late + 1 ? line.replace(/^2\.5/, '007') : line)).join('\n') + '\n');
+    const sniffed = await readFrameWithNotes(padded, { textColumns: ['label'] });
+    expect(sniffed.frame.columns[0]!.kind).toBe('string');
+    expect(sniffed.frame.columns[0]!.values[late]).toBe('007');
+    const expected = await readFrameWithNotes(padded, { textColumns: ['label'], expectedColumns: [{ name: 'x', kind: 'number' }, { name: 'label', kind: 'string' }] });
+    expect((expected.frame.columns[0]!.values as Float64Array)[late]).toBe(7);
+  });
+
   it('gives one-line input errors for missing, empty and header-only files', async () => {
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(InputError);
     await expect(readFrame(join(dir, 'nope.csv'))).rejects.toThrow(/file not found/);

@@ -25,8 +25,9 @@ export interface ReadFrameOptions {
    * the columns the caller expects (a model's inputs, `inputSchemaOf`): a CSV whose header names
    * them all is read without sniffing its dialect, and — when they are all numbers or text and the
    * rows are not cleaned — with those types, without sniffing its types either (a value that does
-   * not fit is read as without them: the same frame and notes); text columns' `categories` are read
-   * as codes of them, and numbers go where the prediction workers read them (the rows are scored)
+   * not fit is read as without them: the same frame and notes; "007" in a number column is 7);
+   * text columns' `categories` are read as codes of them, and numbers go where the prediction
+   * workers read them (the rows are scored)
    */
   readonly expectedColumns?: readonly ExpectedColumn[];
   /** where the read's scratch folder goes (a lab's work folder); default: the system's temp folder */

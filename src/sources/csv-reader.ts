@@ -11,6 +11,7 @@ import { countLineEndings, mixedLineEndings, writeLfLineEndings } from './csv-li
 import { plainCommaColumns } from './csv-plain-head.js';
 import { keepWellQuotedRows, quotesFields } from './csv-quoting.js';
 import { dropRejects, linesText, rejectOptions, rejectSummary, rejectsTableName } from './csv-rejects.js';
+import { columnsOption, strictRead } from './csv-strict-types.js';
 import { writeToTarget, writtenRows, type ReadTarget, type Relation } from './read-target.js';
 import type { QualityRecord } from './types.js';
 
@@ -26,6 +27,8 @@ export interface CsvSettings {
    * comma-delimited file whose header names every expected column, each once, is read with these
    * types and its other columns as text, without DuckDB's type sniff; a read that fails so (a value
    * that does not fit) is done again as if no types were given, with the same result and notes.
+   * (A number the sniffer would not type as one, "007" or "+5" past its sample, is read as the
+   * number it writes, as a model's numeric input wants it; the sniffer's read makes its column text.)
    */
   readonly expectedTypes?: Readonly<Record<string, string>>;
 }
@@ -84,7 +87,8 @@ export async function hasLongLine(path: string): Promise<boolean> {
  * the header are padded with NULL. A failure that a setting can fix is retried with that setting,
  * and the quality record says so: text not all UTF-8 (a few stray bytes: repaired per byte; else
  * Latin-1), lines over 2 MB, quoted newlines with ragged rows (serial reader), values that do not
- * fit the type sniffed from a sample (whole-file sniff, then text), and at last malformed rows
+ * fit the type sniffed from a sample or that its lenient cast would change, "2.5" in a BIGINT
+ * column (whole-file sniff, then text), and at last malformed rows
  * (skipped, counted, their line numbers kept). A quote that never closes in the sniffer's sample
  * does not turn quoting off for the whole file: its row is skipped and named instead.
  * A folder of its own in `workDir` holds the file's head and repaired copies (a file named like
@@ -145,7 +149,7 @@ export async function readCsv(conn: DuckDBConnection, path: string, target: Read
   for (let round = 0; round < 9; round++) {
     const rejects = rejectsTableName();
     const dialectRead = await dialectNow();
-    const read: Relation = { sql: readCsvCall(attempt, dialectRead, rejects), params: { src: source }, ...(dialectRead.columns !== undefined ? { columns: dialectRead.columns } : {}) };
+    const read = readRelation(attempt, dialectRead, rejects, source);
     try {
       await writeToTarget(conn, target, read);
     } catch (error) {
@@ -268,11 +272,28 @@ function sniffOptions(a: CsvAttempt, fixed: CsvSettings, textColumns: readonly s
 }
 
 /** The read of one attempt: with the dialect and columns the sniffer settled on (it is not sniffed again), or sniffing for itself when the sniffer failed. */
-function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string): string {
-  const opts = [dialect.read];
+function readCsvCall(a: CsvAttempt, dialect: Dialect, rejects: string, columns?: string): string {
+  // a second `columns` replaces the one in the sniffer's read: DuckDB takes the last of a named parameter
+  const opts = [dialect.read, ...(columns !== undefined ? [columns] : [])];
   if (a.serial) opts.push('parallel=false');
   if (a.skipBadRows) opts.push(...rejectOptions(rejects));
   return `read_csv($src, ${opts.join(', ')})`;
+}
+
+/**
+ * The read of one attempt as a relation. Columns typed from a sample (or given by the caller) whose
+ * cast is lenient are read as text and cast back, failing on a value the cast would change: it
+ * does not fit the type, and is retried as one that fails the scanner's cast (`strictRead`).
+ * Types sniffed from the whole file need no check: the sniffer saw every value. A read that sniffs
+ * for itself (the sniffer failed: the read most likely fails too) is not checked: its columns are not known here.
+ */
+function readRelation(a: CsvAttempt, dialect: Dialect, rejects: string, source: string): Relation {
+  const params = { src: source };
+  const columns = dialect.columns;
+  if (columns === undefined) return { sql: readCsvCall(a, dialect, rejects), params };
+  const strict = a.fullSample && dialect.columnsGiven !== true ? undefined : strictRead(columns);
+  if (strict === undefined) return { sql: readCsvCall(a, dialect, rejects), params, columns };
+  return { sql: `(SELECT ${strict.select} FROM ${readCsvCall(a, dialect, rejects, columnsOption(strict.readAs))} WHERE ${strict.where})`, params, columns };
 }
 
 /** The setting that fixes this failure (changed in place) and a note saying so; undefined when none does. */
@@ -463,7 +484,7 @@ async function givenTypesDialect(path: string, a: CsvAttempt, layout: Layout, ty
   const names = layout.names;
   if (names === undefined || layout.delimiter !== ',' || new Set(names).size !== names.length || names.some((n) => n === '')) return undefined;
   const columns = names.map((name) => ({ name, type: Object.hasOwn(types, name) ? types[name]! : 'VARCHAR' }));
-  const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), `columns={${columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ')}}`].join(', ');
+  const read = ['auto_detect=false', `delim=','`, `quote='"'`, `escape='"'`, 'header=true', 'null_padding=true', ...encodingOptions(a), columnsOption(columns)].join(', ');
   const { header, shortRows } = await readFirstRecords(path, ',', encoding);
   return { delimiter: ',', quote: '"', header: true, shortRows, ...(header !== undefined ? { firstRecord: header } : {}), read, columnsGiven: true, columns };
 }
@@ -502,21 +523,27 @@ async function sniff(conn: DuckDBConnection, path: string, a: CsvAttempt, fixed:
   const quote = String(row[1] ?? '"');
   const prompt = String(row[3] ?? '');
   const prefix = `FROM read_csv(${quoteLiteral(path)}, `;
-  let read = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : optionsFor(used);
-  // the sniffer's prompt writes what it found as SQL text without escaping it (a quote or a NUL
-  // sniffed from garbage): a prompt that does not parse gives way to the options built here
-  if (read !== optionsFor(used) && !(await parses(conn, `SELECT * FROM read_csv('x', ${read})`))) read = optionsFor(used);
+  const prompted = prompt.startsWith(prefix) && prompt.endsWith(');') ? prompt.slice(prefix.length, -2) : undefined;
+  // the columns the sniffer found: the read takes them as they are, and no DESCRIBE of it is needed for them
+  const sniffedColumns = Array.isArray(row[4]) ? (row[4] as { name?: unknown; type?: unknown }[]).map((c) => ({ name: String(c.name), type: String(c.type) })) : undefined;
+  // the sniffer's prompt writes what it found as SQL text without escaping it (a name with a quote,
+  // or a quote or a NUL sniffed from garbage): a prompt that does not parse gives way to the
+  // options built here, with the sniffer's columns and header when it found them (the read then
+  // finds the dialect again, not the types: those would be a sample's, unchecked)
+  let read = prompted !== undefined && (await parses(conn, `SELECT * FROM read_csv('x', ${prompted})`)) ? prompted : undefined;
+  // (a name holding a NUL cannot be written as SQL: that read sniffs for itself, and a later step names the column)
+  if (read === undefined && sniffedColumns !== undefined && !sniffedColumns.some((c) => c.name.includes('\u0000'))) {
+    read = [optionsFor([]), `header=${row[2] === true}`, columnsOption(sniffedColumns)].join(', ');
+  }
   const records = early !== undefined && layout?.delimiter === delimiter ? await early : await readFirstRecords(path, delimiter, encoding);
-  // the prompt's read names the sniffed columns and types: no DESCRIBE of the read needed for them
-  const sniffedColumns = read !== optionsFor(used) && Array.isArray(row[4]) ? (row[4] as { name?: unknown; type?: unknown }[]).map((c) => ({ name: String(c.name), type: String(c.type) })) : undefined;
   return {
     delimiter,
     quote: quote === '(empty)' ? '' : quote,
     header: row[2] === true,
     shortRows: records.shortRows,
     ...(records.header !== undefined ? { firstRecord: records.header } : {}),
-    read,
-    ...(sniffedColumns !== undefined ? { columns: sniffedColumns } : {}),
+    read: read ?? optionsFor(used),
+    ...(read !== undefined && sniffedColumns !== undefined ? { columns: sniffedColumns } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { InputError } from '../common/index.js';
-import { copyToParquet, firstLine, quoteLiteral } from '../lake/index.js';
+import { copyToParquet, firstLine } from '../lake/index.js';
+import { columnsOption, strictRead } from './csv-strict-types.js';
 import { CsvChunkWriter } from './csv-writer.js';
 import type { QualityRecord, ReadContext, SourceTable } from './types.js';
 
@@ -16,8 +17,16 @@ export interface DbColumn {
 /** Rows as text (the driver's wire format), NULL as null. */
 export type TextRows = AsyncIterable<readonly (string | null)[]>;
 
+/** A table's columns and rows as a driver gives them. */
+export interface DbRows {
+  readonly columns: DbColumn[];
+  readonly rows: TextRows;
+  /** the database does not hold values to the columns' types (SQLite): each value is checked against its type */
+  readonly looseTypes?: boolean;
+}
+
 /** A database table or query as a source table: `origin` is `<uri>#<schema.table | query>`; no raw copy is kept. */
-export function dbTable(uri: string, name: string, origin: string, format: string, open: (label: string) => Promise<{ columns: DbColumn[]; rows: TextRows }>): SourceTable {
+export function dbTable(uri: string, name: string, origin: string, format: string, open: (label: string) => Promise<DbRows>): SourceTable {
   const label = `${uri}#${origin}`;
   return {
     name,
@@ -31,21 +40,25 @@ export function dbTable(uri: string, name: string, origin: string, format: strin
  * Streams a database result into bronze: rows go in batches from the Node driver to a temporary
  * CSV file (bounded memory whatever the table's size), which DuckDB reads with the column types the
  * database declared and writes as Parquet. A value that does not fit its declared type (a zero date,
- * a NaN numeric, text in a SQLite INTEGER column) makes that column text, noted in the quality record.
+ * a NaN numeric, text in a SQLite INTEGER column) makes that column text, noted in the quality
+ * record; where the database does not enforce its types, so does one the cast would change (2.5 in
+ * a SQLite INTEGER column, which DuckDB's cast would round to 3).
  */
 export async function exportRows(
   ctx: ReadContext,
   label: string,
   format: string,
-  open: () => Promise<{ columns: DbColumn[]; rows: TextRows }>,
+  open: () => Promise<DbRows>,
   outPath: string,
 ): Promise<QualityRecord> {
   const csvPath = join(ctx.workDir, 'rows.csv');
   const writer = new CsvChunkWriter(csvPath);
   let columns: DbColumn[];
+  let looseTypes: boolean;
   try {
     const result = await open();
     columns = result.columns;
+    looseTypes = result.looseTypes === true;
     for await (const row of result.rows) {
       await writer.writeRow(row);
       if (writer.rows % 50_000 === 0) ctx.onRows?.(writer.rows, writer.bytes);
@@ -62,11 +75,14 @@ export async function exportRows(
   const types = columns.map((c) => c.duckType);
   const textColumns: string[] = [];
   for (let round = 0; round <= columns.length; round++) {
-    const struct = names.map((n, i) => `${quoteLiteral(n)}: ${quoteLiteral(types[i] ?? 'VARCHAR')}`).join(', ');
-    const call = `read_csv($src, auto_detect=false, header=false, delim=',', quote='"', escape='"', allow_quoted_nulls=false, null_padding=false, max_line_size=${MAX_ROW_BYTES}, buffer_size=${2 * MAX_ROW_BYTES}, columns={${struct}})`;
+    const declared = names.map((name, i) => ({ name, type: types[i] ?? 'VARCHAR' }));
+    // a type the database does not enforce (SQLite's, or one taken from its first rows) would round
+    // "2.5" in a BIGINT column to 3: such a value fails instead, and its column is read as text
+    const strict = looseTypes ? strictRead(declared, { datesWithoutFormat: true }) : undefined;
+    const call = `read_csv($src, auto_detect=false, header=false, delim=',', quote='"', escape='"', allow_quoted_nulls=false, null_padding=false, max_line_size=${MAX_ROW_BYTES}, buffer_size=${2 * MAX_ROW_BYTES}, ${columnsOption(strict?.readAs ?? declared)})`;
     try {
       if (names.length === 0) throw new InputError(`${label} has no columns`, 'choose a table or query that returns columns');
-      await copyToParquet(ctx.conn, `SELECT * FROM ${call}`, { src: csvPath }, outPath);
+      await copyToParquet(ctx.conn, strict ? `SELECT ${strict.select} FROM ${call} WHERE ${strict.where}` : `SELECT * FROM ${call}`, { src: csvPath }, outPath);
       if (textColumns.length) notes.push(`values that do not fit their declared type: read as text in ${textColumns.join(', ')}`);
       return { format, notes, ...(renamed.length ? { renamedColumns: renamed } : {}), ...(textColumns.length ? { textColumns } : {}) };
     } catch (error) {

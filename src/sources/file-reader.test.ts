@@ -166,3 +166,108 @@ describe('readDataFile: encodings and line endings (issue 12)', () => {
     }
   });
 });
+
+/** Takes each column's DuckDB type and every value as text (a BIGINT exactly as stored, not as a JS number). */
+class TextRowsCollector implements RowConsumer {
+  types: string[] = [];
+  rows: unknown[][] = [];
+  async consume(conn: DuckDBConnection, selectSql: string, params: SqlParams): Promise<void> {
+    const described = await queryRows(conn, `DESCRIBE ${selectSql}`, params);
+    this.types = described.map((r) => String(r[1]));
+    this.rows = await queryRows(conn, `SELECT COLUMNS(*)::VARCHAR FROM (${selectSql})`, params);
+  }
+}
+
+/** As `readBoth`, with each column's type and the values as text. */
+async function readBothAsText(path: string): Promise<{ target: string; types: string[]; rows: unknown[][]; notes: string[] }[]> {
+  const out = [];
+  for (const kind of ['parquet', 'rows'] as const) {
+    const workDir = mkdtempSync(join(dir, `work-${fileCount++}-`));
+    const collector = new TextRowsCollector();
+    const parquet = join(workDir, 'out.parquet');
+    const target: ReadTarget = kind === 'parquet' ? { kind, path: parquet } : { kind, consumer: collector };
+    const quality = await readDataFile(engine.conn, path, target, { label: path, workDir });
+    if (kind === 'parquet') await collector.consume(engine.conn, 'SELECT * FROM read_parquet($p)', { p: parquet });
+    out.push({ target: kind, types: collector.types, rows: collector.rows, notes: quality.notes });
+  }
+  return out;
+}
+
+describe('readDataFile: values past the sniffer’s sample are never changed (duckdb/duckdb#25824)', () => {
+  /** DuckDB types columns from 20,480 rows: one value far beyond them, in a file of 30,000 */
+  const LATE_ROW = 25_000;
+  const ROWS = 30_000;
+  const FAR = 'types sniffed from the whole file';
+
+  /** A CSV with an id beyond 2^53 on every row, and `late` in column x at LATE_ROW, `x(i)` elsewhere. */
+  function lateValueFile(name: string, late: string, x: (i: number) => string): string {
+    const lines = ['id,x,n', ...Array.from({ length: ROWS }, (_, i) => `${9_007_199_254_740_993n + BigInt(i)},${i === LATE_ROW ? late : x(i)},${i % 7}`)];
+    return file(name, lines.join('\n') + '\n');
+  }
+
+  it('keeps a decimal in a column of whole numbers as it is written: the column is DOUBLE, the ids exact BIGINT', async () => {
+    const path = lateValueFile('late-decimal.csv', '2.5', (i) => String(i % 9));
+    for (const { target, types, rows, notes } of await readBothAsText(path)) {
+      expect(types, target).toEqual(['BIGINT', 'DOUBLE', 'BIGINT']);
+      expect(rows[LATE_ROW], target).toEqual([String(9_007_199_254_740_993n + BigInt(LATE_ROW)), '2.5', String(LATE_ROW % 7)]);
+      expect(rows[LATE_ROW + 1]?.[1], target).toBe(String((LATE_ROW + 1) % 9) + '.0');
+      expect(notes.join('\n'), target).toContain(FAR);
+    }
+  });
+
+  it.each([
+    ['a leading zero in whole numbers', '007', (i: number) => String(i % 9)],
+    ['a plus sign in whole numbers', '+5', (i: number) => String(i % 9)],
+    ['a digit separator in whole numbers', '1_000', (i: number) => String(i % 9)],
+    ['a time of day after noon in a TIME column', '10:00:00 PM', (i: number) => `10:0${i % 9}:00`],
+  ])('keeps %s as text, as the sniffer types the column on the whole file', async (_what, late, x) => {
+    const path = lateValueFile(`late-${fileCount++}.csv`, late, x);
+    for (const { target, types, rows, notes } of await readBothAsText(path)) {
+      expect(types, target).toEqual(['BIGINT', 'VARCHAR', 'BIGINT']);
+      expect(rows[LATE_ROW]?.[1], target).toBe(late);
+      expect(notes.join('\n'), target).toContain(FAR);
+    }
+  });
+
+  it('reads a leading zero or a digit separator in a DOUBLE column as the number it writes, without a second look', async () => {
+    for (const [late, read] of [
+      ['00.5', '0.5'],
+      ['1_000.5', '1000.5'],
+    ]) {
+      const path = lateValueFile(`late-${fileCount++}.csv`, late!, (i) => `${i % 9}.5`);
+      for (const { target, types, rows, notes } of await readBothAsText(path)) {
+        expect(types, target).toEqual(['BIGINT', 'DOUBLE', 'BIGINT']);
+        expect(rows[LATE_ROW]?.[1], target).toBe(read);
+        expect(notes, target).toEqual([]);
+      }
+    }
+  });
+
+  it('checks a column whatever its name holds (quotes, a comma, spaces)', async () => {
+    const lines = ['"it\'s ""x"", or y",n', ...Array.from({ length: ROWS }, (_, i) => `${i === LATE_ROW ? '2.5' : i % 9},${i % 7}`)];
+    const path = file('late-named.csv', lines.join('\n') + '\n');
+    for (const { target, types, rows } of await readBothAsText(path)) {
+      expect(types, target).toEqual(['DOUBLE', 'BIGINT']);
+      expect(rows[LATE_ROW]?.[0], target).toBe('2.5');
+    }
+  });
+
+  it('keeps the time of day of a timestamp in a DATE column', async () => {
+    const path = lateValueFile('late-timestamp.csv', '2024-01-05 12:34:56', (i) => `2024-01-0${1 + (i % 9)}`);
+    for (const { target, types, rows } of await readBothAsText(path)) {
+      expect(types, target).toEqual(['BIGINT', 'TIMESTAMP', 'BIGINT']);
+      expect(rows[LATE_ROW]?.[1], target).toBe('2024-01-05 12:34:56');
+    }
+  });
+
+  it('reads a file whose numbers are all written as the sniffer types them as before: no second look, no note', async () => {
+    const numbers = ['0', '-0.5', '0.25', '1e3', '-12.75', ' 3.5', '.5', '5.'];
+    const lines = ['id,n,x,t', ...Array.from({ length: ROWS }, (_, i) => `${i},${i % 2 ? ' ' : ''}${(i % 11) - 5},${numbers[i % numbers.length]},1${i % 10}:30:00`)];
+    const path = file('plain-numbers.csv', lines.join('\n') + '\n');
+    for (const { target, types, rows, notes } of await readBothAsText(path)) {
+      expect(types, target).toEqual(['BIGINT', 'BIGINT', 'DOUBLE', 'TIME']);
+      expect(rows[LATE_ROW + 1], target).toEqual([String(LATE_ROW + 1), String(((LATE_ROW + 1) % 11) - 5), '-0.5', '11:30:00']);
+      expect(notes, target).toEqual([]);
+    }
+  });
+});

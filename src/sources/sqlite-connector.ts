@@ -59,7 +59,7 @@ export class SqliteConnector implements Connector {
       const sample = declared.some((c) => !c.type) ? (db.prepare(sql).raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>) : undefined;
       const firstRows = sample ? takeRows(sample, 1000) : [];
       const columns: DbColumn[] = declared.map((c, i) => ({ name: c.name, duckType: c.type ? sqliteType(c.type) : typeOfValues(firstRows.map((r) => r[i])) }));
-      return Promise.resolve({ columns, rows: textRows(statement.iterate() as IterableIterator<unknown[]>) });
+      return Promise.resolve({ columns, rows: textRows(statement.iterate() as IterableIterator<unknown[]>), looseTypes: true });
     });
   }
 
