@@ -212,6 +212,13 @@ describe('readFrame with the expected text columns\' labels', () => {
     const labelled = await readFrameWithNotes(path, { textColumns: ['c'], expectedColumns });
     expect(labelled).toEqual(plain);
     expect(new Set<unknown>(labelled.frame.columns[0]!.values)).toEqual(new Set(['a', "o'k", 'b,c', 'Zürich', null, 'unseen']));
+    // two labelled columns, values that are no label in one or both, with JSON's special characters
+    const odd = (r: number) => (r % 11 === 0 ? '"back\\slash ""quoted"""' : r % 13 === 0 ? 'tab\there' : r % 3 === 0 ? 'x' : 'y');
+    const two = file('labelled-two.csv', ['c,d', ...Array.from({ length: 3000 }, (_, r) => `${value(r)},${odd(r)}`)].join('\n') + '\n');
+    const plainTwo = await readFrameWithNotes(two, { textColumns: ['c', 'd'] });
+    const labelledTwo = await readFrameWithNotes(two, { textColumns: ['c', 'd'], expectedColumns: [expectedColumns[0]!, { name: 'd', kind: 'string', categories: ['x', 'y'] }] });
+    expect(labelledTwo).toEqual(plainTwo);
+    expect(labelledTwo.frame.columns[1]!.values).toContain('back\\slash "quoted"');
     // a label list with a repeat cannot be an ENUM: read as text, the same frame
     const repeated = await readFrameWithNotes(path, { textColumns: ['c'], expectedColumns: [{ ...expectedColumns[0]!, categories: ['a', 'a'] }, expectedColumns[1]!] });
     expect(repeated).toEqual(plain);
