@@ -121,6 +121,14 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** A finite input as the model sees it: clamped to the training range, centred and scaled. */
+function standardiser(spec: Extract<LinearColumnSpec, { kind: 'numeric' }>): (v: number) => number {
+  const { mean, scale } = spec;
+  const min = spec.min ?? -Infinity;
+  const max = spec.max ?? Infinity;
+  return (v) => ((v < min ? min : v > max ? max : v) - mean) / scale;
+}
+
 /** A categorical column's values as the training codes (-1: missing, unseen or out of range). */
 function trainingCodes(spec: Extract<LinearColumnSpec, { kind: 'categorical' }>, column: FeatureColumn, n: number): Int32Array {
   const { levels, labels } = spec;
@@ -157,12 +165,10 @@ export function encodeDesign(spec: LinearDesignSpec, table: FeatureTable): Encod
     const source = column.values;
     const values = new Float64Array(n);
     const indicator = columnSpec.missingSlot >= 0 ? new Float64Array(n) : undefined;
-    const { mean, scale } = columnSpec;
-    const min = columnSpec.min ?? -Infinity;
-    const max = columnSpec.max ?? Infinity;
+    const standardise = standardiser(columnSpec);
     for (let i = 0; i < n; i++) {
       const v = source[i]!;
-      if (Number.isFinite(v)) values[i] = ((v < min ? min : v > max ? max : v) - mean) / scale;
+      if (Number.isFinite(v)) values[i] = standardise(v);
       else if (indicator) indicator[i] = 1;
     }
     dense.push({ slot: columnSpec.slot, values });
@@ -195,13 +201,11 @@ export function predictDesign(spec: LinearDesignSpec, table: FeatureTable, coef:
     }
     if (!any) return;
     const source = columns[at]!.values;
-    const { mean, scale } = columnSpec;
-    const min = columnSpec.min ?? -Infinity;
-    const max = columnSpec.max ?? Infinity;
+    const standardise = standardiser(columnSpec);
     for (let i = 0; i < n; i++) {
       const v = source[i]!;
       if (Number.isFinite(v)) {
-        const x = ((v < min ? min : v > max ? max : v) - mean) / scale;
+        const x = standardise(v);
         for (let c = 0; c < k; c++) if (weight[c] !== 0) out[i * k + c] = out[i * k + c]! + x * weight[c]!;
       } else {
         for (let c = 0; c < k; c++) if (missingWeight[c] !== 0) out[i * k + c] = out[i * k + c]! + missingWeight[c]!;

@@ -23,22 +23,29 @@ export interface PredictionJob extends PackedModel {
   readonly kernel: WebAssembly.Module;
 }
 
+/**
+ * Runs `accumulate` (`accumulatePacked`) over ranges of `chunk` rows taken in turn from the shared
+ * counter `next` until none is left. Self-contained: worker threads run its source text.
+ */
+function accumulateRanges(accumulate: typeof accumulatePacked, job: PredictionJob, next: Int32Array, chunk: number, rows: number, scratch: PredictionScratch): void {
+  for (let begin = Atomics.add(next, 0, 1) * chunk; begin < rows; begin = Atomics.add(next, 0, 1) * chunk) {
+    accumulate(job, begin, Math.min(rows, begin + chunk), scratch);
+  }
+}
+
 /** The worker's source, made on first use (the kernel's text comes from packed-trees.ts). */
 const workerSource = (): string => `
 const { parentPort } = require('node:worker_threads');
 // esbuild's keepNames (tsx) may wrap named inner functions of the kernel in __name()
 const __name = (f) => f;
 const accumulatePacked = ${accumulatePacked.toString()};
+const accumulateRanges = ${accumulateRanges.toString()};
 // the last model's wasm memory: a batch of many fold models sends each in turn
 const scratch = {};
 parentPort.on('message', (m) => {
   const ctl = new Int32Array(m.control);
-  const next = new Int32Array(m.next);
   try {
-    // row ranges taken in turn from the shared counter until none is left
-    for (let begin = Atomics.add(next, 0, 1) * m.chunk; begin < m.rows; begin = Atomics.add(next, 0, 1) * m.chunk) {
-      accumulatePacked(m.job, begin, Math.min(m.rows, begin + m.chunk), scratch);
-    }
+    accumulateRanges(accumulatePacked, m.job, new Int32Array(m.next), m.chunk, m.rows, scratch);
     Atomics.store(ctl, 0, 1);
   } catch (e) {
     Atomics.store(ctl, 0, 2);
@@ -125,9 +132,7 @@ export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads
     worker.postMessage({ job, control: control.buffer, next: next.buffer, chunk, rows });
     return control;
   });
-  for (let begin = Atomics.add(next, 0, 1) * chunk; begin < rows; begin = Atomics.add(next, 0, 1) * chunk) {
-    accumulatePacked(job, begin, Math.min(rows, begin + chunk), scratch);
-  }
+  accumulateRanges(accumulatePacked, job, next, chunk, rows, scratch);
   for (const control of controls) {
     const started = Date.now();
     while (Atomics.load(control, 0) === 0) {
