@@ -1,5 +1,6 @@
 import { InputError } from '../common/index.js';
 import type { FeatureColumn, FeatureTable } from '../learn/types.js';
+import { shareableColumn } from '../learn/index.js';
 import { findColumn, type Frame, type RawColumn } from './frame.js';
 import {
   coerceToBooleans,
@@ -167,9 +168,9 @@ function applyStep(step: FeatureStep, column: RawColumn): FeatureColumn[] {
       return [numericColumn(step.column, checked(coerceToNumbers(column), step.column, 'numbers'))];
     }
     case 'categorical': {
-      const codes = codesOf(coerceToTexts(column), step.categories);
-      const values = new Float64Array(codes.length);
-      for (let i = 0; i < codes.length; i++) values[i] = codes[i]! < 0 ? NaN : codes[i]!;
+      // where a batch's prediction workers read it (`shareColumns` would copy it there)
+      const texts = coerceToTexts(column);
+      const values = codesOf(texts, step.categories, shareableColumn(texts.length), NaN);
       return [{ name: step.column, type: 'categorical', values, categories: step.categories }];
     }
     case 'target-encoding': {

@@ -1,5 +1,5 @@
 import type { TargetEncodingStep } from './steps.js';
-import { Rng, shuffledIndex } from '../learn/index.js';
+import { Rng, shareableColumn, shuffledIndex } from '../learn/index.js';
 
 /** The encoded target the pipeline may learn from: class indices, or numbers for regression. */
 export interface TargetValues {
@@ -37,12 +37,17 @@ function accumulate(codes: Int32Array, target: TargetValues, rows: ArrayLike<num
   return { encodings, prior };
 }
 
-export function codesOf(values: readonly (string | null)[], categories: readonly string[]): Int32Array {
+/**
+ * Each value's index among `categories`, into `codes` (a new Int32Array by default); a missing or
+ * unknown value gets `none` (−1; NaN in a Float64Array of model codes).
+ */
+export function codesOf(values: readonly (string | null)[], categories: readonly string[]): Int32Array;
+export function codesOf<T extends Int32Array | Float64Array>(values: readonly (string | null)[], categories: readonly string[], codes: T, none: number): T;
+export function codesOf(values: readonly (string | null)[], categories: readonly string[], codes: Int32Array | Float64Array = new Int32Array(values.length), none = -1): Int32Array | Float64Array {
   const lookup = new Map(categories.map((c, i) => [c, i]));
-  const codes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    codes[i] = v === null || v === undefined ? -1 : (lookup.get(v) ?? -1);
+    codes[i] = v === null || v === undefined ? none : (lookup.get(v) ?? none);
   }
   return codes;
 }
@@ -85,7 +90,10 @@ export function fitTargetEncoding(
 
 export function applyTargetEncoding(step: TargetEncodingStep, values: readonly (string | null)[]): Float64Array[] {
   const codes = codesOf(values, step.categories);
-  return step.encodings.map((encoding, k) =>
-    Float64Array.from(codes, (code) => (code >= 0 ? encoding[code]! : step.prior[k]!)),
-  );
+  return step.encodings.map((encoding, k) => {
+    // where a batch's prediction workers read it (`shareColumns` would copy it there)
+    const encoded = shareableColumn(codes.length);
+    for (let i = 0; i < codes.length; i++) encoded[i] = codes[i]! >= 0 ? encoding[codes[i]!]! : step.prior[k]!;
+    return encoded;
+  });
 }

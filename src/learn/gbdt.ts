@@ -21,6 +21,7 @@ import {
 import { Rng, sampleSorted, sampleSubset } from './random.js';
 import { nodeOutput } from './trees/split-finder.js';
 import { PackedTrees } from './trees/packed-trees.js';
+import { shareableColumn } from './trees/prediction-workers.js';
 import { columnsByName, leafOfBinned, toTreeArrays } from './trees/tree-arrays.js';
 import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';
 
@@ -135,7 +136,8 @@ export class GbdtModel implements Predictor {
   predictRaw(table: FeatureTable): Float64Array {
     const columns = columnsByName(table, this.featureNames);
     const k = this.outputs;
-    const out = new Float64Array(table.rows * k);
+    // where the prediction workers write a big batch's sums (`accumulate` would copy it there and back)
+    const out = shareableColumn(table.rows * k);
     for (let r = 0; r < table.rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = this.baseScore[j]!;
     this.#packed ??= new PackedTrees(this.trees, (t) => t % k);
     this.#packed.accumulate(columns, table.rows, k, out);

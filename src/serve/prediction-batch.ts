@@ -1,6 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { listValue } from '@duckdb/node-api';
-import type { SqlParams } from '../lake/index.js';
+import { listValue, type SqlParams } from '../lake/index.js';
 import { JsonText, type PredictionEntry } from './prediction-entry.js';
 
 /** Bytes per chunk of a batch's text (a line longer than that gets a chunk of its own). */
