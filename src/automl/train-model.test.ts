@@ -171,6 +171,37 @@ describe('trainModel', () => {
     await expect(predictFile(model, wrong, join(dir, 'x.csv'))).rejects.toThrow(/column 'x1' should hold numbers/);
   });
 
+  it('scores a file a slice of rows at a time as it scores it whole, unknown labels and missing values included', async () => {
+    const { model } = loadBundle(join(dir, 'a'));
+    const lines = makeCsv(5000, 3, false).trim().split('\n');
+    // a colour the model never saw (its text comes beside the known labels' codes) and missing numbers, in several slices
+    for (const i of [10, 2100, 4321]) lines[i] = lines[i]!.replace(/,(red|green|blue),/, ',purple,');
+    for (const i of [5, 2048, 2049, 4999]) lines[i] = lines[i]!.replace(/^[^,]*,[^,]*,/, ',,');
+    const data = join(dir, 'sliced.csv');
+    writeFileSync(data, lines.join('\n') + '\n');
+    const whole = join(dir, 'whole-preds.csv');
+    const sliced = join(dir, 'sliced-preds.csv');
+    expect((await predictFile(model, data, whole, { sliceRows: 1_000_000 })).rows).toBe(5000);
+    expect((await predictFile(model, data, sliced, { sliceRows: 2048 })).rows).toBe(5000);
+    expect(readFileSync(sliced, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+    expect(readFileSync(sliced, 'utf8').trim().split('\n')).toHaveLength(5001);
+  });
+
+  it('writes nothing when a slice past the first fails, and names the row in the file', async () => {
+    const { model } = loadBundle(join(dir, 'a'));
+    const lines = makeCsv(5000, 4, false).trim().split('\n');
+    lines[4500] = lines[4500]!.replace(/^[^,]*,/, 'abc,');
+    const data = join(dir, 'late-bad.csv');
+    writeFileSync(data, lines.join('\n') + '\n');
+    const folder = join(dir, 'late-bad');
+    mkdirSync(folder);
+    const out = join(folder, 'preds.csv');
+    writeFileSync(out, 'earlier predictions\n');
+    await expect(predictFile(model, data, out, { replace: true, sliceRows: 2048 })).rejects.toThrow(/column 'x1' should hold numbers but row 4500 has 'abc'/);
+    expect(readFileSync(out, 'utf8')).toBe('earlier predictions\n');
+    expect(readdirSync(folder)).toEqual(['preds.csv']);
+  });
+
   it('reports a missing target column', async () => {
     await expect(trainModel(trainCsv, { target: 'nope', trials: 1 })).rejects.toThrow(/target column 'nope' is not in the data/);
   });

@@ -15,6 +15,8 @@ export type RawColumnKind = RawColumn['kind'];
 export interface Frame {
   readonly rows: number;
   readonly columns: readonly RawColumn[];
+  /** the rows before this frame's first in what it was read from, when it is a slice of a bigger read (messages name a row by its place there) */
+  readonly firstRow?: number;
 }
 
 export function findColumn(frame: Frame, name: string): RawColumn | undefined {

@@ -1,6 +1,6 @@
 export type { Frame, RawColumn, RawColumnKind } from './frame.js';
 export { findColumn, takeRows, frameFromRows } from './frame.js';
-export { readFrame, readFrameWithNotes, type ExpectedColumn, type FrameRead, type ReadFrameOptions } from './read-frame.js';
+export { readFrame, readFrameSlices, readFrameWithNotes, type ExpectedColumn, type FrameRead, type ReadFrameOptions } from './read-frame.js';
 export type {
   FeatureStep,
   NumericStep,

@@ -71,7 +71,7 @@ export function fitPipeline(frame: Frame, target: string, y: TargetValues, optio
       }
     }
     steps.push(step);
-    columns.push(...applyStep(step, column));
+    columns.push(...applyStep(step, column, frame.firstRow ?? 0));
   }
   const spec: FeaturePipelineSpec = { kind: 'feature-pipeline', version: 1, target, steps, dropped };
   return { spec, table: { rows: frame.rows, columns } };
@@ -146,10 +146,11 @@ function numericColumn(name: string, values: Float64Array): FeatureColumn {
   return { name, type: 'numeric', values };
 }
 
-function checked(coerced: Coerced<Float64Array>, column: string, expected: string): Float64Array {
+/** `firstRow`: the rows before the column's first in its file (a slice of a bigger read), so the message names the file's row */
+function checked(coerced: Coerced<Float64Array>, column: string, expected: string, firstRow: number): Float64Array {
   if (coerced.badValue !== undefined) {
     throw new InputError(
-      `column '${column}' should hold ${expected} but row ${coerced.badRow! + 1} has '${coerced.badValue.slice(0, 40)}'`,
+      `column '${column}' should hold ${expected} but row ${firstRow + coerced.badRow! + 1} has '${coerced.badValue.slice(0, 40)}'`,
       `fix or blank that value (the model was trained with ${expected} in '${column}')`,
     );
   }
@@ -157,15 +158,15 @@ function checked(coerced: Coerced<Float64Array>, column: string, expected: strin
 }
 
 /** The model features one fitted step makes from its raw column. */
-function applyStep(step: FeatureStep, column: RawColumn): FeatureColumn[] {
+function applyStep(step: FeatureStep, column: RawColumn, firstRow: number): FeatureColumn[] {
   switch (step.kind) {
     case 'numeric': {
-      if (step.source === 'boolean') return [numericColumn(step.column, checked(coerceToBooleans(column), step.column, 'true/false values'))];
+      if (step.source === 'boolean') return [numericColumn(step.column, checked(coerceToBooleans(column), step.column, 'true/false values', firstRow))];
       if (step.source === 'numeric-text' && column.kind === 'string') {
         // text that was numeric in training: stray tokens become missing rather than errors, as they did then
         return [numericColumn(step.column, Float64Array.from(column.values, (v) => parseNumber(v)))];
       }
-      return [numericColumn(step.column, checked(coerceToNumbers(column), step.column, 'numbers'))];
+      return [numericColumn(step.column, checked(coerceToNumbers(column), step.column, 'numbers', firstRow))];
     }
     case 'categorical': {
       // where a batch's prediction workers read it (`shareColumns` would copy it there)
@@ -178,7 +179,7 @@ function applyStep(step: FeatureStep, column: RawColumn): FeatureColumn[] {
       return encoded.map((values, k) => numericColumn(targetEncodingName(step.column, encoded.length, k), values));
     }
     case 'datetime': {
-      const ms = checked(coerceToDatetimes(column), step.column, 'dates');
+      const ms = checked(coerceToDatetimes(column), step.column, 'dates', firstRow);
       return step.parts.map((part) => numericColumn(`${step.column}__${part}`, Float64Array.from(ms, (v) => datetimePart(v, part))));
     }
     case 'text-hash': {
@@ -227,7 +228,7 @@ export function applyPipelineWithSources(spec: FeaturePipelineSpec, frame: Frame
         `the model needs it (${expectedKindOf(step)}); add it, empty if unknown`,
       );
     }
-    for (const feature of applyStep(step, column)) {
+    for (const feature of applyStep(step, column, frame.firstRow ?? 0)) {
       columns.push(feature);
       sources.push(step.column);
     }

@@ -5,7 +5,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../common/index.js';
 import { execute, openDuckEngine, quoteLiteral } from '../lake/index.js';
-import { readFrame, readFrameWithNotes } from './read-frame.js';
+import type { Frame } from './frame.js';
+import { readFrame, readFrameSlices, readFrameWithNotes } from './read-frame.js';
 
 let dir: string;
 
@@ -20,6 +21,32 @@ function file(name: string, text: string): string {
   writeFileSync(path, text);
   return path;
 }
+
+describe('readFrameSlices', () => {
+  it('hands over the rows a slice at a time, the same values as one frame, each slice placed by firstRow', async () => {
+    const lines = ['n,t,d,flag'];
+    for (let i = 0; i < 5000; i++) lines.push([i % 7 === 0 ? '' : String(i / 4), i % 11 === 0 ? '' : `w${i % 13}`, `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`, i % 3 === 0].join(','));
+    const path = file('slices.csv', lines.join('\n') + '\n');
+    const whole = await readFrame(path, { expectedColumns: [{ name: 'n', kind: 'number' }, { name: 't', kind: 'string', categories: ['w1', 'w2'] }] });
+    const taken: { firstRow: number | undefined; rows: number; columns: Frame['columns'] }[] = [];
+    const { rows } = await readFrameSlices(path, { expectedColumns: [{ name: 'n', kind: 'number' }, { name: 't', kind: 'string', categories: ['w1', 'w2'] }] }, 2048, (frame) => {
+      // copied: the next slice overwrites this one's columns
+      taken.push({ firstRow: frame.firstRow, rows: frame.rows, columns: frame.columns.map((c) => ({ ...c, values: c.values.slice() }) as Frame['columns'][number]) });
+    });
+    expect(rows).toBe(5000);
+    expect(taken.map((t) => [t.firstRow, t.rows])).toEqual([
+      [0, 2048],
+      [2048, 2048],
+      [4096, 904],
+    ]);
+    whole.columns.forEach((column, c) => {
+      const joined = taken.flatMap((t) => Array.from(t.columns[c]!.values as ArrayLike<unknown>));
+      expect(taken.every((t) => t.columns[c]!.name === column.name && t.columns[c]!.kind === column.kind)).toBe(true);
+      expect(joined).toEqual(Array.from(column.values as ArrayLike<unknown>));
+    });
+    expect(whole.columns.find((c) => c.name === 't')!.values.slice(0, 3)).toEqual([null, 'w1', 'w2']);
+  });
+});
 
 describe('readFrame', () => {
   it('sniffs the delimiter and types of a CSV as ingest does (true/false stays text, as bronze keeps it)', async () => {

@@ -46,6 +46,30 @@ export interface FrameRead {
  * (closed when done) whose scratch folder is removed afterwards.
  */
 export async function readFrameWithNotes(path: string, options: ReadFrameOptions = {}): Promise<FrameRead> {
+  return withRead(path, options, async (collector, notes) => ({ frame: await collector.frame(), notes }));
+}
+
+/**
+ * As `readFrameWithNotes`, the rows handed to `each` a slice of at most `sliceRows` at a time (a
+ * batch scored and written in bounded memory): the file is read whole first (a read that fails does
+ * so before any slice), then its rows are taken slice by slice into the same columns — each frame
+ * is overwritten by the next once `each` has returned. A slice's `firstRow` is its place in the file.
+ */
+export async function readFrameSlices(
+  path: string,
+  options: ReadFrameOptions,
+  sliceRows: number,
+  each: (frame: Frame) => Promise<void> | void,
+): Promise<{ rows: number; notes: readonly string[] }> {
+  return withRead(path, options, async (collector, notes) => {
+    const { rows } = collector.shape;
+    for await (const frame of collector.frames(sliceRows)) await each(frame);
+    return { rows, notes };
+  });
+}
+
+/** Reads the file into a collector (a file with no columns or no rows is an `InputError`), then lets `use` take its rows while the engine is open. */
+async function withRead<T>(path: string, options: ReadFrameOptions, use: (collector: FrameCollector, notes: readonly string[]) => Promise<T>): Promise<T> {
   await checkDataFile(path);
   const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), tempPrefix('autolab-read')));
   try {
@@ -61,10 +85,10 @@ export async function readFrameWithNotes(path: string, options: ReadFrameOptions
         textColumns,
         ...(options.expectedColumns ? expectedSettings(options.expectedColumns, options.clean === undefined) : {}),
       });
-      const frame = collector.frame;
-      if (frame.columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
-      if (frame.rows === 0) throw new InputError(`${path} has a header but no rows`, 'pass a file with at least one data row');
-      return { frame, notes: quality.notes };
+      const { rows, columns } = collector.shape;
+      if (columns.length === 0) throw new InputError(`${path} has no columns`, 'pass a file with a header row');
+      if (rows === 0) throw new InputError(`${path} has a header but no rows`, 'pass a file with at least one data row');
+      return await use(collector, quality.notes);
     } finally {
       engine.close();
     }

@@ -10,5 +10,5 @@ import type * as DuckDBApi from '@duckdb/node-api';
  */
 const api = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDBApi;
 
-export const { DuckDBInstance, DuckDBDoubleVector, DuckDBVarCharVector, DOUBLE, listValue } = api;
+export const { DuckDBInstance, DuckDBDoubleVector, DuckDBListVector, DuckDBVarCharVector, DOUBLE, listValue } = api;
 export type DuckDBInstance = DuckDBApi.DuckDBInstance;

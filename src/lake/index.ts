@@ -1,5 +1,5 @@
 export { openDuckEngine, type DuckEngine, type EngineOptions } from './engine.js';
-export { DuckDBDoubleVector, DuckDBVarCharVector, listValue } from './duckdb.js';
+export { DuckDBDoubleVector, DuckDBListVector, DuckDBVarCharVector, listValue } from './duckdb.js';
 export { copyToParquet, describeParquet, type ColumnSchema, type ParquetFacts } from './bronze-writer.js';
 export { bronzeKey, keySegment } from './bronze-key.js';
 export { findMixedTypeColumns, type MixedColumn } from './mixed-types.js';
