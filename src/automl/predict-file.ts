@@ -126,7 +126,9 @@ export async function predictFile(
  */
 async function writingTo<T>(outPath: string | NodeJS.WritableStream, write: (out: NodeJS.WritableStream) => Promise<T>): Promise<T> {
   if (typeof outPath !== 'string') return write(outPath);
-  const sink = new PassThrough();
+  // a few megabytes buffered: the file takes a slice's lines while the next is scored (with a
+  // stream's default 16 kB, every 64 kB of lines waited for the write behind it)
+  const sink = new PassThrough({ highWaterMark: 1 << 22 });
   const written = writeStreamAtomic(() => sink, outPath);
   // a write that cannot go on (the folder cannot be written) ends `write`'s wait for the sink
   written.catch((error: unknown) => sink.destroy(error instanceof Error ? error : new Error(String(error))));

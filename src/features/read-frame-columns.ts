@@ -261,7 +261,8 @@ export class FrameCollector implements RowConsumer {
   }
 
   /**
-   * The rows of the last read, at most `sliceRows` at a time (at least a chunk's 2,048), each
+   * The rows of the last read, at most `sliceRows` at a time (at least a chunk's 2,048; slices of
+   * even size, in whole chunks), each
    * frame's `firstRow` the count of rows before it. The frames share their columns: one is
    * overwritten by the next, so each must be done with before the loop goes on. The rows can be
    * taken once.
@@ -270,7 +271,9 @@ export class FrameCollector implements RowConsumer {
     const { result, rows, names, kinds, labelled, packed, texts, withLabels } = this.#pending();
     this.#read = undefined;
     if (result === undefined || rows === 0) return;
-    const size = Math.min(rows, Math.max(sliceRows, 2048));
+    // slices of even size, whole chunks each (1M rows by 131,072: 8 of 126,976 or less, not 7 and a last of 82,496)
+    const count = Math.ceil(rows / Math.max(sliceRows, 2048));
+    const size = Math.min(rows, Math.ceil(rows / count / 2048) * 2048);
     const values = kinds.map((kind) => (kind === 'string' ? new Array<string | null>(size) : this.#scored ? shareableColumn(size) : new Float64Array(size)));
     const textsAt = packed.length > 0 ? 1 : 0;
     let firstRow = 0;

@@ -115,7 +115,9 @@ export class PackedTrees {
    */
   accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads(), kernel: BatchKernel = 'auto'): void {
     const visits = rows * this.roots.length;
-    const compiled = kernel === 'compiled' || (kernel === 'auto' && visits >= MIN_COMPILED_VISITS && visits >= VISITS_PER_COMPILED_NODE * (this.#compiledNodes ??= compiledNodes(this)));
+    // once compiled (a big batch, or an earlier slice of one), the code serves every batch
+    const compiled =
+      kernel === 'compiled' || (kernel === 'auto' && (this.#compiled !== undefined || (visits >= MIN_COMPILED_VISITS && visits >= VISITS_PER_COMPILED_NODE * (this.#compiledNodes ??= compiledNodes(this)))));
     const batchKernel = compiled ? (this.#compiled ??= compileTrees(this)) : predictionKernel();
     // the job written out field by field: an object spread here (once per fold model and call, a
     // served record included) cost ~4 µs and kept short-lived garbage long enough to lengthen GC pauses
