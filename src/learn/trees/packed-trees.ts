@@ -247,13 +247,13 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number,
   // the wasm memory: nodes, catOffset, catBits, roots, outputOf, then a block of rows and its outputs
   const nt = roots.length;
   const total = nodes.length / 2;
-  const stride = nf + 1;
+  const width = nf + 1;
   const catOffsetAt = 16 * total;
   const catBitsAt = catOffsetAt + 4 * total;
   const rootsAt = catBitsAt + 4 * Math.max(1, catBits.length);
   const outputOfAt = rootsAt + 4 * nt;
   const blockAt = Math.ceil((outputOfAt + 4 * nt) / 8) * 8;
-  const outAt = blockAt + 8 * stride * BLOCK;
+  const outAt = blockAt + 8 * width * BLOCK;
   const held = scratch.holds;
   if (!held || held.nodes !== nodes || held.features !== nf || held.outputs !== outputs || !scratch.memory) {
     const pages = Math.ceil((outAt + 8 * outputs * BLOCK) / 65536);
@@ -278,16 +278,14 @@ export function accumulatePacked(job: PredictionJob, begin: number, end: number,
   const memory = new Float64Array(scratch.memory!.buffer);
   const blockBase = blockAt / 8;
   const outBase = outAt / 8;
+  // the block is column-major (column 0 −∞, written once; feature f in column f + 1): each
+  // column's rows copied in whole (a row-major block, filled value by value, was ~4 % of the time)
+  memory.fill(-Infinity, blockBase, blockBase + BLOCK);
   for (let start = begin; start < end; start += BLOCK) {
     const count = Math.min(BLOCK, end - start);
-    for (let r = 0; r < count; r++) memory[blockBase + r * stride] = -Infinity;
-    for (let f = 0; f < nf; f++) {
-      const column = columns[f]!;
-      const at = blockBase + f + 1 - start * stride;
-      for (let r = start; r < start + count; r++) memory[at + r * stride] = column[r]!;
-    }
+    for (let f = 0; f < nf; f++) memory.set(columns[f]!.subarray(start, start + count), blockBase + (f + 1) * BLOCK);
     memory.set(out.subarray(start * outputs, (start + count) * outputs), outBase);
-    walk(blockAt, 8 * stride, count, outAt, outputs, rootsAt, outputOfAt, nt, 0, catOffsetAt, catBitsAt);
+    walk(blockAt, 8, count, outAt, outputs, rootsAt, outputOfAt, nt, 0, catOffsetAt, catBitsAt);
     out.set(memory.subarray(outBase, outBase + count * outputs), start * outputs);
   }
 }

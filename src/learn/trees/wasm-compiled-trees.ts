@@ -1,5 +1,5 @@
 import { Code, encodeModule, F64, I32, op, type WasmFunction } from './wasm-encoder.js';
-import { walkFunction } from './wasm-prediction.js';
+import { BLOCK_ROWS, walkFunction } from './wasm-prediction.js';
 
 /** The packed model a compiled module is generated from (`PackedTrees`' arrays). */
 export interface PackedModel {
@@ -163,7 +163,7 @@ function chunkFunction(model: PackedModel, first: number, end: number, branchFre
   const categoricalGoesLeft = (i: number, m: number): void => {
     const known = nodes[2 * i]!;
     const at = catOffset[i]!;
-    c.get(base).memory(op.f64Load, f64, 8 * ((m & FEATURE) + 1)).tee(v).emit(op.misc, 3).tee(code);
+    c.get(base).memory(op.f64Load, f64, 8 * BLOCK_ROWS * ((m & FEATURE) + 1)).tee(v).emit(op.misc, 3).tee(code);
     c.emit(op.f64ConvertI32U).get(v).emit(op.f64Eq).get(v).f64(known).emit(op.f64Lt, op.i32And).set(valid);
     if (known <= 32) {
       c.i32(catBits[at] ?? 0);
@@ -178,7 +178,7 @@ function chunkFunction(model: PackedModel, first: number, end: number, branchFre
   // default right `v <= t` (true: left). NaN fails both: the false side is the default side.
   const numericTest = (i: number, m: number): boolean => {
     const defaultLeft = (m & DEFAULT_LEFT) !== 0;
-    c.get(base).memory(op.f64Load, f64, 8 * ((m & FEATURE) + 1)).f64(nodes[2 * i]!).emit(defaultLeft ? op.f64Gt : op.f64Le);
+    c.get(base).memory(op.f64Load, f64, 8 * BLOCK_ROWS * ((m & FEATURE) + 1)).f64(nodes[2 * i]!).emit(defaultLeft ? op.f64Gt : op.f64Le);
     return defaultLeft;
   };
   // pushes the bits of the output of the leaf the row reaches under node i, with selects: on

@@ -3,8 +3,10 @@ import { Code, encodeModule, F64, I32, op, type WasmFunction } from './wasm-enco
 /**
  * The batch walk of `PackedTrees` in WebAssembly: `walk(block, stride, count, out, outputs, roots,
  * outputOf, trees, nodes, catOffset, catBits)` adds every tree's leaf to each of `count` rows, all
- * addresses in bytes of the module's memory. Rows are row-major at `block` (`stride` bytes each),
- * column 0 of a row −∞ and feature f at column f + 1; `out` is count × outputs float64, added to;
+ * addresses in bytes of the module's memory. A block of `BLOCK_ROWS` rows is column-major at
+ * `block`: column 0 is −∞ (every row), feature f is column f + 1, each column `BLOCK_ROWS` float64
+ * (row r of a column at r × `stride`, stride 8); the columns of a block are copied in whole, where a
+ * row-major block was filled value by value. `out` is count × outputs float64, added to;
  * nodes are `PackedTrees`' 16-byte records (float64 threshold or output, int32 feature with flags,
  * int32 left child), leaves pointing at column 0 and at themselves.
  *
@@ -31,6 +33,13 @@ export function predictionKernel(): WebAssembly.Module {
 }
 
 const LANES = 4;
+
+/**
+ * Rows in a block (`accumulatePacked`'s, which writes 256 itself: workers run its source text);
+ * a column of a block is 8 × 256 = 2^11 bytes, so feature f's value is `COLUMN_SHIFT` bits past the row.
+ */
+export const BLOCK_ROWS = 256;
+const COLUMN_SHIFT = 11;
 
 /** The generic walk as a function (`compiledTreesModule` calls it for trees too big to compile). */
 export function walkFunction(): WasmFunction {
@@ -61,7 +70,7 @@ export function walkFunction(): WasmFunction {
     const i = node[j]!;
     c.get(nodes).get(i).i32(4).emit(op.i32Shl, op.i32Add).set(a);
     c.get(a).memory(op.i32Load, i32.align, 8).tee(m).get(all).emit(op.i32And).set(all);
-    c.get(base[j]!).get(m).i32(1).emit(op.i32Add).i32(0x1fffffff).emit(op.i32And).i32(3).emit(op.i32Shl, op.i32Add).memory(op.f64Load, f64.align, 0).set(v);
+    c.get(base[j]!).get(m).i32(1).emit(op.i32Add).i32(0x1fffffff).emit(op.i32And).i32(COLUMN_SHIFT).emit(op.i32Shl, op.i32Add).memory(op.f64Load, f64.align, 0).set(v);
     // categorical or missing (rare: a branch the CPU predicts) → the rules below; else left + (v > threshold)
     c.get(m).i32(0x20000000).emit(op.i32And).get(v).get(v).emit(op.f64Ne, op.i32Or);
     c.emit(op.if, I32);
