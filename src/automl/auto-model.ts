@@ -65,17 +65,19 @@ export class AutoModel {
     const average = (models: readonly Predictor[], input: FeatureTable): Float64Array => {
       // one model (a refitted member): its own predictions, which blending with weight 1 would copy unchanged
       if (models.length === 1) return models[0]!.predict(input);
+      // the fold models' own arrays: the first takes the average
       const perFold = models.map((model) => model.predict(input));
-      return blend(perFold, perFold.map(() => 1 / perFold.length));
+      return blend(perFold, perFold.map(() => 1 / perFold.length), perFold[0]);
     };
     const outputs = this.members.map((member) => average(member.models, table));
+    // the members' arrays are this call's own (a refitted member's, a fold average): the first takes the blend
     const blended =
       this.manifest.combiner.kind === 'stack'
         ? average(this.stackers, stackFeatures(outputs, this.task, this.classes.length))
-        : blend(outputs, this.members.map((m) => m.weight));
+        : blend(outputs, this.members.map((m) => m.weight), outputs[0]);
     if (this.task === 'regression') return { prediction: Array.from(blended), classes: [] };
     const k = this.classes.length;
-    const prediction: string[] = [];
+    const prediction = new Array<string>(frame.rows);
     for (let i = 0; i < frame.rows; i++) {
       let total = 0;
       for (let j = 0; j < k; j++) total += blended[i * k + j]!;
@@ -84,7 +86,7 @@ export class AutoModel {
         if (total > 0) blended[i * k + j] = blended[i * k + j]! / total;
         if (blended[i * k + j]! > blended[i * k + best]!) best = j;
       }
-      prediction.push(this.classes[best]!);
+      prediction[i] = this.classes[best]!;
     }
     return { prediction, probabilities: blended, classes: this.classes };
   }

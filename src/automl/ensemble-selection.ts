@@ -105,12 +105,16 @@ export function pruneForCost(
   return { members: kept, score: metric.higherIsBetter ? -loss : loss, dropped };
 }
 
-/** The weighted average of candidates' predictions. */
-export function blend(predictions: readonly Float64Array[], weights: readonly number[]): Float64Array {
-  const out = new Float64Array(predictions[0]?.length ?? 0);
+/**
+ * The weighted average of candidates' predictions, Σ 0 + w·p in candidate order; into `into` when
+ * given (the first prediction itself, say, when it is a scratch array: no array of its size made).
+ */
+export function blend(predictions: readonly Float64Array[], weights: readonly number[], into?: Float64Array): Float64Array {
+  const out = into ?? new Float64Array(predictions[0]?.length ?? 0);
   predictions.forEach((p, m) => {
     const w = weights[m]!;
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! + w * p[i]!;
+    if (m === 0) for (let i = 0; i < out.length; i++) out[i] = 0 + w * p[i]!;
+    else for (let i = 0; i < out.length; i++) out[i] = out[i]! + w * p[i]!;
   });
   return out;
 }

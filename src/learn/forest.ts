@@ -7,6 +7,7 @@ import { growDataOf, targetHistogram } from './trees/histogram.js';
 import { checkLabels } from './trees/objectives.js';
 import { Rng } from './random.js';
 import { PackedTrees } from './trees/packed-trees.js';
+import { shareableColumn } from './trees/prediction-workers.js';
 import { columnsByName, toTreeArrays } from './trees/tree-arrays.js';
 import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';
 
@@ -75,7 +76,8 @@ export class ForestModel implements Predictor {
     const columns = columnsByName(table, this.featureNames);
     const k = this.outputs;
     const n = table.rows;
-    const sums = new Float64Array(n * k);
+    // where the prediction workers write a big batch's sums (`accumulate` would copy it there and back)
+    const sums = shareableColumn(n * k);
     this.#packed ??= new PackedTrees(this.trees, (t) => t % k);
     this.#packed.accumulate(columns, n, k, sums);
     const scale = 1 / Math.max(1, this.numEstimators);

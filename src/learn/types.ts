@@ -63,7 +63,7 @@ export interface Predictor {
   readonly featureNames: readonly string[];
   /**
    * Classification: row-major n × numClasses probabilities (binary gives 2 columns).
-   * Regression: n predicted values.
+   * Regression: n predicted values. A new array each call, the caller's to keep or overwrite.
    */
   predict(table: FeatureTable): Float64Array;
   /** JSON-serialisable; `loadModel` (learn/index.ts) restores a model that predicts bit-identically */
