@@ -7,9 +7,21 @@ export function isMissingText(text: string | null): boolean {
   return text === null || MISSING_TOKENS.has(text.trim().toLowerCase());
 }
 
+/** JavaScript's `Number` reads "0x1A", "0b101" and "0o17" as numbers; DuckDB's cast (silver, training's read) does not. */
+const RADIX_PREFIX = /^[+-]?0[xXbBoO]/;
+/** DuckDB's cast reads "1_000" as 1000 (one underscore between two digits, anywhere), `Number` not at all. */
+const MISPLACED_UNDERSCORE = /(^|\D)_|_(\D|$)/;
+
+/** A text as a finite number, NaN when it is missing or no number as DuckDB's cast would read it. */
 export function parseNumber(text: string | null): number {
   if (isMissingText(text)) return NaN;
-  const value = Number(text!.trim());
+  let trimmed = text!.trim();
+  if (RADIX_PREFIX.test(trimmed)) return NaN;
+  if (trimmed.includes('_')) {
+    if (MISPLACED_UNDERSCORE.test(trimmed)) return NaN;
+    trimmed = trimmed.replaceAll('_', '');
+  }
+  const value = Number(trimmed);
   return Number.isFinite(value) ? value : NaN;
 }
 

@@ -38,7 +38,7 @@ describe('silver cleaning of served records', () => {
   const clean = compileRecordCleaner(plan, ['text', 'untrimmed', 'amount', 'score'])!;
 
   it('gives the values DuckDB gives, on placeholders, spaces and sentinel numbers', async () => {
-    const text = fc.oneof(fc.constantFrom('', ' ', '?', ' ? ', 'N/A', ' Unknown ', 'rent', '  rent ', '\trent', '-999', ' -999 ', '99999', '12.5', ' 7 ', 'abc'), fc.string({ maxLength: 6 }));
+    const text = fc.oneof(fc.constantFrom('', ' ', '?', ' ? ', 'N/A', ' Unknown ', 'rent', '  rent ', '\trent', '-999', ' -999 ', '99999', '12.5', ' 7 ', 'abc', '0X0', ' 0x1A', '0b1', '1_000', '1__0', '1_', '1.5_5'), fc.string({ maxLength: 6 }));
     await fc.assert(
       fc.asyncProperty(fc.record({ text, untrimmed: text, amount: text, score: fc.constantFrom(-1, 0, 2.5, -999) }), async (row) => {
         const [sqlText, sqlUntrimmed, sqlAmount, sqlScore] = await cleanedBySql(engine, row);
