@@ -1,7 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { OutputExistsError, UsageError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 import { inputSchemaOf, readFrameSlices, readFrameWithNotes, textColumnsOf, type FrameRead, type ReadFrameOptions } from '../features/index.js';
@@ -22,7 +21,26 @@ export async function writePredictionsCsv(path: string, batch: BatchPrediction):
 
 /** The predictions CSV onto any stream (a file, stdout), the header first unless `header` is false; does not end the stream. */
 export async function writePredictions(out: NodeJS.WritableStream, batch: BatchPrediction, header = true): Promise<void> {
-  for (const chunk of predictionChunks(batch, header)) if (!out.write(chunk)) await once(out, 'drain');
+  for (const chunk of predictionChunks(batch, header)) if (!out.write(chunk)) await drained(out);
+}
+
+/** Until `out` takes more; an error when it was closed instead (what it wrote into failed: no 'drain' would come). */
+async function drained(out: NodeJS.WritableStream): Promise<void> {
+  const stream = out as Writable;
+  const closed = (): Error => stream.errored ?? new Error('the output was closed before the predictions were written');
+  if (stream.destroyed) throw closed();
+  await new Promise<void>((resolve, reject) => {
+    const onDrain = (): void => {
+      stream.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      stream.off('drain', onDrain);
+      reject(closed());
+    };
+    stream.once('drain', onDrain);
+    stream.once('close', onClose);
+  });
 }
 
 function* predictionChunks(batch: BatchPrediction, header = true): Generator<string> {
@@ -129,6 +147,8 @@ async function writingTo<T>(outPath: string | NodeJS.WritableStream, write: (out
   // a few megabytes buffered: the file takes a slice's lines while the next is scored (with a
   // stream's default 16 kB, every 64 kB of lines waited for the write behind it)
   const sink = new PassThrough({ highWaterMark: 1 << 22 });
+  // its errors are told by `written` and by the writes waiting on it (`drained`), not as an event nobody hears
+  sink.on('error', () => undefined);
   const written = writeStreamAtomic(() => sink, outPath);
   // a write that cannot go on (the folder cannot be written) ends `write`'s wait for the sink
   written.catch((error: unknown) => sink.destroy(error instanceof Error ? error : new Error(String(error))));

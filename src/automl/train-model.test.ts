@@ -202,6 +202,15 @@ describe('trainModel', () => {
     expect(readdirSync(folder)).toEqual(['preds.csv']);
   });
 
+  it('fails, not waits, when the predictions file cannot be written while slices are scored', async () => {
+    const { model } = loadBundle(join(dir, 'a'));
+    const data = join(dir, 'many.csv');
+    writeFileSync(data, makeCsv(5000, 5, false));
+    const notAFolder = join(dir, 'not-a-folder');
+    writeFileSync(notAFolder, 'a file\n');
+    await expect(predictFile(model, data, join(notAFolder, 'preds.csv'), { sliceRows: 2048 })).rejects.toThrow(/EEXIST|ENOTDIR/);
+  });
+
   it('reports a missing target column', async () => {
     await expect(trainModel(trainCsv, { target: 'nope', trials: 1 })).rejects.toThrow(/target column 'nope' is not in the data/);
   });
