@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PassThrough, Readable, type Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { OutputExistsError, UsageError } from '../common/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 import { inputSchemaOf, readFrameSlices, readFrameWithNotes, textColumnsOf, type FrameRead, type ReadFrameOptions } from '../features/index.js';
@@ -16,7 +16,7 @@ function csvField(text: string): string {
  * keeps. Atomically (temp file, rename): an existing file is replaced whole or not at all.
  */
 export async function writePredictionsCsv(path: string, batch: BatchPrediction): Promise<void> {
-  await writeStreamAtomic(() => Readable.from(predictionChunks(batch)), path);
+  await writingTo(path, (out) => writePredictions(out, batch));
 }
 
 /** The predictions CSV onto any stream (a file, stdout), the header first unless `header` is false; does not end the stream. */
