@@ -270,10 +270,9 @@ export class FrameCollector implements RowConsumer {
 
   /**
    * The rows of the last read, at most `sliceRows` at a time (at least a chunk's 2,048; slices of
-   * even size, in whole chunks), each
-   * frame's `firstRow` the count of rows before it. The frames share their columns: one is
-   * overwritten by the next, so each must be done with before the loop goes on. The rows can be
-   * taken once.
+   * even size, in whole chunks), each frame's `firstRow` the count of rows before it. The frames
+   * share their columns: one is overwritten by the next, so each must be done with before the loop
+   * goes on. The rows can be taken once.
    */
   async *frames(sliceRows: number): AsyncGenerator<Frame> {
     const { result, rows, names, kinds, labelled, packed, texts, withLabels } = this.#pending();
