@@ -293,38 +293,51 @@ export class KyselyCatalog implements Catalog {
     });
   }
 
-  /** One upsert: it takes the row only where the standing claim has run out, is ours, or is the dead one's. */
+  /**
+   * One upsert: it takes the row only where the standing claim has run out, is ours, or is the dead
+   * one's. A claim released between the upsert and the look at its row (the holder finished) leaves
+   * no row: the unit is free, and the upsert is tried again.
+   */
   async claimUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string, leaseMs: number, replacing?: string): Promise<{ claimed: true } | { claimed: false; holder: ActionClaim }> {
     return this.#guard(async () => {
-      const claimedAt = now();
-      const expiresAt = new Date(Date.now() + leaseMs).toISOString();
-      const where = { project: key.project, kind: key.kind, unit: key.unit };
-      await this.#db
-        .insertInto('action_claims')
-        .values({ ...where, worker_id: workerId, claimed_at: claimedAt, expires_at: expiresAt })
-        .onConflict((oc) =>
-          oc
-            .columns(['project', 'kind', 'unit'])
-            .doUpdateSet({ worker_id: workerId, claimed_at: claimedAt, expires_at: expiresAt })
-            .where((eb) =>
-              eb.or([
-                eb('action_claims.expires_at', '<', claimedAt),
-                eb('action_claims.worker_id', '=', workerId),
-                ...(replacing !== undefined ? [eb('action_claims.worker_id', '=', replacing)] : []),
-              ]),
-            ),
-        )
-        .execute();
-      const row = await this.#db
-        .selectFrom('action_claims')
-        .selectAll()
-        .where('project', '=', key.project)
-        .where('kind', '=', key.kind)
-        .where('unit', '=', key.unit)
-        .executeTakeFirstOrThrow();
-      if (row.worker_id === workerId && row.claimed_at === claimedAt) return { claimed: true as const };
-      return { claimed: false as const, holder: { workerId: row.worker_id, claimedAt: row.claimed_at, expiresAt: row.expires_at } };
+      for (let attempt = 0; ; attempt++) {
+        const claim = await this.#claimOnce(key, workerId, leaseMs, replacing);
+        if (claim !== undefined) return claim;
+        if (attempt >= 10) throw new Error(`the claim of ${key.kind} ${key.unit} was released ten times while it was being taken`);
+      }
     });
+  }
+
+  async #claimOnce(key: Omit<ActionKey, 'inputsHash'>, workerId: string, leaseMs: number, replacing?: string): Promise<{ claimed: true } | { claimed: false; holder: ActionClaim } | undefined> {
+    const claimedAt = now();
+    const expiresAt = new Date(Date.now() + leaseMs).toISOString();
+    const where = { project: key.project, kind: key.kind, unit: key.unit };
+    await this.#db
+      .insertInto('action_claims')
+      .values({ ...where, worker_id: workerId, claimed_at: claimedAt, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .columns(['project', 'kind', 'unit'])
+          .doUpdateSet({ worker_id: workerId, claimed_at: claimedAt, expires_at: expiresAt })
+          .where((eb) =>
+            eb.or([
+              eb('action_claims.expires_at', '<', claimedAt),
+              eb('action_claims.worker_id', '=', workerId),
+              ...(replacing !== undefined ? [eb('action_claims.worker_id', '=', replacing)] : []),
+            ]),
+          ),
+      )
+      .execute();
+    const row = await this.#db
+      .selectFrom('action_claims')
+      .selectAll()
+      .where('project', '=', key.project)
+      .where('kind', '=', key.kind)
+      .where('unit', '=', key.unit)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    if (row.worker_id === workerId && row.claimed_at === claimedAt) return { claimed: true as const };
+    return { claimed: false as const, holder: { workerId: row.worker_id, claimedAt: row.claimed_at, expiresAt: row.expires_at } };
   }
 
   async releaseUnit(key: Omit<ActionKey, 'inputsHash'>, workerId: string): Promise<void> {
