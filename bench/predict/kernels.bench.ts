@@ -5,7 +5,7 @@
  * by round (the ratio is the figure to read on a shared machine).
  *
  *   node --import tsx bench/predict/kernels.bench.ts --model DIR [--data CSV] [--rows 200000] [--rounds 3] [--threads 1]
- *     [--chunk-bytes N] [--max-tree-nodes N] [--branch-free N]
+ *     [--chunk-bytes N] [--max-tree-nodes N] [--branch-free N] [--paired-nodes N]
  *
  * Rows: the data file's rows through the bundle's pipeline, repeated to `--rows`. Printed per tree
  * model: trees, nodes, the compiled module's size and compile time; then per round the wall time
@@ -32,6 +32,7 @@ const compileOptions: CompileOptions = {
   ...(args.includes('--chunk-bytes') ? { chunkBytes: Number(option('chunk-bytes', '0')) } : {}),
   ...(args.includes('--max-tree-nodes') ? { maxTreeNodes: Number(option('max-tree-nodes', '0')) } : {}),
   ...(args.includes('--branch-free') ? { branchFree: Number(option('branch-free', '0')) } : {}),
+  ...(args.includes('--paired-nodes') ? { pairedNodes: Number(option('paired-nodes', '0')) } : {}),
 };
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 

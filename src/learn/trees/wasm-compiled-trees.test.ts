@@ -5,7 +5,7 @@ import { trainGbdt } from '../gbdt.js';
 import { Rng } from '../random.js';
 import type { FeatureTable, TreeArrays } from '../types.js';
 import { PackedTrees } from './packed-trees.js';
-import type { CompileOptions } from './wasm-compiled-trees.js';
+import { compiledSegments, type CompileOptions } from './wasm-compiled-trees.js';
 
 const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
@@ -44,7 +44,26 @@ describe('compiled trees', () => {
     // values the default side decides: negative, fractional, −0, huge, infinite
     const odd = [-1, 0.5, -0, 1e12, 2 ** 32 + 3, Infinity, -Infinity, NaN];
     for (let i = 0; i < odd.length; i++) for (const column of table.columns) (column.values as Float64Array)[i] = odd[i]!;
-    agree(trees, 1, table, [{ chunkBytes: 1 }, { chunkBytes: 1e9 }, { maxTreeNodes: 40 }, { maxTreeNodes: 0 }, { branchFree: 1 }, { branchFree: 5 }, { branchFree: 1e9 }]);
+    agree(trees, 1, table, [{ chunkBytes: 1 }, { chunkBytes: 1e9 }, { maxTreeNodes: 40 }, { maxTreeNodes: 0 }, { branchFree: 1 }, { branchFree: 5 }, { branchFree: 1e9 }, { pairedNodes: 0 }, { pairedNodes: 1e9 }, { pairedNodes: 1e9, chunkBytes: 1 }]);
+  });
+
+  it('scores small trees two rows at a time in lanes as the walk does: odd row counts, several outputs, categorical tests of few and many categories, runs of paired trees among others', () => {
+    const rng = new Rng(14);
+    // 6 categories (compared in lanes); 30 (often too many to compare: such a tree runs row by row)
+    const shape = { featureCount: 4, categories: [0, 6, 30, 0], maxDepth: 3, leafChance: 0.3 };
+    const small = Array.from({ length: 90 }, () => randomTree(rng, { ...shape, categories: [0, 6, 0, 0] }));
+    const other = Array.from({ length: 12 }, () => randomTree(rng, { ...shape, maxDepth: 5, leafChance: 0.1 }));
+    const trees = [...small.slice(0, 40), ...other.slice(0, 6), ...small.slice(40, 42), ...other.slice(6), ...small.slice(42)];
+    const table = randomTable(rng, shape, 1001);
+    const odd = [-1, 0.5, -0, 1e12, 2 ** 32 + 3, Infinity, -Infinity, NaN, 5, 6, 29, 30];
+    for (let i = 0; i < odd.length; i++) for (const column of table.columns) (column.values as Float64Array)[i] = odd[i]!;
+    for (const outputs of [1, 3]) {
+      const kinds = compiledSegments(new PackedTrees(trees, (t) => t % outputs)).map((s) => s.kind);
+      expect(kinds).toContain('paired');
+      expect(kinds).toContain('rows');
+      agree(trees, outputs, table, [{ pairedNodes: 0 }, { pairedNodes: 1e9 }, { chunkBytes: 1 }]);
+      for (const rows of [4, 5, 255, 257]) agree(trees, outputs, { rows, columns: table.columns.map((c) => ({ ...c, values: c.values.subarray(0, rows) })) });
+    }
   });
 
   it('adds trees to their outputs (multiclass) and walks deep trees too big to compile in their place in the tree order', () => {
@@ -52,7 +71,7 @@ describe('compiled trees', () => {
     const shape = { featureCount: 6, categories: [0, 0, 12, 0, 0, 0], maxDepth: 16, leafChance: 0.3 };
     const trees = Array.from({ length: 45 }, () => randomTree(rng, shape));
     expect(Math.max(...trees.map((t) => t.feature.length))).toBeGreaterThan(200);
-    agree(trees, 3, randomTable(rng, shape, 777), [{ maxTreeNodes: 200, chunkBytes: 3000 }, { branchFree: 3 }]);
+    agree(trees, 3, randomTable(rng, shape, 777), [{ maxTreeNodes: 200, chunkBytes: 3000 }, { branchFree: 3 }, { pairedNodes: 0 }, { pairedNodes: 40 }]);
   });
 
   it('scores a trained booster (categorical splits, missing values) and a deep forest as the walk does, on worker threads too', () => {
@@ -80,7 +99,7 @@ describe('compiled trees', () => {
     expect(Math.max(...forest.trees.map((t) => t.feature.length))).toBeGreaterThan(300);
     // unseen categories at prediction
     const test: FeatureTable = { rows, columns: all.columns.map((col) => ({ ...col, values: col.values.map((v, i) => (col.type === 'categorical' && i % 17 === 0 ? v + 40 : v)) })) };
-    agree(booster.trees, 1, test, [{ chunkBytes: 2000, branchFree: 2 }], 2);
+    agree(booster.trees, 1, test, [{ chunkBytes: 2000, branchFree: 2 }, { pairedNodes: 0 }, { pairedNodes: 30 }], 2);
     agree(forest.trees, 1, test, [{ maxTreeNodes: 300 }], 2);
   });
 });

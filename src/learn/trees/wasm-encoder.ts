@@ -64,7 +64,21 @@ export const op = {
 } as const;
 
 /** SIMD sub-opcodes (after `op.simd`, LEB128-encoded). */
-export const simd = { v128Load: 0x00, v128Store: 0x0b, f64x2Add: 0xf0, f64x2Sub: 0xf1 } as const;
+export const simd = {
+  v128Load: 0x00,
+  v128Load64Splat: 0x0a,
+  v128Store: 0x0b,
+  f64x2Splat: 0x14,
+  f64x2Eq: 0x47,
+  f64x2Gt: 0x4a,
+  f64x2Le: 0x4b,
+  v128Or: 0x50,
+  v128Bitselect: 0x52,
+  v128Load64Lane: 0x57,
+  v128Store64Lane: 0x5b,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+} as const;
 
 export function unsignedLeb(value: number): number[] {
   const out: number[] = [];
