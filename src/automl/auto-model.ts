@@ -1,6 +1,6 @@
 import { applyPipeline, frameFromRows, type Frame } from '../features/index.js';
 import { shareColumns } from '../learn/index.js';
-import type { FeatureTable, Predictor, Task } from '../learn/types.js';
+import type { Predictor, Task } from '../learn/types.js';
 import { blend } from './ensemble-selection.js';
 import { sourceImportance } from './source-importance.js';
 import { stackFeatures } from './stacking.js';
@@ -25,6 +25,14 @@ export interface RowPrediction {
   readonly prediction: string | number;
   /** class label → probability, for classifiers */
   readonly probabilities?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The fold models' predictions averaged: one model's (a refitted member's) as they are, which
+ * blending with weight 1 would copy unchanged; else in the first fold's array (each is its call's own).
+ */
+function foldAverage(perFold: readonly Float64Array[]): Float64Array {
+  return perFold.length === 1 ? perFold[0]! : blend(perFold, perFold.map(() => 1 / perFold.length), perFold[0]);
 }
 
 /** A trained model: the fitted preprocessing and a weighted ensemble of bagged models. */
@@ -60,25 +68,36 @@ export class AutoModel {
 
   /** Scores a frame; input columns are checked against the training schema. */
   predictFrame(frame: Frame): BatchPrediction {
+    return this.predictFrameLater(frame)();
+  }
+
+  /**
+   * `predictFrame` in two steps: the frame's features are made, its tree models start on the
+   * prediction workers and the other models are scored now; the returned function gives the
+   * predictions (this thread joins the workers). In between, the caller may do other work (write
+   * the previous batch) while the workers score; the frame must be left as it is until then.
+   */
+  predictFrameLater(frame: Frame): () => BatchPrediction {
     // a big batch's columns go into shared memory once, for the worker threads of every tree model
     const table = shareColumns(applyPipeline(this.manifest.pipeline, frame));
-    const average = (models: readonly Predictor[], input: FeatureTable): Float64Array => {
-      // one model (a refitted member): its own predictions, which blending with weight 1 would copy unchanged
-      if (models.length === 1) return models[0]!.predict(input);
-      // the fold models' own arrays: the first takes the average
-      const perFold = models.map((model) => model.predict(input));
-      return blend(perFold, perFold.map(() => 1 / perFold.length), perFold[0]);
-    };
-    const outputs = this.members.map((member) => average(member.models, table));
+    // tree models start on the prediction workers first; the others are scored meanwhile on this thread
+    const started = this.members.map((member) => member.models.map((model) => model.predictLater?.(table)));
+    const scored = this.members.map((member, m) => member.models.map((model, f) => (started[m]![f] ? undefined : model.predict(table))));
+    return () => this.#combine(frame.rows, this.members.map((member, m) => foldAverage(member.models.map((_, f) => scored[m]![f] ?? started[m]![f]!()))));
+  }
+
+  /** The members' outputs (this call's own arrays) combined: blended or stacked, then labelled. */
+  #combine(rows: number, outputs: Float64Array[]): BatchPrediction {
     // the members' arrays are this call's own (a refitted member's, a fold average): the first takes the blend
+    const level2 = this.manifest.combiner.kind === 'stack' ? stackFeatures(outputs, this.task, this.classes.length) : undefined;
     const blended =
-      this.manifest.combiner.kind === 'stack'
-        ? average(this.stackers, stackFeatures(outputs, this.task, this.classes.length))
+      level2
+        ? foldAverage(this.stackers.map((stacker) => stacker.predict(level2)))
         : blend(outputs, this.members.map((m) => m.weight), outputs[0]);
     if (this.task === 'regression') return { prediction: Array.from(blended), classes: [] };
     const k = this.classes.length;
-    const prediction = new Array<string>(frame.rows);
-    for (let i = 0; i < frame.rows; i++) {
+    const prediction = new Array<string>(rows);
+    for (let i = 0; i < rows; i++) {
       let total = 0;
       for (let j = 0; j < k; j++) total += blended[i * k + j]!;
       let best = 0;

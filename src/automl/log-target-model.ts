@@ -53,8 +53,22 @@ export class LogTargetModel implements Predictor {
   }
 
   predict(table: FeatureTable): Float64Array {
+    return this.#back(this.inner.predict(table));
+  }
+
+  predictLater(table: FeatureTable): () => Float64Array {
+    const inner = this.inner.predictLater?.(table);
+    if (!inner) {
+      const values = this.inner.predict(table);
+      return () => this.#back(values);
+    }
+    return () => this.#back(inner());
+  }
+
+  /** the log-scale output, held in the range, on the original scale */
+  #back(values: Float64Array): Float64Array {
     const [lo, hi] = this.range ?? [-Infinity, Infinity];
-    return this.inner.predict(table).map((v) => Math.expm1(Math.min(hi, Math.max(lo, v))));
+    return values.map((v) => Math.expm1(Math.min(hi, Math.max(lo, v))));
   }
 
   toJSON(): LogTargetModelJSON {

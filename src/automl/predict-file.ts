@@ -46,10 +46,12 @@ async function drained(out: NodeJS.WritableStream): Promise<void> {
 function* predictionChunks(batch: BatchPrediction, header = true): Generator<string> {
   if (header) yield ['prediction', ...batch.classes.map((c) => `proba_${c}`)].map(csvField).join(',') + '\n';
   const k = batch.classes.length;
+  // a classifier's predictions are its class labels: each quoted once, not once a row
+  const fields = new Map(batch.classes.map((c) => [c, csvField(c)]));
   let chunk = '';
   for (let i = 0; i < batch.prediction.length; i++) {
     const p = batch.prediction[i]!;
-    let line = typeof p === 'number' ? String(p) : csvField(p);
+    let line = typeof p === 'number' ? String(p) : (fields.get(p) ?? csvField(p));
     for (let j = 0; j < k; j++) line += ',' + String(batch.probabilities![i * k + j]);
     chunk += line + '\n';
     if (chunk.length > 1 << 16) {
@@ -131,10 +133,23 @@ export async function predictFile(
       return { rows: frame.rows, notes };
     }
     let header = true;
-    return readFrameSlices(dataPath, modelInputOptions(model), options.sliceRows ?? SLICE_ROWS, async (frame) => {
-      await writePredictions(out, model.predictFrame(frame), header);
+    const write = async (batch: BatchPrediction): Promise<void> => {
+      await writePredictions(out, batch, header);
       header = false;
+    };
+    // each slice's predictions are written while the workers score the next one
+    let previous: BatchPrediction | undefined;
+    const read = await readFrameSlices(dataPath, modelInputOptions(model), options.sliceRows ?? SLICE_ROWS, async (frame) => {
+      const scored = model.predictFrameLater(frame);
+      try {
+        if (previous) await write(previous);
+      } finally {
+        // the workers are joined before the frame's columns take the next slice
+        previous = scored();
+      }
     });
+    if (previous) await write(previous);
+    return read;
   });
 }
 

@@ -73,13 +73,25 @@ export class ForestModel implements Predictor {
   }
 
   predict(table: FeatureTable): Float64Array {
+    return this.predictLater(table)();
+  }
+
+  predictLater(table: FeatureTable): () => Float64Array {
     const columns = columnsByName(table, this.featureNames);
     const k = this.outputs;
     const n = table.rows;
     // where the prediction workers write a big batch's sums (`accumulate` would copy it there and back)
     const sums = shareableColumn(n * k);
     this.#packed ??= new PackedTrees(this.trees, (t) => t % k);
-    this.#packed.accumulate(columns, n, k, sums);
+    const finish = this.#packed.accumulateLater(columns, n, k, sums);
+    return () => {
+      finish();
+      return this.#mean(sums, n);
+    };
+  }
+
+  /** the trees' sums as their means: class probabilities, values */
+  #mean(sums: Float64Array, n: number): Float64Array {
     const scale = 1 / Math.max(1, this.numEstimators);
     if (this.task === 'binary') {
       const out = new Float64Array(n * 2);

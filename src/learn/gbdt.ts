@@ -134,19 +134,34 @@ export class GbdtModel implements Predictor {
 
   /** Margins before the link function: row-major rows × outputs. */
   predictRaw(table: FeatureTable): Float64Array {
+    return this.#predictRawLater(table)();
+  }
+
+  #predictRawLater(table: FeatureTable): () => Float64Array {
     const columns = columnsByName(table, this.featureNames);
     const k = this.outputs;
     // where the prediction workers write a big batch's sums (`accumulate` would copy it there and back)
     const out = shareableColumn(table.rows * k);
     for (let r = 0; r < table.rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = this.baseScore[j]!;
     this.#packed ??= new PackedTrees(this.trees, (t) => t % k);
-    this.#packed.accumulate(columns, table.rows, k, out);
-    return out;
+    const finish = this.#packed.accumulateLater(columns, table.rows, k, out);
+    return () => {
+      finish();
+      return out;
+    };
   }
 
   predict(table: FeatureTable): Float64Array {
-    const raw = this.predictRaw(table);
-    const n = table.rows;
+    return this.predictLater(table)();
+  }
+
+  predictLater(table: FeatureTable): () => Float64Array {
+    const raw = this.#predictRawLater(table);
+    return () => this.#link(raw(), table.rows);
+  }
+
+  /** the margins through the objective's link: probabilities, counts, values */
+  #link(raw: Float64Array, n: number): Float64Array {
     switch (this.objective) {
       case 'binary': {
         const out = new Float64Array(n * 2);

@@ -66,6 +66,12 @@ export interface Predictor {
    * Regression: n predicted values. A new array each call, the caller's to keep or overwrite.
    */
   predict(table: FeatureTable): Float64Array;
+  /**
+   * `predict` in two steps, for models that score big batches on the prediction worker threads:
+   * the workers start now and the returned function gives the predictions (this thread joins in).
+   * In between the caller may score other models; `table` must be left as it is until then.
+   */
+  predictLater?(table: FeatureTable): () => Float64Array;
   /** JSON-serialisable; `loadModel` (learn/index.ts) restores a model that predicts bit-identically */
   toJSON(): { readonly kind: string } & Record<string, unknown>;
 }

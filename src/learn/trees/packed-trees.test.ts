@@ -64,6 +64,29 @@ describe('PackedTrees', () => {
     expect(one.some((v) => v !== 0.25)).toBe(true);
   });
 
+  it('scores batches started on the workers and finished later as at once, with other scoring on this thread in between', () => {
+    const first = new PackedTrees(model.trees, () => 0);
+    const second = new PackedTrees(model.trees.slice(0, 40), () => 0);
+    const rows = test.table.rows;
+    const alone = [first, second].map((packed) => {
+      const out = new Float64Array(rows).fill(0.25);
+      packed.accumulate(columns, rows, 1, out, 1);
+      return out;
+    });
+    for (const threads of [1, 2, 3]) {
+      const outs = [new Float64Array(rows).fill(0.25), new Float64Array(rows).fill(0.25)];
+      const finishFirst = first.accumulateLater(columns, rows, 1, outs[0]!, threads);
+      const finishSecond = second.accumulateLater(columns, rows, 1, outs[1]!, threads);
+      // this thread scores a third batch (a model of its own) while the workers take the two started ones
+      const between = new Float64Array(rows).fill(0.25);
+      new PackedTrees(model.trees.slice(0, 40), () => 0).accumulate(columns, rows, 1, between, threads);
+      finishSecond();
+      finishFirst();
+      expect(outs.map((out, i) => Buffer.from(out.buffer).equals(Buffer.from(alone[i]!.buffer)))).toEqual([true, true]);
+      expect(Buffer.from(between.buffer).equals(Buffer.from(alone[1]!.buffer))).toBe(true);
+    }
+  });
+
   it('walks trees four at a time for one to three rows, with the sums of the batch walk, bit for bit', () => {
     // 123 trees over 3 outputs: lanes of four trees cross outputs, and three trees are left over
     const packed = new PackedTrees(model.trees.slice(0, 123), (t) => t % 3);

@@ -1,5 +1,5 @@
 import type { TreeArrays } from '../types.js';
-import { predictionThreads, runOnPredictionWorkers, type PredictionJob } from './prediction-workers.js';
+import { predictionThreads, startOnPredictionWorkers, type PredictionJob } from './prediction-workers.js';
 import { compiledNodes, compileTrees, type CompileOptions } from './wasm-compiled-trees.js';
 import { predictionKernel } from './wasm-prediction.js';
 
@@ -114,6 +114,15 @@ export class PackedTrees {
    * order, so the result is bit-identical for any thread count.
    */
   accumulate(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads(), kernel: BatchKernel = 'auto'): void {
+    this.accumulateLater(columns, rows, outputs, out, threads, kernel)();
+  }
+
+  /**
+   * `accumulate` in two steps: the prediction workers start on a large batch now, and the returned
+   * function finishes it (this thread joins in; a batch too small for the workers is scored then).
+   * Until it is called, `columns` and `out` must be left alone.
+   */
+  accumulateLater(columns: readonly Float64Array[], rows: number, outputs: number, out: Float64Array, threads = predictionThreads(), kernel: BatchKernel = 'auto'): () => void {
     const visits = rows * this.roots.length;
     // once compiled (a big batch, or an earlier slice of one), the code serves every batch
     const compiled =
@@ -134,8 +143,7 @@ export class PackedTrees {
       out: output,
     });
     if (threads <= 1 || rows < 2 * threads || rows * this.roots.length < MIN_PARALLEL_VISITS) {
-      accumulatePacked(job(columns, out), 0, rows, this.#scratch);
-      return;
+      return () => accumulatePacked(job(columns, out), 0, rows, this.#scratch);
     }
     // workers read the input and write the output in shared memory (input columns already there, from `shareColumns`, are not copied)
     const shared = (values: Float64Array): Float64Array => {
@@ -145,8 +153,11 @@ export class PackedTrees {
       return copy;
     };
     const parallel = job(columns.map((c) => shared(c.subarray(0, rows))), shared(out));
-    runOnPredictionWorkers(parallel, rows, threads, this.#scratch);
-    out.set(parallel.out);
+    const join = startOnPredictionWorkers(parallel, rows, threads, this.#scratch);
+    return () => {
+      join();
+      if (parallel.out !== out) out.set(parallel.out);
+    };
   }
 }
 

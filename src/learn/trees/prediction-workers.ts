@@ -118,11 +118,14 @@ const RANGES_PER_THREAD = 16;
 
 /**
  * Runs a prediction job over `rows` rows on the calling thread and `threads − 1` pooled workers,
- * each taking the next range of rows from a shared counter until none is left; returns when all
- * are done. The job's arrays must be in shared memory. The calling thread stays synchronous (it
- * waits on Atomics), so `predict` keeps its plain signature.
+ * each taking the next range of rows from a shared counter until none is left. The job's arrays
+ * must be in shared memory. In two steps: the workers start now, and the returned function joins
+ * them — the calling thread takes the ranges left, then waits on Atomics for the workers (so
+ * `predict` keeps its plain, synchronous signature). In between, the calling thread may do other
+ * work (another model's scoring, the previous batch's output) while the workers score; neither the
+ * job's arrays nor `scratch` may be touched until the join.
  */
-export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads: number, scratch: PredictionScratch = {}): void {
+export function startOnPredictionWorkers(job: PredictionJob, rows: number, threads: number, scratch: PredictionScratch = {}): () => void {
   const helpers = workers(threads - 1);
   // whole blocks of 256 rows (the kernels' block)
   const chunk = Math.max(256, Math.ceil(rows / (threads * RANGES_PER_THREAD) / 256) * 256);
@@ -132,15 +135,17 @@ export function runOnPredictionWorkers(job: PredictionJob, rows: number, threads
     worker.postMessage({ job, control: control.buffer, next: next.buffer, chunk, rows });
     return control;
   });
-  accumulateRanges(accumulatePacked, job, next, chunk, rows, scratch);
-  for (const control of controls) {
-    const started = Date.now();
-    while (Atomics.load(control, 0) === 0) {
-      Atomics.wait(control, 0, 0, 1000);
-      if (Atomics.load(control, 0) === 0 && Date.now() - started > WORKER_TIMEOUT_MS) {
-        throw new Error(`a prediction worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; set AUTOLAB_THREADS=1`);
+  return () => {
+    accumulateRanges(accumulatePacked, job, next, chunk, rows, scratch);
+    for (const control of controls) {
+      const started = Date.now();
+      while (Atomics.load(control, 0) === 0) {
+        Atomics.wait(control, 0, 0, 1000);
+        if (Atomics.load(control, 0) === 0 && Date.now() - started > WORKER_TIMEOUT_MS) {
+          throw new Error(`a prediction worker thread has not answered for ${WORKER_TIMEOUT_MS / 1000} s; set AUTOLAB_THREADS=1`);
+        }
       }
+      if (control[0] === 2) throw new Error('a prediction worker thread failed; set AUTOLAB_THREADS=1 to predict on one thread');
     }
-    if (control[0] === 2) throw new Error('a prediction worker thread failed; set AUTOLAB_THREADS=1 to predict on one thread');
-  }
+  };
 }
