@@ -99,8 +99,9 @@ export function compiledSegments(model: PackedModel, options: CompileOptions = {
   const pairedNodes = options.pairedNodes ?? DEFAULT_PAIRED_NODES;
   const nt = model.roots.length;
   const size = (t: number): number => treeSize(model, t);
+  const internal = internalCounts(model, 0, nt);
   const kinds: Kind[] = Array.from({ length: nt }, (_, t) =>
-    size(t) > maxTreeNodes ? 'walk' : internalNodes(model, model.roots[t]!) <= pairedNodes && pairable(model, model.roots[t]!) ? 'paired' : 'rows',
+    size(t) > maxTreeNodes ? 'walk' : (internal.get(model.roots[t]!) ?? 0) <= pairedNodes && pairable(model, model.roots[t]!) ? 'paired' : 'rows',
   );
   // short runs of paired trees among others run row by row
   for (let t = 0; t < nt; ) {
@@ -122,11 +123,18 @@ export function compiledSegments(model: PackedModel, options: CompileOptions = {
   return segments;
 }
 
-/** internal nodes under node i (0 at a leaf) */
-function internalNodes(model: PackedModel, i: number): number {
-  const { links } = model;
-  if (links[4 * i + 2]! < 0) return 0;
-  return 1 + internalNodes(model, links[4 * i + 3]!) + internalNodes(model, links[4 * i + 3]! + 1);
+/** internal nodes under each node of trees [first, end) (absent at a leaf) */
+function internalCounts(model: PackedModel, first: number, end: number): Map<number, number> {
+  const { links, roots } = model;
+  const internal = new Map<number, number>();
+  const count = (i: number): number => {
+    if (links[4 * i + 2]! < 0) return 0;
+    const n = 1 + count(links[4 * i + 3]!) + count(links[4 * i + 3]! + 1);
+    internal.set(i, n);
+    return n;
+  };
+  for (let t = first; t < end; t++) count(roots[t]!);
+  return internal;
 }
 
 /** the known categories [0, known) of categorical node i that go against its default side */
@@ -208,15 +216,8 @@ function chunkFunction(model: PackedModel, first: number, end: number, branchFre
   for (let t = first; t < end; t++) if (!acc.has(outputOf[t]!)) acc.set(outputOf[t]!, c.local(F64));
   const f64 = 3;
 
-  // internal nodes under each node (0 at a leaf): small subtrees are computed without branches
-  const internal = new Map<number, number>();
-  const countInternal = (i: number): number => {
-    if (links[4 * i + 2]! < 0) return 0;
-    const n = 1 + countInternal(links[4 * i + 3]!) + countInternal(links[4 * i + 3]! + 1);
-    internal.set(i, n);
-    return n;
-  };
-  for (let t = first; t < end; t++) countInternal(roots[t]!);
+  // internal nodes under each node: small subtrees are computed without branches
+  const internal = internalCounts(model, first, end);
 
   // pushes 1 when categorical node i sends the row left: a category is a whole number in
   // [0, known) (trunc_sat(v) converts back to v: not NaN, not negative, −0 included, as in the
