@@ -7,7 +7,10 @@ import { inputSchemaOf, readFrameSlices, readFrameWithNotes, textColumnsOf, type
 import type { AutoModel, BatchPrediction } from './auto-model.js';
 import { loadBundle } from './bundle.js';
 
-function csvField(text: string): string {
+/** A value as a CSV field: quoted when it holds a quote, comma or line break; null is empty. */
+export function csvField(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

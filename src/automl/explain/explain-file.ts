@@ -4,7 +4,7 @@ import type { FrameRead } from '../../features/index.js';
 import { writeStreamAtomic } from '../../store/index.js';
 import type { AutoModel, BatchPrediction } from '../auto-model.js';
 import { loadBundle } from '../bundle.js';
-import { checkOutputPath, readModelInput } from '../predict-file.js';
+import { checkOutputPath, csvField, readModelInput } from '../predict-file.js';
 import { explainEnsemble, type EnsembleExplanation } from './explain-ensemble.js';
 import { topContributions, type RowExplanation } from './top-contributions.js';
 
@@ -42,12 +42,6 @@ export function explainRows(model: AutoModel, frame: FrameRead['frame'], top: nu
 function predictedOutput(model: AutoModel, batch: BatchPrediction): (row: number) => number {
   if (model.task !== 'multiclass') return () => 0;
   return (row) => model.classes.indexOf(String(batch.prediction[row]));
-}
-
-function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One line per row and rank: row, prediction, output, base, rank, column, value, contribution. */
