@@ -123,6 +123,11 @@ export function compiledSegments(model: PackedModel, options: CompileOptions = {
   return segments;
 }
 
+/** the byte offset, from a row's place in a block, of the feature node flags `m` test (column 0 is −∞) */
+function columnOffset(m: number): number {
+  return 8 * BLOCK_ROWS * ((m & FEATURE) + 1);
+}
+
 /** internal nodes under each node of trees [first, end) (absent at a leaf) */
 function internalCounts(model: PackedModel, first: number, end: number): Map<number, number> {
   const { links, roots } = model;
@@ -225,7 +230,7 @@ function chunkFunction(model: PackedModel, first: number, end: number, branchFre
   const categoricalGoesLeft = (i: number, m: number): void => {
     const known = nodes[2 * i]!;
     const at = catOffset[i]!;
-    c.get(base).memory(op.f64Load, f64, 8 * BLOCK_ROWS * ((m & FEATURE) + 1)).tee(v).emit(op.misc, 3).tee(code);
+    c.get(base).memory(op.f64Load, f64, columnOffset(m)).tee(v).emit(op.misc, 3).tee(code);
     c.emit(op.f64ConvertI32U).get(v).emit(op.f64Eq).get(v).f64(known).emit(op.f64Lt, op.i32And).set(valid);
     if (known <= 32) {
       c.i32(catBits[at] ?? 0);
@@ -240,7 +245,7 @@ function chunkFunction(model: PackedModel, first: number, end: number, branchFre
   // default right `v <= t` (true: left). NaN fails both: the false side is the default side.
   const numericTest = (i: number, m: number): boolean => {
     const defaultLeft = (m & DEFAULT_LEFT) !== 0;
-    c.get(base).memory(op.f64Load, f64, 8 * BLOCK_ROWS * ((m & FEATURE) + 1)).f64(nodes[2 * i]!).emit(defaultLeft ? op.f64Gt : op.f64Le);
+    c.get(base).memory(op.f64Load, f64, columnOffset(m)).f64(nodes[2 * i]!).emit(defaultLeft ? op.f64Gt : op.f64Le);
     return defaultLeft;
   };
   // pushes the bits of the output of the leaf the row reaches under node i, with selects: on
@@ -327,7 +332,6 @@ function pairedChunk(model: PackedModel, first: number, end: number, name: strin
   const acc = new Map<number, number>();
   for (let t = first; t < end; t++) if (!acc.has(outputOf[t]!)) acc.set(outputOf[t]!, c.local(V128));
   const f64 = 3;
-  const column = (m: number): number => 8 * BLOCK_ROWS * ((m & FEATURE) + 1);
   const splat = (i: number): void => {
     c.i32(0).simd(simd.v128Load64Splat, { align: f64, offset: 16 * i });
   };
@@ -353,14 +357,14 @@ function pairedChunk(model: PackedModel, first: number, end: number, name: strin
     if ((m & CATEGORICAL) !== 0) {
       // a value equal to a category on the non-default side goes there; NaN, fractions,
       // negatives and unseen codes equal none of them (−0 equals 0, as the one-row test has it)
-      c.get(base).simd(simd.v128Load, { align: f64, offset: column(m) }).set(x);
+      c.get(base).simd(simd.v128Load, { align: f64, offset: columnOffset(m) }).set(x);
       categories.forEach((k, n) => {
         c.get(x).f64(k).simd(simd.f64x2Splat).simd(simd.f64x2Eq);
         if (n > 0) c.simd(simd.v128Or);
       });
     } else {
       // default left: v > t goes right; default right: v <= t goes left (NaN: neither)
-      c.get(base).simd(simd.v128Load, { align: f64, offset: column(m) });
+      c.get(base).simd(simd.v128Load, { align: f64, offset: columnOffset(m) });
       splat(i);
       c.simd(defaultLeft ? simd.f64x2Gt : simd.f64x2Le);
     }
