@@ -21,10 +21,11 @@
  *
  * Per tree, once (`shapTree`, kept in a WeakMap — trees do not change after training): the nodes
  * in preorder with each edge's cover share, the edge above on the same feature, and the tree's
- * expected output and quadrature: 48 bytes a node (8 int32 links, share, value), about 43 MB for a
- * 2,743-tree credit_data bundle of 853k nodes (mostly a forest's deep trees), made in ~0.1 s.
- * Per row: one preorder pass, the open path's sums in a scratch shared by all trees (depth × points
- * doubles ×4, in the first-level cache).
+ * expected output and quadrature, and each split's test (threshold and routing, read without the
+ * TreeArrays): 57 bytes a node (8 int32 links, share, value, threshold, routing), about 49 MB for
+ * a 2,743-tree credit_data bundle of 853k nodes (mostly a forest's deep trees), made in ~0.1 s.
+ * Per row: one preorder pass, the open path's sums and each open edge's 1 / h in a scratch shared
+ * by all trees (depth × points doubles ×5, in the first-level cache, fitted once per call).
  */
 import type { FeatureTable, TreeArrays } from '../types.js';
 import { featureColumns, goesLeft, type FeatureLookup } from './tree-walk.js';
@@ -88,6 +89,11 @@ const END = 6; // the position after the node's subtree
 const BELOW = 7; // 1 when an edge below has this one as PREVIOUS
 const LINKS = 8;
 
+/** `ShapTree.routing` */
+const NUMERIC = 0;
+const NUMERIC_RIGHT = 1;
+const CATEGORICAL = 2;
+
 /** A tree laid out for TreeSHAP (see the file's comment). */
 export interface ShapTree {
   readonly tree: TreeArrays;
@@ -98,6 +104,12 @@ export interface ShapTree {
   /** per node in preorder: the cover share of its parent it receives, and its value */
   readonly share: Float64Array;
   readonly value: Float64Array;
+  /**
+   * per internal node in preorder, how a row goes: its threshold, and NUMERIC (x <= threshold
+   * goes left, missing goes left), NUMERIC_RIGHT (missing goes right) or CATEGORICAL (`goesLeft`)
+   */
+  readonly threshold: Float64Array;
+  readonly routing: Uint8Array;
   readonly quadrature: Quadrature;
   /** cover-weighted mean of the leaf values */
   readonly expected: number;
@@ -108,6 +120,8 @@ function layOut(tree: TreeArrays): ShapTree {
   const links = new Int32Array(size * LINKS);
   const share = new Float64Array(size);
   const value = new Float64Array(size);
+  const threshold = new Float64Array(size);
+  const routing = new Uint8Array(size);
   let maxFeature = 0;
   for (let n = 0; n < size; n++) maxFeature = Math.max(maxFeature, tree.feature[n]!);
   // the position of the latest edge on each feature along the path being laid out
@@ -135,6 +149,8 @@ function layOut(tree: TreeArrays): ShapTree {
     }
     const f = tree.feature[node]!;
     links[link + SPLIT] = f;
+    threshold[at] = tree.threshold[node]!;
+    routing[at] = tree.isCategorical[node] === 1 ? CATEGORICAL : tree.defaultLeft[node] === 1 ? NUMERIC : NUMERIC_RIGHT;
     const cover = tree.cover[node]!;
     const saved = lastEdge[f]!;
     const more = saved < 0 ? features + 1 : features;
@@ -150,7 +166,7 @@ function layOut(tree: TreeArrays): ShapTree {
     links[link + END] = position;
   };
   visit(0, 0, -1, -1, 0);
-  return { tree, size, depth, links, share, value, quadrature: quadrature(Math.ceil(distinct / 2)), expected: expectedTreeOutput(tree) };
+  return { tree, size, depth, links, share, value, threshold, routing, quadrature: quadrature(Math.ceil(distinct / 2)), expected: expectedTreeOutput(tree) };
 }
 
 const laidOut = new WeakMap<TreeArrays, ShapTree>();
@@ -175,8 +191,9 @@ class Scratch {
   zero = new Float64Array(0);
   one = new Float64Array(0);
   hot = new Int32Array(0);
-  /** per level × point: the product of h_j down to the edge, U, Σ U(e') and Σ K(e') */
+  /** per level × point: the product of h_j down to the edge, 1 / h of the edge, U, Σ U(e') and Σ K(e') */
   product = new Float64Array(0);
+  inverse = new Float64Array(0);
   sum = new Float64Array(0);
   below = new Float64Array(0);
   belowK = new Float64Array(0);
@@ -190,6 +207,7 @@ class Scratch {
     }
     if (this.product.length < levels * points) {
       this.product = new Float64Array(levels * points);
+      this.inverse = new Float64Array(levels * points);
       this.sum = new Float64Array(levels * points);
       this.below = new Float64Array(levels * points);
       this.belowK = new Float64Array(levels * points);
@@ -199,25 +217,32 @@ class Scratch {
 
 const scratch = new Scratch();
 
+/** Whether a row whose split feature is `x` goes left at the internal node in position `at`. */
+function left(shap: ShapTree, at: number, x: number): boolean {
+  const routing = shap.routing[at];
+  if (routing === CATEGORICAL) return goesLeft(shap.tree, shap.links[at * LINKS + SOURCE]!, x);
+  // NaN fails the test: left only when missing goes left
+  return x <= shap.threshold[at]! || (x !== x && routing === NUMERIC);
+}
+
 /**
  * Adds one tree's SHAP values for one row to phi[offset + f]: one pass in preorder, an internal
  * node's edge opened on the way down (its path product) and closed when the next node is not below
  * it, a leaf's opened and closed at once (its K is v times its parent's product without its own h).
  */
 function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: number, phi: Float64Array, offset: number): void {
-  const { size, links, share, value, tree } = shap;
+  const { size, links, share, value } = shap;
   if (size === 1) return;
   const { x, w } = shap.quadrature;
   const points = x.length;
-  scratch.fit(shap.depth + 1, points);
-  const { at: open, zero, one, hot, product, sum, below, belowK } = scratch;
+  const { at: open, zero, one, hot, product, inverse, sum, below, belowK } = scratch;
   zero[0] = 1;
   one[0] = 1;
   for (let t = 0; t < points; t++) {
     product[t] = 1;
     sum[t] = 0;
   }
-  hot[0] = goesLeft(tree, links[SOURCE]!, columns[links[SPLIT]!]![row]!) ? 1 : links[RIGHT]!;
+  hot[0] = left(shap, 0, columns[links[SPLIT]!]![row]!) ? 1 : links[RIGHT]!;
   let top = 0;
   for (let at = 1; ; ) {
     const link = at * LINKS;
@@ -239,7 +264,7 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
         const previousBase = previous * points;
         for (let t = 0; t < points; t++) {
           const u = sum[base + t]!;
-          const k = hasBelow ? (u - below[base + t]!) / (z + slope * x[t]!) + belowK[base + t]! : u / (z + slope * x[t]!);
+          const k = hasBelow ? (u - below[base + t]!) * inverse[base + t]! + belowK[base + t]! : u * inverse[base + t]!;
           integral += w[t]! * k;
           sum[parentBase + t] = sum[parentBase + t]! + u;
           below[previousBase + t] = below[previousBase + t]! + u;
@@ -250,7 +275,7 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
       } else {
         for (let t = 0; t < points; t++) {
           const u = sum[base + t]!;
-          integral += w[t]! * (hasBelow ? (u - below[base + t]!) / (z + slope * x[t]!) + belowK[base + t]! : u / (z + slope * x[t]!));
+          integral += w[t]! * (hasBelow ? (u - below[base + t]!) * inverse[base + t]! + belowK[base + t]! : u * inverse[base + t]!);
           sum[parentBase + t] = sum[parentBase + t]! + u;
         }
         const feature = offset + links[closing + EDGE]!;
@@ -279,7 +304,7 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
       if (previous >= 0) {
         const previousBase = previous * points;
         for (let t = 0; t < points; t++) {
-          const k = (v * product[parentBase + t]!) / (zeroAbove + slopeAbove * x[t]!);
+          const k = v * product[parentBase + t]! * inverse[previousBase + t]!;
           const u = k * (z + slope * x[t]!);
           integral += w[t]! * k;
           sum[parentBase + t] = sum[parentBase + t]! + u;
@@ -302,14 +327,21 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
     zero[level] = z;
     one[level] = o;
     top = level;
+    // h of this edge, and its inverse for the divisions by it (as it closes, and below it by the
+    // edges and leaves on the same feature, whose factor replaces its own)
     if (previous >= 0) {
+      const previousBase = previous * points;
       for (let t = 0; t < points; t++) {
-        product[base + t] = (product[parentBase + t]! * (z + slope * x[t]!)) / (zeroAbove + slopeAbove * x[t]!);
+        const h = z + slope * x[t]!;
+        inverse[base + t] = 1 / h;
+        product[base + t] = product[parentBase + t]! * h * inverse[previousBase + t]!;
         sum[base + t] = 0;
       }
     } else {
       for (let t = 0; t < points; t++) {
-        product[base + t] = product[parentBase + t]! * (z + slope * x[t]!);
+        const h = z + slope * x[t]!;
+        inverse[base + t] = 1 / h;
+        product[base + t] = product[parentBase + t]! * h;
         sum[base + t] = 0;
       }
     }
@@ -319,7 +351,7 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
         belowK[base + t] = 0;
       }
     }
-    hot[level] = goesLeft(tree, links[link + SOURCE]!, columns[f]![row]!) ? at + 1 : links[link + RIGHT]!;
+    hot[level] = left(shap, at, columns[f]![row]!) ? at + 1 : links[link + RIGHT]!;
     at++;
   }
 }
@@ -330,6 +362,13 @@ function explainRow(shap: ShapTree, columns: readonly Float64Array[], row: numbe
  */
 export function addShapValues(trees: readonly ShapTree[], featureCount: number, columns: readonly Float64Array[], rows: number, values: Float64Array): number {
   let expectedValue = 0;
+  let levels = 0;
+  let points = 0;
+  for (const shap of trees) {
+    levels = Math.max(levels, shap.depth + 1);
+    points = Math.max(points, shap.quadrature.x.length);
+  }
+  scratch.fit(levels, points);
   for (const shap of trees) {
     expectedValue += shap.expected;
     for (let row = 0; row < rows; row++) explainRow(shap, columns, row, values, row * featureCount);
