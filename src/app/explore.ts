@@ -283,7 +283,7 @@ export function round2InputsHash(tables: readonly ExploredTable[], tags: TagVers
   });
 }
 
-export function profileInputsHash(snapshot: SnapshotRecord): string {
+export function profileInputsHash(snapshot: Pick<SnapshotRecord, 'contentHash'>): string {
   return inputsHash({ profileVersion: 1, snapshot: snapshot.contentHash });
 }
 

@@ -3,12 +3,16 @@ import { Readable } from 'node:stream';
 import { loadBundle } from '../automl/index.js';
 import { describeError, InputError } from '../common/index.js';
 import { readFrame, type Frame } from '../features/index.js';
-import { buildModelCard, materializeBundle, modelVersionOf, readHoldout, renderModelCardHtml, type ModelCard, type ModelLineage } from '../registry/index.js';
+import type { ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
+import type { TableProfile } from '../explore/index.js';
+import { buildModelCard, materializeBundle, modelVersionOf, readHoldout, renderModelCardHtml, type CardAlert, type CardDriftCheck, type ModelCard, type ModelLineage } from '../registry/index.js';
 import { writeStreamAtomic } from '../store/index.js';
+import { profileInputsHash } from './explore.js';
 import { actionInput } from './lab.js';
 import { LAB_DIR } from './lab-config.js';
 import type { Lab } from './lab-types.js';
 import { resolveProject } from './project.js';
+import { getJson } from './stored-json.js';
 import { currentTags } from './tags.js';
 
 /**
@@ -42,6 +46,8 @@ export async function writeModelCard(lab: Lab, projectName: string | undefined, 
     holdout: readHoldout(dir),
     frame: await trainingFrame(lab, lineage, bundle.manifest.target),
     targetDescription: targetTag?.confirmed.description ?? null,
+    alerts: await snapshotAlerts(lab, project, lineage),
+    driftChecks: await driftChecks(lab, project.name, model),
     generatedAt: options.generatedAt ?? startedAt,
   });
   const html = resolve(options.out ?? defaultCardPath(lab, project.name, version));
@@ -56,6 +62,47 @@ export async function writeModelCard(lab: Lab, projectName: string | undefined, 
 async function trainingFrame(lab: Lab, lineage: ModelLineage, target: string): Promise<Frame | null> {
   if (!lineage.silverLakeKey || !(await lab.store.hasObject(lineage.silverLakeKey))) return null;
   return readFrame(await lab.store.localPathFor(lineage.silverLakeKey), { textColumns: [target], workDir: lab.workDir });
+}
+
+/** Exploration's alerts on the snapshot the version learnt from, or null when the lab holds no profile of it. */
+async function snapshotAlerts(lab: Lab, project: ProjectRecord, lineage: ModelLineage): Promise<CardAlert[] | null> {
+  const snapshot = lineage.snapshots.find((s) => s.table === lineage.table);
+  if (!snapshot) return null;
+  const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: lineage.table, inputsHash: profileInputsHash(snapshot) });
+  if (!result) return null;
+  const profile = await getJson<TableProfile>(lab, result.resultHash);
+  return profile.alerts.map(({ column, kind, severity, message }) => ({ column, kind, severity, message }));
+}
+
+/** how many of the newest checks of each kind the card looks through for this version's */
+const CHECKS_LOOKED_AT = 500;
+
+/** The version's drift checks so far, oldest first: each newer snapshot of its table, and its prediction log, compared with its training rows. */
+async function driftChecks(lab: Lab, project: string, model: ModelVersionRecord): Promise<CardDriftCheck[]> {
+  const ofThisModel = async (kind: string) => (await lab.catalog.listActions({ project, kind, status: 'done', limit: CHECKS_LOOKED_AT })).filter((a) => a.inputs['model'] === model.bundleHash);
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+  const snapshots = (await ofThisModel('monitor.drift')).map((a): CardDriftCheck & { seq: number } => ({
+    seq: a.seq,
+    source: 'snapshot',
+    checkedAt: a.finishedAt,
+    against: `${String(a.detail['table'])} v${String(a.detail['currentVersion'])}`,
+    rows: Number(a.detail['rows'] ?? 0),
+    datasetDrift: a.detail['datasetDrift'] === true,
+    drifted: strings(a.detail['drifted']),
+    belowHoldout: [],
+  }));
+  // a check of the log that held no prediction of this version says why instead, and is no check
+  const logged = (await ofThisModel('monitor.predictions')).filter((a) => a.detail['rows'] !== undefined).map((a): CardDriftCheck & { seq: number } => ({
+    seq: a.seq,
+    source: 'predictions',
+    checkedAt: a.finishedAt,
+    against: 'the prediction log',
+    rows: Number(a.detail['rows']),
+    datasetDrift: a.detail['datasetDrift'] === true,
+    drifted: strings(a.detail['drifted']),
+    belowHoldout: strings(a.detail['belowHoldout']),
+  }));
+  return [...snapshots, ...logged].sort((a, b) => a.seq - b.seq).map(({ seq: _, ...check }) => check);
 }
 
 async function writeText(path: string, text: string): Promise<void> {

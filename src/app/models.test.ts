@@ -10,6 +10,7 @@ import { InputError } from '../common/index.js';
 import { bundleDirFor, currentDeployment, DEFAULT_SERVICE_URL, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
 import { buildServer, loadServedModel, SlotRouter } from '../serve/index.js';
 import { listenLocally } from '../serve/serve.testutil.js';
+import { loadExploration } from './explore.js';
 import { CONFIG_FILE } from './lab-config.js';
 import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
@@ -207,9 +208,26 @@ for (const backend of labBackends) {
         const basicRows = holdout.rows.flatMap((row, i) => (row % 3 === 0 ? [i] : []));
         const basic = METRICS.auc.score(Float64Array.from(basicRows, (i) => holdout.y[i]!), Float64Array.from(basicRows.flatMap((i) => [holdout.predictions[2 * i]!, holdout.predictions[2 * i + 1]!])), 2);
         expect(card.segments[0]!.groups.find((g) => g.value === 'basic')?.metric).toBeCloseTo(basic, 12);
+        // what it may get wrong: a small sample, no drift check of its own yet, and exploration's
+        // alerts on the columns it reads — not those on customer_id, which it does not read
+        const limits = card.limitations;
+        expect(limits.notes.filter((n) => /^Trained on 400 rows, a small sample/.test(n) || /^Not checked for drift yet: no newer snapshot of customers/.test(n))).toHaveLength(2);
+        expect(limits.drift).toEqual([]);
+        const profiled = (await loadExploration(lab, project)).tables.find((t) => t.name === 'customers')!.profile.alerts;
+        expect(profiled.some((a) => a.column === 'customer_id')).toBe(true);
+        const read = new Set(['churn', ...card.schema.map((c) => c.name)]);
+        expect(limits.alerts).toEqual(profiled.filter((a) => a.column === null || read.has(a.column)).map(({ column, kind, severity, message }) => ({ column, kind, severity, message })));
         const page = readFileSync(html, 'utf8');
         expect(page).toContain('<title>churn · model version 2 · autolab</title>');
-        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'global', 'segments', 'schema', 'service', 'lineage']) expect(page).toContain(`<section id="${id}">`);
+        for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'global', 'segments', 'limitations', 'schema', 'service', 'lineage']) expect(page).toContain(`<section id="${id}">`);
+        // version 1 was checked once, when snapshot v2 of customers came: on its new rows only, those
+        // whose churn changed (usage and calls on opposite sides of 4), whose usage is not the
+        // training rows' — one column of three, not the whole table
+        const older = (await writeModelCard(lab, 'churn', 1, { out: join(root, 'cards', 'v1.html') })).card.limitations;
+        expect(older.drift).toEqual([{ source: 'snapshot', checkedAt: expect.any(String) as unknown, against: 'customers v2', rows: expect.any(Number) as unknown, datasetDrift: false, drifted: ['usage'], belowHoldout: [] }]);
+        expect(older.drift[0]!.rows).toBeGreaterThan(0);
+        expect(older.notes.some((n) => n.startsWith('Not checked for drift yet'))).toBe(false);
+        expect(readFileSync(join(root, 'cards', 'v1.html'), 'utf8')).toContain('customers v2');
         // the chart libraries and every chart's spec are inline: one spec per chart container
         const specs = JSON.parse(/<script type="application\/json" id="autolab-report-charts">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
         expect(Object.keys(specs)).toHaveLength((page.match(/data-chart="c\d+"/g) ?? []).length);

@@ -14,6 +14,7 @@ import { captureOutput, err, out, run } from '../cli/commands/cli.testutil.js';
 import { serveOptionsShape, startServing } from '../serve/index.js';
 import { confirmDemoTarget, setUpDemo } from './demo.js';
 import { loadFeedbackFile } from './feedback.js';
+import { writeModelCard } from './model-card.js';
 import { approveModel, promoteModel } from './models.js';
 import { labStatus } from './status.js';
 import { setTags } from './tags.js';
@@ -180,6 +181,11 @@ describe('monitoring over the prediction log, with feedback', () => {
       expect(String(alert?.detail['message'])).toMatch(/^version 1's realised performance on 240 predictions with outcomes is below its holdout: accuracy /);
       const churnStatus = (await labStatus(lab)).projects.find((p) => p.project === 'churn');
       expect(churnStatus?.alert?.message).toMatch(/below its holdout: accuracy .*: autolab monitor churn --source predictions$/);
+      // version 1's card: both checks of its log as drift seen so far, accuracy below the holdout only in the later one
+      const seen = (await writeModelCard(lab, 'churn', 1, { out: join(dir, 'card-v1.html') })).card.limitations.drift;
+      expect(seen.map((d) => [d.source, d.against, d.rows])).toEqual([['predictions', 'the prediction log', 2 * BLOCK], ['predictions', 'the prediction log', 2 * BLOCK]]);
+      const accuracyBelow = /^accuracy [0-9.]+ \[[0-9.]+, [0-9.]+\] against the holdout's /;
+      expect(seen.map((d) => d.belowHoldout.some((m) => accuracyBelow.test(m)))).toEqual([false, true]);
 
       // the command line: the table of windows, realised beside estimated; flags checked; a bad file refused in one line
       process.chdir(lab.root);

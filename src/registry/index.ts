@@ -10,7 +10,7 @@ export { emptyDeployment, loadSlot, otherSlot, rollbackLive, setShadow, setWeigh
 export { buildModelCard, type ModelCardInput } from './card/model-card.js';
 export { serviceExamples, exampleRecord, DEFAULT_SERVICE_URL, type ServiceExamples, type ExampleValue } from './card/service-examples.js';
 export { renderModelCardHtml } from './card/card-html.js';
-export type { ModelCard } from './card/model-card-types.js';
+export type { CardAlert, CardDriftCheck, ModelCard } from './card/model-card-types.js';
 export { bundleOnnxModel, OnnxExpressionError } from './onnx/bundle-onnx.js';
 export { ENDPOINT_FORMATS, EndpointAnswerError, formatOfPath, parseAnswer, requestBody, type AnswerKind, type EndpointFormat, type ParsedAnswer } from './endpoint/endpoint-protocol.js';
 export { endpointLatency, scoreEndpoint, type EndpointComparison, type EndpointLatency } from './endpoint/endpoint-comparison.js';

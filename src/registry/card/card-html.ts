@@ -14,6 +14,7 @@ export function renderModelCardHtml(card: ModelCard): string {
     ['importance', 'Global importance', importanceSection(card, charts)],
     ...(card.global ? [['global', 'Permutation importance and partial dependence', globalSection(card.global, charts)] as [string, string, string]] : []),
     ...(card.segments.length > 0 ? [['segments', 'Performance by segment', segmentsSection(card)] as [string, string, string]] : []),
+    ['limitations', 'Known limitations', limitationsSection(card)],
     ['schema', 'Input schema', schemaSection(card)],
     ['service', 'How to call the service', serviceSection(card)],
     ['lineage', 'Lineage and approvals', lineageSection(card)],
@@ -24,10 +25,15 @@ export function renderModelCardHtml(card: ModelCard): string {
 <h4>Model card</h4>
 ${sections.map(([id, title]) => `<a href="#${id}"><span>${esc(title)}</span></a>`).join('\n')}
 </nav>`;
-  const when = card.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const when = utc(card.generatedAt);
   const header = `<header class="top"><h1>${esc(card.project)} · model version ${card.version}</h1><p>Model card · ${esc(card.stage === 'none' ? 'in no stage yet' : card.stage)} · bundle <code>${esc(card.bundleHash.slice(0, 12))}</code> · generated ${esc(when)}</p></header>`;
   const body = [header, ...sections.map(([id, title, html]) => `<section id="${id}"><h2>${esc(title)}</h2>${html}</section>`)].join('\n');
   return renderPage({ title: `${card.project} · model version ${card.version} · autolab`, nav, body, charts });
+}
+
+/** an ISO time as `2026-12-05 13:24:09 UTC` */
+function utc(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly number[] = []): string {
@@ -92,6 +98,26 @@ function segmentsSection(card: ModelCard): string {
     (s) => `<h3><code>${esc(s.column)}</code></h3>${table(['value', 'rows', card.intendedUse.metric], s.groups.map((g) => [esc(g.value), fmtInt(g.rows), g.metric === null ? '— (one class)' : fmtNum(g.metric)]), [1, 2])}`,
   );
   return `<p class="lead">${esc(card.intendedUse.metric)} on the out-of-sample rows of each value of the categorical columns that matter most to the model; small groups vary a lot.</p>${parts.join('')}`;
+}
+
+function limitationsSection(card: ModelCard): string {
+  const l = card.limitations;
+  const notes = l.notes.length === 0 ? '' : `<ul>${l.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
+  const alerts =
+    l.alerts === null
+      ? '<p class="muted">The lab holds no profile of the snapshot this version learnt from.</p>'
+      : l.alerts.length === 0
+        ? '<p class="muted">None on the columns the model reads.</p>'
+        : table(['column', 'alert', 'severity'], l.alerts.map((a) => [a.column === null ? '(the table)' : `<code>${esc(a.column)}</code>`, esc(a.message), esc(a.severity)]));
+  const drift =
+    l.drift.length === 0
+      ? '<p class="muted">No check yet.</p>'
+      : table(
+          ['checked', 'against the training rows', 'rows', 'verdict', 'drifted columns', 'realised metrics below the holdout'],
+          l.drift.map((d) => [esc(utc(d.checkedAt)), esc(d.against), fmtInt(d.rows), d.datasetDrift ? 'drift' : 'no drift', esc(d.drifted.join(', ') || '—'), esc(d.belowHoldout.join('; ') || '—')]),
+          [2],
+        );
+  return `<p class="lead">What the model may get wrong, from what the lab has seen of its data.</p>${notes}<h3>Exploration's alerts on the training snapshot</h3>${alerts}<h3>Drift seen so far</h3>${drift}`;
 }
 
 function schemaSection(card: ModelCard): string {

@@ -74,6 +74,17 @@ export interface ModelCard {
     /** the most frequent values (up to 8), then the rest as `(other)`; `value` null where the metric is undefined (one class) */
     readonly groups: readonly { readonly value: string; readonly rows: number; readonly metric: number | null }[];
   }[];
+  /**
+   * what the model may get wrong, from what the lab has seen: exploration's alerts on the snapshot
+   * it learnt from (the table's, the target's and the columns it reads), every drift check of this
+   * version so far, and notes read off the card's own figures
+   */
+  readonly limitations: {
+    /** null when the snapshot's profile is not in the lab (a bundle trained outside a project) */
+    readonly alerts: readonly CardAlert[] | null;
+    readonly drift: readonly CardDriftCheck[];
+    readonly notes: readonly string[];
+  };
   /** what a request must hold: per input column its kind, and its range or categories in training */
   readonly schema: readonly {
     readonly name: string;
@@ -89,4 +100,26 @@ export interface ModelCard {
   readonly lineage: ModelLineage;
   readonly approvals: readonly ModelApproval[];
   readonly leaderboard: readonly LeaderboardRow[];
+}
+
+/** One of exploration's alerts on the training snapshot. */
+export interface CardAlert {
+  /** null: about the whole table (duplicate rows, say) */
+  readonly column: string | null;
+  readonly kind: string;
+  readonly severity: string;
+  readonly message: string;
+}
+
+/** A monitoring check of this version: a newer snapshot of its table, or its prediction log. */
+export interface CardDriftCheck {
+  readonly source: 'snapshot' | 'predictions';
+  readonly checkedAt: string;
+  /** what was compared with the training rows, e.g. `customers v2` or `the prediction log` */
+  readonly against: string;
+  readonly rows: number;
+  readonly datasetDrift: boolean;
+  readonly drifted: readonly string[];
+  /** the prediction log's realised metrics whose interval fell below the holdout's */
+  readonly belowHoldout: readonly string[];
 }

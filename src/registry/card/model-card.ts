@@ -1,11 +1,12 @@
 import type { ModelVersionRecord } from '../../catalog/index.js';
 import { columnPermutationImportance, METRICS, partialDependence, type AutoModel, type LeaderboardRow } from '../../automl/index.js';
+import { fmtInt, fmtNum, fmtPct } from '../../explore/index.js';
 import { applyPipelineWithSources, coerceToTexts, findColumn, takeRows, type Frame } from '../../features/index.js';
 import { argmaxLabels, modelShap, positiveColumn, reliabilityBins, topLabel, type Predictor } from '../../learn/index.js';
 import type { HoldoutPredictions } from '../holdout.js';
 import type { ModelLineage } from '../lineage.js';
 import type { ModelMetrics } from '../model-metrics.js';
-import type { ModelCard } from './model-card-types.js';
+import type { CardAlert, CardDriftCheck, ModelCard } from './model-card-types.js';
 import { serviceExamples } from './service-examples.js';
 
 export interface ModelCardInput {
@@ -16,6 +17,10 @@ export interface ModelCardInput {
   /** the training table (silver) as it was read for training, or null when it is no longer in the lake */
   readonly frame: Frame | null;
   readonly targetDescription: string | null;
+  /** exploration's alerts on the snapshot trained on (all of them: the card keeps those about the model's columns), or null when the lab has no profile of it */
+  readonly alerts: readonly CardAlert[] | null;
+  /** the monitoring checks of this version so far, oldest first */
+  readonly driftChecks: readonly CardDriftCheck[];
   readonly generatedAt: string;
   /** rows TreeSHAP explains (evenly spaced over the holdout); default 200 */
   readonly shapRows?: number;
@@ -31,6 +36,14 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
   const lineage = model.lineage as unknown as ModelLineage;
   const classification = manifest.task !== 'regression' && holdout !== null;
   const importance = importanceOf(bundle, holdout, input.frame, input.shapRows ?? 200);
+  const confusion = classification ? confusionOf(holdout, manifest.classes) : null;
+  const schema = manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) }));
+  const read = new Set([manifest.target, ...manifest.schema.map((c) => c.name)]);
+  const limitations: ModelCard['limitations'] = {
+    alerts: input.alerts === null ? null : input.alerts.filter((a) => a.column === null || read.has(a.column)),
+    drift: input.driftChecks,
+    notes: limitationNotes({ rows: lineage.rows, table: lineage.table, confusion, schema, holdout: manifest.task === 'regression' ? holdout : null, treeMembers: importance.members.length, driftChecks: input.driftChecks.length, target: manifest.target }),
+  };
   return {
     cardVersion: 1,
     project: input.project,
@@ -50,18 +63,58 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       ],
     },
     metrics,
-    confusion: classification ? confusionOf(holdout, manifest.classes) : null,
+    confusion,
     calibration: classification ? calibrationOf(holdout, manifest.classes) : null,
     residuals: manifest.task === 'regression' && holdout !== null ? residualsOf(holdout) : null,
     importance,
     global: holdout && input.frame ? globalOf(bundle, holdout, input.frame) : null,
     segments: holdout && input.frame ? segmentsOf(manifest, holdout, input.frame, importance) : [],
-    schema: manifest.schema.map((column) => ({ ...column, ...rangeOf(input.frame, column.name, column.kind) })),
+    limitations,
+    schema,
     service: serviceExamples(manifest, input.frame, holdout, input.serviceUrl),
     lineage,
     approvals: model.approvals,
     leaderboard: (model.leaderboard as LeaderboardRow[]).slice(0, 10),
   };
+}
+
+/** fewer training rows than this: a small sample; fewer held-out rows of a class: a rare class; a larger missing share: a column mostly missing */
+const FEW_ROWS = 1_000;
+const RARE_CLASS = 20;
+const MOSTLY_MISSING = 0.5;
+
+/** What the card's own figures say the model is weak at, one sentence each. */
+export function limitationNotes(facts: {
+  readonly rows: number;
+  readonly table: string;
+  readonly target: string;
+  readonly confusion: ModelCard['confusion'];
+  readonly schema: ModelCard['schema'];
+  /** regression only */
+  readonly holdout: HoldoutPredictions | null;
+  readonly treeMembers: number;
+  readonly driftChecks: number;
+}): string[] {
+  const notes: string[] = [];
+  if (facts.rows < FEW_ROWS) notes.push(`Trained on ${fmtInt(facts.rows)} rows, a small sample: the intervals are wide and cases rare in it are barely learnt.`);
+  facts.confusion?.classes.forEach((name, k) => {
+    const count = facts.confusion!.counts[k]!.reduce((a, b) => a + b, 0);
+    if (count < RARE_CLASS) notes.push(`Class ${name} has ${count} held-out example${count === 1 ? '' : 's'}: its predictions and their figures are the least reliable.`);
+  });
+  for (const column of facts.schema) {
+    if (column.missingShare >= MOSTLY_MISSING) notes.push(`${column.name} was missing in ${fmtPct(column.missingShare)} of the training rows: the model learnt little from it.`);
+  }
+  if (facts.holdout && facts.treeMembers > 0 && facts.holdout.y.length > 0) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const y of facts.holdout.y) {
+      if (y < min) min = y;
+      if (y > max) max = y;
+    }
+    notes.push(`The tree members predict no ${facts.target} outside what training saw (${fmtNum(min)} to ${fmtNum(max)}): values beyond it come out near its edge.`);
+  }
+  if (facts.driftChecks === 0) notes.push(`Not checked for drift yet: no newer snapshot of ${facts.table} and no logged prediction of this version has been compared with its training rows.`);
+  return notes;
 }
 
 /** rows shuffled per input column (each repeat scores them all), and rows averaged per partial-dependence point */
