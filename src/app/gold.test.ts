@@ -16,6 +16,7 @@ import { CONFIG_FILE } from './lab-config.js';
 import { initLab, openLab } from './lab.js';
 import type { Lab } from './lab-types.js';
 import { createProject, resolveProject } from './project.js';
+import type { ModelLineage } from '../registry/index.js';
 import { runProject, type RunOutcome } from './run.js';
 import { addSource } from './sources.js';
 import { currentAggregates } from './stages/aggregates-stage.js';
@@ -129,6 +130,8 @@ describe('gold on real data: flights and airports', () => {
       expect(features.filter((f) => f === 'delay' || f === 'date')).toEqual([]);
       const { model } = loadBundle(related.train!.bundleDir);
       expect(model.manifest.gold?.plan.features.map((f) => f.name)).toEqual(features);
+      // the version's lineage names the gold table it learnt from
+      expect((related.model!.lineage as unknown as ModelLineage).featurePlan?.gold).toEqual({ hash: gold.table.goldHash, features: features.length });
 
       const exported = join(dir, 'gold.parquet');
       expect(await exportTable(lab, relational, 'gold', exported)).toMatchObject({ layer: 'gold', table: 'flights', rows: training.length });

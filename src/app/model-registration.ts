@@ -1,5 +1,5 @@
-import type { ActionRecord, ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
-import { loadBundle } from '../automl/index.js';
+import { inputsHash, type ActionRecord, type ModelVersionRecord, type ProjectRecord } from '../catalog/index.js';
+import { loadBundle, type BundleManifest } from '../automl/index.js';
 import { DataError } from '../common/index.js';
 import { takeRows } from '../features/index.js';
 import { newRowsOf, openDuckEngine, queryRows } from '../lake/index.js';
@@ -31,7 +31,7 @@ export async function registerTraining(lab: Lab, project: ProjectRecord, train: 
   const { model } = loadBundle(dir);
   const manifest = model.manifest;
   const metrics = modelMetrics(manifest, readHoldout(dir));
-  const lineage = await lineageOf(lab, project, train, manifest.dataHash, manifest.seed);
+  const lineage = await lineageOf(lab, project, train, manifest);
   return lab.catalog.registerModelVersion({
     projectId: project.id,
     bundleHash,
@@ -43,7 +43,7 @@ export async function registerTraining(lab: Lab, project: ProjectRecord, train: 
   });
 }
 
-async function lineageOf(lab: Lab, project: ProjectRecord, train: ActionRecord, dataHash: string, seed: number): Promise<ModelLineage> {
+async function lineageOf(lab: Lab, project: ProjectRecord, train: ActionRecord, manifest: BundleManifest): Promise<ModelLineage> {
   const d = train.detail;
   const table = String(d['table'] ?? '');
   const snapshotVersion = typeof d['snapshotVersion'] === 'number' ? d['snapshotVersion'] : null;
@@ -63,10 +63,15 @@ async function lineageOf(lab: Lab, project: ProjectRecord, train: ActionRecord, 
     silverLakeKey: typeof d['silverLakeKey'] === 'string' ? d['silverLakeKey'] : null,
     silverPlanHash: typeof d['silverPlanHash'] === 'string' ? d['silverPlanHash'] : null,
     table,
+    featurePlan: {
+      hash: inputsHash(manifest.pipeline),
+      steps: manifest.pipeline.steps.length,
+      gold: typeof d['gold'] === 'string' ? { hash: d['gold'], features: Number(d['features'] ?? 0) } : null,
+    },
     excluded: excluded.map((column) => ({ column, why: why[column] ?? 'left out by its tags' })),
     rows: Number(d['rows'] ?? 0),
-    dataHash,
-    seed,
+    dataHash: manifest.dataHash,
+    seed: manifest.seed,
     codeVersion: codeVersion(),
     trainSeq: train.seq,
   };

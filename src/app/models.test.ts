@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, METRICS } from '../automl/index.js';
+import { inputsHash } from '../catalog/index.js';
 import { InputError } from '../common/index.js';
 import { bundleDirFor, currentDeployment, DEFAULT_SERVICE_URL, productionVersion, readHoldout, type ModelLineage, type ModelMetrics } from '../registry/index.js';
 import { buildServer, loadServedModel, SlotRouter } from '../serve/index.js';
@@ -88,6 +89,10 @@ for (const backend of labBackends) {
         expect(lineage.excluded).toEqual([{ column: 'customer_id', why: 'tagged id' }]);
         expect(lineage.silverLakeKey).toMatch(/silver/);
         expect(lineage.codeVersion).toMatch(/^\d+\.\d+\.\d+/);
+        // the feature plan the bundle applies: its pipeline's hash and steps (no gold table here)
+        const pipeline = loadBundle(await bundleDirFor(lab, 'churn', 1)).model.manifest.pipeline;
+        expect(lineage.featurePlan).toEqual({ hash: inputsHash(pipeline), steps: pipeline.steps.length, gold: null });
+        expect(pipeline.steps.length).toBeGreaterThan(0);
         const status = (await labStatus(lab)).projects[0]!;
         expect(status.next).toMatchObject({ waitsOn: 'person', stage: 'approved' });
 
@@ -182,6 +187,8 @@ for (const backend of labBackends) {
         expect(JSON.parse(readFileSync(json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(card)));
         expect(card.intendedUse).toMatchObject({ target: 'churn', task: 'binary', classes: ['no', 'yes'], metric: 'auc' });
         expect(card.data.excluded).toContainEqual({ column: 'customer_id', why: 'tagged id' });
+        // no time column: no period
+        expect(card.data.period).toBeNull();
         const confusion = card.confusion!;
         expect(confusion.counts.flat().reduce((a, b) => a + b, 0)).toBe(400);
         const truth = holdout.y.filter((y) => y === 1).length;
@@ -219,6 +226,7 @@ for (const backend of labBackends) {
         expect(limits.alerts).toEqual(profiled.filter((a) => a.column === null || read.has(a.column)).map(({ column, kind, severity, message }) => ({ column, kind, severity, message })));
         const page = readFileSync(html, 'utf8');
         expect(page).toContain('<title>churn · model version 2 · autolab</title>');
+        expect(page).toContain(`<code>${(card.lineage.featurePlan?.hash ?? 'missing').slice(0, 16)}</code>, `);
         for (const id of ['use', 'data', 'metrics', 'errors', 'importance', 'global', 'segments', 'limitations', 'schema', 'service', 'lineage']) expect(page).toContain(`<section id="${id}">`);
         // version 1 was checked once, when snapshot v2 of customers came: on its new rows only, those
         // whose churn changed (usage and calls on opposite sides of 4), whose usage is not the

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDuckEngine, queryRows } from '../lake/index.js';
 import { initLab, openLab } from './lab.js';
+import { writeModelCard } from './model-card.js';
 import { lastMonitorResult } from './monitor.js';
 import { approveModel } from './models.js';
 import { resolveProject } from './project.js';
@@ -73,6 +74,13 @@ describe('monitoring on real data: flights-3m by month, a model of January, then
       }
       // the policy says manual: the January model is the one in force all along
       expect(await lab.catalog.listActions({ project: 'f', kind: 'automl.train', status: 'done' })).toHaveLength(1);
+      // its card: the time January's rows span, and the five checks of the months since as drift seen so far
+      const card = (await writeModelCard(lab, 'f', 1, { out: join(dir, 'card.html') })).card;
+      const januaryTimes = months.get('01')!.map((line) => `${line.split(',')[1]!.replace(' ', 'T')}:00.000Z`).sort();
+      expect(card.data.period).toEqual({ column: 'date', from: januaryTimes[0], to: januaryTimes.at(-1) });
+      expect(card.limitations.drift.map((d) => [d.source, d.against])).toEqual(MONTHS.slice(1).map((_, i) => ['snapshot', `flights v${i + 2}`]));
+      expect(card.limitations.drift.some((d) => d.drifted.includes('origin'))).toBe(true);
+      expect(card.limitations.notes.some((n) => n.startsWith('Not checked for drift yet'))).toBe(false);
       const june = checks.at(-1)!;
       expect(june.reference.rows).toBe(months.get('01')!.length);
       // the snapshot repeats January: only the months since are compared, one window each

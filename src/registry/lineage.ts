@@ -10,6 +10,12 @@ export interface ModelLineage {
   readonly silverLakeKey: string | null;
   readonly silverPlanHash: string | null;
   readonly table: string;
+  /**
+   * the feature plan the bundle applies (its pipeline's hash and step count) and, when the model
+   * learnt from a gold table, that table's hash and feature count; absent from versions registered
+   * before it was recorded
+   */
+  readonly featurePlan?: { readonly hash: string; readonly steps: number; readonly gold: { readonly hash: string; readonly features: number } | null };
   /** columns left out of training, with why (tag role, personal data) */
   readonly excluded: readonly { readonly column: string; readonly why: string }[];
   readonly rows: number;

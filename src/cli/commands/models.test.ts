@@ -66,6 +66,7 @@ for (const backend of labBackends) {
       expect(out).toMatch(/version 1 — production, slot blue \(live\)/);
       expect(out).toMatch(/approved by ana at .*: read the card/);
       expect(out).toMatch(/data: 300 rows of customers, snapshot customers v1/);
+      expect(out).toMatch(/\n {2}features: plan [0-9a-f]{12}, \d+ steps\n/);
       expect(await run('models', 'card', '1', '--out', join(root, 'card.html'))).toBe(0);
       expect(out).toBe(`wrote the card of model version 1 of churn: ${join(root, 'card.html')} and ${join(root, 'card.json')}\n`);
       expect(JSON.parse(readFileSync(join(root, 'card.json'), 'utf8'))).toMatchObject({ project: 'churn', version: 1, stage: 'production', intendedUse: { target: 'churn' } });

@@ -54,6 +54,8 @@ function showVersion(model: ModelVersionRecord, deployment: DeploymentRecord | n
   const snapshots = lineage.snapshots.map((s) => `${s.table} v${s.version} (${s.contentHash.slice(0, 12)})`).join(', ') || '—';
   lines.push(`  data: ${lineage.rows} rows of ${lineage.table}, snapshot ${snapshots}, silver ${lineage.silverHash.slice(0, 12)}${lineage.silverPlanHash ? ` (plan ${lineage.silverPlanHash.slice(0, 12)})` : ''}`);
   lines.push(`  tags: version ${lineage.tagVersion ?? '?'} (${lineage.tagsHash.slice(0, 12)}); seed ${lineage.seed}; code ${lineage.codeVersion}; training action ${lineage.trainSeq ?? '?'}`);
+  const plan = lineage.featurePlan;
+  if (plan) lines.push(`  features: plan ${plan.hash.slice(0, 12)}, ${plan.steps} steps${plan.gold ? `, on gold table ${plan.gold.hash.slice(0, 12)} (${plan.gold.features} features)` : ''}`);
   if (lineage.excluded.length > 0) lines.push(`  left out: ${lineage.excluded.map((e) => `${e.column} (${e.why})`).join(', ')}`);
   for (const a of model.approvals) lines.push(`  approved by ${a.by} at ${shortTime(a.at)}${a.note ? `: ${a.note}` : ''}`);
   const top = (model.leaderboard as { rank: number; model: string; score: number; weight: number }[]).slice(0, 5);

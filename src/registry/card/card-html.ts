@@ -52,7 +52,8 @@ function dataSection(card: ModelCard): string {
   const d = card.data;
   const snapshots = d.snapshots.map((s) => `${esc(s.table)} v${s.version} <code>${esc(s.contentHash.slice(0, 12))}</code>`).join(', ') || '—';
   const excluded = d.excluded.length === 0 ? '<p class="muted">Every column was learned from.</p>' : table(['column', 'why it was left out'], d.excluded.map((e) => [`<code>${esc(e.column)}</code>`, esc(e.why)]));
-  return `<p class="lead">${fmtInt(d.rows)} rows of <code>${esc(d.table)}</code> (silver), from snapshot ${snapshots}; tags version ${d.tagVersion ?? '—'}.</p><h3>Columns not learned from</h3>${excluded}`;
+  const period = d.period ? ` They span ${esc(utc(d.period.from))} to ${esc(utc(d.period.to))} (<code>${esc(d.period.column)}</code>).` : '';
+  return `<p class="lead">${fmtInt(d.rows)} rows of <code>${esc(d.table)}</code> (silver), from snapshot ${snapshots}; tags version ${d.tagVersion ?? '—'}.${period}</p><h3>Columns not learned from</h3>${excluded}`;
 }
 
 function metricsSection(card: ModelCard, charts: ChartCollector): string {
@@ -144,6 +145,7 @@ function lineageSection(card: ModelCard): string {
   const facts = [
     ['silver table', `<code>${esc(l.silverHash.slice(0, 16))}</code>${l.silverPlanHash ? `, cleaning plan <code>${esc(l.silverPlanHash.slice(0, 16))}</code>` : ''}`],
     ['tags', `version ${l.tagVersion ?? '—'}, confirmed <code>${esc(l.tagsHash.slice(0, 16))}</code>`],
+    ['feature plan', l.featurePlan ? `<code>${esc(l.featurePlan.hash.slice(0, 16))}</code>, ${fmtInt(l.featurePlan.steps)} steps${l.featurePlan.gold ? `, on gold table <code>${esc(l.featurePlan.gold.hash.slice(0, 16))}</code> (${fmtInt(l.featurePlan.gold.features)} features)` : ''}` : '— (not recorded for this version)'],
     ['training data', `<code>${esc(l.dataHash.slice(0, 16))}</code>, seed ${l.seed}`],
     ['code', `<code>${esc(l.codeVersion)}</code>`],
     ['training action', l.trainSeq === null ? '—' : `#${l.trainSeq} in the action log`],

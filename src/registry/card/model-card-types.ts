@@ -25,6 +25,8 @@ export interface ModelCard {
     readonly rows: number;
     readonly snapshots: ModelLineage['snapshots'];
     readonly tagVersion: number | null;
+    /** the time the rows span (ISO), on the table's tagged time column, else its first datetime column the model reads; null without one */
+    readonly period: { readonly column: string; readonly from: string; readonly to: string } | null;
     /** columns not learned from, and why: left out by their tags, or dropped by the feature pipeline */
     readonly excluded: readonly { readonly column: string; readonly why: string }[];
   };

@@ -17,6 +17,8 @@ export interface ModelCardInput {
   /** the training table (silver) as it was read for training, or null when it is no longer in the lake */
   readonly frame: Frame | null;
   readonly targetDescription: string | null;
+  /** the training table's tagged time column, if any */
+  readonly timeColumn: string | null;
   /** exploration's alerts on the snapshot trained on (all of them: the card keeps those about the model's columns), or null when the lab has no profile of it */
   readonly alerts: readonly CardAlert[] | null;
   /** the monitoring checks of this version so far, oldest first */
@@ -57,6 +59,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       rows: lineage.rows,
       snapshots: lineage.snapshots,
       tagVersion: lineage.tagVersion,
+      period: periodOf(input.frame, input.timeColumn ?? manifest.schema.find((c) => c.kind === 'datetime')?.name ?? null),
       excluded: [
         ...lineage.excluded,
         ...manifest.pipeline.dropped.map((d) => ({ column: d.column, why: d.reason === 'duplicate' ? `a copy of ${d.of ?? 'another column'}` : d.reason })),
@@ -257,6 +260,19 @@ function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, fra
     });
   });
   return { method, rows: table.rows, members, skipped };
+}
+
+/** The earliest and latest time in `column` of the training table. */
+function periodOf(frame: Frame | null, name: string | null): ModelCard['data']['period'] {
+  const column = frame && name !== null ? findColumn(frame, name) : undefined;
+  if (!column || column.kind !== 'datetime') return null;
+  let from = Infinity;
+  let to = -Infinity;
+  for (const v of column.values) {
+    if (v < from) from = v;
+    if (v > to) to = v;
+  }
+  return from <= to ? { column: column.name, from: new Date(from).toISOString(), to: new Date(to).toISOString() } : null;
 }
 
 function rangeOf(frame: Frame | null, name: string, kind: string): { min?: number; max?: number; missingShare: number } {
