@@ -4,7 +4,7 @@ import { loadBundle } from '../automl/index.js';
 import { describeError, InputError } from '../common/index.js';
 import { readFrame, type Frame } from '../features/index.js';
 import type { ModelVersionRecord, ProjectRecord } from '../catalog/index.js';
-import type { TableProfile } from '../explore/index.js';
+import type { Round2Result, TableProfile } from '../explore/index.js';
 import { buildModelCard, materializeBundle, modelVersionOf, readHoldout, renderModelCardHtml, type CardAlert, type CardDriftCheck, type ModelCard, type ModelLineage } from '../registry/index.js';
 import { writeStreamAtomic } from '../store/index.js';
 import { profileInputsHash } from './explore.js';
@@ -47,7 +47,7 @@ export async function writeModelCard(lab: Lab, projectName: string | undefined, 
     frame: await trainingFrame(lab, lineage, bundle.manifest.target),
     targetDescription: targetTag?.confirmed.description ?? null,
     timeColumn: tags?.tags.columns.find((c) => c.table === lineage.table && c.confirmed.role === 'time')?.column ?? null,
-    alerts: await snapshotAlerts(lab, project, lineage),
+    alerts: await trainingAlerts(lab, project, lineage),
     driftChecks: await driftChecks(lab, project.name, model),
     generatedAt: options.generatedAt ?? startedAt,
   });
@@ -65,22 +65,35 @@ async function trainingFrame(lab: Lab, lineage: ModelLineage, target: string): P
   return readFrame(await lab.store.localPathFor(lineage.silverLakeKey), { textColumns: [target], workDir: lab.workDir });
 }
 
-/** Exploration's alerts on the snapshot the version learnt from, or null when the lab holds no profile of it. */
-async function snapshotAlerts(lab: Lab, project: ProjectRecord, lineage: ModelLineage): Promise<CardAlert[] | null> {
+/** how many of the newest actions of a kind (checks, target analyses) the card looks through */
+const ACTIONS_LOOKED_AT = 500;
+
+/**
+ * Exploration's alerts on the snapshot the version learnt from, and the leakage suspects of the
+ * target analysis in force when it was trained; null when the lab holds neither.
+ */
+async function trainingAlerts(lab: Lab, project: ProjectRecord, lineage: ModelLineage): Promise<CardAlert[] | null> {
   const snapshot = lineage.snapshots.find((s) => s.table === lineage.table);
-  if (!snapshot) return null;
-  const result = await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: lineage.table, inputsHash: profileInputsHash(snapshot) });
-  if (!result) return null;
-  const profile = await getJson<TableProfile>(lab, result.resultHash);
-  return profile.alerts.map(({ column, kind, severity, message }) => ({ column, kind, severity, message }));
+  const result = snapshot && (await lab.catalog.findExploreResult({ projectId: project.id, kind: 'profile', subject: lineage.table, inputsHash: profileInputsHash(snapshot) }));
+  const profiled = result ? (await getJson<TableProfile>(lab, result.resultHash)).alerts.map(({ column, kind, severity, message }): CardAlert => ({ column, kind, severity, message })) : null;
+  const leakage = await leakageSuspects(lab, project.name, lineage);
+  return profiled === null && leakage.length === 0 ? null : [...leakage, ...(profiled ?? [])];
 }
 
-/** how many of the newest checks of each kind the card looks through for this version's */
-const CHECKS_LOOKED_AT = 500;
+/** Round 2's leakage suspects as they stood when the version was trained: the newest target analysis before its training action. */
+async function leakageSuspects(lab: Lab, project: string, lineage: ModelLineage): Promise<CardAlert[]> {
+  const trainSeq = lineage.trainSeq;
+  if (trainSeq === null) return [];
+  const analyses = (await lab.catalog.listActions({ project, kind: 'explore.target', status: 'done', limit: ACTIONS_LOOKED_AT })).filter((a) => a.seq < trainSeq);
+  const hash = analyses.at(-1)?.outputs['round2'];
+  if (hash === undefined || !(await lab.store.has(hash))) return [];
+  const round2 = await getJson<Round2Result>(lab, hash);
+  return (round2.target?.leakage ?? []).map((s) => ({ column: s.column, kind: `leakage: ${s.kind.replace(/_/g, ' ')}`, severity: 'warning', message: `possible leakage — ${s.reason}` }));
+}
 
 /** The version's drift checks so far, oldest first: each newer snapshot of its table, and its prediction log, compared with its training rows. */
 async function driftChecks(lab: Lab, project: string, model: ModelVersionRecord): Promise<CardDriftCheck[]> {
-  const ofThisModel = async (kind: string) => (await lab.catalog.listActions({ project, kind, status: 'done', limit: CHECKS_LOOKED_AT })).filter((a) => a.inputs['model'] === model.bundleHash);
+  const ofThisModel = async (kind: string) => (await lab.catalog.listActions({ project, kind, status: 'done', limit: ACTIONS_LOOKED_AT })).filter((a) => a.inputs['model'] === model.bundleHash);
   const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
   const snapshots = (await ofThisModel('monitor.drift')).map((a): CardDriftCheck & { seq: number } => ({
     seq: a.seq,
