@@ -24,5 +24,7 @@ describe('a model card\'s notes on what the model may get wrong', () => {
     const holdout = { kind: 'out-of-fold' as const, rows: [0, 1, 2], y: [12.5, 300, 41], predictions: [10, 290, 40], classes: [] };
     expect(limitationNotes({ ...base, holdout, treeMembers: 2 })).toEqual(['The tree members predict no price outside what training saw (12.5 to 300): values beyond it come out near its edge.']);
     expect(limitationNotes({ ...base, holdout, treeMembers: 0 })).toEqual([]);
+    // one held-out part is not every training row: no range is claimed
+    expect(limitationNotes({ ...base, holdout: { ...holdout, kind: 'holdout' }, treeMembers: 1 })).toEqual(['The tree members predict no price outside what training saw: values beyond it come out near its edge.']);
   });
 });

@@ -108,13 +108,15 @@ export function limitationNotes(facts: {
     if (column.missingShare >= MOSTLY_MISSING) notes.push(`${column.name} was missing in ${fmtPct(column.missingShare)} of the training rows: the model learnt little from it.`);
   }
   if (facts.holdout && facts.treeMembers > 0 && facts.holdout.y.length > 0) {
+    // out of fold, the held-out rows are every training row: their range is training's
     let min = Infinity;
     let max = -Infinity;
     for (const y of facts.holdout.y) {
       if (y < min) min = y;
       if (y > max) max = y;
     }
-    notes.push(`The tree members predict no ${facts.target} outside what training saw (${fmtNum(min)} to ${fmtNum(max)}): values beyond it come out near its edge.`);
+    const range = facts.holdout.kind === 'out-of-fold' ? ` (${fmtNum(min)} to ${fmtNum(max)})` : '';
+    notes.push(`The tree members predict no ${facts.target} outside what training saw${range}: values beyond it come out near its edge.`);
   }
   if (facts.driftChecks === 0) notes.push(`Not checked for drift yet: no newer snapshot of ${facts.table} and no logged prediction of this version has been compared with its training rows.`);
   return notes;
