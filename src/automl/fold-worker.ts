@@ -14,13 +14,19 @@ const control = new Int32Array(setup.control);
 setPredictionThreads(1);
 
 function runJob(job: FoldJob): void {
-  const stop = fitFoldsInOrder(job.folds, setup.folds, job.config, {
-    task: setup.task,
-    numClasses: setup.numClasses,
-    seed: job.seed,
-    expectedFoldSeconds: job.expectedFoldSeconds,
-    ...(job.deadline !== undefined ? { deadline: job.deadline } : {}),
-  }, (fold, model, predictions) => port.postMessage({ fold, status: 'done', model: model.toJSON(), predictions } satisfies FoldOutcome));
+  let stop: FoldOutcome | undefined;
+  try {
+    stop = fitFoldsInOrder(job.folds, setup.folds, job.config, {
+      task: setup.task,
+      numClasses: setup.numClasses,
+      seed: job.seed,
+      expectedFoldSeconds: job.expectedFoldSeconds,
+      ...(job.deadline !== undefined ? { deadline: job.deadline } : {}),
+    }, (fold, model, predictions) => port.postMessage({ fold, status: 'done', model: model.toJSON(), predictions } satisfies FoldOutcome));
+  } catch (error) {
+    // a model that cannot be sent back (too large to copy, say): the candidate fails and says why
+    stop = { status: 'failed', message: `a fold model could not be sent back from its worker thread: ${error instanceof Error ? error.message : String(error)}` };
+  }
   if (stop) port.postMessage(stop satisfies FoldOutcome);
 }
 

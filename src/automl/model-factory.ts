@@ -27,6 +27,14 @@ const EARLY_STOPPING_ROUNDS = 50;
 const EARLY_STOPPING_MIN_DELTA = 1e-4;
 
 /** Fits one model of `config` on a fold's training rows; boosting stops early on the fold's validation rows (unless its rounds are fixed). */
+/**
+ * Nodes a forest candidate may store (its trees of every class): a fold model is one JSON file,
+ * ~80 bytes a node, and V8's strings end at 512 MB. Letter's 26 classes × 150 estimators of ~5,000
+ * nodes were 20 million — the bundle could not be written — and 60 classes × 150 of 2,000 on 4,800
+ * rows took seconds to score and gigabytes to copy. Deep trees on a tall table meet it too.
+ */
+export const FOREST_MAX_NODES = 2_000_000;
+
 export function fitModel(config: ModelConfig, fold: FoldData, context: FitContext): Predictor {
   const deadline = context.deadline !== undefined ? { deadline: context.deadline } : {};
   switch (config.kind) {
@@ -75,6 +83,7 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
           minDataInLeaf: config.minDataInLeaf,
           maxDepth: 0,
           seed: context.seed,
+          maxNodes: FOREST_MAX_NODES,
         },
         deadline,
       );

@@ -35,6 +35,29 @@ describe('trainForest', () => {
     expect(correct / test.table.rows).toBeGreaterThan(0.8);
   });
 
+  it('stores a multiclass estimator\'s structure once for every class, and stops adding estimators at maxNodes', () => {
+    const train = makeLetterLike(2000, 3, 5);
+    const whole = trainForest(train.table, train.y, { task: 'multiclass', numTrees: 20, seed: 2 });
+    // the five trees of an estimator share every array but their leaf values
+    const [a, b] = [whole.trees[5]!, whole.trees[6]!];
+    expect(b.left).toBe(a.left);
+    expect(b.threshold).toBe(a.threshold);
+    expect(b.value).not.toBe(a.value);
+    const estimatorNodes = whole.trees.filter((_, i) => i % 5 === 0).map((t) => t.left.length * 5);
+    // room for about three estimators of every class: it stops before the average estimator would pass the budget
+    const budget = estimatorNodes.slice(0, 3).reduce((x, y) => x + y, 0) + 10;
+    const cut = trainForest(train.table, train.y, { task: 'multiclass', numTrees: 20, seed: 2, maxNodes: budget });
+    const kept = cut.trees.length / 5;
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThanOrEqual(3);
+    expect(cut.trees.reduce((n, t) => n + t.left.length, 0)).toBeLessThanOrEqual(budget);
+    // the estimators it keeps are the whole forest's first ones
+    cut.trees.forEach((t, i) => expect(t.value).toEqual(whole.trees[i]!.value));
+    // the first estimator is kept whatever the budget
+    expect(trainForest(train.table, train.y, { task: 'multiclass', numTrees: 20, seed: 2, maxNodes: 1 }).trees).toHaveLength(5);
+    expect(() => trainForest(train.table, train.y, { task: 'multiclass', numTrees: 20, maxNodes: -1 })).toThrow(InputError);
+  });
+
   it('fits a regression, and depth / leaf size limits hold', () => {
     const train = makeFriedman(2000, 5);
     const test = makeFriedman(1000, 6);

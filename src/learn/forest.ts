@@ -8,7 +8,7 @@ import { checkLabels } from './trees/objectives.js';
 import { Rng } from './random.js';
 import { PackedTrees } from './trees/packed-trees.js';
 import { shareableColumn } from './trees/prediction-workers.js';
-import { columnsByName, toTreeArrays } from './trees/tree-arrays.js';
+import { columnsByName, toTreeArrays, withLeafValues } from './trees/tree-arrays.js';
 import { treeFromJSON, treeToJSON, type TreeJSON } from './trees/tree-json.js';
 
 export interface ForestParams {
@@ -26,6 +26,11 @@ export interface ForestParams {
   seed: number;
   maxBins: number;
   threads?: number;
+  /**
+   * nodes the forest may store in all (a multiclass forest stores each estimator's tree once per
+   * class): no estimator is added once the next would pass it, the first always is; 0 = unlimited
+   */
+  maxNodes?: number;
 }
 
 export const DEFAULT_FOREST_PARAMS: Omit<ForestParams, 'task'> = {
@@ -144,6 +149,7 @@ export function trainForest(
   if (!Number.isInteger(p.numTrees) || p.numTrees < 1) throw new InputError(`forest numTrees is ${p.numTrees}`, 'use an integer >= 1');
   if (!(p.minDataInLeaf >= 1)) throw new InputError(`forest minDataInLeaf is ${p.minDataInLeaf}`, 'use a number >= 1');
   if (!Number.isInteger(p.maxDepth) || p.maxDepth < 0) throw new InputError(`forest maxDepth is ${p.maxDepth}`, 'use an integer >= 0 (0 = unlimited)');
+  if (p.maxNodes !== undefined && !(Number.isInteger(p.maxNodes) && p.maxNodes >= 0)) throw new InputError(`forest maxNodes is ${p.maxNodes}`, 'use an integer >= 0 (0 = unlimited)');
   if (p.maxFeatures !== undefined && !(p.maxFeatures > 0 && p.maxFeatures <= 1)) throw new InputError(`forest maxFeatures is ${p.maxFeatures}`, 'use a share in (0, 1]');
   if (!isBinnedDataset(train) && train.rows <= 0) throw new InputError('the training table has no rows', 'pass at least one row');
   const binned = isBinnedDataset(train) ? train : binTable(train, { maxBins: p.maxBins });
@@ -181,6 +187,7 @@ export function trainForest(
   for (let f = 0; f < F; f++) allFeatures[f] = f;
   const multiplicity = new Uint32Array(n);
   const trees: TreeArrays[] = [];
+  let stored = 0;
   for (let t = 0; t < p.numTrees; t++) {
     if (p.extraTrees) multiplicity.fill(1);
     else {
@@ -207,13 +214,18 @@ export function trainForest(
     for (let r = 0, k = 0; r < n; r++) if (multiplicity[r]! > 0 && weight[r]! > 0) sample[k++] = r;
     if (sample.length === 0) throw new InputError('every row has weight 0', 'give some rows a positive weight');
     const grown = grower.grow(sample, allFeatures, rng);
-    for (let k = 0; k < channels; k++) {
-      trees.push(toTreeArrays(grown, binned.mapper, (node) => {
-        const h = grown.hess[node]!;
-        return h > 0 ? grown.sums[node * channels + k]! / h : 0;
-      }));
-    }
+    const leafValue = (k: number) => (node: number) => {
+      const h = grown.hess[node]!;
+      return h > 0 ? grown.sums[node * channels + k]! / h : 0;
+    };
+    // one structure for the estimator's trees of every class: only their leaves differ
+    const first = toTreeArrays(grown, binned.mapper, leafValue(0));
+    trees.push(first);
+    for (let k = 1; k < channels; k++) trees.push(withLeafValues(first, leafValue(k)));
     if (options.deadline !== undefined && Date.now() >= options.deadline) break;
+    // the next estimator is taken to be as large as the average so far
+    stored += grown.numNodes * channels;
+    if (p.maxNodes !== undefined && p.maxNodes > 0 && stored + stored / (t + 1) > p.maxNodes) break;
   }
   return new ForestModel(p.task, numClasses === 1 ? 1 : numClasses, p.extraTrees, binned.mapper.features.map((f) => f.name), trees);
 }

@@ -46,17 +46,33 @@ export function toTreeArrays(grown: GrownTree, mapper: BinMapper, leafValue: (no
     if (f >= 0 && grown.isCategorical[i] !== 1) threshold[i] = mapper.features[f]!.edges[grown.thresholdBin[i]!]!;
   }
   cover.set(grown.hess.subarray(0, n));
+  fillValues(tree, value, leafValue);
+  return tree;
+}
+
+/**
+ * The same tree with other leaf values: every array but `value` shared with `tree` (a
+ * multiclass forest's trees of one estimator, one per class, differ only in their leaves).
+ */
+export function withLeafValues(tree: TreeArrays, leafValue: (node: number) => number): TreeArrays {
+  const value = new Float64Array(tree.left.length);
+  fillValues(tree, value, leafValue);
+  return { ...tree, value };
+}
+
+/** Leaves get `leafValue(node)`, internal nodes the cover-weighted mean of their children. */
+function fillValues(tree: TreeArrays, value: Float64Array, leafValue: (node: number) => number): void {
+  const { left, right, cover } = tree;
   // children are appended after their parent, so a reverse pass sees children first
-  for (let i = n - 1; i >= 0; i--) {
-    const l = grown.left[i]!;
+  for (let i = left.length - 1; i >= 0; i--) {
+    const l = left[i]!;
     if (l < 0) value[i] = leafValue(i);
     else {
-      const r = grown.right[i]!;
+      const r = right[i]!;
       const c = cover[l]! + cover[r]!;
       value[i] = c > 0 ? (value[l]! * cover[l]! + value[r]! * cover[r]!) / c : (value[l]! + value[r]!) / 2;
     }
   }
-  return tree;
 }
 
 /**
