@@ -28,15 +28,18 @@ const EARLY_STOPPING_MIN_DELTA = 1e-4;
 
 /** Fits one model of `config` on a fold's training rows; boosting stops early on the fold's validation rows (unless its rounds are fixed). */
 /**
- * Nodes a forest candidate may store (its trees of every class): a fold model is one JSON file,
- * ~80 bytes a node, and V8's strings end at 512 MB. Letter's 26 classes × 150 estimators of ~5,000
- * nodes were 20 million — the bundle could not be written — and 60 classes × 150 of 2,000 on 4,800
- * rows took seconds to score and gigabytes to copy. Deep trees on a tall table meet it too.
+ * Nodes a tree model may store (its trees of every class): a fold model is one JSON file, ~80
+ * bytes a node, and V8's strings end at 512 MB. Letter's forest, 26 classes × 150 estimators of
+ * ~5,000 nodes, was 20 million — the bundle could not be written — and 60 classes × 150 of 2,000
+ * on 4,800 rows took seconds to score and gigabytes to copy. A booster of 100 classes, 31 leaves
+ * and 2,000 rounds would be 12 million.
  */
-export const FOREST_MAX_NODES = 2_000_000;
+export const MODEL_MAX_NODES = 2_000_000;
 
 export function fitModel(config: ModelConfig, fold: FoldData, context: FitContext): Predictor {
   const deadline = context.deadline !== undefined ? { deadline: context.deadline } : {};
+  // tree models: the deadline and a bound on their size
+  const limits = { ...deadline, maxNodes: MODEL_MAX_NODES };
   switch (config.kind) {
     case 'prior':
       return PriorModel.fit(context.task, context.numClasses, fold.yTrain);
@@ -66,7 +69,7 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
           seed: context.seed,
           threads: context.threads ?? 1,
         },
-        { ...(fixed ? {} : { valid: { table: fold.binnedValid, y: yValid } }), ...deadline, ...(config.classWeight && context.task !== 'regression' ? { weights: classWeights(fold.yTrain, context.numClasses) } : {}) },
+        { ...(fixed ? {} : { valid: { table: fold.binnedValid, y: yValid } }), ...limits, ...(config.classWeight && context.task !== 'regression' ? { weights: classWeights(fold.yTrain, context.numClasses) } : {}) },
       );
       return log ? new LogTargetModel(model, LogTargetModel.rangeOf(y)) : model;
     }
@@ -83,9 +86,8 @@ export function fitModel(config: ModelConfig, fold: FoldData, context: FitContex
           minDataInLeaf: config.minDataInLeaf,
           maxDepth: 0,
           seed: context.seed,
-          maxNodes: FOREST_MAX_NODES,
         },
-        deadline,
+        limits,
       );
     case 'linear': {
       const log = config.logTarget === true && context.task === 'regression';

@@ -26,11 +26,6 @@ export interface ForestParams {
   seed: number;
   maxBins: number;
   threads?: number;
-  /**
-   * nodes the forest may store in all (a multiclass forest stores each estimator's tree once per
-   * class): no estimator is added once the next would pass it, the first always is; 0 = unlimited
-   */
-  maxNodes?: number;
 }
 
 export const DEFAULT_FOREST_PARAMS: Omit<ForestParams, 'task'> = {
@@ -142,14 +137,21 @@ export function trainForest(
   train: FeatureTable | BinnedDataset,
   y: Float64Array,
   params: Partial<ForestParams> & { task: Task },
-  options: { readonly weights?: Float64Array; readonly deadline?: number } = {},
+  options: {
+    readonly weights?: Float64Array;
+    readonly deadline?: number;
+    /**
+     * nodes the forest may store in all (a multiclass forest stores each estimator's tree once per
+     * class): no estimator is added once the next would pass it, the first always is
+     */
+    readonly maxNodes?: number;
+  } = {},
 ): ForestModel {
   const p: ForestParams = { ...DEFAULT_FOREST_PARAMS, ...params };
   if (!['binary', 'multiclass', 'regression'].includes(p.task)) throw new InputError(`forest task '${p.task}' is unknown`, 'use binary, multiclass or regression');
   if (!Number.isInteger(p.numTrees) || p.numTrees < 1) throw new InputError(`forest numTrees is ${p.numTrees}`, 'use an integer >= 1');
   if (!(p.minDataInLeaf >= 1)) throw new InputError(`forest minDataInLeaf is ${p.minDataInLeaf}`, 'use a number >= 1');
   if (!Number.isInteger(p.maxDepth) || p.maxDepth < 0) throw new InputError(`forest maxDepth is ${p.maxDepth}`, 'use an integer >= 0 (0 = unlimited)');
-  if (p.maxNodes !== undefined && !(Number.isInteger(p.maxNodes) && p.maxNodes >= 0)) throw new InputError(`forest maxNodes is ${p.maxNodes}`, 'use an integer >= 0 (0 = unlimited)');
   if (p.maxFeatures !== undefined && !(p.maxFeatures > 0 && p.maxFeatures <= 1)) throw new InputError(`forest maxFeatures is ${p.maxFeatures}`, 'use a share in (0, 1]');
   if (!isBinnedDataset(train) && train.rows <= 0) throw new InputError('the training table has no rows', 'pass at least one row');
   const binned = isBinnedDataset(train) ? train : binTable(train, { maxBins: p.maxBins });
@@ -225,7 +227,7 @@ export function trainForest(
     if (options.deadline !== undefined && Date.now() >= options.deadline) break;
     // the next estimator is taken to be as large as the average so far
     stored += grown.numNodes * channels;
-    if (p.maxNodes !== undefined && p.maxNodes > 0 && stored + stored / (t + 1) > p.maxNodes) break;
+    if (options.maxNodes !== undefined && stored + stored / (t + 1) > options.maxNodes) break;
   }
   return new ForestModel(p.task, numClasses === 1 ? 1 : numClasses, p.extraTrees, binned.mapper.features.map((f) => f.name), trees);
 }

@@ -34,6 +34,22 @@ describe('trainGbdt', () => {
     expect(model.gainImportance().length).toBe(28);
   });
 
+  it('stops adding rounds before the next would pass maxNodes (every class\'s trees counted), keeping at least one', () => {
+    const train = makeLetterLike(1500, 3, 6);
+    const params = { objective: 'multiclass' as const, numRounds: 30, maxLeaves: 15, seed: 3 };
+    const whole = trainGbdt(train.table, train.y, params);
+    const roundNodes = (m: GbdtModel, r: number) => m.trees.slice(r * 6, r * 6 + 6).reduce((n, t) => n + t.left.length, 0);
+    const budget = roundNodes(whole, 0) + roundNodes(whole, 1) + roundNodes(whole, 2) + roundNodes(whole, 3) + 5;
+    const cut = trainGbdt(train.table, train.y, params, { maxNodes: budget });
+    expect(cut.trees.length % 6).toBe(0);
+    expect(cut.trees.length / 6).toBeGreaterThanOrEqual(3);
+    expect(cut.trees.length / 6).toBeLessThanOrEqual(4);
+    expect(cut.trees.reduce((n, t) => n + t.left.length, 0)).toBeLessThanOrEqual(budget);
+    // the rounds it keeps are the whole model's first ones
+    cut.trees.forEach((t, i) => expect(t.value).toEqual(whole.trees[i]!.value));
+    expect(trainGbdt(train.table, train.y, params, { maxNodes: 1 }).trees).toHaveLength(6);
+  });
+
   it('learns a multiclass problem', () => {
     const train = makeLetterLike(3000, 3, 6);
     const test = makeLetterLike(1500, 4, 6);

@@ -96,6 +96,8 @@ export interface GbdtTrainOptions {
   readonly weights?: Float64Array;
   /** ms since epoch: no round is started after it */
   readonly deadline?: number;
+  /** nodes the model may store in all (every class's trees): no round is added once the next would pass it, the first always is */
+  readonly maxNodes?: number;
 }
 
 export interface GbdtModelJSON {
@@ -376,6 +378,7 @@ function boost(
   // share of the best loss: the share is also taken of a hundredth of the starting loss
   const deltaFloor = valid === null ? 0 : 0.01 * validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
   let rounds = 0;
+  let stored = 0;
   // one output on every row, unweighted: once the first tree has laid the rows out, each row's
   // score and label move with it (`RowLayout.carried`), and adding a tree's leaf values and the
   // next gradients is one pass in node order — no scattered score updates, no gather. `scores`
@@ -438,6 +441,7 @@ function boost(
     if (!anySplit && round > 0) break; // nothing left to learn
     trees.push(...roundTrees);
     rounds = round + 1;
+    for (const tree of roundTrees) stored += tree.left.length;
     if (valid !== null) {
       const loss = validationLoss(p.objective, valid.y, valid.scores, numClasses, huberDelta);
       if (loss < bestLoss) {
@@ -448,6 +452,8 @@ function boost(
       if (p.earlyStoppingRounds > 0 && rounds - lastGain >= p.earlyStoppingRounds) break;
     }
     if (options.deadline !== undefined && Date.now() >= options.deadline) break;
+    // the next round is taken to be as large as the average so far
+    if (options.maxNodes !== undefined && stored + stored / rounds > options.maxNodes) break;
   }
   const kept = valid !== null && p.earlyStoppingRounds > 0 ? Math.max(1, bestRound) : rounds;
   return new GbdtModel(p.objective, numClasses, mapper.features.map((f) => f.name), trees.slice(0, kept * outputs), baseScore, kept);
