@@ -93,30 +93,26 @@ async function leakageSuspects(lab: Lab, project: string, lineage: ModelLineage)
 
 /** The version's drift checks so far, oldest first: each newer snapshot of its table, and its prediction log, compared with its training rows. */
 async function driftChecks(lab: Lab, project: string, model: ModelVersionRecord): Promise<CardDriftCheck[]> {
-  const ofThisModel = async (kind: string) => (await lab.catalog.listActions({ project, kind, status: 'done', limit: ACTIONS_LOOKED_AT })).filter((a) => a.inputs['model'] === model.bundleHash);
   const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
-  const snapshots = (await ofThisModel('monitor.drift')).map((a): CardDriftCheck & { seq: number } => ({
-    seq: a.seq,
-    source: 'snapshot',
-    checkedAt: a.finishedAt,
-    against: `${String(a.detail['table'])} v${String(a.detail['currentVersion'])}`,
-    rows: Number(a.detail['rows'] ?? 0),
-    datasetDrift: a.detail['datasetDrift'] === true,
-    drifted: strings(a.detail['drifted']),
-    belowHoldout: [],
-  }));
-  // a check of the log that held no prediction of this version says why instead, and is no check
-  const logged = (await ofThisModel('monitor.predictions')).filter((a) => a.detail['rows'] !== undefined).map((a): CardDriftCheck & { seq: number } => ({
-    seq: a.seq,
-    source: 'predictions',
-    checkedAt: a.finishedAt,
-    against: 'the prediction log',
-    rows: Number(a.detail['rows']),
-    datasetDrift: a.detail['datasetDrift'] === true,
-    drifted: strings(a.detail['drifted']),
-    belowHoldout: strings(a.detail['belowHoldout']),
-  }));
-  return [...snapshots, ...logged].sort((a, b) => a.seq - b.seq).map(({ seq: _, ...check }) => check);
+  const checks: (CardDriftCheck & { seq: number })[] = [];
+  for (const [kind, source] of [['monitor.drift', 'snapshot'], ['monitor.predictions', 'predictions']] as const) {
+    for (const a of await lab.catalog.listActions({ project, kind, status: 'done', limit: ACTIONS_LOOKED_AT })) {
+      // a check of the log that held no prediction of this version says why instead, and is no check
+      if (a.inputs['model'] !== model.bundleHash || a.detail['rows'] === undefined) continue;
+      checks.push({
+        seq: a.seq,
+        source,
+        checkedAt: a.finishedAt,
+        against: source === 'snapshot' ? `${String(a.detail['table'])} v${String(a.detail['currentVersion'])}` : 'the prediction log',
+        rows: Number(a.detail['rows']),
+        datasetDrift: a.detail['datasetDrift'] === true,
+        drifted: strings(a.detail['drifted']),
+        // the prediction log's realised metrics below the holdout (a snapshot's check has none)
+        belowHoldout: strings(a.detail['belowHoldout']),
+      });
+    }
+  }
+  return checks.sort((a, b) => a.seq - b.seq).map(({ seq: _, ...check }) => check);
 }
 
 async function writeText(path: string, text: string): Promise<void> {
