@@ -268,13 +268,8 @@ function importanceOf(bundle: AutoModel, holdout: HoldoutPredictions | null, fra
 function periodOf(frame: Frame | null, name: string | null): ModelCard['data']['period'] {
   const column = frame && name !== null ? findColumn(frame, name) : undefined;
   if (!column || column.kind !== 'datetime') return null;
-  let from = Infinity;
-  let to = -Infinity;
-  for (const v of column.values) {
-    if (v < from) from = v;
-    if (v > to) to = v;
-  }
-  return from <= to ? { column: column.name, from: new Date(from).toISOString(), to: new Date(to).toISOString() } : null;
+  const { min, max } = rangeOf(frame, column.name, 'datetime');
+  return min !== undefined && max !== undefined ? { column: column.name, from: new Date(min).toISOString(), to: new Date(max).toISOString() } : null;
 }
 
 function rangeOf(frame: Frame | null, name: string, kind: string): { min?: number; max?: number; missingShare: number } {
